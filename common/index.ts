@@ -1,0 +1,12 @@
+/**
+ * common: what every part of swiftly shares, importing nothing of ours —
+ * Swift INI config, swift.conf (hash secrets, policies, constraints),
+ * timestamps, hashPath, typed errors and loggers.
+ */
+export * from './errors.js';
+export * from './timestamp.js';
+export * from './hash-path.js';
+export * from './config.js';
+export * from './constraints.js';
+export * from './swift-conf.js';
+export * from './logger.js';
