@@ -1,0 +1,14 @@
+import { Args, Command } from '@oclif/core';
+import { runStorageServer } from '../../../storage/index.js';
+
+export default class AccountServer extends Command {
+  static override description = 'Run the account server from a Swift-style account-server.conf';
+  static override args = {
+    conf: Args.string({ description: 'path to account-server.conf (or a .conf.d directory)', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(AccountServer);
+    await runStorageServer('account', args.conf);
+  }
+}

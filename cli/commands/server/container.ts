@@ -1,0 +1,14 @@
+import { Args, Command } from '@oclif/core';
+import { runStorageServer } from '../../../storage/index.js';
+
+export default class ContainerServer extends Command {
+  static override description = 'Run the container server from a Swift-style container-server.conf';
+  static override args = {
+    conf: Args.string({ description: 'path to container-server.conf (or a .conf.d directory)', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ContainerServer);
+    await runStorageServer('container', args.conf);
+  }
+}

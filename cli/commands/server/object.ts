@@ -1,0 +1,14 @@
+import { Args, Command } from '@oclif/core';
+import { runStorageServer } from '../../../storage/index.js';
+
+export default class ObjectServer extends Command {
+  static override description = 'Run the object server from a Swift-style object-server.conf';
+  static override args = {
+    conf: Args.string({ description: 'path to object-server.conf (or a .conf.d directory)', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ObjectServer);
+    await runStorageServer('object', args.conf);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The fastify edge every storage server shares: raw request streams (no body
+ * parsing), one catch-all route per server, Swift's backend verbs through the
+ * method shim, typed errors turned into Swift's status and body here only.
+ */
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { SwiftlyError, type Logger } from '../../common/index.js';
+import { BACKEND_METHOD_HEADER, createShimmedListener } from './method-shim.js';
+
+/** Every method a backend handler may see (the shimmed ones arrive as PROPPATCH). */
+const ROUTED_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'OPTIONS', 'PROPPATCH'] as const;
+
+export type BackendHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
+
+export interface BackendServerOptions {
+  logger: Logger;
+  /** Answers every request; read the verb with `backendMethod(request)`. */
+  handler: BackendHandler;
+}
+
+/** The request's real verb: REPLICATE/SSYNC/UPDATE come through the shim. */
+export function backendMethod(request: FastifyRequest): string {
+  if (request.method === 'PROPPATCH') {
+    const m = request.headers[BACKEND_METHOD_HEADER];
+    if (typeof m === 'string') return m;
+  }
+  return request.method;
+}
+
+/** Builds the fastify app of a storage server (not yet listening). */
+export function createBackendServer(options: BackendServerOptions): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler),
+  });
+  for (const m of ['COPY', 'PROPPATCH']) app.addHttpMethod(m, { hasBody: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  app.route({ method: [...ROUTED_METHODS], url: '/*', handler: options.handler });
+  app.route({ method: [...ROUTED_METHODS], url: '/', handler: options.handler });
+  app.setErrorHandler((err, request, reply) => {
+    const status = err instanceof SwiftlyError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'backend request failed');
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    void reply.code(status).header('content-type', 'text/html; charset=UTF-8').send(status >= 500 ? '' : (err as Error).message);
+  });
+  return app;
+}
+
+export interface ListeningServer {
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+/** Starts `app` on host:port through the method shim (port 0 picks one). */
+export async function listenBackend(app: FastifyInstance, host: string, port: number): Promise<ListeningServer> {
+  await app.ready();
+  const httpServer = app.server as HttpServer;
+  const listener: NetServer = createShimmedListener(httpServer);
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, host, () => resolve());
+  });
+  // Node's http server sets up its connection tracking (timeouts,
+  // closeIdleConnections) on 'listening'; ours never listens itself.
+  httpServer.emit('listening');
+  const addr = listener.address() as AddressInfo;
+  return {
+    port: addr.port,
+    host,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        listener.close(() => resolve());
+        httpServer.closeIdleConnections();
+        setTimeout(() => httpServer.closeAllConnections(), 2000).unref();
+      });
+      await app.close();
+    },
+  };
+}
