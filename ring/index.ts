@@ -5,3 +5,5 @@
  */
 export type { RingData, RingDevice, RingNode, RingLookup } from './types.js';
 export { readRingFile, writeRingFile, serializeRing, parseRing } from './ring-file.js';
+export { Ring, DEFAULT_RELOAD_TIME } from './ring.js';
+export type { RingOptions } from './ring.js';
