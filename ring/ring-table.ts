@@ -169,6 +169,7 @@ export class RingTable {
    */
   partNodes(part: number): RingNode[] {
     const nodes: RingNode[] = [];
+    if (!Number.isInteger(part) || part < 0) return nodes;
     const table = this.replica2part2dev;
     for (let r = 0; r < table.length; r++) {
       const part2dev = table[r];
