@@ -1,0 +1,81 @@
+/**
+ * `swiftly start [dir]`: the whole cluster on one machine — configs and
+ * rings made on first start, then the proxy and every storage server as
+ * child processes. Returns what a user needs to connect.
+ */
+import { resolve } from 'node:path';
+import { readIniFile, getSection, getInt, getString } from '../../common/index.js';
+import { clusterPaths, ensureClusterLayout, NODE_COUNT, STORAGE_KINDS, storagePort } from './layout.js';
+import { Supervisor, type ChildSpec } from './supervisor.js';
+
+export interface AllInOneOptions {
+  dir: string;
+  bind: { host: string; port: number };
+  onEvent?: (msg: string) => void;
+}
+
+export interface AllInOne {
+  authUrl: string;
+  /** `account:user` and key of the first tempauth user (the admin). */
+  user: string;
+  key: string;
+  created: boolean;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Parses `host:port` (IPv6 in brackets). */
+export function parseBind(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  if (!m || Number(m[3]) > 65535) throw new Error(`--bind takes host:port, got ${JSON.stringify(value)}`);
+  return { host: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+/** The first `user_<account>_<user>` line of tempauth: the admin. */
+function firstTempauthUser(proxyConf: string): { user: string; key: string } {
+  const section = getSection(readIniFile(proxyConf), 'filter:tempauth') ?? {};
+  for (const [k, v] of Object.entries(section)) {
+    const m = /^user_([^_]+)_(.+)$/.exec(k);
+    if (m) return { user: `${m[1]}:${m[2]}`, key: v.split(/\s+/)[0] };
+  }
+  throw new Error(`no tempauth user in ${proxyConf}`);
+}
+
+export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne> {
+  const paths = clusterPaths(resolve(options.dir));
+  const layout = ensureClusterLayout(paths, options.bind);
+  const proxy = getSection(readIniFile(paths.proxyConf), 'app:proxy-server') ?? {};
+  const proxyHost = getString(proxy, 'bind_ip', options.bind.host);
+  const proxyPort = getInt(proxy, 'bind_port', options.bind.port);
+  const specs: ChildSpec[] = [];
+  for (let n = 1; n <= NODE_COUNT; n++) {
+    for (const kind of STORAGE_KINDS) {
+      const conf = paths.storageConf(kind, n);
+      const section = getSection(readIniFile(conf), `app:${kind}-server`) ?? {};
+      specs.push({
+        name: `${kind}-server-${n}`,
+        args: ['server', kind, conf],
+        host: getString(section, 'bind_ip', '127.0.0.1'),
+        port: getInt(section, 'bind_port', storagePort(kind, n)),
+      });
+    }
+  }
+  specs.push({ name: 'proxy-server', args: ['server', 'proxy', paths.proxyConf], host: proxyHost, port: proxyPort });
+  const supervisor = new Supervisor(paths.log, options.onEvent);
+  try {
+    await supervisor.start(specs);
+  } catch (err) {
+    await supervisor.stop(2000);
+    throw err;
+  }
+  const admin = firstTempauthUser(paths.proxyConf);
+  const shownHost = proxyHost === '0.0.0.0' ? '127.0.0.1' : proxyHost.includes(':') ? `[${proxyHost}]` : proxyHost;
+  return {
+    authUrl: `http://${shownHost}:${proxyPort}/auth/v1.0`,
+    user: admin.user,
+    key: admin.key,
+    created: layout.created,
+    dir: paths.dir,
+    stop: () => supervisor.stop(),
+  };
+}

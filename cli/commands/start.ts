@@ -1,0 +1,35 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { startAllInOne, parseBind } from '../cluster/all-in-one.js';
+
+export default class Start extends Command {
+  static override description =
+    'Run an all-in-one swiftly cluster (proxy + 3 storage nodes, 3 replicas) on a local folder; configs are written on first start';
+  static override args = {
+    dir: Args.string({ description: 'data folder (configs in <dir>/etc, devices in <dir>/srv)', default: './data' }),
+  };
+  static override flags = {
+    bind: Flags.string({ description: "proxy's address on first start (host:port)", default: '127.0.0.1:8080' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Start);
+    const cluster = await startAllInOne({
+      dir: args.dir,
+      bind: parseBind(flags.bind),
+      onEvent: (msg) => this.logToStderr(msg),
+    });
+    this.log(`swiftly is running (${cluster.created ? 'new cluster' : 'existing cluster'} in ${cluster.dir})`);
+    this.log(`  auth URL: ${cluster.authUrl}`);
+    this.log(`  user:     ${cluster.user}`);
+    this.log(`  key:      ${cluster.key}`);
+    this.log(`  try:      swift -A ${cluster.authUrl} -U ${cluster.user} -K ${cluster.key} stat`);
+    this.log('Press Ctrl-C to stop.');
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    this.log('stopping…');
+    await cluster.stop();
+  }
+}
