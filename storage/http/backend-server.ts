@@ -18,6 +18,27 @@ export interface BackendServerOptions {
   logger: Logger;
   /** Answers every request; read the verb with `backendMethod(request)`. */
   handler: BackendHandler;
+  /**
+   * When true, a request with `Expect: 100-continue` gets its `100 Continue`
+   * only when the handler calls `sendContinue` (as eventlet does on the
+   * first body read), so a handler can refuse (409, 412, 507) first — Swift's
+   * proxy relies on that. Otherwise Node answers 100 at once.
+   */
+  manualContinue?: boolean;
+}
+
+const expectingContinue = new WeakMap<IncomingMessage, ServerResponse>();
+
+/**
+ * Sends `100 Continue` to a client waiting for it (see `manualContinue`);
+ * does nothing otherwise or when already sent.
+ */
+export function sendContinue(req: IncomingMessage): void {
+  const res = expectingContinue.get(req);
+  if (res) {
+    expectingContinue.delete(req);
+    res.writeContinue();
+  }
 }
 
 /** The request's real verb: REPLICATE/SSYNC/UPDATE come through the shim. */
@@ -37,8 +58,16 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     exposeHeadRoutes: false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-      createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler),
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler);
+      if (options.manualContinue) {
+        server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+          expectingContinue.set(req, res);
+          handler(req, res);
+        });
+      }
+      return server;
+    },
   });
   for (const m of ['COPY', 'PROPPATCH']) app.addHttpMethod(m, { hasBody: true });
   app.removeAllContentTypeParsers();
