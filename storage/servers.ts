@@ -4,6 +4,8 @@
  */
 import type { StorageAppFactory } from './server-runner.js';
 import { InvalidArgumentError } from '../common/index.js';
+import { createContainerServer } from './container/container-server.js';
+import { createAccountServer } from './account/account-server.js';
 
 export type StorageKind = 'object' | 'container' | 'account';
 
@@ -15,6 +17,6 @@ function notBuilt(kind: StorageKind): StorageAppFactory {
 
 export const storageServers: Record<StorageKind, StorageAppFactory> = {
   object: notBuilt('object'),
-  container: notBuilt('container'),
-  account: notBuilt('account'),
+  container: createContainerServer,
+  account: createAccountServer,
 };
