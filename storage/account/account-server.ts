@@ -49,7 +49,8 @@ class AccountServer {
   /** Swift's `_deleted_response`: X-Account-Status: Deleted when the account was deleted. */
   deleted(reply: FastifyReply, broker: AccountBroker, status: number, body?: string): FastifyReply {
     const headers: Headers = broker.exists() && broker.isStatusDeleted() ? { 'X-Account-Status': 'Deleted' } : {};
-    return send(reply, status, headers, body);
+    headers['Content-Type'] = 'text/html; charset=utf-8';
+    return send(reply, status, headers, body ?? '');
   }
 
   accountPath(url: string): { parts: BackendPath; query: Map<string, Buffer> } {

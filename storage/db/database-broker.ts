@@ -12,7 +12,7 @@
  * process (kill -9); only a power loss may roll back the last commits.
  * `db_synchronous = full` fsyncs the WAL on every commit as well.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -51,6 +51,7 @@ export abstract class DatabaseBroker {
   protected readonly deleteMetaWhitelist: string[] = [];
 
   private db: Db | undefined;
+  private openIno = -1;
   private readonly statements = new Map<string, Statement>();
 
   constructor(readonly dbFile: string, protected readonly options: BrokerOptions = {}) {}
@@ -59,13 +60,29 @@ export abstract class DatabaseBroker {
     return dirname(this.dbFile);
   }
 
+  /**
+   * True when the DB file exists. A cached handle whose file was removed or
+   * replaced (by a replicator, possibly in another process) is dropped, so
+   * the next use opens what is on disk now.
+   */
   exists(): boolean {
-    return this.db !== undefined || existsSync(this.dbFile);
+    let ino: number;
+    try {
+      ino = statSync(this.dbFile).ino;
+    } catch {
+      if (this.db) this.close();
+      return false;
+    }
+    if (this.db && ino !== this.openIno) this.close();
+    return true;
   }
 
   /** The open connection, opened on first use. */
   protected get conn(): Db {
-    if (!this.db) this.db = this.open(this.dbFile);
+    if (!this.db) {
+      this.db = this.open(this.dbFile);
+      this.openIno = statSync(this.dbFile).ino;
+    }
     return this.db;
   }
 

@@ -30,7 +30,8 @@ export async function handleDbRequest(req: FastifyRequest, reply: FastifyReply, 
     return await opts.route(method);
   } catch (err) {
     if (err instanceof HttpStatusError) return sendError(reply, err);
-    if (err instanceof SwiftlyError && err.status < 500) return send(reply, err.status, {}, err.message);
+    // Path errors (split_path, device/partition checks) are text/plain in Swift.
+    if (err instanceof SwiftlyError && err.status < 500) return send(reply, err.status, { 'Content-Type': 'text/plain' }, err.message);
     req.log.error({ err, method, url: req.url }, 'ERROR __call__ error');
     return send(reply, 500, {}, '');
   }

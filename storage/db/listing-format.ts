@@ -40,7 +40,7 @@ export function listingContentType(query: Map<string, Buffer>, accept: string | 
   for (const t of types) {
     for (const offer of OFFERS) if (t.pattern.test(offer)) return offer;
   }
-  throw new HttpStatusError(406, '<html><h1>Not Acceptable</h1><p>The server has no media type acceptable to the client.</p></html>');
+  throw new HttpStatusError(406, '<html><h1>Not Acceptable</h1><p>The resource is not available in a format acceptable to your browser.</p></html>');
 }
 
 /** Python's json.dumps for the flat records of a listing. */

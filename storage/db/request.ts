@@ -9,6 +9,7 @@ import { decodeRequestPath, parseBackendPath, type BackendPath } from '../http/b
 import { HttpStatusError } from './errors.js';
 
 const RESERVED = '\0';
+const TEXT_PLAIN = { 'Content-Type': 'text/plain' };
 
 export interface DbRequest {
   method: string;
@@ -55,7 +56,7 @@ export function getParam(query: Map<string, Buffer>, name: string): string | und
   try {
     return utf8.decode(raw);
   } catch {
-    throw new HttpStatusError(400, `"${name}" parameter not valid UTF-8`);
+    throw new HttpStatusError(400, `"${name}" parameter not valid UTF-8`, TEXT_PLAIN);
   }
 }
 
@@ -119,12 +120,12 @@ export function validateInternalObj(account: string, container: string, obj: str
 /** Swift's `valid_timestamp`: X-Timestamp required and well formed. */
 export function validTimestamp(headers: FastifyRequest['headers']): Timestamp {
   const raw = headers['x-timestamp'];
-  if (raw === undefined) throw new HttpStatusError(400, 'Missing X-Timestamp header');
+  if (raw === undefined) throw new HttpStatusError(400, 'Missing X-Timestamp header', TEXT_PLAIN);
   const value = Array.isArray(raw) ? raw[0] : raw;
   try {
     return Timestamp.parse(value);
   } catch {
-    throw new HttpStatusError(400, 'Invalid X-Timestamp header');
+    throw new HttpStatusError(400, 'Invalid X-Timestamp header', TEXT_PLAIN);
   }
 }
 
