@@ -57,6 +57,19 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // A path that does not decode as UTF-8 still reaches the handler, which
+    // answers as Swift does (412 "Invalid UTF8") rather than fastify's 400.
+    frameworkErrors: (err, req, res) => {
+      const request = req as FastifyRequest;
+      const reply = res as unknown as FastifyReply;
+      if (err.code !== 'FST_ERR_BAD_URL') return void reply.code(400).send(err.message);
+      Promise.resolve()
+        .then(() => options.handler(request, reply))
+        .catch((e: unknown) => {
+          request.log.error({ err: e }, 'backend request failed');
+          if (!reply.sent) void reply.code(500).send('');
+        });
+    },
     routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler);
