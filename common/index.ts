@@ -10,3 +10,4 @@ export * from './config.js';
 export * from './constraints.js';
 export * from './swift-conf.js';
 export * from './logger.js';
+export * from './recon-cache.js';

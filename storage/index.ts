@@ -20,3 +20,8 @@ export { dbPath, dbPathForHash, type DataDir } from './db/db-paths.js';
 export { UPLOAD_HEADER as REPLICATE_UPLOAD_HEADER } from './db/replicator-rpc.js';
 export { createContainerServer } from './container/container-server.js';
 export { createAccountServer } from './account/account-server.js';
+export {
+  FsDiskFileManager, FsDiskFile, dataDirName, tmpDirName, asyncDirName, gatherOnDiskFiles, filesToRemove, parseOnDiskFilename,
+  getHashes, invalidateSuffix, HASH_FILE, HASH_INVALIDATIONS_FILE, readFileMetadata, CorruptMetadataError, SSYNC_STEP_HEADER,
+  type FileInfo, type OnDiskFiles, type ObjectMetadata, type FileMetadata, type AsyncUpdate,
+} from './object/index.js';

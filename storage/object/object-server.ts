@@ -19,8 +19,9 @@ import { handleGetHead } from './handlers/get-head.js';
 import { handlePost } from './handlers/post.js';
 import { handleDelete } from './handlers/delete.js';
 import { handleReplicate } from './handlers/replicate.js';
+import { handleSsync } from './sync-receiver.js';
 
-const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'REPLICATE']);
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'REPLICATE', 'SSYNC']);
 
 function policyIndexOf(s: ObjectServer, raw: string | string[] | undefined): number {
   const value = Array.isArray(raw) ? raw[0] : raw;
@@ -53,6 +54,11 @@ async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyRep
       const [device, partition, suffixes] = splitPath(path, 2, 3, true);
       validateDevicePartition(device, partition);
       return await handleReplicate(s, res, device!, partition!, suffixes, policyIndex);
+    }
+    if (method === 'SSYNC') {
+      const [device, partition] = splitPath(path, 2, 2, false);
+      validateDevicePartition(device, partition);
+      return await handleSsync(s, req, res, device!, partition!, policyIndex);
     }
     const p = parseBackendPath(path, 5, 5, true);
     const r: ObjectRequest = {

@@ -1,0 +1,85 @@
+/**
+ * The one runner every consistency daemon shares (Swift's
+ * `swift/common/daemon.py`): runs `runOnce` once (`--once`) or forever,
+ * one pass every `interval` seconds, logs each pass through
+ * `logger.child({ daemon })`, survives a failed pass, and stops gracefully
+ * on SIGTERM/SIGINT — the running pass sees its AbortSignal and winds down.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createLogger, getString, loadSwiftConf, readIniFile, requireSection,
+  type Logger, type Section, type SwiftConf,
+} from '../common/index.js';
+import type { Daemon, DaemonFactory } from './daemon.js';
+
+export interface RunnerOptions {
+  /** One pass, then return (Swift's `--once`). */
+  once?: boolean;
+  /** Seconds between the starts of two passes. */
+  interval: number;
+  logger: Logger;
+  /** Aborting it stops the runner (the CLI wires SIGTERM/SIGINT to it). */
+  signal?: AbortSignal;
+}
+
+/** Runs `daemon` until done (`once`) or until `signal` aborts; closes it after. */
+export async function runDaemon(daemon: Daemon, options: RunnerOptions): Promise<void> {
+  const log = options.logger;
+  const signal = options.signal ?? new AbortController().signal;
+  try {
+    while (!signal.aborted) {
+      const started = Date.now();
+      log.info({ mode: options.once ? 'once' : 'forever' }, `Begin ${daemon.name} pass`);
+      try {
+        await daemon.runOnce(signal);
+        log.info({ seconds: (Date.now() - started) / 1000 }, `${daemon.name} pass completed`);
+      } catch (err) {
+        // One bad pass must not end a daemon that runs forever.
+        log.error({ err }, `Unhandled exception in ${daemon.name} pass`);
+        if (options.once) throw err;
+      }
+      if (options.once) break;
+      const wait = options.interval * 1000 - (Date.now() - started);
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+    }
+  } finally {
+    await daemon.close?.();
+  }
+}
+
+/** A daemon's section of its server's conf: `[DEFAULT]` + `[<name>]`. */
+export function readDaemonSection(confPath: string, name: string): Section {
+  return requireSection(readIniFile(confPath), name);
+}
+
+export interface StartDaemonOptions {
+  once?: boolean;
+  /** Extra/overriding options (e.g. `devices_filter`, `partitions` for a targeted `--once`). */
+  overrides?: Record<string, string>;
+  logger?: Logger;
+  swiftConf?: SwiftConf;
+  signal?: AbortSignal;
+}
+
+/**
+ * Builds a daemon from its conf section and runs it. Used by
+ * `swiftly daemon` (with SIGTERM wired to `signal`) and by tests.
+ */
+export async function startDaemon(factory: DaemonFactory, name: string, conf: Section, options: StartDaemonOptions = {}): Promise<void> {
+  const merged: Section = { ...conf, ...(options.overrides ?? {}) };
+  const root = options.logger ?? createLogger({ name, level: merged.log_level });
+  const logger = root.child({ daemon: name });
+  const swiftConf = options.swiftConf ?? loadSwiftConf(getString(merged, 'swift_dir', '/etc/swift'));
+  const daemon = factory({ conf: merged, swiftConf, logger });
+  const interval = Number(merged.interval ?? merged.run_pause ?? 30);
+  await runDaemon(daemon, { once: options.once, interval: Number.isFinite(interval) ? interval : 30, logger, signal: options.signal });
+}
+
+/** Wires SIGTERM/SIGINT to an AbortController (the long-running CLI form). */
+export function abortOnSignals(): AbortController {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return ac;
+}

@@ -1,0 +1,55 @@
+/**
+ * Walking a server's devices dir: the device names (with Swift's mount
+ * check), and the per-policy dirs on each (`objects`, `objects-1`, …).
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import { join } from 'node:path';
+
+/** Swift's `ismount`: a different device than the parent, or the root of one. */
+async function isMount(path: string): Promise<boolean> {
+  let st: Stats;
+  let parent: Stats;
+  try {
+    st = await fsp.lstat(path);
+    if (st.isSymbolicLink()) return false;
+    parent = await fsp.stat(join(path, '..'));
+  } catch {
+    return false;
+  }
+  return st.dev !== parent.dev || st.ino === parent.ino;
+}
+
+/** A device's path when usable: a dir, and a mount point when `mountCheck`. */
+export async function checkDevice(devices: string, device: string, mountCheck: boolean): Promise<string | undefined> {
+  const path = join(devices, device);
+  if (mountCheck) return (await isMount(path)) ? path : undefined;
+  const st = await fsp.stat(path).catch(() => undefined);
+  return st?.isDirectory() ? path : undefined;
+}
+
+/** Names of the entries of `dir` (empty when it does not exist). */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Every usable device under `devices`, optionally restricted to `only`. */
+export async function usableDevices(devices: string, mountCheck: boolean, only?: Set<string>): Promise<{ device: string; path: string }[]> {
+  const out: { device: string; path: string }[] = [];
+  for (const device of (await listDir(devices)).sort()) {
+    if (only && !only.has(device)) continue;
+    const path = await checkDevice(devices, device, mountCheck);
+    if (path) out.push({ device, path });
+  }
+  return out;
+}
+
+/** `base`, `base-1`, …: the policy index of a per-policy dir name, or undefined. */
+export function policyOfDir(name: string, base: string): number | undefined {
+  if (name === base) return 0;
+  const m = new RegExp(`^${base}-(\\d+)$`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,171 @@
+/**
+ * object-updater (Swift's `obj/updater.py`): retries the container updates
+ * the object server saved as async_pending files
+ * (`<device>/async_pending[-N]/<suffix>/<hash>-<timestamp>`, JSON — see
+ * storage/object/async-pending.ts) against every container replica the
+ * container ring names. Swift's rules:
+ *
+ * - of several pendings for one object only the newest is sent; older ones
+ *   are obsolete and unlinked;
+ * - the file is unlinked once every replica accepted (2xx); on a partial
+ *   success the replicas that accepted are recorded in the file
+ *   (`successes`, ring device ids) so they are not asked again;
+ * - a file that cannot be read is moved to `quarantined/async_pending/`.
+ *
+ * Options (`[object-updater]`): interval 300, concurrency 8,
+ * objects_per_second 50, node_timeout 10, conn_timeout 0.5, recon_cache_path.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { dumpReconCache, getFloat, type Logger } from '../common/index.js';
+import { Ring, type RingLookup } from '../ring/index.js';
+import { BackendClient, isSuccess, quotePath } from './backend-client.js';
+import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
+import type { Daemon, DaemonContext } from './daemon.js';
+import { listDir, policyOfDir, usableDevices } from './devices.js';
+import { RateLimiter } from './rate-limit.js';
+
+interface PendingUpdate {
+  op: string;
+  account: string;
+  container: string;
+  obj: string;
+  headers: Record<string, string>;
+  container_path?: string;
+  successes?: number[];
+}
+
+export interface UpdaterStats {
+  successes: number;
+  failures: number;
+  unlinks: number;
+  quarantines: number;
+}
+
+const PENDING_RE = /^([0-9a-f]{32})-(\d{10}\.\d{5}(?:_[0-9a-f]{16})?)$/;
+
+export class ObjectUpdater implements Daemon {
+  readonly name = 'object-updater';
+  readonly conf: CommonDaemonConf;
+  private readonly client: BackendClient;
+  private readonly limiter: RateLimiter;
+  private readonly logger: Logger;
+  private ring?: RingLookup;
+  stats: UpdaterStats = { successes: 0, failures: 0, unlinks: 0, quarantines: 0 };
+
+  constructor(private readonly ctx: DaemonContext, ring?: RingLookup) {
+    this.conf = commonDaemonConf(ctx.conf, { interval: 300, concurrency: 8 });
+    this.client = new BackendClient(this.conf);
+    this.limiter = new RateLimiter(getFloat(ctx.conf, 'objects_per_second', 50, 0));
+    this.logger = ctx.logger;
+    this.ring = ring;
+  }
+
+  private containerRing(): RingLookup {
+    this.ring ??= new Ring(this.conf.swiftDir, { ringName: 'container', hashPath: this.ctx.swiftConf.hashPath });
+    return this.ring;
+  }
+
+  async runOnce(signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    this.stats = { successes: 0, failures: 0, unlinks: 0, quarantines: 0 };
+    const limit = pLimit(this.conf.concurrency);
+    const jobs: Promise<void>[] = [];
+    for (const { path: devPath } of await usableDevices(this.conf.devices, this.conf.mountCheck, this.conf.onlyDevices)) {
+      for (const dirName of await listDir(devPath)) {
+        const policy = policyOfDir(dirName, 'async_pending');
+        if (policy === undefined) continue;
+        const asyncDir = join(devPath, dirName);
+        for (const suffix of (await listDir(asyncDir)).sort()) {
+          if (signal.aborted) break;
+          jobs.push(limit(() => this.sweepSuffix(devPath, join(asyncDir, suffix), policy, signal)));
+        }
+      }
+    }
+    await Promise.all(jobs);
+    const sweep = (Date.now() - started) / 1000;
+    this.logger.info({ ...this.stats, seconds: sweep }, 'Object update sweep completed');
+    dumpReconCache(this.conf.reconCachePath, 'object', { object_updater_sweep: sweep, object_updater_stats: this.stats });
+  }
+
+  /** One suffix dir: newest pending per object first, older ones obsolete. */
+  private async sweepSuffix(devPath: string, suffixDir: string, policy: number, signal: AbortSignal): Promise<void> {
+    const seen = new Set<string>();
+    for (const name of (await listDir(suffixDir)).sort().reverse()) {
+      if (signal.aborted) return;
+      const m = PENDING_RE.exec(name);
+      const file = join(suffixDir, name);
+      if (!m) continue;
+      if (seen.has(m[1])) {
+        await fsp.rm(file, { force: true });
+        this.stats.unlinks++;
+        continue;
+      }
+      seen.add(m[1]);
+      await this.limiter.take(1, signal);
+      await this.processPending(devPath, file, policy);
+    }
+    await fsp.rmdir(suffixDir).catch(() => undefined);
+  }
+
+  private async processPending(devPath: string, file: string, policy: number): Promise<void> {
+    let update: PendingUpdate;
+    try {
+      update = JSON.parse(await fsp.readFile(file, 'utf8')) as PendingUpdate;
+      if (!update || typeof update.op !== 'string' || typeof update.obj !== 'string') throw new Error('not an update');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      await this.quarantine(devPath, file);
+      return;
+    }
+    let [account, container] = [update.account, update.container];
+    if (update.container_path) [account, container] = update.container_path.split('/', 2) as [string, string];
+    const { partition, nodes } = this.containerRing().getNodes(account, container);
+    const successes = new Set(update.successes ?? []);
+    const path = `/${quotePath(`${account}/${container}/${update.obj}`)}`;
+    const headers = { ...update.headers, 'X-Backend-Storage-Policy-Index': String(policy), 'user-agent': `object-updater ${process.pid}` };
+    let newSuccess = false;
+    await Promise.all(nodes.map(async (node) => {
+      if (successes.has(node.id)) return;
+      try {
+        const res = await this.client.request(node, update.op, `/${quotePath(node.device)}/${partition}${path}`, { headers });
+        if (isSuccess(res.status)) {
+          successes.add(node.id);
+          newSuccess = true;
+        } else {
+          this.logger.debug({ status: res.status, node: `${node.ip}:${node.port}/${node.device}` }, 'container update failed');
+        }
+      } catch (err) {
+        this.logger.debug({ err, node: `${node.ip}:${node.port}/${node.device}` }, 'container update failed');
+      }
+    }));
+    if (nodes.every((n) => successes.has(n.id))) {
+      this.stats.successes++;
+      this.stats.unlinks++;
+      await fsp.rm(file, { force: true });
+      return;
+    }
+    this.stats.failures++;
+    if (newSuccess) {
+      // Record who has it, atomically, unless a newer pending replaced ours meanwhile.
+      const tmp = `${file}.${process.pid}.tmp`;
+      await fsp.writeFile(tmp, JSON.stringify({ ...update, successes: [...successes] }));
+      await fsp.rename(tmp, file).catch(() => fsp.rm(tmp, { force: true }));
+    }
+  }
+
+  private async quarantine(devPath: string, file: string): Promise<void> {
+    const qdir = join(devPath, 'quarantined', 'async_pending');
+    await fsp.mkdir(qdir, { recursive: true });
+    await fsp.rename(file, join(qdir, file.split('/').pop()!)).catch(() => undefined);
+    this.stats.quarantines++;
+    this.logger.warn({ file }, 'quarantined unreadable async_pending');
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+export const createObjectUpdater = (ctx: DaemonContext): ObjectUpdater => new ObjectUpdater(ctx);
