@@ -15,7 +15,7 @@
 import { promises as fsp, createReadStream, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { DiskFile, DiskFileManager, DiskFileWriter, ObjectState, OpenObject } from './disk-file.js';
@@ -280,11 +280,21 @@ class FsOpenObject implements OpenObject {
 }
 
 class FsDiskFileWriter implements DiskFileWriter {
-  readonly stream;
+  readonly stream: Writable;
   private done = false;
 
   constructor(private readonly diskFile: FsDiskFile, private readonly fh: FileHandle, private readonly tmp: string) {
-    this.stream = fh.createWriteStream({ autoClose: false, highWaterMark: 65536 });
+    // Our own Writable rather than fh.createWriteStream: that one keeps a
+    // reference that makes fh.close() wait forever when autoClose is off.
+    this.stream = new Writable({
+      highWaterMark: 65536,
+      write: (chunk: Buffer, _enc, cb) => {
+        fh.write(chunk).then(() => cb(), cb);
+      },
+      writev: (chunks, cb) => {
+        fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+      },
+    });
   }
 
   async put(metadata: ObjectMetadata): Promise<void> {

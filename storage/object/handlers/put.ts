@@ -155,7 +155,8 @@ export function receiveBody(req: IncomingMessage, out: Writable, limits: BodyLim
     req.on('error', onClose);
     out.on('error', onOutError);
     arm();
-    if (req.complete && req.readableEnded) onEnd();
+    if (req.readableEnded) onEnd();
+    else req.resume();
   });
 }
 
