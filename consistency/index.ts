@@ -1,0 +1,13 @@
+/**
+ * consistency: the daemons that keep replicas whole — object-replicator,
+ * object-updater, object-auditor, container- and account-replicator,
+ * object-expirer, account-reaper — and the one runner they share
+ * (`startDaemon`, `runDaemon`). `daemons` maps Swift's section names to
+ * factories and the server conf each daemon reads.
+ */
+export type { Daemon, DaemonContext, DaemonFactory } from './daemon.js';
+export { runDaemon, startDaemon, readDaemonSection, abortOnSignals, type RunnerOptions, type StartDaemonOptions } from './daemon-runner.js';
+export { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
+export { ObjectUpdater, createObjectUpdater } from './object-updater.js';
+export { ObjectReplicator, createObjectReplicator } from './object-replicator.js';
+export { daemons, type DaemonName } from './registry.js';

@@ -1,0 +1,20 @@
+/**
+ * The daemons by Swift's section name, with the server conf they live in
+ * (`swiftly daemon object-replicator /etc/swift/object-server.conf`).
+ */
+import type { DaemonFactory } from './daemon.js';
+import { createObjectReplicator } from './object-replicator.js';
+import { createObjectUpdater } from './object-updater.js';
+
+export interface DaemonEntry {
+  factory: DaemonFactory;
+  /** Which server's conf holds its section. */
+  server: 'object' | 'container' | 'account';
+}
+
+export const daemons: Record<string, DaemonEntry> = {
+  'object-replicator': { factory: createObjectReplicator, server: 'object' },
+  'object-updater': { factory: createObjectUpdater, server: 'object' },
+};
+
+export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper';

@@ -1,0 +1,76 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
+import { createObjectReplicator } from '../../consistency/index.js';
+
+let cluster: StorageCluster;
+before(async () => {
+  cluster = await StorageCluster.start({ nodes: 4, partPower: 3 });
+});
+after(async () => {
+  await cluster.close();
+});
+
+const objPath = (dev: string, part: number, name: string): string => `/${dev}/${part}/AUTH_test/c/${name}`;
+
+async function put(port: number, dev: string, part: number, name: string, body: string, ts = nextTimestamp()): Promise<string> {
+  const r = await backend(port, 'PUT', objPath(dev, part, name), {
+    'X-Timestamp': ts, 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)),
+  }, body);
+  assert.equal(r.status, 201);
+  return ts;
+}
+
+const replicate = () => cluster.runOnEveryNode('object', 'object-replicator', createObjectReplicator);
+
+test('a replica missing on one primary is pushed there', async () => {
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o1');
+  await put(nodes[0].port, nodes[0].device, partition, 'o1', 'hello');
+  await put(nodes[1].port, nodes[1].device, partition, 'o1', 'hello');
+  assert.equal((await backend(nodes[2].port, 'GET', objPath(nodes[2].device, partition, 'o1'))).status, 404);
+  await replicate();
+  for (const n of nodes) {
+    const r = await backend(n.port, 'GET', objPath(n.device, partition, 'o1'));
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), 'hello');
+  }
+});
+
+test('newest wins: an overwrite and a DELETE reach every primary', async () => {
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o2');
+  for (const n of nodes) await put(n.port, n.device, partition, 'o2', 'v1');
+  await put(nodes[0].port, nodes[0].device, partition, 'o2', 'v2-newer');
+  await replicate();
+  for (const n of nodes) assert.equal((await backend(n.port, 'GET', objPath(n.device, partition, 'o2'))).body.toString(), 'v2-newer');
+  const del = await backend(nodes[1].port, 'DELETE', objPath(nodes[1].device, partition, 'o2'), { 'X-Timestamp': nextTimestamp() });
+  assert.equal(del.status, 204);
+  await replicate();
+  for (const n of nodes) assert.equal((await backend(n.port, 'GET', objPath(n.device, partition, 'o2'))).status, 404);
+});
+
+test('a handoff partition goes to its primaries and is then removed', async () => {
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o3');
+  const handoff = cluster.nodes.find((n) => !nodes.some((p) => p.node === n))!;
+  await put(handoff.ports.object, 'sda', partition, 'o3', 'from a handoff');
+  const partDir = join(handoff.devices, 'sda', 'objects', String(partition));
+  assert.ok(existsSync(partDir));
+  await replicate();
+  for (const n of nodes) assert.equal((await backend(n.port, 'GET', objPath(n.device, partition, 'o3'))).body.toString(), 'from a handoff');
+  assert.ok(!existsSync(partDir), `handoff partition left: ${existsSync(partDir) ? readdirSync(partDir).join(',') : ''}`);
+});
+
+test('a tombstone past reclaim_age is reclaimed', async () => {
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o4');
+  const old = `${Math.floor(Date.now() / 1000) - 1000}.00000`;
+  for (const n of nodes) {
+    const r = await backend(n.port, 'DELETE', objPath(n.device, partition, 'o4'), { 'X-Timestamp': old });
+    assert.equal(r.status, 404);
+  }
+  const hash = cluster.hash('AUTH_test', 'c', 'o4');
+  const tsDir = (i: number) => join(nodes[i].node.devices, nodes[i].device, 'objects', String(partition), hash.slice(-3), hash);
+  assert.ok(existsSync(tsDir(0)));
+  await cluster.runOnEveryNode('object', 'object-replicator', createObjectReplicator, { reclaim_age: '100' });
+  for (let i = 0; i < 3; i++) assert.ok(!existsSync(tsDir(i)), 'tombstone still there');
+});

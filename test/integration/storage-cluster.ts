@@ -1,0 +1,199 @@
+/**
+ * Test helper (not a test): a cluster of swiftly storage nodes on loopback,
+ * Swift's probe-test layout in miniature. Each node has its own devices
+ * dir and an object, container and account server on port 0; the rings
+ * (built with RingBuilder, one device per node unless asked) name those
+ * ports. Nodes can be stopped and restarted on the same ports, devices
+ * wiped, and the consistency daemons run once against a node.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { hashPath, parseIni, silentLogger, swiftConfFromIni, type Logger, type SwiftConf } from '../../common/index.js';
+import { Ring, RingBuilder, writeRingFile, type RingLookup } from '../../ring/index.js';
+import { startStorageServer, type ListeningServer, type StorageKind } from '../../storage/index.js';
+import type { Daemon, DaemonContext } from '../../consistency/index.js';
+
+export const CLUSTER_SWIFT_CONF = `[swift-hash]
+swift_hash_path_prefix = clusterprefix
+swift_hash_path_suffix = clustersuffix
+[storage-policy:0]
+name = gold
+default = yes
+`;
+
+const KINDS: StorageKind[] = ['object', 'container', 'account'];
+
+export interface ClusterNode {
+  index: number;
+  devices: string;
+  ports: Record<StorageKind, number>;
+  /** Device names on this node. */
+  deviceNames: string[];
+  servers: Partial<Record<StorageKind, ListeningServer>>;
+}
+
+export interface ClusterOptions {
+  nodes?: number;
+  replicas?: number;
+  partPower?: number;
+  logger?: Logger;
+  /** Extra server options (every kind). */
+  serverConf?: Record<string, string>;
+}
+
+export class StorageCluster {
+  readonly swiftConf: SwiftConf;
+  readonly nodes: ClusterNode[] = [];
+  readonly swiftDir: string;
+  readonly builders = new Map<StorageKind, RingBuilder>();
+  private readonly logger: Logger;
+
+  private constructor(readonly root: string, private readonly options: Required<Omit<ClusterOptions, 'logger' | 'serverConf'>> & ClusterOptions) {
+    this.swiftConf = swiftConfFromIni(parseIni(CLUSTER_SWIFT_CONF));
+    this.swiftDir = join(root, 'etc');
+    mkdirSync(this.swiftDir, { recursive: true });
+    writeFileSync(join(this.swiftDir, 'swift.conf'), CLUSTER_SWIFT_CONF);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  static async start(options: ClusterOptions = {}): Promise<StorageCluster> {
+    const c = new StorageCluster(mkdtempSync(join(tmpdir(), 'swiftly-cluster-')), {
+      nodes: 4, replicas: 3, partPower: 4, ...options,
+    });
+    for (let i = 0; i < c.options.nodes; i++) await c.addNode();
+    for (const kind of KINDS) {
+      const b = RingBuilder.create(c.options.partPower, c.options.replicas, 0);
+      for (const n of c.nodes) {
+        for (const d of n.deviceNames) b.addDev({ region: 1, zone: n.index + 1, ip: '127.0.0.1', port: n.ports[kind], device: d, weight: 100 });
+      }
+      b.rebalance({ seed: 1 });
+      c.builders.set(kind, b);
+    }
+    c.writeRings();
+    return c;
+  }
+
+  /** Starts a new node (not yet in the rings). */
+  async addNode(deviceNames = ['sda']): Promise<ClusterNode> {
+    const index = this.nodes.length;
+    const devices = join(this.root, `node${index}`);
+    for (const d of deviceNames) mkdirSync(join(devices, d), { recursive: true });
+    const node: ClusterNode = { index, devices, deviceNames, ports: { object: 0, container: 0, account: 0 }, servers: {} };
+    this.nodes.push(node);
+    await this.startNode(node);
+    return node;
+  }
+
+  /** Adds a device dir on `node` and to every ring at `weight`, then rebalances. */
+  addDevice(node: ClusterNode, device: string, weight = 100): void {
+    mkdirSync(join(node.devices, device), { recursive: true });
+    node.deviceNames.push(device);
+    for (const kind of KINDS) {
+      const b = this.builders.get(kind)!;
+      b.addDev({ region: 1, zone: node.index + 1, ip: '127.0.0.1', port: node.ports[kind], device, weight });
+      b.pretendMinPartHoursPassed();
+      b.rebalance({ seed: 2 });
+    }
+    this.writeRings();
+  }
+
+  writeRings(): void {
+    for (const [kind, b] of this.builders) writeRingFile(join(this.swiftDir, `${kind}.ring.gz`), b.getRing());
+  }
+
+  ring(kind: StorageKind): RingLookup {
+    return new Ring(this.swiftDir, { ringName: kind, hashPath: this.swiftConf.hashPath, reloadTime: 0 });
+  }
+
+  /** The server conf of a node, as its `[DEFAULT]` + section would give. */
+  conf(node: ClusterNode, kind: StorageKind, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      devices: node.devices, mount_check: 'false', swift_dir: this.swiftDir, bind_ip: '127.0.0.1',
+      bind_port: String(node.ports[kind]), recon_cache_path: join(node.devices, '.recon'),
+      container_update_timeout: '0.5', conn_timeout: '0.3', node_timeout: '3', log_level: 'error',
+      ...this.options.serverConf, ...extra,
+    };
+  }
+
+  async startNode(node: ClusterNode): Promise<void> {
+    for (const kind of KINDS) {
+      if (node.servers[kind]) continue;
+      node.servers[kind] = await startStorageServer(kind, this.conf(node, kind), {
+        host: '127.0.0.1', port: node.ports[kind], swiftConf: this.swiftConf, logger: this.logger,
+      });
+      node.ports[kind] = node.servers[kind]!.port;
+    }
+  }
+
+  async stopNode(node: ClusterNode): Promise<void> {
+    for (const kind of KINDS) {
+      await node.servers[kind]?.close();
+      delete node.servers[kind];
+    }
+  }
+
+  wipeDevice(node: ClusterNode, device: string): void {
+    rmSync(join(node.devices, device), { recursive: true, force: true });
+    mkdirSync(join(node.devices, device), { recursive: true });
+  }
+
+  /** Runs a daemon once per node, as each node's own daemon would. */
+  async runOnEveryNode(
+    kind: StorageKind, section: string, factory: (ctx: DaemonContext) => Daemon, extra: Record<string, string> = {},
+    only?: ClusterNode[],
+  ): Promise<Daemon[]> {
+    const ran: Daemon[] = [];
+    for (const node of only ?? this.nodes) {
+      const daemon = factory({ conf: this.conf(node, kind, extra), swiftConf: this.swiftConf, logger: this.logger.child({ daemon: section }) });
+      try {
+        await daemon.runOnce(new AbortController().signal);
+      } finally {
+        await daemon.close?.();
+      }
+      ran.push(daemon);
+    }
+    return ran;
+  }
+
+  /** Where an object lives: its partition and primary nodes (with their cluster node). */
+  objectNodes(a: string, c: string, o: string): { partition: number; nodes: { node: ClusterNode; device: string; port: number }[] } {
+    const { partition, nodes } = this.ring('object').getNodes(a, c, o);
+    return {
+      partition,
+      nodes: nodes.map((n) => ({ node: this.nodes.find((x) => x.ports.object === n.port)!, device: n.device, port: n.port })),
+    };
+  }
+
+  hash(a: string, c?: string, o?: string): string {
+    return hashPath(this.swiftConf.hashPath, a, c, o);
+  }
+
+  async close(): Promise<void> {
+    for (const n of this.nodes) await this.stopNode(n);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface Res {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** One backend request to 127.0.0.1:port. */
+export async function backend(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Res> {
+  const res = await request(`http://127.0.0.1:${port}${path}`, { method: method as 'GET', headers, body, headersTimeout: 5000, bodyTimeout: 5000 });
+  const buf = Buffer.from(await res.body.arrayBuffer());
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) h[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  return { status: res.statusCode, headers: h, body: buf };
+}
+
+let clock = Math.floor(Date.now() / 1000) - 100_000;
+/** A fresh, increasing X-Timestamp (internal form). */
+export function nextTimestamp(): string {
+  clock += 1;
+  return `${clock}.00000`;
+}
