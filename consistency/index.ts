@@ -10,4 +10,5 @@ export { runDaemon, startDaemon, readDaemonSection, abortOnSignals, type RunnerO
 export { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 export { ObjectUpdater, createObjectUpdater } from './object-updater.js';
 export { ObjectReplicator, createObjectReplicator } from './object-replicator.js';
+export { DbReplicator, createContainerReplicator, createAccountReplicator, type DbKind } from './db-replicator.js';
 export { daemons, type DaemonName } from './registry.js';

@@ -5,6 +5,7 @@
 import type { DaemonFactory } from './daemon.js';
 import { createObjectReplicator } from './object-replicator.js';
 import { createObjectUpdater } from './object-updater.js';
+import { createAccountReplicator, createContainerReplicator } from './db-replicator.js';
 
 export interface DaemonEntry {
   factory: DaemonFactory;
@@ -15,6 +16,8 @@ export interface DaemonEntry {
 export const daemons: Record<string, DaemonEntry> = {
   'object-replicator': { factory: createObjectReplicator, server: 'object' },
   'object-updater': { factory: createObjectUpdater, server: 'object' },
+  'container-replicator': { factory: createContainerReplicator, server: 'container' },
+  'account-replicator': { factory: createAccountReplicator, server: 'account' },
 };
 
 export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper';

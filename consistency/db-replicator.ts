@@ -1,0 +1,290 @@
+/**
+ * container-replicator and account-replicator (Swift's `common/db_replicator.py`)
+ * over the DB servers' REPLICATE RPC (storage/db/replicator-rpc.ts). For
+ * every DB on this server's ring devices, to every other primary (all
+ * primaries when the DB sits on a handoff):
+ *
+ * 1. `sync` with our replication info → the peer's info and its sync point
+ *    for our DB id; 404 means it has no copy: we upload the whole DB (a
+ *    consistent SQLite backup) and `complete_rsync` it;
+ * 2. in sync when the peer's point (or our outgoing point for it) reaches
+ *    our max_row, or the hashes match (our outgoing point advances);
+ * 3. far behind (its max_row under half ours and more than per_diff rows
+ *    back): upload the whole DB and `rsync_then_merge`;
+ * 4. otherwise send the rows since that point in `merge_items` batches of
+ *    per_diff (at most max_diffs batches a pass), then our sync table
+ *    (`merge_syncs`), and record our outgoing sync point.
+ *
+ * A handoff DB is removed once every primary has it; a DB that is deleted
+ * and empty past reclaim_age is removed, and old tombstone rows reclaimed.
+ *
+ * Options (`[container-replicator]` / `[account-replicator]`): interval 30,
+ * concurrency 8, per_diff 1000, max_diffs 100, reclaim_age 604800,
+ * node_timeout 10, conn_timeout 0.5, rsync_timeout 900.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
+import pLimit from 'p-limit';
+import { dumpReconCache, getFloat, getInt, type Logger } from '../common/index.js';
+import { Ring, type RingDevice, type RingLookup } from '../ring/index.js';
+import { AccountBroker, ContainerBroker, REPLICATE_UPLOAD_HEADER, type DatabaseBroker } from '../storage/index.js';
+import { BackendClient, isSuccess, quotePath } from './backend-client.js';
+import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
+import type { Daemon, DaemonContext } from './daemon.js';
+import { checkDevice, listDir } from './devices.js';
+import { localDevices } from './local-devices.js';
+
+export type DbKind = 'container' | 'account';
+
+export interface DbReplicationStats {
+  attempted: number;
+  success: number;
+  failure: number;
+  no_change: number;
+  hashmatch: number;
+  rsync: number;
+  remote_merge: number;
+  diff: number;
+  diff_capped: number;
+  remove: number;
+  empty: number;
+  start: number;
+}
+
+type Row = Record<string, unknown>;
+
+const newStats = (): DbReplicationStats => ({
+  attempted: 0, success: 0, failure: 0, no_change: 0, hashmatch: 0, rsync: 0, remote_merge: 0, diff: 0, diff_capped: 0,
+  remove: 0, empty: 0, start: Date.now() / 1000,
+});
+
+const HASH_RE = /^[0-9a-f]{32}$/;
+
+export class DbReplicator implements Daemon {
+  readonly name: string;
+  readonly conf: CommonDaemonConf;
+  private readonly datadir: 'containers' | 'accounts';
+  private readonly perDiff: number;
+  private readonly maxDiffs: number;
+  private readonly rsyncTimeout: number;
+  private readonly client: BackendClient;
+  private readonly logger: Logger;
+  private ring?: RingLookup;
+  stats: DbReplicationStats = newStats();
+
+  constructor(private readonly ctx: DaemonContext, readonly kind: DbKind, ring?: RingLookup) {
+    this.name = `${kind}-replicator`;
+    this.conf = commonDaemonConf(ctx.conf, { interval: 30, concurrency: 8, bindPort: kind === 'container' ? 6201 : 6202 });
+    this.datadir = kind === 'container' ? 'containers' : 'accounts';
+    this.perDiff = getInt(ctx.conf, 'per_diff', 1000, 1);
+    this.maxDiffs = getInt(ctx.conf, 'max_diffs', 100, 1);
+    this.rsyncTimeout = getFloat(ctx.conf, 'rsync_timeout', 900, 0);
+    this.client = new BackendClient(this.conf);
+    this.logger = ctx.logger;
+    this.ring = ring;
+  }
+
+  private getRing(): RingLookup {
+    this.ring ??= new Ring(this.conf.swiftDir, { ringName: this.kind, hashPath: this.ctx.swiftConf.hashPath });
+    return this.ring;
+  }
+
+  private broker(dbFile: string): DatabaseBroker {
+    return this.kind === 'container' ? new ContainerBroker(dbFile, '', '') : new AccountBroker(dbFile, '');
+  }
+
+  async runOnce(signal: AbortSignal): Promise<void> {
+    this.stats = newStats();
+    const started = Date.now();
+    const ring = this.getRing();
+    const limit = pLimit(this.conf.concurrency);
+    const jobs: Promise<void>[] = [];
+    for (const device of localDevices(ring, this.conf)) {
+      const devicePath = await checkDevice(this.conf.devices, device.device, this.conf.mountCheck);
+      if (!devicePath) {
+        this.logger.warn({ device: device.device }, 'Skipping: device not mounted');
+        continue;
+      }
+      const root = join(devicePath, this.datadir);
+      for (const part of await listDir(root)) {
+        if (!/^\d+$/.test(part) || Number(part) >= ring.partCount) continue;
+        if (this.conf.onlyPartitions && !this.conf.onlyPartitions.has(Number(part))) continue;
+        for (const suffix of await listDir(join(root, part))) {
+          for (const hash of await listDir(join(root, part, suffix))) {
+            if (!HASH_RE.test(hash)) continue;
+            const dbFile = join(root, part, suffix, hash, `${hash}.db`);
+            jobs.push(limit(async () => {
+              if (signal.aborted) return;
+              try {
+                await this.replicateDb(ring, device, Number(part), hash, dbFile);
+              } catch (err) {
+                this.stats.failure++;
+                this.logger.error({ err, dbFile }, 'ERROR reading HTTP response / replicating DB');
+              }
+            }));
+          }
+        }
+      }
+    }
+    await Promise.all(jobs);
+    const seconds = (Date.now() - started) / 1000;
+    this.logger.info({ ...this.stats, seconds }, 'Replication run OVER');
+    dumpReconCache(this.conf.reconCachePath, this.kind, {
+      replication_time: seconds, replication_last: Date.now() / 1000, replication_stats: this.stats,
+    });
+  }
+
+  private async replicateDb(ring: RingLookup, device: RingDevice, partition: number, hash: string, dbFile: string): Promise<void> {
+    try {
+      await fsp.access(dbFile);
+    } catch {
+      return;
+    }
+    this.stats.attempted++;
+    const broker = this.broker(dbFile);
+    try {
+      const now = Date.now() / 1000;
+      broker.reclaim(now, this.conf.reclaimAge);
+      if (broker.isReclaimable(now, this.conf.reclaimAge)) {
+        broker.close();
+        await removeDbDir(dbFile);
+        this.stats.remove++;
+        return;
+      }
+      const info = broker.getReplicationInfo();
+      const primaries = ring.getPartNodes(partition);
+      const isPrimary = primaries.some((n) => n.id === device.id);
+      const targets = isPrimary ? primaries.filter((n) => n.id !== device.id) : primaries;
+      const results: boolean[] = [];
+      for (const node of targets) {
+        try {
+          results.push(await this.replicateToNode(node, broker, partition, hash, info));
+        } catch (err) {
+          this.logger.warn({ err: (err as Error).message, node: `${node.ip}:${node.port}/${node.device}` }, 'DB replication to node failed');
+          results.push(false);
+        }
+      }
+      const ok = results.every(Boolean);
+      if (ok) this.stats.success++;
+      else this.stats.failure++;
+      if (!isPrimary && ok) {
+        // Every primary has it: the handoff copy goes (Swift's delete_db).
+        broker.close();
+        await removeDbDir(dbFile);
+        this.stats.remove++;
+      }
+    } finally {
+      broker.close();
+    }
+  }
+
+  private async rpc(node: RingDevice, partition: number, hash: string, args: unknown[]): Promise<{ status: number; body: Buffer }> {
+    return this.client.replicationRequest(node, 'REPLICATE', `/${quotePath(node.device)}/${partition}/${hash}`, {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(args),
+    });
+  }
+
+  private async replicateToNode(node: RingDevice, broker: DatabaseBroker, partition: number, hash: string, info: Row): Promise<boolean> {
+    const maxRow = Number(info.max_row);
+    const res = await this.rpc(node, partition, hash, [
+      'sync', maxRow, info.hash, info.id, info.created_at, info.put_timestamp, info.delete_timestamp, info.metadata,
+    ]);
+    if (res.status === 404) {
+      this.stats.rsync++;
+      return this.copyWhole(node, broker, partition, hash, String(info.id), 'complete_rsync');
+    }
+    if (!isSuccess(res.status)) return false;
+    const rinfo = JSON.parse(res.body.toString('utf8')) as Row;
+    const remoteId = String(rinfo.id);
+    const localSync = broker.getSync(remoteId, false);
+    const point = Number(rinfo.point ?? -1);
+    if (Math.max(point, localSync) >= maxRow) {
+      this.stats.no_change++;
+      return true;
+    }
+    if (rinfo.hash === info.hash) {
+      this.stats.hashmatch++;
+      broker.mergeSyncs([{ remote_id: remoteId, sync_point: point }], false);
+      return true;
+    }
+    const remoteMax = Number(rinfo.max_row);
+    if (maxRow > 0 && remoteMax / maxRow < 0.5 && maxRow - remoteMax > this.perDiff) {
+      this.stats.remote_merge++;
+      return this.copyWhole(node, broker, partition, hash, String(info.id), 'rsync_then_merge');
+    }
+    return this.usync(node, broker, partition, hash, Math.max(point, localSync), String(info.id), remoteId);
+  }
+
+  /** Sends rows since `point` in batches (Swift's `_usync_db`). */
+  private async usync(
+    node: RingDevice, broker: DatabaseBroker, partition: number, hash: string, point: number, localId: string, remoteId: string,
+  ): Promise<boolean> {
+    this.stats.diff++;
+    const syncTable = broker.getSyncs();
+    let rows = broker.getItemsSince(point, this.perDiff);
+    let batches = 0;
+    while (rows.length && batches < this.maxDiffs) {
+      batches++;
+      const res = await this.rpc(node, partition, hash, ['merge_items', rows, localId]);
+      if (!isSuccess(res.status)) return false;
+      const last = rows[rows.length - 1] as Row;
+      point = Number(last.ROWID ?? last.rowid);
+      rows = broker.getItemsSince(point, this.perDiff);
+    }
+    if (rows.length) {
+      this.stats.diff_capped++;
+      return false;
+    }
+    const res = await this.rpc(node, partition, hash, ['merge_syncs', syncTable]);
+    if (!isSuccess(res.status)) return false;
+    broker.mergeSyncs([{ remote_id: remoteId, sync_point: point }], false);
+    return true;
+  }
+
+  /**
+   * Uploads a consistent copy of the whole DB (in place of Swift's rsync)
+   * named by our DB id, then asks the peer to publish or merge it.
+   */
+  private async copyWhole(
+    node: RingDevice, broker: DatabaseBroker, partition: number, hash: string, localId: string, op: 'complete_rsync' | 'rsync_then_merge',
+  ): Promise<boolean> {
+    const copy = join(await fsp.mkdtemp(join(tmpdir(), 'swiftly-dbrepl-')), `${hash}.db`);
+    try {
+      const db = new Database(broker.dbFile, { fileMustExist: true });
+      try {
+        await db.backup(copy);
+      } finally {
+        db.close();
+      }
+      const upload = await this.client.replicationRequest(node, 'REPLICATE', `/${quotePath(node.device)}/${partition}/${hash}`, {
+        headers: { [REPLICATE_UPLOAD_HEADER]: localId, 'Content-Type': 'application/octet-stream' },
+        body: createReadStream(copy),
+        timeout: this.rsyncTimeout,
+      });
+      if (!isSuccess(upload.status)) return false;
+      const res = await this.rpc(node, partition, hash, [op, localId]);
+      return isSuccess(res.status);
+    } finally {
+      await fsp.rm(dirname(copy), { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Removes a DB's hash dir, then its suffix and partition dirs when left empty. */
+async function removeDbDir(dbFile: string): Promise<void> {
+  const hashDir = dirname(dbFile);
+  await fsp.rm(hashDir, { recursive: true, force: true });
+  const suffixDir = dirname(hashDir);
+  await fsp.rmdir(suffixDir).catch(() => undefined);
+  await fsp.rmdir(dirname(suffixDir)).catch(() => undefined);
+}
+
+export const createContainerReplicator = (ctx: DaemonContext): DbReplicator => new DbReplicator(ctx, 'container');
+export const createAccountReplicator = (ctx: DaemonContext): DbReplicator => new DbReplicator(ctx, 'account');

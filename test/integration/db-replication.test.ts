@@ -1,0 +1,78 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
+import { createAccountReplicator, createContainerReplicator } from '../../consistency/index.js';
+
+let cluster: StorageCluster;
+before(async () => {
+  cluster = await StorageCluster.start({ nodes: 4, partPower: 3 });
+});
+after(async () => {
+  await cluster.close();
+});
+
+const containerNodes = (c: string) => {
+  const { partition, nodes } = cluster.ring('container').getNodes('AUTH_db', c);
+  return { partition, nodes: nodes.map((n) => ({ ...n, node: cluster.nodes.find((x) => x.ports.container === n.port)! })) };
+};
+
+async function listing(port: number, dev: string, part: number, c: string): Promise<string[]> {
+  const r = await backend(port, 'GET', `/${dev}/${part}/AUTH_db/${c}?format=json`);
+  assert.equal(r.status, 200, `listing on ${port}: ${r.status}`);
+  return (JSON.parse(r.body.toString()) as { name: string }[]).map((e) => e.name);
+}
+
+const putRow = (port: number, dev: string, part: number, c: string, o: string) =>
+  backend(port, 'PUT', `/${dev}/${part}/AUTH_db/${c}/${o}`, {
+    'X-Timestamp': nextTimestamp(), 'X-Size': '1', 'X-Content-Type': 'text/plain', 'X-Etag': 'd41d8cd98f00b204e9800998ecf8427e',
+  });
+
+const replicateContainers = () => cluster.runOnEveryNode('container', 'container-replicator', createContainerReplicator);
+
+test('rows converge between replicas; a missing replica gets the whole DB', async () => {
+  const { partition, nodes } = containerNodes('c1');
+  for (const n of nodes.slice(0, 2)) {
+    assert.equal((await backend(n.port, 'PUT', `/${n.device}/${partition}/AUTH_db/c1`, { 'X-Timestamp': nextTimestamp() })).status, 201);
+  }
+  assert.equal((await putRow(nodes[0].port, nodes[0].device, partition, 'c1', 'a')).status, 201);
+  assert.equal((await putRow(nodes[1].port, nodes[1].device, partition, 'c1', 'b')).status, 201);
+  await replicateContainers();
+  for (const n of nodes) assert.deepEqual(await listing(n.port, n.device, partition, 'c1'), ['a', 'b']);
+  // Later rows travel as diffs from the sync points.
+  for (let i = 0; i < 5; i++) assert.equal((await putRow(nodes[2].port, nodes[2].device, partition, 'c1', `z${i}`)).status, 201);
+  await replicateContainers();
+  for (const n of nodes) assert.deepEqual(await listing(n.port, n.device, partition, 'c1'), ['a', 'b', 'z0', 'z1', 'z2', 'z3', 'z4']);
+});
+
+test('a handoff DB is moved home and removed', async () => {
+  const { partition, nodes } = containerNodes('c2');
+  const handoff = cluster.nodes.find((n) => !nodes.some((p) => p.node === n))!;
+  const port = handoff.ports.container;
+  assert.equal((await backend(port, 'PUT', `/sda/${partition}/AUTH_db/c2`, { 'X-Timestamp': nextTimestamp() })).status, 201);
+  assert.equal((await putRow(port, 'sda', partition, 'c2', 'h')).status, 201);
+  const hash = cluster.hash('AUTH_db', 'c2');
+  const dbFile = join(handoff.devices, 'sda', 'containers', String(partition), hash.slice(-3), hash, `${hash}.db`);
+  assert.ok(existsSync(dbFile));
+  await replicateContainers();
+  for (const n of nodes) assert.deepEqual(await listing(n.port, n.device, partition, 'c2'), ['h']);
+  assert.ok(!existsSync(dbFile), 'handoff DB still there');
+});
+
+test('account DBs replicate too', async () => {
+  const { partition, nodes } = cluster.ring('account').getNodes('AUTH_acct');
+  const first = nodes[0];
+  assert.equal((await backend(first.port, 'PUT', `/${first.device}/${partition}/AUTH_acct`, { 'X-Timestamp': nextTimestamp() })).status, 201);
+  const r = await backend(first.port, 'PUT', `/${first.device}/${partition}/AUTH_acct/cont`, {
+    'X-Put-Timestamp': nextTimestamp(), 'X-Delete-Timestamp': '0', 'X-Object-Count': '3', 'X-Bytes-Used': '30',
+    'X-Backend-Storage-Policy-Index': '0',
+  });
+  assert.equal(r.status, 201);
+  await cluster.runOnEveryNode('account', 'account-replicator', createAccountReplicator);
+  for (const n of nodes) {
+    const res = await backend(n.port, 'GET', `/${n.device}/${partition}/AUTH_acct?format=json`);
+    assert.equal(res.status, 200);
+    assert.deepEqual((JSON.parse(res.body.toString()) as { name: string }[]).map((e) => e.name), ['cont']);
+  }
+});
