@@ -11,4 +11,5 @@ export { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 export { ObjectUpdater, createObjectUpdater } from './object-updater.js';
 export { ObjectReplicator, createObjectReplicator } from './object-replicator.js';
 export { DbReplicator, createContainerReplicator, createAccountReplicator, type DbKind } from './db-replicator.js';
+export { ObjectAuditor, createObjectAuditor, AuditError, type AuditMode, type AuditStats } from './object-auditor.js';
 export { daemons, type DaemonName } from './registry.js';

@@ -5,6 +5,7 @@
 import type { DaemonFactory } from './daemon.js';
 import { createObjectReplicator } from './object-replicator.js';
 import { createObjectUpdater } from './object-updater.js';
+import { createObjectAuditor } from './object-auditor.js';
 import { createAccountReplicator, createContainerReplicator } from './db-replicator.js';
 
 export interface DaemonEntry {
@@ -16,6 +17,7 @@ export interface DaemonEntry {
 export const daemons: Record<string, DaemonEntry> = {
   'object-replicator': { factory: createObjectReplicator, server: 'object' },
   'object-updater': { factory: createObjectUpdater, server: 'object' },
+  'object-auditor': { factory: createObjectAuditor, server: 'object' },
   'container-replicator': { factory: createContainerReplicator, server: 'container' },
   'account-replicator': { factory: createAccountReplicator, server: 'account' },
 };
