@@ -12,4 +12,6 @@ export { ObjectUpdater, createObjectUpdater } from './object-updater.js';
 export { ObjectReplicator, createObjectReplicator } from './object-replicator.js';
 export { DbReplicator, createContainerReplicator, createAccountReplicator, type DbKind } from './db-replicator.js';
 export { ObjectAuditor, createObjectAuditor, AuditError, type AuditMode, type AuditStats } from './object-auditor.js';
+export { ObjectExpirer, createObjectExpirer, parseTaskObject, type ExpirerStats } from './object-expirer.js';
+export { ContainerUpdater, createContainerUpdater } from './container-updater.js';
 export { daemons, type DaemonName } from './registry.js';

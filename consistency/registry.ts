@@ -6,6 +6,8 @@ import type { DaemonFactory } from './daemon.js';
 import { createObjectReplicator } from './object-replicator.js';
 import { createObjectUpdater } from './object-updater.js';
 import { createObjectAuditor } from './object-auditor.js';
+import { createObjectExpirer } from './object-expirer.js';
+import { createContainerUpdater } from './container-updater.js';
 import { createAccountReplicator, createContainerReplicator } from './db-replicator.js';
 
 export interface DaemonEntry {
@@ -18,8 +20,10 @@ export const daemons: Record<string, DaemonEntry> = {
   'object-replicator': { factory: createObjectReplicator, server: 'object' },
   'object-updater': { factory: createObjectUpdater, server: 'object' },
   'object-auditor': { factory: createObjectAuditor, server: 'object' },
+  'object-expirer': { factory: createObjectExpirer, server: 'object' },
+  'container-updater': { factory: createContainerUpdater, server: 'container' },
   'container-replicator': { factory: createContainerReplicator, server: 'container' },
   'account-replicator': { factory: createAccountReplicator, server: 'account' },
 };
 
-export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper';
+export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper' | 'container-updater';
