@@ -14,4 +14,5 @@ export { DbReplicator, createContainerReplicator, createAccountReplicator, type 
 export { ObjectAuditor, createObjectAuditor, AuditError, type AuditMode, type AuditStats } from './object-auditor.js';
 export { ObjectExpirer, createObjectExpirer, parseTaskObject, type ExpirerStats } from './object-expirer.js';
 export { ContainerUpdater, createContainerUpdater } from './container-updater.js';
+export { AccountReaper, createAccountReaper, type ReaperStats } from './account-reaper.js';
 export { daemons, type DaemonName } from './registry.js';

@@ -8,6 +8,7 @@ import { createObjectUpdater } from './object-updater.js';
 import { createObjectAuditor } from './object-auditor.js';
 import { createObjectExpirer } from './object-expirer.js';
 import { createContainerUpdater } from './container-updater.js';
+import { createAccountReaper } from './account-reaper.js';
 import { createAccountReplicator, createContainerReplicator } from './db-replicator.js';
 
 export interface DaemonEntry {
@@ -24,6 +25,7 @@ export const daemons: Record<string, DaemonEntry> = {
   'container-updater': { factory: createContainerUpdater, server: 'container' },
   'container-replicator': { factory: createContainerReplicator, server: 'container' },
   'account-replicator': { factory: createAccountReplicator, server: 'account' },
+  'account-reaper': { factory: createAccountReaper, server: 'account' },
 };
 
 export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper' | 'container-updater';
