@@ -57,6 +57,16 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // A path whose percent-escapes do not decode (e.g. %FF, not UTF-8) is
+    // for the storage app to judge (Swift answers 412 there), not fastify.
+    frameworkErrors: (err, request, reply) => {
+      const r = reply as unknown as FastifyReply;
+      if ((err as { code?: string }).code === 'FST_ERR_BAD_URL') {
+        void Promise.resolve(options.handler(request as unknown as FastifyRequest, r)).catch(() => r.code(500).send(''));
+        return;
+      }
+      void r.code(400).send(err.message);
+    },
     routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler);
