@@ -5,6 +5,8 @@
 import type { StorageAppFactory } from './server-runner.js';
 import { InvalidArgumentError } from '../common/index.js';
 import { createObjectApp } from './object/index.js';
+import { createContainerServer } from './container/container-server.js';
+import { createAccountServer } from './account/account-server.js';
 
 export type StorageKind = 'object' | 'container' | 'account';
 
@@ -16,6 +18,6 @@ function notBuilt(kind: StorageKind): StorageAppFactory {
 
 export const storageServers: Record<StorageKind, StorageAppFactory> = {
   object: createObjectApp,
-  container: notBuilt('container'),
-  account: notBuilt('account'),
+  container: createContainerServer,
+  account: createAccountServer,
 };
