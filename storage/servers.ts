@@ -3,6 +3,7 @@
  * Each server module adds its factory here.
  */
 import type { StorageAppFactory } from './server-runner.js';
+import { InvalidArgumentError } from '../common/index.js';
 import { createObjectApp } from './object/index.js';
 import { createContainerServer } from './container/container-server.js';
 import { createAccountServer } from './account/account-server.js';

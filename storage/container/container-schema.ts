@@ -77,6 +77,23 @@ export const CONTAINER_SCHEMA = `
   FROM container_info ci LEFT JOIN policy_stat ps
     ON ci.storage_policy_index = ps.storage_policy_index;
 
+  -- Swift's own tools (e.g. swift-container-updater) write through the view.
+  CREATE TRIGGER container_stat_update INSTEAD OF UPDATE ON container_stat
+  BEGIN
+    UPDATE container_info SET
+      account = NEW.account, container = NEW.container, created_at = NEW.created_at,
+      put_timestamp = NEW.put_timestamp, delete_timestamp = NEW.delete_timestamp,
+      reported_put_timestamp = NEW.reported_put_timestamp,
+      reported_delete_timestamp = NEW.reported_delete_timestamp,
+      reported_object_count = NEW.reported_object_count,
+      reported_bytes_used = NEW.reported_bytes_used, hash = NEW.hash, id = NEW.id,
+      status = NEW.status, status_changed_at = NEW.status_changed_at, metadata = NEW.metadata,
+      x_container_sync_point1 = NEW.x_container_sync_point1,
+      x_container_sync_point2 = NEW.x_container_sync_point2,
+      storage_policy_index = NEW.storage_policy_index,
+      reconciler_sync_point = NEW.reconciler_sync_point;
+  END;
+
   CREATE TABLE shard_range (
     ROWID INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT, timestamp TEXT, lower TEXT, upper TEXT,

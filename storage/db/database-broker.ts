@@ -110,6 +110,15 @@ export abstract class DatabaseBroker {
     return this.conn.transaction(fn).immediate();
   }
 
+  /**
+   * A consistent copy of the DB (WAL included) at `dest`, made with
+   * SQLite's online backup in steps so the event loop keeps running: what a
+   * replicator uploads for a whole-DB transfer.
+   */
+  async backup(dest: string): Promise<void> {
+    await this.conn.backup(dest);
+  }
+
   close(): void {
     this.statements.clear();
     this.db?.close();

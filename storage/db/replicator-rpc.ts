@@ -21,7 +21,9 @@
  * /<device>/<partition>/<hash>` with header `X-Swiftly-Replicate-Upload:
  * <tmp_name>` and the DB file as the body → 201, stored fsynced as
  * `<device>/tmp/<tmp_name>` for a following `complete_rsync` or
- * `rsync_then_merge`.
+ * `rsync_then_merge`. Send a consistent copy: `broker.backup(path)` (SQLite
+ * online backup, WAL included), never the raw file of a live DB.
+ * All ops need a fresh connection per request (see the method shim).
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';

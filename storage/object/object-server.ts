@@ -21,7 +21,7 @@ import { handleDelete } from './handlers/delete.js';
 import { handleReplicate } from './handlers/replicate.js';
 import { handleSsync } from './sync-receiver.js';
 
-const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'REPLICATE', 'SSYNC']);
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'REPLICATE', 'SSYNC']);
 
 function policyIndexOf(s: ObjectServer, raw: string | string[] | undefined): number {
   const value = Array.isArray(raw) ? raw[0] : raw;
@@ -37,10 +37,15 @@ async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyRep
   const res = reply.raw;
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
-  if (!rawPathIsUtf8(q === -1 ? rawUrl : rawUrl.slice(0, q))) {
+  // Swift's check_utf8(internal=True): NUL is the reserved namespace's
+  // marker, allowed here and judged by validateInternalObj below.
+  if (!rawPathIsUtf8((q === -1 ? rawUrl : rawUrl.slice(0, q)).replace(/%00/g, ''))) {
     throw new HttpError(412, 'Invalid UTF8 or contains NULL');
   }
   const method = backendMethod(request);
+  if (method === 'OPTIONS') {
+    return send(res, 200, { Allow: [...ALLOWED_METHODS].sort().join(', '), Server: 'object-server/swiftly' }, '');
+  }
   if (!ALLOWED_METHODS.has(method)) throw new HttpError(405);
   const policyIndex = policyIndexOf(s, req.headers['x-backend-storage-policy-index']);
   let path: string;
@@ -61,6 +66,7 @@ async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyRep
       return await handleSsync(s, req, res, device!, partition!, policyIndex);
     }
     const p = parseBackendPath(path, 5, 5, true);
+    validateInternalObj(p.account, p.container!, p.object!);
     const r: ObjectRequest = {
       req, res, method, headers: req.headers, policyIndex,
       device: p.device, partition: p.partition, account: p.account, container: p.container!, obj: p.object!,
@@ -75,6 +81,25 @@ async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyRep
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw badRequest(err.message);
     throw err;
+  }
+}
+
+const RESERVED = '\x00';
+
+/** Swift's `validate_internal_obj`: NUL only as the first character of a reserved-namespace name. */
+function validateInternalObj(account: string, container: string, obj: string): void {
+  const check = (name: string, type: string): void => {
+    if (name.includes(RESERVED) && !name.startsWith(RESERVED)) throw new HttpError(400, `Invalid reserved-namespace ${type}`);
+  };
+  check(account, 'account');
+  check(container, 'container');
+  if (account.startsWith('.')) return;
+  check(obj, 'object');
+  if (container.startsWith(RESERVED) && !obj.startsWith(RESERVED)) {
+    throw new HttpError(400, 'Invalid user-namespace object in reserved-namespace container');
+  }
+  if (obj.startsWith(RESERVED) && !container.startsWith(RESERVED)) {
+    throw new HttpError(400, 'Invalid reserved-namespace object in user-namespace container');
   }
 }
 

@@ -21,7 +21,7 @@ export async function handleGetHead(s: ObjectServer, r: ObjectRequest): Promise<
     const headers: Headers = {};
     if (state.status === 'expired' || state.status === 'deleted') headers['X-Backend-Timestamp'] = state.timestamp.internal;
     const ifMatch = parseMatch(headerValue(r.headers, 'if-match'));
-    if (ifMatch?.has('*')) return send(r.res, 412, headers);
+    if (ifMatch?.has('*')) return send(r.res, 412, headers, '');
     return send(r.res, 404, headers);
   }
   const object = state.object;
