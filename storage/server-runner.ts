@@ -24,6 +24,8 @@ export interface StorageAppContext {
 /** A storage app: the request handler plus what to release on stop. */
 export interface StorageApp {
   handler: BackendHandler;
+  /** Send `100 Continue` only when the handler asks (see BackendServerOptions). */
+  manualContinue?: boolean;
   close?(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function startStorageServer(kind: StorageKind, conf: Section, optio
   const logger = options.logger ?? createLogger({ name: `${kind}-server`, level: conf.log_level });
   const swiftConf = options.swiftConf ?? loadSwiftConf(getString(conf, 'swift_dir', '/etc/swift'));
   const storageApp = await storageServers[kind]({ conf, swiftConf, logger });
-  const app = createBackendServer({ logger, handler: storageApp.handler });
+  const app = createBackendServer({ logger, handler: storageApp.handler, manualContinue: storageApp.manualContinue });
   const host = options.host ?? getString(conf, 'bind_ip', '0.0.0.0');
   const port = options.port ?? getInt(conf, 'bind_port', DEFAULT_PORTS[kind], 0);
   const server = await listenBackend(app, host, port);

@@ -4,6 +4,7 @@
  */
 import type { StorageAppFactory } from './server-runner.js';
 import { InvalidArgumentError } from '../common/index.js';
+import { createObjectApp } from './object/index.js';
 
 export type StorageKind = 'object' | 'container' | 'account';
 
@@ -14,7 +15,7 @@ function notBuilt(kind: StorageKind): StorageAppFactory {
 }
 
 export const storageServers: Record<StorageKind, StorageAppFactory> = {
-  object: notBuilt('object'),
+  object: createObjectApp,
   container: notBuilt('container'),
   account: notBuilt('account'),
 };

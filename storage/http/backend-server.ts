@@ -18,6 +18,27 @@ export interface BackendServerOptions {
   logger: Logger;
   /** Answers every request; read the verb with `backendMethod(request)`. */
   handler: BackendHandler;
+  /**
+   * When true, a request with `Expect: 100-continue` gets its `100 Continue`
+   * only when the handler calls `sendContinue` (as eventlet does on the
+   * first body read), so a handler can refuse (409, 412, 507) first — Swift's
+   * proxy relies on that. Otherwise Node answers 100 at once.
+   */
+  manualContinue?: boolean;
+}
+
+const expectingContinue = new WeakMap<IncomingMessage, ServerResponse>();
+
+/**
+ * Sends `100 Continue` to a client waiting for it (see `manualContinue`);
+ * does nothing otherwise or when already sent.
+ */
+export function sendContinue(req: IncomingMessage): void {
+  const res = expectingContinue.get(req);
+  if (res) {
+    expectingContinue.delete(req);
+    res.writeContinue();
+  }
 }
 
 /** The request's real verb: REPLICATE/SSYNC/UPDATE come through the shim. */
@@ -36,11 +57,47 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // A path whose percent-escapes do not decode (e.g. %FF, not UTF-8) is
+    // for the storage app to judge (Swift answers 412 there), not fastify.
+    frameworkErrors: (err, request, reply) => {
+      const r = reply as unknown as FastifyReply;
+      if ((err as { code?: string }).code === 'FST_ERR_BAD_URL') {
+        void Promise.resolve(options.handler(request as unknown as FastifyRequest, r)).catch(() => r.code(500).send(''));
+        return;
+      }
+      void r.code(400).send(err.message);
+    },
     routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-      createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler),
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler);
+      if (options.manualContinue) {
+        server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+          expectingContinue.set(req, res);
+          handler(req, res);
+        });
+      }
+      return server;
+    },
   });
   for (const m of ['COPY', 'PROPPATCH']) app.addHttpMethod(m, { hasBody: true });
+  // Swift takes any Content-Type (an object's type is just stored); fastify
+  // answers 415 to one that is not `type/subtype` before any handler runs.
+  // So the header is hidden while fastify picks a body parser (there is
+  // only the catch-all) and put back before the handler sees the request.
+  const hiddenContentType = new WeakMap<IncomingMessage, string | string[]>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const ct = request.raw.headers['content-type'];
+    if (ct !== undefined) {
+      hiddenContentType.set(request.raw, ct);
+      delete request.raw.headers['content-type'];
+    }
+    done();
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    const ct = hiddenContentType.get(request.raw);
+    if (ct !== undefined) request.raw.headers['content-type'] = ct as string;
+    done();
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
   app.route({ method: [...ROUTED_METHODS], url: '/*', handler: options.handler });

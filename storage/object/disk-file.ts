@@ -1,0 +1,70 @@
+/**
+ * The DiskFile contract: how the object server reads and writes one object
+ * replica, whatever keeps the bytes (Swift's `obj/diskfile.py` header).
+ *
+ * - `manager.diskFile(...)` checks the device (507 when unavailable) and
+ *   names the object; it touches nothing on disk.
+ * - `open(now)` reports the object's state from its on-disk files: there,
+ *   deleted (tombstone), expired (X-Delete-At ≤ now) or missing. An open
+ *   object holds its data file open, so a concurrent overwrite or cleanup
+ *   cannot cut a read short; `close()` releases it.
+ * - `writer()` stages a new version in the device's tmp dir: write the body
+ *   to `stream`, then `put(metadata)` (trailer + fsync), then
+ *   `commit(timestamp)` publishes it with one rename and a directory fsync
+ *   and cleans up older files. `abort()` at any point removes the temp
+ *   file; nothing staged is ever visible before `commit`.
+ * - `writeMetadata` (fast-POST `.meta`) and `delete` (`.ts` tombstone) are
+ *   durable before they resolve, like `commit`.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Timestamp } from '../../common/index.js';
+import type { ObjectMetadata } from './metadata.js';
+
+export interface OpenObject {
+  /** The merged metadata: `.data`, overlaid by `.meta` as Swift merges them. */
+  metadata: ObjectMetadata;
+  dataMetadata: ObjectMetadata;
+  /** The newest `.meta`'s own metadata, when there is one. */
+  metaMetadata?: ObjectMetadata;
+  dataTimestamp: Timestamp;
+  contentTypeTimestamp: Timestamp;
+  contentLength: number;
+  /** Streams object bytes [start, end) from disk in `chunkSize` reads. */
+  read(start: number, end: number): Readable;
+  close(): Promise<void>;
+}
+
+export type ObjectState =
+  | { status: 'exists'; object: OpenObject }
+  | { status: 'expired'; timestamp: Timestamp; object: OpenObject }
+  | { status: 'deleted'; timestamp: Timestamp }
+  | { status: 'missing' };
+
+export interface DiskFileWriter {
+  /** Where the body goes; the caller ends it. */
+  readonly stream: Writable;
+  /** Appends the metadata and makes the temp file durable. */
+  put(metadata: ObjectMetadata): Promise<void>;
+  /** Publishes the staged file as `<timestamp>.data`. */
+  commit(timestamp: Timestamp): Promise<void>;
+  /** Removes the temp file (safe to call more than once, and after commit). */
+  abort(): Promise<void>;
+}
+
+export interface DiskFile {
+  readonly hash: string;
+  readonly suffix: string;
+  open(now: Timestamp, options?: { openExpired?: boolean }): Promise<ObjectState>;
+  writer(): Promise<DiskFileWriter>;
+  /** Writes a `.meta` file; `ctypeTimestamp` when it carries a Content-Type. */
+  writeMetadata(metadata: ObjectMetadata, timestamp: Timestamp, ctypeTimestamp?: Timestamp): Promise<void>;
+  /** Writes a `.ts` tombstone. */
+  delete(timestamp: Timestamp): Promise<void>;
+}
+
+export interface DiskFileManager {
+  /** Throws DeviceUnavailableError when the device is missing or unmounted. */
+  diskFile(device: string, partition: string, account: string, container: string, obj: string, policyIndex: number): Promise<DiskFile>;
+  /** The device's root, after the same checks. */
+  devicePath(device: string): Promise<string>;
+}

@@ -1,0 +1,20 @@
+/** Typed errors of the object server's inner layers; the handlers map them to Swift's statuses. */
+import { SwiftlyError } from '../../common/index.js';
+
+/** Swift's DiskFileDeviceUnavailable: the device is not there or not mounted (507). */
+export class DeviceUnavailableError extends SwiftlyError {
+  readonly device: string;
+  constructor(device: string) {
+    super('ERR_DISK', `device unavailable: ${device}`, { status: 507 });
+    this.name = 'DeviceUnavailableError';
+    this.device = device;
+  }
+}
+
+/** Swift's DiskFileCollision: the hash dir holds another name (403). */
+export class DiskFileCollisionError extends SwiftlyError {
+  constructor(message: string) {
+    super('ERR_CONFLICT', message, { status: 403 });
+    this.name = 'DiskFileCollisionError';
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * FsDiskFile: the DiskFile contract on a local filesystem in Swift's
+ * layout, under `<devices>/<device>/`:
+ *
+ *     objects[-N]/<partition>/<suffix>/<hash>/<timestamp>.data|.meta|.ts
+ *     objects[-N]/<partition>/hashes.json, hashes.invalid
+ *     tmp[-N]/                 staged writes (same filesystem: rename is atomic)
+ *     async_pending[-N]/       container updates to retry
+ *     quarantined/objects[-N]/<hash>/   hash dirs with unreadable files
+ *
+ * `<hash>` is hashPath(a, c, o), `<suffix>` its last three hex digits, `-N`
+ * the storage policy index when not 0. Metadata lives in a trailer of each
+ * file (see metadata.ts).
+ */
+import { promises as fsp, createReadStream, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
+import type { DiskFile, DiskFileManager, DiskFileWriter, ObjectState, OpenObject } from './disk-file.js';
+import { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
+import {
+  CorruptMetadataError, TRAILER_FIXED, decodeMetadataJson, encodeTrailer, isSysMeta, trailerJsonLength, type ObjectMetadata,
+} from './metadata.js';
+import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
+import { fsyncDir, isNotFound, publishFile, renameDurably, tempPath } from './fs-io.js';
+import { invalidateSuffix } from './suffix-hashes.js';
+
+const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);
+export const dataDirName = (policyIndex: number): string => policyDir('objects', policyIndex);
+export const tmpDirName = (policyIndex: number): string => policyDir('tmp', policyIndex);
+export const asyncDirName = (policyIndex: number): string => policyDir('async_pending', policyIndex);
+
+/** Data-file keys that stay authoritative when a `.meta` is merged over (Swift's set). */
+const DATAFILE_KEYS = new Set(['content-length', 'deleted', 'etag', 'x-static-large-object', 'name']);
+
+export interface FsDiskFileOptions {
+  devices: string;
+  mountCheck: boolean;
+  reclaimAge: number;
+  diskChunkSize: number;
+  hashSecrets: HashPathSecrets;
+  logger?: Logger;
+}
+
+/** Swift's `ismount`: a different device than the parent, or the root of one. */
+async function isMount(path: string): Promise<boolean> {
+  let st: Stats;
+  let parent: Stats;
+  try {
+    st = await fsp.lstat(path);
+    if (st.isSymbolicLink()) return false;
+    parent = await fsp.stat(join(path, '..'));
+  } catch {
+    return false;
+  }
+  return st.dev !== parent.dev || st.ino === parent.ino;
+}
+
+export class FsDiskFileManager implements DiskFileManager {
+  constructor(readonly options: FsDiskFileOptions) {}
+
+  async devicePath(device: string): Promise<string> {
+    const path = join(this.options.devices, device);
+    if (this.options.mountCheck) {
+      if (!(await isMount(path))) throw new DeviceUnavailableError(device);
+    } else {
+      const st = await fsp.stat(path).catch(() => undefined);
+      if (!st?.isDirectory()) throw new DeviceUnavailableError(device);
+    }
+    return path;
+  }
+
+  async diskFile(device: string, partition: string, account: string, container: string, obj: string, policyIndex: number): Promise<FsDiskFile> {
+    const devPath = await this.devicePath(device);
+    const hash = hashPath(this.options.hashSecrets, account, container, obj);
+    return new FsDiskFile(this, devPath, partition, hash, `/${account}/${container}/${obj}`, policyIndex);
+  }
+}
+
+export class FsDiskFile implements DiskFile {
+  readonly suffix: string;
+  readonly partitionPath: string;
+  readonly hashDir: string;
+  readonly tmpDir: string;
+
+  constructor(
+    private readonly manager: FsDiskFileManager,
+    readonly devicePath: string,
+    readonly partition: string,
+    readonly hash: string,
+    /** `/a/c/o`, stored as `name` and checked on open (Swift's collision check). */
+    readonly name: string,
+    readonly policyIndex: number,
+  ) {
+    this.suffix = hash.slice(-3);
+    this.partitionPath = join(devicePath, dataDirName(policyIndex), partition);
+    this.hashDir = join(this.partitionPath, this.suffix, hash);
+    this.tmpDir = join(devicePath, tmpDirName(policyIndex));
+  }
+
+  async open(now: Timestamp, options: { openExpired?: boolean } = {}): Promise<ObjectState> {
+    // A concurrent write may remove a file between the listing and the
+    // open; list again then.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce(now, options.openExpired ?? false);
+      } catch (err) {
+        if (isNotFound(err) && attempt < 3) continue;
+        if (err instanceof CorruptMetadataError) {
+          await this.quarantine(err);
+          return { status: 'missing' };
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async openOnce(now: Timestamp, openExpired: boolean): Promise<ObjectState> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.hashDir);
+    } catch (err) {
+      if (isNotFound(err)) return { status: 'missing' };
+      throw err;
+    }
+    const files = gatherOnDiskFiles(names);
+    if (!files.data) return files.ts ? { status: 'deleted', timestamp: files.ts.timestamp } : { status: 'missing' };
+    const fh = await fsp.open(join(this.hashDir, files.data.filename), 'r');
+    let object: FsOpenObject;
+    try {
+      const { metadata: dataMetadata, dataLength } = await readTrailer(fh);
+      if (dataMetadata.name !== undefined && dataMetadata.name !== this.name) {
+        throw new DiskFileCollisionError(`Client path ${this.name} does not match path stored in object metadata ${dataMetadata.name}`);
+      }
+      if (dataMetadata['Content-Length'] !== undefined && Number(dataMetadata['Content-Length']) !== dataLength) {
+        throw new CorruptMetadataError(`data length ${dataLength} does not match Content-Length ${dataMetadata['Content-Length']}`);
+      }
+      const metaMetadata = files.meta ? await readMetadataFile(join(this.hashDir, files.meta.filename)) : undefined;
+      if (metaMetadata && files.ctype && files.ctype !== files.meta) {
+        const ctypeMetadata = await readMetadataFile(join(this.hashDir, files.ctype.filename));
+        const ct = ctypeMetadata['Content-Type-Timestamp'] ?? '';
+        if (ctypeMetadata['Content-Type'] !== undefined && ct > (metaMetadata['Content-Type-Timestamp'] ?? '') && ct > files.data.timestamp.internal) {
+          metaMetadata['Content-Type'] = ctypeMetadata['Content-Type'];
+          metaMetadata['Content-Type-Timestamp'] = ct;
+        }
+      }
+      const metadata = mergeMetadata(dataMetadata, metaMetadata, files.data.timestamp);
+      const ctypeTs = Timestamp.tryParse(metadata['Content-Type-Timestamp']) ?? Timestamp.parse(dataMetadata['X-Timestamp'] ?? files.data.timestamp);
+      object = new FsOpenObject(fh, metadata, dataMetadata, metaMetadata, files.data.timestamp, ctypeTs, dataLength, this.manager.options.diskChunkSize);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    const deleteAt = Number(metaFor(object.metadata, 'X-Delete-At') ?? 0);
+    if (!openExpired && deleteAt && deleteAt <= now.seconds) {
+      return { status: 'expired', timestamp: Timestamp.parse(object.metadata['X-Timestamp'] ?? files.data.timestamp), object };
+    }
+    return { status: 'exists', object };
+  }
+
+  async writer(): Promise<DiskFileWriter> {
+    const tmp = await tempPath(this.tmpDir);
+    const fh = await fsp.open(tmp, 'wx', 0o644);
+    return new FsDiskFileWriter(this, fh, tmp);
+  }
+
+  async writeMetadata(metadata: ObjectMetadata, timestamp: Timestamp, ctypeTimestamp?: Timestamp): Promise<void> {
+    await this.publish(makeOnDiskFilename(timestamp, '.meta', ctypeTimestamp), encodeTrailer({ ...metadata, name: this.name }));
+  }
+
+  async delete(timestamp: Timestamp): Promise<void> {
+    await this.publish(makeOnDiskFilename(timestamp, '.ts'), encodeTrailer({ 'X-Timestamp': timestamp.internal, name: this.name }));
+  }
+
+  private async publish(filename: string, content: Buffer): Promise<void> {
+    await publishFile(this.tmpDir, this.hashDir, filename, content);
+    await this.afterWrite();
+  }
+
+  /** Cleanup of older files and suffix invalidation, after a write landed. */
+  async afterWrite(): Promise<void> {
+    await this.cleanup();
+    await invalidateSuffix(this.partitionPath, this.suffix);
+  }
+
+  /** Removes the hash dir's obsolete files (Swift's hash_cleanup_listdir). */
+  async cleanup(now: Timestamp = Timestamp.now()): Promise<void> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.hashDir);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    const remove = filesToRemove(gatherOnDiskFiles(names), now, this.manager.options.reclaimAge);
+    for (const f of remove) await fsp.rm(join(this.hashDir, f.filename), { force: true });
+    if (remove.length === names.length) await fsp.rmdir(this.hashDir).catch(() => undefined);
+  }
+
+  /** Moves the hash dir aside to `quarantined/objects[-N]/<hash>[-<uuid>]`. */
+  async quarantine(reason: Error): Promise<void> {
+    const qdir = join(this.devicePath, 'quarantined', dataDirName(this.policyIndex));
+    await fsp.mkdir(qdir, { recursive: true });
+    let target = join(qdir, this.hash);
+    if (await fsp.stat(target).catch(() => undefined)) target = `${target}-${randomUUID().replace(/-/g, '')}`;
+    try {
+      await fsp.rename(this.hashDir, target);
+      await fsyncDir(qdir);
+      await fsyncDir(dirname(this.hashDir));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.manager.options.logger?.warn({ path: this.hashDir, target, reason: reason.message }, 'quarantined object');
+    await invalidateSuffix(this.partitionPath, this.suffix).catch(() => undefined);
+  }
+}
+
+function metaFor(metadata: ObjectMetadata, key: string): string | undefined {
+  return metadata[key];
+}
+
+/** Swift's merge: the `.meta` replaces user metadata; data-file and sysmeta keys stay. */
+function mergeMetadata(data: ObjectMetadata, meta: ObjectMetadata | undefined, dataTimestamp: Timestamp): ObjectMetadata {
+  if (!meta) return { ...data };
+  const merged: ObjectMetadata = { ...meta };
+  for (const [k, v] of Object.entries(data)) if (DATAFILE_KEYS.has(k.toLowerCase()) || isSysMeta(k)) merged[k] = v;
+  const metaCtypeTs = meta['Content-Type-Timestamp'];
+  if (data['Content-Type'] !== undefined && (metaCtypeTs === undefined || dataTimestamp.internal > metaCtypeTs)) {
+    merged['Content-Type'] = data['Content-Type'];
+    delete merged['Content-Type-Timestamp'];
+  }
+  return merged;
+}
+
+async function readTrailer(fh: FileHandle): Promise<{ metadata: ObjectMetadata; dataLength: number }> {
+  const { size } = await fh.stat();
+  if (size < TRAILER_FIXED) throw new CorruptMetadataError('file too short for metadata');
+  const tail = Buffer.alloc(TRAILER_FIXED);
+  await fh.read(tail, 0, TRAILER_FIXED, size - TRAILER_FIXED);
+  const jsonLen = trailerJsonLength(tail, size);
+  const json = Buffer.alloc(jsonLen);
+  await fh.read(json, 0, jsonLen, size - TRAILER_FIXED - jsonLen);
+  return { metadata: decodeMetadataJson(json), dataLength: size - TRAILER_FIXED - jsonLen };
+}
+
+async function readMetadataFile(path: string): Promise<ObjectMetadata> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    return (await readTrailer(fh)).metadata;
+  } finally {
+    await fh.close();
+  }
+}
+
+class FsOpenObject implements OpenObject {
+  private closed = false;
+  constructor(
+    private readonly fh: FileHandle,
+    readonly metadata: ObjectMetadata,
+    readonly dataMetadata: ObjectMetadata,
+    readonly metaMetadata: ObjectMetadata | undefined,
+    readonly dataTimestamp: Timestamp,
+    readonly contentTypeTimestamp: Timestamp,
+    readonly contentLength: number,
+    private readonly chunkSize: number,
+  ) {}
+
+  read(start: number, end: number): Readable {
+    if (end <= start) return Readable.from([]);
+    return createReadStream('', { fd: this.fh.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close();
+  }
+}
+
+class FsDiskFileWriter implements DiskFileWriter {
+  readonly stream: Writable;
+  private done = false;
+
+  constructor(private readonly diskFile: FsDiskFile, private readonly fh: FileHandle, private readonly tmp: string) {
+    // Our own Writable rather than fh.createWriteStream: that one keeps a
+    // reference that makes fh.close() wait forever when autoClose is off.
+    this.stream = new Writable({
+      highWaterMark: 65536,
+      write: (chunk: Buffer, _enc, cb) => {
+        fh.write(chunk).then(() => cb(), cb);
+      },
+      writev: (chunks, cb) => {
+        fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+      },
+    });
+  }
+
+  async put(metadata: ObjectMetadata): Promise<void> {
+    const trailer = encodeTrailer({ ...metadata, name: this.diskFile.name });
+    const { size } = await this.fh.stat();
+    await this.fh.write(trailer, 0, trailer.length, size);
+    await this.fh.sync();
+  }
+
+  async commit(timestamp: Timestamp): Promise<void> {
+    await this.fh.close();
+    this.done = true;
+    const name = makeOnDiskFilename(timestamp, '.data' as FileExt);
+    await renameDurably(this.tmp, this.diskFile.hashDir, name);
+    await this.diskFile.afterWrite();
+  }
+
+  async abort(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      this.stream.destroy();
+      await this.fh.close().catch(() => undefined);
+    }
+    await fsp.rm(this.tmp, { force: true });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The object server app (Swift's `obj/server.py` ObjectController): checks
+ * the path, policy and verb, then hands the request to one handler per
+ * verb. Answers are written to the raw response (the route is hijacked) so
+ * status, headers and streamed bodies are exactly Swift's.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidArgumentError, type Logger } from '../../common/index.js';
+import { backendMethod } from '../http/backend-server.js';
+import { decodeRequestPath, parseBackendPath, rawPathIsUtf8, splitPath, validateDevicePartition } from '../http/backend-path.js';
+import type { StorageApp, StorageAppContext } from '../server-runner.js';
+import { objectServerConf } from './object-conf.js';
+import { FsDiskFileManager } from './fs-disk-file.js';
+import { ContainerUpdater } from './container-update.js';
+import { HttpError, badRequest, send, sendError } from './responses.js';
+import type { ObjectRequest, ObjectServer } from './handlers/context.js';
+import { handlePut } from './handlers/put.js';
+import { handleGetHead } from './handlers/get-head.js';
+import { handlePost } from './handlers/post.js';
+import { handleDelete } from './handlers/delete.js';
+import { handleReplicate } from './handlers/replicate.js';
+
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'REPLICATE']);
+
+function policyIndexOf(s: ObjectServer, raw: string | string[] | undefined): number {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  const index = value === undefined || value === '' ? 0 : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!s.swiftConf.policies.some((p) => p.index === index)) {
+    throw new HttpError(503, `No policy with index ${value ?? 'None'}`, { 'Content-Type': 'text/plain' });
+  }
+  return index;
+}
+
+async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const req = request.raw;
+  const res = reply.raw;
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  // Swift's check_utf8(internal=True): NUL is the reserved namespace's
+  // marker, allowed here and judged by validateInternalObj below.
+  if (!rawPathIsUtf8((q === -1 ? rawUrl : rawUrl.slice(0, q)).replace(/%00/g, ''))) {
+    throw new HttpError(412, 'Invalid UTF8 or contains NULL');
+  }
+  const method = backendMethod(request);
+  if (method === 'OPTIONS') {
+    return send(res, 200, { Allow: [...ALLOWED_METHODS].sort().join(', '), Server: 'object-server/swiftly' }, '');
+  }
+  if (!ALLOWED_METHODS.has(method)) throw new HttpError(405);
+  const policyIndex = policyIndexOf(s, req.headers['x-backend-storage-policy-index']);
+  let path: string;
+  try {
+    path = decodeRequestPath(rawUrl).path;
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+  try {
+    if (method === 'REPLICATE') {
+      const [device, partition, suffixes] = splitPath(path, 2, 3, true);
+      validateDevicePartition(device, partition);
+      return await handleReplicate(s, res, device!, partition!, suffixes, policyIndex);
+    }
+    const p = parseBackendPath(path, 5, 5, true);
+    validateInternalObj(p.account, p.container!, p.object!);
+    const r: ObjectRequest = {
+      req, res, method, headers: req.headers, policyIndex,
+      device: p.device, partition: p.partition, account: p.account, container: p.container!, obj: p.object!,
+    };
+    switch (method) {
+      case 'PUT': return await handlePut(s, r);
+      case 'GET':
+      case 'HEAD': return await handleGetHead(s, r);
+      case 'POST': return await handlePost(s, r);
+      case 'DELETE': return await handleDelete(s, r);
+    }
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+const RESERVED = '\x00';
+
+/** Swift's `validate_internal_obj`: NUL only as the first character of a reserved-namespace name. */
+function validateInternalObj(account: string, container: string, obj: string): void {
+  const check = (name: string, type: string): void => {
+    if (name.includes(RESERVED) && !name.startsWith(RESERVED)) throw new HttpError(400, `Invalid reserved-namespace ${type}`);
+  };
+  check(account, 'account');
+  check(container, 'container');
+  if (account.startsWith('.')) return;
+  check(obj, 'object');
+  if (container.startsWith(RESERVED) && !obj.startsWith(RESERVED)) {
+    throw new HttpError(400, 'Invalid user-namespace object in reserved-namespace container');
+  }
+  if (obj.startsWith(RESERVED) && !container.startsWith(RESERVED)) {
+    throw new HttpError(400, 'Invalid reserved-namespace object in user-namespace container');
+  }
+}
+
+/** Builds the object server's request handler over the configured devices. */
+export function createObjectApp(ctx: StorageAppContext): StorageApp {
+  const conf = objectServerConf(ctx.conf);
+  const logger: Logger = ctx.logger;
+  const manager = new FsDiskFileManager({
+    devices: conf.devices,
+    mountCheck: conf.mountCheck,
+    reclaimAge: conf.reclaimAge,
+    diskChunkSize: conf.diskChunkSize,
+    hashSecrets: ctx.swiftConf.hashPath,
+    logger,
+  });
+  const updater = new ContainerUpdater(conf, ctx.swiftConf.hashPath, logger);
+  const server: ObjectServer = { conf, swiftConf: ctx.swiftConf, manager, updater, logger };
+  return {
+    manualContinue: true,
+    handler: async (request, reply) => {
+      reply.hijack();
+      const req = request.raw;
+      const res = reply.raw;
+      const started = Date.now();
+      try {
+        await route(server, request, reply);
+      } catch (err) {
+        if (res.headersSent) {
+          logger.warn({ err, method: req.method, url: req.url }, 'object response cut short');
+          res.destroy();
+        } else if (err instanceof HttpError) {
+          sendError(req, res, err);
+        } else {
+          logger.error({ err, method: backendMethod(request), url: req.url }, 'ERROR __call__ error');
+          send(res, 500, { Connection: 'close' });
+        }
+      } finally {
+        logger.info({ method: backendMethod(request), url: req.url, status: res.statusCode, ms: Date.now() - started, txn: req.headers['x-trans-id'] }, 'object request');
+      }
+    },
+    close: () => updater.close(),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Swift's request checks for object writes, with Swift's 4xx bodies:
+ * `valid_timestamp`, `check_object_creation`, `check_metadata` and
+ * `check_delete_headers`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Timestamp, checkUtf8, type Constraints } from '../../common/index.js';
+import { HttpError, badRequest } from './responses.js';
+import { normalizeDeleteAt } from './container-update.js';
+
+const latin1Bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** Swift's `valid_timestamp`: the request's X-Timestamp or 400. */
+export function validTimestamp(headers: IncomingHttpHeaders): Timestamp {
+  const raw = headers['x-timestamp'];
+  if (raw === undefined) throw badRequest('Missing X-Timestamp header');
+  const ts = Timestamp.tryParse(Array.isArray(raw) ? raw[0] : raw);
+  if (!ts) throw badRequest('Invalid X-Timestamp header');
+  return ts;
+}
+
+function isChunked(headers: IncomingHttpHeaders): boolean {
+  const te = headers['transfer-encoding'];
+  if (!te) return false;
+  const codings = te.split(',').map((s) => s.trim().toLowerCase());
+  return codings[codings.length - 1] === 'chunked';
+}
+
+/** swob's `message_length`: the declared body length, undefined when chunked or absent. */
+export function messageLength(headers: IncomingHttpHeaders): number | undefined {
+  const te = headers['transfer-encoding'];
+  if (te && !isChunked(headers)) throw new HttpError(501, 'Invalid Transfer-Encoding header value', { 'Content-Type': 'text/plain' });
+  if (isChunked(headers)) return undefined;
+  const cl = headers['content-length'];
+  if (cl === undefined) return undefined;
+  if (!/^\s*[+-]?\d+\s*$/.test(cl)) throw badRequest('Invalid Content-Length header value');
+  return Number(cl);
+}
+
+/** Swift's `check_metadata` for objects. */
+export function checkMetadata(headers: IncomingHttpHeaders, c: Constraints): void {
+  const prefix = 'x-object-meta-';
+  let count = 0;
+  let size = 0;
+  for (const [name, rawValue] of Object.entries(headers)) {
+    const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue ?? '';
+    if (value.length > c.max_header_size) throw badRequest(`Header value too long: ${name.slice(0, c.max_meta_name_length)}`);
+    if (!name.startsWith(prefix)) continue;
+    const key = name.slice(prefix.length);
+    if (!key) throw badRequest('Metadata name cannot be empty');
+    count += 1;
+    size += key.length + value.length;
+    if (key.length > c.max_meta_name_length) throw badRequest(`Metadata name too long: ${prefix}${key}`);
+    if (value.length > c.max_meta_value_length) throw badRequest(`Metadata value longer than ${c.max_meta_value_length}: ${prefix}${key}`);
+    if (count > c.max_meta_count) throw badRequest(`Too many metadata items; max ${c.max_meta_count}`);
+    if (size > c.max_meta_overall_size) throw badRequest(`Total metadata too large; max ${c.max_meta_overall_size}`);
+  }
+}
+
+/**
+ * Swift's `check_delete_headers`: turns X-Delete-After into X-Delete-At
+ * and rejects non-integer or past values. Returns the X-Delete-At to store.
+ */
+export function checkDeleteHeaders(headers: IncomingHttpHeaders, now: Timestamp): string | undefined {
+  let deleteAt = headers['x-delete-at'] as string | undefined;
+  const after = headers['x-delete-after'] as string | undefined;
+  if (after !== undefined) {
+    if (!/^\s*[+-]?\d+\s*$/.test(after)) throw badRequest('Non-integer X-Delete-After');
+    const actual = normalizeDeleteAt(now.seconds + Number(after));
+    if (Number(actual) <= now.seconds) throw badRequest('X-Delete-After in past');
+    deleteAt = actual;
+  }
+  if (deleteAt !== undefined) {
+    if (!/^\s*[+-]?\d+\s*$/.test(deleteAt)) throw badRequest('Non-integer X-Delete-At');
+    const value = Number(normalizeDeleteAt(Number(deleteAt)));
+    const replication = /^(true|1|yes|on|t|y)$/i.test(String(headers['x-backend-replication'] ?? 'f'));
+    if (value <= now.seconds && !replication) throw badRequest('X-Delete-At in past');
+  }
+  return deleteAt;
+}
+
+/** Swift's `check_object_creation`; returns the declared length and X-Delete-At. */
+export function checkObjectCreation(
+  headers: IncomingHttpHeaders, objectName: string, c: Constraints, now: Timestamp,
+): { length: number | undefined; deleteAt: string | undefined } {
+  const length = messageLength(headers);
+  if (length !== undefined && length > c.max_file_size) {
+    throw new HttpError(413, 'Your request is too large.', { 'Content-Type': 'text/plain' });
+  }
+  if (headers['content-length'] === undefined && !isChunked(headers)) {
+    throw new HttpError(411, 'Missing Content-Length header.', { 'Content-Type': 'text/plain' });
+  }
+  const nameLength = Buffer.byteLength(objectName, 'utf8');
+  if (nameLength > c.max_object_name_length) {
+    throw badRequest(`Object name length of ${nameLength} longer than ${c.max_object_name_length}`);
+  }
+  const ctype = headers['content-type'];
+  if (ctype === undefined) throw badRequest('No content type');
+  const deleteAt = checkDeleteHeaders(headers, now);
+  if (!checkUtf8(latin1Bytes(ctype))) throw badRequest('Invalid Content-Type');
+  checkMetadata(headers, c);
+  return { length, deleteAt };
+}
