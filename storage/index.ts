@@ -11,3 +11,12 @@ export {
 } from './server-runner.js';
 export { storageServers, type StorageKind } from './servers.js';
 export { createObjectApp } from './object/index.js';
+export { ContainerBroker, type ContainerInfo, type ObjectListingEntry } from './container/container-broker.js';
+export { AccountBroker, type AccountInfo, type ContainerListingEntry, type ContainerRow } from './account/account-broker.js';
+export { DatabaseBroker, type SyncPoint, type BrokerOptions } from './db/database-broker.js';
+export type { ObjectRow } from './container/object-row.js';
+export { encodeTimestamps, decodeTimestamps } from './db/encoded-timestamps.js';
+export { dbPath, dbPathForHash, type DataDir } from './db/db-paths.js';
+export { UPLOAD_HEADER as REPLICATE_UPLOAD_HEADER } from './db/replicator-rpc.js';
+export { createContainerServer } from './container/container-server.js';
+export { createAccountServer } from './account/account-server.js';

@@ -3,19 +3,15 @@
  * Each server module adds its factory here.
  */
 import type { StorageAppFactory } from './server-runner.js';
-import { InvalidArgumentError } from '../common/index.js';
 import { createObjectApp } from './object/index.js';
+import { createContainerServer } from './container/container-server.js';
+import { createAccountServer } from './account/account-server.js';
 
 export type StorageKind = 'object' | 'container' | 'account';
 
-function notBuilt(kind: StorageKind): StorageAppFactory {
-  return () => {
-    throw new InvalidArgumentError(`the ${kind} server is not part of this build yet`);
-  };
-}
 
 export const storageServers: Record<StorageKind, StorageAppFactory> = {
   object: createObjectApp,
-  container: notBuilt('container'),
-  account: notBuilt('account'),
+  container: createContainerServer,
+  account: createAccountServer,
 };

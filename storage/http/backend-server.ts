@@ -57,15 +57,18 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     return503OnClosing: true,
-    // A path whose percent-escapes do not decode (e.g. %FF, not UTF-8) is
-    // for the storage app to judge (Swift answers 412 there), not fastify.
-    frameworkErrors: (err, request, reply) => {
-      const r = reply as unknown as FastifyReply;
-      if ((err as { code?: string }).code === 'FST_ERR_BAD_URL') {
-        void Promise.resolve(options.handler(request as unknown as FastifyRequest, r)).catch(() => r.code(500).send(''));
-        return;
-      }
-      void r.code(400).send(err.message);
+    // A path that does not decode as UTF-8 still reaches the handler, which
+    // answers as Swift does (412 "Invalid UTF8") rather than fastify's 400.
+    frameworkErrors: (err, req, res) => {
+      const request = req as FastifyRequest;
+      const reply = res as unknown as FastifyReply;
+      if (err.code !== 'FST_ERR_BAD_URL') return void reply.code(400).send(err.message);
+      Promise.resolve()
+        .then(() => options.handler(request, reply))
+        .catch((e: unknown) => {
+          request.log.error({ err: e }, 'backend request failed');
+          if (!reply.sent) void reply.code(500).send('');
+        });
     },
     routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {

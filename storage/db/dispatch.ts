@@ -1,0 +1,38 @@
+/**
+ * The front of a DB server's request handling (Swift's `__call__`): the
+ * method check (405), OPTIONS, and turning typed errors into Swift's
+ * statuses; everything else goes to the server's router.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SwiftlyError, type Logger } from '../../common/index.js';
+import { backendMethod } from '../http/backend-server.js';
+import { HttpStatusError } from './errors.js';
+import { checkPathUtf8 } from './request.js';
+import { send, sendError } from './response.js';
+
+export interface DispatchOptions {
+  serverType: string;
+  methods: string[];
+  /** The 412 body for a path that is not UTF-8. */
+  utf8Body: string;
+  logger: Logger;
+  route(method: string): Promise<FastifyReply> | FastifyReply;
+}
+
+export async function handleDbRequest(req: FastifyRequest, reply: FastifyReply, opts: DispatchOptions): Promise<FastifyReply> {
+  const method = backendMethod(req);
+  try {
+    checkPathUtf8(req.url, opts.utf8Body);
+    if (!opts.methods.includes(method)) return send(reply, 405);
+    if (method === 'OPTIONS') {
+      return send(reply, 200, { Allow: opts.methods.join(', '), Server: opts.serverType, 'Content-Length': 0 });
+    }
+    return await opts.route(method);
+  } catch (err) {
+    if (err instanceof HttpStatusError) return sendError(reply, err);
+    // Path errors (split_path, device/partition checks) are text/plain in Swift.
+    if (err instanceof SwiftlyError && err.status < 500) return send(reply, err.status, { 'Content-Type': 'text/plain' }, err.message);
+    req.log.error({ err, method, url: req.url }, 'ERROR __call__ error');
+    return send(reply, 500, {}, '');
+  }
+}
