@@ -19,7 +19,9 @@ export interface RingDevice {
 }
 
 /** A device returned by a lookup: the ring device plus its replica `index`
- * (primaries: 0..replicas-1; handoffs carry `handoff_index` as Swift's). */
+ * (primaries: 0..replicas-1; handoffs carry `handoff_index` as Swift's, and
+ * `index` = number of primaries + handoff_index, so `index` is the node's
+ * position in primaries-then-handoffs order). Fresh objects on every call. */
 export interface RingNode extends RingDevice {
   index: number;
   handoff_index?: number;
