@@ -103,9 +103,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   const server = Fastify({
     logger: false,
     bodyLimit: Number.MAX_SAFE_INTEGER,
-    ignoreTrailingSlash: false,
-    ignoreDuplicateSlashes: false,
-    maxParamLength: 65536,
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 65536 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 60_000,

@@ -4,7 +4,7 @@
  * and applies the checks Swift makes before any controller runs.
  */
 import { loadSwiftConf, type Section, type SwiftConf } from '../common/index.js';
-import type { RingLookup } from '../ring/types.js';
+import type { RingLookup } from '../ring/index.js';
 import type { App, PipelineContext, SwiftRequest, SwiftResponse } from './types.js';
 import { makeResponse } from './response.js';
 import { parseSwiftPath } from './request-path.js';

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
-import type { RingNode } from '../../ring/types.js';
+import type { RingNode } from '../../ring/index.js';
 import type { Headers } from '../types.js';
 
 export interface BackendResponse {

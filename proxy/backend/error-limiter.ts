@@ -4,7 +4,7 @@
  * interval passes since its last error, so one sick disk doesn't slow every
  * request.
  */
-import type { RingNode } from '../../ring/types.js';
+import type { RingNode } from '../../ring/index.js';
 
 export function nodeKey(node: { ip: string; port: number; device: string }): string {
   return `${node.ip}:${node.port}/${node.device}`;

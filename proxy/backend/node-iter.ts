@@ -2,7 +2,7 @@
  * Swift's NodeIter: the primaries in this request's order, then handoffs from
  * the ring, skipping error-limited nodes, up to `request_node_count` nodes.
  */
-import type { RingLookup, RingNode } from '../../ring/types.js';
+import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { ErrorLimiter } from './error-limiter.js';
 
 export interface NodeIterOptions {

@@ -2,7 +2,7 @@
  * Ordering a partition's primaries per request: Swift's `sorting_method`
  * (shuffle, timing, affinity) and `read_affinity` / `write_affinity` rules.
  */
-import type { RingNode } from '../../ring/types.js';
+import type { RingNode } from '../../ring/index.js';
 import { ConfigError } from '../../common/index.js';
 import { nodeKey } from './error-limiter.js';
 

@@ -68,7 +68,8 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
   switch (req.method) {
     case 'GET':
     case 'HEAD': {
-      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), plan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
+      const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };
+      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), listPlan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
       if (got.response) return ownerOnly(req, passThrough(got.response, req.method));
       const resp = noGoodAnswer(got.answers);
       if (resp.status === 404 && ctx.conf.accountAutocreate) return fakeAccount(req, t.account);

@@ -76,9 +76,13 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
         const denied = req.env.authorize(req);
         if (denied) return denied;
       }
-      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), plan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
+      const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };
+      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), listPlan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
       if (!got.response) return noGoodAnswer(got.answers);
       const resp = passThrough(got.response, req.method);
+      const policyIndex = resp.headers['x-backend-storage-policy-index'];
+      const policy = ctx.swiftConf.policies.find((p) => String(p.index) === policyIndex);
+      if (policy) resp.headers['x-storage-policy'] = policy.name;
       if (req.env.authorize && !req.env.swiftOwner) for (const h of OWNER_HEADERS) delete resp.headers[h];
       return resp;
     }

@@ -3,7 +3,7 @@
  * the backend client, error limiting and node ordering.
  */
 import type { Logger, SwiftConf } from '../../common/index.js';
-import type { RingLookup, RingNode } from '../../ring/types.js';
+import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { ProxyConf } from '../proxy-conf.js';
 import { nodeCount } from '../proxy-conf.js';
 import type { Cache } from '../types.js';

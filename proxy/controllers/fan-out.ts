@@ -4,7 +4,7 @@
  *    the next node when one fails, then the best response by quorum;
  *  - `firstGood`: nodes tried one after the other until one has it (GET/HEAD).
  */
-import type { RingNode } from '../../ring/types.js';
+import type { RingNode } from '../../ring/index.js';
 import type { Headers, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
 import type { ProxyContext } from './context.js';

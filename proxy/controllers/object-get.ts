@@ -6,7 +6,7 @@
  * cut connection, never a spliced one).
  */
 import { Readable } from 'node:stream';
-import type { RingLookup, RingNode } from '../../ring/types.js';
+import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, noGoodAnswer, passThrough, type RequestPlan } from './fan-out.js';

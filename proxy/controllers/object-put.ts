@@ -8,7 +8,7 @@
  * the ETag the object servers agree on.
  */
 import type { Readable } from 'node:stream';
-import type { RingLookup } from '../../ring/types.js';
+import type { RingLookup } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
 import { quotePath } from '../request-path.js';
@@ -41,7 +41,7 @@ function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
 }
 
 /** Opens a PUT per header set, walking the shared node iterator past refusals. */
-async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<import('../../ring/types.js').RingNode>) {
+async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<import('../../ring/index.js').RingNode>) {
   const source = new NodeSource(nodes);
   const early: NodeAnswer[] = [];
   const one = async (headers: Headers): Promise<PutConnection | undefined> => {

@@ -4,7 +4,7 @@
  * requests exactly as Swift's proxy does.
  */
 import { hashPath } from '../../common/index.js';
-import type { RingNode } from '../../ring/types.js';
+import type { RingNode } from '../../ring/index.js';
 import type { Headers, SwiftResponse } from '../types.js';
 import { makeResponse } from '../response.js';
 import type { ProxyContext } from './context.js';

@@ -92,7 +92,6 @@ async function convert(req: SwiftRequest, resp: SwiftResponse, fmt: ListingForma
   const body = renderListing(fmt, kind, name, items);
   const headers = { ...resp.headers, 'content-type': CONTENT_TYPE[fmt], 'content-length': String(Buffer.byteLength(body)) };
   if (fmt === 'plain' && items.length === 0) {
-    delete headers['content-length'];
     return { status: 204, headers: { ...headers, 'content-length': '0' }, body: undefined };
   }
   return { status: resp.status === 204 ? 200 : resp.status, headers, body };
