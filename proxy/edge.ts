@@ -116,6 +116,9 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
       // already known to fastify
     }
   }
+  // No body parsing at all: fastify's own JSON and text parsers would read
+  // a body the pipeline must stream.
+  server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', (_req, _payload, done) => done(null));
   // Handle `Expect: 100-continue` ourselves: answer it only when the body is read.
   server.server.on('checkContinue', (req: ContinuableRequest, res: ServerResponse) => {

@@ -188,6 +188,8 @@ export class BackendClient {
         resolveResponse = res;
         rejectResponse = rej;
       });
+      // Nobody may ever await it (a node that never said 100 Continue).
+      response.catch(() => undefined);
       req.on('response', (res) => {
         const r = { status: res.statusCode ?? 500, headers: flatHeaders(res.headers), body: res as Readable };
         resolveResponse(r);

@@ -17,6 +17,11 @@ export interface GetPlan extends RequestPlan {
   headers: Headers;
 }
 
+/** An iterable over `it` that a `for…of` leaving early doesn't close (the rest is for resumes). */
+function keepOpen<T>(it: Iterator<T>): Iterable<T> {
+  return { [Symbol.iterator]: () => ({ next: () => it.next() }) };
+}
+
 const isGoodObject = (s: number) => (s >= 200 && s < 400) || s === 416;
 
 /** A single `bytes=a-b` range (the only kind a resume can continue). */
@@ -71,9 +76,11 @@ async function* resumingBody(
       delete headers['if-none-match'];
       delete headers['if-modified-since'];
       delete headers['if-unmodified-since'];
-      const nodes = { [Symbol.iterator]: () => rest };
-      const got = await firstGood(ctx, nodes, plan, headers, (s) => s === 206);
-      if (!got.response) throw err;
+      const got = await firstGood(ctx, keepOpen(rest), plan, headers, (s) => s === 206);
+      if (!got.response) {
+        ctx.logger.error({ txn: req.env.transId, offset }, 'Object GET could not resume: no node had the rest');
+        throw err;
+      }
       const next = bodySpan(got.response);
       if (!next || next.first !== offset) {
         got.response.body.destroy();
@@ -86,8 +93,7 @@ async function* resumingBody(
 
 export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetPlan, primaries: RingNode[]): Promise<SwiftResponse> {
   const iter = ctx.readNodes(plan.ring, plan.partition, primaries)[Symbol.iterator]();
-  const shared = { [Symbol.iterator]: () => iter };
-  const got = await firstGood(ctx, shared, plan, plan.headers, isGoodObject);
+  const got = await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject);
   if (!got.response) return noGoodAnswer(got.answers);
   const resp = passThrough(got.response, req.method);
   const canResume = req.method === 'GET' && (got.response.status === 200 || got.response.status === 206) && singleRange(req.headers.range) !== undefined;
