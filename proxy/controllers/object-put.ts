@@ -152,7 +152,8 @@ export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: 
   const { conns, early } = await connectAll(ctx, plan, ctx.writeNodes(plan.ring, plan.partition, primaries));
   if (conns.length < quorum) {
     for (const c of conns) c.abort();
-    body?.destroy();
+    // Not read, not destroyed: the edge discards it after answering, so the
+    // client (which may have sent it all already) gets the answer.
     const best = bestResponse(early, 1);
     if (best && best.status >= 400) return makeResponse(best.status, best.body?.length ? best.body : undefined);
     ctx.logger.error({ txn: req.env.transId, got: conns.length, quorum }, 'Object PUT returning 503: not enough connections');
