@@ -100,7 +100,10 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
 
 /** Starts the edge serving `app`. */
 export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
+  let handle: (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => Promise<void>;
   const server = Fastify({
+    // A path fastify can't decode (bad UTF-8, say) is still Swift's to answer.
+    frameworkErrors: (_err, request, reply) => void handle(request, reply),
     logger: false,
     bodyLimit: Number.MAX_SAFE_INTEGER,
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 65536 },
@@ -125,7 +128,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
     req[CONTINUE] = () => res.writeContinue();
     server.server.emit('request', req, res);
   });
-  const handler = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+  handle = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
     reply.hijack();
     const transId = generateTransId(Date.now(), options.transIdSuffix ?? '');
     const raw = request.raw;
@@ -145,7 +148,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
       reply.raw.destroy();
     }
   };
-  server.route({ method: [...server.supportedMethods], url: '*', handler });
+  server.route({ method: [...server.supportedMethods], url: '*', handler: handle });
   await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
