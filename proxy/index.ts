@@ -15,3 +15,4 @@ export type { RingLoader } from './proxy-app.js';
 export { MemoryCache } from './cache/memory-cache.js';
 export { MemcacheClient } from './cache/memcache-client.js';
 export { generateTransId } from './trans-id.js';
+export { runProxyServer, proxyWorkers } from './run-proxy.js';

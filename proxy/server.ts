@@ -2,7 +2,7 @@
  * Starting a proxy server from a `proxy-server.conf`: parse, build the
  * pipeline, serve it on the edge.
  */
-import { createLogger, readIniFile, getSection, getInt, getString, Timestamp, type IniFile, type Logger, type SwiftConf } from '../common/index.js';
+import { createLogger, readIniFile, getInt, getString, Timestamp, type IniFile, type Logger, type SwiftConf } from '../common/index.js';
 import { Ring } from '../ring/index.js';
 import { loadSwiftConf } from '../common/index.js';
 import type { PipelineContext } from './types.js';
@@ -39,7 +39,7 @@ function defaultRingLoader(swiftConf: () => SwiftConf): RingLoader {
  */
 export async function startProxyServer(conf: string | IniFile, options: ProxyServerOptions = {}): Promise<ProxyServer> {
   const ini = typeof conf === 'string' ? readIniFile(conf) : conf;
-  const defaults = getSection(ini, 'pipeline:main') ?? ini.defaults;
+  const defaults = ini.defaults;
   const logger = options.logger ?? createLogger({ name: 'proxy-server', level: getString(defaults, 'log_level', 'info') });
   const now = options.now ?? Date.now;
   const info: Record<string, Record<string, unknown>> = {};
