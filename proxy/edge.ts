@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from './types.js';
-import { lowerHeaders, makeResponse } from './response.js';
+import { lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
 
 const EXTRA_METHODS = ['COPY', 'MOVE', 'REPLICATE', 'UPDATE', 'SSYNC'];
@@ -77,11 +77,18 @@ export function toSwiftRequest(raw: IncomingMessage, transId: string): SwiftRequ
 /** Writes a SwiftResponse to the socket, streaming its body. */
 export async function writeResponse(method: string, resp: SwiftResponse, res: ServerResponse): Promise<void> {
   res.statusCode = resp.status;
+  // Swift's reason phrases (e.g. 413 "Request Entity Too Large"), not Node's.
+  const reason = reasonFor(resp.status);
+  if (reason !== 'Unknown') res.statusMessage = reason;
   for (const [k, v] of Object.entries(resp.headers)) {
     if (v === undefined) continue;
     res.setHeader(titleCase(k), v);
   }
   const body = resp.body;
+  if (method === 'HEAD' && resp.status >= 400 && (typeof body === 'string' || Buffer.isBuffer(body))) {
+    // An error page made here has no body to describe on a HEAD (as swob).
+    res.setHeader('Content-Length', '0');
+  }
   if (method === 'HEAD' || resp.status === 204 || resp.status === 304) {
     if (body instanceof Readable) body.destroy();
     res.end();

@@ -89,10 +89,10 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
     if (req.path === '/info') return handleInfo(req, pctx);
     const parsed = parseSwiftPath(req.path);
     if (!parsed.ok) {
-      return parsed.reason === 'utf8' ? makeResponse(412, 'Invalid UTF8 or contains NULL') : makeResponse(404);
+      return makeResponse(412, parsed.reason === 'utf8' ? 'Invalid UTF8 or contains NULL' : 'Bad URL');
     }
     const { version, account, container, object } = parsed.path;
-    if (!c.valid_api_versions.includes(version)) return makeResponse(400, 'Invalid path: ' + req.path);
+    if (!c.valid_api_versions.includes(version)) return makeResponse(400);
     if (Buffer.byteLength(account) > c.max_account_name_length) {
       return makeResponse(400, `Account name length of ${Buffer.byteLength(account)} longer than ${c.max_account_name_length}`);
     }

@@ -83,6 +83,8 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
       const policyIndex = resp.headers['x-backend-storage-policy-index'];
       const policy = ctx.swiftConf.policies.find((p) => String(p.index) === policyIndex);
       if (policy) resp.headers['x-storage-policy'] = policy.name;
+      resp.headers['accept-ranges'] = 'bytes';
+      delete resp.headers['x-put-timestamp'];
       if (req.env.authorize && !req.env.swiftOwner) for (const h of OWNER_HEADERS) delete resp.headers[h];
       return resp;
     }

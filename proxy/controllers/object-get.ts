@@ -96,6 +96,9 @@ export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetP
   const got = await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject);
   if (!got.response) return noGoodAnswer(got.answers);
   const resp = passThrough(got.response, req.method);
+  // As Swift's proxy answers: a bare ETag, and ranges are welcome.
+  if (resp.headers.etag) resp.headers.etag = resp.headers.etag.replace(/^"(.*)"$/, '$1');
+  resp.headers['accept-ranges'] = 'bytes';
   const canResume = req.method === 'GET' && (got.response.status === 200 || got.response.status === 206) && singleRange(req.headers.range) !== undefined;
   if (canResume && resp.body instanceof Readable) {
     resp.body = Readable.from(resumingBody(ctx, req, got.response, iter, plan), { objectMode: false });

@@ -43,8 +43,8 @@ function checkCreation(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarget): S
   if (te !== undefined && !chunked) return makeResponse(501, 'Invalid Transfer-Encoding header value', { 'content-type': 'text/plain' });
   const cl = req.headers['content-length'];
   if (cl !== undefined && !/^\d+$/.test(cl.trim())) return makeResponse(400, 'Invalid Content-Length header value', { 'content-type': 'text/plain' });
-  if (cl !== undefined && Number(cl) > c.max_file_size) return makeResponse(413, 'Your request is too large.');
-  if (cl === undefined && !chunked) return makeResponse(411, 'Missing Content-Length header.');
+  if (cl !== undefined && Number(cl) > c.max_file_size) return makeResponse(413, 'Your request is too large.', { 'content-type': 'text/plain' });
+  if (cl === undefined && !chunked) return makeResponse(411, 'Missing Content-Length header.', { 'content-type': 'text/plain' });
   if (Buffer.byteLength(t.object) > c.max_object_name_length) {
     return makeResponse(400, `Object name length of ${Buffer.byteLength(t.object)} longer than ${c.max_object_name_length}`);
   }

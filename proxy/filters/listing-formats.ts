@@ -108,5 +108,6 @@ export const listingFormats: FilterFactory = () => (next) => async (req) => {
   const kind = parsed.path.container === undefined ? 'account' : 'container';
   const name = parsed.path.container ?? parsed.path.account;
   const resp = await next({ ...req, query: query.toString() });
+  resp.headers.vary = 'Accept';
   return convert(req, resp, fmt, kind, name);
 };
