@@ -76,6 +76,6 @@ describe('proxy node selection', () => {
   it('sends enough container updates for a durable listing', () => {
     assert.equal(numContainerUpdates(3, 3), 3);
     assert.equal(numContainerUpdates(3, 5), 4, 'Qc + Ro - Qo = 2 + 5 - 3');
-    assert.equal(numContainerUpdates(1, 3), 3);
+    assert.equal(numContainerUpdates(1, 3), 2);
   });
 });
