@@ -1,6 +1,7 @@
 /**
  * Node failures under the proxy, with Debian's real Swift storage servers:
- * an object server SIGKILLed in the middle of a GET (the client still gets
+ * a hung object server (dropped after node_timeout, quorum still met), an
+ * object server SIGKILLed in the middle of a GET (the client still gets
  * the whole, correct body), one of three object servers down (PUT 201, GET
  * 200), two down (PUT 503).
  */
@@ -26,7 +27,7 @@ describe('proxy failure handling over Swift storage nodes', () => {
   before(async () => {
     cluster = await SwiftCluster.start();
     // Reads go to node 0 first, so the test knows which server to kill.
-    const conf = cluster.writeProxyConf('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 5');
+    const conf = cluster.writeProxyConf('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 2');
     proxy = await startProxyServer(conf, { logger: silentLogger, port: 0 });
     base = `http://127.0.0.1:${proxy.port}`;
     const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
@@ -37,6 +38,20 @@ describe('proxy failure handling over Swift storage nodes', () => {
   after(async () => {
     await proxy?.close();
     await cluster?.stop();
+  });
+
+  it('answers a PUT on quorum when one object server hangs', async () => {
+    const hung = cluster.node('object', 2).proc!;
+    hung.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const put = await req('PUT', '/v1/AUTH_test/f/hung', randomBytes(256 * 1024));
+      assert.equal(put.status, 201);
+      assert.ok(Date.now() - started < 10_000, 'within node_timeout, not forever');
+      assert.equal((await req('GET', '/v1/AUTH_test/f/hung')).status, 200);
+    } finally {
+      hung.kill('SIGCONT');
+    }
   });
 
   it('resumes a GET from another node when the serving node is killed mid-body', async () => {
