@@ -82,6 +82,11 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
   if (reason !== 'Unknown') res.statusMessage = reason;
   for (const [k, v] of Object.entries(resp.headers)) {
     if (v === undefined) continue;
+    if (k === 'connection') {
+      // Only "close" is ours to ask for; Node manages keep-alive itself.
+      if (v.toLowerCase() === 'close') res.shouldKeepAlive = false;
+      continue;
+    }
     res.setHeader(titleCase(k), v);
   }
   const body = resp.body;

@@ -68,6 +68,12 @@ async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<impo
   return { conns, early };
 }
 
+/** The rest of the client's body is not wanted: answer, then close the connection (as Swift). */
+function closing(resp: SwiftResponse): SwiftResponse {
+  resp.headers.connection = 'close';
+  return resp;
+}
+
 type StreamResult = { ok: true; bytes: number } | { ok: false; response: SwiftResponse };
 
 /** Sends the client's body to every live connection, with backpressure. */
@@ -88,12 +94,11 @@ async function streamBody(ctx: ProxyContext, body: Readable | undefined, live: S
     const chunk = next.value;
     bytes += chunk.length;
     if (bytes > plan.maxFileSize || (plan.contentLength !== undefined && bytes > plan.contentLength)) {
-      body.destroy();
-      return { ok: false, response: makeResponse(413, 'Your request is too large.') };
+      return { ok: false, response: closing(makeResponse(413, 'Your request is too large.', { 'content-type': 'text/plain' })) };
     }
     await Promise.all(
       [...live].map((c) =>
-        c.write(chunk, ctx.conf.nodeTimeout).catch((err: Error) => {
+        c.write(chunk, ctx.conf.nodeTimeout * 1000).catch((err: Error) => {
           ctx.logger.warn({ err: err.message, node: `${c.node.ip}:${c.node.port}` }, 'ERROR writing object to node');
           ctx.limiter.error(c.node);
           live.delete(c);
@@ -101,10 +106,7 @@ async function streamBody(ctx: ProxyContext, body: Readable | undefined, live: S
         }),
       ),
     );
-    if (live.size < quorum) {
-      body.destroy();
-      return { ok: false, response: makeResponse(503) };
-    }
+    if (live.size < quorum) return { ok: false, response: closing(makeResponse(503)) };
   }
   if (plan.contentLength !== undefined && bytes < plan.contentLength) return { ok: false, response: makeResponse(499) };
   return { ok: true, bytes };
