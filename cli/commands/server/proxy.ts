@@ -1,0 +1,14 @@
+import { Args, Command } from '@oclif/core';
+import { runProxyServer } from '../../../proxy/index.js';
+
+export default class ProxyServer extends Command {
+  static override description = 'Run the proxy server (the Swift API) from a Swift-style proxy-server.conf';
+  static override args = {
+    conf: Args.string({ description: 'path to proxy-server.conf (or a .conf.d directory)', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ProxyServer);
+    await runProxyServer(args.conf);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The account controller: GET/HEAD from the first replica that has it
+ * (a fake empty account when `account_autocreate` and none has), POST to
+ * all, PUT/DELETE only with `allow_account_management`.
+ */
+import type { SwiftRequest, SwiftResponse } from '../types.js';
+import { makeResponse } from '../response.js';
+import { quotePath } from '../request-path.js';
+import { Timestamp } from '../../common/index.js';
+import type { ProxyContext } from './context.js';
+import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js';
+import { backendHeaders, withoutBody } from './backend-headers.js';
+import { checkMetadata } from './check-metadata.js';
+import { clearInfo } from './info.js';
+
+export interface AccountTarget {
+  account: string;
+}
+
+function authorize(req: SwiftRequest): SwiftResponse | undefined {
+  return req.env.authorize?.(req);
+}
+
+/** Strips what only the account's owner may see. */
+function ownerOnly(req: SwiftRequest, resp: SwiftResponse): SwiftResponse {
+  if (!req.env.swiftOwner && req.env.authorize) {
+    for (const k of Object.keys(resp.headers)) {
+      if (k.startsWith('x-account-meta-temp-url-key') || k === 'x-account-access-control') delete resp.headers[k];
+    }
+  }
+  return resp;
+}
+
+function fakeAccount(req: SwiftRequest, account: string): SwiftResponse {
+  const headers: Record<string, string> = {
+    'x-account-container-count': '0',
+    'x-account-object-count': '0',
+    'x-account-bytes-used': '0',
+    'x-timestamp': Timestamp.now().normal,
+    'x-put-timestamp': Timestamp.now().normal,
+    'content-type': 'application/json; charset=utf-8',
+  };
+  void account;
+  if (req.method === 'HEAD') return makeResponse(204, undefined, headers);
+  return makeResponse(200, '[]', headers);
+}
+
+/** Creates an account on its replicas (account_autocreate). */
+export async function autocreateAccount(ctx: ProxyContext, req: SwiftRequest, account: string): Promise<boolean> {
+  const ring = ctx.rings.account;
+  const { partition, nodes } = ring.getNodes(account);
+  const headers = withoutBody(
+    backendHeaders({ ...req, headers: {} }, { 'x-timestamp': Timestamp.now().internal }),
+  );
+  const sets = Array.from({ length: ring.replicaCount }, () => headers);
+  const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), { method: 'PUT', path: quotePath(`/${account}`), partition }, sets, ctx.quorum(ring));
+  await clearInfo(ctx, req, account);
+  return resp.status >= 200 && resp.status < 300;
+}
+
+export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: AccountTarget): Promise<SwiftResponse> {
+  const ring = ctx.rings.account;
+  const { partition, nodes } = ring.getNodes(t.account);
+  const path = quotePath(`/${t.account}`);
+  const plan = { method: req.method, path, partition };
+  const denied = authorize(req);
+  if (denied) return denied;
+  switch (req.method) {
+    case 'GET':
+    case 'HEAD': {
+      const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };
+      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), listPlan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
+      if (got.response) return ownerOnly(req, passThrough(got.response, req.method));
+      const resp = noGoodAnswer(got.answers);
+      if (resp.status === 404 && ctx.conf.accountAutocreate) return fakeAccount(req, t.account);
+      return resp;
+    }
+    case 'POST': {
+      const bad = checkMetadata(req.headers, 'account', ctx.swiftConf.constraints);
+      if (bad) return bad;
+      const headers = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now().internal }));
+      const sets = Array.from({ length: ring.replicaCount }, () => headers);
+      let resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      if (resp.status === 404 && ctx.conf.accountAutocreate) {
+        await autocreateAccount(ctx, req, t.account);
+        resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      }
+      await clearInfo(ctx, req, t.account);
+      return resp;
+    }
+    case 'PUT':
+    case 'DELETE': {
+      if (!ctx.conf.allowAccountManagement) {
+        return makeResponse(405, undefined, { allow: 'GET, HEAD, POST, OPTIONS' });
+      }
+      if (req.method === 'DELETE' && req.query.includes('=')) {
+        return makeResponse(400, 'Non-empty query string not allowed for account DELETE');
+      }
+      const bad = checkMetadata(req.headers, 'account', ctx.swiftConf.constraints);
+      if (bad) return bad;
+      const headers = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now().internal }));
+      const sets = Array.from({ length: ring.replicaCount }, () => headers);
+      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      await clearInfo(ctx, req, t.account);
+      return resp;
+    }
+    default:
+      return makeResponse(405, undefined, { allow: 'GET, HEAD, POST, PUT, DELETE, OPTIONS' });
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The container controller: GET/HEAD (listings) from the first replica that
+ * has it; PUT creates it on every replica (telling each which account
+ * replica to update); POST and DELETE to all, answered by quorum.
+ */
+import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
+import { makeResponse } from '../response.js';
+import { quotePath } from '../request-path.js';
+import { Timestamp } from '../../common/index.js';
+import type { ProxyContext } from './context.js';
+import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js';
+import { backendHeaders, withoutBody } from './backend-headers.js';
+import { checkMetadata } from './check-metadata.js';
+import { clearInfo, getAccountInfo, getContainerInfo } from './info.js';
+import { autocreateAccount } from './account.js';
+
+export interface ContainerTarget {
+  account: string;
+  container: string;
+}
+
+const OWNER_HEADERS = ['x-container-read', 'x-container-write', 'x-container-sync-key', 'x-container-sync-to'];
+
+/** Cleans ACL headers (400 on a bad one) and drops owner-only headers for non-owners. */
+function prepareAcls(req: SwiftRequest): SwiftResponse | undefined {
+  const clean = req.env.cleanAcl;
+  for (const h of ['x-container-read', 'x-container-write']) {
+    const v = req.headers[h];
+    if (v === undefined || !clean) continue;
+    try {
+      req.headers[h] = clean(h, v);
+    } catch (err) {
+      return makeResponse(400, (err as Error).message, { 'content-type': 'text/plain' });
+    }
+  }
+  if (req.env.authorize && !req.env.swiftOwner) for (const h of OWNER_HEADERS) delete req.headers[h];
+  return undefined;
+}
+
+function policyIndexFor(ctx: ProxyContext, name: string | undefined): number | SwiftResponse {
+  if (name === undefined) return ctx.swiftConf.defaultPolicy.index;
+  const lower = name.toLowerCase();
+  const p = ctx.swiftConf.policies.find((x) => x.name.toLowerCase() === lower || x.aliases.some((a) => a.toLowerCase() === lower));
+  if (!p) return makeResponse(400, `Invalid X-Storage-Policy '${name}'`);
+  if (p.isDeprecated) return makeResponse(400, `Storage Policy '${name}' is deprecated`);
+  return p.index;
+}
+
+/** X-Account-Host/-Partition/-Device per container replica, as Swift spreads them. */
+function accountUpdateHeaders(ctx: ProxyContext, account: string, base: Headers, replicas: number): Headers[] {
+  const { partition, nodes } = ctx.rings.account.getNodes(account);
+  const sets: Headers[] = Array.from({ length: replicas }, () => ({ ...base }));
+  nodes.forEach((n, i) => {
+    const h = sets[i % sets.length];
+    h['x-account-partition'] = String(partition);
+    h['x-account-host'] = h['x-account-host'] ? `${h['x-account-host']},${n.ip}:${n.port}` : `${n.ip}:${n.port}`;
+    h['x-account-device'] = h['x-account-device'] ? `${h['x-account-device']},${n.device}` : n.device;
+  });
+  return sets;
+}
+
+export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: ContainerTarget): Promise<SwiftResponse> {
+  const ring = ctx.rings.container;
+  const { partition, nodes } = ring.getNodes(t.account, t.container);
+  const plan = { method: req.method, path: quotePath(`/${t.account}/${t.container}`), partition };
+  const c = ctx.swiftConf.constraints;
+  if (Buffer.byteLength(t.container) > c.max_container_name_length) {
+    return makeResponse(400, `Container name length of ${Buffer.byteLength(t.container)} longer than ${c.max_container_name_length}`);
+  }
+  switch (req.method) {
+    case 'GET':
+    case 'HEAD': {
+      if (req.env.authorize) {
+        const info = await getContainerInfo(ctx, req, t.account, t.container);
+        req.acl = info.readAcl;
+        const denied = req.env.authorize(req);
+        if (denied) return denied;
+      }
+      const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };
+      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), listPlan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
+      if (!got.response) return noGoodAnswer(got.answers);
+      const resp = passThrough(got.response, req.method);
+      const policyIndex = resp.headers['x-backend-storage-policy-index'];
+      const policy = ctx.swiftConf.policies.find((p) => String(p.index) === policyIndex);
+      if (policy) resp.headers['x-storage-policy'] = policy.name;
+      resp.headers['accept-ranges'] = 'bytes';
+      delete resp.headers['x-put-timestamp'];
+      if (req.env.authorize && !req.env.swiftOwner) for (const h of OWNER_HEADERS) delete resp.headers[h];
+      return resp;
+    }
+    case 'PUT':
+    case 'POST': {
+      const denied = req.env.authorize?.(req);
+      if (denied) return denied;
+      const bad = prepareAcls(req) ?? checkMetadata(req.headers, 'container', c);
+      if (bad) return bad;
+      const extra: Headers = { 'x-timestamp': Timestamp.now(ctx.now).internal };
+      if (req.method === 'PUT') {
+        const policy = policyIndexFor(ctx, req.headers['x-storage-policy']);
+        if (typeof policy !== 'number') return policy;
+        extra['x-backend-storage-policy-index'] = String(policy);
+        if (req.headers['x-storage-policy'] === undefined) extra['x-backend-storage-policy-default'] = String(policy);
+        const account = await getAccountInfo(ctx, req, t.account);
+        if (account.status === 404) {
+          if (!ctx.conf.accountAutocreate || !(await autocreateAccount(ctx, req, t.account))) return makeResponse(404);
+        } else if (account.status < 200 || account.status >= 300) {
+          return makeResponse(503);
+        }
+      } else if (req.headers['x-storage-policy'] !== undefined) {
+        delete req.headers['x-storage-policy'];
+      }
+      const base = withoutBody(backendHeaders(req, extra));
+      const sets = req.method === 'PUT' ? accountUpdateHeaders(ctx, t.account, base, ring.replicaCount) : Array.from({ length: ring.replicaCount }, () => base);
+      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      await clearInfo(ctx, req, t.account, t.container);
+      await clearInfo(ctx, req, t.account);
+      return resp;
+    }
+    case 'DELETE': {
+      const denied = req.env.authorize?.(req);
+      if (denied) return denied;
+      const base = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now(ctx.now).internal }));
+      const sets = accountUpdateHeaders(ctx, t.account, base, ring.replicaCount);
+      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      await clearInfo(ctx, req, t.account, t.container);
+      await clearInfo(ctx, req, t.account);
+      return resp;
+    }
+    default:
+      return makeResponse(405, undefined, { allow: 'GET, HEAD, PUT, POST, DELETE, OPTIONS' });
+  }
+}

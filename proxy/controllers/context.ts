@@ -1,0 +1,86 @@
+/**
+ * What every controller shares for the life of the proxy: options, rings,
+ * the backend client, error limiting and node ordering.
+ */
+import type { Logger, SwiftConf } from '../../common/index.js';
+import type { RingLookup, RingNode } from '../../ring/index.js';
+import type { ProxyConf } from '../proxy-conf.js';
+import { nodeCount } from '../proxy-conf.js';
+import type { Cache } from '../types.js';
+import { BackendClient } from '../backend/backend-client.js';
+import { ErrorLimiter } from '../backend/error-limiter.js';
+import { NodeTimings, readAffinitySorter, shuffle, writeAffinityMatcher } from '../backend/node-sort.js';
+import { nodeIter } from '../backend/node-iter.js';
+
+export interface Rings {
+  account: RingLookup;
+  container: RingLookup;
+  object(policyIndex: number): RingLookup;
+}
+
+export class ProxyContext {
+  readonly client: BackendClient;
+  readonly limiter: ErrorLimiter;
+  readonly timings: NodeTimings;
+  private readonly readSort?: (nodes: RingNode[]) => RingNode[];
+  private readonly writeLocal?: (n: RingNode) => boolean;
+
+  constructor(
+    readonly conf: ProxyConf,
+    readonly swiftConf: SwiftConf,
+    readonly rings: Rings,
+    readonly logger: Logger,
+    readonly now: () => number,
+    /** Used for account/container info when no cache filter is in the pipeline. */
+    readonly localCache: Cache,
+  ) {
+    this.client = new BackendClient({ connTimeout: conf.connTimeout, nodeTimeout: conf.nodeTimeout });
+    this.limiter = new ErrorLimiter(conf.errorSuppressionLimit, conf.errorSuppressionInterval, now);
+    this.timings = new NodeTimings(now);
+    if (conf.sortingMethod === 'affinity' && conf.readAffinity) this.readSort = readAffinitySorter(conf.readAffinity);
+    this.writeLocal = writeAffinityMatcher(conf.writeAffinity);
+  }
+
+  /** Primaries in this request's order (Swift's `sort_nodes`). */
+  sortNodes(nodes: RingNode[]): RingNode[] {
+    if (this.conf.sortingMethod === 'timing') return this.timings.sort(nodes);
+    if (this.readSort) return this.readSort(nodes);
+    return shuffle([...nodes]);
+  }
+
+  /** Nodes for a read: sorted primaries, then handoffs. */
+  readNodes(ring: RingLookup, partition: number, primaries: RingNode[]): Iterable<RingNode> {
+    return nodeIter({
+      primaries: this.sortNodes(primaries),
+      ring,
+      partition,
+      limiter: this.limiter,
+      requestNodeCount: nodeCount(this.conf.requestNodeCount, ring.replicaCount),
+    });
+  }
+
+  /**
+   * Nodes for a write: with write_affinity, local primaries and handoffs
+   * first (up to write_affinity_node_count), as Swift's object PUT.
+   */
+  writeNodes(ring: RingLookup, partition: number, primaries: RingNode[]): Iterable<RingNode> {
+    const ordered = shuffle([...primaries]);
+    const all = nodeIter({
+      primaries: ordered,
+      ring,
+      partition,
+      limiter: this.limiter,
+      requestNodeCount: nodeCount(this.conf.requestNodeCount, ring.replicaCount),
+    });
+    const local = this.writeLocal;
+    if (!local) return all;
+    const max = nodeCount(this.conf.writeAffinityNodeCount, ring.replicaCount);
+    const list = [...all];
+    const first = list.filter(local).slice(0, max);
+    return [...first, ...list.filter((n) => !first.includes(n))];
+  }
+
+  quorum(ring: RingLookup): number {
+    return Math.floor(ring.replicaCount / 2) + 1;
+  }
+}

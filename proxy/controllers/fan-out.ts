@@ -1,0 +1,122 @@
+/**
+ * The two ways the proxy talks to a set of replicas (other than object PUT):
+ *  - `makeRequests`: one request per replica in parallel, each moving on to
+ *    the next node when one fails, then the best response by quorum;
+ *  - `firstGood`: nodes tried one after the other until one has it (GET/HEAD).
+ */
+import type { RingNode } from '../../ring/index.js';
+import type { Headers, SwiftResponse } from '../types.js';
+import { makeResponse, readSmallBody } from '../response.js';
+import type { ProxyContext } from './context.js';
+import { NodeSource } from '../backend/node-iter.js';
+import { bestResponse, type NodeAnswer } from './best-response.js';
+import type { BackendResponse } from '../backend/backend-client.js';
+
+export interface RequestPlan {
+  method: string;
+  /** Backend path after `/<device>/<partition>`, already quoted. */
+  path: string;
+  partition: number;
+}
+
+/** Records the outcome of a backend request for error limiting and timing. */
+export function noteResult(ctx: ProxyContext, node: RingNode, status: number | 'error', started: number): void {
+  if (status === 'error' || (status >= 500 && status !== 507)) ctx.limiter.error(node);
+  else if (status === 507) ctx.limiter.limitNow(node);
+  else ctx.timings.record(node, ctx.now() - started);
+}
+
+function backendPath(node: RingNode, plan: RequestPlan): string {
+  return `/${encodeURIComponent(node.device)}/${plan.partition}${plan.path}`;
+}
+
+/** One request per header set, in parallel, each walking the shared node iterator. */
+export async function makeRequests(
+  ctx: ProxyContext,
+  nodes: Iterable<RingNode>,
+  plan: RequestPlan,
+  headerSets: Headers[],
+  quorum: number,
+  body?: string,
+): Promise<SwiftResponse> {
+  const source = new NodeSource(nodes);
+  const one = async (headers: Headers): Promise<NodeAnswer | undefined> => {
+    for (let node = source.next(); node; node = source.next()) {
+      const started = ctx.now();
+      try {
+        const res = await ctx.client.request(node, plan.method, backendPath(node, plan), headers, { body });
+        const buf = await readSmallBody(res.body);
+        noteResult(ctx, node, res.status, started);
+        if (res.status < 500) return { status: res.status, headers: res.headers, body: buf };
+      } catch (err) {
+        ctx.logger.warn({ err, node: `${node.ip}:${node.port}/${node.device}`, method: plan.method }, 'ERROR with node');
+        noteResult(ctx, node, 'error', started);
+      }
+    }
+    return undefined;
+  };
+  const answers = (await Promise.all(headerSets.map(one))).filter((a): a is NodeAnswer => a !== undefined);
+  const best = bestResponse(answers, quorum);
+  if (!best) return makeResponse(503);
+  const headers = { ...best.headers };
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  delete headers['connection'];
+  return makeResponse(best.status, best.body && best.body.length ? best.body : undefined, headers);
+}
+
+export type GoodPredicate = (status: number) => boolean;
+
+export const isGoodDefault: GoodPredicate = (s) => s >= 200 && s < 400;
+
+/**
+ * Tries nodes in order until one gives a good answer; its body is returned
+ * as a stream. Otherwise the best of the collected answers (404 when most
+ * said so), or 503.
+ */
+export async function firstGood(
+  ctx: ProxyContext,
+  nodes: Iterable<RingNode>,
+  plan: RequestPlan,
+  headers: Headers,
+  isGood: GoodPredicate = isGoodDefault,
+): Promise<{ response?: BackendResponse; node?: RingNode; answers: NodeAnswer[] }> {
+  const answers: NodeAnswer[] = [];
+  for (const node of nodes) {
+    const started = ctx.now();
+    try {
+      const res = await ctx.client.request(node, plan.method, backendPath(node, plan), headers, {
+        timeout: ctx.conf.recoverableNodeTimeout,
+      });
+      noteResult(ctx, node, res.status, started);
+      if (isGood(res.status)) return { response: res, node, answers };
+      const buf = await readSmallBody(res.body);
+      if (res.status < 500) answers.push({ status: res.status, headers: res.headers, body: buf });
+    } catch (err) {
+      ctx.logger.warn({ err, node: `${node.ip}:${node.port}/${node.device}`, method: plan.method }, 'ERROR with node');
+      noteResult(ctx, node, 'error', started);
+    }
+  }
+  return { answers };
+}
+
+/** The answer when no node gave a good one. */
+export function noGoodAnswer(answers: NodeAnswer[]): SwiftResponse {
+  if (answers.length === 0) return makeResponse(503);
+  const best = bestResponse(answers, Math.floor(answers.length / 2) + 1) ?? answers[0];
+  const headers = { ...best.headers };
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  delete headers['connection'];
+  return makeResponse(best.status, best.body && best.body.length ? best.body : undefined, headers);
+}
+
+/** Turns a good backend response into the client's, streaming the body. */
+export function passThrough(res: BackendResponse, method: string): SwiftResponse {
+  const headers = { ...res.headers };
+  delete headers['connection'];
+  delete headers['keep-alive'];
+  delete headers['transfer-encoding'];
+  if (method === 'HEAD') res.body.resume();
+  return { status: res.status, headers, body: method === 'HEAD' ? undefined : res.body };
+}

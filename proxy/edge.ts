@@ -1,0 +1,172 @@
+/**
+ * The HTTP edge: fastify passing bodies through as raw streams. The request
+ * body is never parsed (a catch-all content-type parser that reads nothing);
+ * `100 Continue` is sent only when the pipeline first reads the body, as
+ * eventlet does for Swift; the response is written on the raw socket so a
+ * body stream keeps its backpressure and a failure mid-body cuts the
+ * connection rather than ending it cleanly.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../common/index.js';
+import type { App, SwiftRequest, SwiftResponse } from './types.js';
+import { lowerHeaders, makeResponse, reasonFor } from './response.js';
+import { generateTransId } from './trans-id.js';
+
+const EXTRA_METHODS = ['COPY', 'MOVE', 'REPLICATE', 'UPDATE', 'SSYNC'];
+const CONTINUE = Symbol('swiftly.continue');
+
+type ContinuableRequest = IncomingMessage & { [CONTINUE]?: () => void };
+
+export interface EdgeOptions {
+  host?: string;
+  port?: number;
+  logger: Logger;
+  /** Extra bytes after the trans id (Swift's trans_id_suffix). */
+  transIdSuffix?: string;
+}
+
+export interface Edge {
+  readonly port: number;
+  readonly server: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Title-cases a header name as Swift's swob writes it (`x-trans-id` → `X-Trans-Id`). */
+export function titleCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+}
+
+/** Wraps the raw request so the first read sends the interim 100 Continue. */
+function bodyOf(raw: ContinuableRequest): Readable | undefined {
+  const chunked = (raw.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
+  const length = raw.headers['content-length'];
+  if (!chunked && (length === undefined || length === '0')) {
+    // No body: still let the client's Expect be answered on the final response.
+    return undefined;
+  }
+  const sendContinue = raw[CONTINUE];
+  if (sendContinue) {
+    const origRead = raw.read.bind(raw);
+    raw.read = (n?: number) => {
+      raw.read = origRead;
+      raw[CONTINUE] = undefined;
+      sendContinue();
+      return origRead(n);
+    };
+  }
+  return raw;
+}
+
+export function toSwiftRequest(raw: IncomingMessage, transId: string): SwiftRequest {
+  const url = raw.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: (raw.method ?? 'GET').toUpperCase(),
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    headers: lowerHeaders(raw.headers),
+    body: bodyOf(raw as ContinuableRequest),
+    remoteAddr: raw.socket.remoteAddress ?? '',
+    env: { transId },
+  };
+}
+
+/** Writes a SwiftResponse to the socket, streaming its body. */
+export async function writeResponse(method: string, resp: SwiftResponse, res: ServerResponse): Promise<void> {
+  res.statusCode = resp.status;
+  // Swift's reason phrases (e.g. 413 "Request Entity Too Large"), not Node's.
+  const reason = reasonFor(resp.status);
+  if (reason !== 'Unknown') res.statusMessage = reason;
+  for (const [k, v] of Object.entries(resp.headers)) {
+    if (v === undefined) continue;
+    if (k === 'connection') {
+      // Only "close" is ours to ask for; Node manages keep-alive itself.
+      if (v.toLowerCase() === 'close') res.shouldKeepAlive = false;
+      continue;
+    }
+    res.setHeader(titleCase(k), v);
+  }
+  const body = resp.body;
+  if (method === 'HEAD' && resp.status >= 400 && (typeof body === 'string' || Buffer.isBuffer(body))) {
+    // An error page made here has no body to describe on a HEAD (as swob).
+    res.setHeader('Content-Length', '0');
+  }
+  if (method === 'HEAD' || resp.status === 204 || resp.status === 304) {
+    if (body instanceof Readable) body.destroy();
+    res.end();
+    return;
+  }
+  if (body === undefined) {
+    res.end();
+  } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    res.end(body);
+  } else {
+    // pipeline tears both sides down if either fails: a backend dying past
+    // the point of recovery cuts the client's connection (no spliced body).
+    await pipeline(body, res);
+  }
+}
+
+/** Starts the edge serving `app`. */
+export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
+  let handle: (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => Promise<void>;
+  const server = Fastify({
+    // A path fastify can't decode (bad UTF-8, say) is still Swift's to answer.
+    frameworkErrors: (_err, request, reply) => void handle(request, reply),
+    logger: false,
+    bodyLimit: Number.MAX_SAFE_INTEGER,
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 65536 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    keepAliveTimeout: 60_000,
+    requestTimeout: 0,
+  });
+  for (const m of EXTRA_METHODS) {
+    try {
+      server.addHttpMethod(m, { hasBody: true });
+    } catch {
+      // already known to fastify
+    }
+  }
+  // No body parsing at all: fastify's own JSON and text parsers would read
+  // a body the pipeline must stream.
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // Handle `Expect: 100-continue` ourselves: answer it only when the body is read.
+  server.server.on('checkContinue', (req: ContinuableRequest, res: ServerResponse) => {
+    req[CONTINUE] = () => res.writeContinue();
+    server.server.emit('request', req, res);
+  });
+  handle = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+    reply.hijack();
+    const transId = generateTransId(Date.now(), options.transIdSuffix ?? '');
+    const raw = request.raw;
+    let resp: SwiftResponse;
+    try {
+      resp = await app(toSwiftRequest(raw, transId));
+    } catch (err) {
+      options.logger.error({ err, txn: transId }, 'unhandled error in pipeline');
+      resp = makeResponse(500);
+    }
+    resp.headers['x-trans-id'] ??= transId;
+    resp.headers['x-openstack-request-id'] ??= resp.headers['x-trans-id'];
+    try {
+      await writeResponse(raw.method ?? 'GET', resp, reply.raw);
+    } catch (err) {
+      options.logger.debug({ err, txn: transId }, 'response body aborted');
+      reply.raw.destroy();
+    }
+  };
+  server.route({ method: [...server.supportedMethods], url: '*', handler: handle });
+  await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const addr = server.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    port,
+    server,
+    close: () => server.close(),
+  };
+}

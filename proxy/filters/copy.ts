@@ -1,0 +1,109 @@
+/**
+ * copy: server-side copies as Swift's filter of that name. `COPY` with
+ * `Destination` (and `Destination-Account`) becomes a PUT with
+ * `X-Copy-From`; a PUT with `X-Copy-From` becomes a GET of the source whose
+ * body stream is PUT at the destination, both as subrequests through the
+ * rest of the pipeline (so both are authorized).
+ */
+import type { FilterFactory, Headers, SwiftRequest, SwiftResponse, App } from '../types.js';
+import { makeResponse, discardBody } from '../response.js';
+import { parseSwiftPath, quotePath, unquoteBytes } from '../request-path.js';
+
+/** Splits `[/]container/object` (percent-encoded) as Swift's `_check_path_header`. */
+function containerObject(value: string): { container: string; object: string } | undefined {
+  const decoded = unquoteBytes(value).toString('utf8').replace(/^\//, '');
+  const i = decoded.indexOf('/');
+  if (i <= 0 || i === decoded.length - 1) return undefined;
+  return { container: decoded.slice(0, i), object: decoded.slice(i + 1) };
+}
+
+const SKIP_FROM_SOURCE = new Set(['x-timestamp', 'x-trans-id', 'x-openstack-request-id', 'content-length', 'date', 'accept-ranges', 'last-modified', 'x-backend-timestamp', 'x-backend-data-timestamp', 'x-backend-durable-timestamp', 'connection', 'transfer-encoding', 'x-static-large-object', 'content-range']);
+
+async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { container: string; object: string }): Promise<SwiftResponse> {
+  const src = containerObject(req.headers['x-copy-from']);
+  if (!src) return makeResponse(412, 'X-Copy-From header must be of the form <container name>/<object name>');
+  const srcAccount = req.headers['x-copy-from-account'] ? unquoteBytes(req.headers['x-copy-from-account']).toString('utf8') : account;
+  if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
+    return makeResponse(400, 'Copy requests require a zero byte body');
+  }
+  const version = parseSwiftPath(req.path);
+  const v = version.ok ? version.path.version : 'v1';
+  const getHeaders: Headers = {};
+  for (const k of ['x-auth-token', 'x-storage-token', 'referer', 'user-agent', 'x-newest']) if (req.headers[k]) getHeaders[k] = req.headers[k];
+  const getReq: SwiftRequest = {
+    method: 'GET',
+    path: quotePath(`/${v}/${srcAccount}/${src.container}/${src.object}`),
+    query: '',
+    headers: getHeaders,
+    remoteAddr: req.remoteAddr,
+    env: req.env,
+  };
+  const source = await next(getReq);
+  if (source.status < 200 || source.status >= 300) return source;
+  const fresh = ['true', '1', 'yes', 'on', 't', 'y'].includes((req.headers['x-fresh-metadata'] ?? '').toLowerCase());
+  const putHeaders: Headers = {};
+  for (const [k, val] of Object.entries(source.headers)) {
+    if (SKIP_FROM_SOURCE.has(k)) continue;
+    if (fresh && k.startsWith('x-object-meta-')) continue;
+    putHeaders[k] = val;
+  }
+  for (const [k, val] of Object.entries(req.headers)) {
+    if (k === 'x-copy-from' || k === 'x-copy-from-account' || k === 'x-fresh-metadata' || k === 'content-length') continue;
+    putHeaders[k] = val;
+  }
+  putHeaders['content-length'] = source.headers['content-length'] ?? '0';
+  if (source.headers['content-length'] === undefined) {
+    delete putHeaders['content-length'];
+    putHeaders['transfer-encoding'] = 'chunked';
+  }
+  const body = source.body;
+  const putReq: SwiftRequest = {
+    method: 'PUT',
+    path: quotePath(`/${v}/${account}/${dest.container}/${dest.object}`),
+    query: '',
+    headers: putHeaders,
+    remoteAddr: req.remoteAddr,
+    env: req.env,
+    body: typeof body === 'object' && !Buffer.isBuffer(body) ? body : undefined,
+  };
+  const resp = await next(putReq);
+  if (resp.status >= 200 && resp.status < 300) {
+    resp.headers['x-copied-from'] = quotePath(`${src.container}/${src.object}`);
+    resp.headers['x-copied-from-account'] = quotePath(srcAccount);
+    if (source.headers['last-modified']) resp.headers['x-copied-from-last-modified'] = source.headers['last-modified'];
+  } else {
+    discardBody(source);
+  }
+  return resp;
+}
+
+export const copy: FilterFactory = () => (next) => async (req) => {
+  const parsed = parseSwiftPath(req.path);
+  if (!parsed.ok || parsed.path.object === undefined) return next(req);
+  const { version, account, container, object } = parsed.path;
+  if (req.method === 'COPY') {
+    const destHeader = req.headers.destination;
+    if (!destHeader) return makeResponse(412, 'Destination header required');
+    const dest = containerObject(destHeader);
+    if (!dest) return makeResponse(412, 'Destination header must be of the form <container name>/<object name>');
+    const destAccount = req.headers['destination-account']
+      ? unquoteBytes(req.headers['destination-account']).toString('utf8')
+      : account;
+    const headers: Headers = { ...req.headers, 'x-copy-from': quotePath(`/${container}/${object}`), 'content-length': '0' };
+    if (destAccount !== account) headers['x-copy-from-account'] = account;
+    delete headers.destination;
+    delete headers['destination-account'];
+    const putReq: SwiftRequest = {
+      ...req,
+      method: 'PUT',
+      path: quotePath(`/${version}/${destAccount}/${dest.container}/${dest.object}`),
+      headers,
+      body: undefined,
+    };
+    return copyFrom(next, putReq, destAccount, dest);
+  }
+  if (req.method === 'PUT' && req.headers['x-copy-from'] !== undefined) {
+    return copyFrom(next, req, account, { container: container!, object });
+  }
+  return next(req);
+};

@@ -1,0 +1,62 @@
+/**
+ * proxy_logging: one access line per request, with the transaction id, as
+ * pino fields (Swift's access log fields, not a built string). Bytes sent
+ * are counted as the body streams, so the line is written when it ends.
+ */
+import { Transform, Readable } from 'node:stream';
+import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
+
+export const proxyLogging: FilterFactory = (conf, ctx) => {
+  const log = ctx.logger.child({ server: conf.access_log_name ?? 'proxy-server' });
+  return (next) => async (req) => {
+    const start = ctx.now();
+    const resp = await next(req);
+    const line = (bytesOut: number, aborted: boolean) =>
+      log.info(
+        {
+          client_ip: req.headers['x-forwarded-for']?.split(',')[0].trim() ?? req.remoteAddr,
+          remote_addr: req.remoteAddr,
+          method: req.method,
+          path: req.path + (req.query ? '?' + req.query : ''),
+          status: aborted ? 499 : resp.status,
+          referer: req.headers.referer,
+          user_agent: req.headers['user-agent'],
+          bytes_recvd: Number(req.headers['content-length'] ?? 0),
+          bytes_sent: bytesOut,
+          etag: resp.headers.etag,
+          txn: req.env.transId,
+          request_time: (ctx.now() - start) / 1000,
+        },
+        'access',
+      );
+    return countBody(req, resp, line);
+  };
+};
+
+function countBody(req: SwiftRequest, resp: SwiftResponse, line: (n: number, aborted: boolean) => void): SwiftResponse {
+  const body = resp.body;
+  if (!(body instanceof Readable) || req.method === 'HEAD') {
+    const n = body === undefined || body instanceof Readable ? 0 : Buffer.byteLength(body);
+    line(req.method === 'HEAD' ? 0 : n, false);
+    return resp;
+  }
+  let sent = 0;
+  let done = false;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      sent += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const finish = (aborted: boolean) => {
+    if (done) return;
+    done = true;
+    line(sent, aborted);
+  };
+  counter.on('end', () => finish(false));
+  counter.on('close', () => finish(true));
+  body.on('error', (err) => counter.destroy(err));
+  counter.on('close', () => { if (!body.destroyed) body.destroy(); });
+  body.pipe(counter);
+  return { ...resp, body: counter };
+}

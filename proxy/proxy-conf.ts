@@ -1,0 +1,69 @@
+/**
+ * The proxy app's options (`[app:proxy-server]`), parsed once with Swift's
+ * names and defaults.
+ */
+import { getBool, getFloat, getInt, getString, ConfigError, type Section } from '../common/index.js';
+
+export type SortingMethod = 'shuffle' | 'timing' | 'affinity';
+
+export interface ProxyConf {
+  swiftDir: string;
+  /** Seconds, as Swift's. */
+  connTimeout: number;
+  nodeTimeout: number;
+  recoverableNodeTimeout: number;
+  clientTimeout: number;
+  postQuorumTimeout: number;
+  errorSuppressionInterval: number;
+  errorSuppressionLimit: number;
+  accountAutocreate: boolean;
+  allowAccountManagement: boolean;
+  recheckAccountExistence: number;
+  recheckContainerExistence: number;
+  sortingMethod: SortingMethod;
+  readAffinity: string;
+  writeAffinity: string;
+  /** e.g. "2 * replicas" or a number. */
+  writeAffinityNodeCount: string;
+  requestNodeCount: string;
+  expiringObjectsAccount: string;
+  expiringObjectsContainerDivisor: number;
+  logHeaders: boolean;
+}
+
+export function proxyConfFromSection(conf: Section): ProxyConf {
+  const sorting = getString(conf, 'sorting_method', 'shuffle').toLowerCase();
+  if (sorting !== 'shuffle' && sorting !== 'timing' && sorting !== 'affinity') {
+    throw new ConfigError(`Invalid sorting_method: ${sorting}`);
+  }
+  const nodeTimeout = getFloat(conf, 'node_timeout', 10, 0);
+  return {
+    swiftDir: getString(conf, 'swift_dir', '/etc/swift'),
+    connTimeout: getFloat(conf, 'conn_timeout', 0.5, 0),
+    nodeTimeout,
+    recoverableNodeTimeout: getFloat(conf, 'recoverable_node_timeout', nodeTimeout, 0),
+    clientTimeout: getFloat(conf, 'client_timeout', 60, 0),
+    postQuorumTimeout: getFloat(conf, 'post_quorum_timeout', 0.5, 0),
+    errorSuppressionInterval: getFloat(conf, 'error_suppression_interval', 60, 0),
+    errorSuppressionLimit: getInt(conf, 'error_suppression_limit', 10, 0),
+    accountAutocreate: getBool(conf, 'account_autocreate', false),
+    allowAccountManagement: getBool(conf, 'allow_account_management', false),
+    recheckAccountExistence: getFloat(conf, 'recheck_account_existence', 60, 0),
+    recheckContainerExistence: getFloat(conf, 'recheck_container_existence', 60, 0),
+    sortingMethod: sorting,
+    readAffinity: getString(conf, 'read_affinity', ''),
+    writeAffinity: getString(conf, 'write_affinity', ''),
+    writeAffinityNodeCount: getString(conf, 'write_affinity_node_count', '2 * replicas'),
+    requestNodeCount: getString(conf, 'request_node_count', '2 * replicas'),
+    expiringObjectsAccount: '.' + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),
+    expiringObjectsContainerDivisor: getInt(conf, 'expiring_objects_container_divisor', 86400, 1),
+    logHeaders: getBool(conf, 'log_headers', false),
+  };
+}
+
+/** Evaluates "N" or "N * replicas" as Swift does. */
+export function nodeCount(expr: string, replicas: number): number {
+  const m = /^\s*(\d+)\s*(\*\s*replicas)?\s*$/.exec(expr);
+  if (!m) throw new ConfigError(`Invalid node count: ${expr}`);
+  return Number(m[1]) * (m[2] ? replicas : 1);
+}

@@ -1,0 +1,32 @@
+/**
+ * The one registry of pipeline entries, by Swift's `egg:swift#<name>`
+ * entry-point names, so a `proxy-server.conf` pipeline line means here what
+ * it means to Swift.
+ */
+import type { FilterFactory } from './types.js';
+import type { AppFactory, Registry } from './pipeline.js';
+import { catchErrors } from './filters/catch-errors.js';
+import { gatekeeper } from './filters/gatekeeper.js';
+import { healthcheck } from './filters/healthcheck.js';
+import { proxyLogging } from './filters/proxy-logging.js';
+import { cache } from './filters/cache.js';
+import { listingFormats } from './filters/listing-formats.js';
+import { tempauth } from './filters/tempauth.js';
+import { copy } from './filters/copy.js';
+
+export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
+  ['catch_errors', catchErrors],
+  ['gatekeeper', gatekeeper],
+  ['healthcheck', healthcheck],
+  ['proxy_logging', proxyLogging],
+  ['memcache', cache],
+  ['cache', cache],
+  ['listing_formats', listingFormats],
+  ['tempauth', tempauth],
+  ['copy', copy],
+]);
+
+/** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */
+export function makeRegistry(proxy: AppFactory): Registry {
+  return { filters: FILTERS, apps: new Map([['proxy', proxy]]) };
+}

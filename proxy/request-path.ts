@@ -1,0 +1,75 @@
+/**
+ * Splitting a `/v1/<account>[/<container>[/<object>]]` path as Swift's
+ * `split_path`, with the percent-decoding and UTF-8 checks Swift applies.
+ */
+import { checkUtf8 } from '../common/index.js';
+
+export interface SwiftPath {
+  version: string;
+  account: string;
+  container?: string;
+  object?: string;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** Percent-decodes to raw bytes (a bad escape is left as is, as Python's unquote). */
+export function unquoteBytes(s: string): Buffer {
+  const out: number[] = [];
+  const src = Buffer.from(s, 'utf8');
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === 0x25 && i + 2 < src.length && isHex(src[i + 1]) && isHex(src[i + 2])) {
+      out.push(parseInt(String.fromCharCode(src[i + 1], src[i + 2]), 16));
+      i += 2;
+    } else {
+      out.push(c);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** Percent-encodes a path as Python's `quote(path, safe='/')`. */
+export function quotePath(path: string): string {
+  return encodeURIComponent(path)
+    .replace(/%2F/g, '/')
+    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+export type PathResult = { ok: true; path: SwiftPath } | { ok: false; reason: 'utf8' | 'bad' };
+
+/**
+ * Decodes and splits a raw request path. Invalid UTF-8 or a NUL anywhere is
+ * `utf8` (Swift answers 412 "Invalid UTF8 or contains NULL").
+ */
+export function parseSwiftPath(rawPath: string): PathResult {
+  const bytes = unquoteBytes(rawPath);
+  if (!checkUtf8(bytes)) return { ok: false, reason: 'utf8' };
+  const path = bytes.toString('utf8');
+  if (!path.startsWith('/')) return { ok: false, reason: 'bad' };
+  const parts = path.slice(1).split('/');
+  const [version, account, container] = parts;
+  const object = parts.length > 3 ? parts.slice(3).join('/') : undefined;
+  if (!version || !account) return { ok: false, reason: 'bad' };
+  // Swift's split_path(1, 4, True): an empty container with an object is bad.
+  if (object !== undefined && !container) return { ok: false, reason: 'bad' };
+  return {
+    ok: true,
+    path: {
+      version,
+      account,
+      container: container === undefined || container === '' ? undefined : container,
+      object: object === undefined || object === '' ? undefined : object,
+    },
+  };
+}
+
+/** Parses a query string into a Map (last value wins, as Swift's params). */
+export function parseQuery(query: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!query) return out;
+  for (const [k, v] of new URLSearchParams(query)) out.set(k, v);
+  return out;
+}

@@ -1,0 +1,79 @@
+/**
+ * Starting a proxy server from a `proxy-server.conf`: parse, build the
+ * pipeline, serve it on the edge.
+ */
+import { createLogger, readIniFile, getInt, getString, Timestamp, type IniFile, type Logger, type SwiftConf } from '../common/index.js';
+import { Ring } from '../ring/index.js';
+import { loadSwiftConf } from '../common/index.js';
+import type { PipelineContext } from './types.js';
+import { buildPipeline, readPipeline } from './pipeline.js';
+import { makeRegistry } from './registry.js';
+import { createProxyApp, type RingLoader } from './proxy-app.js';
+import { startEdge } from './edge.js';
+import type { ProxyContext } from './controllers/context.js';
+
+export interface ProxyServerOptions {
+  /** Overrides `bind_ip` / `bind_port` from `[DEFAULT]`. */
+  host?: string;
+  port?: number;
+  logger?: Logger;
+  /** The clock (ms since epoch), injectable for tests. */
+  now?: () => number;
+  loadRing?: RingLoader;
+  swiftConf?: SwiftConf;
+}
+
+export interface ProxyServer {
+  readonly port: number;
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+function defaultRingLoader(swiftConf: () => SwiftConf): RingLoader {
+  return (swiftDir, name) => new Ring(swiftDir, { ringName: name, hashPath: swiftConf().hashPath });
+}
+
+/**
+ * Starts a proxy server from a config path or parsed config. `close()`
+ * stops accepting, lets in-flight requests finish, and closes backend pools.
+ */
+export async function startProxyServer(conf: string | IniFile, options: ProxyServerOptions = {}): Promise<ProxyServer> {
+  const ini = typeof conf === 'string' ? readIniFile(conf) : conf;
+  const defaults = ini.defaults;
+  const logger = options.logger ?? createLogger({ name: 'proxy-server', level: getString(defaults, 'log_level', 'info') });
+  const now = options.now ?? Date.now;
+  const info: Record<string, Record<string, unknown>> = {};
+  const pctx: PipelineContext = {
+    logger,
+    now,
+    info,
+    registerInfo: (name, data) => {
+      info[name] = { ...(info[name] ?? {}), ...data };
+    },
+  };
+  let proxyCtx: ProxyContext | undefined;
+  const registry = makeRegistry((section) => {
+    let sc = options.swiftConf;
+    const swiftDir = getString(section, 'swift_dir', '/etc/swift');
+    const getSc = () => (sc ??= loadSwiftConf(swiftDir));
+    return createProxyApp(section, pctx, {
+      loadRing: options.loadRing ?? defaultRingLoader(getSc),
+      swiftConf: getSc(),
+      onContext: (c) => (proxyCtx = c),
+    }).app;
+  });
+  const spec = readPipeline(ini, registry);
+  const app = await buildPipeline(spec, registry, pctx);
+  const host = options.host ?? getString(ini.defaults, 'bind_ip', '127.0.0.1');
+  const port = options.port ?? getInt(ini.defaults, 'bind_port', 8080, 0);
+  const edge = await startEdge(app, { host, port, logger });
+  logger.info({ host, port: edge.port, started: Timestamp.now(now).normal }, 'proxy-server listening');
+  return {
+    port: edge.port,
+    host,
+    close: async () => {
+      await edge.close();
+      await proxyCtx?.client.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The pipeline's shapes: paste.deploy's app/filter idea in TypeScript.
+ * Bodies are streams end to end; nothing here buffers an object.
+ */
+import type { Readable } from 'node:stream';
+import type { Section } from '../common/index.js';
+
+/** Header names are lower-case; values are strings. */
+export type Headers = Record<string, string>;
+
+/**
+ * What a WSGI environ carries between filters in Swift: the transaction id,
+ * the cache, the authorize hook, the authenticated identity.
+ */
+export interface RequestEnv {
+  transId: string;
+  /** Set by the cache filter (Swift's `swift.cache`). */
+  cache?: Cache;
+  /** Set by an auth filter; controllers call it once they know the ACLs. */
+  authorize?: (req: SwiftRequest) => SwiftResponse | undefined;
+  /** Set by tempauth after authorizing (used to skip re-checks, as `swift_owner`). */
+  swiftOwner?: boolean;
+  remoteUser?: string;
+  /** Set by an auth filter: normalises an ACL header or throws (Swift's `swift.clean_acl`). */
+  cleanAcl?: (name: string, value: string) => string;
+  /** A subrequest made by a filter (copy): skips auth re-entry where Swift does. */
+  source?: string;
+  /** Free-form extras a filter wants to pass down (Swift's environ keys). */
+  [key: string]: unknown;
+}
+
+export interface SwiftRequest {
+  method: string;
+  /** The path exactly as received: percent-encoded. */
+  path: string;
+  /** The raw query string without '?'. */
+  query: string;
+  headers: Headers;
+  /** The request body, or undefined for none. */
+  body?: Readable;
+  remoteAddr: string;
+  env: RequestEnv;
+  /** Set by the controller before calling `env.authorize`: the container ACLs. */
+  acl?: string;
+}
+
+export type ResponseBody = Readable | Buffer | string | undefined;
+
+export interface SwiftResponse {
+  status: number;
+  headers: Headers;
+  body?: ResponseBody;
+}
+
+export type App = (req: SwiftRequest) => Promise<SwiftResponse>;
+export type Filter = (next: App) => App;
+/** A filter factory: what `egg:swift#<name>` names. */
+export type FilterFactory = (conf: Section, ctx: PipelineContext) => Filter | Promise<Filter>;
+
+/** A TTL cache with memcache's shape (Swift's `swift.cache`). */
+export interface Cache {
+  get(key: string): Promise<unknown | undefined>;
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  incr?(key: string, delta: number, ttlSeconds?: number): Promise<number>;
+}
+
+/** What the pipeline builder hands each factory besides its own section. */
+export interface PipelineContext {
+  logger: import('../common/index.js').Logger;
+  /** The clock (ms since epoch), injectable for tests. */
+  now: () => number;
+  /** Registers information published by GET /info (Swift's register_swift_info). */
+  registerInfo: (name: string, info: Record<string, unknown>) => void;
+  info: Record<string, Record<string, unknown>>;
+}

@@ -1,0 +1,100 @@
+/**
+ * Node failures under the proxy, with Debian's real Swift storage servers:
+ * a hung object server (dropped after node_timeout, quorum still met), an
+ * object server SIGKILLed in the middle of a GET (the client still gets
+ * the whole, correct body), one of three object servers down (PUT 201, GET
+ * 200), two down (PUT 503).
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { SwiftCluster } from '../helpers/swift-cluster.js';
+import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
+import { silentLogger } from '../../common/index.js';
+
+describe('proxy failure handling over Swift storage nodes', () => {
+  let cluster: SwiftCluster;
+  let proxy: ProxyServer;
+  let token: string;
+  let base: string;
+
+  const req = async (method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, { method, body, headers: { 'x-auth-token': token, ...headers } });
+    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  };
+
+  before(async () => {
+    cluster = await SwiftCluster.start();
+    // Reads go to node 0 first, so the test knows which server to kill.
+    const conf = cluster.writeProxyConf('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 2');
+    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0 });
+    base = `http://127.0.0.1:${proxy.port}`;
+    const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
+    token = auth.headers.get('x-auth-token')!;
+    assert.equal((await req('PUT', '/v1/AUTH_test/f')).status, 201);
+  });
+
+  after(async () => {
+    await proxy?.close();
+    await cluster?.stop();
+  });
+
+  it('answers a PUT on quorum when one object server hangs', async () => {
+    const hung = cluster.node('object', 2).proc!;
+    hung.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const put = await req('PUT', '/v1/AUTH_test/f/hung', randomBytes(256 * 1024));
+      assert.equal(put.status, 201);
+      assert.ok(Date.now() - started < 10_000, 'within node_timeout, not forever');
+      assert.equal((await req('GET', '/v1/AUTH_test/f/hung')).status, 200);
+    } finally {
+      hung.kill('SIGCONT');
+    }
+  });
+
+  it('resumes a GET from another node when the serving node is killed mid-body', async () => {
+    const data = randomBytes(24 * 1024 * 1024);
+    const md5 = createHash('md5').update(data).digest('hex');
+    const put = await req('PUT', '/v1/AUTH_test/f/big', data);
+    assert.equal(put.status, 201);
+    assert.equal(put.headers.get('etag'), md5);
+
+    const got = await new Promise<{ status: number; md5: string; length: number }>((resolve, reject) => {
+      http.get(`${base}/v1/AUTH_test/f/big`, { headers: { 'x-auth-token': token } }, (res) => {
+        const hash = createHash('md5');
+        let length = 0;
+        let killed = false;
+        res.on('data', (chunk: Buffer) => {
+          hash.update(chunk);
+          length += chunk.length;
+          if (!killed && length > 1024 * 1024) {
+            killed = true;
+            res.pause();
+            cluster.stopNode(cluster.node('object', 0), 'SIGKILL').then(() => res.resume(), reject);
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, md5: hash.digest('hex'), length }));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    assert.equal(got.status, 200);
+    assert.equal(got.length, data.length);
+    assert.equal(got.md5, md5);
+  });
+
+  it('with one of three object servers down: PUT 201, GET 200', async () => {
+    const put = await req('PUT', '/v1/AUTH_test/f/one-down', 'still here');
+    assert.equal(put.status, 201);
+    const get = await req('GET', '/v1/AUTH_test/f/one-down');
+    assert.equal(get.status, 200);
+    assert.equal(get.body.toString(), 'still here');
+  });
+
+  it('with two of three object servers down: PUT 503', async () => {
+    await cluster.stopNode(cluster.node('object', 1), 'SIGTERM');
+    const put = await req('PUT', '/v1/AUTH_test/f/two-down', 'nope');
+    assert.equal(put.status, 503);
+  });
+});
