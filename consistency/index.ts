@@ -16,3 +16,4 @@ export { ObjectExpirer, createObjectExpirer, parseTaskObject, type ExpirerStats 
 export { ContainerUpdater, createContainerUpdater } from './container-updater.js';
 export { AccountReaper, createAccountReaper, type ReaperStats } from './account-reaper.js';
 export { daemons, type DaemonName } from './registry.js';
+export { reconHosts, pollRecon, runCheck, summarize, formatSummary, type ReconCheck, type ReconHost, type ReconResult, type Summary } from './recon-client.js';

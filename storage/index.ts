@@ -26,3 +26,4 @@ export {
   expirerContainer, normalizeDeleteAt,
   type FileInfo, type OnDiskFiles, type ObjectMetadata, type FileMetadata, type AsyncUpdate,
 } from './object/index.js';
+export { reconAnswer, withRecon, reconOptions, type ReconOptions } from './recon/recon.js';

@@ -12,6 +12,7 @@ import {
 } from '../common/index.js';
 import { createBackendServer, listenBackend, type BackendHandler, type ListeningServer } from './http/backend-server.js';
 import { storageServers, type StorageKind } from './servers.js';
+import { withRecon } from './recon/recon.js';
 
 /** What a storage app gets at start-up. */
 export interface StorageAppContext {
@@ -54,7 +55,7 @@ export async function startStorageServer(kind: StorageKind, conf: Section, optio
   const logger = options.logger ?? createLogger({ name: `${kind}-server`, level: conf.log_level });
   const swiftConf = options.swiftConf ?? loadSwiftConf(getString(conf, 'swift_dir', '/etc/swift'));
   const storageApp = await storageServers[kind]({ conf, swiftConf, logger });
-  const app = createBackendServer({ logger, handler: storageApp.handler, manualContinue: storageApp.manualContinue });
+  const app = createBackendServer({ logger, handler: withRecon(conf, storageApp.handler), manualContinue: storageApp.manualContinue });
   const host = options.host ?? getString(conf, 'bind_ip', '0.0.0.0');
   const port = options.port ?? getInt(conf, 'bind_port', DEFAULT_PORTS[kind], 0);
   const server = await listenBackend(app, host, port);

@@ -111,7 +111,7 @@ export class StorageCluster {
   conf(node: ClusterNode, kind: StorageKind, extra: Record<string, string> = {}): Record<string, string> {
     return {
       devices: node.devices, mount_check: 'false', swift_dir: this.swiftDir, bind_ip: '127.0.0.1',
-      bind_port: String(node.ports[kind]), recon_cache_path: join(node.devices, '.recon'),
+      bind_port: String(node.ports[kind]), recon_cache_path: join(this.root, `recon${node.index}`),
       container_update_timeout: '0.5', conn_timeout: '0.3', node_timeout: '3', log_level: 'error',
       ...this.options.serverConf, ...extra,
     };
