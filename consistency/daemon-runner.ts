@@ -83,3 +83,20 @@ export function abortOnSignals(): AbortController {
   process.once('SIGINT', stop);
   return ac;
 }
+
+/** A daemon found in a conf file: its name and section. */
+export interface ConfiguredDaemon {
+  name: string;
+  confPath: string;
+  section: Section;
+}
+
+/** Every daemon of `known` whose section a conf file has (`[object-replicator]`, …). */
+export function configuredDaemons(confPaths: readonly string[], known: readonly string[]): ConfiguredDaemon[] {
+  const out: ConfiguredDaemon[] = [];
+  for (const confPath of confPaths) {
+    const ini = readIniFile(confPath);
+    for (const name of known) if (ini.sections.has(name)) out.push({ name, confPath, section: requireSection(ini, name) });
+  }
+  return out;
+}

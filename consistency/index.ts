@@ -6,7 +6,7 @@
  * factories and the server conf each daemon reads.
  */
 export type { Daemon, DaemonContext, DaemonFactory } from './daemon.js';
-export { runDaemon, startDaemon, readDaemonSection, abortOnSignals, type RunnerOptions, type StartDaemonOptions } from './daemon-runner.js';
+export { runDaemon, startDaemon, readDaemonSection, abortOnSignals, configuredDaemons, type ConfiguredDaemon, type RunnerOptions, type StartDaemonOptions } from './daemon-runner.js';
 export { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 export { ObjectUpdater, createObjectUpdater } from './object-updater.js';
 export { ObjectReplicator, createObjectReplicator } from './object-replicator.js';

@@ -60,6 +60,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       });
     }
   }
+  // Every node's consistency daemons in one child process (light on a laptop).
+  specs.push({ name: 'daemons', args: ['daemons', ...STORAGE_KINDS.flatMap((kind) => Array.from({ length: NODE_COUNT }, (_, i) => paths.storageConf(kind, i + 1)))] });
   specs.push({ name: 'proxy-server', args: ['server', 'proxy', paths.proxyConf], host: proxyHost, port: proxyPort });
   const supervisor = new Supervisor(paths.log, options.onEvent);
   try {

@@ -93,6 +93,7 @@ bind_ip = 127.0.0.1
 bind_port = ${storagePort(kind, node)}
 workers = 0
 swift_dir = ${paths.etc}
+recon_cache_path = ${join(paths.dir, 'cache', String(node))}
 log_level = INFO
 
 [pipeline:main]
@@ -104,7 +105,7 @@ use = egg:swift#${kind}
 [${kind}-replicator]
 
 [${kind}-auditor]
-${kind === 'object' ? '\n[object-updater]\n' : ''}`;
+${kind === 'object' ? `\n[object-updater]\n\n[object-expirer]\nprocesses = ${NODE_COUNT}\nprocess = ${node - 1}\n` : ''}${kind === 'container' ? '\n[container-updater]\n' : ''}${kind === 'account' ? '\n[account-reaper]\n' : ''}`;
 }
 
 function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string): string {

@@ -15,9 +15,9 @@ const SWIFTLY_BIN = fileURLToPath(new URL('../bin/swiftly.js', import.meta.url))
 export interface ChildSpec {
   name: string;
   args: string[];
-  /** Where it listens, to wait for it to be ready. */
-  host: string;
-  port: number;
+  /** Where it listens, to wait for it to be ready (daemons listen nowhere: leave out). */
+  host?: string;
+  port?: number;
 }
 
 interface Running {
@@ -35,7 +35,8 @@ export class Supervisor {
   /** Starts every child and resolves once each accepts connections. */
   async start(specs: ChildSpec[], timeoutMs = 30_000): Promise<void> {
     for (const spec of specs) this.spawnChild(spec, 0);
-    await Promise.all(specs.map((s) => waitForPort(s.host, s.port, timeoutMs, () => this.exitedEarly(s.name))));
+    await Promise.all(specs.filter((s) => s.port !== undefined)
+      .map((s) => waitForPort(s.host ?? '127.0.0.1', s.port!, timeoutMs, () => this.exitedEarly(s.name))));
   }
 
   private exitedEarly(name: string): string | undefined {

@@ -46,3 +46,14 @@ test('swiftly daemon runs forever until SIGTERM, then stops cleanly', async () =
 test('an unknown daemon name is refused', async () => {
   await assert.rejects(promisify(execFile)(process.execPath, [SWIFTLY, 'daemon', 'object-nonsense', conf], { timeout: 20_000 }), /Expected object-nonsense to be one of/);
 });
+
+test('swiftly daemons runs every daemon a set of confs names, in one process', async () => {
+  const conf2 = join(dir, 'object-server-2.conf');
+  writeFileSync(conf2, `[DEFAULT]\ndevices = ${join(dir, 'devices')}\nmount_check = false\nswift_dir = ${dir}\n` +
+    `recon_cache_path = ${join(dir, 'cache2')}\n[app:object-server]\nuse = egg:swift#object\n[object-auditor]\nmode = zbf\n[container-auditor]\n`);
+  const { stderr } = await promisify(execFile)(process.execPath, [SWIFTLY, 'daemons', '--once', conf, conf2], { timeout: 20_000 });
+  assert.match(stderr, /"daemon":"object-updater"/);
+  assert.match(stderr, /"daemon":"object-auditor"/);
+  const cache = JSON.parse(readFileSync(join(dir, 'cache2', 'object.recon'), 'utf8')) as Record<string, unknown>;
+  assert.ok(cache.object_auditor_stats_ZBF);
+});
