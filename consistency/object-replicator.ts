@@ -158,6 +158,7 @@ export class ObjectReplicator implements Daemon {
     const minutes = (Date.now() - started) / 60000;
     this.logger.info({ ...this.stats, partitions: jobs.length, minutes }, 'Object replication complete');
     dumpReconCache(this.conf.reconCachePath, 'object', {
+      replication_time: minutes, replication_last: Date.now() / 1000,
       object_replication_time: minutes, object_replication_last: Date.now() / 1000, replication_stats: this.stats,
     });
   }

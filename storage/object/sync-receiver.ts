@@ -15,9 +15,10 @@
  *    file's bytes (object data + metadata trailer, as on disk). Each file
  *    is written to the device's tmp dir, fsynced, checked (its trailer
  *    names an object that hashes to `<hash>`; a `.data`'s bytes match its
- *    stored ETag and Content-Length), renamed into the hash dir, the dir
- *    fsynced, older files cleaned up and the suffix hash invalidated —
- *    the durability rules of a PUT. Answer 200 JSON `{"written": n,
+ *    stored ETag and Content-Length) and renamed into the hash dir; once
+ *    the stream ends every dir touched is fsynced (one fsync per dir, not
+ *    per file), then older files are cleaned up and suffix hashes
+ *    invalidated — a PUT's durability before the answer, batched. Answer 200 JSON `{"written": n,
  *    "rejected": [...]}` once all frames are in.
  */
 import { createHash } from 'node:crypto';
@@ -29,7 +30,8 @@ import { DeviceUnavailableError } from './errors.js';
 import { FsDiskFile, FsDiskFileManager, dataDirName, tmpDirName } from './fs-disk-file.js';
 import { filesToRemove, gatherOnDiskFiles, parseOnDiskFilename } from './on-disk-files.js';
 import { readFileMetadata } from './file-metadata.js';
-import { renameDurably, tempPath } from './fs-io.js';
+import { fsyncDir, makeDirs, tempPath } from './fs-io.js';
+import { dirname } from 'node:path';
 import { HttpError, badRequest, send } from './responses.js';
 import type { ObjectServer } from './handlers/context.js';
 import { insufficientStorage } from './handlers/shared.js';
@@ -165,6 +167,8 @@ async function receiveUpdates(
   const tmpDir = join(devicePath, tmpDirName(policyIndex));
   let written = 0;
   const rejected: string[] = [];
+  const dirsToSync = new Set<string>();
+  const landed = new Map<string, FsDiskFile>();
   for (;;) {
     const line = await reader.line();
     if (line === undefined) break;
@@ -200,10 +204,17 @@ async function receiveUpdates(
       continue;
     }
     const diskFile = new FsDiskFile(manager, devicePath, partition, hash, '', policyIndex);
-    await renameDurably(tmp, diskFile.hashDir, filename);
-    await diskFile.afterWrite();
+    // Renamed now, made durable below: one fsync per dir for the whole stream.
+    for (const created of await makeDirs(diskFile.hashDir)) dirsToSync.add(dirname(created));
+    await fsp.rename(tmp, join(diskFile.hashDir, filename));
+    dirsToSync.add(diskFile.hashDir);
+    landed.set(diskFile.hashDir, diskFile);
     written++;
   }
+  // Before answering (the sender counts a file only on our answer) and
+  // before cleanup unlinks older versions, every rename is fsynced.
+  for (const dir of dirsToSync) await fsyncDir(dir);
+  for (const diskFile of landed.values()) await diskFile.afterWrite();
   return { written, rejected };
 }
 

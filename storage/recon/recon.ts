@@ -173,7 +173,11 @@ export async function reconAnswer(o: ReconOptions, parts: string[]): Promise<Jso
     case 'diskusage': return devicesStatus(o, true);
     case 'quarantined': return quarantined(o);
     case 'ringmd5': return md5s(o, (n) => n.endsWith('.ring.gz'));
-    case 'swiftconfmd5': return md5s(o, (n) => n === 'swift.conf');
+    case 'swiftconfmd5': {
+      // Swift keys it by its constant path whatever swift_dir is; swift-recon looks it up so.
+      const [md5] = Object.values(await md5s(o, (n) => n === 'swift.conf'));
+      return { '/etc/swift/swift.conf': md5 ?? null };
+    }
     case 'time': return Date.now() / 1000;
     case 'version': return { version };
     default: return undefined;
