@@ -17,7 +17,8 @@
  * `replication_stats`).
  *
  * Options (`[object-replicator]`): interval 30, concurrency 1,
- * handoffs_first false, handoff_delete auto, reclaim_age 604800,
+ * handoffs_first false, handoffs_only false (a pass that only empties
+ * handoffs, for a cluster under rebalance), handoff_delete auto, reclaim_age 604800,
  * http_timeout 60, rsync_timeout 900 (bounds one sync stream),
  * node_timeout 10, conn_timeout 0.5.
  */
@@ -71,6 +72,7 @@ export class ObjectReplicator implements Daemon {
   readonly name = 'object-replicator';
   readonly conf: CommonDaemonConf;
   private readonly handoffsFirst: boolean;
+  private readonly handoffsOnly: boolean;
   private readonly handoffDelete: number | 'auto';
   private readonly httpTimeout: number;
   private readonly syncTimeout: number;
@@ -82,6 +84,7 @@ export class ObjectReplicator implements Daemon {
   constructor(private readonly ctx: DaemonContext, rings?: Map<number, RingLookup>) {
     this.conf = commonDaemonConf(ctx.conf, { interval: 30, concurrency: 1 });
     this.handoffsFirst = getBool(ctx.conf, 'handoffs_first', false);
+    this.handoffsOnly = getBool(ctx.conf, 'handoffs_only', false);
     const hd = getString(ctx.conf, 'handoff_delete', 'auto');
     this.handoffDelete = hd === 'auto' ? 'auto' : Number(hd);
     this.httpTimeout = getFloat(ctx.conf, 'http_timeout', 60, 0);
@@ -137,6 +140,7 @@ export class ObjectReplicator implements Daemon {
       const j = Math.floor(Math.random() * (i + 1));
       [jobs[i], jobs[j]] = [jobs[j], jobs[i]];
     }
+    if (this.handoffsOnly) return jobs.filter((j) => j.handoff);
     if (this.handoffsFirst) jobs.sort((a, b) => Number(b.handoff) - Number(a.handoff));
     return jobs;
   }

@@ -76,3 +76,17 @@ test('account DBs replicate too', async () => {
     assert.deepEqual((JSON.parse(res.body.toString()) as { name: string }[]).map((e) => e.name), ['cont']);
   }
 });
+
+test('a replica far behind gets the whole DB merged in (rsync_then_merge)', async () => {
+  const { partition, nodes } = containerNodes('c3');
+  for (const n of nodes) {
+    assert.equal((await backend(n.port, 'PUT', `/${n.device}/${partition}/AUTH_db/c3`, { 'X-Timestamp': nextTimestamp() })).status, 201);
+  }
+  for (let i = 0; i < 30; i++) assert.equal((await putRow(nodes[0].port, nodes[0].device, partition, 'c3', `r${String(i).padStart(2, '0')}`)).status, 201);
+  assert.equal((await putRow(nodes[1].port, nodes[1].device, partition, 'c3', 'only-on-1')).status, 201);
+  const [replicator] = await cluster.runOnEveryNode('container', 'container-replicator', createContainerReplicator, { per_diff: '10' },
+    [nodes[0].node]);
+  assert.ok((replicator as unknown as { stats: { remote_merge: number } }).stats.remote_merge >= 1, 'expected a whole-DB merge');
+  const want = [...Array.from({ length: 30 }, (_, i) => `r${String(i).padStart(2, '0')}`), 'only-on-1'].sort();
+  assert.deepEqual(await listing(nodes[1].port, nodes[1].device, partition, 'c3'), want);
+});

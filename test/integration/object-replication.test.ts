@@ -74,3 +74,19 @@ test('a tombstone past reclaim_age is reclaimed', async () => {
   await cluster.runOnEveryNode('object', 'object-replicator', createObjectReplicator, { reclaim_age: '100' });
   for (let i = 0; i < 3; i++) assert.ok(!existsSync(tsDir(i)), 'tombstone still there');
 });
+
+test('a primary without its disk (507): the replica goes to a handoff, and back home once the disk returns', async () => {
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o5');
+  await put(nodes[0].port, nodes[0].device, partition, 'o5', 'kept safe');
+  const { renameSync } = await import('node:fs');
+  const gone = join(nodes[1].node.devices, nodes[1].device);
+  renameSync(gone, `${gone}.away`);
+  await cluster.runOnEveryNode('object', 'object-replicator', createObjectReplicator, {}, [nodes[0].node]);
+  const handoff = cluster.ring('object').moreNodes(partition)[Symbol.iterator]().next().value!;
+  const r = await backend(handoff.port, 'GET', objPath(handoff.device, partition, 'o5'));
+  assert.equal(r.body.toString(), 'kept safe');
+  renameSync(`${gone}.away`, gone);
+  await replicate();
+  for (const n of nodes) assert.equal((await backend(n.port, 'GET', objPath(n.device, partition, 'o5'))).body.toString(), 'kept safe');
+  assert.equal((await backend(handoff.port, 'GET', objPath(handoff.device, partition, 'o5'))).status, 404);
+});
