@@ -5,21 +5,22 @@ import { MiniProxy, checkListings, checkObjects, createContainer, handoffPartiti
 
 let cluster: StorageCluster;
 before(async () => {
-  cluster = await StorageCluster.start({ nodes: 4, partPower: 4 });
+  // Node 1 runs as child processes so it can be killed with SIGKILL.
+  cluster = await StorageCluster.start({ nodes: 4, partPower: 4, childNodes: [1] });
 });
 after(async () => {
   await cluster.close();
 });
 
-test('a node stopped during a PUT/overwrite/DELETE workload catches up: objects and listings converge', async () => {
+test('a node killed (SIGKILL) during a PUT/overwrite/DELETE workload catches up: objects and listings converge', async () => {
   await createContainer(cluster, 'work');
   const victim = cluster.nodes[1];
   let stop: Promise<void> | undefined;
   const result = await runWorkload(new MiniProxy(cluster), 'work', {
     objects: 40, ops: 160, concurrency: 4,
     during: async (i) => {
-      // Stop mid-flight (requests to it in progress are cut), restart later.
-      if (i === 50) stop = cluster.stopNode(victim);
+      // kill -9 mid-flight (requests to it in progress are cut), restart later.
+      if (i === 50) stop = cluster.killNode(victim);
       if (i === 120) {
         await stop;
         await cluster.startNode(victim);

@@ -10,6 +10,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { hashPath, parseIni, silentLogger, swiftConfFromIni, type Logger, type SwiftConf } from '../../common/index.js';
 import { Ring, RingBuilder, writeRingFile, type RingLookup } from '../../ring/index.js';
 import { startStorageServer, type ListeningServer, type StorageKind } from '../../storage/index.js';
@@ -24,6 +28,32 @@ default = yes
 `;
 
 const KINDS: StorageKind[] = ['object', 'container', 'account'];
+const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (child.exitCode !== null) throw new Error(`storage child on ${port} exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`storage child on ${port} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 export interface ClusterNode {
   index: number;
@@ -32,6 +62,8 @@ export interface ClusterNode {
   /** Device names on this node. */
   deviceNames: string[];
   servers: Partial<Record<StorageKind, ListeningServer>>;
+  /** Child processes of a node started with `childNodes`. */
+  children?: Partial<Record<StorageKind, ChildProcess>>;
 }
 
 export interface ClusterOptions {
@@ -41,6 +73,8 @@ export interface ClusterOptions {
   logger?: Logger;
   /** Extra server options (every kind). */
   serverConf?: Record<string, string>;
+  /** Nodes (by index) whose servers run as child processes (`swiftly server`), so they can be SIGKILLed. */
+  childNodes?: number[];
 }
 
 export class StorageCluster {
@@ -50,7 +84,7 @@ export class StorageCluster {
   readonly builders = new Map<StorageKind, RingBuilder>();
   private readonly logger: Logger;
 
-  private constructor(readonly root: string, private readonly options: Required<Omit<ClusterOptions, 'logger' | 'serverConf'>> & ClusterOptions) {
+  private constructor(readonly root: string, private readonly options: Required<Omit<ClusterOptions, 'logger' | 'serverConf' | 'childNodes'>> & ClusterOptions) {
     this.swiftConf = swiftConfFromIni(parseIni(CLUSTER_SWIFT_CONF));
     this.swiftDir = join(root, 'etc');
     mkdirSync(this.swiftDir, { recursive: true });
@@ -118,6 +152,7 @@ export class StorageCluster {
   }
 
   async startNode(node: ClusterNode): Promise<void> {
+    if (this.options.childNodes?.includes(node.index)) return this.startChildNode(node);
     for (const kind of KINDS) {
       if (node.servers[kind]) continue;
       node.servers[kind] = await startStorageServer(kind, this.conf(node, kind), {
@@ -127,7 +162,37 @@ export class StorageCluster {
     }
   }
 
+  /** A node's servers as `swiftly server <kind> <conf>` processes (workers = 0: one process each). */
+  private async startChildNode(node: ClusterNode): Promise<void> {
+    node.children ??= {};
+    for (const kind of KINDS) {
+      if (node.children[kind]) continue;
+      if (!node.ports[kind]) node.ports[kind] = await freePort();
+      const conf = { ...this.conf(node, kind), workers: '0' };
+      const confPath = join(this.root, `node${node.index}-${kind}.conf`);
+      writeFileSync(confPath, `[DEFAULT]\n${Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n')}\n[app:${kind}-server]\nuse = egg:swift#${kind}\n`);
+      const log = openSync(join(this.root, `node${node.index}-${kind}.log`), 'a');
+      const child = spawn(process.execPath, [SWIFTLY, 'server', kind, confPath], { stdio: ['ignore', log, log] });
+      closeSync(log);
+      node.children[kind] = child;
+      await waitForPort(node.ports[kind], child);
+    }
+  }
+
+  /** kill -9 of a child-process node: no close, no flush, connections cut. */
+  async killNode(node: ClusterNode): Promise<void> {
+    for (const kind of KINDS) {
+      const child = node.children?.[kind];
+      if (!child) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      delete node.children![kind];
+    }
+  }
+
   async stopNode(node: ClusterNode): Promise<void> {
+    if (node.children) return this.killNode(node);
     for (const kind of KINDS) {
       await node.servers[kind]?.close();
       delete node.servers[kind];
