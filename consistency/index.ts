@@ -15,5 +15,6 @@ export { ObjectAuditor, createObjectAuditor, AuditError, type AuditMode, type Au
 export { ObjectExpirer, createObjectExpirer, parseTaskObject, type ExpirerStats } from './object-expirer.js';
 export { ContainerUpdater, createContainerUpdater } from './container-updater.js';
 export { AccountReaper, createAccountReaper, type ReaperStats } from './account-reaper.js';
+export { DbAuditor, createContainerAuditor, createAccountAuditor } from './db-auditor.js';
 export { daemons, type DaemonName } from './registry.js';
 export { reconHosts, pollRecon, runCheck, summarize, formatSummary, type ReconCheck, type ReconHost, type ReconResult, type Summary } from './recon-client.js';

@@ -9,6 +9,7 @@ import { createObjectAuditor } from './object-auditor.js';
 import { createObjectExpirer } from './object-expirer.js';
 import { createContainerUpdater } from './container-updater.js';
 import { createAccountReaper } from './account-reaper.js';
+import { createAccountAuditor, createContainerAuditor } from './db-auditor.js';
 import { createAccountReplicator, createContainerReplicator } from './db-replicator.js';
 
 export interface DaemonEntry {
@@ -26,6 +27,8 @@ export const daemons: Record<string, DaemonEntry> = {
   'container-replicator': { factory: createContainerReplicator, server: 'container' },
   'account-replicator': { factory: createAccountReplicator, server: 'account' },
   'account-reaper': { factory: createAccountReaper, server: 'account' },
+  'container-auditor': { factory: createContainerAuditor, server: 'container' },
+  'account-auditor': { factory: createAccountAuditor, server: 'account' },
 };
 
-export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper' | 'container-updater';
+export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper' | 'container-updater' | 'container-auditor' | 'account-auditor';

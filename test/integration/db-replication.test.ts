@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
-import { createAccountReplicator, createContainerReplicator } from '../../consistency/index.js';
+import { createAccountReplicator, createContainerAuditor, createContainerReplicator } from '../../consistency/index.js';
 
 let cluster: StorageCluster;
 before(async () => {
@@ -89,4 +89,30 @@ test('a replica far behind gets the whole DB merged in (rsync_then_merge)', asyn
   assert.ok((replicator as unknown as { stats: { remote_merge: number } }).stats.remote_merge >= 1, 'expected a whole-DB merge');
   const want = [...Array.from({ length: 30 }, (_, i) => `r${String(i).padStart(2, '0')}`), 'only-on-1'].sort();
   assert.deepEqual(await listing(nodes[1].port, nodes[1].device, partition, 'c3'), want);
+});
+
+test('a corrupt container DB is quarantined by the auditor and restored by the replicator', async () => {
+  const { partition, nodes } = containerNodes('c4');
+  for (const n of nodes) {
+    assert.equal((await backend(n.port, 'PUT', `/${n.device}/${partition}/AUTH_db/c4`, { 'X-Timestamp': nextTimestamp() })).status, 201);
+  }
+  assert.equal((await putRow(nodes[0].port, nodes[0].device, partition, 'c4', 'keep')).status, 201);
+  await replicateContainers();
+  const hash = cluster.hash('AUTH_db', 'c4');
+  const bad = nodes[1];
+  const dbFile = join(bad.node.devices, bad.device, 'containers', String(partition), hash.slice(-3), hash, `${hash}.db`);
+  // The server may hold it open: stop it, scribble over the header, start it again.
+  await cluster.stopNode(bad.node);
+  const { openSync, writeSync, closeSync, rmSync } = await import('node:fs');
+  rmSync(`${dbFile}-wal`, { force: true });
+  rmSync(`${dbFile}-shm`, { force: true });
+  const fd = openSync(dbFile, 'r+');
+  writeSync(fd, Buffer.alloc(512, 0x41), 0, 512, 0);
+  closeSync(fd);
+  await cluster.startNode(bad.node);
+  const [auditor] = await cluster.runOnEveryNode('container', 'container-auditor', createContainerAuditor, {}, [bad.node]);
+  assert.equal((auditor as unknown as { stats: { quarantined: number } }).stats.quarantined, 1);
+  assert.ok(existsSync(join(bad.node.devices, bad.device, 'quarantined', 'containers', hash)));
+  await replicateContainers();
+  assert.deepEqual(await listing(bad.port, bad.device, partition, 'c4'), ['keep']);
 });
