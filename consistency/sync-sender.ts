@@ -47,8 +47,7 @@ async function* frames(partitionPath: string, wanted: Record<string, string[]>, 
         continue; // removed since the offer (a newer write cleaned it up)
       }
       try {
-        const { size } = await fh.stat();
-        const { dataLength } = await readFileMetadata(path);
+        const { size, dataLength } = await readFileMetadata(fh);
         yield Buffer.from(`${hash} ${name} ${size} ${dataLength}\n`, 'utf8');
         for await (const chunk of createReadStream('', { fd: fh.fd, autoClose: false, start: 0, end: Math.max(0, size - 1), highWaterMark: 65536 })) {
           if (size > 0) yield chunk as Buffer;

@@ -4,6 +4,7 @@
  * auditor and the sync sender/receiver.
  */
 import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { TRAILER_FIXED, decodeMetadataJson, trailerJsonLength, CorruptMetadataError, type ObjectMetadata } from './metadata.js';
 
 export interface FileMetadata {
@@ -14,9 +15,12 @@ export interface FileMetadata {
   size: number;
 }
 
-/** Throws CorruptMetadataError when the trailer is missing or damaged. */
-export async function readFileMetadata(path: string): Promise<FileMetadata> {
-  const fh = await fsp.open(path, 'r');
+/**
+ * Throws CorruptMetadataError when the trailer is missing or damaged. Given
+ * an open FileHandle, reads through it (and leaves it open).
+ */
+export async function readFileMetadata(file: string | FileHandle): Promise<FileMetadata> {
+  const fh = typeof file === 'string' ? await fsp.open(file, 'r') : file;
   try {
     const { size } = await fh.stat();
     if (size < TRAILER_FIXED) throw new CorruptMetadataError('file too short for metadata');
@@ -27,7 +31,7 @@ export async function readFileMetadata(path: string): Promise<FileMetadata> {
     await fh.read(json, 0, jsonLen, size - TRAILER_FIXED - jsonLen);
     return { metadata: decodeMetadataJson(json), dataLength: size - TRAILER_FIXED - jsonLen, size };
   } finally {
-    await fh.close();
+    if (typeof file === 'string') await fh.close();
   }
 }
 
