@@ -210,7 +210,8 @@ export function createAccountServer(app: StorageAppContext): StorageApp {
   const server = new AccountServer(readDbServerConf(app.conf), app);
   return {
     handler: (req, reply) => handleDbRequest(req, reply, {
-      serverType: 'account-server', methods: METHODS, utf8Body: UTF8_BODY, logger: app.logger,
+      serverType: 'account-server', methods: METHODS, utf8Body: UTF8_BODY,
+      replicationServer: server.conf.replicationServer, logRequests: server.conf.logRequests, logger: app.logger,
       route: (method) => server.route(req, reply, method),
     }),
     close: async () => server.brokers.closeAll(),
