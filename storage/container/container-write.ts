@@ -103,7 +103,8 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
   const broker = ctx.broker(p.device, p.partition, p.account, p.container!);
   if (p.object) {
     ctx.maybeAutocreate(broker, timestamp.internal, p.account, policyIndex, req);
-    broker.deleteObject(p.object, timestamp.internal, policyIndex);
+    // Swift stores the X-Timestamp of a row DELETE as sent (it is hashed as such).
+    broker.deleteObject(p.object, headerValue(req.headers, 'x-timestamp')!.trim(), policyIndex);
     return send(reply, 204);
   }
   if (!broker.exists()) return send(reply, 404);
