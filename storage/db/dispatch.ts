@@ -40,6 +40,10 @@ export async function handleDbRequest(req: FastifyRequest, reply: FastifyReply, 
       else req.log.info(line, 'access');
     });
   }
+  // The method shim can only rewrite a connection's first request, and
+  // Swift's DB replicator sends several REPLICATEs on one keep-alive
+  // connection: closing after each makes its client reconnect for the next.
+  if (method === 'REPLICATE' || method === 'UPDATE') reply.header('Connection', 'close');
   try {
     checkPathUtf8(req.url, opts.utf8Body);
     const allowed = allowedMethods(opts);

@@ -23,7 +23,10 @@
  * `<device>/tmp/<tmp_name>` for a following `complete_rsync` or
  * `rsync_then_merge`. Send a consistent copy: `broker.backup(path)` (SQLite
  * online backup, WAL included), never the raw file of a live DB.
- * All ops need a fresh connection per request (see the method shim).
+ * The verb must open a connection (see the method shim); answers carry
+ * `Connection: close` so keep-alive clients (Swift's replicator) reconnect.
+ * `get_shard_ranges` answers `[]` and `merge_shard_ranges` is accepted and
+ * ignored: sharding is not supported.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,6 +113,11 @@ export async function handleReplicate<B extends DatabaseBroker>(
       return send(reply, 202);
     case 'merge_syncs':
       broker.mergeSyncs(rest[0] as SyncPoint[]);
+      return send(reply, 202);
+    // Sharding is not supported: a container DB of ours holds no shard ranges.
+    case 'get_shard_ranges':
+      return send(reply, 200, { 'Content-Type': 'application/json' }, '[]');
+    case 'merge_shard_ranges':
       return send(reply, 202);
     default:
       return send(reply, 400, {}, `Invalid op: ${String(op)}`);

@@ -9,7 +9,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -17,27 +17,8 @@ import { request } from 'undici';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
 import { startStorageServer, type ListeningServer } from '../../storage/index.js';
 import { startFakeMemcached, type FakeMemcached } from './fake-memcached.js';
+import { ETC_SWIFT_CONF, ensureEtcSwiftConf } from './db-test-servers.js';
 
-const SWIFT_CONF = `[swift-hash]
-swift_hash_path_prefix = swiftlytestprefix
-swift_hash_path_suffix = swiftlytestsuffix
-
-[storage-policy:0]
-name = gold
-default = yes
-`;
-
-/** Swift 2.30 reads the hash prefix/suffix only from /etc/swift/swift.conf. */
-function ensureEtcSwiftConf(): void {
-  const path = '/etc/swift/swift.conf';
-  if (existsSync(path)) {
-    const conf = swiftConfFromIni(parseIni(readFileSync(path, 'utf8')));
-    const p0 = conf.policies.find((p) => p.index === 0);
-    if (conf.hashPath.prefix === 'swiftlytestprefix' && conf.hashPath.suffix === 'swiftlytestsuffix' && p0?.name === 'gold' && p0.isDefault) return;
-  }
-  mkdirSync('/etc/swift', { recursive: true });
-  writeFileSync(path, SWIFT_CONF);
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -97,8 +78,8 @@ async function waitFor(url: string): Promise<void> {
 before(async () => {
   ensureEtcSwiftConf();
   mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'swift.conf'), SWIFT_CONF);
-  const swiftConf = swiftConfFromIni(parseIni(SWIFT_CONF));
+  writeFileSync(join(etc, 'swift.conf'), ETC_SWIFT_CONF);
+  const swiftConf = swiftConfFromIni(parseIni(ETC_SWIFT_CONF));
   memcached = await startFakeMemcached();
   const dbConf = { devices: srv, mount_check: 'false', account_update_timeout: '1' };
   const accountDevs: { port: number; device: string }[] = [];
