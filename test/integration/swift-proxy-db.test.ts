@@ -62,7 +62,8 @@ function startSwift(bin: string, confPath: string): void {
 let stopping = false;
 
 async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // Swift's Python servers take seconds to start on a loaded machine.
+  for (let i = 0; i < 600; i++) {
     try {
       const r = await request(url);
       await r.body.dump();
