@@ -21,6 +21,8 @@ export interface DbServerConf {
   reclaimAge: number;
   /** Swift's `replication_server`: undefined serves every verb, true only REPLICATE, false all but REPLICATE. */
   replicationServer: boolean | undefined;
+  /** Hosts X-Container-Sync-To may name (Swift's `allowed_sync_hosts`). */
+  allowedSyncHosts: string[];
   /** Swift's `log_requests`: an access log line per request. */
   logRequests: boolean;
 }
@@ -41,5 +43,6 @@ export function readDbServerConf(conf: Section): DbServerConf {
     replicationServer: conf.replication_server === undefined || conf.replication_server === ''
       ? undefined : getBool(conf, 'replication_server', false),
     logRequests: getBool(conf, 'log_requests', true),
+    allowedSyncHosts: getString(conf, 'allowed_sync_hosts', '127.0.0.1').split(',').map((h) => h.trim()).filter(Boolean),
   };
 }
