@@ -155,8 +155,9 @@ export class PartPlacer {
   /**
    * A device under `root` with room (positive want) where another replica
    * of the loaded part keeps every tier within the plan's maximum; -1 if
-   * none. Children are tried at random in proportion to their room, so
-   * replicas of different partitions mix across devices.
+   * none. Children holding the fewest replicas of the part are tried
+   * first, at random in proportion to their room, so replicas spread as far
+   * as the tiers allow and partitions mix across devices.
    */
   findHome(root: number): number {
     this.stamp++;
@@ -172,17 +173,23 @@ export class PartPlacer {
     }
     const kids = tree.children[node];
     for (;;) {
+      // Fewest replicas of this part first (dispersion), then in proportion to room (balance).
+      let fewest = 0x7fffffff;
+      for (let i = 0; i < kids.length; i++) {
+        const c = kids[i];
+        if (cnt[c] < max[c] && avail[c] > 0 && tried[c] !== stamp && cnt[c] < fewest) fewest = cnt[c];
+      }
+      if (fewest === 0x7fffffff) return -1;
       let total = 0;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] < max[c] && avail[c] > 0 && tried[c] !== stamp) total += avail[c];
+        if (cnt[c] === fewest && avail[c] > 0 && tried[c] !== stamp) total += avail[c];
       }
-      if (total === 0) return -1;
       let pick = this.rng.next() * total;
       let chosen = -1;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] < max[c] && avail[c] > 0 && tried[c] !== stamp) {
+        if (cnt[c] === fewest && avail[c] > 0 && tried[c] !== stamp) {
           chosen = c;
           pick -= avail[c];
           if (pick < 0) break;
