@@ -13,6 +13,8 @@ import { DEPTH_DEVICE, TIERS_PER_DEV, type TierTree } from './tier-tree.js';
 
 /** How far ahead of weighted devices a draining (zero-weight) device sorts as overweight. */
 const DRAIN_BIAS = 0x40000000;
+/** How much likelier, per unit of room, a tier with the fewest replicas of the part is picked. */
+const CROWD_FACTOR = 8;
 
 export class PartPlacer {
   readonly r2p2d: Uint16Array[];
@@ -172,28 +174,35 @@ export class PartPlacer {
       return cnt[node] < max[node] && this.wanted[dev] > 0 && !this.drain[dev] ? dev : -1;
     }
     const kids = tree.children[node];
+    const min = this.plan.min;
     for (;;) {
-      // Fewest replicas of this part first (dispersion), then in proportion to room (balance).
+      // Tiers below the plan's minimum for this part come first (dispersion
+      // the plan requires); then any tier under its maximum, in proportion
+      // to room (balance), the ones holding the fewest replicas of the part
+      // weighted up (dispersion beyond the plan, where room allows).
       let fewest = 0x7fffffff;
+      let needy = false;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] < max[c] && avail[c] > 0 && tried[c] !== stamp && cnt[c] < fewest) fewest = cnt[c];
+        if (cnt[c] >= max[c] || avail[c] <= 0 || tried[c] === stamp) continue;
+        if (cnt[c] < min[c]) needy = true;
+        if (cnt[c] < fewest) fewest = cnt[c];
       }
       if (fewest === 0x7fffffff) return -1;
       let total = 0;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] === fewest && avail[c] > 0 && tried[c] !== stamp) total += avail[c];
+        if (cnt[c] >= max[c] || avail[c] <= 0 || tried[c] === stamp || (needy && cnt[c] >= min[c])) continue;
+        total += cnt[c] === fewest ? avail[c] * CROWD_FACTOR : avail[c];
       }
       let pick = this.rng.next() * total;
       let chosen = -1;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] === fewest && avail[c] > 0 && tried[c] !== stamp) {
-          chosen = c;
-          pick -= avail[c];
-          if (pick < 0) break;
-        }
+        if (cnt[c] >= max[c] || avail[c] <= 0 || tried[c] === stamp || (needy && cnt[c] >= min[c])) continue;
+        chosen = c;
+        pick -= cnt[c] === fewest ? avail[c] * CROWD_FACTOR : avail[c];
+        if (pick < 0) break;
       }
       const found = this.search(chosen);
       if (found >= 0) return found;
