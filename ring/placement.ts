@@ -30,6 +30,7 @@ export class PartPlacer {
   readonly cnt: Int32Array;
   private readonly tried: Int32Array;
   private stamp = 0;
+
   private readonly weightedDevs: number[];
   /** Devices with weight and parts beyond their target, plus draining devices holding parts. */
   overweight = 0;
@@ -50,6 +51,7 @@ export class PartPlacer {
     this.cnt = new Int32Array(tree.nodeCount);
     this.tried = new Int32Array(tree.nodeCount);
     this.weightedDevs = [];
+
     for (const p2d of this.r2p2d) for (let p = 0; p < p2d.length; p++) if (p2d[p] !== NONE_DEV) this.parts[p2d[p]]++;
     for (const dev of state.devs) {
       if (!dev) continue;
@@ -181,28 +183,49 @@ export class PartPlacer {
       // to room (balance), the ones holding the fewest replicas of the part
       // weighted up (dispersion beyond the plan, where room allows).
       let fewest = 0x7fffffff;
-      let needy = false;
+      let needyFewest = 0x7fffffff;
+      let sumAll = 0;
+      let sumFewest = 0;
+      let sumNeedy = 0;
+      let sumNeedyFewest = 0;
+      let only = -1;
+      let eligible = 0;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] >= max[c] || avail[c] <= 0 || tried[c] === stamp) continue;
-        if (cnt[c] < min[c]) needy = true;
-        if (cnt[c] < fewest) fewest = cnt[c];
+        const k = cnt[c];
+        const a = avail[c];
+        if (k >= max[c] || a <= 0 || tried[c] === stamp) continue;
+        eligible++;
+        only = c;
+        sumAll += a;
+        if (k < fewest) {
+          fewest = k;
+          sumFewest = a;
+        } else if (k === fewest) sumFewest += a;
+        if (k < min[c]) {
+          sumNeedy += a;
+          if (k < needyFewest) {
+            needyFewest = k;
+            sumNeedyFewest = a;
+          } else if (k === needyFewest) sumNeedyFewest += a;
+        }
       }
-      if (fewest === 0x7fffffff) return -1;
-      let total = 0;
-      for (let i = 0; i < kids.length; i++) {
-        const c = kids[i];
-        if (cnt[c] >= max[c] || avail[c] <= 0 || tried[c] === stamp || (needy && cnt[c] >= min[c])) continue;
-        total += cnt[c] === fewest ? avail[c] * CROWD_FACTOR : avail[c];
-      }
-      let pick = this.rng.next() * total;
-      let chosen = -1;
-      for (let i = 0; i < kids.length; i++) {
-        const c = kids[i];
-        if (cnt[c] >= max[c] || avail[c] <= 0 || tried[c] === stamp || (needy && cnt[c] >= min[c])) continue;
-        chosen = c;
-        pick -= cnt[c] === fewest ? avail[c] * CROWD_FACTOR : avail[c];
-        if (pick < 0) break;
+      if (eligible === 0) return -1;
+      let chosen = only;
+      if (eligible > 1) {
+        const needy = sumNeedy > 0;
+        const low = needy ? needyFewest : fewest;
+        const atLow = needy ? sumNeedyFewest : sumFewest;
+        const total = (needy ? sumNeedy : sumAll) + atLow * (CROWD_FACTOR - 1);
+        let pick = this.rng.next() * total;
+        for (let i = 0; i < kids.length; i++) {
+          const c = kids[i];
+          const k = cnt[c];
+          if (k >= max[c] || avail[c] <= 0 || tried[c] === stamp || (needy && k >= min[c])) continue;
+          chosen = c;
+          pick -= k === low ? avail[c] * CROWD_FACTOR : avail[c];
+          if (pick < 0) break;
+        }
       }
       const found = this.search(chosen);
       if (found >= 0) return found;
