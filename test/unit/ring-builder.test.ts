@@ -132,21 +132,27 @@ describe('later rebalances', () => {
     }
   });
 
-  test("removing a device moves only that device's replicas", () => {
-    const b = RingBuilder.create(10, 3, 1);
-    addDevices(b, { regions: 1, zonesPerRegion: 5, serversPerZone: 2, devsPerServer: 3, weights: [80, 200] }, 9);
-    b.rebalance({ seed: 1, now: T0 });
-    const before = snapshot(b);
-    const victim = 7;
-    const held = b.devs[victim]!.parts;
-    b.removeDev(victim);
-    const r = b.rebalance({ seed: 2, now: T0 + 2 * HOUR });
-    assert.equal(r.removedDevs, 1);
-    assert.equal(b.devs[victim], null);
-    const changed = changedSlots(before, snapshot(b));
-    assert.equal(changed.length, held);
-    for (const c of changed) assert.equal(c.from, victim);
-    assertRingInvariants(b);
+  test("removing a device moves its replicas, and others only to settle the last few", () => {
+    for (const [seed, victim] of [[9, 7], [10, 0], [11, 20]]) {
+      const b = RingBuilder.create(10, 3, 1);
+      addDevices(b, { regions: 1, zonesPerRegion: 5, serversPerZone: 2, devsPerServer: 3, weights: [80, 200] }, seed);
+      b.rebalance({ seed: 1, now: T0 });
+      const before = snapshot(b);
+      const held = b.devs[victim]!.parts;
+      b.removeDev(victim);
+      const r = b.rebalance({ seed: 2, now: T0 + 2 * HOUR });
+      assert.equal(r.removedDevs, 1);
+      assert.equal(b.devs[victim], null);
+      const changed = changedSlots(before, snapshot(b));
+      const fromVictim = changed.filter((c) => c.from === victim);
+      assert.equal(fromVictim.length, held, 'every replica of the removed device moved');
+      // A replica whose only homes with room clash with its partition's other
+      // replicas lands one over target somewhere, and one other replica moves
+      // on to settle it: a handful at most.
+      assert.ok(changed.length - held <= Math.ceil(held * 0.05), `${changed.length - held} other moves for ${held}`);
+      assert.ok(offTarget(b).every((x) => x === 0), `off target ${offTarget(b)}`);
+      assertRingInvariants(b);
+    }
   });
 
   test('a zero-weight device drains as min_part_hours allow', () => {
