@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPathRaw, RingError, type HashPathSecrets } from '../common/index.js';
+import { hashPathTop32, RingError, type HashPathSecrets } from '../common/index.js';
 import { parseRing } from './ring-file.js';
 import { RingTable } from './ring-table.js';
 import type { RingData, RingDevice, RingLookup, RingNode } from './types.js';
@@ -167,8 +167,7 @@ export class Ring implements RingLookup {
 
   /** The partition of an account, container or object. */
   getPart(account: string, container?: string, object?: string): number {
-    const digest = hashPathRaw(this.secrets, account, container, object);
-    return this.current().partOf(digest);
+    return this.current().partOf(hashPathTop32(this.secrets, account, container, object));
   }
 
   /** The primary nodes of a partition (a device holding two replicas is
@@ -180,7 +179,7 @@ export class Ring implements RingLookup {
   /** Partition and primary nodes of an account, container or object. */
   getNodes(account: string, container?: string, object?: string): { partition: number; nodes: RingNode[] } {
     const table = this.current();
-    const partition = table.partOf(hashPathRaw(this.secrets, account, container, object));
+    const partition = table.partOf(hashPathTop32(this.secrets, account, container, object));
     return { partition, nodes: table.partNodes(partition) };
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { hashPath, hashPathRaw, InvalidArgumentError } from '../../common/index.js';
+import { hashPath, hashPathRaw, hashPathTop32, InvalidArgumentError } from '../../common/index.js';
 
 const secrets = { prefix: 'startcap', suffix: 'endcap' };
 
@@ -19,4 +19,11 @@ test('hashPath matches values computed by Swift', () => {
 
 test('an object without a container is refused', () => {
   assert.throws(() => hashPath(secrets, 'a', undefined, 'o'), InvalidArgumentError);
+});
+
+test('hashPathTop32 is the digest\'s first 4 bytes, big-endian', () => {
+  for (const args of [['a'], ['a', 'c'], ['a', 'c', 'o\u00e9/x']] as [string, string?, string?][]) {
+    assert.equal(hashPathTop32(secrets, ...args), hashPathRaw(secrets, ...args).readUInt32BE(0));
+  }
+  assert.throws(() => hashPathTop32(secrets, 'a', '', 'o'), InvalidArgumentError);
 });

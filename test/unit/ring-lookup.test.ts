@@ -47,6 +47,8 @@ test('primaries are in replica order, a device holding two replicas listed once'
   nodes[0].port = 1;
   assert.equal(ring.getPartNodes(5)[0].port, 6200);
   assert.deepEqual(ring.getPartNodes(16), []);
+  assert.deepEqual(ring.getPartNodes(-1), []);
+  assert.deepEqual(ring.getPartNodes(1.5), []);
 });
 
 test('with a fractional replica count, later partitions have fewer primaries', () => {
