@@ -14,6 +14,8 @@ const COMMANDS: Record<string, string> = {
   add: 'ring:add',
   remove: 'ring:remove',
   set_weight: 'ring:set-weight',
+  set_region: 'ring:set-region',
+  set_zone: 'ring:set-zone',
   set_info: 'ring:set-info',
   set_overload: 'ring:set-overload',
   set_replicas: 'ring:set-replicas',

@@ -161,6 +161,13 @@ describe('swift-ring-builder', () => {
     assert.match(r.out, /^object\.ring\.gz, build version \d+\n256 partitions, 2\.500000 replicas, 1 regions, 4 zones, 6 devices, /);
     assert.match(r.out, /^Devices: +id region zone/m);
   });
+
+  test('set_zone and set_region', () => {
+    assert.equal(srb(cwd, 'object.builder', 'set_zone', 'd0', '9').out, 'd0r1z9-10.0.0.1:6200R10.0.0.1:6200/sda_"" zone set to 9\n');
+    assert.equal(srb(cwd, 'object.builder', 'set_region', 'd0', '2').out, 'd0r2z9-10.0.0.1:6200R10.0.0.1:6200/sda_"" region set to 2\n');
+    assert.match(srb(cwd, 'object.builder').out, /, 2 regions, 5 zones, 6 devices, /);
+    assert.equal(srb(cwd, 'object.builder', 'set_zone', 'd0', 'x').status, 2);
+  });
 });
 
 describe('side by side with Debian swift-ring-builder', () => {
