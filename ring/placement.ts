@@ -73,6 +73,17 @@ export class PartPlacer {
     return this.drain[dev] ? DRAIN_BIAS + this.parts[dev] : -this.wanted[dev];
   }
 
+  /** Partition-replicas held beyond target, summed over all devices. */
+  excess(): number {
+    let sum = 0;
+    for (const dev of this.state.devs) {
+      if (!dev) continue;
+      if (this.drain[dev.id]) sum += this.parts[dev.id];
+      else if (this.wanted[dev.id] < 0) sum -= this.wanted[dev.id];
+    }
+    return sum;
+  }
+
   isOver(dev: number): boolean {
     return this.drain[dev] ? this.parts[dev] > 0 : this.wanted[dev] < 0;
   }

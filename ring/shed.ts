@@ -10,7 +10,7 @@ import type { Prng } from './prng.js';
 import { DEPTH_ZONE, TIERS_PER_DEV, type TierTree } from './tier-tree.js';
 
 /** Passes over the partitions looking for replicas to move off overweight devices. */
-const MAX_BALANCE_PASSES = 12;
+const MAX_BALANCE_PASSES = 24;
 
 export interface ShedContext {
   state: BuilderState;
@@ -35,7 +35,6 @@ export function shedOverweight(ctx: ShedContext): void {
   // replicas from devices exactly at target into that room, opening room
   // next to the overweight devices (same zone first, then same region, then
   // anywhere) for the next pass.
-  let relay = false;
   let relayDepth = DEPTH_ZONE;
   const nearOver = new Uint8Array(tree.nodeCount);
   const markNearOver = (): void => {
@@ -45,15 +44,20 @@ export function shedOverweight(ctx: ShedContext): void {
       for (let t = 0; t < relayDepth; t++) nearOver[tree.devPath[dev.id * TIERS_PER_DEV + t]] = 1;
     }
   };
+  // Devices not overweight next to the overweight ones pass replicas on into
+  // the room (a device may keep doing so while it has less room than the
+  // overweight devices need to shed).
+  let relayLimit = 0;
   const relayFrom = (d: number): boolean =>
-    placer.wanted[d] === 0 && !placer.drain[d] && (relayDepth === 0 || nearOver[tree.devPath[d * TIERS_PER_DEV + relayDepth - 1]] === 1);
-  for (let pass = 0; pass < MAX_BALANCE_PASSES && placer.overweight > 0; pass++) {
+    !placer.drain[d] && placer.wanted[d] >= 0 && placer.wanted[d] < relayLimit &&
+    (relayDepth === 0 || nearOver[tree.devPath[d * TIERS_PER_DEV + relayDepth - 1]] === 1);
+  /** One pass over the partitions from a random start; returns the replicas moved. */
+  const scan = (relay: boolean, budget: number): number => {
     const start =
       (state.lastPartGatherStart + Math.floor(parts / 4) + rng.below(Math.floor(parts / 2) + 1)) % parts;
     state.lastPartGatherStart = start;
-    let movedAny = false;
-    let relays = 0;
-    for (let off = 0; off < parts && placer.overweight > 0 && (!relay || relays < placer.overweight); off++) {
+    let moves = 0;
+    for (let off = 0; off < parts && placer.overweight > 0 && moves < budget; off++) {
       const p = start + off < parts ? start + off : start + off - parts;
       const movable = canMove(p);
       // Replicas that may move, most overweight device first: on overweight
@@ -86,22 +90,26 @@ export function shedOverweight(ctx: ShedContext): void {
         placer.assign(p, r, to);
         if (!(fresh && fresh[r][p])) moved[p] = 1;
         lastMoves[p] = 0;
-        movedAny = true;
-        if (relay) relays++;
+        moves++;
         break;
       }
       placer.unloadPart(p);
     }
-    if (!movedAny && relay) {
-      if (relayDepth === 0) break;
-      relayDepth--;
-    } else if (!movedAny) {
-      relay = true;
-      relayDepth = DEPTH_ZONE;
-    } else {
-      relay = false;
-    }
-    if (relay) markNearOver();
-  }
+    return moves;
+  };
 
+  let idleCycles = 0;
+  for (let pass = 0; pass < MAX_BALANCE_PASSES && placer.overweight > 0; pass++) {
+    const excessBefore = placer.excess();
+    if (scan(false, Infinity) > 0) continue;
+    let relayed = 0;
+    relayLimit = excessBefore;
+    for (relayDepth = DEPTH_ZONE; relayDepth >= 0 && relayed < excessBefore; relayDepth--) {
+      markNearOver();
+      relayed += scan(true, excessBefore - relayed);
+    }
+    if (relayed === 0) break;
+    // Relays that opened no way through twice running: stop moving data.
+    if (scan(false, Infinity) === 0 && ++idleCycles >= 2) break;
+  }
 }

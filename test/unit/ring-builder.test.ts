@@ -155,6 +155,24 @@ describe('later rebalances', () => {
     }
   });
 
+  test('a big weight shift settles in one rebalance (relaying through devices at target)', () => {
+    for (const seed of [2, 3, 6]) {
+      const b = RingBuilder.create(12, 3, 1);
+      addDevices(b, randomTopology(seed), seed);
+      const devs = b.liveDevs();
+      b.rebalance({ seed, now: T0 });
+      b.setDevWeight(devs[0].id, 300);
+      b.setDevWeight(devs[devs.length - 1].id, 20);
+      const before = snapshot(b);
+      b.rebalance({ seed, now: T0 + 2 * HOUR });
+      assert.ok(offTarget(b).every((x) => x === 0), `seed ${seed}: off target ${offTarget(b)}`);
+      const perPart = new Map<number, number>();
+      for (const c of changedSlots(before, snapshot(b))) perPart.set(c.part, (perPart.get(c.part) ?? 0) + 1);
+      assert.ok([...perPart.values()].every((n) => n === 1));
+      assertRingInvariants(b);
+    }
+  });
+
   test('a zero-weight device drains as min_part_hours allow', () => {
     const b = RingBuilder.create(9, 3, 1);
     addDevices(b, EVEN, 4);
