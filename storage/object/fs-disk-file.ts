@@ -153,7 +153,7 @@ export class FsDiskFile implements DiskFile {
       await fh.close();
       throw err;
     }
-    const deleteAt = Number(metaFor(object.metadata, 'X-Delete-At') ?? 0);
+    const deleteAt = Number(object.metadata['X-Delete-At'] || 0);
     if (!openExpired && deleteAt && deleteAt <= now.seconds) {
       return { status: 'expired', timestamp: Timestamp.parse(object.metadata['X-Timestamp'] ?? files.data.timestamp), object };
     }
@@ -215,10 +215,6 @@ export class FsDiskFile implements DiskFile {
     this.manager.options.logger?.warn({ path: this.hashDir, target, reason: reason.message }, 'quarantined object');
     await invalidateSuffix(this.partitionPath, this.suffix).catch(() => undefined);
   }
-}
-
-function metaFor(metadata: ObjectMetadata, key: string): string | undefined {
-  return metadata[key];
 }
 
 /** Swift's merge: the `.meta` replaces user metadata; data-file and sysmeta keys stay. */

@@ -63,8 +63,15 @@ export async function publishFile(tmpDir: string, dir: string, name: string, con
 
 /** Renames `tmp` to `dir/name`, creating `dir`, and fsyncs what changed. */
 export async function renameDurably(tmp: string, dir: string, name: string): Promise<void> {
-  const created = await makeDirs(dir);
-  await fsp.rename(tmp, join(dir, name));
+  let created = await makeDirs(dir);
+  try {
+    await fsp.rename(tmp, join(dir, name));
+  } catch (err) {
+    // a cleanup elsewhere may have removed the (then empty) dir in between
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    created = [...created, ...(await makeDirs(dir))];
+    await fsp.rename(tmp, join(dir, name));
+  }
   await fsyncDir(dir);
   await fsyncCreated(created);
 }

@@ -15,8 +15,10 @@
  *
  * `getHashes` folds `hashes.invalid` in: it first renames it aside, so an
  * invalidation that lands while we rehash goes to a new file and is seen
- * next time, never lost. Rehashes of one partition are serialised in this
- * process.
+ * next time, never lost. Rehashes of one partition are serialised within
+ * this process (a promise chain) and across worker processes (an exclusive
+ * `.lock` file beside the partition, as Swift's `lock_path`; one older than
+ * 30 s is taken to be left by a dead process).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -108,11 +110,37 @@ async function takeInvalidations(partitionPath: string): Promise<{ suffixes: Set
 }
 
 const partitionLocks = new Map<string, Promise<unknown>>();
+const LOCK_FILE = '.lock';
+const STALE_LOCK_MS = 30_000;
 
-/** Runs `fn` after any other rehash of the same partition in this process. */
+/** Holds `<partition>/.lock` (O_EXCL) while `fn` runs. */
+async function withLockFile<T>(partitionPath: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(partitionPath, LOCK_FILE);
+  for (;;) {
+    try {
+      await (await fsp.open(lock, 'wx')).close();
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return fn(); // no partition dir: nothing to lock
+      if (code !== 'EEXIST') throw err;
+      const st = await fsp.stat(lock).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) await fsp.rm(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
+}
+
+/** Runs `fn` after any other rehash of the same partition, in this process or another. */
 function withPartitionLock<T>(partitionPath: string, fn: () => Promise<T>): Promise<T> {
   const prev = partitionLocks.get(partitionPath) ?? Promise.resolve();
-  const run = prev.then(fn, fn);
+  const locked = (): Promise<T> => withLockFile(partitionPath, fn);
+  const run = prev.then(locked, locked);
   const tail = run.catch(() => undefined);
   partitionLocks.set(partitionPath, tail);
   void tail.then(() => {

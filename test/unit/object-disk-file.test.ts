@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Timestamp, hashPath } from '../../common/index.js';
@@ -209,4 +209,25 @@ test('suffix hashes: computed per suffix, cached, changed by invalidated writes,
   await writeObject(b, T(200), 'y');
   const hb = await getHashes(join(root, 'sda', 'objects', '10'), [], { reclaimAge: 604800, now: T(1000) });
   assert.equal(hb[b.suffix], h2[a.suffix]);
+});
+
+test('suffix rehashes wait for the partition lock of another process, and take over a stale one', async () => {
+  const df = await manager.diskFile('sda', '11', 'a', 'c', 'lock', 0);
+  await writeObject(df, T(100), 'x');
+  const part = join(root, 'sda', 'objects', '11');
+  writeFileSync(join(part, '.lock'), '');
+  let done = false;
+  const pending = getHashes(part, [], { reclaimAge: 604800, now: T(1000) }).then((h) => {
+    done = true;
+    return h;
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(done, false, 'waits while another holder has the lock');
+  rmSync(join(part, '.lock'));
+  assert.deepEqual(Object.keys(await pending), [df.suffix]);
+  writeFileSync(join(part, '.lock'), '');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(join(part, '.lock'), old, old);
+  assert.deepEqual(Object.keys(await getHashes(part, [], { reclaimAge: 604800, now: T(1000) })), [df.suffix]);
+  assert.ok(!existsSync(join(part, '.lock')));
 });

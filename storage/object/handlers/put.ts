@@ -8,7 +8,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { sendContinue } from '../../http/backend-server.js';
 import type { Timestamp } from '../../../common/index.js';
-import type { DiskFileWriter } from '../disk-file.js';
 import { isSysOrUserMeta, isTransientSysmeta, titleCase, type ObjectMetadata } from '../metadata.js';
 import { checkObjectCreation, validTimestamp } from '../request-checks.js';
 import { HttpError, send } from '../responses.js';
@@ -160,4 +159,3 @@ export function receiveBody(req: IncomingMessage, out: Writable, limits: BodyLim
   });
 }
 
-export type { DiskFileWriter };
