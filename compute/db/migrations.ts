@@ -132,6 +132,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ] as const) add.run(id, name, ram, vcpus, disk, now);
     },
   },
+  {
+    version: 3,
+    description: 'a local image registry, until the image service (Glance in the object store) replaces it',
+    up(db) {
+      db.exec(`
+        CREATE TABLE images (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          status TEXT NOT NULL,
+          disk_format TEXT NOT NULL DEFAULT 'raw',
+          container_format TEXT NOT NULL DEFAULT 'bare',
+          size INTEGER NOT NULL DEFAULT 0,
+          min_ram INTEGER NOT NULL DEFAULT 0,
+          min_disk INTEGER NOT NULL DEFAULT 0,
+          visibility TEXT NOT NULL DEFAULT 'public',
+          owner TEXT,
+          properties TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+      `);
+      // One bootable image, so a fresh cloud (fake driver) can boot something.
+      db.prepare(`INSERT INTO images (id, name, status, size, properties, created_at) VALUES (?, ?, 'active', ?, ?, ?)`)
+        .run(crypto.randomUUID(), 'cirros-0.6.2-x86_64-disk', 21430272, JSON.stringify({ architecture: 'x86_64' }), new Date().toISOString().slice(0, 19) + 'Z');
+    },
+  },
 ];
 
 /** Apply every migration newer than the DB's version, each in its own transaction. */
