@@ -52,7 +52,8 @@ export class SchedulerManager implements Manager {
     const services = new Map(db.listServices('swiftly-compute').map((s) => [s.host, s]));
     for (const [uuid, p] of this.pending) {
       const inst = db.getInstance(uuid);
-      if (p.until < now || !inst || inst.host) this.pending.delete(uuid);
+      // Claimed (host set) or expired; a vanished instance ages out with its TTL.
+      if (p.until < now || inst?.host) this.pending.delete(uuid);
     }
     const out: HostState[] = [];
     for (const node of db.listComputeNodes()) {
