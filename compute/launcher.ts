@@ -102,6 +102,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       const conductor = new ConductorManager({
         db, logger, scheduler: schedulerApi, compute: computeApi,
         maxAttempts: config.scheduler.maxAttempts, allowResizeToSameHost: config.allowResizeToSameHost,
+        serviceDownTimeMs: config.serviceDownTimeMs, reapIntervalMs: config.periodicIntervalMs,
       });
       services.push(new Service({ ...common, binary: 'swiftly-scheduler', topic: SCHEDULER_TOPIC, host: config.host, manager: scheduler }));
       services.push(new Service({ ...common, binary: 'swiftly-conductor', topic: CONDUCTOR_TOPIC, host: config.host, manager: conductor }));

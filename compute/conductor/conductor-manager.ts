@@ -10,7 +10,7 @@ import type { ComputeDb } from '../db/index.js';
 import { TaskState, VmState, type Flavor } from '../model.js';
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
 import { ComputeApi, CONDUCTOR_RPC_VERSION, SchedulerApi, type BuildRetry } from '../rpcapi.js';
-import type { Manager } from '../service/index.js';
+import { serviceIsUp, type Manager, type PeriodicTask } from '../service/index.js';
 
 export interface ConductorOptions {
   db: ComputeDb;
@@ -21,10 +21,15 @@ export interface ConductorOptions {
   maxAttempts?: number;
   /** Nova: allow_resize_to_same_host (False there; true here, so one-host clouds can resize). */
   allowResizeToSameHost?: boolean;
+  /** Nova: service_down_time; a build on a host silent this long is failed. */
+  serviceDownTimeMs?: number;
+  /** How often to look for builds stranded on dead hosts. */
+  reapIntervalMs?: number;
 }
 
 export class ConductorManager implements Manager {
   readonly endpoint: RpcEndpoint;
+  readonly periodicTasks: readonly PeriodicTask[];
   private readonly log: Logger;
 
   constructor(private readonly options: ConductorOptions) {
@@ -36,6 +41,29 @@ export class ConductorManager implements Manager {
         migrate_server: (ctx, a) => this.migrateServer(ctx, a.instance_uuid as string, a.flavor as Flavor),
       },
     };
+    this.periodicTasks = [{ name: 'fail_builds_on_dead_hosts', intervalMs: options.reapIntervalMs ?? 10_000, run: async () => this.failBuildsOnDeadHosts() }];
+  }
+
+  /**
+   * A compute worker that died mid-build never answers: once its host has
+   * been silent past service_down_time, its builds end in ERROR and their
+   * claims are released (the instance leaves the host), so the resources
+   * are free for others. A restarted worker finds nothing left to do.
+   */
+  failBuildsOnDeadHosts(now = Date.now()): void {
+    const { db } = this.options;
+    const down = this.options.serviceDownTimeMs ?? 60_000;
+    for (const svc of db.listServices('swiftly-compute')) {
+      if (serviceIsUp(svc.last_seen_up, down, now)) continue;
+      for (const inst of db.listInstances({ host: svc.host, vmState: [VmState.BUILDING] })) {
+        try {
+          db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, task_state: null, host: null, node: null }, { vm_state: [VmState.BUILDING] });
+          db.addFault(inst.uuid, 500, `Compute host ${svc.host} went down while the instance was building`, 'fail_builds_on_dead_hosts', svc.host);
+          this.log.warn({ instance: inst.uuid, host: svc.host }, 'build stranded on a dead host set to ERROR');
+        } catch { /* moved on meanwhile */ }
+      }
+      db.setComputeNodeUsage(svc.host, db.usageOnHost(svc.host));
+    }
   }
 
   async buildInstances(ctx: RequestContext, uuid: string, retry: BuildRetry): Promise<void> {

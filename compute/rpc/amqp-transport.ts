@@ -2,9 +2,11 @@
  * AMQP 0-9-1 (RabbitMQ) under compute's RPC, over amqplib.
  *
  * Topology, Nova's (oslo.messaging rabbit driver):
- * - one topic exchange (`control_exchange`); queue `<topic>` bound with key
- *   `<topic>`, queue `<topic>.<server>` bound with key `<topic>.<server>`;
- * - a fanout exchange `<topic>_fanout` with one exclusive queue per consumer;
+ * - one topic exchange (`control_exchange`); queue `<exchange>.<topic>` bound
+ *   with key `<topic>`, queue `<exchange>.<topic>.<server>` bound with key
+ *   `<topic>.<server>` (Nova names queues by topic alone; the exchange prefix
+ *   keeps installations sharing a broker apart);
+ * - a fanout exchange `<exchange>.<topic>_fanout` with one exclusive queue per consumer;
  * - `request` publishes with `replyTo: amq.rabbitmq.reply-to` (direct
  *   reply-to: no reply queue declared per call) and a correlation id.
  *
@@ -172,7 +174,7 @@ export class AmqpTransport implements Transport {
 
   private async exchangeFor(link: Link, dest: Destination): Promise<{ exchange: string; key: string }> {
     if (dest.fanout) {
-      const exchange = `${dest.topic}_fanout`;
+      const exchange = `${this.options.exchange}.${dest.topic}_fanout`;
       if (!link.fanoutsDeclared.has(exchange)) {
         await link.publisher.assertExchange(exchange, 'fanout', { durable: false });
         link.fanoutsDeclared.add(exchange);
@@ -281,14 +283,15 @@ class AmqpSubscription {
     ch.on('close', () => { if (this.channel === ch) this.channel = undefined; });
     await ch.prefetch(this.concurrency);
     await ch.assertExchange(this.exchange, 'topic', { durable: false });
-    const fanout = `${this.topic}_fanout`;
+    const fanout = `${this.exchange}.${this.topic}_fanout`;
     await ch.assertExchange(fanout, 'fanout', { durable: false });
-    const shared = this.topic;
-    const own = `${this.topic}.${this.server}`;
+    // Queues carry the exchange's name so two installations (or test runs) on one broker never share one.
+    const shared = `${this.exchange}.${this.topic}`;
+    const own = `${this.exchange}.${this.topic}.${this.server}`;
     await ch.assertQueue(shared, { durable: false, autoDelete: false, expires: this.expiresMs });
-    await ch.bindQueue(shared, this.exchange, shared);
+    await ch.bindQueue(shared, this.exchange, this.topic);
     await ch.assertQueue(own, { durable: false, autoDelete: false, expires: this.expiresMs });
-    await ch.bindQueue(own, this.exchange, own);
+    await ch.bindQueue(own, this.exchange, `${this.topic}.${this.server}`);
     const mine = await ch.assertQueue(`${fanout}_${randomUUID().slice(0, 8)}`, { exclusive: true, autoDelete: true });
     await ch.bindQueue(mine.queue, fanout, '');
     this.channel = ch;
