@@ -13,3 +13,4 @@ export { LocalImageService, type ImageService, type ImageRecord } from './image/
 export { ComputeDb } from './db/index.js';
 export { createTransport, MemoryTransport, AmqpTransport, type Transport } from './rpc/index.js';
 export * from './model.js';
+export * as computeClient from './client/index.js';
