@@ -57,8 +57,8 @@ export class HttpTokenValidator implements TokenValidator {
     if (res.statusCode >= 200 && res.statusCode < 300) ok = true;
     else if (res.statusCode === 401 || res.statusCode === 403) ok = false;
     else throw new Error(`auth check answered ${res.statusCode}`);
-    // Only successes are cached long; a refusal is re-checked soon (the token may just have been issued).
-    this.cache.set(key, { ok, until: Date.now() + (ok ? this.ttl : Math.min(this.ttl, 1000)) });
+    // Refusals are cached too: a tempauth token's groups are fixed when it is issued.
+    this.cache.set(key, { ok, until: Date.now() + this.ttl });
     if (this.cache.size > 10_000) this.cache.clear();
     return ok;
   }
