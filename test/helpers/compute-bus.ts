@@ -1,6 +1,7 @@
 /** Transports for compute tests: the in-process bus, or AMQP on the local RabbitMQ with a private exchange. */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { AmqpTransport, MemoryTransport, type Transport } from '../../compute/rpc/index.js';
 import { silentLogger, type Logger } from '../../common/index.js';
@@ -53,3 +54,38 @@ export function capturingLogger(): { logger: Logger; lines: () => Record<string,
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** TEST_AMQP_URL's parts. */
+export const RABBIT = new URL(TEST_AMQP_URL.replace(/^amqp:/, 'http:'));
+
+/** A TCP relay to RabbitMQ that the test can cut and restore (the machine's broker is never stopped). */
+export class Relay {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(Number(RABBIT.port || 5672), RABBIT.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => { client.destroy(); upstream.destroy(); });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}
+
+
+/** An AMQP URL through `relay`. */
+export function relayUrl(relay: Relay): string {
+  return `amqp://${RABBIT.username}:${RABBIT.password}@127.0.0.1:${relay.port}`;
+}

@@ -6,7 +6,6 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +14,12 @@ import amqp from 'amqplib';
 import { AmqpTransport, startComputeServices, ComputeDb } from '../../compute/index.js';
 import { silentLogger } from '../../common/index.js';
 import { FAST, novaClient } from '../helpers/compute-cloud.js';
-import { TEST_AMQP_URL, capturingLogger, sleep } from '../helpers/compute-bus.js';
+import { TEST_AMQP_URL, capturingLogger, sleep, Relay, RABBIT } from '../helpers/compute-bus.js';
 
 const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'swiftly-compute-faults-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const RABBIT = new URL(TEST_AMQP_URL.replace(/^amqp:/, 'http:'));
 
 async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -82,32 +80,6 @@ test('a compute worker killed mid-spawn: the server ends in ERROR and its claim 
     await ctl.stop();
   }
 });
-
-/** A TCP relay to RabbitMQ that the test can cut and restore (the machine's broker is never stopped). */
-class Relay {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(Number(RABBIT.port || 5672), RABBIT.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => { client.destroy(); upstream.destroy(); });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-}
 
 test('the bus goes away: the API answers 503 within its timeout, then recovers; a malformed message is rejected and logged', async () => {
   const relay = new Relay();
