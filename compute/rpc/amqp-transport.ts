@@ -191,11 +191,17 @@ export class AmqpTransport implements Transport {
     const left = Math.max(1, options.timeoutMs - (Date.now() - started));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TransportUnavailableError(`no publisher confirm within ${options.timeoutMs} ms`)), left);
-      link.publisher.publish(exchange, key, body, { contentType: 'application/json' }, (err) => {
+      try {
+        link.publisher.publish(exchange, key, body, { contentType: 'application/json' }, (err) => {
+          clearTimeout(timer);
+          if (err) reject(new TransportUnavailableError('broker refused the message', err));
+          else resolve();
+        });
+      } catch (err) {
+        // amqplib throws at once when the channel closed under us.
         clearTimeout(timer);
-        if (err) reject(new TransportUnavailableError('broker refused the message', err));
-        else resolve();
-      });
+        reject(new TransportUnavailableError('AMQP channel closed', err));
+      }
     });
   }
 
@@ -211,7 +217,13 @@ export class AmqpTransport implements Transport {
         reject(new MessagingTimeoutError(`Timed out waiting for a reply to ${key || exchange} after ${options.timeoutMs} ms`));
       }, left);
       this.pending.set(correlationId, { resolve, reject, timer });
-      link.caller.publish(exchange, key, body, { replyTo: REPLY_TO, correlationId, contentType: 'application/json' });
+      try {
+        link.caller.publish(exchange, key, body, { replyTo: REPLY_TO, correlationId, contentType: 'application/json' });
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(correlationId);
+        reject(new TransportUnavailableError('AMQP channel closed', err));
+      }
     });
   }
 
