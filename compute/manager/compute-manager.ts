@@ -307,7 +307,8 @@ export class ComputeManager implements Manager {
       known.delete(inst.uuid);
       if (inst.task_state !== null || inst.vm_state === VmState.BUILDING || inst.vm_state === VmState.ERROR) continue;
       const info = await this.driver.getInfo(inst.uuid);
-      const expect = { task_state: [null] };
+      // Only if nothing moved since the read: an action that ran meanwhile knows better.
+      const expect = { task_state: [null], vm_state: [inst.vm_state] };
       try {
         if (!info) {
           this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, power_state: PowerState.NOSTATE }, expect);

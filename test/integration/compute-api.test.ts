@@ -208,3 +208,19 @@ test('a request nobody can host ends in ERROR with "No valid host was found"', a
   assert.equal((await nova.call('DELETE', `/servers/${id}`)).status, 204);
   assert.equal((await nova.call('GET', `/servers/${id}`)).status, 404);
 });
+
+test('the periodic sync follows the hypervisor: a guest that shut down is SHUTOFF, a vanished one ERROR', async () => {
+  const driver = cloud.parts[1].driver as import('../../compute/index.js').FakeDriver;
+  const a = await boot('sync-a');
+  const b = await boot('sync-b');
+  await nova.waitStatus(a, 'ACTIVE');
+  await nova.waitStatus(b, 'ACTIVE');
+  driver.simulateGuestShutdown(a);
+  const off = await nova.waitStatus(a, 'SHUTOFF', 5000);
+  assert.equal(off['OS-EXT-STS:power_state'], 4);
+  const gone = cloud.api.db.getInstance(b)!;
+  await driver.destroy(gone);
+  const err = await nova.waitStatus(b, 'ERROR', 5000);
+  assert.match((err.fault as { message: string }).message, /missing from the hypervisor/);
+  for (const id of [a, b]) await nova.call('DELETE', `/servers/${id}`);
+});
