@@ -2,7 +2,7 @@ import { Args, Command } from '@oclif/core';
 import { runComputeService } from '../../../compute/index.js';
 
 export default class ComputeCompute extends Command {
-  static override description = 'Run the compute compute service from a Nova-style compute.conf';
+  static override description = 'Run a compute worker (compute manager + hypervisor driver) from a Nova-style compute.conf';
   static override args = {
     conf: Args.string({ description: 'path to the compute config (INI)', required: true }),
   };

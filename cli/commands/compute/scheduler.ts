@@ -2,7 +2,7 @@ import { Args, Command } from '@oclif/core';
 import { runComputeService } from '../../../compute/index.js';
 
 export default class ComputeScheduler extends Command {
-  static override description = 'Run the compute scheduler service from a Nova-style compute.conf';
+  static override description = 'Run the scheduler and the conductor from a Nova-style compute.conf';
   static override args = {
     conf: Args.string({ description: 'path to the compute config (INI)', required: true }),
   };
