@@ -4,7 +4,7 @@
  * `X-Compute-Request-Id` on every response, errors in Nova's fault shape.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SwiftlyError, type Logger } from '../../common/index.js';
 import type { ComputeDb } from '../db/index.js';
 import type { ImageService } from '../image/index.js';
@@ -52,7 +52,7 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     genReqId: () => `req-${randomUUID()}`,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
   });
 

@@ -160,16 +160,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Apply every migration newer than the DB's version, each in its own transaction. */
+/**
+ * Apply every migration newer than the DB's version, each in its own
+ * immediate transaction that re-reads the version first: services starting
+ * together on a fresh DB file apply each migration exactly once.
+ */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  let version = db.pragma('user_version', { simple: true }) as number;
   for (const m of migrations) {
-    if (m.version <= version) continue;
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
-    version = m.version;
   }
-  return version;
+  return db.pragma('user_version', { simple: true }) as number;
 }
