@@ -68,3 +68,22 @@ test('flavors: unique names and ids are a conflict', () => {
     t.done();
   }
 });
+
+test('services opening a fresh DB at once apply each migration exactly once', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'swiftly-computedb-race-'));
+  const path = join(dir, 'race.sqlite');
+  const mod = new URL('../../compute/db/index.js', import.meta.url).href;
+  try {
+    const codes = await Promise.all(Array.from({ length: 4 }, () => new Promise<number>((resolve) => {
+      const p = spawn(process.execPath, ['--input-type=module', '-e', `const { ComputeDb } = await import(${JSON.stringify(mod)}); new ComputeDb(${JSON.stringify(path)}).close();`], { stdio: ['ignore', 'ignore', 'inherit'] });
+      p.on('exit', (code) => resolve(code ?? 1));
+    })));
+    assert.deepEqual(codes, [0, 0, 0, 0]);
+    const db = new ComputeDb(path);
+    assert.equal(db.listFlavors().length, 5);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
