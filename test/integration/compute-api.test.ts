@@ -103,8 +103,14 @@ test('server create, show, list with filters, console, delete', async () => {
   assert.equal(out.body.output, 'login: web-1 is up\n');
   assert.equal((await nova.call('DELETE', `/servers/${id}`)).status, 204);
   await nova.waitFor(id, (x) => x.status === 'GONE');
-  const actions = await admin.call('GET', `/servers/${other}/os-instance-actions`);
-  assert.equal(actions.body.instanceActions[0].action, 'create');
+  // The request id the API answered with travels on the bus and is recorded with the instance's actions.
+  const actions = await nova.call('GET', `/servers/${id}/os-instance-actions`);
+  assert.equal(actions.status, 404, 'deleted');
+  const otherActions = (await nova.call('GET', `/servers/${other}/os-instance-actions`)).body.instanceActions;
+  assert.equal(otherActions[0].action, 'create');
+  assert.equal(otherActions[0].result, 'Success');
+  const created = create.headers.get('x-compute-request-id');
+  assert.equal(cloud.api.db.listActions(id)[0].request_id, created);
   await nova.call('DELETE', `/servers/${other}`);
 });
 
