@@ -45,6 +45,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// Whatever happens to a test, its storage servers don't outlive it.
+const LIVE = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of LIVE) p.kill('SIGKILL');
+});
+
 type Kind = 'account' | 'container' | 'object';
 const KINDS: Kind[] = ['account', 'container', 'object'];
 
@@ -56,11 +62,13 @@ export interface StorageNode {
   proc?: ChildProcess;
 }
 
-async function waitForPort(port: number, timeoutMs = 20000): Promise<void> {
+/** Python servers start slowly on a loaded machine: allow a minute and a half. */
+async function waitForPort(port: number, proc: ChildProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`storage server for port ${port} exited (${proc.exitCode})`);
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
+      const res = await fetch(`http://127.0.0.1:${port}/healthcheck`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (res.ok) return;
     } catch {
@@ -126,7 +134,12 @@ ${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`,
       }
       execFileSync('swift-ring-builder', [builder, 'rebalance', '1'], { stdio: 'ignore' });
     }
-    await Promise.all(c.nodes.map((node) => c.startNode(node)));
+    try {
+      await Promise.all(c.nodes.map((node) => c.startNode(node)));
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
     return c;
   }
 
@@ -135,9 +148,11 @@ ${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`,
   }
 
   async startNode(node: StorageNode): Promise<void> {
-    node.proc = spawn(`swift-${node.kind}-server`, [node.conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    node.proc.stderr?.resume();
-    await waitForPort(node.port);
+    const proc = spawn(`swift-${node.kind}-server`, [node.conf], { stdio: ['ignore', 'ignore', 'ignore'] });
+    node.proc = proc;
+    LIVE.add(proc);
+    proc.once('exit', () => LIVE.delete(proc));
+    await waitForPort(node.port, proc);
   }
 
   /** Stops a node (SIGTERM by default, SIGKILL to simulate a crash). */
