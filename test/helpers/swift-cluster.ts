@@ -183,7 +183,7 @@ use = egg:swift#proxy
 swift_dir = ${this.swiftDir}
 account_autocreate = true
 conn_timeout = 0.5
-node_timeout = 3
+node_timeout = 10
 ${extra}
 
 [filter:catch_errors]
