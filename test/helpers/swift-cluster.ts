@@ -33,7 +33,20 @@ export function ensureEtcSwiftConf(): void {
   if (current !== TEST_SWIFT_CONF) writeFileSync(path, TEST_SWIFT_CONF);
 }
 
+const handedOut = new Set<number>();
+
+/** A port free now and not handed out before by this process (the OS may offer one twice). */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
