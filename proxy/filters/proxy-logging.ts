@@ -9,6 +9,10 @@ import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 export const proxyLogging: FilterFactory = (conf, ctx) => {
   const log = ctx.logger.child({ server: conf.access_log_name ?? 'proxy-server' });
   return (next) => async (req) => {
+    // Swift's sample pipeline has proxy-logging twice (to log subrequests
+    // too); one access line per request is enough, the outermost.
+    if (req.env.accessLogMade) return next(req);
+    req.env.accessLogMade = true;
     const start = ctx.now();
     const resp = await next(req);
     const line = (bytesOut: number, aborted: boolean) =>
