@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ProxyContext } from './context.js';
-import { firstGood, noGoodAnswer, passThrough, type RequestPlan } from './fan-out.js';
+import { firstGood, newestGood, noGoodAnswer, passThrough, wantsNewest, type RequestPlan } from './fan-out.js';
 import type { BackendResponse } from '../backend/backend-client.js';
 
 export interface GetPlan extends RequestPlan {
@@ -93,7 +93,9 @@ async function* resumingBody(
 
 export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetPlan, primaries: RingNode[]): Promise<SwiftResponse> {
   const iter = ctx.readNodes(plan.ring, plan.partition, primaries)[Symbol.iterator]();
-  const got = await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject);
+  const got = wantsNewest(req.headers)
+    ? await newestGood(ctx, keepOpen(iter), plan, plan.headers, plan.ring.replicaCount, isGoodObject)
+    : await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject);
   if (!got.response) return noGoodAnswer(got.answers);
   const resp = passThrough(got.response, req.method);
   // As Swift's proxy answers: a bare ETag, and ranges are welcome.
