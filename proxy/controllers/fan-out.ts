@@ -6,7 +6,7 @@
  */
 import type { RingNode } from '../../ring/index.js';
 import type { Headers, SwiftResponse } from '../types.js';
-import { makeResponse, readSmallBody } from '../response.js';
+import { dropBody, makeResponse, readSmallBody } from '../response.js';
 import type { ProxyContext } from './context.js';
 import { NodeSource } from '../backend/node-iter.js';
 import { bestResponse, type NodeAnswer } from './best-response.js';
@@ -149,7 +149,7 @@ export async function newestGood(
   const good = results.filter((r) => r?.response) as { response: BackendResponse; node: RingNode }[];
   if (good.length === 0) return { answers };
   good.sort((a, b) => timestampOf(b.response.headers) - timestampOf(a.response.headers));
-  for (const g of good.slice(1)) g.response.body.destroy();
+  for (const g of good.slice(1)) dropBody(g.response.body);
   return { response: good[0].response, node: good[0].node, answers };
 }
 

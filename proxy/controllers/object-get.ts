@@ -11,6 +11,7 @@ import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, newestGood, noGoodAnswer, passThrough, wantsNewest, type RequestPlan } from './fan-out.js';
 import type { BackendResponse } from '../backend/backend-client.js';
+import { dropBody } from '../response.js';
 
 export interface GetPlan extends RequestPlan {
   ring: RingLookup;
@@ -65,7 +66,7 @@ async function* resumingBody(
       }
       return;
     } catch (err) {
-      source.body.destroy();
+      dropBody(source.body);
       if (!span || !etag || (span.last !== undefined && offset > span.last)) throw err;
       ctx.logger.warn({ err: (err as Error).message, txn: req.env.transId, offset }, 'Object GET interrupted; resuming from another node');
       const headers: Headers = {
@@ -83,7 +84,7 @@ async function* resumingBody(
       }
       const next = bodySpan(got.response);
       if (!next || next.first !== offset) {
-        got.response.body.destroy();
+        dropBody(got.response.body);
         throw err;
       }
       source = got.response;

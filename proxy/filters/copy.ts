@@ -6,7 +6,7 @@
  * rest of the pipeline (so both are authorized).
  */
 import type { FilterFactory, Headers, SwiftRequest, SwiftResponse, App } from '../types.js';
-import { makeResponse } from '../response.js';
+import { dropBody, makeResponse } from '../response.js';
 import { parseSwiftPath, quotePath, unquoteBytes } from '../request-path.js';
 
 /** Splits `[/]container/object` (percent-encoded) as Swift's `_check_path_header`. */
@@ -71,9 +71,9 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
     resp.headers['x-copied-from'] = quotePath(`${src.container}/${src.object}`);
     resp.headers['x-copied-from-account'] = quotePath(srcAccount);
     if (source.headers['last-modified']) resp.headers['x-copied-from-last-modified'] = source.headers['last-modified'];
-  } else if (source.body && typeof source.body === 'object' && !Buffer.isBuffer(source.body)) {
+  } else {
     // Don't read the rest of a large source nobody wants.
-    source.body.destroy();
+    dropBody(source.body);
   }
   return resp;
 }

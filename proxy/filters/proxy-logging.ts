@@ -5,6 +5,7 @@
  */
 import { Transform, Readable } from 'node:stream';
 import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
+import { dropBody } from '../response.js';
 
 export const proxyLogging: FilterFactory = (conf, ctx) => {
   const log = ctx.logger.child({ server: conf.access_log_name ?? 'proxy-server' });
@@ -60,7 +61,7 @@ function countBody(req: SwiftRequest, resp: SwiftResponse, line: (n: number, abo
   counter.on('end', () => finish(false));
   counter.on('close', () => finish(true));
   body.on('error', (err) => counter.destroy(err));
-  counter.on('close', () => { if (!body.destroyed) body.destroy(); });
+  counter.on('close', () => dropBody(body));
   body.pipe(counter);
   return { ...resp, body: counter };
 }
