@@ -158,6 +158,11 @@ export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: 
     for (const c of conns) c.abort();
     return makeResponse(412);
   }
+  if (early.some((a) => a.status === 409)) {
+    // A node holds a newer (or same) timestamp: this write already lost.
+    for (const c of conns) c.abort();
+    return makeResponse(202);
+  }
   if (conns.length < quorum) {
     for (const c of conns) c.abort();
     // Not read, not destroyed: the edge discards it after answering, so the
