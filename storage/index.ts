@@ -11,6 +11,10 @@ export {
 } from './server-runner.js';
 export { storageServers, type StorageKind } from './servers.js';
 export { createObjectApp } from './object/index.js';
+// Container and account DBs: the brokers a replicator, updater or reaper
+// works with (merge rules, sync points, reclaim, whole-DB snapshots), the
+// DB paths, and the header that uploads a DB for the REPLICATE RPC
+// (documented in db/replicator-rpc.ts).
 export { ContainerBroker, type ContainerInfo, type ObjectListingEntry } from './container/container-broker.js';
 export { AccountBroker, type AccountInfo, type ContainerListingEntry, type ContainerRow } from './account/account-broker.js';
 export { DatabaseBroker, type SyncPoint, type BrokerOptions } from './db/database-broker.js';

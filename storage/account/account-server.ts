@@ -143,7 +143,8 @@ class AccountServer {
     if (!putTs || !delTs || !/^\s*\d+\s*$/.test(count) || !/^\s*\d+\s*$/.test(bytes)) {
       throw new HttpStatusError(400, 'Invalid container stats');
     }
-    broker.putContainer(parts.container!, putTs.internal, delTs.internal, parseInt(count, 10), parseInt(bytes, 10), policyIndex);
+    // Stored as sent, as Swift does: the row hash covers these strings.
+    broker.putContainer(parts.container!, put.trim(), del.trim(), parseInt(count, 10), parseInt(bytes, 10), policyIndex);
     // Swift compares the two header strings as given.
     return send(reply, del > put ? 204 : 201);
   }
@@ -210,7 +211,8 @@ export function createAccountServer(app: StorageAppContext): StorageApp {
   const server = new AccountServer(readDbServerConf(app.conf), app);
   return {
     handler: (req, reply) => handleDbRequest(req, reply, {
-      serverType: 'account-server', methods: METHODS, utf8Body: UTF8_BODY, logger: app.logger,
+      serverType: 'account-server', methods: METHODS, utf8Body: UTF8_BODY,
+      replicationServer: server.conf.replicationServer, logRequests: server.conf.logRequests, logger: app.logger,
       route: (method) => server.route(req, reply, method),
     }),
     close: async () => server.brokers.closeAll(),

@@ -171,6 +171,11 @@ export class ContainerBroker extends DatabaseBroker {
     ).run(putTimestamp, deleteTimestamp, objectCount, bytesUsed);
   }
 
+  /** Swift's container replication info also names the sharding state (ours: never sharded). */
+  override getReplicationInfo(): Row {
+    return { ...super.getReplicationInfo(), db_state: 'unsharded', shard_max_row: -1 };
+  }
+
   protected override afterNewid(): void {
     this.stmt(`UPDATE container_info SET reported_put_timestamp = 0, reported_delete_timestamp = 0,
       reported_object_count = 0, reported_bytes_used = 0`).run();

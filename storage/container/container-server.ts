@@ -71,7 +71,8 @@ export function createContainerServer(app: StorageAppContext): StorageApp {
   const ctx = new ContainerContext(readDbServerConf(app.conf), app.swiftConf, app.logger);
   return {
     handler: (req, reply) => handleDbRequest(req, reply, {
-      serverType: 'container-server', methods: METHODS, utf8Body: UTF8_BODY, logger: app.logger,
+      serverType: 'container-server', methods: METHODS, utf8Body: UTF8_BODY,
+      replicationServer: ctx.conf.replicationServer, logRequests: ctx.conf.logRequests, logger: app.logger,
       route: (method) => route(ctx, req, reply, method),
     }),
     close: async () => ctx.brokers.closeAll(),

@@ -14,6 +14,7 @@ import { accountUpdate } from './account-update.js';
 import type { ContainerBroker } from './container-broker.js';
 import type { ContainerContext } from './container-context.js';
 import type { ObjectRow } from './object-row.js';
+import { validateSyncTo } from './sync-to.js';
 
 /** The request's metadata headers, each stamped with the request's timestamp. */
 function requestMetadata(ctx: ContainerContext, req: FastifyRequest, timestamp: Timestamp): Metadata {
@@ -45,8 +46,14 @@ function requireInt(req: FastifyRequest, name: string): number {
   return parseInt(v, 10);
 }
 
+function checkSyncTo(ctx: ContainerContext, req: FastifyRequest): void {
+  const syncTo = headerValue(req.headers, 'x-container-sync-to');
+  if (syncTo !== undefined) validateSyncTo(syncTo, ctx.conf.allowedSyncHosts);
+}
+
 export async function putContainerOrObject(ctx: ContainerContext, req: FastifyRequest, reply: FastifyReply, p: BackendPath): Promise<FastifyReply> {
   const timestamp = validTimestamp(req.headers);
+  checkSyncTo(ctx, req);
   ctx.checkDrive(p.device);
   const requested = ctx.requestedPolicyIndex(req);
   const broker = ctx.broker(p.device, p.partition, p.account, p.container!);
@@ -103,7 +110,8 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
   const broker = ctx.broker(p.device, p.partition, p.account, p.container!);
   if (p.object) {
     ctx.maybeAutocreate(broker, timestamp.internal, p.account, policyIndex, req);
-    broker.deleteObject(p.object, timestamp.internal, policyIndex);
+    // Swift stores the X-Timestamp of a row DELETE as sent (it is hashed as such).
+    broker.deleteObject(p.object, headerValue(req.headers, 'x-timestamp')!.trim(), policyIndex);
     return send(reply, 204);
   }
   if (!broker.exists()) return send(reply, 404);
@@ -121,6 +129,7 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
 
 export function postContainer(ctx: ContainerContext, req: FastifyRequest, reply: FastifyReply, p: BackendPath): FastifyReply {
   const timestamp = validTimestamp(req.headers);
+  checkSyncTo(ctx, req);
   ctx.checkDrive(p.device);
   const broker = ctx.broker(p.device, p.partition, p.account, p.container!);
   if (broker.isDeleted()) return send(reply, 404);

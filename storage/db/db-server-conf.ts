@@ -19,6 +19,12 @@ export interface DbServerConf {
   /** Open DB handles kept per process (swiftly's `db_cache_size`). */
   dbCacheSize: number;
   reclaimAge: number;
+  /** Swift's `replication_server`: undefined serves every verb, true only REPLICATE, false all but REPLICATE. */
+  replicationServer: boolean | undefined;
+  /** Hosts X-Container-Sync-To may name (Swift's `allowed_sync_hosts`). */
+  allowedSyncHosts: string[];
+  /** Swift's `log_requests`: an access log line per request. */
+  logRequests: boolean;
 }
 
 export function readDbServerConf(conf: Section): DbServerConf {
@@ -34,5 +40,9 @@ export function readDbServerConf(conf: Section): DbServerConf {
     synchronous: getString(conf, 'db_synchronous', 'normal').toLowerCase() === 'full' ? 'FULL' : 'NORMAL',
     dbCacheSize: getInt(conf, 'db_cache_size', 256, 1),
     reclaimAge: getInt(conf, 'reclaim_age', 604800, 0),
+    replicationServer: conf.replication_server === undefined || conf.replication_server === ''
+      ? undefined : getBool(conf, 'replication_server', false),
+    logRequests: getBool(conf, 'log_requests', true),
+    allowedSyncHosts: getString(conf, 'allowed_sync_hosts', '127.0.0.1').split(',').map((h) => h.trim()).filter(Boolean),
   };
 }

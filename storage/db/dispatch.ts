@@ -12,20 +12,44 @@ import { send, sendError } from './response.js';
 
 export interface DispatchOptions {
   serverType: string;
+  /** Every verb the server has (REPLICATE being its replication verb). */
   methods: string[];
+  replicationServer: boolean | undefined;
+  logRequests: boolean;
   /** The 412 body for a path that is not UTF-8. */
   utf8Body: string;
   logger: Logger;
   route(method: string): Promise<FastifyReply> | FastifyReply;
 }
 
+/** Swift's `allowed_methods` for a server's `replication_server` setting. */
+function allowedMethods(opts: DispatchOptions): string[] {
+  if (opts.replicationServer === undefined) return opts.methods;
+  return opts.methods.filter((m) => (m === 'REPLICATE') === opts.replicationServer);
+}
+
 export async function handleDbRequest(req: FastifyRequest, reply: FastifyReply, opts: DispatchOptions): Promise<FastifyReply> {
   const method = backendMethod(req);
+  if (opts.logRequests) {
+    const started = process.hrtime.bigint();
+    reply.raw.once('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { method, url: req.url, status: reply.raw.statusCode, ms, txId: req.headers['x-trans-id'] };
+      // Swift logs REPLICATE at debug so replication does not flood the log.
+      if (method === 'REPLICATE') req.log.debug(line, 'access');
+      else req.log.info(line, 'access');
+    });
+  }
+  // The method shim can only rewrite a connection's first request, and
+  // Swift's DB replicator sends several REPLICATEs on one keep-alive
+  // connection: closing after each makes its client reconnect for the next.
+  if (method === 'REPLICATE' || method === 'UPDATE') reply.header('Connection', 'close');
   try {
     checkPathUtf8(req.url, opts.utf8Body);
-    if (!opts.methods.includes(method)) return send(reply, 405);
+    const allowed = allowedMethods(opts);
+    if (!allowed.includes(method)) return send(reply, 405);
     if (method === 'OPTIONS') {
-      return send(reply, 200, { Allow: opts.methods.join(', '), Server: opts.serverType, 'Content-Length': 0 });
+      return send(reply, 200, { Allow: allowed.join(', '), Server: opts.serverType, 'Content-Length': 0 });
     }
     return await opts.route(method);
   } catch (err) {

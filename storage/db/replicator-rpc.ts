@@ -4,11 +4,15 @@
  * a JSON array body `[op, ...args]`.
  *
  *   ["sync", remote_max_row, hash, id, created_at, put_timestamp,
- *    delete_timestamp, metadata_json]
+ *    delete_timestamp, metadata_json(, ...ignored extras)]
  *        → 200 JSON replication info of the local DB (`count`, `max_row`,
- *          `hash`, `id`, timestamps, `metadata`, `point` = the local
- *          incoming sync point of the sender's id); merges the sender's
- *          metadata and timestamps first. 404 when the DB is missing.
+ *          `hash`, `id`, timestamps, `metadata`, counts, for containers
+ *          also `storage_policy_index`, `db_state`, `shard_max_row`, and
+ *          `point` = the local incoming sync point of the sender's id);
+ *          merges the sender's metadata and timestamps first, and when the
+ *          hashes match records the sender's max_row as its sync point.
+ *          404 when the DB is missing. (Swift's extra container args —
+ *          status_changed_at, count, policy index — are not reconciled.)
  *   ["merge_items", [rows...], source_id] → 202; rows as `getItemsSince`
  *          gives them (with ROWID); the source's sync point advances.
  *   ["merge_syncs", [{remote_id, sync_point}...]] → 202
@@ -23,7 +27,19 @@
  * `<device>/tmp/<tmp_name>` for a following `complete_rsync` or
  * `rsync_then_merge`. Send a consistent copy: `broker.backup(path)` (SQLite
  * online backup, WAL included), never the raw file of a live DB.
- * All ops need a fresh connection per request (see the method shim).
+ * The verb must open a connection (see the method shim); answers carry
+ * `Connection: close` so keep-alive clients (Swift's replicator) reconnect.
+ * `get_shard_ranges` answers `[]` and `merge_shard_ranges` is accepted and
+ * ignored: sharding is not supported.
+ *
+ * A replicator pass over one DB, as Swift's `_repl_to_node`: send `sync`;
+ * on 404 upload a `backup()` and `complete_rsync`; on 200 stop when the
+ * hashes match or the peer's `point` is our max_row; if the peer is far
+ * behind (its max_row < half ours and more than per_diff rows) upload and
+ * `rsync_then_merge`; otherwise send `getItemsSince(point, per_diff)` chunks
+ * with `merge_items` (source = our id), then `merge_syncs` with our incoming
+ * sync table, and record the peer in our outgoing sync table
+ * (`mergeSyncs([{remote_id, sync_point: max_row}], false)`).
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,6 +126,11 @@ export async function handleReplicate<B extends DatabaseBroker>(
       return send(reply, 202);
     case 'merge_syncs':
       broker.mergeSyncs(rest[0] as SyncPoint[]);
+      return send(reply, 202);
+    // Sharding is not supported: a container DB of ours holds no shard ranges.
+    case 'get_shard_ranges':
+      return send(reply, 200, { 'Content-Type': 'application/json' }, '[]');
+    case 'merge_shard_ranges':
       return send(reply, 202);
     default:
       return send(reply, 400, {}, `Invalid op: ${String(op)}`);

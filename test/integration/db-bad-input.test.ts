@@ -127,3 +127,23 @@ test('metadata limits: too many items or too large → 400', async () => {
   const r = await http(C, 'POST', '/sda/1/AUTH_x/md', { ...ts(), 'X-Container-Meta-Bad': '\u00ff\u00fe' });
   assert.deepEqual([r.status, r.body], [400, 'Metadata must be valid UTF-8']);
 });
+
+test('X-Container-Sync-To is validated as Swift does', async () => {
+  const cases: [string, number, string][] = [
+    ['http://127.0.0.1:8080/v1/AUTH_x/c', 201, ''],
+    ['http://evil.example/v1/a/c', 400, "Invalid host 'evil.example' in X-Container-Sync-To"],
+    ['ftp://127.0.0.1/a', 400, 'Invalid scheme \'ftp\' in X-Container-Sync-To, must be "//", "http", or "https".'],
+    ['http://127.0.0.1', 400, 'Path required in X-Container-Sync-To'],
+    ['http://127.0.0.1/a?x=1', 400, 'Params, queries, and fragments not allowed in X-Container-Sync-To'],
+    ['//realm/a', 400, "Invalid X-Container-Sync-To format '//realm/a'"],
+    ['//realm/cluster/a/c', 400, "No realm key for 'realm'"],
+  ];
+  for (const [i, [value, status, body]] of cases.entries()) {
+    const r = await http(C, 'PUT', `/sda/1/AUTH_x/sync-${i}`, { ...ts(), 'X-Container-Sync-To': value });
+    assert.equal(r.status, status, value);
+    if (status === 400) assert.equal(r.body, body);
+  }
+  await http(C, 'PUT', '/sda/1/AUTH_x/syncpost', ts());
+  const r = await http(C, 'POST', '/sda/1/AUTH_x/syncpost', { ...ts(), 'X-Container-Sync-To': 'http://nope/v1/a/c' });
+  assert.equal(r.status, 400);
+});

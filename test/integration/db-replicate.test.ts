@@ -128,3 +128,16 @@ test('account DBs answer the same RPC', async () => {
   assert.equal(body.object_count, 1);
   assert.equal(body.account, 'AUTH_r');
 });
+
+test('replication_server splits the verbs as Swift does', async () => {
+  const [repl, plain] = await Promise.all([startDbServers({ replication_server: 'true' }), startDbServers({ replication_server: 'false' })]);
+  try {
+    assert.equal((await http(repl.container.port, 'GET', '/sda/1/AUTH_r/c')).status, 405);
+    assert.equal((await replicate(repl.container.port, `/sda/1/${hashOf('none')}`, '["sync"]')).status, 404);
+    assert.equal((await replicate(plain.account.port, `/sda/1/${hashOf('none')}`, '["sync"]')).status, 405);
+    assert.equal((await http(plain.account.port, 'HEAD', '/sda/1/AUTH_r')).status, 404);
+  } finally {
+    await repl.close();
+    await plain.close();
+  }
+});

@@ -64,3 +64,11 @@ test('DELETE marks the account deleted (status) and reclaim drops old rows', () 
   assert.deepEqual(b.metadata, {});
   assert.equal(b.isReclaimable(1700000000 + 1000, 100), true);
 });
+
+test('the DB hash matches Swift 2.30\'s for the same rows', () => {
+  // Oracle: Debian's swift.account.backend.AccountBroker after
+  // put_container('c', '1700000001.00000', '0', 2, 12, 0).
+  const b = newBroker();
+  b.putContainer('c', '1700000001.00000', '0', 2, 12, 0);
+  assert.equal(b.getInfo().hash, '8746f16dd2b6e81ac297b95427327017');
+});

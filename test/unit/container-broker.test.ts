@@ -182,3 +182,12 @@ test('merge_timestamps keeps the oldest created_at and newest put/delete', () =>
   b.mergeSyncs([{ remote_id: 'r', sync_point: 5 }, { remote_id: 'r', sync_point: 3 }]);
   assert.equal(b.getSync('r'), 5);
 });
+
+test('the DB hash matches Swift 2.30\'s for the same rows', () => {
+  // Oracle: Debian's swift.container.backend.ContainerBroker given these rows
+  // reports hash eab8e6f3b8fb3b5d0032b1ab1e6ea367.
+  const b = newBroker();
+  b.putObject('o1', '1700000001.00000', 5, 'text/plain', 'e');
+  b.putObject('o2', '1700000002.00000', 7, 'text/plain', 'e', 0, 0, '1700000003.00000', '1700000004.00000');
+  assert.equal(b.getInfo().hash, 'eab8e6f3b8fb3b5d0032b1ab1e6ea367');
+});
