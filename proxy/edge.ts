@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from './types.js';
-import { lowerHeaders, makeResponse, reasonFor } from './response.js';
+import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
 
 const EXTRA_METHODS = ['COPY', 'MOVE', 'REPLICATE', 'UPDATE', 'SSYNC'];
@@ -95,7 +95,7 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
     res.setHeader('Content-Length', '0');
   }
   if (method === 'HEAD' || resp.status === 204 || resp.status === 304) {
-    if (body instanceof Readable) body.destroy();
+    if (body instanceof Readable) dropBody(body);
     res.end();
     return;
   }

@@ -89,3 +89,14 @@ export async function readSmallBody(body: ResponseBody, limit = 64 * 1024 * 1024
   }
   return Buffer.concat(chunks);
 }
+
+/**
+ * Drops a body stream nobody will read. undici reports a destroyed body as
+ * an 'error' (RequestAbortedError): swallow it, or it is an uncaught error.
+ */
+export function dropBody(body: ResponseBody): void {
+  if (body && typeof body === 'object' && !Buffer.isBuffer(body) && !body.destroyed) {
+    body.on('error', () => undefined);
+    body.destroy();
+  }
+}

@@ -13,6 +13,8 @@ import { DEPTH_DEVICE, TIERS_PER_DEV, type TierTree } from './tier-tree.js';
 
 /** How far ahead of weighted devices a draining (zero-weight) device sorts as overweight. */
 const DRAIN_BIAS = 0x40000000;
+/** How much likelier, per unit of room, a tier with the fewest replicas of the part is picked. */
+const CROWD_FACTOR = 8;
 
 export class PartPlacer {
   readonly r2p2d: Uint16Array[];
@@ -28,6 +30,7 @@ export class PartPlacer {
   readonly cnt: Int32Array;
   private readonly tried: Int32Array;
   private stamp = 0;
+
   private readonly weightedDevs: number[];
   /** Devices with weight and parts beyond their target, plus draining devices holding parts. */
   overweight = 0;
@@ -48,6 +51,7 @@ export class PartPlacer {
     this.cnt = new Int32Array(tree.nodeCount);
     this.tried = new Int32Array(tree.nodeCount);
     this.weightedDevs = [];
+
     for (const p2d of this.r2p2d) for (let p = 0; p < p2d.length; p++) if (p2d[p] !== NONE_DEV) this.parts[p2d[p]]++;
     for (const dev of state.devs) {
       if (!dev) continue;
@@ -67,6 +71,17 @@ export class PartPlacer {
   /** How overweight a device is; larger sheds first. */
   overness(dev: number): number {
     return this.drain[dev] ? DRAIN_BIAS + this.parts[dev] : -this.wanted[dev];
+  }
+
+  /** Partition-replicas held beyond target, summed over all devices. */
+  excess(): number {
+    let sum = 0;
+    for (const dev of this.state.devs) {
+      if (!dev) continue;
+      if (this.drain[dev.id]) sum += this.parts[dev.id];
+      else if (this.wanted[dev.id] < 0) sum -= this.wanted[dev.id];
+    }
+    return sum;
   }
 
   isOver(dev: number): boolean {
@@ -155,8 +170,9 @@ export class PartPlacer {
   /**
    * A device under `root` with room (positive want) where another replica
    * of the loaded part keeps every tier within the plan's maximum; -1 if
-   * none. Children are tried at random in proportion to their room, so
-   * replicas of different partitions mix across devices.
+   * none. Children holding the fewest replicas of the part are tried
+   * first, at random in proportion to their room, so replicas spread as far
+   * as the tiers allow and partitions mix across devices.
    */
   findHome(root: number): number {
     this.stamp++;
@@ -171,20 +187,54 @@ export class PartPlacer {
       return cnt[node] < max[node] && this.wanted[dev] > 0 && !this.drain[dev] ? dev : -1;
     }
     const kids = tree.children[node];
+    const min = this.plan.min;
     for (;;) {
-      let total = 0;
+      // Tiers below the plan's minimum for this part come first (dispersion
+      // the plan requires); then any tier under its maximum, in proportion
+      // to room (balance), the ones holding the fewest replicas of the part
+      // weighted up (dispersion beyond the plan, where room allows).
+      let fewest = 0x7fffffff;
+      let needyFewest = 0x7fffffff;
+      let sumAll = 0;
+      let sumFewest = 0;
+      let sumNeedy = 0;
+      let sumNeedyFewest = 0;
+      let only = -1;
+      let eligible = 0;
       for (let i = 0; i < kids.length; i++) {
         const c = kids[i];
-        if (cnt[c] < max[c] && avail[c] > 0 && tried[c] !== stamp) total += avail[c];
+        const k = cnt[c];
+        const a = avail[c];
+        if (k >= max[c] || a <= 0 || tried[c] === stamp) continue;
+        eligible++;
+        only = c;
+        sumAll += a;
+        if (k < fewest) {
+          fewest = k;
+          sumFewest = a;
+        } else if (k === fewest) sumFewest += a;
+        if (k < min[c]) {
+          sumNeedy += a;
+          if (k < needyFewest) {
+            needyFewest = k;
+            sumNeedyFewest = a;
+          } else if (k === needyFewest) sumNeedyFewest += a;
+        }
       }
-      if (total === 0) return -1;
-      let pick = this.rng.next() * total;
-      let chosen = -1;
-      for (let i = 0; i < kids.length; i++) {
-        const c = kids[i];
-        if (cnt[c] < max[c] && avail[c] > 0 && tried[c] !== stamp) {
+      if (eligible === 0) return -1;
+      let chosen = only;
+      if (eligible > 1) {
+        const needy = sumNeedy > 0;
+        const low = needy ? needyFewest : fewest;
+        const atLow = needy ? sumNeedyFewest : sumFewest;
+        const total = (needy ? sumNeedy : sumAll) + atLow * (CROWD_FACTOR - 1);
+        let pick = this.rng.next() * total;
+        for (let i = 0; i < kids.length; i++) {
+          const c = kids[i];
+          const k = cnt[c];
+          if (k >= max[c] || avail[c] <= 0 || tried[c] === stamp || (needy && k >= min[c])) continue;
           chosen = c;
-          pick -= avail[c];
+          pick -= k === low ? avail[c] * CROWD_FACTOR : avail[c];
           if (pick < 0) break;
         }
       }

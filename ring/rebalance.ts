@@ -17,10 +17,8 @@ import { PartPlacer } from './placement.js';
 import { createPrng, type Prng } from './prng.js';
 import { buildReplicaPlan, partsByTier } from './replica-plan.js';
 import { buildTierTree, TIERS_PER_DEV } from './tier-tree.js';
+import { shedOverweight } from './shed.js';
 import { getBalance } from './balance.js';
-
-/** Passes over the partitions looking for replicas to move off overweight devices. */
-const MAX_BALANCE_PASSES = 6;
 
 export interface RebalanceOptions {
   seed?: number | string;
@@ -199,45 +197,7 @@ export function rebalance(state: BuilderState, options: RebalanceOptions = {}): 
     lastMoves[p] = 0;
   }
 
-  // Shed parts from overweight devices, one replica per partition.
-  for (let pass = 0; pass < MAX_BALANCE_PASSES && placer.overweight > 0; pass++) {
-    const start =
-      (state.lastPartGatherStart + Math.floor(parts / 4) + rng.below(Math.floor(parts / 2) + 1)) % parts;
-    state.lastPartGatherStart = start;
-    let movedAny = false;
-    for (let off = 0; off < parts && placer.overweight > 0; off++) {
-      const p = start + off < parts ? start + off : start + off - parts;
-      const movable = canMove(p);
-      let best = -1;
-      let bestOver = 0;
-      for (let r = 0; r < r2p2d.length; r++) {
-        const p2d = r2p2d[r];
-        if (p >= p2d.length) continue;
-        const d = p2d[p];
-        if (d === NONE_DEV || !placer.isOver(d)) continue;
-        if (!movable && !(fresh && fresh[r][p])) continue;
-        const o = placer.overness(d);
-        if (best < 0 || o > bestOver) {
-          best = r;
-          bestOver = o;
-        }
-      }
-      if (best < 0) continue;
-      placer.loadPart(p);
-      const from = placer.unassign(p, best);
-      const to = placer.findHome(placer.keepWithin(from));
-      if (to < 0 || to === from) {
-        placer.assign(p, best, from);
-      } else {
-        placer.assign(p, best, to);
-        if (!(fresh && fresh[best][p])) moved[p] = 1;
-        lastMoves[p] = 0;
-        movedAny = true;
-      }
-      placer.unloadPart(p);
-    }
-    if (!movedAny) break;
-  }
+  shedOverweight({ state, tree, placer, rng, canMove, moved, fresh });
 
   for (const dev of devs) if (dev) dev.parts = placer.parts[dev.id];
   state.devsChanged = false;

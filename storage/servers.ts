@@ -10,7 +10,6 @@ import { createAccountServer } from './account/account-server.js';
 
 export type StorageKind = 'object' | 'container' | 'account';
 
-
 export const storageServers: Record<StorageKind, StorageAppFactory> = {
   object: createObjectApp,
   container: createContainerServer,

@@ -3,15 +3,19 @@
  * rings made on first start, then the proxy and every storage server as
  * child processes. Returns what a user needs to connect.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readIniFile, getSection, getInt, getString } from '../../common/index.js';
 import { clusterPaths, ensureClusterLayout, NODE_COUNT, STORAGE_KINDS, storagePort } from './layout.js';
 import { Supervisor, type ChildSpec } from './supervisor.js';
+import { startAllInOneCompute } from './compute.js';
+import type { ComputeServices } from '../../compute/index.js';
 
 export interface AllInOneOptions {
   dir: string;
   bind: { host: string; port: number };
   onEvent?: (msg: string) => void;
+  /** Also run the compute extension (API, scheduler, one worker). */
+  compute?: { bind: { host: string; port: number }; driver?: string };
 }
 
 export interface AllInOne {
@@ -21,6 +25,8 @@ export interface AllInOne {
   key: string;
   created: boolean;
   dir: string;
+  /** The compute API's URL when started with compute. */
+  computeUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -72,12 +78,29 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   }
   const admin = firstTempauthUser(paths.proxyConf);
   const shownHost = proxyHost === '0.0.0.0' ? '127.0.0.1' : proxyHost.includes(':') ? `[${proxyHost}]` : proxyHost;
+  const proxyUrl = `http://${shownHost}:${proxyPort}`;
+  let compute: ComputeServices | undefined;
+  if (options.compute) {
+    try {
+      compute = await startAllInOneCompute({
+        etcDir: paths.etc, dataDir: paths.dir, proxyUrl, bind: options.compute.bind, driver: options.compute.driver,
+        logFile: join(paths.log, 'compute.log'),
+      });
+    } catch (err) {
+      await supervisor.stop(2000);
+      throw err;
+    }
+  }
   return {
-    authUrl: `http://${shownHost}:${proxyPort}/auth/v1.0`,
+    authUrl: `${proxyUrl}/auth/v1.0`,
     user: admin.user,
     key: admin.key,
     created: layout.created,
     dir: paths.dir,
-    stop: () => supervisor.stop(),
+    computeUrl: compute?.apiUrl,
+    stop: async () => {
+      await compute?.stop();
+      await supervisor.stop();
+    },
   };
 }

@@ -97,7 +97,8 @@ export type PutConnectResult =
 
 export class BackendClient {
   private readonly pools = new Map<string, Pool>();
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  // Idle sockets are let go before a Swift node's own 60 s client_timeout.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 30_000 });
 
   constructor(private readonly timeouts: BackendTimeouts) {}
 
@@ -107,7 +108,7 @@ export class BackendClient {
     if (!p) {
       p = new Pool(origin, {
         connect: { timeout: this.timeouts.connTimeout * 1000 },
-        keepAliveTimeout: 30_000,
+        keepAliveTimeout: 20_000,
         headersTimeout: this.timeouts.nodeTimeout * 1000,
         bodyTimeout: this.timeouts.nodeTimeout * 1000,
         pipelining: 1,
@@ -149,7 +150,17 @@ export class BackendClient {
    * the node asks for the body, `final` when it answers at once (e.g. 507,
    * 409, 412), rejects on a connection error or timeout.
    */
-  putConnect(node: RingNode, path: string, headers: Headers): Promise<PutConnectResult> {
+  async putConnect(node: RingNode, path: string, headers: Headers): Promise<PutConnectResult> {
+    try {
+      return await this.putConnectOnce(node, path, headers);
+    } catch (err) {
+      // A kept-alive socket the node closed while idle: once more, on a new one.
+      if ((err as { staleSocket?: boolean }).staleSocket) return this.putConnectOnce(node, path, headers);
+      throw err;
+    }
+  }
+
+  private putConnectOnce(node: RingNode, path: string, headers: Headers): Promise<PutConnectResult> {
     return new Promise((resolve, reject) => {
       const req = http.request({
         host: node.ip,
@@ -197,7 +208,8 @@ export class BackendClient {
           resolve({ kind: 'final', response: r });
         });
       });
-      req.on('error', (err) => {
+      req.on('error', (err: NodeJS.ErrnoException & { staleSocket?: boolean }) => {
+        if (req.reusedSocket && err.code === 'ECONNRESET') err.staleSocket = true;
         rejectResponse(err);
         settle(() => reject(err));
       });

@@ -8,7 +8,7 @@ import { makeResponse } from '../response.js';
 import { quotePath } from '../request-path.js';
 import { Timestamp } from '../../common/index.js';
 import type { ProxyContext } from './context.js';
-import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js';
+import { firstGood, makeRequests, newestGood, noGoodAnswer, passThrough, wantsNewest } from './fan-out.js';
 import { backendHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
 import { clearInfo, getAccountInfo, getContainerInfo } from './info.js';
@@ -77,7 +77,11 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
         if (denied) return denied;
       }
       const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };
-      const got = await firstGood(ctx, ctx.readNodes(ring, partition, nodes), listPlan, withoutBody(backendHeaders(req)), (s) => s >= 200 && s < 300);
+      const isGood = (s: number) => s >= 200 && s < 300;
+      const read = ctx.readNodes(ring, partition, nodes);
+      const got = wantsNewest(req.headers)
+        ? await newestGood(ctx, read, listPlan, withoutBody(backendHeaders(req)), ring.replicaCount, isGood)
+        : await firstGood(ctx, read, listPlan, withoutBody(backendHeaders(req)), isGood);
       if (!got.response) return noGoodAnswer(got.answers);
       const resp = passThrough(got.response, req.method);
       const policyIndex = resp.headers['x-backend-storage-policy-index'];

@@ -6,7 +6,7 @@
  */
 import type { RingNode } from '../../ring/index.js';
 import type { Headers, SwiftResponse } from '../types.js';
-import { makeResponse, readSmallBody } from '../response.js';
+import { dropBody, makeResponse, readSmallBody } from '../response.js';
 import type { ProxyContext } from './context.js';
 import { NodeSource } from '../backend/node-iter.js';
 import { bestResponse, type NodeAnswer } from './best-response.js';
@@ -119,4 +119,41 @@ export function passThrough(res: BackendResponse, method: string): SwiftResponse
   delete headers['transfer-encoding'];
   if (method === 'HEAD') res.body.resume();
   return { status: res.status, headers, body: method === 'HEAD' ? undefined : res.body };
+}
+
+function timestampOf(h: Record<string, string>): number {
+  return Number(h['x-backend-timestamp'] ?? h['x-put-timestamp'] ?? h['x-timestamp'] ?? 0);
+}
+
+/**
+ * `X-Newest: true`: ask `count` nodes at once and keep the good answer with
+ * the newest timestamp (the others' bodies are dropped).
+ */
+export async function newestGood(
+  ctx: ProxyContext,
+  nodes: Iterable<RingNode>,
+  plan: RequestPlan,
+  headers: Headers,
+  count: number,
+  isGood: GoodPredicate = isGoodDefault,
+): Promise<{ response?: BackendResponse; node?: RingNode; answers: NodeAnswer[] }> {
+  const source = new NodeSource(nodes);
+  const results = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const node = source.next();
+      if (!node) return undefined;
+      return firstGood(ctx, [node], plan, headers, isGood);
+    }),
+  );
+  const answers = results.flatMap((r) => r?.answers ?? []);
+  const good = results.filter((r) => r?.response) as { response: BackendResponse; node: RingNode }[];
+  if (good.length === 0) return { answers };
+  good.sort((a, b) => timestampOf(b.response.headers) - timestampOf(a.response.headers));
+  for (const g of good.slice(1)) dropBody(g.response.body);
+  return { response: good[0].response, node: good[0].node, answers };
+}
+
+/** Swift's `config_true_value` on a request's X-Newest. */
+export function wantsNewest(headers: Headers): boolean {
+  return ['true', '1', 'yes', 'on', 't', 'y'].includes((headers['x-newest'] ?? '').toLowerCase());
 }

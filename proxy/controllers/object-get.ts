@@ -9,8 +9,9 @@ import { Readable } from 'node:stream';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ProxyContext } from './context.js';
-import { firstGood, noGoodAnswer, passThrough, type RequestPlan } from './fan-out.js';
+import { firstGood, newestGood, noGoodAnswer, passThrough, wantsNewest, type RequestPlan } from './fan-out.js';
 import type { BackendResponse } from '../backend/backend-client.js';
+import { dropBody } from '../response.js';
 
 export interface GetPlan extends RequestPlan {
   ring: RingLookup;
@@ -65,7 +66,7 @@ async function* resumingBody(
       }
       return;
     } catch (err) {
-      source.body.destroy();
+      dropBody(source.body);
       if (!span || !etag || (span.last !== undefined && offset > span.last)) throw err;
       ctx.logger.warn({ err: (err as Error).message, txn: req.env.transId, offset }, 'Object GET interrupted; resuming from another node');
       const headers: Headers = {
@@ -83,7 +84,7 @@ async function* resumingBody(
       }
       const next = bodySpan(got.response);
       if (!next || next.first !== offset) {
-        got.response.body.destroy();
+        dropBody(got.response.body);
         throw err;
       }
       source = got.response;
@@ -93,7 +94,9 @@ async function* resumingBody(
 
 export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetPlan, primaries: RingNode[]): Promise<SwiftResponse> {
   const iter = ctx.readNodes(plan.ring, plan.partition, primaries)[Symbol.iterator]();
-  const got = await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject);
+  const got = wantsNewest(req.headers)
+    ? await newestGood(ctx, keepOpen(iter), plan, plan.headers, plan.ring.replicaCount, isGoodObject)
+    : await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject);
   if (!got.response) return noGoodAnswer(got.answers);
   const resp = passThrough(got.response, req.method);
   // As Swift's proxy answers: a bare ETag, and ranges are welcome.

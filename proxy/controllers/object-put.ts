@@ -152,6 +152,17 @@ export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: 
   const quorum = ctx.quorum(plan.ring);
   const primaries = plan.ring.getPartNodes(plan.partition);
   const { conns, early } = await connectAll(ctx, plan, ctx.writeNodes(plan.ring, plan.partition, primaries));
+  if (early.some((a) => a.status === 412)) {
+    // If-None-Match failed on a node that has the object: no replica may be
+    // overwritten (Swift's _check_failure_put_connections).
+    for (const c of conns) c.abort();
+    return makeResponse(412);
+  }
+  if (early.some((a) => a.status === 409)) {
+    // A node holds a newer (or same) timestamp: this write already lost.
+    for (const c of conns) c.abort();
+    return makeResponse(202);
+  }
   if (conns.length < quorum) {
     for (const c of conns) c.abort();
     // Not read, not destroyed: the edge discards it after answering, so the

@@ -6,7 +6,7 @@
  * rest of the pipeline (so both are authorized).
  */
 import type { FilterFactory, Headers, SwiftRequest, SwiftResponse, App } from '../types.js';
-import { makeResponse, discardBody } from '../response.js';
+import { dropBody, makeResponse } from '../response.js';
 import { parseSwiftPath, quotePath, unquoteBytes } from '../request-path.js';
 
 /** Splits `[/]container/object` (percent-encoded) as Swift's `_check_path_header`. */
@@ -72,7 +72,8 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
     resp.headers['x-copied-from-account'] = quotePath(srcAccount);
     if (source.headers['last-modified']) resp.headers['x-copied-from-last-modified'] = source.headers['last-modified'];
   } else {
-    discardBody(source);
+    // Don't read the rest of a large source nobody wants.
+    dropBody(source.body);
   }
   return resp;
 }

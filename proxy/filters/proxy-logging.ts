@@ -5,10 +5,15 @@
  */
 import { Transform, Readable } from 'node:stream';
 import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
+import { dropBody } from '../response.js';
 
 export const proxyLogging: FilterFactory = (conf, ctx) => {
   const log = ctx.logger.child({ server: conf.access_log_name ?? 'proxy-server' });
   return (next) => async (req) => {
+    // Swift's sample pipeline has proxy-logging twice (to log subrequests
+    // too); one access line per request is enough, the outermost.
+    if (req.env.accessLogMade) return next(req);
+    req.env.accessLogMade = true;
     const start = ctx.now();
     const resp = await next(req);
     const line = (bytesOut: number, aborted: boolean) =>
@@ -56,7 +61,7 @@ function countBody(req: SwiftRequest, resp: SwiftResponse, line: (n: number, abo
   counter.on('end', () => finish(false));
   counter.on('close', () => finish(true));
   body.on('error', (err) => counter.destroy(err));
-  counter.on('close', () => { if (!body.destroyed) body.destroy(); });
+  counter.on('close', () => dropBody(body));
   body.pipe(counter);
   return { ...resp, body: counter };
 }

@@ -9,6 +9,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,7 +34,20 @@ export function ensureEtcSwiftConf(): void {
   if (current !== TEST_SWIFT_CONF) writeFileSync(path, TEST_SWIFT_CONF);
 }
 
+const handedOut = new Set<number>();
+
+/** A port free now and not handed out before by this process (the OS may offer one twice). */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -44,6 +58,12 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+// Whatever happens to a test, its storage servers don't outlive it.
+const LIVE = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of LIVE) p.kill('SIGKILL');
+});
 
 type Kind = 'account' | 'container' | 'object';
 const KINDS: Kind[] = ['account', 'container', 'object'];
@@ -56,16 +76,25 @@ export interface StorageNode {
   proc?: ChildProcess;
 }
 
-async function waitForPort(port: number, timeoutMs = 20000): Promise<void> {
+/** One healthcheck with node:http and a hard timeout (no fetch: its aborts can escape as uncaught errors). */
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthcheck', timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** Python servers start slowly on a loaded machine: allow a minute and a half. */
+async function waitForPort(port: number, proc: ChildProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthcheck`);
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
+    if (proc.exitCode !== null) throw new Error(`storage server for port ${port} exited (${proc.exitCode})`);
+    if (await healthy(port)) return;
     await sleep(100);
   }
   throw new Error(`storage server on ${port} did not start`);
@@ -126,7 +155,12 @@ ${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`,
       }
       execFileSync('swift-ring-builder', [builder, 'rebalance', '1'], { stdio: 'ignore' });
     }
-    await Promise.all(c.nodes.map((node) => c.startNode(node)));
+    try {
+      await Promise.all(c.nodes.map((node) => c.startNode(node)));
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
     return c;
   }
 
@@ -135,9 +169,11 @@ ${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`,
   }
 
   async startNode(node: StorageNode): Promise<void> {
-    node.proc = spawn(`swift-${node.kind}-server`, [node.conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    node.proc.stderr?.resume();
-    await waitForPort(node.port);
+    const proc = spawn(`swift-${node.kind}-server`, [node.conf], { stdio: ['ignore', 'ignore', 'ignore'] });
+    node.proc = proc;
+    LIVE.add(proc);
+    proc.once('exit', () => LIVE.delete(proc));
+    await waitForPort(node.port, proc);
   }
 
   /** Stops a node (SIGTERM by default, SIGKILL to simulate a crash). */
@@ -168,7 +204,7 @@ use = egg:swift#proxy
 swift_dir = ${this.swiftDir}
 account_autocreate = true
 conn_timeout = 0.5
-node_timeout = 3
+node_timeout = 10
 ${extra}
 
 [filter:catch_errors]

@@ -27,7 +27,7 @@ describe('proxy failure handling over Swift storage nodes', () => {
   before(async () => {
     cluster = await SwiftCluster.start();
     // Reads go to node 0 first, so the test knows which server to kill.
-    const conf = cluster.writeProxyConf('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 2');
+    const conf = cluster.writeProxyConf('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 5');
     proxy = await startProxyServer(conf, { logger: silentLogger, port: 0 });
     base = `http://127.0.0.1:${proxy.port}`;
     const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
@@ -47,7 +47,7 @@ describe('proxy failure handling over Swift storage nodes', () => {
       const started = Date.now();
       const put = await req('PUT', '/v1/AUTH_test/f/hung', randomBytes(256 * 1024));
       assert.equal(put.status, 201);
-      assert.ok(Date.now() - started < 10_000, 'within node_timeout, not forever');
+      assert.ok(Date.now() - started < 30_000, 'within node_timeout, not forever');
       assert.equal((await req('GET', '/v1/AUTH_test/f/hung')).status, 200);
     } finally {
       hung.kill('SIGCONT');

@@ -77,6 +77,11 @@ describe('Swift API over HTTP through the proxy', () => {
     assert.equal((await call('GET', '/v1/AUTH_test/c/a.txt', { token: t, headers: { 'if-match': 'nope' } })).status, 412);
     assert.equal((await call('GET', '/v1/AUTH_test/c/a.txt', { token: t, headers: { range: 'bytes=100-200' } })).status, 416);
     assert.equal((await call('PUT', '/v1/AUTH_test/c/a.txt', { token: t, body: 'x', headers: { 'if-none-match': '*' } })).status, 412);
+    // An older X-Timestamp than the stored one loses: 202, and nothing changes.
+    assert.equal((await call('PUT', '/v1/AUTH_test/c/a.txt', { token: t, body: 'x', headers: { 'x-timestamp': '1000000000.00000' } })).status, 202);
+    assert.equal((await call('GET', '/v1/AUTH_test/c/a.txt', { token: t })).text, 'body of a.txt');
+    assert.equal((await call('GET', '/v1/AUTH_test/c/a.txt', { token: t, headers: { 'x-newest': 'true' } })).text, 'body of a.txt');
+    assert.equal((await call('HEAD', '/v1/AUTH_test/c', { token: t, headers: { 'x-newest': 'true' } })).status, 204);
     const missing = await call('GET', '/v1/AUTH_test/c/missing', { token: t });
     assert.equal(missing.status, 404);
     assert.match(missing.text, /<h1>Not Found<\/h1>/);

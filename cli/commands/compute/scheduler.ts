@@ -1,0 +1,15 @@
+import { Args, Command } from '@oclif/core';
+import { runComputeService } from '../../../compute/index.js';
+
+export default class ComputeScheduler extends Command {
+  static override description = 'Run the scheduler and the conductor from a Nova-style compute.conf';
+  static override args = {
+    conf: Args.string({ description: 'path to the compute config (INI)', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ComputeScheduler);
+    const running = await runComputeService('scheduler', args.conf);
+    if (running.apiUrl) this.log(`compute API: ${running.apiUrl}/v2.1`);
+  }
+}

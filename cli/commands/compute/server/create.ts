@@ -1,0 +1,35 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { clientFrom, computeFlags, guard, serverProperties, waitFlag, waitWithSpinner } from '../../../lib/compute-cli.js';
+
+export default class ServerCreate extends Command {
+  static override description = 'Boot a server from an image and a flavor';
+  static override args = { name: Args.string({ required: true }) };
+  static override flags = {
+    ...computeFlags,
+    ...waitFlag,
+    image: Flags.string({ description: 'image ID or name', required: true }),
+    flavor: Flags.string({ description: 'flavor ID or name', required: true }),
+    'availability-zone': Flags.string({ description: 'availability zone' }),
+    meta: Flags.string({ description: 'metadata key=value (repeatable)', multiple: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ServerCreate);
+    await guard(this, async () => {
+      const client = await clientFrom(this, flags);
+      const metadata = Object.fromEntries((flags.meta ?? []).map((m) => {
+        const at = m.indexOf('=');
+        return at < 0 ? [m, ''] : [m.slice(0, at), m.slice(at + 1)];
+      }));
+      const server: Record<string, unknown> = {
+        name: args.name, imageRef: await client.findImage(flags.image), flavorRef: (await client.findFlavor(flags.flavor)).id, metadata,
+      };
+      if (flags['availability-zone']) server.availability_zone = flags['availability-zone'];
+      const created = (await client.request('POST', '/servers', { server })).body.server;
+      const shown = flags.wait
+        ? await waitWithSpinner(client, created.id, ['ACTIVE'], 'Building server')
+        : (await client.request('GET', `/servers/${created.id}`)).body.server;
+      this.log(serverProperties({ ...shown, adminPass: created.adminPass }));
+    });
+  }
+}

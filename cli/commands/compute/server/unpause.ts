@@ -1,0 +1,19 @@
+import { Args, Command } from '@oclif/core';
+import { clientFrom, computeFlags, guard, waitFlag, waitWithSpinner } from '../../../lib/compute-cli.js';
+
+export default class ServerUnpause extends Command {
+  static override description = 'Unpause a server';
+  static override args = { server: Args.string({ required: true }) };
+  static override flags = { ...computeFlags, ...waitFlag };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ServerUnpause);
+    await guard(this, async () => {
+      const client = await clientFrom(this, flags);
+      const s = await client.findServer(args.server);
+      await client.action(s.id, { unpause: null });
+      if (flags.wait) await waitWithSpinner(client, s.id, ['ACTIVE'], 'Unpause a server');
+      else this.log(`Request to unpause server ${s.id} has been accepted.`);
+    });
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The API's business layer (Nova's nova/compute/api.py API): checks the
+ * request against the state machine, records the new task state with a
+ * compare-and-swap, then casts the work over the bus. Throws typed errors;
+ * the HTTP routes turn them into Nova's fault bodies.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, SwiftlyError, type Logger } from '../../common/index.js';
+import { NotFoundError, type ComputeDb } from '../db/index.js';
+import { InstanceInvalidStateError } from '../errors.js';
+import type { ImageRecord, ImageService } from '../image/index.js';
+import { PowerState, TaskState, VmState, type Flavor, type Instance } from '../model.js';
+import type { RequestContext } from '../rpc/index.js';
+import type { ComputeApi, ConductorApi } from '../rpcapi.js';
+import { serviceIsUp } from '../service/index.js';
+import type { Principal } from './auth.js';
+import { checkInstanceState, type ActionName } from './state-machine.js';
+
+export interface ComputeApiOptions {
+  db: ComputeDb;
+  images: ImageService;
+  conductor: ConductorApi;
+  compute: ComputeApi;
+  logger: Logger;
+  serviceDownTimeMs?: number;
+  /** How long `os-getConsoleOutput` waits for the compute host. */
+  consoleTimeoutMs?: number;
+}
+
+/** Who asks, with the request id every message of this request carries. */
+export interface ApiContext extends RequestContext {
+  principal: Principal;
+}
+
+export interface CreateServerRequest {
+  name: string;
+  imageRef: string;
+  flavorRef: string;
+  metadata?: Record<string, string>;
+  availability_zone?: string;
+  key_name?: string;
+}
+
+export class ComputeApiService {
+  constructor(private readonly o: ComputeApiOptions) {}
+
+  private get db(): ComputeDb {
+    return this.o.db;
+  }
+
+  /** An instance the caller may see (its project's, or any for an admin). */
+  getInstance(ctx: ApiContext, uuid: string): Instance {
+    const inst = this.db.getInstance(uuid);
+    if (!inst || (inst.project_id !== ctx.principal.projectId && !ctx.principal.isAdmin)) {
+      throw new NotFoundError(`Instance ${uuid} could not be found.`);
+    }
+    return inst;
+  }
+
+  getFlavor(flavorRef: string): Flavor {
+    const id = flavorRef.replace(/^.*\/flavors\//, '');
+    const f = this.db.getFlavor(id);
+    if (!f) throw new NotFoundError(`Flavor ${id} could not be found.`);
+    return f;
+  }
+
+  private async activeImage(imageRef: string): Promise<ImageRecord> {
+    const id = imageRef.replace(/^.*\/images\//, '');
+    const image = await this.o.images.show(id);
+    if (!image) throw new InvalidArgumentError('Can not find requested image');
+    if (image.status !== 'active') throw new InvalidArgumentError(`Image ${id} is not active.`);
+    return image;
+  }
+
+  async createServer(ctx: ApiContext, req: CreateServerRequest): Promise<{ instance: Instance; adminPass: string }> {
+    let flavor: Flavor;
+    try {
+      flavor = this.getFlavor(req.flavorRef);
+    } catch {
+      throw new InvalidArgumentError(`Flavor ${req.flavorRef} could not be found.`);
+    }
+    if (flavor.disabled) throw new InvalidArgumentError(`Flavor ${flavor.flavorid} is disabled.`);
+    const image = await this.activeImage(req.imageRef);
+    if (image.min_ram > flavor.memory_mb) throw new InvalidArgumentError("Flavor's memory is too small for requested image.");
+    if (image.min_disk > flavor.root_gb && flavor.root_gb !== 0) throw new InvalidArgumentError("Flavor's disk is too small for requested image.");
+    if (req.availability_zone) {
+      const zones = new Set(this.db.listServices('swiftly-compute').map((s) => s.availability_zone));
+      if (!zones.has(req.availability_zone)) throw new InvalidArgumentError('The requested availability zone is not available');
+    }
+    const uuid = randomUUID();
+    const instance = this.db.createInstance({
+      uuid, display_name: req.name, project_id: ctx.principal.projectId, user_id: ctx.principal.userId,
+      image_ref: image.id, image_properties: image.properties, flavor, host: null, node: null,
+      availability_zone: req.availability_zone ?? null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
+      power_state: PowerState.NOSTATE, metadata: req.metadata ?? {}, key_name: req.key_name ?? null,
+    });
+    this.db.startAction({ uuid, action: 'create', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    try {
+      await this.o.conductor.buildInstances(ctx, uuid);
+    } catch (err) {
+      // The client is told the create failed: the half-made instance must not show up later.
+      this.db.destroyInstance(uuid);
+      throw err;
+    }
+    return { instance, adminPass: randomUUID().replace(/-/g, '').slice(0, 12) };
+  }
+
+  private hostIsUp(host: string): boolean {
+    const svc = this.db.getService('swiftly-compute', host);
+    return !!svc && serviceIsUp(svc.last_seen_up, this.o.serviceDownTimeMs ?? 60_000);
+  }
+
+  /** Nova's delete: local when no compute holds the instance (never scheduled, or its host is down), else cast. */
+  async deleteServer(ctx: ApiContext, uuid: string): Promise<void> {
+    const inst = this.getInstance(ctx, uuid);
+    if (inst.task_state === TaskState.DELETING) return;
+    this.db.startAction({ uuid, action: 'delete', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    if (!inst.host || !this.hostIsUp(inst.host)) {
+      this.db.destroyInstance(uuid);
+      this.db.finishAction(uuid, ctx.requestId, 'Success', inst.host ? `host ${inst.host} is down: deleted locally` : null);
+      return;
+    }
+    const prev = inst.task_state;
+    this.db.updateInstance(uuid, { task_state: TaskState.DELETING }, { task_state: [prev] });
+    try {
+      await this.o.compute.cast(ctx, inst.host, 'terminate_instance', uuid);
+    } catch (err) {
+      this.db.updateInstance(uuid, { task_state: prev }, { task_state: [TaskState.DELETING] });
+      throw err;
+    }
+  }
+
+  /**
+   * Check the state, set the task state (compare-and-swap against the state
+   * just checked, so two racing actions can't both pass), cast to the host.
+   */
+  private async startAction(
+    ctx: ApiContext, uuid: string, action: ActionName, method: string, args: Record<string, unknown> = {},
+    extra: Partial<Instance> = {}, novaAction: string = action,
+  ): Promise<Instance> {
+    const inst = this.getInstance(ctx, uuid);
+    const rule = checkInstanceState(inst, action);
+    if (!inst.host) throw new InstanceInvalidStateError(`Instance ${uuid} has no host.`);
+    let updated: Instance;
+    try {
+      updated = this.db.updateInstance(uuid, { task_state: rule.taskState as TaskState, ...extra }, { vm_state: [inst.vm_state], task_state: [inst.task_state] });
+    } catch (err) {
+      throw new InstanceInvalidStateError(`Cannot '${novaAction}' instance ${uuid} while it is in task_state ${this.db.getInstance(uuid)?.task_state ?? 'deleted'}`);
+    }
+    this.db.startAction({ uuid, action: novaAction, requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    try {
+      await this.o.compute.cast(ctx, inst.host, method, uuid, args);
+    } catch (err) {
+      this.db.updateInstance(uuid, { task_state: inst.task_state }, { task_state: [rule.taskState] });
+      this.db.finishAction(uuid, ctx.requestId, 'Error', (err as Error).message);
+      throw err;
+    }
+    return updated;
+  }
+
+  reboot(ctx: ApiContext, uuid: string, type: 'SOFT' | 'HARD'): Promise<Instance> {
+    return this.startAction(ctx, uuid, type === 'HARD' ? 'reboot_hard' : 'reboot_soft', 'reboot_instance', { reboot_type: type }, {}, 'reboot');
+  }
+
+  async rebuild(ctx: ApiContext, uuid: string, imageRef: string, name?: string): Promise<Instance> {
+    const image = await this.activeImage(imageRef);
+    return this.startAction(ctx, uuid, 'rebuild', 'rebuild_instance', { image_ref: image.id }, name ? { display_name: name } : {});
+  }
+
+  async resize(ctx: ApiContext, uuid: string, flavorRef: string): Promise<void> {
+    const inst = this.getInstance(ctx, uuid);
+    let flavor: Flavor;
+    try {
+      flavor = this.getFlavor(flavorRef);
+    } catch {
+      throw new InvalidArgumentError(`Flavor ${flavorRef} could not be found.`);
+    }
+    if (flavor.flavorid === inst.flavor.flavorid) throw new InvalidArgumentError('When resizing, instances must change flavor!');
+    const rule = checkInstanceState(inst, 'resize');
+    try {
+      this.db.updateInstance(uuid, { task_state: rule.taskState as TaskState }, { vm_state: [inst.vm_state], task_state: [null] });
+    } catch {
+      throw new InstanceInvalidStateError(`Cannot 'resize' instance ${uuid} while it is in task_state ${this.db.getInstance(uuid)?.task_state}`);
+    }
+    this.db.startAction({ uuid, action: 'resize', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    try {
+      await this.o.conductor.migrateServer(ctx, uuid, flavor);
+    } catch (err) {
+      this.db.updateInstance(uuid, { task_state: null }, { task_state: [rule.taskState] });
+      throw err;
+    }
+  }
+
+  confirmResize(ctx: ApiContext, uuid: string): Promise<Instance> {
+    return this.startAction(ctx, uuid, 'confirmResize', 'confirm_resize');
+  }
+
+  revertResize(ctx: ApiContext, uuid: string): Promise<Instance> {
+    return this.startAction(ctx, uuid, 'revertResize', 'revert_resize');
+  }
+
+  async createImage(ctx: ApiContext, uuid: string, name: string, metadata: Record<string, string> = {}): Promise<ImageRecord> {
+    const inst = this.getInstance(ctx, uuid);
+    checkInstanceState(inst, 'createImage');
+    const image = await this.o.images.create({
+      name, owner: ctx.principal.projectId, min_ram: 0, min_disk: inst.flavor.root_gb,
+      properties: { ...inst.image_properties, ...metadata, instance_uuid: uuid, image_type: 'snapshot', base_image_ref: inst.image_ref },
+    });
+    try {
+      await this.startAction(ctx, uuid, 'createImage', 'snapshot_instance', { image_id: image.id });
+    } catch (err) {
+      await this.o.images.delete(image.id);
+      throw err;
+    }
+    return image;
+  }
+
+  simpleAction(ctx: ApiContext, uuid: string, action: 'start' | 'stop' | 'pause' | 'unpause' | 'suspend' | 'resume'): Promise<Instance> {
+    const method = { start: 'start_instance', stop: 'stop_instance', pause: 'pause_instance', unpause: 'unpause_instance', suspend: 'suspend_instance', resume: 'resume_instance' }[action];
+    return this.startAction(ctx, uuid, action, method);
+  }
+
+  async consoleOutput(ctx: ApiContext, uuid: string, length?: number): Promise<string> {
+    const inst = this.getInstance(ctx, uuid);
+    const ok = [VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.STOPPED, VmState.RESIZED] as string[];
+    if (!inst.host || !ok.includes(inst.vm_state)) {
+      throw new InstanceInvalidStateError(`Cannot 'get_console_output' instance ${uuid} while it is in vm_state ${inst.vm_state}`);
+    }
+    try {
+      return await this.o.compute.call<string>(ctx, inst.host, 'get_console_output', uuid, length !== undefined ? { length } : {}, this.o.consoleTimeoutMs ?? 10_000);
+    } catch (err) {
+      if (err instanceof SwiftlyError && err.status === 404) throw new InstanceInvalidStateError(`Instance ${uuid} is not ready`);
+      throw err;
+    }
+  }
+}

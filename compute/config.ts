@@ -1,0 +1,138 @@
+/**
+ * compute's configuration, one typed object parsed from a Nova-style INI
+ * file (option names are Nova's where Nova has one), every default here.
+ *
+ * ```ini
+ * [DEFAULT]
+ * host = compute1
+ * transport_url = rabbit://guest:guest@127.0.0.1:5672/   ; empty: in-process bus
+ * control_exchange = swiftly
+ * rpc_response_timeout = 60
+ * report_interval = 10
+ * service_down_time = 60
+ * compute_driver = fake
+ * osapi_compute_listen = 127.0.0.1
+ * osapi_compute_listen_port = 8774
+ * cpu_allocation_ratio = 4.0
+ * ram_allocation_ratio = 1.0
+ * disk_allocation_ratio = 1.0
+ * allow_resize_to_same_host = true
+ * [database]
+ * connection = sqlite:////var/lib/swiftly/compute.sqlite
+ * [auth]
+ * auth_strategy = tempauth        ; or noauth2 (token "user:project")
+ * proxy_url = http://127.0.0.1:8080
+ * admin_projects = admin
+ * [filter_scheduler]
+ * enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,CoreFilter,DiskFilter,ImagePropertiesFilter
+ * ram_weight_multiplier = 1.0
+ * cpu_weight_multiplier = 1.0
+ * num_instances_weight_multiplier = -1.0
+ * max_attempts = 3
+ * [fake]
+ * vcpus = 8
+ * memory_mb = 16384
+ * local_gb = 200
+ * cpu_arch = x86_64
+ * time_scale = 1.0
+ * ```
+ */
+import { hostname } from 'node:os';
+import {
+  ConfigError, getBool, getFloat, getInt, getSection, getString, listFromCsv, parseIni, readIniFile, type IniFile, type Section,
+} from '../common/index.js';
+
+export interface ComputeConfig {
+  host: string;
+  transportUrl: string;
+  controlExchange: string;
+  rpcResponseTimeoutMs: number;
+  reportIntervalMs: number;
+  serviceDownTimeMs: number;
+  computeDriver: string;
+  apiListen: string;
+  apiPort: number;
+  ratios: { cpu: number; ram: number; disk: number };
+  allowResizeToSameHost: boolean;
+  dbPath: string;
+  auth: { strategy: 'tempauth' | 'noauth2'; proxyUrl: string; adminProjects: string[]; resellerPrefix: string };
+  scheduler: { enabledFilters: string[]; ram: number; cpu: number; numInstances: number; maxAttempts: number };
+  fake: { vcpus: number; memoryMb: number; localGb: number; cpuArch: string; timeScale: number };
+  logLevel: string;
+  /** Periodic task intervals of the compute manager. */
+  periodicIntervalMs: number;
+}
+
+export const DEFAULT_FILTERS = ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'CoreFilter', 'DiskFilter', 'ImagePropertiesFilter'];
+
+/** `sqlite:////abs/path`, `sqlite:///rel/path` or a plain path. */
+function dbPathFrom(connection: string): string {
+  if (!connection.startsWith('sqlite:')) {
+    if (/^[a-z]+:\/\//.test(connection)) throw new ConfigError(`[database] connection: only sqlite is supported, got ${connection}`);
+    return connection;
+  }
+  const m = /^sqlite:\/\/\/(.*)$/.exec(connection);
+  if (!m || !m[1]) throw new ConfigError(`[database] connection: cannot read a path from ${connection}`);
+  return m[1];
+}
+
+export function computeConfigFromIni(ini: IniFile): ComputeConfig {
+  const empty: Section = {};
+  const d: Section = ini.defaults;
+  const db = getSection(ini, 'database') ?? empty;
+  const auth = getSection(ini, 'auth') ?? empty;
+  const fs = getSection(ini, 'filter_scheduler') ?? empty;
+  const fake = getSection(ini, 'fake') ?? empty;
+  const strategy = getString(auth, 'auth_strategy', 'tempauth');
+  if (strategy !== 'tempauth' && strategy !== 'noauth2') throw new ConfigError(`[auth] auth_strategy must be tempauth or noauth2, got ${strategy}`);
+  const driver = getString(d, 'compute_driver', 'fake');
+  return {
+    host: getString(d, 'host', hostname()),
+    transportUrl: getString(d, 'transport_url', ''),
+    controlExchange: getString(d, 'control_exchange', 'swiftly'),
+    rpcResponseTimeoutMs: getFloat(d, 'rpc_response_timeout', 60, 0.01) * 1000,
+    reportIntervalMs: getFloat(d, 'report_interval', 10, 0.01) * 1000,
+    serviceDownTimeMs: getFloat(d, 'service_down_time', 60, 0.01) * 1000,
+    computeDriver: driver,
+    apiListen: getString(d, 'osapi_compute_listen', '127.0.0.1'),
+    apiPort: getInt(d, 'osapi_compute_listen_port', 8774, 0),
+    ratios: {
+      cpu: getFloat(d, 'cpu_allocation_ratio', 4.0, 0),
+      ram: getFloat(d, 'ram_allocation_ratio', 1.0, 0),
+      disk: getFloat(d, 'disk_allocation_ratio', 1.0, 0),
+    },
+    allowResizeToSameHost: getBool(d, 'allow_resize_to_same_host', true),
+    dbPath: dbPathFrom(getString(db, 'connection', 'sqlite:///compute.sqlite')),
+    auth: {
+      strategy,
+      proxyUrl: getString(auth, 'proxy_url', 'http://127.0.0.1:8080'),
+      adminProjects: listFromCsv(auth.admin_projects ?? 'admin'),
+      resellerPrefix: getString(auth, 'reseller_prefix', 'AUTH'),
+    },
+    scheduler: {
+      enabledFilters: fs.enabled_filters ? listFromCsv(fs.enabled_filters) : DEFAULT_FILTERS,
+      ram: getFloat(fs, 'ram_weight_multiplier', 1.0),
+      cpu: getFloat(fs, 'cpu_weight_multiplier', 1.0),
+      numInstances: getFloat(fs, 'num_instances_weight_multiplier', -1.0),
+      maxAttempts: getInt(fs, 'max_attempts', 3, 1),
+    },
+    fake: {
+      vcpus: getInt(fake, 'vcpus', 8, 1),
+      memoryMb: getInt(fake, 'memory_mb', 16384, 1),
+      localGb: getInt(fake, 'local_gb', 200, 1),
+      cpuArch: getString(fake, 'cpu_arch', 'x86_64'),
+      timeScale: getFloat(fake, 'time_scale', 1.0, 0),
+    },
+    logLevel: getString(d, 'log_level', 'info'),
+    periodicIntervalMs: getFloat(d, 'periodic_interval', 10, 0.01) * 1000,
+  };
+}
+
+export function readComputeConfig(path: string): ComputeConfig {
+  return computeConfigFromIni(readIniFile(path));
+}
+
+/** The defaults, with some fields replaced (tests, the all-in-one). */
+export function computeConfig(overrides: Partial<ComputeConfig> = {}): ComputeConfig {
+  return { ...computeConfigFromIni(parseIni('')), ...overrides };
+}

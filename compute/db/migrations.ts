@@ -1,0 +1,177 @@
+/**
+ * The compute state DB's schema, as numbered migrations applied in order
+ * (the number kept in `PRAGMA user_version`). Add a migration, never edit
+ * one that has shipped.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'services with heartbeats, compute nodes with resources',
+    up(db) {
+      db.exec(`
+        CREATE TABLE services (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          binary TEXT NOT NULL,
+          host TEXT NOT NULL,
+          topic TEXT NOT NULL,
+          availability_zone TEXT NOT NULL DEFAULT 'nova',
+          disabled INTEGER NOT NULL DEFAULT 0,
+          disabled_reason TEXT,
+          report_count INTEGER NOT NULL DEFAULT 0,
+          last_seen_up INTEGER,
+          created_at TEXT NOT NULL,
+          updated_at TEXT,
+          UNIQUE (binary, host)
+        );
+        CREATE TABLE compute_nodes (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          host TEXT NOT NULL UNIQUE,
+          hypervisor_type TEXT NOT NULL,
+          cpu_arch TEXT NOT NULL,
+          vcpus INTEGER NOT NULL,
+          memory_mb INTEGER NOT NULL,
+          local_gb INTEGER NOT NULL,
+          vcpus_used INTEGER NOT NULL DEFAULT 0,
+          memory_mb_used INTEGER NOT NULL DEFAULT 0,
+          local_gb_used INTEGER NOT NULL DEFAULT 0,
+          running_vms INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'flavors, instances, instance faults and actions',
+    up(db) {
+      db.exec(`
+        CREATE TABLE flavors (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          flavorid TEXT NOT NULL UNIQUE,
+          name TEXT NOT NULL UNIQUE,
+          memory_mb INTEGER NOT NULL,
+          vcpus INTEGER NOT NULL,
+          root_gb INTEGER NOT NULL,
+          ephemeral_gb INTEGER NOT NULL DEFAULT 0,
+          swap INTEGER NOT NULL DEFAULT 0,
+          rxtx_factor REAL NOT NULL DEFAULT 1.0,
+          is_public INTEGER NOT NULL DEFAULT 1,
+          disabled INTEGER NOT NULL DEFAULT 0,
+          description TEXT,
+          extra_specs TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE instances (
+          uuid TEXT PRIMARY KEY,
+          display_name TEXT NOT NULL,
+          project_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          image_ref TEXT NOT NULL,
+          image_properties TEXT NOT NULL DEFAULT '{}',
+          flavor TEXT NOT NULL,
+          old_flavor TEXT,
+          new_flavor TEXT,
+          host TEXT,
+          node TEXT,
+          resize_source_host TEXT,
+          availability_zone TEXT,
+          vm_state TEXT NOT NULL,
+          task_state TEXT,
+          power_state INTEGER NOT NULL DEFAULT 0,
+          metadata TEXT NOT NULL DEFAULT '{}',
+          key_name TEXT,
+          progress INTEGER NOT NULL DEFAULT 0,
+          launched_at TEXT,
+          terminated_at TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT,
+          deleted_at TEXT,
+          deleted INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX instances_project ON instances (project_id, deleted, created_at);
+        CREATE INDEX instances_host ON instances (host, deleted);
+        CREATE TABLE instance_faults (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          instance_uuid TEXT NOT NULL,
+          code INTEGER NOT NULL,
+          message TEXT NOT NULL,
+          details TEXT NOT NULL DEFAULT '',
+          host TEXT,
+          created_at TEXT NOT NULL
+        );
+        CREATE INDEX instance_faults_uuid ON instance_faults (instance_uuid, id);
+        CREATE TABLE instance_actions (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          instance_uuid TEXT NOT NULL,
+          action TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          user_id TEXT,
+          project_id TEXT,
+          start_time TEXT NOT NULL,
+          finish_time TEXT,
+          result TEXT,
+          message TEXT
+        );
+        CREATE INDEX instance_actions_uuid ON instance_actions (instance_uuid, id);
+      `);
+      // devstack's flavors, so a fresh cloud can boot something.
+      const add = db.prepare(`INSERT INTO flavors (flavorid, name, memory_mb, vcpus, root_gb, created_at) VALUES (?, ?, ?, ?, ?, ?)`);
+      const now = new Date().toISOString().slice(0, 19) + 'Z';
+      for (const [id, name, ram, vcpus, disk] of [
+        ['1', 'm1.tiny', 512, 1, 1], ['2', 'm1.small', 2048, 1, 20], ['3', 'm1.medium', 4096, 2, 40],
+        ['4', 'm1.large', 8192, 4, 80], ['5', 'm1.xlarge', 16384, 8, 160],
+      ] as const) add.run(id, name, ram, vcpus, disk, now);
+    },
+  },
+  {
+    version: 3,
+    description: 'a local image registry, until the image service (Glance in the object store) replaces it',
+    up(db) {
+      db.exec(`
+        CREATE TABLE images (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          status TEXT NOT NULL,
+          disk_format TEXT NOT NULL DEFAULT 'raw',
+          container_format TEXT NOT NULL DEFAULT 'bare',
+          size INTEGER NOT NULL DEFAULT 0,
+          min_ram INTEGER NOT NULL DEFAULT 0,
+          min_disk INTEGER NOT NULL DEFAULT 0,
+          visibility TEXT NOT NULL DEFAULT 'public',
+          owner TEXT,
+          properties TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+      `);
+      // One bootable image, so a fresh cloud (fake driver) can boot something.
+      db.prepare(`INSERT INTO images (id, name, status, size, properties, created_at) VALUES (?, ?, 'active', ?, ?, ?)`)
+        .run(crypto.randomUUID(), 'cirros-0.6.2-x86_64-disk', 21430272, JSON.stringify({ architecture: 'x86_64' }), new Date().toISOString().slice(0, 19) + 'Z');
+    },
+  },
+];
+
+/**
+ * Apply every migration newer than the DB's version, each in its own
+ * immediate transaction that re-reads the version first: services starting
+ * together on a fresh DB file apply each migration exactly once.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  for (const m of migrations) {
+    db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}

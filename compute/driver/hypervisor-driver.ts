@@ -1,0 +1,70 @@
+/**
+ * What a compute manager needs from a hypervisor (Nova's
+ * nova/virt/driver.py ComputeDriver, reduced). Implementations: `FakeDriver`
+ * (here), `LibvirtDriver` (next). A driver knows guests by instance uuid;
+ * the manager owns the DB and the state machine, the driver only acts and
+ * reports the hypervisor's view.
+ */
+import type { Flavor, Instance, PowerState } from '../model.js';
+
+/** What the host offers, reported to the resource tracker. */
+export interface HostResources {
+  hypervisor_type: string;
+  cpu_arch: string;
+  vcpus: number;
+  memory_mb: number;
+  local_gb: number;
+}
+
+/** The hypervisor's view of one guest. */
+export interface GuestInfo {
+  uuid: string;
+  power_state: PowerState;
+  memory_mb: number;
+  vcpus: number;
+}
+
+/** The image a guest boots from, as the image service describes it. */
+export interface ImageMeta {
+  id: string;
+  name: string;
+  size: number;
+  properties: Record<string, string>;
+}
+
+export interface HypervisorDriver {
+  /** `fake`, `libvirt`, … (Nova's compute_driver). */
+  readonly type: string;
+  /** Called once at start-up, before any other call. */
+  initHost(host: string): Promise<void>;
+  getHostResources(): Promise<HostResources>;
+  /** Create and start a guest; resolves once it runs. */
+  spawn(instance: Instance, image: ImageMeta): Promise<void>;
+  /** Stop and remove a guest; a guest the driver doesn't know is not an error. */
+  destroy(instance: Instance): Promise<void>;
+  reboot(instance: Instance, type: 'SOFT' | 'HARD'): Promise<void>;
+  powerOff(instance: Instance): Promise<void>;
+  powerOn(instance: Instance): Promise<void>;
+  pause(instance: Instance): Promise<void>;
+  unpause(instance: Instance): Promise<void>;
+  suspend(instance: Instance): Promise<void>;
+  resume(instance: Instance): Promise<void>;
+  /** Apply a new flavor (memory, vCPUs); takes effect with the guest's next start. */
+  resize(instance: Instance, flavor: Flavor): Promise<void>;
+  /** Copy the guest's disk into image `imageId`; returns the bytes written. */
+  snapshot(instance: Instance, imageId: string): Promise<{ size: number }>;
+  /** The tail of the guest's serial console (`lines` last lines when given). */
+  getConsoleOutput(instance: Instance, lines?: number): Promise<string>;
+  /** Undefined when the hypervisor has no such guest. */
+  getInfo(uuid: string): Promise<GuestInfo | undefined>;
+  /** Every guest the hypervisor runs on this host. */
+  listInstances(): Promise<GuestInfo[]>;
+}
+
+/** The driver refused or failed an operation (Nova: a virt exception). */
+export class HypervisorError extends Error {
+  constructor(message: string, readonly status = 500) {
+    super(message);
+    this.name = 'HypervisorError';
+  }
+}

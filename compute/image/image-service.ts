@@ -1,0 +1,70 @@
+/**
+ * How compute sees images: look one up for a boot, register a snapshot.
+ * `LocalImageService` keeps records in the compute DB; the image service of
+ * the object store (Glance v2 API, next issue) implements the same
+ * interface over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ComputeDb } from '../db/index.js';
+import { novaTime } from '../model.js';
+
+export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted';
+
+export interface ImageRecord {
+  id: string;
+  name: string;
+  status: ImageStatus;
+  disk_format: string;
+  container_format: string;
+  size: number;
+  min_ram: number;
+  min_disk: number;
+  visibility: string;
+  owner: string | null;
+  properties: Record<string, string>;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface ImageService {
+  show(id: string): Promise<ImageRecord | undefined>;
+  list(): Promise<ImageRecord[]>;
+  create(image: { name: string; owner?: string; properties?: Record<string, string>; min_ram?: number; min_disk?: number }): Promise<ImageRecord>;
+  update(id: string, values: Partial<Pick<ImageRecord, 'status' | 'size' | 'properties'>>): Promise<ImageRecord>;
+  delete(id: string): Promise<boolean>;
+}
+
+type Row = Record<string, unknown>;
+const toImage = (r: Row): ImageRecord => ({ ...(r as unknown as ImageRecord), properties: JSON.parse(r.properties as string) });
+
+export class LocalImageService implements ImageService {
+  constructor(private readonly db: ComputeDb) {}
+
+  async show(id: string): Promise<ImageRecord | undefined> {
+    const r = this.db.db.prepare(`SELECT * FROM images WHERE id = ? AND status != 'deleted'`).get(id) as Row | undefined;
+    return r && toImage(r);
+  }
+
+  async list(): Promise<ImageRecord[]> {
+    return (this.db.db.prepare(`SELECT * FROM images WHERE status != 'deleted' ORDER BY created_at, id`).all() as Row[]).map(toImage);
+  }
+
+  async create(image: { name: string; owner?: string; properties?: Record<string, string>; min_ram?: number; min_disk?: number }): Promise<ImageRecord> {
+    const id = randomUUID();
+    this.db.db.prepare(`INSERT INTO images (id, name, status, owner, properties, min_ram, min_disk, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`)
+      .run(id, image.name, image.owner ?? null, JSON.stringify(image.properties ?? {}), image.min_ram ?? 0, image.min_disk ?? 0, novaTime());
+    return (await this.show(id))!;
+  }
+
+  async update(id: string, values: Partial<Pick<ImageRecord, 'status' | 'size' | 'properties'>>): Promise<ImageRecord> {
+    const row: Record<string, unknown> = { ...values, updated_at: novaTime() };
+    if (values.properties) row.properties = JSON.stringify(values.properties);
+    const cols = Object.keys(row);
+    this.db.db.prepare(`UPDATE images SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @__id`).run({ ...row, __id: id });
+    return (await this.show(id))!;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.db.db.prepare(`UPDATE images SET status = 'deleted', updated_at = ? WHERE id = ? AND status != 'deleted'`).run(novaTime(), id).changes === 1;
+  }
+}

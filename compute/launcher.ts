@@ -1,0 +1,146 @@
+/**
+ * Starting compute's services: the API, the scheduler (with the conductor's
+ * build/migrate tasks beside it, as one binary), and a compute worker —
+ * together in one process (the all-in-one) or one per process from a
+ * config file (`swiftly compute api|scheduler|compute <conf>`).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, type Logger } from '../common/index.js';
+import { createComputeApiApp } from './api/app.js';
+import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
+import { ComputeApiService } from './api/compute-api.js';
+import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
+import { ConductorManager } from './conductor/conductor-manager.js';
+import { ComputeDb } from './db/index.js';
+import { FakeDriver, type HypervisorDriver } from './driver/index.js';
+import { LocalImageService, type ImageService } from './image/index.js';
+import { ComputeManager } from './manager/compute-manager.js';
+import { createTransport, type Transport } from './rpc/index.js';
+import { COMPUTE_TOPIC, ComputeApi, CONDUCTOR_TOPIC, ConductorApi, SCHEDULER_TOPIC, SchedulerApi } from './rpcapi.js';
+import { filtersByName } from './scheduler/filters.js';
+import { SchedulerManager } from './scheduler/scheduler-manager.js';
+import { Service } from './service/index.js';
+
+export type ComputeRole = 'api' | 'scheduler' | 'compute';
+
+export interface StartComputeOptions {
+  /** Replaces defaults; `dbPath` should be set (the DB file). */
+  config?: Partial<ComputeConfig>;
+  /** Which services to run here (all three by default). */
+  run?: readonly ComputeRole[];
+  logger?: Logger;
+  /** A transport to share (tests); otherwise made from `config.transportUrl`. */
+  transport?: Transport;
+  /** The compute worker's driver; otherwise from `config.computeDriver`. */
+  driver?: HypervisorDriver;
+  validator?: TokenValidator;
+  images?: ImageService;
+}
+
+export interface ComputeServices {
+  config: ComputeConfig;
+  /** `http://host:port` of the API, when it runs here. */
+  apiUrl?: string;
+  api?: FastifyInstance;
+  services: Service[];
+  transport: Transport;
+  db: ComputeDb;
+  driver?: HypervisorDriver;
+  /** Stop consuming, finish running work, close the API, the bus and the DB. */
+  stop(): Promise<void>;
+}
+
+function makeDriver(config: ComputeConfig): HypervisorDriver {
+  if (config.computeDriver === 'fake') {
+    const f = config.fake;
+    return new FakeDriver({ vcpus: f.vcpus, memoryMb: f.memoryMb, localGb: f.localGb, cpuArch: f.cpuArch, timeScale: f.timeScale });
+  }
+  throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake)`);
+}
+
+function makeValidator(config: ComputeConfig): TokenValidator {
+  if (config.auth.strategy === 'noauth2') return new NoAuthValidator();
+  return new HttpTokenValidator({ proxyUrl: config.auth.proxyUrl, adminProjects: config.auth.adminProjects, resellerPrefix: config.auth.resellerPrefix });
+}
+
+/** Start the chosen compute services in this process. The all-in-one `swiftly start --with-compute` calls this. */
+export async function startComputeServices(options: StartComputeOptions = {}): Promise<ComputeServices> {
+  const config = computeConfig(options.config);
+  const logger = options.logger ?? createLogger({ name: 'swiftly-compute', level: config.logLevel });
+  const run = new Set(options.run ?? ['api', 'scheduler', 'compute']);
+  if (config.dbPath !== ':memory:') mkdirSync(dirname(config.dbPath), { recursive: true });
+  const db = new ComputeDb(config.dbPath);
+  const transport = options.transport ?? createTransport(config.transportUrl, { logger, exchange: config.controlExchange });
+  const ownsTransport = !options.transport;
+  const images = options.images ?? new LocalImageService(db);
+  const timeout = config.rpcResponseTimeoutMs;
+  const conductorApi = new ConductorApi(transport, timeout);
+  const computeApi = new ComputeApi(transport, timeout);
+  const schedulerApi = new SchedulerApi(transport, timeout);
+  const common = { db, transport, logger, reportIntervalMs: config.reportIntervalMs };
+  const services: Service[] = [];
+  let driver: HypervisorDriver | undefined;
+  let api: FastifyInstance | undefined;
+  let apiUrl: string | undefined;
+
+  const stop = async () => {
+    await api?.close();
+    for (const s of [...services].reverse()) await s.stop();
+    if (ownsTransport) await transport.close();
+    db.close();
+  };
+
+  try {
+    if (run.has('scheduler')) {
+      const scheduler = new SchedulerManager({
+        db, logger, filters: filtersByName(config.scheduler.enabledFilters), ratios: config.ratios,
+        weighers: { ram: config.scheduler.ram, cpu: config.scheduler.cpu, numInstances: config.scheduler.numInstances },
+        serviceDownTimeMs: config.serviceDownTimeMs,
+      });
+      const conductor = new ConductorManager({
+        db, logger, scheduler: schedulerApi, compute: computeApi,
+        maxAttempts: config.scheduler.maxAttempts, allowResizeToSameHost: config.allowResizeToSameHost,
+        serviceDownTimeMs: config.serviceDownTimeMs, reapIntervalMs: config.periodicIntervalMs,
+      });
+      services.push(new Service({ ...common, binary: 'swiftly-scheduler', topic: SCHEDULER_TOPIC, host: config.host, manager: scheduler }));
+      services.push(new Service({ ...common, binary: 'swiftly-conductor', topic: CONDUCTOR_TOPIC, host: config.host, manager: conductor }));
+    }
+    if (run.has('compute')) {
+      driver = options.driver ?? makeDriver(config);
+      const manager = new ComputeManager({
+        host: config.host, db, driver, images, conductor: conductorApi, compute: computeApi, logger, ratios: config.ratios,
+        resourceIntervalMs: config.periodicIntervalMs, syncPowerStateIntervalMs: config.periodicIntervalMs,
+      });
+      services.push(new Service({ ...common, binary: 'swiftly-compute', topic: COMPUTE_TOPIC, host: config.host, manager }));
+    }
+    for (const s of services) await s.start();
+    if (run.has('api')) {
+      const service = new ComputeApiService({ db, images, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
+      api = createComputeApiApp({ service, db, images, validator: options.validator ?? makeValidator(config), logger });
+      await api.listen({ host: config.apiListen, port: config.apiPort });
+      const addr = api.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.apiPort;
+      const host = config.apiListen.includes(':') ? `[${config.apiListen}]` : config.apiListen;
+      apiUrl = `http://${host}:${port}`;
+      logger.info({ url: `${apiUrl}/v2.1` }, 'compute API listening');
+    }
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+  return { config, apiUrl, api, services, transport, db, driver, stop };
+}
+
+/** Run one role from a config file until SIGINT/SIGTERM (the `swiftly compute …` commands). */
+export async function runComputeService(role: ComputeRole, confPath: string): Promise<ComputeServices> {
+  const config = readComputeConfig(confPath);
+  const running = await startComputeServices({ config, run: [role] });
+  const shutdown = () => {
+    void running.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return running;
+}

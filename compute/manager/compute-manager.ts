@@ -1,0 +1,332 @@
+/**
+ * The compute manager (Nova's nova/compute/manager.py): consumes
+ * `compute` and `compute.<host>`, drives the hypervisor, and moves the
+ * instance through Nova's vm_state/task_state machine. Each operation
+ * starts only if the instance is still in the task state the API set
+ * (compare-and-swap), so a late or redelivered message is a no-op.
+ */
+import type { Logger } from '../../common/index.js';
+import type { ComputeDb } from '../db/index.js';
+import type { HypervisorDriver } from '../driver/index.js';
+import { ComputeResourcesUnavailableError } from '../errors.js';
+import type { ImageService } from '../image/index.js';
+import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } from '../model.js';
+import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
+import { COMPUTE_RPC_VERSION, type BuildRetry, type ComputeApi, type ConductorApi } from '../rpcapi.js';
+import type { Manager, PeriodicTask } from '../service/index.js';
+import { ResourceTracker } from './resource-tracker.js';
+import type { AllocationRatios } from '../scheduler/host-state.js';
+
+export interface ComputeManagerOptions {
+  host: string;
+  db: ComputeDb;
+  driver: HypervisorDriver;
+  images: ImageService;
+  conductor: ConductorApi;
+  compute: ComputeApi;
+  logger: Logger;
+  ratios?: AllocationRatios;
+  /** Nova: update_resources_interval. */
+  resourceIntervalMs?: number;
+  /** Nova: sync_power_state_interval. */
+  syncPowerStateIntervalMs?: number;
+}
+
+type Args = Record<string, unknown>;
+type Work = (inst: Instance) => Promise<Partial<Instance>>;
+
+export class ComputeManager implements Manager {
+  readonly endpoint: RpcEndpoint;
+  readonly periodicTasks: readonly PeriodicTask[];
+  readonly tracker: ResourceTracker;
+  private readonly host: string;
+  private readonly db: ComputeDb;
+  private readonly driver: HypervisorDriver;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ComputeManagerOptions) {
+    this.host = options.host;
+    this.db = options.db;
+    this.driver = options.driver;
+    this.log = options.logger.child({ manager: 'compute', host: options.host });
+    this.tracker = new ResourceTracker(options.db, options.host, options.driver, options.ratios);
+    const uuid = (a: Args) => a.instance_uuid as string;
+    this.endpoint = {
+      version: COMPUTE_RPC_VERSION,
+      methods: {
+        build_and_run_instance: (c, a) => this.buildAndRun(c, uuid(a), a.retry as BuildRetry),
+        terminate_instance: (c, a) => this.terminate(c, uuid(a)),
+        reboot_instance: (c, a) => this.act(c, uuid(a), [TaskState.REBOOTING, TaskState.REBOOTING_HARD], async (i) => {
+          await this.driver.reboot(i, a.reboot_type === 'HARD' ? 'HARD' : 'SOFT');
+          return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING };
+        }),
+        stop_instance: (c, a) => this.act(c, uuid(a), [TaskState.POWERING_OFF], async (i) => {
+          await this.driver.powerOff(i);
+          return { vm_state: VmState.STOPPED, power_state: PowerState.SHUTDOWN };
+        }),
+        start_instance: (c, a) => this.act(c, uuid(a), [TaskState.POWERING_ON], async (i) => {
+          await this.driver.powerOn(i);
+          return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING };
+        }),
+        pause_instance: (c, a) => this.act(c, uuid(a), [TaskState.PAUSING], async (i) => {
+          await this.driver.pause(i);
+          return { vm_state: VmState.PAUSED, power_state: PowerState.PAUSED };
+        }),
+        unpause_instance: (c, a) => this.act(c, uuid(a), [TaskState.UNPAUSING], async (i) => {
+          await this.driver.unpause(i);
+          return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING };
+        }),
+        suspend_instance: (c, a) => this.act(c, uuid(a), [TaskState.SUSPENDING], async (i) => {
+          await this.driver.suspend(i);
+          return { vm_state: VmState.SUSPENDED, power_state: PowerState.SUSPENDED };
+        }),
+        resume_instance: (c, a) => this.act(c, uuid(a), [TaskState.RESUMING], async (i) => {
+          await this.driver.resume(i);
+          return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING };
+        }),
+        rebuild_instance: (c, a) => this.rebuild(c, uuid(a), a.image_ref as string),
+        snapshot_instance: (c, a) => this.snapshot(c, uuid(a), a.image_id as string),
+        prep_resize: (c, a) => this.prepResize(c, uuid(a), a.flavor as Flavor, a.source_host as string),
+        resize_instance: (_c, a) => this.dropGuest(uuid(a)),
+        confirm_resize: (c, a) => this.act(c, uuid(a), [TaskState.RESIZE_CONFIRMING], async (i) => ({
+          vm_state: i.power_state === PowerState.SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE,
+          old_flavor: null, new_flavor: null, resize_source_host: null,
+        })),
+        revert_resize: (c, a) => this.revertResize(c, uuid(a)),
+        finish_revert_resize: (_c, a) => this.finishRevertResize(uuid(a), a.flavor as Flavor),
+        get_console_output: async (_c, a) => {
+          const inst = this.db.getInstance(uuid(a));
+          if (!inst) throw Object.assign(new Error(`Instance ${uuid(a)} could not be found.`), { status: 404, name: 'InstanceNotFound' });
+          return this.driver.getConsoleOutput(inst, typeof a.length === 'number' ? a.length : undefined);
+        },
+      },
+    };
+    this.periodicTasks = [
+      { name: 'update_available_resource', intervalMs: options.resourceIntervalMs ?? 10_000, run: () => this.tracker.updateAvailableResource() },
+      { name: 'sync_power_states', intervalMs: options.syncPowerStateIntervalMs ?? 10_000, run: () => this.syncPowerStates() },
+    ];
+  }
+
+  /** Reconcile after a (re)start: builds cut short by a crash end in ERROR with their claim released. */
+  async initHost(): Promise<void> {
+    await this.driver.initHost(this.host);
+    await this.tracker.updateAvailableResource();
+    for (const inst of this.db.listInstances({ host: this.host })) {
+      try {
+        if (inst.vm_state === VmState.BUILDING) {
+          await this.driver.destroy(inst).catch(() => {});
+          this.tracker.abortClaim(inst.uuid);
+          this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
+          this.db.addFault(inst.uuid, 500, `Compute host ${this.host} restarted while the instance was building`, 'init_host', this.host);
+          this.log.warn({ instance: inst.uuid }, 'instance was building when the host went down; set to ERROR');
+        } else if (inst.task_state === TaskState.DELETING) {
+          await this.terminate({ requestId: 'req-init-host' }, inst.uuid);
+        } else if (inst.task_state !== null) {
+          const info = await this.driver.getInfo(inst.uuid);
+          this.db.updateInstance(inst.uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE });
+        }
+      } catch (err) {
+        this.log.error({ instance: inst.uuid, err: (err as Error).message }, 'init_host: could not reconcile instance');
+      }
+    }
+    this.tracker.refreshUsage();
+  }
+
+  /**
+   * Run one operation: only if the instance is still in `expected` task
+   * state; on success apply `work`'s values and clear the task state; on
+   * failure record a fault and clear the task state (Nova's
+   * reverts_task_state + wrap_instance_fault).
+   */
+  private async act(ctx: RequestContext, uuid: string, expected: (string | null)[], work: Work, opts: { failState?: Partial<Instance>; through?: string[] } = {}): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst || !expected.includes(inst.task_state)) {
+      this.log.info({ requestId: ctx.requestId, instance: uuid, task_state: inst?.task_state }, 'instance no longer in the expected task state; skipped');
+      return;
+    }
+    try {
+      const values = await work(inst);
+      this.db.updateInstance(uuid, { ...values, task_state: null }, { task_state: [...expected, ...(opts.through ?? [])] });
+      this.db.finishAction(uuid, ctx.requestId, 'Success');
+    } catch (err) {
+      const e = err as Error & { status?: number };
+      this.log.error({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'instance operation failed');
+      const info = await this.driver.getInfo(uuid).catch(() => undefined);
+      try {
+        this.db.updateInstance(uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE, ...opts.failState });
+        this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
+        this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+      } catch { /* deleted meanwhile */ }
+    }
+  }
+
+  private async buildAndRun(ctx: RequestContext, uuid: string, retry: BuildRetry): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst || inst.vm_state !== VmState.BUILDING || inst.task_state !== TaskState.SCHEDULING) return;
+    try {
+      this.tracker.claim(uuid, inst.flavor);
+    } catch (err) {
+      if (!(err instanceof ComputeResourcesUnavailableError)) throw err;
+      this.log.info({ requestId: ctx.requestId, instance: uuid, reason: err.message }, 'claim failed; rescheduling');
+      await this.options.conductor.buildInstances(ctx, uuid, retry);
+      return;
+    }
+    try {
+      const spawning = this.db.updateInstance(uuid, { task_state: TaskState.SPAWNING }, { task_state: [TaskState.SCHEDULING] });
+      const image = await this.options.images.show(spawning.image_ref);
+      if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${spawning.image_ref} could not be found or is not active.`), { name: 'ImageNotFound' });
+      await this.driver.spawn(spawning, { id: image.id, name: image.name, size: image.size, properties: image.properties });
+      this.db.updateInstance(uuid, {
+        vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: novaTime(), progress: 100,
+      }, { task_state: [TaskState.SPAWNING] });
+      this.db.finishAction(uuid, ctx.requestId, 'Success');
+    } catch (err) {
+      const e = err as Error & { status?: number };
+      const now = this.db.getInstance(uuid);
+      if (!now || now.task_state === TaskState.DELETING) return; // deleted meanwhile: terminate cleans up
+      this.log.error({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'build failed');
+      await this.driver.destroy(now).catch(() => {});
+      this.tracker.abortClaim(uuid);
+      this.db.updateInstance(uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
+      this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
+      this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+    }
+  }
+
+  private async terminate(ctx: RequestContext, uuid: string): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst) return;
+    await this.driver.destroy(inst);
+    this.db.destroyInstance(uuid);
+    this.db.finishAction(uuid, ctx.requestId, 'Success');
+    this.tracker.refreshUsage();
+  }
+
+  private rebuild(ctx: RequestContext, uuid: string, imageRef: string): Promise<void> {
+    return this.act(ctx, uuid, [TaskState.REBUILDING], async (inst) => {
+      const image = await this.options.images.show(imageRef);
+      if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${imageRef} could not be found.`), { name: 'ImageNotFound' });
+      this.db.updateInstance(uuid, { task_state: TaskState.REBUILD_SPAWNING }, { task_state: [TaskState.REBUILDING] });
+      await this.driver.destroy(inst);
+      await this.driver.spawn({ ...inst, image_ref: imageRef }, { id: image.id, name: image.name, size: image.size, properties: image.properties });
+      return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING, image_ref: imageRef, image_properties: image.properties, launched_at: novaTime() };
+    }, { failState: { vm_state: VmState.ERROR }, through: [TaskState.REBUILD_SPAWNING] });
+  }
+
+  private snapshot(ctx: RequestContext, uuid: string, imageId: string): Promise<void> {
+    return this.act(ctx, uuid, [TaskState.IMAGE_SNAPSHOT], async (inst) => {
+      this.db.updateInstance(uuid, { task_state: TaskState.IMAGE_UPLOADING }, { task_state: [TaskState.IMAGE_SNAPSHOT] });
+      try {
+        await this.options.images.update(imageId, { status: 'saving' });
+        const { size } = await this.driver.snapshot(inst, imageId);
+        await this.options.images.update(imageId, { status: 'active', size });
+      } catch (err) {
+        await this.options.images.update(imageId, { status: 'killed' }).catch(() => {});
+        throw err;
+      }
+      return {};
+    }, { through: [TaskState.IMAGE_UPLOADING] });
+  }
+
+  /** On the destination: claim the new flavor, move or reshape the guest, end in VERIFY_RESIZE. */
+  private async prepResize(ctx: RequestContext, uuid: string, flavor: Flavor, sourceHost: string): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst || inst.task_state !== TaskState.RESIZE_PREP) return;
+    try {
+      this.tracker.resizeClaim(uuid, flavor, sourceHost, inst.flavor);
+    } catch (err) {
+      const e = err as Error;
+      this.db.updateInstance(uuid, { task_state: null });
+      this.db.addFault(uuid, 500, e.message, e.name, this.host);
+      this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+      return;
+    }
+    const wasRunning = inst.power_state === PowerState.RUNNING;
+    await this.act(ctx, uuid, [TaskState.RESIZE_PREP], async (cur) => {
+      this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_MIGRATING }, { task_state: [TaskState.RESIZE_PREP] });
+      if (sourceHost === this.host) {
+        if (wasRunning) await this.driver.powerOff(cur);
+        await this.driver.resize(cur, flavor);
+        if (wasRunning) await this.driver.powerOn(cur);
+      } else {
+        await this.options.compute.call(ctx, sourceHost, 'resize_instance', uuid);
+        const image = await this.options.images.show(cur.image_ref);
+        await this.driver.spawn({ ...cur, flavor }, { id: cur.image_ref, name: image?.name ?? cur.image_ref, size: image?.size ?? 0, properties: cur.image_properties });
+        if (!wasRunning) await this.driver.powerOff(cur);
+      }
+      this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_FINISH }, { task_state: [TaskState.RESIZE_MIGRATING] });
+      return { vm_state: VmState.RESIZED, flavor, power_state: wasRunning ? PowerState.RUNNING : PowerState.SHUTDOWN };
+    }, { failState: { vm_state: VmState.ERROR }, through: [TaskState.RESIZE_MIGRATING, TaskState.RESIZE_FINISH] });
+  }
+
+  /** On a resize's source: the guest leaves this host. */
+  private async dropGuest(uuid: string): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst) return;
+    await this.driver.powerOff(inst).catch(() => {});
+    await this.driver.destroy(inst);
+  }
+
+  private revertResize(ctx: RequestContext, uuid: string): Promise<void> {
+    return this.act(ctx, uuid, [TaskState.RESIZE_REVERTING], async (inst) => {
+      const old = inst.old_flavor ?? inst.flavor;
+      const source = inst.resize_source_host ?? this.host;
+      const running = inst.power_state === PowerState.RUNNING;
+      if (source === this.host) {
+        if (running) await this.driver.powerOff(inst);
+        await this.driver.resize(inst, old);
+        if (running) await this.driver.powerOn(inst);
+      } else {
+        await this.driver.destroy(inst);
+        await this.options.compute.call(ctx, source, 'finish_revert_resize', uuid, { flavor: old });
+      }
+      const values: Partial<Instance> = {
+        vm_state: running ? VmState.ACTIVE : VmState.STOPPED, flavor: old, old_flavor: null, new_flavor: null,
+        resize_source_host: null, host: source, node: source,
+      };
+      return values;
+    }).then(() => this.tracker.refreshUsage());
+  }
+
+  /** On a resize's source, reverting: the guest comes back with its old flavor. */
+  private async finishRevertResize(uuid: string, flavor: Flavor): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst) return;
+    const image = await this.options.images.show(inst.image_ref);
+    await this.driver.spawn({ ...inst, flavor }, { id: inst.image_ref, name: image?.name ?? inst.image_ref, size: image?.size ?? 0, properties: inst.image_properties });
+  }
+
+  /**
+   * Nova's _sync_power_states: the hypervisor is the truth for power state;
+   * a guest found off while the DB says active ends STOPPED; a guest the
+   * hypervisor lost ends in ERROR. Guests of deleted instances are removed.
+   */
+  async syncPowerStates(): Promise<void> {
+    const known = new Map((await this.driver.listInstances()).map((g) => [g.uuid, g]));
+    for (const inst of this.db.listInstances({ host: this.host })) {
+      known.delete(inst.uuid);
+      if (inst.task_state !== null || inst.vm_state === VmState.BUILDING || inst.vm_state === VmState.ERROR) continue;
+      const info = await this.driver.getInfo(inst.uuid);
+      // Only if nothing moved since the read: an action that ran meanwhile knows better.
+      const expect = { task_state: [null], vm_state: [inst.vm_state] };
+      try {
+        if (!info) {
+          this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, power_state: PowerState.NOSTATE }, expect);
+          this.db.addFault(inst.uuid, 500, 'Instance is missing from the hypervisor', 'sync_power_states', this.host);
+        } else if (inst.vm_state === VmState.ACTIVE && (info.power_state === PowerState.SHUTDOWN || info.power_state === PowerState.CRASHED)) {
+          this.db.updateInstance(inst.uuid, { vm_state: VmState.STOPPED, power_state: info.power_state }, expect);
+        } else if (info.power_state !== inst.power_state) {
+          this.db.updateInstance(inst.uuid, { power_state: info.power_state }, expect);
+        }
+      } catch { /* an action started meanwhile: its own end state wins */ }
+    }
+    for (const guest of known.values()) {
+      const inst = this.db.getInstance(guest.uuid, true);
+      const inFlight = inst && !inst.deleted && (inst.host === this.host || inst.resize_source_host === this.host || inst.vm_state === VmState.BUILDING);
+      if (!inFlight) {
+        this.log.warn({ instance: guest.uuid }, 'removing a guest with no live instance on this host');
+        await this.driver.destroy({ uuid: guest.uuid } as Instance).catch(() => {});
+      }
+    }
+  }
+}
