@@ -25,7 +25,6 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import pLimit from 'p-limit';
 import { dumpReconCache, getFloat, getInt, type Logger } from '../common/index.js';
 import { Ring, type RingDevice, type RingLookup } from '../ring/index.js';
@@ -253,12 +252,7 @@ export class DbReplicator implements Daemon {
   ): Promise<boolean> {
     const copy = join(await fsp.mkdtemp(join(tmpdir(), 'swiftly-dbrepl-')), `${hash}.db`);
     try {
-      const db = new Database(broker.dbFile, { fileMustExist: true });
-      try {
-        await db.backup(copy);
-      } finally {
-        db.close();
-      }
+      await broker.backup(copy);
       const upload = await this.client.replicationRequest(node, 'REPLICATE', `/${quotePath(node.device)}/${partition}/${hash}`, {
         headers: { [REPLICATE_UPLOAD_HEADER]: localId, 'Content-Type': 'application/octet-stream' },
         body: createReadStream(copy),
