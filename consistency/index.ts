@@ -1,9 +1,13 @@
 /**
- * consistency: the daemons that keep replicas whole — object-replicator,
- * object-updater, object-auditor, container- and account-replicator,
- * object-expirer, account-reaper — and the one runner they share
- * (`startDaemon`, `runDaemon`). `daemons` maps Swift's section names to
- * factories and the server conf each daemon reads.
+ * consistency: the daemons that keep replicas whole — object-replicator
+ * (with swiftly's sync protocol, see storage/object/sync-receiver.ts),
+ * object-updater, object-auditor, object-expirer, container- and
+ * account-replicator, container-updater, container- and account-auditor,
+ * account-reaper — the one runner they share (`startDaemon`, `runDaemon`:
+ * interval, --once, SIGTERM) and the recon client behind `swiftly recon`.
+ * `daemons` maps Swift's section names to factories and the server conf
+ * each daemon reads. Daemons talk to storage nodes over HTTP only, and use
+ * storage/ for on-disk layouts (DiskFile, suffix hashes, DB brokers).
  */
 export type { Daemon, DaemonContext, DaemonFactory } from './daemon.js';
 export { runDaemon, startDaemon, readDaemonSection, abortOnSignals, configuredDaemons, type ConfiguredDaemon, type RunnerOptions, type StartDaemonOptions } from './daemon-runner.js';
