@@ -68,7 +68,8 @@ export interface WorkloadResult {
 
 /**
  * Runs `ops` random writes over `objects` names with `concurrency` workers
- * (each object touched by one worker at a time); `during(i)` runs before op i.
+ * (each object touched by one worker at a time); `during(i)` runs before
+ * op i, the hooks one after another in op order.
  */
 export async function runWorkload(
   proxy: MiniProxy, container: string, opts: { objects: number; ops: number; concurrency: number; seed?: number; during?: (i: number) => Promise<void> },
@@ -84,11 +85,15 @@ export async function runWorkload(
   let failed = 0;
   let next = 0;
   const busy = new Set<string>();
+  let hooks: Promise<unknown> = Promise.resolve();
   const worker = async (): Promise<void> => {
     for (;;) {
       const i = next++;
       if (i >= opts.ops) return;
-      await opts.during?.(i);
+      // Hooks run one at a time, in op order (a restart must not overtake a kill).
+      const hook = hooks.then(() => opts.during?.(i));
+      hooks = hook.catch(() => undefined);
+      await hook;
       let name: string;
       do name = `obj-${Math.floor(rand() * opts.objects)}`;
       while (busy.has(name));
