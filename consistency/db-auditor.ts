@@ -53,6 +53,7 @@ export class DbAuditor implements Daemon {
     dumpReconCache(this.conf.reconCachePath, this.kind, {
       [`${this.kind}_auditor_pass_completed`]: seconds, [`${this.kind}_audits_passed`]: this.stats.passes,
       [`${this.kind}_audits_failed`]: this.stats.failures,
+      [`${this.kind}_audits_since`]: started / 1000,
     });
   }
 

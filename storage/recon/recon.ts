@@ -165,6 +165,9 @@ export async function reconAnswer(o: ReconOptions, parts: string[]): Promise<Jso
       return undefined;
     case 'auditor':
       if (kind === 'object') return pick(cache('object'), ['object_auditor_stats_ALL', 'object_auditor_stats_ZBF']);
+      if (kind === 'container' || kind === 'account') {
+        return pick(cache(kind), [`${kind}_audits_passed`, `${kind}_auditor_pass_completed`, `${kind}_audits_since`, `${kind}_audits_failed`]);
+      }
       return undefined;
     case 'expirer': return kind === 'object' ? pick(cache('object'), ['object_expiration_pass', 'expired_last_pass']) : undefined;
     case 'reaper': return pick(cache('account'), ['account_reaper_pass', 'account_reaper_stats']);
