@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { StorageCluster, backend } from './storage-cluster.js';
 import { MiniProxy, createContainer } from './fault-workload.js';
-import { createObjectReplicator, createObjectAuditor } from '../../consistency/index.js';
+import { createContainerAuditor, createObjectReplicator, createObjectAuditor } from '../../consistency/index.js';
 
 const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
 
@@ -56,6 +56,10 @@ test('storage servers answer /recon/... with what the daemons recorded', async (
   assert.equal((await backend(port, 'GET', '/recon/nonsense')).status, 404);
   // The container and account servers answer too.
   assert.ok('replication_time' in ((await recon(node.ports.container, 'replication/container')) as object));
+  await cluster.runOnEveryNode('container', 'container-auditor', createContainerAuditor, {}, [node]);
+  const caud = (await recon(node.ports.container, 'auditor/container')) as Record<string, number>;
+  assert.equal(typeof caud.container_audits_passed, 'number');
+  assert.equal(caud.container_audits_failed, 0);
 });
 
 test('swiftly recon summarises the cluster', async () => {
