@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
 import { createObjectReplicator } from '../../consistency/index.js';
+import { silentLogger } from '../../common/index.js';
 
 let cluster: StorageCluster;
 before(async () => {
@@ -89,4 +90,26 @@ test('a primary without its disk (507): the replica goes to a handoff, and back 
   await replicate();
   for (const n of nodes) assert.equal((await backend(n.port, 'GET', objPath(n.device, partition, 'o5'))).body.toString(), 'kept safe');
   assert.equal((await backend(handoff.port, 'GET', objPath(handoff.device, partition, 'o5'))).status, 404);
+});
+
+test('handoffs_first orders handoff partitions first; handoffs_only runs only them', async () => {
+  const { ObjectReplicator } = await import('../../consistency/index.js');
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o6');
+  const handoff = cluster.nodes.find((n) => !nodes.some((p) => p.node === n))!;
+  await put(handoff.ports.object, 'sda', partition, 'o6', 'x');
+  const make = (extra: Record<string, string>) => new ObjectReplicator({
+    conf: cluster.conf(handoff, 'object', extra), swiftConf: cluster.swiftConf, logger: silentLogger,
+  });
+  const first = make({ handoffs_first: 'yes' });
+  const jobs = await first.collectJobs();
+  const firstPrimary = jobs.findIndex((j) => !j.handoff);
+  assert.ok(jobs.some((j) => j.handoff));
+  assert.ok(jobs.slice(firstPrimary === -1 ? jobs.length : firstPrimary).every((j) => !j.handoff), 'a handoff after a primary');
+  await first.close();
+  const only = make({ handoffs_only: 'yes' });
+  assert.ok((await only.collectJobs()).every((j) => j.handoff));
+  await only.runOnce(new AbortController().signal);
+  await only.close();
+  assert.equal(only.stats.attempted, jobs.filter((j) => j.handoff).length);
+  assert.ok(!existsSync(join(handoff.devices, 'sda', 'objects', String(partition))));
 });
