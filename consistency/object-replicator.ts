@@ -290,8 +290,14 @@ async function removeSynced(partitionPath: string, files: readonly string[]): Pr
   }
   for (const d of dirs) await fsp.rmdir(join(partitionPath, d)).catch(() => undefined);
   for (const suffix of new Set([...dirs].map((d) => d.split('/')[0]))) await fsp.rmdir(join(partitionPath, suffix)).catch(() => undefined);
-  const left = (await listDir(partitionPath)).filter((n) => n !== HASH_FILE && !n.startsWith(HASH_INVALIDATIONS_FILE));
-  if (left.length === 0) await fsp.rm(partitionPath, { recursive: true, force: true });
+  // Only when no suffix is left: drop the hash cache, then rmdir — which
+  // fails, keeping the partition, if a write or a rehash (its .lock) landed.
+  const names = await listDir(partitionPath);
+  if (names.some((n) => SUFFIX_RE.test(n))) return;
+  for (const n of names) {
+    if (n === HASH_FILE || n.startsWith(HASH_INVALIDATIONS_FILE)) await fsp.rm(join(partitionPath, n), { force: true });
+  }
+  await fsp.rmdir(partitionPath).catch(() => undefined);
 }
 
 export const createObjectReplicator = (ctx: DaemonContext): ObjectReplicator => new ObjectReplicator(ctx);
