@@ -93,7 +93,7 @@ export class StorageCluster {
   }
 
   static async start(options: ClusterOptions = {}): Promise<StorageCluster> {
-    const c = new StorageCluster(mkdtempSync(join(tmpdir(), 'swiftly-cluster-')), {
+    const c = new StorageCluster(mkdtempSync(join(tmpdir(), 'swiftly-cons-cluster-')), {
       nodes: 4, replicas: 3, partPower: 4, ...options,
     });
     for (let i = 0; i < c.options.nodes; i++) await c.addNode();
