@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,8 +91,19 @@ test('rate limiter keeps the long-run rate under its limit', async () => {
   for (let i = 0; i < 21; i++) await limiter.take(1);
   const elapsed = Date.now() - started;
   assert.ok(elapsed >= 180, `21 takes at 100/s took ${elapsed} ms`);
-  const unlimited = new RateLimiter(0);
-  const t = Date.now();
-  for (let i = 0; i < 1000; i++) await unlimited.take(1);
-  assert.ok(Date.now() - t < 200);
+  // without a limit, take() never waits on a timer: with the clock frozen
+  // (mocked timers) every take still resolves before the next turn of the loop
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    const unlimited = new RateLimiter(0);
+    const limited = new RateLimiter(1, 0);
+    const nextTurn = (): Promise<string> => new Promise((resolve) => setImmediate(() => resolve('waiting')));
+    for (let i = 0; i < 1000; i++) {
+      assert.equal(await Promise.race([unlimited.take(1).then(() => 'done'), nextTurn()]), 'done');
+    }
+    await limited.take(1);
+    assert.equal(await Promise.race([limited.take(1).then(() => 'done'), nextTurn()]), 'waiting', 'a limited take does wait');
+  } finally {
+    mock.timers.reset();
+  }
 });

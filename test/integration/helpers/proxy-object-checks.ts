@@ -130,9 +130,11 @@ export async function checkObjectsThroughProxy(cluster: Cluster): Promise<void> 
   assert.match(await s.swift('stat', 'c1'), /Objects: 4/);
 
   // expiring objects vanish on read once X-Delete-At has passed
-  assert.equal((await s.req('PUT', '/c1/temp', { 'X-Delete-After': '1' }, 'tmp')).status, 201);
+  // (the delay leaves room for a slow, loaded machine between PUT and GET)
+  const deleteAt = Math.ceil(Date.now() / 1000) + 6;
+  assert.equal((await s.req('PUT', '/c1/temp', { 'X-Delete-At': String(deleteAt) }, 'tmp')).status, 201);
   assert.equal((await s.req('GET', '/c1/temp')).status, 200);
-  await new Promise((r) => setTimeout(r, 2100));
+  await new Promise((r) => setTimeout(r, Math.max(0, deleteAt * 1000 - Date.now()) + 1100));
   assert.equal((await s.req('GET', '/c1/temp')).status, 404);
 
   // account level: the container and its metadata
