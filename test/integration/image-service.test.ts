@@ -224,6 +224,21 @@ describe('image service over a swiftly cluster', () => {
     const refused = await api('DELETE', `/v2/images/${img.id}`);
     assert.equal(refused.status, 409);
     assert.match(refused.text, /in use/);
+    // A snapshot (the fake driver has no data to upload) registers an image of the service, owned by the user's project.
+    const snap = await nova('POST', `/servers/${sid}/action`, { createImage: { name: 'snap1' } });
+    assert.equal(snap.status, 202, JSON.stringify(snap.json));
+    let snapImage;
+    for (let i = 0; i < 200; i++) {
+      snapImage = (await api('GET', `/v2/images/${snap.json.image_id}`)).json;
+      if (snapImage.status === 'active') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(snapImage.status, 'active');
+    assert.equal(snapImage.owner, user.project);
+    assert.equal(snapImage.image_type, 'snapshot');
+    assert.equal(snapImage.instance_uuid, sid);
+    for (let i = 0; i < 200 && (await nova('GET', `/servers/${sid}`)).json.server['OS-EXT-STS:task_state']; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await api('DELETE', `/v2/images/${snapImage.id}`)).status, 204);
     // A queued (no data) image cannot boot.
     const queued = await client.create({ name: 'empty' });
     assert.equal((await nova('POST', '/servers', { server: { name: 'vm2', imageRef: queued.id, flavorRef: '1' } })).status, 400);
