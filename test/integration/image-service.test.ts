@@ -140,17 +140,16 @@ describe('image service over a swiftly cluster', () => {
     assert.deepEqual(await store.list(), []);
   });
 
-  it('kills an image whose upload is cut short, leaving nothing in the store', async () => {
-    const id = (await api('POST', '/v2/images', { json: { name: 'cut', disk_format: 'raw', container_format: 'bare' } })).json.id as string;
+  const cutUpload = async (id: string, headers: Record<string, string>) => {
     const url = new URL(`${images.url}/v2/images/${id}/file`);
     await new Promise<void>((resolve) => {
       const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: {
-        'x-auth-token': user.token, 'x-project-id': user.project, 'content-type': 'application/octet-stream', 'content-length': String(data.length),
+        'x-auth-token': user.token, 'x-project-id': user.project, 'content-type': 'application/octet-stream', ...headers,
       } });
       req.on('error', () => resolve());
       req.on('response', (res) => { res.resume(); resolve(); });
       req.write(data.subarray(0, 1024 * 1024));
-      // Half the data then the connection drops.
+      // A part of the data, then the connection drops.
       setTimeout(() => req.destroy(), 200);
     });
     let image;
@@ -159,11 +158,20 @@ describe('image service over a swiftly cluster', () => {
       if (image.status !== 'saving') break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(image.status, 'killed');
-    assert.deepEqual(await store.list(), []);
-    assert.equal((await api('GET', `/v2/images/${id}/file`)).status, 204);
-    assert.equal((await api('DELETE', `/v2/images/${id}`)).status, 204);
-  });
+    return image;
+  };
+
+  for (const [how, headers] of [['with Content-Length', { 'content-length': String(data.length) }], ['chunked', { 'transfer-encoding': 'chunked' }]] as const) {
+    it(`kills an image whose upload (${how}) is cut short, leaving nothing in the store`, async () => {
+      const id = (await api('POST', '/v2/images', { json: { name: 'cut', disk_format: 'raw', container_format: 'bare' } })).json.id as string;
+      const image = await cutUpload(id, headers);
+      assert.equal(image.status, 'killed');
+      assert.deepEqual(await store.list(), []);
+      assert.equal((await api('GET', `/v2/images/${id}/file`)).status, 204);
+      assert.equal((await api('PUT', `/v2/images/${id}/file`, { body: data })).status, 409);
+      assert.equal((await api('DELETE', `/v2/images/${id}`)).status, 204);
+    });
+  }
 
   it('refuses an image above swift_store_large_object_size (no SLO/DLO in the proxy yet): 413 and killed', async () => {
     const id = (await api('POST', '/v2/images', { json: { name: 'big', disk_format: 'raw', container_format: 'bare' } })).json.id as string;
