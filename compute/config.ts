@@ -23,6 +23,13 @@
  * auth_strategy = tempauth        ; or noauth2 (token "user:project")
  * proxy_url = http://127.0.0.1:8080
  * admin_projects = admin
+ * [glance]
+ * ; the image service (Glance v2); empty: a local image registry in the compute DB
+ * api_servers = http://127.0.0.1:9292
+ * ; compute's own credentials for it (tempauth; an admin sees every image)
+ * auth_url = http://127.0.0.1:8080/auth/v1.0
+ * user = admin:admin
+ * key = secret
  * [filter_scheduler]
  * enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,CoreFilter,DiskFilter,ImagePropertiesFilter
  * ram_weight_multiplier = 1.0
@@ -56,6 +63,8 @@ export interface ComputeConfig {
   allowResizeToSameHost: boolean;
   dbPath: string;
   auth: { strategy: 'tempauth' | 'noauth2'; proxyUrl: string; adminProjects: string[]; resellerPrefix: string };
+  /** The image service; `apiServer` empty: LocalImageService. */
+  glance: { apiServer: string; authUrl: string; user: string; key: string };
   scheduler: { enabledFilters: string[]; ram: number; cpu: number; numInstances: number; maxAttempts: number };
   fake: { vcpus: number; memoryMb: number; localGb: number; cpuArch: string; timeScale: number };
   logLevel: string;
@@ -83,6 +92,7 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   const auth = getSection(ini, 'auth') ?? empty;
   const fs = getSection(ini, 'filter_scheduler') ?? empty;
   const fake = getSection(ini, 'fake') ?? empty;
+  const glance = getSection(ini, 'glance') ?? empty;
   const strategy = getString(auth, 'auth_strategy', 'tempauth');
   if (strategy !== 'tempauth' && strategy !== 'noauth2') throw new ConfigError(`[auth] auth_strategy must be tempauth or noauth2, got ${strategy}`);
   const driver = getString(d, 'compute_driver', 'fake');
@@ -108,6 +118,12 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       proxyUrl: getString(auth, 'proxy_url', 'http://127.0.0.1:8080'),
       adminProjects: listFromCsv(auth.admin_projects ?? 'admin'),
       resellerPrefix: getString(auth, 'reseller_prefix', 'AUTH'),
+    },
+    glance: {
+      apiServer: listFromCsv(glance.api_servers ?? '')[0] ?? '',
+      authUrl: getString(glance, 'auth_url', ''),
+      user: getString(glance, 'user', ''),
+      key: getString(glance, 'key', ''),
     },
     scheduler: {
       enabledFilters: fs.enabled_filters ? listFromCsv(fs.enabled_filters) : DEFAULT_FILTERS,

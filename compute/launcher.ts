@@ -15,7 +15,7 @@ import { computeConfig, readComputeConfig, type ComputeConfig } from './config.j
 import { ConductorManager } from './conductor/conductor-manager.js';
 import { ComputeDb } from './db/index.js';
 import { FakeDriver, type HypervisorDriver } from './driver/index.js';
-import { LocalImageService, type ImageService } from './image/index.js';
+import { GlanceImageService, LocalImageService, type ImageService } from './image/index.js';
 import { ComputeManager } from './manager/compute-manager.js';
 import { createTransport, type Transport } from './rpc/index.js';
 import { COMPUTE_TOPIC, ComputeApi, CONDUCTOR_TOPIC, ConductorApi, SCHEDULER_TOPIC, SchedulerApi } from './rpcapi.js';
@@ -60,6 +60,14 @@ function makeDriver(config: ComputeConfig): HypervisorDriver {
   throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake)`);
 }
 
+/** The image service's client when `[glance] api_servers` names one, else the local registry. */
+function makeImages(config: ComputeConfig, db: ComputeDb): ImageService {
+  const g = config.glance;
+  if (!g.apiServer) return new LocalImageService(db);
+  if (!g.authUrl || !g.user) throw new Error('[glance] api_servers needs auth_url, user and key (compute\'s credentials for the image service)');
+  return new GlanceImageService({ url: g.apiServer, credentials: { authUrl: g.authUrl, user: g.user, key: g.key } });
+}
+
 function makeValidator(config: ComputeConfig): TokenValidator {
   if (config.auth.strategy === 'noauth2') return new NoAuthValidator();
   return new HttpTokenValidator({ proxyUrl: config.auth.proxyUrl, adminProjects: config.auth.adminProjects, resellerPrefix: config.auth.resellerPrefix });
@@ -74,7 +82,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const db = new ComputeDb(config.dbPath);
   const transport = options.transport ?? createTransport(config.transportUrl, { logger, exchange: config.controlExchange });
   const ownsTransport = !options.transport;
-  const images = options.images ?? new LocalImageService(db);
+  const images = options.images ?? makeImages(config, db);
   const timeout = config.rpcResponseTimeoutMs;
   const conductorApi = new ConductorApi(transport, timeout);
   const computeApi = new ComputeApi(transport, timeout);

@@ -7,15 +7,14 @@ import { join, resolve } from 'node:path';
 import { readIniFile, getSection, getInt, getString } from '../../common/index.js';
 import { clusterPaths, ensureClusterLayout, NODE_COUNT, STORAGE_KINDS, storagePort } from './layout.js';
 import { Supervisor, type ChildSpec } from './supervisor.js';
-import { startAllInOneCompute } from './compute.js';
-import type { ComputeServices } from '../../compute/index.js';
+import { startAllInOneCompute, type AllInOneCompute } from './compute.js';
 
 export interface AllInOneOptions {
   dir: string;
   bind: { host: string; port: number };
   onEvent?: (msg: string) => void;
   /** Also run the compute extension (API, scheduler, one worker). */
-  compute?: { bind: { host: string; port: number }; driver?: string };
+  compute?: { bind: { host: string; port: number }; imageBind?: { host: string; port: number }; driver?: string };
 }
 
 export interface AllInOne {
@@ -27,6 +26,8 @@ export interface AllInOne {
   dir: string;
   /** The compute API's URL when started with compute. */
   computeUrl?: string;
+  /** The image API's URL when started with compute. */
+  imageUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -79,11 +80,11 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   const admin = firstTempauthUser(paths.proxyConf);
   const shownHost = proxyHost === '0.0.0.0' ? '127.0.0.1' : proxyHost.includes(':') ? `[${proxyHost}]` : proxyHost;
   const proxyUrl = `http://${shownHost}:${proxyPort}`;
-  let compute: ComputeServices | undefined;
+  let compute: AllInOneCompute | undefined;
   if (options.compute) {
     try {
       compute = await startAllInOneCompute({
-        etcDir: paths.etc, dataDir: paths.dir, proxyUrl, bind: options.compute.bind, driver: options.compute.driver,
+        etcDir: paths.etc, dataDir: paths.dir, proxyUrl, bind: options.compute.bind, imageBind: options.compute.imageBind, driver: options.compute.driver, admin,
         logFile: join(paths.log, 'compute.log'),
       });
     } catch (err) {
@@ -97,7 +98,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     key: admin.key,
     created: layout.created,
     dir: paths.dir,
-    computeUrl: compute?.apiUrl,
+    computeUrl: compute?.compute.apiUrl,
+    imageUrl: compute?.images.url,
     stop: async () => {
       await compute?.stop();
       await supervisor.stop();

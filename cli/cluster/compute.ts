@@ -1,13 +1,17 @@
 /**
- * The compute part of `swiftly start --with-compute`: a Nova-style config
- * written once under `<dir>/etc/compute.conf` (operator-editable, like the
- * rest), then API + scheduler + one compute worker in this process on the
- * in-process bus unless the config names a `transport_url`.
+ * The compute part of `swiftly start --with-compute`: Nova- and Glance-style
+ * configs written once under `<dir>/etc/` (`compute.conf`, `image-api.conf`;
+ * operator-editable, like the rest), then the image API (Glance v2, data in
+ * the object store's `glance` container of the admin account) and API +
+ * scheduler + one compute worker in this process, on the in-process bus
+ * unless compute.conf names a `transport_url`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../common/index.js';
-import { readComputeConfig, startComputeServices, type ComputeServices } from '../../compute/index.js';
+import {
+  GlanceImageService, readComputeConfig, readImageConfig, startComputeServices, startImageService, type ComputeServices, type ImageServiceHandle,
+} from '../../compute/index.js';
 
 export interface ComputeStartOptions {
   etcDir: string;
@@ -15,9 +19,26 @@ export interface ComputeStartOptions {
   /** The object store's proxy, for token checks. */
   proxyUrl: string;
   bind: { host: string; port: number };
+  /** The image API's address (Glance's port 9292 by default). */
+  imageBind?: { host: string; port: number };
+  /** The object store's admin (tempauth `account:user` + key): the image store's account and compute's identity towards the image API. */
+  admin: { user: string; key: string };
   driver?: string;
   /** Where the compute services log. */
   logFile: string;
+}
+
+export interface AllInOneCompute {
+  compute: ComputeServices;
+  images: ImageServiceHandle;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_IMAGE_BIND = { host: '127.0.0.1', port: 9292 };
+
+function shownUrl(bind: { host: string; port: number }): string {
+  const host = bind.host === '0.0.0.0' ? '127.0.0.1' : bind.host.includes(':') ? `[${bind.host}]` : bind.host;
+  return `http://${host}:${bind.port}`;
 }
 
 export function ensureComputeConf(options: ComputeStartOptions): string {
@@ -40,14 +61,74 @@ connection = sqlite:///${join(options.dataDir, 'compute', 'state.sqlite')}
 auth_strategy = tempauth
 proxy_url = ${options.proxyUrl}
 admin_projects = admin
+
+[glance]
+# the image service; empty: a local image registry in the compute DB
+api_servers = ${shownUrl(options.imageBind ?? DEFAULT_IMAGE_BIND)}
+auth_url = ${options.proxyUrl}/auth/v1.0
+user = ${options.admin.user}
+key = ${options.admin.key}
 `,
+    { mode: 0o600 },
   );
   return path;
 }
 
-export async function startAllInOneCompute(options: ComputeStartOptions): Promise<ComputeServices> {
-  const conf = ensureComputeConf(options);
-  const config = readComputeConfig(conf);
-  const logger = createLogger({ name: 'swiftly-compute', level: config.logLevel, destination: options.logFile });
-  return startComputeServices({ config: options.driver ? { ...config, computeDriver: options.driver } : config, logger });
+export function ensureImageConf(options: ComputeStartOptions): string {
+  const path = join(options.etcDir, 'image-api.conf');
+  if (existsSync(path)) return path;
+  const bind = options.imageBind ?? DEFAULT_IMAGE_BIND;
+  writeFileSync(
+    path,
+    `[DEFAULT]
+bind_host = ${bind.host}
+bind_port = ${bind.port}
+
+[database]
+connection = sqlite:///${join(options.dataDir, 'images', 'images.sqlite')}
+
+[auth]
+auth_strategy = tempauth
+proxy_url = ${options.proxyUrl}
+admin_projects = admin
+
+[glance_store]
+swift_store_auth_address = ${options.proxyUrl}/auth/v1.0
+swift_store_user = ${options.admin.user}
+swift_store_key = ${options.admin.key}
+swift_store_container = glance
+# MiB; larger images would be segments + manifest, which needs SLO/DLO in the proxy (refused until then)
+swift_store_large_object_size = 5120
+
+[compute]
+# the compute DB: an image a server uses cannot be deleted (409)
+connection = sqlite:///${join(options.dataDir, 'compute', 'state.sqlite')}
+`,
+    { mode: 0o600 },
+  );
+  return path;
 }
+
+export async function startAllInOneCompute(options: ComputeStartOptions): Promise<AllInOneCompute> {
+  const config = readComputeConfig(ensureComputeConf(options));
+  const imageConfig = readImageConfig(ensureImageConf(options));
+  const logger = createLogger({ name: 'swiftly-compute', level: config.logLevel, destination: options.logFile });
+  const images = await startImageService({ config: imageConfig, logger: logger.child({ service: 'image-api' }) });
+  let compute: ComputeServices;
+  try {
+    // compute reaches the image API just started, as the object store's admin (whatever an older compute.conf says).
+    const client = new GlanceImageService({ url: images.url, credentials: { authUrl: `${options.proxyUrl}/auth/v1.0`, user: options.admin.user, key: options.admin.key } });
+    compute = await startComputeServices({ config: options.driver ? { ...config, computeDriver: options.driver } : config, logger, images: client });
+  } catch (err) {
+    await images.stop();
+    throw err;
+  }
+  return {
+    compute, images,
+    stop: async () => {
+      await compute.stop();
+      await images.stop();
+    },
+  };
+}
+

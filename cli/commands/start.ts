@@ -9,8 +9,9 @@ export default class Start extends Command {
   };
   static override flags = {
     bind: Flags.string({ description: "proxy's address on first start (host:port)", default: '127.0.0.1:8080' }),
-    'with-compute': Flags.boolean({ description: 'also run the compute extension (Nova-style API, scheduler, one worker)' }),
+    'with-compute': Flags.boolean({ description: 'also run the compute extension (Nova-style API, scheduler, one worker, and the Glance-style image API)' }),
     'compute-bind': Flags.string({ description: "compute API's address on first start (host:port)", default: '127.0.0.1:8774' }),
+    'image-bind': Flags.string({ description: "image API's address on first start (host:port)", default: '127.0.0.1:9292' }),
     'compute-driver': Flags.string({ description: 'hypervisor driver of the compute worker (default: compute.conf, fake)' }),
   };
 
@@ -20,7 +21,7 @@ export default class Start extends Command {
       dir: args.dir,
       bind: parseBind(flags.bind),
       onEvent: (msg) => this.logToStderr(msg),
-      compute: flags['with-compute'] ? { bind: parseBind(flags['compute-bind']), driver: flags['compute-driver'] } : undefined,
+      compute: flags['with-compute'] ? { bind: parseBind(flags['compute-bind']), imageBind: parseBind(flags['image-bind']), driver: flags['compute-driver'] } : undefined,
     });
     this.log(`swiftly is running (${cluster.created ? 'new cluster' : 'existing cluster'} in ${cluster.dir})`);
     this.log(`  auth URL: ${cluster.authUrl}`);
@@ -28,6 +29,7 @@ export default class Start extends Command {
     this.log(`  key:      ${cluster.key}`);
     this.log(`  try:      swift -A ${cluster.authUrl} -U ${cluster.user} -K ${cluster.key} stat`);
     if (cluster.computeUrl) this.log(`  compute:  ${cluster.computeUrl}/v2.1  (X-Auth-Token from the auth URL)`);
+    if (cluster.imageUrl) this.log(`  images:   ${cluster.imageUrl}/v2  (X-Auth-Token + X-Project-Id)`);
     this.log('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();

@@ -2,3 +2,4 @@
 export { NovaClient, NovaClientError, tempauthLogin, type NovaClientOptions, type NovaResponse } from './nova-client.js';
 export { formatTable, formatProperties } from './table.js';
 export { Spinner } from './spinner.js';
+export { ProgressBar } from './progress-bar.js';

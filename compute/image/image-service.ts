@@ -24,6 +24,11 @@ export interface ImageRecord {
   properties: Record<string, string>;
   created_at: string;
   updated_at: string | null;
+  /** md5 hex of the data, once uploaded (image service only). */
+  checksum?: string | null;
+  /** `sha512` once uploaded (Glance's multihash). */
+  os_hash_algo?: string | null;
+  os_hash_value?: string | null;
 }
 
 export interface ImageService {

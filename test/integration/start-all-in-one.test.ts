@@ -73,7 +73,8 @@ function swift(authUrl: string, user: string, key: string, ...args: string[]): P
 test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs and data; SIGTERM stops all', async () => {
   const port = await freePort();
   const computePort = await freePort();
-  const first = await start(['--bind', `127.0.0.1:${port}`, '--with-compute', '--compute-bind', `127.0.0.1:${computePort}`]);
+  const imagePort = await freePort();
+  const first = await start(['--bind', `127.0.0.1:${port}`, '--with-compute', '--compute-bind', `127.0.0.1:${computePort}`, '--image-bind', `127.0.0.1:${imagePort}`]);
   let running: Started | undefined = first;
   try {
     const authUrl = first.field('auth URL');
@@ -107,6 +108,18 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     assert.ok(((await flavors.json()) as { flavors: unknown[] }).flavors.length > 0);
     const denied = await fetch(`http://127.0.0.1:${computePort}/v2.1/admin/flavors`, { headers: { 'X-Auth-Token': 'AUTH_tkbogus' } });
     assert.equal(denied.status, 401);
+    // and so does the image API, which keeps image data in the admin account's `glance` container
+    assert.equal(first.field('images'), `http://127.0.0.1:${imagePort}/v2`);
+    const imageHeaders = { 'X-Auth-Token': token, 'X-Project-Id': 'admin' };
+    const created = await fetch(`http://127.0.0.1:${imagePort}/v2/images`, {
+      method: 'POST', headers: { ...imageHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'aio', disk_format: 'raw', container_format: 'bare' }),
+    });
+    assert.equal(created.status, 201);
+    const imageId = ((await created.json()) as { id: string }).id;
+    const put = await fetch(`http://127.0.0.1:${imagePort}/v2/images/${imageId}/file`, { method: 'PUT', headers: { ...imageHeaders, 'content-type': 'application/octet-stream' }, body: 'boot sector' });
+    assert.equal(put.status, 204);
+    assert.match((await swift(authUrl, user, key, 'list', 'glance')).stdout, new RegExp(imageId));
+    assert.equal((await fetch(`http://127.0.0.1:${imagePort}/v2/images`, { headers: { 'X-Auth-Token': 'AUTH_tkbogus', 'X-Project-Id': 'admin' } })).status, 401);
 
     assert.equal(await stop(first), 0);
     running = undefined;

@@ -1,0 +1,84 @@
+/**
+ * The image service's configuration, one typed object from a Glance-style
+ * INI file (option names are Glance's / glance_store's), every default here.
+ *
+ * ```ini
+ * [DEFAULT]
+ * bind_host = 127.0.0.1
+ * bind_port = 9292
+ * [database]
+ * connection = sqlite:////var/lib/swiftly/images.sqlite
+ * [auth]
+ * auth_strategy = tempauth        ; or noauth2
+ * proxy_url = http://127.0.0.1:8080
+ * admin_projects = admin
+ * [glance_store]
+ * swift_store_auth_address = http://127.0.0.1:8080/auth/v1.0
+ * swift_store_user = admin:admin
+ * swift_store_key = secret
+ * swift_store_container = glance
+ * ; MiB; above it images would be segments + manifest (needs SLO/DLO in the proxy: refused with 413 until then)
+ * swift_store_large_object_size = 5120
+ * [compute]
+ * ; the compute DB, to refuse deleting an image a server uses (409); empty: no check
+ * connection = sqlite:////var/lib/swiftly/compute.sqlite
+ * ```
+ */
+import { ConfigError, getInt, getSection, getString, listFromCsv, parseIni, readIniFile, type IniFile, type Section } from '../../common/index.js';
+
+export interface ImageConfig {
+  bindHost: string;
+  bindPort: number;
+  dbPath: string;
+  auth: { strategy: 'tempauth' | 'noauth2'; proxyUrl: string; adminProjects: string[]; resellerPrefix: string };
+  store: { authUrl: string; user: string; key: string; container: string; largeObjectSize: number };
+  /** The compute DB file for in-use checks, or '' for none. */
+  computeDbPath: string;
+  logLevel: string;
+}
+
+function sqlitePath(connection: string, where: string): string {
+  if (connection === '') return '';
+  const m = /^sqlite:\/\/\/(.*)$/.exec(connection);
+  if (m && m[1]) return m[1];
+  if (/^[a-z]+:\/\//.test(connection)) throw new ConfigError(`[${where}] connection: only sqlite is supported, got ${connection}`);
+  return connection;
+}
+
+export function imageConfigFromIni(ini: IniFile): ImageConfig {
+  const empty: Section = {};
+  const d = ini.defaults;
+  const auth = getSection(ini, 'auth') ?? empty;
+  const store = getSection(ini, 'glance_store') ?? empty;
+  const strategy = getString(auth, 'auth_strategy', 'tempauth');
+  if (strategy !== 'tempauth' && strategy !== 'noauth2') throw new ConfigError(`[auth] auth_strategy must be tempauth or noauth2, got ${strategy}`);
+  return {
+    bindHost: getString(d, 'bind_host', '127.0.0.1'),
+    bindPort: getInt(d, 'bind_port', 9292, 0),
+    dbPath: sqlitePath(getString(getSection(ini, 'database') ?? empty, 'connection', 'sqlite:///images.sqlite'), 'database'),
+    auth: {
+      strategy,
+      proxyUrl: getString(auth, 'proxy_url', 'http://127.0.0.1:8080'),
+      adminProjects: listFromCsv(auth.admin_projects ?? 'admin'),
+      resellerPrefix: getString(auth, 'reseller_prefix', 'AUTH'),
+    },
+    store: {
+      authUrl: getString(store, 'swift_store_auth_address', 'http://127.0.0.1:8080/auth/v1.0'),
+      user: getString(store, 'swift_store_user', ''),
+      key: getString(store, 'swift_store_key', ''),
+      container: getString(store, 'swift_store_container', 'glance'),
+      largeObjectSize: getInt(store, 'swift_store_large_object_size', 5120, 1) * 1024 * 1024,
+    },
+    computeDbPath: sqlitePath(getString(getSection(ini, 'compute') ?? empty, 'connection', ''), 'compute'),
+    logLevel: getString(d, 'log_level', 'info'),
+  };
+}
+
+export function readImageConfig(path: string): ImageConfig {
+  return imageConfigFromIni(readIniFile(path));
+}
+
+/** The defaults with some fields replaced (tests, the all-in-one). */
+export function imageConfig(overrides: Partial<ImageConfig> = {}): ImageConfig {
+  return { ...imageConfigFromIni(parseIni('')), ...overrides };
+}

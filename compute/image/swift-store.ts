@@ -1,0 +1,147 @@
+/**
+ * Glance's Swift store, over the Swift API: image data lives as one object
+ * per image (named by the image id) in a container (`glance`) of a service
+ * account, reached with tempauth v1.0 credentials (auth URL + user + key).
+ * The token is fetched on first use and again after a 401.
+ *
+ * A Swift PUT is all or nothing: an object is visible only once the proxy
+ * has written it whole, so an upload cut short leaves nothing behind.
+ */
+import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+
+export interface SwiftStoreOptions {
+  /** tempauth v1.0 URL, e.g. `http://127.0.0.1:8080/auth/v1.0` (Glance's `swift_store_auth_address`). */
+  authUrl: string;
+  /** `account:user` (Glance's `swift_store_user`). */
+  user: string;
+  key: string;
+  /** Glance's `swift_store_container`. */
+  container?: string;
+  timeoutMs?: number;
+}
+
+/** An error of the store, with the proxy's status when it answered. */
+export class StoreError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface StoredObject {
+  status: number;
+  etag: string | null;
+  length: number | null;
+  body: Dispatcher.ResponseData['body'];
+}
+
+export class SwiftStore {
+  readonly container: string;
+  private auth?: Promise<{ token: string; storageUrl: string }>;
+  private containerReady = false;
+
+  constructor(private readonly o: SwiftStoreOptions) {
+    this.container = o.container ?? 'glance';
+  }
+
+  private login(): Promise<{ token: string; storageUrl: string }> {
+    this.auth ??= (async () => {
+      const res = await request(this.o.authUrl, { headers: { 'x-auth-user': this.o.user, 'x-auth-key': this.o.key } });
+      await res.body.dump();
+      const token = res.headers['x-auth-token'];
+      const storageUrl = res.headers['x-storage-url'];
+      if (res.statusCode !== 200 || typeof token !== 'string' || typeof storageUrl !== 'string') {
+        throw new StoreError(`store authentication as ${this.o.user} failed (HTTP ${res.statusCode})`, res.statusCode);
+      }
+      return { token, storageUrl };
+    })();
+    // A failed login is not kept: the next call tries again.
+    this.auth.catch(() => { this.auth = undefined; });
+    return this.auth;
+  }
+
+  private objectPath(storageUrl: string, name?: string): string {
+    return `${storageUrl}/${encodeURIComponent(this.container)}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  }
+
+  /** One request with the store's token; retried once after a 401 when it carries no stream. */
+  private async call(method: Dispatcher.HttpMethod, name: string | undefined, opts: { headers?: Record<string, string>; body?: Readable; retry?: boolean } = {}): Promise<Dispatcher.ResponseData> {
+    const { token, storageUrl } = await this.login();
+    const timeout = this.o.timeoutMs ?? 60_000;
+    const res = await request(this.objectPath(storageUrl, name), {
+      method, headers: { ...opts.headers, 'x-auth-token': token }, body: opts.body, headersTimeout: timeout, bodyTimeout: timeout,
+    });
+    if (res.statusCode === 401 && opts.retry !== false && !opts.body) {
+      await res.body.dump();
+      this.auth = undefined;
+      return this.call(method, name, { ...opts, retry: false });
+    }
+    return res;
+  }
+
+  private async ensureContainer(): Promise<void> {
+    if (this.containerReady) return;
+    const res = await this.call('PUT', undefined);
+    await res.body.dump();
+    if (res.statusCode !== 201 && res.statusCode !== 202) throw new StoreError(`cannot create container ${this.container} (HTTP ${res.statusCode})`, res.statusCode);
+    this.containerReady = true;
+  }
+
+  /**
+   * Stream `body` into object `name`. `length` (when known) is sent as
+   * Content-Length so the proxy refuses a short body; otherwise chunked.
+   * Resolves with the proxy's ETag (the md5 of what it stored).
+   */
+  async put(name: string, body: Readable, length?: number): Promise<string> {
+    await this.ensureContainer();
+    // Make sure the token is fresh before committing a stream that cannot be replayed.
+    await this.login();
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    // Without a length undici sends the stream chunked.
+    if (length !== undefined) headers['content-length'] = String(length);
+    const res = await this.call('PUT', name, { headers, body });
+    await res.body.dump();
+    if (res.statusCode !== 201) throw new StoreError(`store PUT of ${name} answered HTTP ${res.statusCode}`, res.statusCode);
+    const etag = res.headers.etag;
+    return typeof etag === 'string' ? etag.replace(/"/g, '') : '';
+  }
+
+  /** A GET of the object; the caller consumes or dumps the body. 404 → undefined. */
+  async get(name: string, headers: Record<string, string> = {}): Promise<StoredObject | undefined> {
+    const res = await this.call('GET', name, { headers });
+    if (res.statusCode === 404) {
+      await res.body.dump();
+      return undefined;
+    }
+    if (res.statusCode !== 200 && res.statusCode !== 206) {
+      await res.body.dump();
+      throw new StoreError(`store GET of ${name} answered HTTP ${res.statusCode}`, res.statusCode);
+    }
+    const etag = res.headers.etag;
+    const len = res.headers['content-length'];
+    return { status: res.statusCode, etag: typeof etag === 'string' ? etag.replace(/"/g, '') : null, length: typeof len === 'string' ? Number(len) : null, body: res.body };
+  }
+
+  /** Delete the object; true when it was there. */
+  async delete(name: string): Promise<boolean> {
+    const res = await this.call('DELETE', name);
+    await res.body.dump();
+    if (res.statusCode === 404) return false;
+    if (res.statusCode >= 300) throw new StoreError(`store DELETE of ${name} answered HTTP ${res.statusCode}`, res.statusCode);
+    return true;
+  }
+
+  /** The names in the container (tests, audits). */
+  async list(): Promise<string[]> {
+    const res = await this.call('GET', undefined, { headers: { accept: 'application/json' } });
+    if (res.statusCode === 404) {
+      await res.body.dump();
+      return [];
+    }
+    if (res.statusCode === 204) return [];
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new StoreError(`store listing answered HTTP ${res.statusCode}`, res.statusCode);
+    return (JSON.parse(text) as { name: string }[]).map((o) => o.name);
+  }
+}

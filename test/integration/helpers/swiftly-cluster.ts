@@ -1,0 +1,98 @@
+/**
+ * Test helper (not a test): an all-swiftly object store in this process —
+ * account, container and object servers × 3 nodes on port 0, rings from
+ * swiftly's RingBuilder, and swiftly's proxy with tempauth (`test:tester` /
+ * `testing` is an account admin, `admin:admin` / `admin` a reseller admin).
+ * Nothing is spawned and no fixed port is used, so it runs beside any test.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseIni, silentLogger, swiftConfFromIni } from '../../../common/index.js';
+import { RingBuilder, writeRingFile } from '../../../ring/index.js';
+import { startStorageServer, type ListeningServer, type StorageKind } from '../../../storage/index.js';
+import { startProxyServer, type ProxyServer } from '../../../proxy/index.js';
+
+const SWIFT_CONF = `[swift-hash]\nswift_hash_path_prefix = imgprefix\nswift_hash_path_suffix = imgsuffix\n\n[storage-policy:0]\nname = gold\ndefault = yes\n`;
+
+export interface SwiftlyCluster {
+  dir: string;
+  proxyUrl: string;
+  authUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startSwiftlyCluster(): Promise<SwiftlyCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'swiftly-img-'));
+  const etc = join(dir, 'etc');
+  mkdirSync(etc);
+  writeFileSync(join(etc, 'swift.conf'), SWIFT_CONF);
+  const swiftConf = swiftConfFromIni(parseIni(SWIFT_CONF));
+  const servers: ListeningServer[] = [];
+  let proxy: ProxyServer | undefined;
+  const stop = async () => {
+    await proxy?.close();
+    await Promise.all(servers.map((s) => s.close()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const kind of ['account', 'container', 'object'] as StorageKind[]) {
+      const builder = RingBuilder.create(6, 3, 1);
+      for (let n = 1; n <= 3; n++) {
+        const devices = join(dir, 'srv', String(n));
+        mkdirSync(join(devices, `sdb${n}`), { recursive: true });
+        const s = await startStorageServer(kind, { devices, mount_check: 'false', swift_dir: etc }, { host: '127.0.0.1', port: 0, swiftConf, logger: silentLogger });
+        servers.push(s);
+        builder.addDev({ region: 1, zone: n, ip: '127.0.0.1', port: s.port, device: `sdb${n}`, weight: 1 });
+      }
+      builder.rebalance({ seed: 1 });
+      writeRingFile(join(etc, `${kind}.ring.gz`), builder.getRing());
+    }
+    const conf = join(etc, 'proxy-server.conf');
+    writeFileSync(conf, `[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = 0
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck cache listing_formats tempauth copy proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+swift_dir = ${etc}
+account_autocreate = true
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:cache]
+use = egg:swift#memcache
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:copy]
+use = egg:swift#copy
+[filter:tempauth]
+use = egg:swift#tempauth
+user_admin_admin = admin .admin .reseller_admin
+user_test_tester = testing .admin
+user_other_tester = testing .admin
+`);
+    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf });
+    const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+    return { dir, proxyUrl, authUrl: `${proxyUrl}/auth/v1.0`, stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}
+
+/** tempauth login: token and project (account without AUTH_). */
+export async function login(authUrl: string, user: string, key: string): Promise<{ token: string; project: string; storageUrl: string }> {
+  const res = await fetch(authUrl, { headers: { 'x-auth-user': user, 'x-auth-key': key } });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`login ${user}: ${res.status}`);
+  const storageUrl = res.headers.get('x-storage-url')!;
+  return { token: res.headers.get('x-auth-token')!, storageUrl, project: decodeURIComponent(new URL(storageUrl).pathname.split('/')[2]).replace(/^AUTH_/, '') };
+}
