@@ -1,18 +1,30 @@
 /**
- * A temporary cluster of Debian's real Swift storage servers (account,
- * container, object × 3 nodes on 127.0.0.1) over rings made by Swift's own
- * `swift-ring-builder`, for testing our proxy against the real backend
- * protocol. Swift's servers read the hash path secrets only from
+ * The one way to start a test cluster: 3 nodes × (account, container,
+ * object) storage servers on 127.0.0.1 in a temp dir, each its own child
+ * process so a test can stop, kill or freeze (SIGSTOP) any of them. The
+ * storage servers are Debian's real Swift ones (`swift-<kind>-server`) or
+ * swiftly's (`swiftly server <kind>`), chosen per kind, from the same
+ * Swift-style config files, over rings written by our RingBuilder in Swift's
+ * `.ring.gz` format. In front: our proxy in this process (`startProxy`), our
+ * proxy as a child process (`startProxyProcess`, to measure it alone), or
+ * Debian's `swift-proxy-server` (`startSwiftProxy`).
+ *
+ * Swift's servers read the hash path secrets only from
  * /etc/swift/swift.conf, so that file is (re)written with the shared test
- * values when it differs.
+ * values when it differs. Every process started here is killed in `stop()`,
+ * when a start fails, and when this process exits or is interrupted.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RingBuilder, writeRingFile } from '../../ring/index.js';
+import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
+import { silentLogger } from '../../common/index.js';
+import { startMemcache } from './memcache-server.js';
 
 export const TEST_SWIFT_CONF = `[swift-hash]
 swift_hash_path_prefix = swiftlytestprefix
@@ -23,6 +35,9 @@ name = gold
 default = yes
 `;
 
+export const SWIFTLY_BIN = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
+
+/** Makes /etc/swift/swift.conf hold the test hash secrets and policies (Swift's servers read only that file). */
 export function ensureEtcSwiftConf(): void {
   const path = '/etc/swift/swift.conf';
   let current = '';
@@ -59,109 +74,161 @@ function probePort(): Promise<number> {
   });
 }
 
-// Whatever happens to a test, its storage servers don't outlive it.
+// Whatever happens to a test, the processes it started don't outlive it.
 const LIVE = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of LIVE) p.kill('SIGKILL');
-});
+function killAll(): void {
+  for (const p of LIVE) {
+    p.kill('SIGCONT');
+    p.kill('SIGKILL');
+  }
+}
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(1);
+  });
+}
 
-type Kind = 'account' | 'container' | 'object';
-const KINDS: Kind[] = ['account', 'container', 'object'];
+/** Starts a child process with its output in `logFile`, tracked so it is always killed. */
+export function spawnTracked(cmd: string, args: string[], logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  const proc = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  LIVE.add(proc);
+  proc.once('exit', () => LIVE.delete(proc));
+  return proc;
+}
+
+/** Kills a child (SIGKILL by default) and waits for it to be gone. */
+export async function killProcess(proc: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGCONT'); // a frozen process can't act on SIGTERM
+  proc.kill(signal);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resolves once 127.0.0.1:port accepts a connection; fails early if the process exits. */
+export async function waitForPort(port: number, proc: ChildProcess, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${what} on port ${port} exited (${proc.exitCode ?? proc.signalCode})`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.setTimeout(2000, () => sock.destroy());
+      sock.on('error', () => resolve(false));
+      sock.on('close', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} on port ${port} did not start within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+export type Kind = 'account' | 'container' | 'object';
+export const KINDS: readonly Kind[] = ['account', 'container', 'object'];
+/** Whose storage servers: Debian's Python Swift, or swiftly's. */
+export type Backend = 'swift' | 'swiftly';
 
 export interface StorageNode {
   kind: Kind;
+  backend: Backend;
   index: number;
   port: number;
   conf: string;
   proc?: ChildProcess;
 }
 
-/** One healthcheck with node:http and a hard timeout (no fetch: its aborts can escape as uncaught errors). */
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthcheck', timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
+export interface ClusterOptions {
+  /** Storage servers of every kind (default `swift`). */
+  backend?: Backend;
+  /** Per-kind override of `backend`. */
+  backends?: Partial<Record<Kind, Backend>>;
+  nodes?: number;
+  partPower?: number;
+  /** Per server; Debian's Python servers take 20-30 s to start on a loaded machine. */
+  startTimeoutMs?: number;
+  /** Where the temp dir goes (default the OS temp dir). */
+  parentDir?: string;
 }
 
-/** Python servers start slowly on a loaded machine: allow a minute and a half. */
-async function waitForPort(port: number, proc: ChildProcess, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`storage server for port ${port} exited (${proc.exitCode})`);
-    if (await healthy(port)) return;
-    await sleep(100);
-  }
-  throw new Error(`storage server on ${port} did not start`);
-}
+/** The tempauth users every proxy of a test cluster knows. */
+const TEMPAUTH_USERS = `user_admin_admin = admin .admin .reseller_admin
+user_test_tester = testing .admin
+user_test_tester2 = testing2
+user_test2_tester2 = testing2 .admin
+token_life = 3600
+`;
+
+const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempauth copy proxy-server';
 
 export class SwiftCluster {
   readonly dir: string;
   readonly swiftDir: string;
+  readonly logDir: string;
   readonly nodes: StorageNode[] = [];
+  readonly startTimeoutMs: number;
+  /** The first tempauth user with its key; `authUrl` is set once a proxy runs. */
+  readonly user = 'test:tester';
+  readonly key = 'testing';
+  authUrl = '';
+  private readonly proxies: ProxyServer[] = [];
+  private readonly others: ChildProcess[] = [];
+  private readonly closers: (() => Promise<void>)[] = [];
 
-  private constructor(dir: string) {
+  private constructor(dir: string, startTimeoutMs: number) {
     this.dir = dir;
     this.swiftDir = join(dir, 'etc');
+    this.logDir = join(dir, 'log');
+    this.startTimeoutMs = startTimeoutMs;
   }
 
-  /** Builds rings and configs and starts 3 nodes × (account, container, object). */
-  static async start(options: { nodes?: number; partPower?: number } = {}): Promise<SwiftCluster> {
+  /** The devices dir of each object node (for looking at what landed on disk). */
+  get objectDevices(): string[] {
+    return this.nodes.filter((n) => n.kind === 'object').map((n) => join(this.dir, `node${n.index}`));
+  }
+
+  /** Writes configs and rings, starts 3 nodes × (account, container, object); on failure kills what started. */
+  static async start(options: ClusterOptions = {}): Promise<SwiftCluster> {
     ensureEtcSwiftConf();
-    const c = new SwiftCluster(mkdtempSync(join(tmpdir(), 'swiftly-proxy-')));
-    const n = options.nodes ?? 3;
-    mkdirSync(c.swiftDir, { recursive: true });
-    writeFileSync(join(c.swiftDir, 'swift.conf'), TEST_SWIFT_CONF);
-    for (const kind of KINDS) {
-      const builder = join(c.swiftDir, `${kind}.builder`);
-      execFileSync('swift-ring-builder', [builder, 'create', String(options.partPower ?? 6), '3', '0'], { stdio: 'ignore' });
-      for (let i = 0; i < n; i++) {
-        const port = await freePort();
-        const devices = join(c.dir, `node${i}`);
-        mkdirSync(join(devices, 'sdb1'), { recursive: true });
-        const conf = join(c.swiftDir, `${kind}-server-${i}.conf`);
-        writeFileSync(
-          conf,
-          `[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = ${port}
-devices = ${devices}
-mount_check = false
-disable_fallocate = true
-workers = 0
-swift_dir = ${c.swiftDir}
-user = root
-log_level = WARNING
-log_udp_host = 127.0.0.1
-log_udp_port = 9
-
-[pipeline:main]
-pipeline = healthcheck ${kind}-server
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[app:${kind}-server]
-use = egg:swift#${kind}
-${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`,
-        );
-        execFileSync('swift-ring-builder', [builder, 'add', `r1z${i + 1}-127.0.0.1:${port}/sdb1`, '100'], { stdio: 'ignore' });
-        c.nodes.push({ kind, index: i, port, conf });
-      }
-      execFileSync('swift-ring-builder', [builder, 'rebalance', '1'], { stdio: 'ignore' });
-    }
+    const c = new SwiftCluster(mkdtempSync(join(options.parentDir ?? tmpdir(), 'swiftly-cluster-')), options.startTimeoutMs ?? 90_000);
     try {
+      await c.layOut(options);
       await Promise.all(c.nodes.map((node) => c.startNode(node)));
     } catch (err) {
+      const logs = c.tailLogs();
       await c.stop();
-      throw err;
+      throw new Error(`test cluster did not start: ${(err as Error).message}\n${logs}`);
     }
     return c;
+  }
+
+  private async layOut(options: ClusterOptions): Promise<void> {
+    const n = options.nodes ?? 3;
+    mkdirSync(this.swiftDir, { recursive: true });
+    mkdirSync(this.logDir, { recursive: true });
+    writeFileSync(join(this.swiftDir, 'swift.conf'), TEST_SWIFT_CONF);
+    for (const kind of KINDS) {
+      const backend = options.backends?.[kind] ?? options.backend ?? 'swift';
+      const builder = RingBuilder.create(options.partPower ?? 6, 3, 0);
+      for (let i = 0; i < n; i++) {
+        const port = await freePort();
+        const devices = join(this.dir, `node${i}`);
+        mkdirSync(join(devices, 'sdb1'), { recursive: true });
+        const conf = join(this.swiftDir, `${kind}-server-${i}.conf`);
+        writeFileSync(conf, storageConf(kind, port, devices, this.swiftDir));
+        builder.addDev({ region: 1, zone: i + 1, ip: '127.0.0.1', port, device: 'sdb1', weight: 100 });
+        this.nodes.push({ kind, backend, index: i, port, conf });
+      }
+      builder.rebalance({ seed: 1 });
+      writeRingFile(join(this.swiftDir, `${kind}.ring.gz`), builder.getRing());
+    }
   }
 
   node(kind: Kind, index: number): StorageNode {
@@ -169,31 +236,28 @@ ${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`,
   }
 
   async startNode(node: StorageNode): Promise<void> {
-    const proc = spawn(`swift-${node.kind}-server`, [node.conf], { stdio: ['ignore', 'ignore', 'ignore'] });
-    node.proc = proc;
-    LIVE.add(proc);
-    proc.once('exit', () => LIVE.delete(proc));
-    await waitForPort(node.port, proc);
+    const log = join(this.logDir, `${node.kind}-${node.index}.log`);
+    node.proc = node.backend === 'swift'
+      ? spawnTracked(`swift-${node.kind}-server`, [node.conf], log)
+      : spawnTracked(process.execPath, [SWIFTLY_BIN, 'server', node.kind, node.conf], log);
+    await waitForPort(node.port, node.proc, `${node.backend} ${node.kind} server`, this.startTimeoutMs);
   }
 
   /** Stops a node (SIGTERM by default, SIGKILL to simulate a crash). */
   async stopNode(node: StorageNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const p = node.proc;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill(signal);
-    await exited;
+    await killProcess(node.proc, signal);
     node.proc = undefined;
   }
 
   /** Writes a proxy-server.conf for our proxy over this cluster and returns its path. */
-  writeProxyConf(extra = '', pipeline = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempauth copy proxy-server'): string {
+  writeProxyConf(extra = '', pipeline = DEFAULT_PIPELINE, port = 0): string {
     const path = join(this.swiftDir, 'proxy-server.conf');
     writeFileSync(
       path,
       `[DEFAULT]
 bind_ip = 127.0.0.1
-bind_port = 0
+bind_port = ${port}
+workers = 0
 log_level = error
 
 [pipeline:main]
@@ -230,18 +294,99 @@ use = egg:swift#copy
 
 [filter:tempauth]
 use = egg:swift#tempauth
-user_admin_admin = admin .admin .reseller_admin
-user_test_tester = testing .admin
-user_test_tester2 = testing2
-user_test2_tester2 = testing2 .admin
-token_life = 3600
-`,
+${TEMPAUTH_USERS}`,
     );
     return path;
   }
 
+  /** Our proxy in this process over the cluster (`extra` lines go to `[app:proxy-server]`); closed by `stop()`. */
+  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE): Promise<ProxyServer> {
+    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline), { logger: silentLogger, port: 0 });
+    this.proxies.push(proxy);
+    this.authUrl = `http://127.0.0.1:${proxy.port}/auth/v1.0`;
+    return proxy;
+  }
+
+  /** Our proxy as its own process (`swiftly server proxy`), so its memory can be measured alone. */
+  async startProxyProcess(extra = ''): Promise<{ port: number; proc: ChildProcess }> {
+    const port = await freePort();
+    const conf = this.writeProxyConf(extra, DEFAULT_PIPELINE, port);
+    const proc = spawnTracked(process.execPath, [SWIFTLY_BIN, 'server', 'proxy', conf], join(this.logDir, 'proxy.log'));
+    this.others.push(proc);
+    await waitForPort(port, proc, 'swiftly proxy', this.startTimeoutMs);
+    this.authUrl = `http://127.0.0.1:${port}/auth/v1.0`;
+    return { port, proc };
+  }
+
+  /** Debian's swift-proxy-server over the cluster (tempauth tokens in a small in-process memcached). */
+  async startSwiftProxy(): Promise<string> {
+    const memcache = await startMemcache();
+    this.closers.push(() => memcache.close());
+    const port = await freePort();
+    const conf = join(this.swiftDir, 'swift-proxy-server.conf');
+    writeFileSync(conf, `[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = ${port}\nswift_dir = ${this.swiftDir}\nworkers = 0\n` +
+      `log_level = WARNING\nlog_address = /nonexistent\n\n` +
+      '[pipeline:main]\npipeline = catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server\n\n' +
+      '[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n\n' +
+      `[filter:tempauth]\nuse = egg:swift#tempauth\n${TEMPAUTH_USERS}\n` +
+      `[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = 127.0.0.1:${memcache.port}\n\n` +
+      '[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n\n' +
+      '[filter:healthcheck]\nuse = egg:swift#healthcheck\n\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n\n' +
+      '[filter:copy]\nuse = egg:swift#copy\n\n[filter:dlo]\nuse = egg:swift#dlo\n\n[filter:slo]\nuse = egg:swift#slo\n');
+    const proc = spawnTracked('swift-proxy-server', [conf], join(this.logDir, 'swift-proxy.log'));
+    this.others.push(proc);
+    try {
+      await waitForPort(port, proc, 'swift-proxy-server', this.startTimeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${this.tailLogs()}`);
+    }
+    this.authUrl = `http://127.0.0.1:${port}/auth/v1.0`;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** The end of every log, for a failure message. */
+  tailLogs(lines = 15): string {
+    if (!existsSync(this.logDir)) return '';
+    return readdirSync(this.logDir).map((f) => {
+      const text = readFileSync(join(this.logDir, f), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return text ? `--- ${f}\n${text}` : '';
+    }).filter(Boolean).join('\n');
+  }
+
+  /** Kills everything started here and removes the temp dir; safe to call after a failed start, and twice. */
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => this.stopNode(n, 'SIGKILL')));
+    await Promise.allSettled(this.proxies.splice(0).map((p) => p.close()));
+    await Promise.all([
+      ...this.others.splice(0).map((p) => killProcess(p)),
+      ...this.nodes.map((n) => this.stopNode(n, 'SIGKILL')),
+    ]);
+    await Promise.allSettled(this.closers.splice(0).map((f) => f()));
     if (existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A storage server's config: Swift's file, read the same way by Swift's servers and ours. */
+function storageConf(kind: Kind, port: number, devices: string, swiftDir: string): string {
+  return `[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = ${port}
+devices = ${devices}
+mount_check = false
+disable_fallocate = true
+workers = 0
+swift_dir = ${swiftDir}
+user = root
+log_level = WARNING
+log_udp_host = 127.0.0.1
+log_udp_port = 9
+
+[pipeline:main]
+pipeline = healthcheck ${kind}-server
+
+[filter:healthcheck]
+use = egg:swift#healthcheck
+
+[app:${kind}-server]
+use = egg:swift#${kind}
+${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`;
 }

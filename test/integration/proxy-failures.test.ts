@@ -1,5 +1,6 @@
 /**
- * Node failures under the proxy, with Debian's real Swift storage servers:
+ * Node failures under the proxy, the same cases over Debian's real Swift
+ * storage servers and over swiftly's:
  * a hung object server (dropped after node_timeout, quorum still met), an
  * object server SIGKILLed in the middle of a GET (the client still gets
  * the whole, correct body), one of three object servers down (PUT 201, GET
@@ -9,13 +10,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { silentLogger } from '../../common/index.js';
+import { SwiftCluster, type Backend } from '../helpers/swift-cluster.js';
 
-describe('proxy failure handling over Swift storage nodes', () => {
+for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure handling over ${backend} storage nodes`, () => {
   let cluster: SwiftCluster;
-  let proxy: ProxyServer;
   let token: string;
   let base: string;
 
@@ -25,10 +23,9 @@ describe('proxy failure handling over Swift storage nodes', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start();
+    cluster = await SwiftCluster.start({ backend });
     // Reads go to node 0 first, so the test knows which server to kill.
-    const conf = cluster.writeProxyConf('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 5');
-    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0 });
+    const proxy = await cluster.startProxy('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 5');
     base = `http://127.0.0.1:${proxy.port}`;
     const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
     token = auth.headers.get('x-auth-token')!;
@@ -36,7 +33,6 @@ describe('proxy failure handling over Swift storage nodes', () => {
   });
 
   after(async () => {
-    await proxy?.close();
     await cluster?.stop();
   });
 

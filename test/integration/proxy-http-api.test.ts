@@ -1,18 +1,15 @@
 /**
- * The Swift API through our proxy over Debian's real Swift storage servers,
- * spoken directly over HTTP: what the `swift` CLI doesn't cover — ranges,
+ * The Swift API through our proxy, the same suite over Debian's real Swift
+ * storage servers and over swiftly's, spoken directly over HTTP: what the `swift` CLI doesn't cover — ranges,
  * conditionals, listings in every format, ACL denials and account
  * isolation, constraints, COPY, /info, transaction ids.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { silentLogger } from '../../common/index.js';
+import { SwiftCluster, type Backend } from '../helpers/swift-cluster.js';
 
-describe('Swift API over HTTP through the proxy', () => {
-  let cluster: SwiftCluster;
-  let proxy: ProxyServer;
+for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`Swift API over HTTP through the proxy over ${backend} storage nodes`, () => {
+  let cluster: SwiftCluster | undefined;
   let base: string;
   const tokens: Record<string, string> = {};
 
@@ -31,8 +28,8 @@ describe('Swift API over HTTP through the proxy', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start();
-    proxy = await startProxyServer(cluster.writeProxyConf(), { logger: silentLogger, port: 0 });
+    cluster = await SwiftCluster.start({ backend });
+    const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
     tokens.admin = (await auth('test:tester', 'testing')).headers.get('x-auth-token')!;
     tokens.user = (await auth('test:tester2', 'testing2')).headers.get('x-auth-token')!;
@@ -45,7 +42,6 @@ describe('Swift API over HTTP through the proxy', () => {
   });
 
   after(async () => {
-    await proxy?.close();
     await cluster?.stop();
   });
 

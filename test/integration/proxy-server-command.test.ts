@@ -40,7 +40,9 @@ describe('swiftly server proxy', () => {
     );
     proc = spawn(process.execPath, [bin, 'server', 'proxy', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.resume();
-    for (let i = 0; i < 100; i++) {
+    // Generous: a loaded machine can take many seconds to start node and fork the workers.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+      if (proc.exitCode !== null) throw new Error(`proxy exited (${proc.exitCode})`);
       try {
         if ((await fetch(`http://127.0.0.1:${port}/healthcheck`)).ok) return;
       } catch {
@@ -52,8 +54,8 @@ describe('swiftly server proxy', () => {
   });
 
   after(() => {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('shares tokens across workers and stops on SIGTERM', async () => {

@@ -1,7 +1,8 @@
 /**
- * python-swiftclient's `swift` CLI against our proxy in front of Debian's
- * real Swift storage servers: stat, upload (file and tree), list with
- * prefix/delimiter, post metadata, download, copy, delete.
+ * python-swiftclient's `swift` CLI against our proxy, the same suite in
+ * front of Debian's real Swift storage servers and in front of swiftly's:
+ * stat, upload (file and tree), list with prefix/delimiter, post metadata,
+ * download, copy, delete.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,38 +11,36 @@ import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { silentLogger } from '../../common/index.js';
+import { SwiftCluster, type Backend } from '../helpers/swift-cluster.js';
+import type { ProxyServer } from '../../proxy/index.js';
 
 const run = promisify(execFile);
 
-describe('swift CLI through the proxy over Swift storage nodes', () => {
-  let cluster: SwiftCluster;
+for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`swift CLI through the proxy over ${backend} storage nodes`, () => {
+  let cluster: SwiftCluster | undefined;
   let proxy: ProxyServer;
-  let work: string;
+  let work: string | undefined;
   const swift = async (...args: string[]) => {
     const { stdout } = await run('swift', ['-A', `http://127.0.0.1:${proxy.port}/auth/v1.0`, '-U', 'test:tester', '-K', 'testing', ...args], {
-      cwd: work,
+      cwd: work!,
       env: { ...process.env, PYTHONWARNINGS: 'ignore' },
     });
     return stdout;
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start();
-    proxy = await startProxyServer(cluster.writeProxyConf(), { logger: silentLogger, port: 0 });
+    cluster = await SwiftCluster.start({ backend });
+    proxy = await cluster.startProxy();
     work = mkdtempSync(join(tmpdir(), 'swiftly-cli-'));
-    mkdirSync(join(work, 'tree/sub'), { recursive: true });
-    writeFileSync(join(work, 'hello.txt'), 'hello world\n');
-    writeFileSync(join(work, 'tree/a.txt'), 'a');
-    writeFileSync(join(work, 'tree/sub/b.txt'), 'bb');
+    mkdirSync(join(work!, 'tree/sub'), { recursive: true });
+    writeFileSync(join(work!, 'hello.txt'), 'hello world\n');
+    writeFileSync(join(work!, 'tree/a.txt'), 'a');
+    writeFileSync(join(work!, 'tree/sub/b.txt'), 'bb');
   });
 
   after(async () => {
-    await proxy?.close();
     await cluster?.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('stats an auto-created account', async () => {
@@ -67,14 +66,14 @@ describe('swift CLI through the proxy over Swift storage nodes', () => {
   });
 
   it('downloads what it uploaded', async () => {
-    const out = join(work, 'out.txt');
+    const out = join(work!, 'out.txt');
     await swift('download', 'c1', 'hello.txt', '-o', out);
     assert.equal(readFileSync(out, 'utf8'), 'hello world\n');
   });
 
   it('copies an object server-side', async () => {
     await swift('copy', '--destination', '/c2/copied.txt', 'c1', 'hello.txt');
-    const out = join(work, 'copied.txt');
+    const out = join(work!, 'copied.txt');
     await swift('download', 'c2', 'copied.txt', '-o', out);
     assert.equal(readFileSync(out, 'utf8'), 'hello world\n');
     assert.match(await swift('stat', 'c2', 'copied.txt'), /Meta Color: blue/);

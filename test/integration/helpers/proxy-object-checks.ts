@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hashPath } from '../../../common/index.js';
 import { listTree } from './object-server.js';
-import type { Cluster } from './swift-cluster.js';
+import type { SwiftCluster } from '../../helpers/swift-cluster.js';
 
 const run = promisify(execFile);
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
@@ -23,7 +23,7 @@ export interface Session {
   req(method: string, path: string, headers?: Record<string, string>, body?: Buffer | string): Promise<{ status: number; headers: Headers; body: Buffer }>;
 }
 
-export async function login(cluster: Cluster): Promise<Session> {
+export async function login(cluster: SwiftCluster): Promise<Session> {
   const auth = await fetch(cluster.authUrl, { headers: { 'X-Auth-User': cluster.user, 'X-Auth-Key': cluster.key } });
   assert.equal(auth.status, 200);
   const storageUrl = auth.headers.get('x-storage-url')!;
@@ -32,7 +32,7 @@ export async function login(cluster: Cluster): Promise<Session> {
   return {
     storageUrl,
     token,
-    swift: async (...args) => (await run('swift', ['-A', cluster.authUrl, '-U', cluster.user, '-K', cluster.key, ...args], { cwd: cluster.root })).stdout,
+    swift: async (...args) => (await run('swift', ['-A', cluster.authUrl, '-U', cluster.user, '-K', cluster.key, ...args], { cwd: cluster.dir })).stdout,
     req: async (method, path, headers = {}, body) => {
       const res = await fetch(`${storageUrl}${path}`, { method, headers: { 'X-Auth-Token': token, ...headers }, body });
       return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
@@ -41,22 +41,22 @@ export async function login(cluster: Cluster): Promise<Session> {
 }
 
 /** The object's .data files across the cluster's object servers. */
-function dataFiles(cluster: Cluster, account: string, container: string, obj: string): string[] {
+function dataFiles(cluster: SwiftCluster, account: string, container: string, obj: string): string[] {
   const h = hashPath({ prefix: 'swiftlytestprefix', suffix: 'swiftlytestsuffix' }, account, container, obj);
   return cluster.objectDevices.flatMap((d) => listTree(d).filter((f) => f.includes(`/${h}/`) && f.endsWith('.data')));
 }
 
-export async function checkObjectsThroughProxy(cluster: Cluster): Promise<void> {
+export async function checkObjectsThroughProxy(cluster: SwiftCluster): Promise<void> {
   const s = await login(cluster);
   const account = decodeURIComponent(s.storageUrl.split('/').pop()!);
 
   // container + object upload and download with the swift CLI
   assert.ok([201, 202].includes((await s.req('PUT', '/c1')).status));
   const big = randomBytes(300 * 1024 + 17);
-  writeFileSync(join(cluster.root, 'big.bin'), big);
+  writeFileSync(join(cluster.dir, 'big.bin'), big);
   await s.swift('upload', 'c1', 'big.bin', '--object-name', 'big');
-  await s.swift('download', 'c1', 'big', '-o', join(cluster.root, 'big.out'));
-  assert.equal(md5(readFileSync(join(cluster.root, 'big.out'))), md5(big));
+  await s.swift('download', 'c1', 'big', '-o', join(cluster.dir, 'big.out'));
+  assert.equal(md5(readFileSync(join(cluster.dir, 'big.out'))), md5(big));
   assert.equal(dataFiles(cluster, account, 'c1', 'big').length, 3, 'three replicas on the swiftly object servers');
 
   // PUT / GET / HEAD with metadata
