@@ -1,7 +1,16 @@
-/** A memcached speaking the text protocol subset Swift's MemcacheRing uses (get, set, add, delete, incr, decr), for tests where no memcached is installed. */
+/**
+ * A memcached speaking the text protocol subset Swift's MemcacheRing and our
+ * cache filter use (get/gets, set, add, delete, incr, decr, touch), for tests
+ * where no memcached is installed. Expiry times are ignored.
+ */
 import { createServer, type Server } from 'node:net';
 
-export async function startMemcache(): Promise<{ port: number; close(): Promise<void> }> {
+export interface MemcacheServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startMemcache(): Promise<MemcacheServer> {
   const store = new Map<string, { flags: string; value: Buffer }>();
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((sock) => {
@@ -27,7 +36,7 @@ export async function startMemcache(): Promise<{ port: number; close(): Promise<
           continue;
         }
         buf = buf.subarray(eol + 2);
-        if (cmd === 'get') {
+        if (cmd === 'get' || cmd === 'gets') {
           for (const k of parts.slice(1)) {
             const v = store.get(k);
             if (v) sock.write(Buffer.concat([Buffer.from(`VALUE ${k} ${v.flags} ${v.value.length}\r\n`), v.value, Buffer.from('\r\n')]));
@@ -41,6 +50,8 @@ export async function startMemcache(): Promise<{ port: number; close(): Promise<
           const n = Math.max(0, Number(v.value.toString()) + (cmd === 'incr' ? 1 : -1) * Number(parts[2]));
           store.set(key, { flags: v.flags, value: Buffer.from(String(n)) });
           sock.write(`${n}\r\n`);
+        } else if (cmd === 'touch') {
+          sock.write(store.has(key) ? 'TOUCHED\r\n' : 'NOT_FOUND\r\n');
         } else {
           sock.write('ERROR\r\n');
         }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
 import { startStorageServer, type ListeningServer } from '../../storage/index.js';
-import { startFakeMemcached, type FakeMemcached } from './fake-memcached.js';
+import { startMemcache, type MemcacheServer } from '../helpers/memcache-server.js';
 import { ETC_SWIFT_CONF, ensureEtcSwiftConf } from './db-test-servers.js';
 
 
@@ -33,7 +33,7 @@ const etc = join(root, 'etc');
 const srv = join(root, 'srv');
 const servers: ListeningServer[] = [];
 const children: ChildProcess[] = [];
-let memcached: FakeMemcached;
+let memcached: MemcacheServer;
 let proxyPort = 0;
 const user = userInfo().username;
 
@@ -81,7 +81,7 @@ before(async () => {
   mkdirSync(etc, { recursive: true });
   writeFileSync(join(etc, 'swift.conf'), ETC_SWIFT_CONF);
   const swiftConf = swiftConfFromIni(parseIni(ETC_SWIFT_CONF));
-  memcached = await startFakeMemcached();
+  memcached = await startMemcache();
   const dbConf = { devices: srv, mount_check: 'false', account_update_timeout: '1' };
   const accountDevs: { port: number; device: string }[] = [];
   const containerDevs: { port: number; device: string }[] = [];
