@@ -35,7 +35,7 @@ test('summarise takes medians, CPU per op and the client share; the table shows 
   assert.deepEqual(row.ratio, { median: 4, min: 2.5, max: 6 });
   const table = formatTable([row], ['swiftly', 'swift']);
   assert.match(table, /4 KiB GET c32 \| 500 op\/s/);
-  assert.match(table, /4\.0× \(2\.5–6\.0\)/);
+  assert.match(table, /4\.00× \(2\.50–6\.00\)/);
   assert.match(ratioChart([row], 't'), /<svg[\s\S]*4\.00×[\s\S]*<\/svg>/);
 });
 
