@@ -5,11 +5,13 @@
  * prints per workload throughput, p50/p99, cluster CPU per operation, the
  * load generator's CPU and the swiftly/Swift ratio with its min–max over
  * rounds, and writes bench/results/<date>.json and .svg.
+ * `--only <text>` keeps the workloads whose name has it (and the PUTs they
+ * need); `--cpu-prof <dir>` profiles swiftly's servers (see profile-top.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureEtcSwiftConf, startCluster, type Cluster, type SystemName } from './cluster/cluster.js';
 import { ensureWrk } from './load/wrk.js';
@@ -22,6 +24,7 @@ interface Args {
   rounds: number;
   quick: boolean;
   only?: string;
+  cpuProf?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -34,7 +37,8 @@ function parseArgs(argv: string[]): Args {
     } else if (v === '--rounds') a.rounds = Math.max(1, Number(argv[++i]));
     else if (v === '--quick') a.quick = true;
     else if (v === '--only') a.only = argv[++i];
-    else throw new Error(`unknown argument ${v} (use --compare swift, --rounds N, --quick, --only <text>)`);
+    else if (v === '--cpu-prof') a.cpuProf = resolve(argv[++i]);
+    else throw new Error(`unknown argument ${v} (use --compare swift, --rounds N, --quick, --only <text>, --cpu-prof <dir>)`);
   }
   return a;
 }
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
     const states: ClusterState[] = [];
     for (const [i, name] of systems.entries()) {
       log(`starting ${name} cluster`);
-      const c = await startCluster(name, join(root, name), 20_000 + 1000 * i);
+      const c = await startCluster(name, join(root, name), 20_000 + 1000 * i, name === 'swiftly' ? args.cpuProf : undefined);
       clusters.push(c);
       log(`preparing ${name}: ${o.listObjects} objects, ${o.listContainers} containers`);
       states.push(await prepare(c, o));

@@ -61,7 +61,8 @@ async function populate(url: string, prefix: string, tok: string, total: number)
   const r = await runWrk({
     url, mode: 'put', method: 'PUT', path: prefix, connections: 32, seconds: 3600, limit: Math.ceil(total / 2), headers: { 'X-Auth-Token': tok },
   });
-  if (r.bad + r.socketErrors > 0) throw new Error(`populating ${prefix}: ${r.bad} bad responses, ${r.socketErrors} socket errors`);
+  // A stray failure (e.g. Swift's 503 under load) leaves the fixture a hair smaller; many mean it is broken.
+  if (r.bad + r.socketErrors > total / 100) throw new Error(`populating ${prefix}: ${r.bad} bad responses, ${r.socketErrors} socket errors`);
 }
 
 /** Tokens, containers, and the listing fixtures (not timed). */
@@ -69,8 +70,10 @@ export async function prepare(cluster: Cluster, o: BenchOptions): Promise<Cluste
   const adminToken = await token(cluster.url, ADMIN);
   const testerToken = await token(cluster.url, TESTER);
   for (const c of ['bench', 'big', 'list']) await put(cluster.url, `/v1/${ADMIN.account}/${c}`, adminToken);
+  // The tester's account exists before its containers are made in parallel (no autocreate races).
+  await put(cluster.url, `/v1/${TESTER.account}/c0`, testerToken);
   await populate(cluster.url, `/v1/${ADMIN.account}/list/o`, adminToken, o.listObjects);
-  await populate(cluster.url, `/v1/${TESTER.account}/c`, testerToken, o.listContainers);
+  await populate(cluster.url, `/v1/${TESTER.account}/c`, testerToken, o.listContainers - 1);
   return { cluster, adminToken, testerToken, puts: new Map() };
 }
 
