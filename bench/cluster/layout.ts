@@ -124,6 +124,10 @@ use = egg:swift#proxy_logging
 [filter:cache]
 use = egg:swift#memcache
 memcache_servers = 127.0.0.1:${l.memcachePort}
+# Swift's default pool (2 connections, 1 s wait) times out under 128
+# concurrent requests, error-limits memcached for 60 s and then every token
+# check fails: size it for the bench's concurrency.
+memcache_max_connections = 128
 
 [filter:listing_formats]
 use = egg:swift#listing_formats
