@@ -87,6 +87,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= args.rounds; round++) {
       for (const state of states) {
         for (const w of list) {
+          const dead = state.cluster.group.exited();
+          if (dead.length) throw new Error(`${state.cluster.name}: ${dead.join(', ')} exited (logs kept in ${root})`);
           const s = await w.run(state, round);
           (samples.get(w.name)![state.cluster.name] ??= []).push(s);
           log(`round ${round} ${state.cluster.name} ${w.name}: ${s.rate.toFixed(1)} ${w.unit}, p99 ${s.p99Ms.toFixed(1)} ms${s.errors ? `, ${s.errors} errors` : ''}`);
@@ -94,9 +96,9 @@ async function main(): Promise<void> {
       }
     }
     for (const c of clusters) memory[c.name] = c.group.usage().rss;
+    rmSync(root, { recursive: true, force: true });
   } finally {
     await stopAll();
-    rmSync(root, { recursive: true, force: true });
   }
   const rows = list.map((w) => summarise(w.name, w.unit, samples.get(w.name)!, systems[0], systems[1]));
   const title = `swiftly${args.compare ? ' vs Swift 2.30' : ''}, ${args.rounds} round(s)${args.quick ? ', quick' : ''}, ${cpus().length} CPUs, load ${load0.map((l) => l.toFixed(1)).join(' ')} at start`;
@@ -119,6 +121,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed (servers' logs and data are left in ${tmpdir()}/swiftly-bench-*): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

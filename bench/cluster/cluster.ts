@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessGroup, waitForPort } from './procs.js';
+import { assertPortsFree, ProcessGroup, waitForPort } from './procs.js';
 import { SWIFT_CONF, writeLayout, type Kind, type Layout } from './layout.js';
 
 export type SystemName = 'swiftly' | 'swift';
@@ -40,6 +40,8 @@ export function ensureEtcSwiftConf(): void {
 export async function startCluster(system: SystemName, dir: string, basePort: number, cpuProfDir?: string, timeoutMs = 90_000): Promise<Cluster> {
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   const layout = writeLayout(dir, basePort);
+  const ports = [layout.memcachePort, layout.proxyPort, ...layout.storage.map((s) => s.port)];
+  await assertPortsFree(layout.host, ports);
   const group = new ProcessGroup(layout.log);
   const stop = (): Promise<void> => group.stop();
   try {
@@ -50,7 +52,6 @@ export async function startCluster(system: SystemName, dir: string, basePort: nu
     }
     const [cmd, args] = serverCommand(system, 'proxy', layout.proxyConf, nodeArgs);
     group.spawn('proxy-server', cmd, args);
-    const ports = [layout.memcachePort, layout.proxyPort, ...layout.storage.map((s) => s.port)];
     await Promise.all(ports.map((p) => waitForPort(layout.host, p, timeoutMs)));
   } catch (err) {
     await stop();

@@ -75,6 +75,7 @@ export function reapedChildrenCpu(): number {
 
 export class ProcessGroup {
   readonly children: ChildProcess[] = [];
+  private readonly names = new Map<ChildProcess, string>();
   constructor(private readonly logDir: string) {}
 
   spawn(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -83,7 +84,13 @@ export class ProcessGroup {
     closeSync(fd);
     child.on('error', () => {});
     this.children.push(child);
+    this.names.set(child, name);
     return child;
+  }
+
+  /** Names of the processes started here that have exited. */
+  exited(): string[] {
+    return this.children.filter((c) => c.exitCode !== null || c.signalCode !== null).map((c) => this.names.get(c) ?? String(c.pid));
   }
 
   pids(): number[] {
@@ -112,6 +119,20 @@ export class ProcessGroup {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Throws when something already listens on one of the ports (another bench still running?). */
+export async function assertPortsFree(host: string, ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const busy = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (busy) throw new Error(`${host}:${port} is already in use (another bench running?)`);
+  }
 }
 
 /** Resolves once host:port accepts a connection; rejects after `timeoutMs`. */
