@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   const memory: Record<string, number> = {};
   const started = new Date();
   const load0 = loadavg();
+  let done = false;
   try {
     const states: ClusterState[] = [];
     for (const [i, name] of systems.entries()) {
@@ -96,9 +97,11 @@ async function main(): Promise<void> {
       }
     }
     for (const c of clusters) memory[c.name] = c.group.usage().rss;
-    rmSync(root, { recursive: true, force: true });
+    done = true;
   } finally {
     await stopAll();
+    // Kept when a run fails, for the servers' logs.
+    if (done) rmSync(root, { recursive: true, force: true });
   }
   const rows = list.map((w) => summarise(w.name, w.unit, samples.get(w.name)!, systems[0], systems[1]));
   const title = `swiftly${args.compare ? ' vs Swift 2.30' : ''}, ${args.rounds} round(s)${args.quick ? ', quick' : ''}, ${cpus().length} CPUs, load ${load0.map((l) => l.toFixed(1)).join(' ')} at start`;
