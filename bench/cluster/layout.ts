@@ -1,0 +1,138 @@
+/**
+ * The standard bench topology's files, identical for swiftly and Swift:
+ * one proxy (tempauth, memcache) and 3 storage nodes, each with an object,
+ * container and account server and one device; 3 replicas; part power 10;
+ * `workers = 1` everywhere (Swift's meaning: one forked worker serves).
+ *
+ *   <dir>/etc/swift.conf, *.ring.gz, proxy-server.conf, <kind>-server/<n>.conf
+ *   <dir>/srv/<n>/sdb<n>/     <dir>/log/
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RingBuilder, writeRingFile } from '../../ring/index.js';
+
+export const NODES = 3;
+export const KINDS = ['object', 'container', 'account'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** The hash path secrets the tests use too; Swift reads them only from /etc/swift/swift.conf. */
+export const SWIFT_CONF = `[swift-hash]
+swift_hash_path_prefix = swiftlytestprefix
+swift_hash_path_suffix = swiftlytestsuffix
+
+[storage-policy:0]
+name = gold
+default = yes
+`;
+
+export const ADMIN = { user: 'admin:admin', key: 'admin', account: 'AUTH_admin' };
+export const TESTER = { user: 'test:tester', key: 'testing', account: 'AUTH_test' };
+
+export interface Layout {
+  dir: string;
+  etc: string;
+  log: string;
+  host: string;
+  proxyPort: number;
+  memcachePort: number;
+  proxyConf: string;
+  storage: { kind: Kind; node: number; conf: string; port: number }[];
+}
+
+/** Ports from `base`: node n's servers at base + 10n + {0,1,2}, proxy at base + 80, memcached base + 99. */
+export function writeLayout(dir: string, base: number): Layout {
+  const host = '127.0.0.1';
+  const etc = join(dir, 'etc');
+  const log = join(dir, 'log');
+  mkdirSync(log, { recursive: true });
+  mkdirSync(etc, { recursive: true });
+  writeFileSync(join(etc, 'swift.conf'), SWIFT_CONF);
+  const layout: Layout = {
+    dir, etc, log, host, proxyPort: base + 80, memcachePort: base + 99, proxyConf: join(etc, 'proxy-server.conf'), storage: [],
+  };
+  for (const kind of KINDS) {
+    mkdirSync(join(etc, `${kind}-server`), { recursive: true });
+    const builder = RingBuilder.create(10, 3, 1);
+    for (let n = 1; n <= NODES; n++) {
+      const port = base + 10 * n + KINDS.indexOf(kind);
+      const devices = join(dir, 'srv', String(n));
+      mkdirSync(join(devices, `sdb${n}`), { recursive: true });
+      const conf = join(etc, `${kind}-server`, `${n}.conf`);
+      writeFileSync(conf, storageConf(kind, devices, port, etc));
+      layout.storage.push({ kind, node: n, conf, port });
+      builder.addDev({ region: 1, zone: n, ip: host, port, device: `sdb${n}`, weight: 1 });
+    }
+    builder.rebalance({ seed: 1 });
+    writeRingFile(join(etc, `${kind}.ring.gz`), builder.getRing());
+  }
+  writeFileSync(layout.proxyConf, proxyConf(layout));
+  return layout;
+}
+
+function storageConf(kind: Kind, devices: string, port: number, etc: string): string {
+  return `[DEFAULT]
+devices = ${devices}
+mount_check = false
+bind_ip = 127.0.0.1
+bind_port = ${port}
+workers = 1
+user = root
+swift_dir = ${etc}
+log_level = WARNING
+
+[pipeline:main]
+pipeline = ${kind}-server
+
+[app:${kind}-server]
+use = egg:swift#${kind}
+`;
+}
+
+function proxyConf(l: Layout): string {
+  return `[DEFAULT]
+bind_ip = ${l.host}
+bind_port = ${l.proxyPort}
+swift_dir = ${l.etc}
+workers = 1
+user = root
+log_level = WARNING
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats tempauth copy proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+
+[filter:tempauth]
+use = egg:swift#tempauth
+user_admin_admin = ${ADMIN.key} .admin .reseller_admin
+user_test_tester = ${TESTER.key} .admin
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+
+[filter:healthcheck]
+use = egg:swift#healthcheck
+
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:${l.memcachePort}
+# Swift's default pool (2 connections, 1 s wait) times out under 128
+# concurrent requests, error-limits memcached for 60 s and then every token
+# check fails: size it for the bench's concurrency.
+memcache_max_connections = 128
+
+[filter:listing_formats]
+use = egg:swift#listing_formats
+
+[filter:copy]
+use = egg:swift#copy
+`;
+}

@@ -1,0 +1,73 @@
+/**
+ * The one Lua script wrk runs for every workload, on both systems. Its
+ * arguments (after `--`): mode, method, path or path prefix, body size,
+ * per-thread object counts (comma list), per-thread response limit (0 =
+ * none), then `Name: value` headers. Modes:
+ *   static  the same request every time (token, listings, 256 MiB)
+ *   put     <prefix><thread>-<n> with n = 1, 2, … (new objects)
+ *   pick    a random existing <prefix><t>-<i> (GET, HEAD)
+ *   each    <prefix><thread>-<n> for n = 1..count of the thread (DELETE), then stop
+ * A thread that reaches its limit prints `THREADDONE` (wrk itself only
+ * ends at its duration, so the bench interrupts it once all are done).
+ * done() prints one line `BENCHJSON {...}` with counts and latency.
+ */
+export const WRK_SCRIPT = String.raw`
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+
+local mode, method, path, body, limit, headers, static_req
+local counts = {}
+n, ok, bad = 0, 0, 0
+
+function init(args)
+  mode, method, path = args[1], args[2], args[3]
+  local size = tonumber(args[4])
+  for c in string.gmatch(args[5], "[^,]+") do table.insert(counts, tonumber(c)) end
+  limit = tonumber(args[6])
+  headers = {}
+  for i = 7, #args do
+    local k, v = string.match(args[i], "^([^:]+):%s*(.*)$")
+    headers[k] = v
+  end
+  if size > 0 then body = string.rep("x", size) elseif method == "PUT" then body = "" end
+  if mode == "static" then static_req = wrk.format(method, path, headers, body) end
+  if mode == "each" then limit = counts[id] end
+end
+
+function request()
+  if mode == "static" then return static_req end
+  n = n + 1
+  if mode == "put" or mode == "each" then
+    return wrk.format(method, path .. id .. "-" .. n, headers, body)
+  end
+  local t = math.random(#counts)
+  return wrk.format(method, path .. t .. "-" .. math.random(counts[t]), headers, body)
+end
+
+function response(status, hdrs, b)
+  if status < 300 then ok = ok + 1 else bad = bad + 1 end
+  if limit > 0 and ok + bad >= limit and not stopped then
+    stopped = true
+    io.write("THREADDONE\n")
+    io.flush()
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests)
+  local ns, oks, bads = {}, 0, 0
+  for i, t in ipairs(threads) do
+    table.insert(ns, tostring(t:get("n")))
+    oks = oks + t:get("ok")
+    bads = bads + t:get("bad")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"durationUs":%d,"ok":%d,"bad":%d,"socketErrors":%d,"p50Us":%d,"p99Us":%d,"meanUs":%.1f,"counts":[%s]}\n',
+    summary.requests, summary.duration, oks, bads, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.mean, table.concat(ns, ",")))
+end
+`;

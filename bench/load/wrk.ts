@@ -1,0 +1,100 @@
+/**
+ * Runs wrk (the neutral load generator, its own process) with the bench's
+ * Lua script and returns what it measured plus its own CPU seconds. HEAD
+ * goes to head-client.ts instead (wrk 4.1 cannot read HEAD responses).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { reapedChildrenCpu } from '../cluster/procs.js';
+import { WRK_SCRIPT } from './wrk-script.js';
+
+export type WrkMode = 'static' | 'put' | 'pick' | 'each';
+
+export interface WrkJob {
+  url: string;
+  mode: WrkMode;
+  method: string;
+  path: string;
+  connections: number;
+  /** Seconds to run; with mode `each` or a limit, an upper bound. */
+  seconds: number;
+  bodySize?: number;
+  counts?: number[];
+  /** Stop a thread after this many responses. */
+  limit?: number;
+  headers?: Record<string, string>;
+  threads?: number;
+}
+
+export interface WrkResult {
+  requests: number;
+  ok: number;
+  bad: number;
+  socketErrors: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  /** Requests issued per wrk thread (object names <prefix><thread>-<n>). */
+  counts: number[];
+  /** CPU seconds wrk itself used. */
+  clientCpu: number;
+}
+
+const HEAD_CLIENT = fileURLToPath(new URL('./head-client.js', import.meta.url));
+
+let scriptPath: string | undefined;
+
+/** Installs Debian's wrk when it is missing. */
+export function ensureWrk(): void {
+  if (existsSync('/usr/bin/wrk')) return;
+  process.stderr.write('installing wrk (apt-get)…\n');
+  const r = spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('apt-get install wrk failed');
+}
+
+export async function runWrk(job: WrkJob): Promise<WrkResult> {
+  if (!scriptPath) {
+    scriptPath = join(mkdtempSync(join(tmpdir(), 'swiftly-bench-wrk-')), 'bench.lua');
+    writeFileSync(scriptPath, WRK_SCRIPT);
+  }
+  const threads = Math.min(job.threads ?? 2, job.connections);
+  const args = [
+    '-t', String(threads), '-c', String(job.connections), '-d', `${job.seconds}s`, '--timeout', '120s',
+    '-s', scriptPath, job.url, '--',
+    job.mode, job.method, job.path, String(job.bodySize ?? 0), (job.counts ?? [0]).join(','), String(job.limit ?? 0),
+    ...Object.entries(job.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
+  const cpu0 = reapedChildrenCpu();
+  const t0 = performance.now();
+  const child = job.method === 'HEAD'
+    ? spawn(process.execPath, [HEAD_CLIENT, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('/usr/bin/wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  // wrk ends only at its duration; once every limited thread is done, SIGINT makes it report now.
+  const limited = job.mode === 'each' || (job.limit ?? 0) > 0;
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (limited && (out.match(/^THREADDONE$/gm)?.length ?? 0) >= threads) child.kill('SIGINT');
+  });
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  const wall = (performance.now() - t0) / 1000;
+  const clientCpu = reapedChildrenCpu() - cpu0;
+  const line = out.split('\n').find((l) => l.startsWith('BENCHJSON '));
+  if (code !== 0 || !line) throw new Error(`wrk failed (${code}): ${out.slice(-2000)}`);
+  const r = JSON.parse(line.slice('BENCHJSON '.length)) as {
+    requests: number; durationUs: number; ok: number; bad: number; socketErrors: number;
+    p50Us: number; p99Us: number; meanUs: number; counts: number[];
+  };
+  return {
+    requests: r.requests, ok: r.ok, bad: r.bad, socketErrors: r.socketErrors,
+    seconds: r.durationUs > 0 ? r.durationUs / 1e6 : wall,
+    p50Ms: r.p50Us / 1000, p99Ms: r.p99Us / 1000, meanMs: r.meanUs / 1000,
+    counts: r.counts, clientCpu,
+  };
+}
