@@ -49,7 +49,14 @@ test('updates a container server missed are retried until they land, then remove
     }, 'hi');
     assert.equal(r.status, 201);
   }
-  const pending = o.nodes.map((n) => asyncPendings(n.node).length);
+  // An update slower than container_update_timeout goes on after the 201
+  // (as in Swift) and lands in async_pending when it fails: wait for it.
+  let pending: number[] = [];
+  for (let i = 0; i < 150; i++) {
+    pending = o.nodes.map((n) => asyncPendings(n.node).length);
+    if (pending.every((p) => p >= 1)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(pending.every((p) => p >= 1), `async pendings: ${pending}`);
   await cluster.startNode(down);
   assert.deepEqual(await listing(c.nodes[0].port, c.nodes[0].device, c.partition), []);
