@@ -57,7 +57,10 @@ export class ContainerUpdater {
     private readonly secrets: HashPathSecrets,
     private readonly logger: Logger,
   ) {
-    this.agent = new Agent({ connect: { timeout: conf.connTimeout * 1000 }, pipelining: 0 });
+    // Keep-alive: a container update per object write is the hot path, and a
+    // new TCP connection each time showed up in the object server's profile.
+    // Idle sockets close after 4 s, well before the servers' 60 s.
+    this.agent = new Agent({ connect: { timeout: conf.connTimeout * 1000 }, keepAliveTimeout: 4000 });
   }
 
   /** Sends one update, or saves it as async_pending when that fails. */
