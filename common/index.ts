@@ -11,3 +11,4 @@ export * from './constraints.js';
 export * from './swift-conf.js';
 export * from './logger.js';
 export * from './recon-cache.js';
+export * from './atomic-file.js';

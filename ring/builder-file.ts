@@ -4,12 +4,11 @@
  * little-endian bytes, deflated and base64'd, so a part-power-20 builder
  * stays a few MB. Written atomically: temp file, fsync, rename, fsync dir.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { deflateRawSync, inflateRawSync, constants as zconst } from 'node:zlib';
-import { RingError, SwiftlyError } from '../common/index.js';
+import { RingError, SwiftlyError, writeFileAtomicSync } from '../common/index.js';
 import type { BuilderDevice, BuilderState } from './builder-state.js';
 import { RingBuilder } from './builder.js';
 
@@ -114,39 +113,6 @@ export function builderFromJson(doc: Record<string, unknown>): BuilderState {
   };
 }
 
-/** Writes `bytes` to `path` atomically. */
-export function writeFileAtomic(path: string, bytes: Buffer): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // renamed already, or never made
-    }
-    throw err;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // some filesystems refuse fsync on a directory; the rename is done
-  }
-}
 
 /** Saves a builder, giving it an id first if it has none (as Swift's save does). */
 export function saveBuilder(builder: RingBuilder, path: string): void {
@@ -154,7 +120,7 @@ export function saveBuilder(builder: RingBuilder, path: string): void {
   const hadId = state.id !== null;
   if (!hadId) state.id = randomUUID().replaceAll('-', '');
   try {
-    writeFileAtomic(path, Buffer.from(JSON.stringify(builderToJson(state)) + '\n'));
+    writeFileAtomicSync(path, Buffer.from(JSON.stringify(builderToJson(state)) + '\n'));
   } catch (err) {
     if (!hadId) state.id = null;
     throw new RingError('ERR_RING_BUILDER', `cannot write builder file ${path}: ${(err as Error).message}`, err);

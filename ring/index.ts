@@ -12,7 +12,7 @@ export type { NewDevice } from './builder.js';
 export type { BuilderDevice, BuilderState } from './builder-state.js';
 export { NONE_DEV, MAX_BALANCE } from './builder-state.js';
 export type { RebalanceOptions, RebalanceResult } from './rebalance.js';
-export { loadBuilder, saveBuilder, writeFileAtomic } from './builder-file.js';
+export { loadBuilder, saveBuilder } from './builder-file.js';
 export { dispersionReport, tierName } from './dispersion.js';
 export type { DispersionReport, TierDispersion } from './dispersion.js';
 export {

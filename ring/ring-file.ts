@@ -16,12 +16,10 @@
  * only the last array may be short; the length of each array is never
  * written. The legacy pickled format is not read.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync, constants as zconst } from 'node:zlib';
-import { RingError } from '../common/index.js';
+import { RingError, writeFileAtomicSync } from '../common/index.js';
 import { pyJsonDumps } from './py-json.js';
 import type { RingData, RingDevice } from './types.js';
 
@@ -196,35 +194,9 @@ export function readRingFile(path: string): RingData {
  */
 export function writeRingFile(path: string, data: RingData): void {
   const bytes = serializeRing(data);
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    chmodSync(tmp, 0o644);
-    renameSync(tmp, path);
+    writeFileAtomicSync(path, bytes, 0o644);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or never created
-    }
     throw fileError(`cannot write ring file ${path}: ${(err as Error).message}`, err);
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is done.
   }
 }
