@@ -12,3 +12,4 @@ export * from './swift-conf.js';
 export * from './logger.js';
 export * from './recon-cache.js';
 export * from './atomic-file.js';
+export * from './swob-status.js';

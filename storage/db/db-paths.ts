@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { hashPath, type HashPathSecrets } from '../../common/index.js';
+import { hashPath, swobBody, type HashPathSecrets } from '../../common/index.js';
 import { HttpStatusError } from './errors.js';
 
 export type DataDir = 'containers' | 'accounts';
@@ -31,7 +31,7 @@ const SAFE_DEVICE = /^[A-Za-z0-9_.\-~]+$/;
 export function checkDrive(devices: string, device: string, mountCheck: boolean): string {
   const path = join(devices, device);
   const insufficient = (): HttpStatusError =>
-    new HttpStatusError(507, `<html><h1>Insufficient Storage</h1><p>There was not enough space to save the resource. Drive: ${device}</p></html>`);
+    new HttpStatusError(507, swobBody(507, device));
   if (!SAFE_DEVICE.test(device)) throw insufficient();
   try {
     const st = statSync(path);

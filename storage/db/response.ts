@@ -1,21 +1,12 @@
 /** Sending a DB server's answer: Swift's status, headers and body through fastify. */
 import type { FastifyReply } from 'fastify';
+import { swobBody } from '../../common/index.js';
 import { HttpStatusError } from './errors.js';
 
 export type Headers = Record<string, string | number>;
 
-/** Swift's bodies for bare status responses (swob's defaults), where they matter. */
-const DEFAULT_BODIES: Record<number, string> = {
-  202: '<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>',
-  400: '<html><h1>Bad Request</h1><p>The server could not comply with the request since it is either malformed or otherwise incorrect.</p></html>',
-  403: '<html><h1>Forbidden</h1><p>Access was denied to this resource.</p></html>',
-  404: '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>',
-  405: '<html><h1>Method Not Allowed</h1><p>The method is not allowed for this resource.</p></html>',
-  409: '<html><h1>Conflict</h1><p>There was a conflict when trying to complete your request.</p></html>',
-  412: '<html><h1>Precondition Failed</h1><p>A precondition for this request was not met.</p></html>',
-  413: '<html><h1>Request Entity Too Large</h1><p>The body of your request was too large for this server.</p></html>',
-  500: '<html><h1>Internal Error</h1><p>The server has either erred or is incapable of performing the requested operation.</p></html>',
-};
+/** Statuses a DB server answers with swob's default body when given none. */
+const DEFAULT_BODY_STATUSES = new Set([202, 400, 403, 404, 405, 409, 412, 413, 500]);
 
 export function send(reply: FastifyReply, status: number, headers: Headers = {}, body?: string | Buffer): FastifyReply {
   reply.code(status);
@@ -30,7 +21,7 @@ export function send(reply: FastifyReply, status: number, headers: Headers = {},
     }
     return reply.send();
   }
-  return reply.send(body ?? DEFAULT_BODIES[status] ?? '');
+  return reply.send(body ?? (DEFAULT_BODY_STATUSES.has(status) ? swobBody(status) : ''));
 }
 
 /** Answers with an HttpStatusError's status, body and headers. */
