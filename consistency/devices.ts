@@ -2,30 +2,12 @@
  * Walking a server's devices dir: the device names (with Swift's mount
  * check), and the per-policy dirs on each (`objects`, `objects-1`, …).
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 
-/** Swift's `ismount`: a different device than the parent, or the root of one. */
-async function isMount(path: string): Promise<boolean> {
-  let st: Stats;
-  let parent: Stats;
-  try {
-    st = await fsp.lstat(path);
-    if (st.isSymbolicLink()) return false;
-    parent = await fsp.stat(join(path, '..'));
-  } catch {
-    return false;
-  }
-  return st.dev !== parent.dev || st.ino === parent.ino;
-}
+import { checkDevice } from '../storage/index.js';
 
-/** A device's path when usable: a dir, and a mount point when `mountCheck`. */
-export async function checkDevice(devices: string, device: string, mountCheck: boolean): Promise<string | undefined> {
-  const path = join(devices, device);
-  if (mountCheck) return (await isMount(path)) ? path : undefined;
-  const st = await fsp.stat(path).catch(() => undefined);
-  return st?.isDirectory() ? path : undefined;
-}
+export { checkDevice };
 
 /** Names of the entries of `dir` (empty when it does not exist). */
 export async function listDir(dir: string): Promise<string[]> {

@@ -31,3 +31,4 @@ export {
   type FileInfo, type OnDiskFiles, type ObjectMetadata, type FileMetadata, type AsyncUpdate,
 } from './object/index.js';
 export { reconAnswer, withRecon, reconOptions, type ReconOptions } from './recon/recon.js';
+export { isMount, checkDevice } from './device-check.js';

@@ -12,7 +12,8 @@
  * the storage policy index when not 0. Metadata lives in a trailer of each
  * file (see metadata.ts).
  */
-import { promises as fsp, createReadStream, type Stats } from 'node:fs';
+import { promises as fsp, createReadStream } from 'node:fs';
+import { checkDevice } from '../device-check.js';
 import type { FileHandle } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -44,31 +45,12 @@ export interface FsDiskFileOptions {
   logger?: Logger;
 }
 
-/** Swift's `ismount`: a different device than the parent, or the root of one. */
-async function isMount(path: string): Promise<boolean> {
-  let st: Stats;
-  let parent: Stats;
-  try {
-    st = await fsp.lstat(path);
-    if (st.isSymbolicLink()) return false;
-    parent = await fsp.stat(join(path, '..'));
-  } catch {
-    return false;
-  }
-  return st.dev !== parent.dev || st.ino === parent.ino;
-}
-
 export class FsDiskFileManager implements DiskFileManager {
   constructor(readonly options: FsDiskFileOptions) {}
 
   async devicePath(device: string): Promise<string> {
-    const path = join(this.options.devices, device);
-    if (this.options.mountCheck) {
-      if (!(await isMount(path))) throw new DeviceUnavailableError(device);
-    } else {
-      const st = await fsp.stat(path).catch(() => undefined);
-      if (!st?.isDirectory()) throw new DeviceUnavailableError(device);
-    }
+    const path = await checkDevice(this.options.devices, device, this.options.mountCheck);
+    if (!path) throw new DeviceUnavailableError(device);
     return path;
   }
 

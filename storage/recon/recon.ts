@@ -10,12 +10,13 @@
  * mount_check, swift_dir.
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp, readFileSync, statfsSync, type Stats } from 'node:fs';
+import { promises as fsp, readFileSync, statfsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getBool, getString, readReconCache, type Section } from '../../common/index.js';
 import type { BackendHandler } from '../http/backend-server.js';
+import { checkDevice } from '../device-check.js';
 
 type Json = unknown;
 
@@ -41,18 +42,6 @@ async function list(dir: string): Promise<string[]> {
   }
 }
 
-async function isMounted(path: string, mountCheck: boolean): Promise<boolean> {
-  let st: Stats;
-  try {
-    st = await fsp.stat(path);
-  } catch {
-    return false;
-  }
-  if (!st.isDirectory()) return false;
-  if (!mountCheck) return true;
-  const parent = await fsp.stat(join(path, '..'));
-  return st.dev !== parent.dev || st.ino === parent.ino;
-}
 
 function pick(cache: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -93,7 +82,7 @@ async function devicesStatus(o: ReconOptions, usage: boolean): Promise<Json[]> {
   const out: Json[] = [];
   for (const dev of (await list(o.devices)).sort()) {
     const path = join(o.devices, dev);
-    const mounted = await isMounted(path, o.mountCheck);
+    const mounted = (await checkDevice(o.devices, dev, o.mountCheck)) !== undefined;
     if (!usage) {
       if (!mounted) out.push({ device: dev, mounted: false });
       continue;
