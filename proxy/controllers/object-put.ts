@@ -86,8 +86,10 @@ async function streamBody(ctx: ProxyContext, body: Readable | undefined, live: S
     try {
       next = await withTimeout(it.next(), ctx.conf.clientTimeout);
     } catch (err) {
+      // A stalled client still gets its 408 (then the connection closes);
+      // destroying the body here would destroy the socket the answer needs.
+      if (err instanceof Timeout) return { ok: false, response: closing(makeResponse(408)) };
       body.destroy();
-      if (err instanceof Timeout) return { ok: false, response: makeResponse(408) };
       return { ok: false, response: makeResponse(499) };
     }
     if (next.done) break;

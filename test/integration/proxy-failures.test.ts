@@ -4,7 +4,8 @@
  * a hung object server (dropped after node_timeout, quorum still met), an
  * object server SIGKILLed in the middle of a GET (the client still gets
  * the whole, correct body), one of three object servers down (PUT 201, GET
- * 200), two down (PUT 503).
+ * 200), two down (PUT 503); a client that stops sending mid-body (408
+ * after client_timeout, nothing stored).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +35,27 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure
 
   after(async () => {
     await cluster?.stop();
+  });
+
+  it('answers 408 to a client that stalls mid-body past client_timeout, and stores nothing', async () => {
+    const slow = await cluster.startProxy('client_timeout = 1');
+    // each in-process proxy keeps its own tokens
+    const auth = await fetch(`http://127.0.0.1:${slow.port}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
+    const slowToken = auth.headers.get('x-auth-token')!;
+    const status = await new Promise<number>((resolve, reject) => {
+      const r = http.request({
+        host: '127.0.0.1', port: slow.port, method: 'PUT', path: '/v1/AUTH_test/f/stalled',
+        headers: { 'x-auth-token': slowToken, 'content-length': '1000' },
+      }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        r.destroy();
+      });
+      r.on('error', reject);
+      r.write(Buffer.alloc(100, 1)); // then nothing more
+    });
+    assert.equal(status, 408);
+    assert.equal((await req('GET', '/v1/AUTH_test/f/stalled')).status, 404);
   });
 
   it('answers a PUT on quorum when one object server hangs', async () => {
