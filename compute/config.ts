@@ -42,6 +42,14 @@
  * local_gb = 200
  * cpu_arch = x86_64
  * time_scale = 1.0
+ * [libvirt]
+ * ; compute_driver = libvirt: real guests through virsh (needs [glance] api_servers for image data)
+ * virt_type = qemu                 ; qemu (TCG) or kvm (used when /dev/kvm is usable, else qemu)
+ * connection_uri = qemu:///system  ; test:///default: libvirt's test driver (one long-lived virsh)
+ * instances_path = /var/lib/swiftly/instances   ; <uuid>/ per guest, _base/ the image cache
+ * shutdown_timeout = 60            ; seconds a clean (ACPI) power-off may take before the guest is destroyed
+ * wait_soft_reboot_seconds = 120   ; seconds a SOFT reboot waits for the guest to stop before resetting it
+ * virsh_timeout = 60               ; seconds one virsh command may take
  * ```
  */
 import { hostname } from 'node:os';
@@ -67,9 +75,19 @@ export interface ComputeConfig {
   glance: { apiServer: string; authUrl: string; user: string; key: string };
   scheduler: { enabledFilters: string[]; ram: number; cpu: number; numInstances: number; maxAttempts: number };
   fake: { vcpus: number; memoryMb: number; localGb: number; cpuArch: string; timeScale: number };
+  libvirt: LibvirtConfig;
   logLevel: string;
   /** Periodic task intervals of the compute manager. */
   periodicIntervalMs: number;
+}
+
+export interface LibvirtConfig {
+  virtType: 'qemu' | 'kvm';
+  connectionUri: string;
+  instancesPath: string;
+  shutdownTimeoutMs: number;
+  softRebootTimeoutMs: number;
+  virshTimeoutMs: number;
 }
 
 export const DEFAULT_FILTERS = ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'CoreFilter', 'DiskFilter', 'ImagePropertiesFilter'];
@@ -93,6 +111,9 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   const fs = getSection(ini, 'filter_scheduler') ?? empty;
   const fake = getSection(ini, 'fake') ?? empty;
   const glance = getSection(ini, 'glance') ?? empty;
+  const libvirt = getSection(ini, 'libvirt') ?? empty;
+  const virtType = getString(libvirt, 'virt_type', 'qemu');
+  if (virtType !== 'qemu' && virtType !== 'kvm') throw new ConfigError(`[libvirt] virt_type must be qemu or kvm, got ${virtType}`);
   const strategy = getString(auth, 'auth_strategy', 'tempauth');
   if (strategy !== 'tempauth' && strategy !== 'noauth2') throw new ConfigError(`[auth] auth_strategy must be tempauth or noauth2, got ${strategy}`);
   const driver = getString(d, 'compute_driver', 'fake');
@@ -138,6 +159,14 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       localGb: getInt(fake, 'local_gb', 200, 1),
       cpuArch: getString(fake, 'cpu_arch', 'x86_64'),
       timeScale: getFloat(fake, 'time_scale', 1.0, 0),
+    },
+    libvirt: {
+      virtType,
+      connectionUri: getString(libvirt, 'connection_uri', 'qemu:///system'),
+      instancesPath: getString(libvirt, 'instances_path', getString(d, 'instances_path', '/var/lib/swiftly/instances')),
+      shutdownTimeoutMs: getFloat(libvirt, 'shutdown_timeout', getFloat(d, 'shutdown_timeout', 60, 0), 0) * 1000,
+      softRebootTimeoutMs: getFloat(libvirt, 'wait_soft_reboot_seconds', 120, 0) * 1000,
+      virshTimeoutMs: getFloat(libvirt, 'virsh_timeout', 60, 0.01) * 1000,
     },
     logLevel: getString(d, 'log_level', 'info'),
     periodicIntervalMs: getFloat(d, 'periodic_interval', 10, 0.01) * 1000,

@@ -14,7 +14,7 @@ import { ComputeApiService } from './api/compute-api.js';
 import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
 import { ComputeDb } from './db/index.js';
-import { FakeDriver, type HypervisorDriver } from './driver/index.js';
+import { FakeDriver, LibvirtDriver, type HypervisorDriver } from './driver/index.js';
 import { GlanceImageService, LocalImageService, type ImageService } from './image/index.js';
 import { ComputeManager } from './manager/compute-manager.js';
 import { createTransport, type Transport } from './rpc/index.js';
@@ -52,12 +52,20 @@ export interface ComputeServices {
   stop(): Promise<void>;
 }
 
-function makeDriver(config: ComputeConfig): HypervisorDriver {
+function makeDriver(config: ComputeConfig, images: ImageService, logger: Logger): HypervisorDriver {
   if (config.computeDriver === 'fake') {
     const f = config.fake;
     return new FakeDriver({ vcpus: f.vcpus, memoryMb: f.memoryMb, localGb: f.localGb, cpuArch: f.cpuArch, timeScale: f.timeScale });
   }
-  throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake)`);
+  if (config.computeDriver === 'libvirt') {
+    if (!(images instanceof GlanceImageService)) throw new Error('compute_driver = libvirt needs the image service for image data: set [glance] api_servers');
+    const l = config.libvirt;
+    return new LibvirtDriver({
+      images, connectionUri: l.connectionUri, virtType: l.virtType, instancesPath: l.instancesPath, shutdownTimeoutMs: l.shutdownTimeoutMs,
+      softRebootTimeoutMs: l.softRebootTimeoutMs, virshTimeoutMs: l.virshTimeoutMs, logger: logger.child({ driver: 'libvirt' }),
+    });
+  }
+  throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake, libvirt)`);
 }
 
 /** The image service's client when `[glance] api_servers` names one, else the local registry. */
@@ -96,6 +104,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const stop = async () => {
     await api?.close();
     for (const s of [...services].reverse()) await s.stop();
+    if (driver && driver !== options.driver) await driver.close?.();
     if (ownsTransport) await transport.close();
     db.close();
   };
@@ -116,7 +125,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       services.push(new Service({ ...common, binary: 'swiftly-conductor', topic: CONDUCTOR_TOPIC, host: config.host, manager: conductor }));
     }
     if (run.has('compute')) {
-      driver = options.driver ?? makeDriver(config);
+      driver = options.driver ?? makeDriver(config, images, logger);
       const manager = new ComputeManager({
         host: config.host, db, driver, images, conductor: conductorApi, compute: computeApi, logger, ratios: config.ratios,
         resourceIntervalMs: config.periodicIntervalMs, syncPowerStateIntervalMs: config.periodicIntervalMs,

@@ -68,6 +68,15 @@ api_servers = ${shownUrl(options.imageBind ?? DEFAULT_IMAGE_BIND)}
 auth_url = ${options.proxyUrl}/auth/v1.0
 user = ${options.admin.user}
 key = ${options.admin.key}
+
+[libvirt]
+# compute_driver = libvirt (or swiftly start --compute-driver libvirt): real guests through virsh
+# qemu (TCG) or kvm (used when /dev/kvm is usable)
+virt_type = qemu
+connection_uri = qemu:///system
+instances_path = ${join(options.dataDir, 'compute', 'instances')}
+shutdown_timeout = 60
+wait_soft_reboot_seconds = 120
 `,
     { mode: 0o600 },
   );

@@ -1,7 +1,7 @@
 /**
  * What a compute manager needs from a hypervisor (Nova's
  * nova/virt/driver.py ComputeDriver, reduced). Implementations: `FakeDriver`
- * (here), `LibvirtDriver` (next). A driver knows guests by instance uuid;
+ * (in memory), `LibvirtDriver` (real guests through virsh). A driver knows guests by instance uuid;
  * the manager owns the DB and the state machine, the driver only acts and
  * reports the hypervisor's view.
  */
@@ -32,6 +32,9 @@ export interface ImageMeta {
   properties: Record<string, string>;
 }
 
+/** A guest's power state changed behind the manager's back (Nova's lifecycle events). */
+export type LifecycleListener = (uuid: string, powerState: PowerState) => void;
+
 export interface HypervisorDriver {
   /** `fake`, `libvirt`, … (Nova's compute_driver). */
   readonly type: string;
@@ -59,6 +62,10 @@ export interface HypervisorDriver {
   getInfo(uuid: string): Promise<GuestInfo | undefined>;
   /** Every guest the hypervisor runs on this host. */
   listInstances(): Promise<GuestInfo[]>;
+  /** Drivers that hear of power changes as they happen (libvirt's lifecycle events) call `listener`. */
+  onLifecycleEvent?(listener: LifecycleListener): void;
+  /** Release what the driver holds open (event streams, connections). */
+  close?(): Promise<void>;
 }
 
 /** The driver refused or failed an operation (Nova: a virt exception). */

@@ -101,6 +101,9 @@ export class ComputeManager implements Manager {
         },
       },
     };
+    options.driver.onLifecycleEvent?.((id) => {
+      this.handleLifecycleEvent(id).catch((err) => this.log.warn({ instance: id, err: (err as Error).message }, 'lifecycle event not applied'));
+    });
     this.periodicTasks = [
       { name: 'update_available_resource', intervalMs: options.resourceIntervalMs ?? 10_000, run: () => this.tracker.updateAvailableResource() },
       { name: 'sync_power_states', intervalMs: options.syncPowerStateIntervalMs ?? 10_000, run: () => this.syncPowerStates() },
@@ -296,6 +299,31 @@ export class ComputeManager implements Manager {
     await this.driver.spawn({ ...inst, flavor }, { id: inst.image_ref, name: image?.name ?? inst.image_ref, size: image?.size ?? 0, properties: inst.image_properties });
   }
 
+  /** One instance against the hypervisor's view (Nova's _sync_instance_power_state); idle instances only. */
+  private async syncInstancePowerState(inst: Instance): Promise<void> {
+    if (inst.task_state !== null || inst.vm_state === VmState.BUILDING || inst.vm_state === VmState.ERROR) return;
+    const info = await this.driver.getInfo(inst.uuid);
+    // Only if nothing moved since the read: an action that ran meanwhile knows better.
+    const expect = { task_state: [null], vm_state: [inst.vm_state] };
+    try {
+      if (!info) {
+        this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, power_state: PowerState.NOSTATE }, expect);
+        this.db.addFault(inst.uuid, 500, 'Instance is missing from the hypervisor', 'sync_power_states', this.host);
+      } else if (inst.vm_state === VmState.ACTIVE && (info.power_state === PowerState.SHUTDOWN || info.power_state === PowerState.CRASHED)) {
+        this.db.updateInstance(inst.uuid, { vm_state: VmState.STOPPED, power_state: info.power_state }, expect);
+      } else if (info.power_state !== inst.power_state) {
+        this.db.updateInstance(inst.uuid, { power_state: info.power_state }, expect);
+      }
+    } catch { /* an action started meanwhile: its own end state wins */ }
+  }
+
+  /** A lifecycle event from the driver (Nova's handle_lifecycle_event): re-read that guest now rather than at the next periodic sync. */
+  private async handleLifecycleEvent(uuid: string): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst || inst.host !== this.host) return;
+    await this.syncInstancePowerState(inst);
+  }
+
   /**
    * Nova's _sync_power_states: the hypervisor is the truth for power state;
    * a guest found off while the DB says active ends STOPPED; a guest the
@@ -305,20 +333,7 @@ export class ComputeManager implements Manager {
     const known = new Map((await this.driver.listInstances()).map((g) => [g.uuid, g]));
     for (const inst of this.db.listInstances({ host: this.host })) {
       known.delete(inst.uuid);
-      if (inst.task_state !== null || inst.vm_state === VmState.BUILDING || inst.vm_state === VmState.ERROR) continue;
-      const info = await this.driver.getInfo(inst.uuid);
-      // Only if nothing moved since the read: an action that ran meanwhile knows better.
-      const expect = { task_state: [null], vm_state: [inst.vm_state] };
-      try {
-        if (!info) {
-          this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, power_state: PowerState.NOSTATE }, expect);
-          this.db.addFault(inst.uuid, 500, 'Instance is missing from the hypervisor', 'sync_power_states', this.host);
-        } else if (inst.vm_state === VmState.ACTIVE && (info.power_state === PowerState.SHUTDOWN || info.power_state === PowerState.CRASHED)) {
-          this.db.updateInstance(inst.uuid, { vm_state: VmState.STOPPED, power_state: info.power_state }, expect);
-        } else if (info.power_state !== inst.power_state) {
-          this.db.updateInstance(inst.uuid, { power_state: info.power_state }, expect);
-        }
-      } catch { /* an action started meanwhile: its own end state wins */ }
+      await this.syncInstancePowerState(inst);
     }
     for (const guest of known.values()) {
       const inst = this.db.getInstance(guest.uuid, true);

@@ -1,0 +1,338 @@
+/**
+ * A HypervisorDriver over libvirt (Nova's nova/virt/libvirt/driver.py, in
+ * small): domain XML in, `virsh` commands out. Each guest lives in
+ * `<instances_path>/<uuid>/` (its qcow2 overlay `disk` on the cached base
+ * image, `console.log`, `libvirt.xml`); its domain is `instance-<uuid>` with
+ * the instance's uuid. Guests whose directory isn't under this driver's
+ * instances_path are not its own (another compute on the same libvirtd).
+ */
+import { constants } from 'node:fs';
+import { access, mkdir, open, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../../common/index.js';
+import type { ImageRecord } from '../../image/index.js';
+import { PowerState, type Flavor, type Instance } from '../../model.js';
+import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener } from '../hypervisor-driver.js';
+import { domainXml } from './domain-xml.js';
+import { LifecycleEvents } from './events.js';
+import { ImageCache } from './image-cache.js';
+import { convert, createOverlay, imageInfo } from './qemu-img.js';
+import { makeVirsh, VirshError, type Virsh } from './virsh.js';
+
+/** What the driver needs of the image service: data in (boot) and out (snapshot). */
+export interface LibvirtImages {
+  fetchTo(id: string, path: string): Promise<ImageRecord>;
+  upload(id: string, body: Readable, options?: { size?: number }): Promise<ImageRecord>;
+  patch(id: string, ops: { op: string; path: string; value?: unknown }[]): Promise<unknown>;
+}
+
+export interface LibvirtDriverOptions {
+  images: LibvirtImages;
+  /** Nova's [libvirt] connection_uri; `qemu:///system` by default. */
+  connectionUri?: string;
+  /** Nova's [libvirt] virt_type: `qemu` (TCG) or `kvm` (used only when /dev/kvm is usable). */
+  virtType?: 'qemu' | 'kvm';
+  instancesPath: string;
+  /** A clean (ACPI) shutdown's wait before the guest is destroyed (Nova: shutdown_timeout). */
+  shutdownTimeoutMs?: number;
+  /** A SOFT reboot's wait for the guest to stop before it is reset (Nova: wait_soft_reboot_seconds). */
+  softRebootTimeoutMs?: number;
+  virshTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** How long the console tail may be (Nova's MAX_CONSOLE_BYTES). */
+const MAX_CONSOLE_BYTES = 100 * 1024;
+const PREFIX = 'instance-';
+
+const STATES: Record<string, PowerState> = {
+  running: PowerState.RUNNING, idle: PowerState.RUNNING, blocked: PowerState.RUNNING, 'in shutdown': PowerState.RUNNING,
+  paused: PowerState.PAUSED, 'shut off': PowerState.SHUTDOWN, crashed: PowerState.CRASHED, pmsuspended: PowerState.SUSPENDED,
+};
+
+/** `virsh dominfo`'s `Key: value` lines. */
+export function parseFields(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+export class LibvirtDriver implements HypervisorDriver {
+  readonly type = 'libvirt';
+  readonly virsh: Virsh;
+  readonly cache: ImageCache;
+  private virtType: 'qemu' | 'kvm';
+  private readonly listeners: LifecycleListener[] = [];
+  private events?: LifecycleEvents;
+
+  constructor(private readonly o: LibvirtDriverOptions) {
+    this.virsh = makeVirsh(o.connectionUri ?? 'qemu:///system', o.virshTimeoutMs);
+    this.cache = new ImageCache(o.instancesPath, o.images);
+    this.virtType = o.virtType ?? 'qemu';
+  }
+
+  private name(uuid: string): string {
+    return `${PREFIX}${uuid}`;
+  }
+
+  private dir(uuid: string): string {
+    return join(this.o.instancesPath, uuid);
+  }
+
+  private paths(uuid: string) {
+    const dir = this.dir(uuid);
+    return { dir, disk: join(dir, 'disk'), console: join(dir, 'console.log'), xml: join(dir, 'libvirt.xml') };
+  }
+
+  /** Run virsh; `ignore` lists failures that mean "already so" for this call. */
+  private async run(args: string[], ignore: ('notFound' | 'notRunning')[] = []): Promise<string | undefined> {
+    try {
+      return await this.virsh.run(args);
+    } catch (err) {
+      if (err instanceof VirshError && ignore.some((k) => err[k])) return undefined;
+      throw err;
+    }
+  }
+
+  async initHost(_host: string): Promise<void> {
+    await mkdir(this.o.instancesPath, { recursive: true });
+    if (this.virtType === 'kvm' && !(await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false))) {
+      this.o.logger?.warn('virt_type = kvm but /dev/kvm is not usable here; guests run under TCG (virt_type = qemu)');
+      this.virtType = 'qemu';
+    }
+    if (!this.virsh.uri.startsWith('test:')) {
+      this.events = new LifecycleEvents(this.virsh.uri, (e) => {
+        if (!e.domain.startsWith(PREFIX) || e.powerState === undefined) return;
+        const uuid = e.domain.slice(PREFIX.length);
+        for (const l of this.listeners) l(uuid, e.powerState);
+      });
+      this.events.start();
+    }
+  }
+
+  onLifecycleEvent(listener: LifecycleListener): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.events?.stop();
+    await this.virsh.close();
+  }
+
+  /** The guest's domain type: kvm only when asked for and usable. */
+  get domainType(): 'qemu' | 'kvm' {
+    return this.virtType;
+  }
+
+  async getHostResources(): Promise<HostResources> {
+    let vcpus = cpus().length;
+    let memoryMb = Math.floor(totalmem() / 1024 / 1024);
+    try {
+      const f = parseFields((await this.virsh.run(['nodeinfo'])) ?? '');
+      vcpus = Number.parseInt(f['CPU(s)'] ?? '', 10) || vcpus;
+      memoryMb = Math.floor((Number.parseInt(f['Memory size'] ?? '', 10) || memoryMb * 1024) / 1024);
+    } catch { /* libvirtd away: the host's own figures */ }
+    const fs = await statfs(this.o.instancesPath).catch(() => undefined);
+    const localGb = fs ? Math.floor((fs.blocks * fs.bsize) / 1024 ** 3) : 0;
+    return { hypervisor_type: this.virtType === 'kvm' ? 'KVM' : 'QEMU', cpu_arch: 'x86_64', vcpus, memory_mb: memoryMb, local_gb: localGb };
+  }
+
+  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>): string {
+    return domainXml({
+      name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
+      diskPath: p.disk, consolePath: p.console, displayName: instance.display_name,
+    });
+  }
+
+  private async define(instance: Instance, flavor: Flavor): Promise<void> {
+    const p = this.paths(instance.uuid);
+    await writeFile(p.xml, this.xml(instance, flavor, p));
+    await this.run(['define', p.xml]);
+  }
+
+  async spawn(instance: Instance, image: ImageMeta): Promise<void> {
+    const p = this.paths(instance.uuid);
+    if (await stat(p.dir).then(() => true, () => false)) throw new HypervisorError(`Instance ${instance.uuid} already has files in ${p.dir}`, 409);
+    let defined = false;
+    try {
+      const base = await this.cache.fetch(image.id);
+      const info = await imageInfo(base);
+      await mkdir(p.dir, { recursive: true });
+      const rootBytes = instance.flavor.root_gb * 1024 ** 3;
+      await createOverlay(base, info.format, p.disk, rootBytes > info.virtualSize ? rootBytes : undefined);
+      await this.define(instance, instance.flavor);
+      defined = true;
+      await this.run(['start', this.name(instance.uuid)]);
+    } catch (err) {
+      if (!defined) await rm(p.dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async destroy(instance: Instance): Promise<void> {
+    const name = this.name(instance.uuid);
+    await this.run(['destroy', name], ['notFound', 'notRunning']);
+    await this.run(['undefine', '--managed-save', name], ['notFound']);
+    await rm(this.dir(instance.uuid), { recursive: true, force: true });
+  }
+
+  private async state(uuid: string): Promise<PowerState | undefined> {
+    return (await this.getInfo(uuid))?.power_state;
+  }
+
+  /** Poll until the guest is off; false when `ms` passed first. */
+  private async waitOff(uuid: string, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const s = await this.state(uuid);
+      if (s === undefined || s === PowerState.SHUTDOWN || s === PowerState.CRASHED) return true;
+      if (Date.now() >= until) return false;
+      await sleep(Math.min(200, Math.max(1, until - Date.now())));
+    }
+  }
+
+  private async requireGuest(uuid: string): Promise<GuestInfo> {
+    const info = await this.getInfo(uuid);
+    if (!info) throw new HypervisorError(`Domain not found: no domain with matching uuid '${uuid}'`, 404);
+    return info;
+  }
+
+  async reboot(instance: Instance, type: 'SOFT' | 'HARD'): Promise<void> {
+    const name = this.name(instance.uuid);
+    const info = await this.requireGuest(instance.uuid);
+    if (type === 'SOFT') {
+      if (info.power_state !== PowerState.RUNNING) throw new HypervisorError(`Requested operation is not valid: domain is not running`, 409);
+      await this.run(['shutdown', name]);
+      if (await this.waitOff(instance.uuid, this.o.softRebootTimeoutMs ?? 120_000)) {
+        await this.run(['start', name]);
+        return;
+      }
+      this.o.logger?.info({ instance: instance.uuid }, 'guest did not stop on ACPI; resetting');
+      await this.run(['reset', name]);
+      return;
+    }
+    if (info.power_state === PowerState.RUNNING || info.power_state === PowerState.PAUSED) {
+      await this.run(['reset', name]);
+      if (info.power_state === PowerState.PAUSED) await this.run(['resume', name]);
+    } else {
+      await this.run(['start', name]);
+    }
+  }
+
+  async powerOff(instance: Instance): Promise<void> {
+    const name = this.name(instance.uuid);
+    const info = await this.requireGuest(instance.uuid);
+    if (info.power_state === PowerState.SHUTDOWN || info.power_state === PowerState.CRASHED) return;
+    if (info.power_state === PowerState.RUNNING) {
+      await this.run(['shutdown', name], ['notRunning']);
+      if (await this.waitOff(instance.uuid, this.o.shutdownTimeoutMs ?? 60_000)) return;
+    }
+    await this.run(['destroy', name], ['notRunning']);
+  }
+
+  async powerOn(instance: Instance): Promise<void> {
+    await this.run(['start', this.name(instance.uuid)]);
+  }
+
+  async pause(instance: Instance): Promise<void> {
+    await this.run(['suspend', this.name(instance.uuid)]);
+  }
+
+  async unpause(instance: Instance): Promise<void> {
+    await this.run(['resume', this.name(instance.uuid)]);
+  }
+
+  async suspend(instance: Instance): Promise<void> {
+    await this.run(['managedsave', this.name(instance.uuid)]);
+  }
+
+  async resume(instance: Instance): Promise<void> {
+    await this.run(['start', this.name(instance.uuid)]);
+  }
+
+  /** The new memory/vCPUs go into the persistent definition: they apply when the guest next starts. */
+  async resize(instance: Instance, flavor: Flavor): Promise<void> {
+    await this.requireGuest(instance.uuid);
+    await this.define(instance, flavor);
+  }
+
+  /** Pause (so the disk is still), flatten the overlay to a standalone qcow2, resume, upload it as the image's data. */
+  async snapshot(instance: Instance, imageId: string): Promise<{ size: number }> {
+    const p = this.paths(instance.uuid);
+    const name = this.name(instance.uuid);
+    const info = await this.requireGuest(instance.uuid);
+    const tmp = join(p.dir, `snapshot-${imageId}.qcow2`);
+    try {
+      const wasRunning = info.power_state === PowerState.RUNNING;
+      if (wasRunning) await this.run(['suspend', name]);
+      try {
+        await convert(p.disk, 'qcow2', tmp, 'qcow2');
+      } finally {
+        if (wasRunning) await this.run(['resume', name]);
+      }
+      const { size } = await stat(tmp);
+      await this.o.images.patch(imageId, [{ op: 'replace', path: '/disk_format', value: 'qcow2' }, { op: 'replace', path: '/container_format', value: 'bare' }]);
+      await this.o.images.upload(imageId, createReadStream(tmp), { size });
+      return { size };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async getConsoleOutput(instance: Instance, lines?: number): Promise<string> {
+    const path = this.paths(instance.uuid).console;
+    let text = '';
+    try {
+      const fh = await open(path, 'r');
+      try {
+        const { size } = await fh.stat();
+        const len = Math.min(size, MAX_CONSOLE_BYTES);
+        const buf = Buffer.alloc(len);
+        await fh.read(buf, 0, len, size - len);
+        text = buf.toString('utf8');
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.requireGuest(instance.uuid);
+    }
+    if (lines === undefined) return text;
+    const all = text.split('\n');
+    if (all[all.length - 1] === '') all.pop();
+    return all.slice(-lines).join('\n') + (all.length ? '\n' : '');
+  }
+
+  async getInfo(uuid: string): Promise<GuestInfo | undefined> {
+    const out = await this.run(['dominfo', this.name(uuid)], ['notFound']);
+    if (out === undefined) return undefined;
+    const f = parseFields(out);
+    let power = STATES[f.State ?? ''] ?? PowerState.NOSTATE;
+    if (power === PowerState.SHUTDOWN && f['Managed save'] === 'yes') power = PowerState.SUSPENDED;
+    return {
+      uuid, power_state: power,
+      memory_mb: Math.floor(Number.parseInt(f['Max memory'] ?? '0', 10) / 1024),
+      vcpus: Number.parseInt(f['CPU(s)'] ?? '0', 10),
+    };
+  }
+
+  /** This driver's guests: `instance-<uuid>` domains with a directory under instances_path. */
+  async listInstances(): Promise<GuestInfo[]> {
+    const names = ((await this.virsh.run(['list', '--all', '--name'])) ?? '').split('\n').map((l) => l.trim()).filter((n) => n.startsWith(PREFIX));
+    const out: GuestInfo[] = [];
+    for (const n of names) {
+      const uuid = n.slice(PREFIX.length);
+      if (!(await stat(this.dir(uuid)).then(() => true, () => false))) continue;
+      const info = await this.getInfo(uuid);
+      if (info) out.push(info);
+    }
+    return out;
+  }
+}

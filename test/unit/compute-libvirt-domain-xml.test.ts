@@ -1,0 +1,52 @@
+/** The libvirt driver's domain XML: what a guest is made of, escaping, and input checks. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { domainXml, type DomainSpec } from '../../compute/driver/libvirt/index.js';
+
+const spec: DomainSpec = {
+  name: 'instance-1b4e28ba-2fa1-11d2-883f-0016d3cca427', uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', virtType: 'qemu',
+  memoryMb: 64, vcpus: 2, diskPath: '/srv/instances/1b4e28ba/disk', consolePath: '/srv/instances/1b4e28ba/console.log', displayName: 'web-1',
+};
+
+/** The text of the first `<tag …>text</tag>`, or the attributes of `<tag …/>`. */
+function element(xml: string, tag: string): { attrs: string; text: string } | undefined {
+  const m = new RegExp(`<${tag}((?:\\s[^>]*?)?)(?:/>|>([^<]*)</${tag}>)`).exec(xml);
+  return m ? { attrs: m[1] ?? '', text: m[2] ?? '' } : undefined;
+}
+
+describe('libvirt domain XML', () => {
+  it('describes the guest: type, name, uuid, memory in KiB, vCPUs', () => {
+    const xml = domainXml(spec);
+    assert.match(xml, /^<domain type='qemu'>/);
+    assert.equal(element(xml, 'name')?.text, spec.name);
+    assert.equal(element(xml, 'uuid')?.text, spec.uuid);
+    assert.equal(element(xml, 'memory')?.text, String(64 * 1024));
+    assert.match(element(xml, 'memory')!.attrs, /unit='KiB'/);
+    assert.equal(element(xml, 'currentMemory')?.text, String(64 * 1024));
+    assert.equal(element(xml, 'vcpu')?.text, '2');
+    assert.match(domainXml({ ...spec, virtType: 'kvm' }), /^<domain type='kvm'>/);
+  });
+
+  it('boots from the qcow2 overlay, logs the serial console to a file, and has a user-mode NIC', () => {
+    const xml = domainXml(spec);
+    assert.match(xml, /<boot dev='hd'\/>/);
+    assert.match(xml, /<driver name='qemu' type='qcow2'\/>\s*<source file='\/srv\/instances\/1b4e28ba\/disk'\/>/);
+    assert.match(xml, /<serial type='file'>\s*<source path='\/srv\/instances\/1b4e28ba\/console.log' append='on'\/>\s*<target port='0'\/>/);
+    assert.match(xml, /<interface type='user'>/);
+    assert.doesNotMatch(xml, /<interface type='(bridge|network|direct)'/);
+    assert.doesNotMatch(xml, /<graphics/);
+  });
+
+  it('escapes what goes into text and attributes', () => {
+    const xml = domainXml({ ...spec, displayName: `<a & 'b'>`, diskPath: `/tmp/it's&<x>/disk` });
+    assert.match(xml, /<swiftly:name>&lt;a &amp; &apos;b&apos;&gt;<\/swiftly:name>/);
+    assert.match(xml, /<source file='\/tmp\/it&apos;s&amp;&lt;x&gt;\/disk'\/>/);
+    assert.doesNotMatch(xml, /<a & /);
+  });
+
+  it('refuses memory or vCPU counts libvirt could not take', () => {
+    assert.throws(() => domainXml({ ...spec, memoryMb: 0 }), RangeError);
+    assert.throws(() => domainXml({ ...spec, memoryMb: 1.5 }), RangeError);
+    assert.throws(() => domainXml({ ...spec, vcpus: 0 }), RangeError);
+  });
+});
