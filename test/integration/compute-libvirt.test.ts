@@ -141,9 +141,9 @@ describe('libvirt driver end to end', { skip }, () => {
     const defaults = (await import('../../compute/index.js')).computeConfig().libvirt;
     compute = await startComputeServices({
       config: {
-        dbPath: join(tmp, 'compute.sqlite'), apiListen: '127.0.0.1', apiPort: 0, periodicIntervalMs: 2000, host: 'lv1', computeDriver: 'libvirt', auth,
+        dbPath: join(tmp, 'compute.sqlite'), apiListen: '127.0.0.1', apiPort: 0, periodicIntervalMs: 60_000, host: 'lv1', computeDriver: 'libvirt', auth,
         glance: { apiServer: images.url, authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin' },
-        libvirt: { ...defaults, virtType: 'qemu', connectionUri: `qemu+unix:///system?socket=${relay.path}`, instancesPath: instances, shutdownTimeoutMs: 3000, softRebootTimeoutMs: 3000 },
+        libvirt: { ...defaults, virtType: 'qemu', connectionUri: `qemu+unix:///system?socket=${relay.path}`, instancesPath: instances, shutdownTimeoutMs: 1500, softRebootTimeoutMs: 1500 },
       },
       logger: silentLogger,
     });
@@ -194,6 +194,32 @@ describe('libvirt driver end to end', { skip }, () => {
     const left = domains().filter((d) => d === `instance-${vm1}` || d === `instance-${vm2}`);
     assert.deepEqual(left, [], 'no libvirt domain is left');
     assert.deepEqual(readdirSync(instances).filter((f) => f !== '_base'), [], 'no instance directory is left');
+  });
+
+  it('a guest stopped behind compute\'s back is seen through lifecycle events; reboot and resize act on the real guest', async () => {
+    const imageId = await upload('bootsector-3', bootSector());
+    const vm = await boot('vm-events', imageId);
+    await consoleLine(vm);
+    assert.equal((await settled(vm)).status, 'ACTIVE');
+    // The periodic power sync runs once a minute here: only the event can bring SHUTOFF this soon.
+    execFileSync('virsh', ['-q', '-c', 'qemu:///system', 'destroy', `instance-${vm}`]);
+    await poll('SHUTOFF from the lifecycle event', async () => ((await nova('GET', `/servers/${vm}`)).json.server.status === 'SHUTOFF' ? true : undefined), 30_000);
+    assert.equal((await nova('POST', `/servers/${vm}/action`, { 'os-start': null })).status, 202);
+    assert.equal((await settled(vm)).status, 'ACTIVE');
+    const consoleCount = async () => ((await nova('POST', `/servers/${vm}/action`, { 'os-getConsoleOutput': {} })).json.output as string).split(LINE).length - 1;
+    assert.equal(await poll('a second boot on the console', async () => ((await consoleCount()) >= 2 ? 2 : undefined)), 2);
+    assert.equal((await nova('POST', `/servers/${vm}/action`, { reboot: { type: 'HARD' } })).status, 202);
+    assert.equal((await settled(vm)).status, 'ACTIVE');
+    await poll('a third boot on the console', async () => ((await consoleCount()) >= 3 ? true : undefined));
+    assert.equal((await nova('POST', `/servers/${vm}/action`, { resize: { flavorRef: '2' } })).status, 202);
+    assert.equal((await settled(vm)).status, 'VERIFY_RESIZE');
+    const info = execFileSync('virsh', ['-q', '-c', 'qemu:///system', 'dominfo', `instance-${vm}`]).toString();
+    assert.match(info, /State:\s+running/);
+    assert.match(info, /Max memory:\s+2097152 KiB/, 'the new flavor\'s memory applies on restart');
+    assert.equal((await nova('POST', `/servers/${vm}/action`, { confirmResize: null })).status, 204);
+    assert.equal((await settled(vm)).status, 'ACTIVE');
+    await remove(vm);
+    await client.delete(imageId);
   });
 
   it('a corrupted image in the store fails the boot with a clear fault and leaves nothing in the cache', async () => {
