@@ -12,7 +12,7 @@ export default class Start extends Command {
     'with-compute': Flags.boolean({ description: 'also run the compute extension (Nova-style API, scheduler, one worker, and the Glance-style image API)' }),
     'compute-bind': Flags.string({ description: "compute API's address on first start (host:port)", default: '127.0.0.1:8774' }),
     'image-bind': Flags.string({ description: "image API's address on first start (host:port)", default: '127.0.0.1:9292' }),
-    'compute-driver': Flags.string({ description: 'hypervisor driver of the compute worker (default: compute.conf, fake)' }),
+    'compute-driver': Flags.string({ description: 'hypervisor driver of the compute worker: fake or libvirt (default: compute.conf, fake)' }),
   };
 
   async run(): Promise<void> {
