@@ -6,7 +6,8 @@
  * load generator's CPU and the swiftly/Swift ratio with its min–max over
  * rounds, and writes bench/results/<date>.json and .svg.
  * `--only <text>` keeps the workloads whose name has it (and the PUTs they
- * need); `--cpu-prof <dir>` profiles swiftly's servers (see profile-top.ts).
+ * need); `--cpu-prof <dir>` profiles swiftly's servers (see profile-top.ts);
+ * `--ports <n>` moves the clusters' ports (default 20000; Swift's 1000 above).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,10 +26,12 @@ interface Args {
   quick: boolean;
   only?: string;
   cpuProf?: string;
+  /** First port of the clusters' ranges (swiftly's from it, Swift's 1000 above). */
+  ports: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { compare: false, rounds: 3, quick: false };
+  const a: Args = { compare: false, rounds: 3, quick: false, ports: 20_000 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--compare') {
@@ -38,7 +41,8 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--quick') a.quick = true;
     else if (v === '--only') a.only = argv[++i];
     else if (v === '--cpu-prof') a.cpuProf = resolve(argv[++i]);
-    else throw new Error(`unknown argument ${v} (use --compare swift, --rounds N, --quick, --only <text>, --cpu-prof <dir>)`);
+    else if (v === '--ports') a.ports = Number(argv[++i]);
+    else throw new Error(`unknown argument ${v} (use --compare swift, --rounds N, --quick, --only <text>, --cpu-prof <dir>, --ports <first port>)`);
   }
   return a;
 }
@@ -57,6 +61,13 @@ function ensureTools(compare: boolean): void {
   if (compare) ensureEtcSwiftConf();
 }
 
+const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
+
+/** `object-server-1 52+88, …`: a server's own RSS, then each forked worker's. */
+function formatRssByServer(servers: { name: string; own: number; workers: number[] }[]): string {
+  return servers.map((s) => `${s.name} ${[s.own, ...s.workers].map(mib).join('+')}`).join(', ');
+}
+
 const log = (msg: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -73,6 +84,7 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().finally(() => process.exit(130)));
   const samples = new Map<string, Record<string, Sample[]>>(list.map((w) => [w.name, {}]));
   const memory: Record<string, number> = {};
+  const memoryByServer: Record<string, ReturnType<Cluster['group']['rssByName']>> = {};
   const started = new Date();
   const load0 = loadavg();
   let done = false;
@@ -80,7 +92,7 @@ async function main(): Promise<void> {
     const states: ClusterState[] = [];
     for (const [i, name] of systems.entries()) {
       log(`starting ${name} cluster`);
-      const c = await startCluster(name, join(root, name), 20_000 + 1000 * i, name === 'swiftly' ? args.cpuProf : undefined);
+      const c = await startCluster(name, join(root, name), args.ports + 1000 * i, name === 'swiftly' ? args.cpuProf : undefined);
       clusters.push(c);
       log(`preparing ${name}: ${o.listObjects} objects, ${o.listContainers} containers`);
       states.push(await prepare(c, o));
@@ -96,7 +108,10 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (const c of clusters) memory[c.name] = c.group.usage().rss;
+    for (const c of clusters) {
+      memory[c.name] = c.group.usage().rss;
+      memoryByServer[c.name] = c.group.rssByName();
+    }
     done = true;
   } finally {
     await stopAll();
@@ -112,12 +127,13 @@ async function main(): Promise<void> {
       Object.entries(memory).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)} MiB`).join(', ') +
       '. CPU ms/op: the cluster processes\' utime+stime per successful operation; wrk CPU %: the load generator\'s CPU as % of one core.',
   );
+  for (const [name, servers] of Object.entries(memoryByServer)) console.log(`${name} resident MiB per server (itself + its workers): ${formatRssByServer(servers)}`);
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const stamp = started.toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
   const raw = Object.fromEntries([...samples].map(([k, v]) => [k, v]));
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({
-    date: started.toISOString(), title, args, options: o, cpus: cpus().length, loadavgAtStart: load0, memoryBytes: memory, rows, samples: raw,
+    date: started.toISOString(), title, args, options: o, cpus: cpus().length, loadavgAtStart: load0, memoryBytes: memory, memoryBytesByServer: memoryByServer, rows, samples: raw,
   }, null, 2) + '\n');
   if (args.compare) writeFileSync(join(dir, `${stamp}.svg`), ratioChart(rows, `swiftly / Swift 2.30 throughput — ${stamp}`));
   log(`results in ${join(dir, stamp)}.json${args.compare ? ' and .svg' : ''}`);

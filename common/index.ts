@@ -13,3 +13,4 @@ export * from './logger.js';
 export * from './recon-cache.js';
 export * from './atomic-file.js';
 export * from './swob-status.js';
+export * from './worker-supervisor.js';

@@ -12,6 +12,19 @@ const PRECISION = 100000; // units per second
 const MAX_RAW = 9999999999_99999; // 9999999999.99999 s
 const MAX_OFFSET = 2n ** 64n - 1n;
 const NUMBER_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const NORMAL_RE = /^\d{10}\.\d{5}$/;
+
+let cachedSecond = -1;
+let cachedSecondIso = '';
+
+/** `2024-01-01T00:00:00.` for a second since the epoch; the last one is kept (rows of a listing often share it). */
+function isoSecond(second: number): string {
+  if (second !== cachedSecond) {
+    cachedSecondIso = new Date(second * 1000).toISOString().slice(0, 20);
+    cachedSecond = second;
+  }
+  return cachedSecondIso;
+}
 
 export class Timestamp {
   /** Time in units of 10 µs. */
@@ -94,10 +107,17 @@ export class Timestamp {
 
   /** ISO 8601 with microseconds, as Swift's `isoformat` (UTC, no zone). */
   get isoformat(): string {
-    const ms = Math.floor(this.raw / 100);
-    const micros = (this.raw % 100) * 10;
-    const iso = new Date(ms).toISOString(); // 2024-01-01T00:00:00.123Z
-    return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}`;
+    const frac = this.raw % PRECISION;
+    return isoSecond((this.raw - frac) / PRECISION) + String(frac).padStart(5, '0') + '0';
+  }
+
+  /**
+   * `Timestamp.parse(value).isoformat`, without the parse for a timestamp in
+   * the normal form (`1700000000.12345`): listings format one per row.
+   */
+  static isoformatOf(value: string): string {
+    if (value.length === 16 && NORMAL_RE.test(value)) return isoSecond(Number(value.slice(0, 10))) + value.slice(11) + '0';
+    return Timestamp.parse(value).isoformat;
   }
 
   /** HTTP date (Last-Modified), rounded up to the next whole second as Swift does. */

@@ -77,3 +77,13 @@ export async function startProxyServer(conf: string | IniFile, options: ProxySer
     },
   };
 }
+
+/** Serves the proxy in this process until SIGTERM/SIGINT (a worker, or `workers = 0`). */
+export async function serveProxy(confPath: string): Promise<void> {
+  const server = await startProxyServer(confPath);
+  const stop = (): void => {
+    void server.close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

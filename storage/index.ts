@@ -6,9 +6,10 @@ export { createBackendServer, listenBackend, backendMethod, sendContinue, type B
 export { splitPath, validateDevicePartition, parseBackendPath, decodeRequestPath, rawPathIsUtf8, type BackendPath } from './http/backend-path.js';
 export { SHIMMED_METHODS, BACKEND_METHOD_HEADER } from './http/method-shim.js';
 export {
-  startStorageServer, runStorageServer, readStorageConf, workerCount, DEFAULT_PORTS,
+  startStorageServer, serveStorage, DEFAULT_PORTS,
   type StorageApp, type StorageAppContext, type StorageAppFactory, type StartOptions,
 } from './server-runner.js';
+export { runStorageServer, readStorageConf, workerCount } from './run-storage.js';
 export { storageServers, type StorageKind } from './servers.js';
 export { createObjectApp } from './object/index.js';
 // Container and account DBs: the brokers a replicator, updater or reaper

@@ -1,17 +1,14 @@
 /**
  * The registry of storage apps by kind (Swift's `egg:swift#object`, …).
- * Each server module adds its factory here.
+ * Each entry loads its server's modules only when asked, so a process
+ * serving one kind keeps the other two out of its memory.
  */
 import type { StorageAppFactory } from './server-runner.js';
-import { InvalidArgumentError } from '../common/index.js';
-import { createObjectApp } from './object/index.js';
-import { createContainerServer } from './container/container-server.js';
-import { createAccountServer } from './account/account-server.js';
 
 export type StorageKind = 'object' | 'container' | 'account';
 
-export const storageServers: Record<StorageKind, StorageAppFactory> = {
-  object: createObjectApp,
-  container: createContainerServer,
-  account: createAccountServer,
+export const storageServers: Record<StorageKind, () => Promise<StorageAppFactory>> = {
+  object: async () => (await import('./object/index.js')).createObjectApp,
+  container: async () => (await import('./container/container-server.js')).createContainerServer,
+  account: async () => (await import('./account/account-server.js')).createAccountServer,
 };

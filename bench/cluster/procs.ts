@@ -101,6 +101,21 @@ export class ProcessGroup {
     return treeUsage(this.pids());
   }
 
+  /**
+   * Resident bytes per process started here, split into the process itself
+   * and its forked workers (`workers = N`), by the name it was spawned with.
+   */
+  rssByName(): { name: string; own: number; workers: number[] }[] {
+    return this.children.filter((c) => c.exitCode === null && c.pid).map((c) => {
+      const tree = treeStats([c.pid!]);
+      return {
+        name: this.names.get(c) ?? String(c.pid),
+        own: tree.find((s) => s.pid === c.pid)?.rss ?? 0,
+        workers: tree.filter((s) => s.pid !== c.pid).map((s) => s.rss),
+      };
+    });
+  }
+
   /** SIGTERM to each tree, SIGKILL to what is left after `graceMs`. */
   async stop(graceMs = 5000): Promise<void> {
     const tree = treeStats(this.pids()).map((s) => s.pid);

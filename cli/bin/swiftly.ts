@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** The `swiftly` command: oclif finds the commands under cli/commands. */
-import { execute } from '@oclif/core';
+/** The `swiftly` command: oclif finds the commands under cli/commands (servers start without it, see server-fast-path.ts). */
+import { runServerFastPath } from '../lib/server-fast-path.js';
 
-await execute({ dir: import.meta.url });
+if (!(await runServerFastPath(process.argv.slice(2)))) {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}

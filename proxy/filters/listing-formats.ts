@@ -1,7 +1,8 @@
 /**
  * listing_formats: account and container listings are fetched as JSON from
  * below and rendered as the client asked (`format=json|xml|plain` or the
- * Accept header), as Swift's filter of that name.
+ * Accept header), as Swift's filter of that name. A JSON listing asked
+ * for as JSON passes through unparsed.
  */
 import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
@@ -82,6 +83,13 @@ async function convert(req: SwiftRequest, resp: SwiftResponse, fmt: ListingForma
     return resp;
   }
   if (!ctype.startsWith('application/json')) return resp;
+  // The storage servers already write the listing as Swift's json.dumps
+  // does, which is what Swift's filter would write again after parsing it:
+  // stream it through instead of parsing and re-serialising megabytes.
+  if (fmt === 'json') {
+    resp.headers['content-type'] = CONTENT_TYPE.json;
+    return resp;
+  }
   const raw = await readSmallBody(resp.body);
   let items: Entry[];
   try {

@@ -36,7 +36,7 @@ export function sendAccountListing(
 ): FastifyReply {
   const records = entries.map((e): Record<string, string | number> => e.subdir
     ? { subdir: e.name }
-    : { name: e.name, count: e.objectCount, bytes: e.bytesUsed, last_modified: Timestamp.parse(e.putTimestamp).isoformat });
+    : { name: e.name, count: e.objectCount, bytes: e.bytesUsed, last_modified: Timestamp.isoformatOf(e.putTimestamp) });
   headers['Content-Type'] = `${contentType}; charset=utf-8`;
   if (contentType.endsWith('/xml')) return send(reply, 200, headers, Buffer.from(accountXml(account, records), 'utf8'));
   if (contentType.endsWith('/json')) return send(reply, 200, headers, Buffer.from(pythonJson(records), 'utf8'));

@@ -10,6 +10,8 @@ import { listNames, rangeSql, type ListingParams, type NameRange } from '../db/l
 import { CONTAINER_SCHEMA } from './container-schema.js';
 import { updateNewItemFromExisting, type ObjectRow } from './object-row.js';
 
+const NORMAL_TIMESTAMP = /^\d{10}\.\d{5}$/;
+
 /** A listing entry: an object (name, last-modified, size, type, etag) or a subdir. */
 export type ObjectListingEntry =
   | { subdir: false; name: string; lastModified: string; size: number; contentType: string; etag: string }
@@ -203,8 +205,9 @@ export class ContainerBroker extends DatabaseBroker {
       return {
         subdir: false,
         name: String(r.name),
-        // The metadata timestamp is the listing's last-modified time.
-        lastModified: decodeTimestamps(String(r.created_at))[2].internal,
+        // The metadata timestamp is the listing's last-modified time; a
+        // created_at in the normal form holds only that one (no deltas).
+        lastModified: NORMAL_TIMESTAMP.test(String(r.created_at)) ? String(r.created_at) : decodeTimestamps(String(r.created_at))[2].internal,
         size: Number(r.size),
         contentType: String(r.content_type),
         etag: String(r.etag),

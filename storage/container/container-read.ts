@@ -37,7 +37,7 @@ function record(entry: ObjectListingEntry): Record<string, string | number> {
   const bytes = swiftBytes !== undefined && /^\s*[+-]?\d+\s*$/.test(swiftBytes) ? parseInt(swiftBytes, 10) : entry.size;
   return {
     bytes, hash: entry.etag, name: entry.name, content_type: contentType,
-    last_modified: Timestamp.parse(entry.lastModified).isoformat,
+    last_modified: Timestamp.isoformatOf(entry.lastModified),
   };
 }
 

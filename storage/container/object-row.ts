@@ -37,6 +37,7 @@ export function parseContentType(contentType: string): [string, [string, string]
 
 /** Swift's `extract_swift_bytes`: the content type without `swift_bytes`, and its value. */
 export function extractSwiftBytes(contentType: string): [string, string | undefined] {
+  if (!contentType.includes(';')) return [contentType, undefined];
   let [ct, params] = parseContentType(contentType);
   let swiftBytes: string | undefined;
   for (const [k, v] of params) {

@@ -43,14 +43,33 @@ export function listingContentType(query: Map<string, Buffer>, accept: string | 
   throw new HttpStatusError(406, '<html><h1>Not Acceptable</h1><p>The resource is not available in a format acceptable to your browser.</p></html>');
 }
 
-/** Python's json.dumps for the flat records of a listing. */
+const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII_ALL = /[\u0080-\uffff]/g;
+const escapeNonAscii = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+
+/** A string as Python's json.dumps writes it (ensure_ascii: non-ASCII as \uXXXX, surrogate pairs as two). */
+function pythonString(s: string): string {
+  const json = JSON.stringify(s);
+  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeNonAscii) : json;
+}
+
+/** Python's json.dumps for the flat records of a listing (one string built as it goes: listings run to 10,000 rows). */
 export function pythonJson(value: unknown): string {
-  if (Array.isArray(value)) return '[' + value.map(pythonJson).join(', ') + ']';
-  if (value && typeof value === 'object') {
-    return '{' + Object.entries(value).map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(', ') + '}';
+  if (typeof value === 'string') return pythonString(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + pythonJson(value[i]);
+    return out + ']';
   }
-  if (typeof value === 'string') {
-    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
+  if (value && typeof value === 'object') {
+    let out = '{';
+    let first = true;
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      out += (first ? '' : ', ') + pythonString(k) + ': ' + pythonJson((value as Record<string, unknown>)[k]);
+      first = false;
+    }
+    return out + '}';
   }
   return JSON.stringify(value);
 }

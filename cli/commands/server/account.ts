@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
-import { runStorageServer } from '../../../storage/index.js';
+// Not storage/index.js: that loads every server; the primary only supervises its workers.
+import { runStorageServer } from '../../../storage/run-storage.js';
 
 export default class AccountServer extends Command {
   static override description = 'Run the account server from a Swift-style account-server.conf';

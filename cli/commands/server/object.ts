@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
-import { runStorageServer } from '../../../storage/index.js';
+// Not storage/index.js: that loads every server; the primary only supervises its workers.
+import { runStorageServer } from '../../../storage/run-storage.js';
 
 export default class ObjectServer extends Command {
   static override description = 'Run the object server from a Swift-style object-server.conf';

@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
-import { runProxyServer } from '../../../proxy/index.js';
+// Not proxy/index.js: that loads the whole proxy; the primary only supervises its workers.
+import { runProxyServer } from '../../../proxy/run-proxy.js';
 
 export default class ProxyServer extends Command {
   static override description = 'Run the proxy server (the Swift API) from a Swift-style proxy-server.conf';

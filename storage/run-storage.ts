@@ -1,0 +1,53 @@
+/**
+ * `swiftly server <kind> <conf>` for a storage server, the primary's side:
+ * reads the config, and with `workers = N` only supervises N forked
+ * workers (`storage-worker.ts`), loading none of the server code itself;
+ * with `workers = 0` serves in this process (Swift's meaning of both).
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+// The inner files, not common/index.js: the primary keeps resident only what supervising needs.
+import { readIniFile, getSection, getInt, getString, type Section } from '../common/config.js';
+import { ConfigError } from '../common/errors.js';
+import { limitYoungGeneration, superviseWorkers } from '../common/worker-supervisor.js';
+import type { StorageKind } from './servers.js';
+
+/** Reads `[DEFAULT]` + `[app:<kind>-server]` of a storage server config. */
+export function readStorageConf(kind: StorageKind, confPath: string): Section {
+  const ini = readIniFile(confPath);
+  const section = getSection(ini, `app:${kind}-server`);
+  if (!section) throw new ConfigError(`Unable to find app:${kind}-server config section in ${confPath}`);
+  return section;
+}
+
+/** Swift's `workers`: a number, or `auto` for one per core. 0 means no fork. */
+export function workerCount(conf: Section): number {
+  const w = getString(conf, 'workers', 'auto');
+  return w === 'auto' ? availableParallelism() : getInt(conf, 'workers', 1, 0);
+}
+
+/**
+ * The young generation's semi-space limit per kind (see
+ * limitYoungGeneration). Object servers' stream chunks and account servers'
+ * small answers live briefly: 2 MiB saved ~30 MiB per busy object worker.
+ * A container server's 10,000-row listings outgrow small semi-spaces (more
+ * promotions, more CPU per listing) and its RSS did not shrink with them:
+ * V8's default there.
+ */
+export const STORAGE_SEMI_SPACE_MIB: Record<StorageKind, number | undefined> = { object: 2, account: 2, container: undefined };
+
+/** The long-running form: forks workers when asked, restarts a worker that dies, and exits on SIGTERM. */
+export async function runStorageServer(kind: StorageKind, confPath: string): Promise<void> {
+  const workers = workerCount(readStorageConf(kind, confPath));
+  const mib = STORAGE_SEMI_SPACE_MIB[kind];
+  const flag = mib === undefined ? undefined : limitYoungGeneration(mib);
+  if (workers > 0) {
+    superviseWorkers({
+      name: `${kind}-server`, count: workers, execArgv: flag ? [flag] : [],
+      exec: fileURLToPath(new URL('./storage-worker.js', import.meta.url)), args: [kind, confPath],
+    });
+    return;
+  }
+  const { serveStorage } = await import('./server-runner.js');
+  await serveStorage(kind, confPath);
+}
