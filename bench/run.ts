@@ -57,6 +57,9 @@ function ensureTools(compare: boolean): void {
   if (compare) ensureEtcSwiftConf();
 }
 
+/** First port of the clusters: 20000, or BENCH_PORT_BASE (two benches on one machine). */
+const portBase = (): number => Number(process.env.BENCH_PORT_BASE ?? 20_000);
+
 const log = (msg: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -80,10 +83,12 @@ async function main(): Promise<void> {
     const states: ClusterState[] = [];
     for (const [i, name] of systems.entries()) {
       log(`starting ${name} cluster`);
-      const c = await startCluster(name, join(root, name), 20_000 + 1000 * i, name === 'swiftly' ? args.cpuProf : undefined);
+      const c = await startCluster(name, join(root, name), portBase() + 1000 * i, name === 'swiftly' ? args.cpuProf : undefined);
       clusters.push(c);
-      log(`preparing ${name}: ${o.listObjects} objects, ${o.listContainers} containers`);
-      states.push(await prepare(c, o));
+      // The listings' objects and containers only when a listing workload runs (--only PUT profiles PUTs alone).
+      const listings = list.some((w) => w.name.includes('listed'));
+      log(`preparing ${name}${listings ? `: ${o.listObjects} objects, ${o.listContainers} containers` : ''}`);
+      states.push(await prepare(c, o, listings));
     }
     for (let round = 1; round <= args.rounds; round++) {
       for (const state of states) {
