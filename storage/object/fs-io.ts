@@ -52,7 +52,8 @@ export async function makeDirs(path: string): Promise<string[]> {
 
 /** fsyncs the parent of each newly created dir, so the dirs themselves are durable. */
 export async function fsyncCreated(created: readonly string[]): Promise<void> {
-  await Promise.all(created.map((dir) => fsyncDir(dirname(dir))));
+  // One after another: on ext4 the first commits the journal, the rest find little left to do.
+  for (const dir of created) await fsyncDir(dirname(dir));
 }
 
 /** A fresh temp file path in `tmpDir` (created if needed). */
@@ -110,8 +111,8 @@ export async function renameDurably(tmp: string, dir: string, name: string): Pro
     created = [...created, ...(await makeDirs(dir))];
     renameSync(tmp, join(dir, name));
   }
-  // The dirs' fsyncs are independent: at once, not one after another.
-  await Promise.all([fsyncDir(dir), fsyncCreated(created)]);
+  await fsyncDir(dir);
+  await fsyncCreated(created);
 }
 
 export function isNotFound(err: unknown): boolean {
