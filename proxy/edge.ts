@@ -36,8 +36,17 @@ export interface Edge {
 
 /** Title-cases a header name as Swift's swob writes it (`x-trans-id` → `X-Trans-Id`). */
 export function titleCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  let out = titled.get(name);
+  if (out === undefined) {
+    out = name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+    // Header names repeat (a few dozen in practice); user metadata names are bounded here.
+    if (titled.size < 2048) titled.set(name, out);
+  }
+  return out;
 }
+
+/** titleCase's answers so far: every response writes the same few names. */
+const titled = new Map<string, string>();
 
 /** Wraps the raw request so the first read sends the interim 100 Continue. */
 function bodyOf(raw: ContinuableRequest): Readable | undefined {

@@ -66,14 +66,16 @@ async function populate(url: string, prefix: string, tok: string, total: number)
 }
 
 /** Tokens, containers, and the listing fixtures (not timed). */
-export async function prepare(cluster: Cluster, o: BenchOptions): Promise<ClusterState> {
+export async function prepare(cluster: Cluster, o: BenchOptions, listings = true): Promise<ClusterState> {
   const adminToken = await token(cluster.url, ADMIN);
   const testerToken = await token(cluster.url, TESTER);
   for (const c of ['bench', 'big', 'list']) await put(cluster.url, `/v1/${ADMIN.account}/${c}`, adminToken);
   // The tester's account exists before its containers are made in parallel (no autocreate races).
   await put(cluster.url, `/v1/${TESTER.account}/c0`, testerToken);
-  await populate(cluster.url, `/v1/${ADMIN.account}/list/o`, adminToken, o.listObjects);
-  await populate(cluster.url, `/v1/${TESTER.account}/c`, testerToken, o.listContainers - 1);
+  if (listings) {
+    await populate(cluster.url, `/v1/${ADMIN.account}/list/o`, adminToken, o.listObjects);
+    await populate(cluster.url, `/v1/${TESTER.account}/c`, testerToken, o.listContainers - 1);
+  }
   return { cluster, adminToken, testerToken, puts: new Map() };
 }
 

@@ -52,6 +52,8 @@ export interface DiskFileWriter {
 }
 
 export interface DiskFile {
+  /** The device's root (checked when the DiskFile was made). */
+  readonly devicePath: string;
   readonly hash: string;
   readonly suffix: string;
   open(now: Timestamp, options?: { openExpired?: boolean }): Promise<ObjectState>;

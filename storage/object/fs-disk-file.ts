@@ -12,9 +12,8 @@
  * the storage policy index when not 0. Metadata lives in a trailer of each
  * file (see metadata.ts).
  */
-import { promises as fsp, createReadStream } from 'node:fs';
+import { promises as fsp, closeSync, createReadStream, fstatSync, openSync, readSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { checkDevice } from '../device-check.js';
-import type { FileHandle } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +24,7 @@ import {
   CorruptMetadataError, TRAILER_FIXED, decodeMetadataJson, encodeTrailer, isSysMeta, trailerJsonLength, type ObjectMetadata,
 } from './metadata.js';
 import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
-import { fsyncDir, isNotFound, publishFile, renameDurably, tempPath } from './fs-io.js';
+import { createTemp, fsyncDir, fsyncFd, isNotFound, publishFile, renameDurably, writeAll } from './fs-io.js';
 import { invalidateSuffix } from './suffix-hashes.js';
 
 const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);
@@ -100,28 +99,30 @@ export class FsDiskFile implements DiskFile {
   }
 
   private async openOnce(now: Timestamp, openExpired: boolean): Promise<ObjectState> {
+    // Synchronous, as Swift's hub does them: a listing and a metadata read
+    // of files in the page cache cost less than their thread-pool round trips.
     let names: string[];
     try {
-      names = await fsp.readdir(this.hashDir);
+      names = readdirSync(this.hashDir);
     } catch (err) {
       if (isNotFound(err)) return { status: 'missing' };
       throw err;
     }
     const files = gatherOnDiskFiles(names);
     if (!files.data) return files.ts ? { status: 'deleted', timestamp: files.ts.timestamp } : { status: 'missing' };
-    const fh = await fsp.open(join(this.hashDir, files.data.filename), 'r');
+    const fd = openSync(join(this.hashDir, files.data.filename), 'r');
     let object: FsOpenObject;
     try {
-      const { metadata: dataMetadata, dataLength } = await readTrailer(fh);
+      const { metadata: dataMetadata, dataLength, whole } = readTrailer(fd);
       if (dataMetadata.name !== undefined && dataMetadata.name !== this.name) {
         throw new DiskFileCollisionError(`Client path ${this.name} does not match path stored in object metadata ${dataMetadata.name}`);
       }
       if (dataMetadata['Content-Length'] !== undefined && Number(dataMetadata['Content-Length']) !== dataLength) {
         throw new CorruptMetadataError(`data length ${dataLength} does not match Content-Length ${dataMetadata['Content-Length']}`);
       }
-      const metaMetadata = files.meta ? await readMetadataFile(join(this.hashDir, files.meta.filename)) : undefined;
+      const metaMetadata = files.meta ? readMetadataFile(join(this.hashDir, files.meta.filename)) : undefined;
       if (metaMetadata && files.ctype && files.ctype !== files.meta) {
-        const ctypeMetadata = await readMetadataFile(join(this.hashDir, files.ctype.filename));
+        const ctypeMetadata = readMetadataFile(join(this.hashDir, files.ctype.filename));
         const ct = ctypeMetadata['Content-Type-Timestamp'] ?? '';
         if (ctypeMetadata['Content-Type'] !== undefined && ct > (metaMetadata['Content-Type-Timestamp'] ?? '') && ct > files.data.timestamp.internal) {
           metaMetadata['Content-Type'] = ctypeMetadata['Content-Type'];
@@ -130,9 +131,9 @@ export class FsDiskFile implements DiskFile {
       }
       const metadata = mergeMetadata(dataMetadata, metaMetadata, files.data.timestamp);
       const ctypeTs = Timestamp.tryParse(metadata['Content-Type-Timestamp']) ?? Timestamp.parse(dataMetadata['X-Timestamp'] ?? files.data.timestamp);
-      object = new FsOpenObject(fh, metadata, dataMetadata, metaMetadata, files.data.timestamp, ctypeTs, dataLength, this.manager.options.diskChunkSize);
+      object = new FsOpenObject(fd, metadata, dataMetadata, metaMetadata, files.data.timestamp, ctypeTs, dataLength, this.manager.options.diskChunkSize, whole);
     } catch (err) {
-      await fh.close();
+      closeSync(fd);
       throw err;
     }
     const deleteAt = Number(object.metadata['X-Delete-At'] || 0);
@@ -143,9 +144,8 @@ export class FsDiskFile implements DiskFile {
   }
 
   async writer(): Promise<DiskFileWriter> {
-    const tmp = await tempPath(this.tmpDir);
-    const fh = await fsp.open(tmp, 'wx', 0o644);
-    return new FsDiskFileWriter(this, fh, tmp);
+    const { path, fd } = createTemp(this.tmpDir);
+    return new FsDiskFileWriter(this, fd, path);
   }
 
   async writeMetadata(metadata: ObjectMetadata, timestamp: Timestamp, ctypeTimestamp?: Timestamp): Promise<void> {
@@ -171,14 +171,20 @@ export class FsDiskFile implements DiskFile {
   async cleanup(now: Timestamp = Timestamp.now()): Promise<void> {
     let names: string[];
     try {
-      names = await fsp.readdir(this.hashDir);
+      names = readdirSync(this.hashDir);
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
     }
     const remove = filesToRemove(gatherOnDiskFiles(names), now, this.manager.options.reclaimAge);
-    for (const f of remove) await fsp.rm(join(this.hashDir, f.filename), { force: true });
-    if (remove.length === names.length) await fsp.rmdir(this.hashDir).catch(() => undefined);
+    for (const f of remove) unlinkQuietly(join(this.hashDir, f.filename));
+    if (remove.length === names.length) {
+      try {
+        rmdirSync(this.hashDir);
+      } catch {
+        // not empty after all (a concurrent write), or gone already
+      }
+    }
   }
 
   /** Moves the hash dir aside to `quarantined/objects[-N]/<hash>[-<uuid>]`. */
@@ -212,30 +218,58 @@ function mergeMetadata(data: ObjectMetadata, meta: ObjectMetadata | undefined, d
   return merged;
 }
 
-async function readTrailer(fh: FileHandle): Promise<{ metadata: ObjectMetadata; dataLength: number }> {
-  const { size } = await fh.stat();
-  if (size < TRAILER_FIXED) throw new CorruptMetadataError('file too short for metadata');
-  const tail = Buffer.alloc(TRAILER_FIXED);
-  await fh.read(tail, 0, TRAILER_FIXED, size - TRAILER_FIXED);
-  const jsonLen = trailerJsonLength(tail, size);
-  const json = Buffer.alloc(jsonLen);
-  await fh.read(json, 0, jsonLen, size - TRAILER_FIXED - jsonLen);
-  return { metadata: decodeMetadataJson(json), dataLength: size - TRAILER_FIXED - jsonLen };
+/**
+ * Bytes read from a file's end at first: the whole trailer of almost every
+ * object, and the whole file of a small one (whose GET then needs no more reads).
+ */
+const TAIL_GUESS = 16384;
+
+/** Reads exactly `len` bytes at `position` (short only at end of file → corrupt). */
+function readExactly(fd: number, len: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  let off = 0;
+  while (off < len) {
+    const n = readSync(fd, buf, off, len - off, position + off);
+    if (n === 0) throw new CorruptMetadataError('file shorter than its metadata says');
+    off += n;
+  }
+  return buf;
 }
 
-async function readMetadataFile(path: string): Promise<ObjectMetadata> {
-  const fh = await fsp.open(path, 'r');
+/** The trailer of an open file, in one read when it fits the first guess; `whole` is the file when that read held all of it. */
+function readTrailer(fd: number): { metadata: ObjectMetadata; dataLength: number; whole?: Buffer } {
+  const { size } = fstatSync(fd);
+  if (size < TRAILER_FIXED) throw new CorruptMetadataError('file too short for metadata');
+  const tailLen = Math.min(size, TAIL_GUESS);
+  const tail = readExactly(fd, tailLen, size - tailLen);
+  const jsonLen = trailerJsonLength(tail.subarray(tailLen - TRAILER_FIXED), size);
+  const json = jsonLen + TRAILER_FIXED <= tailLen
+    ? tail.subarray(tailLen - TRAILER_FIXED - jsonLen, tailLen - TRAILER_FIXED)
+    : readExactly(fd, jsonLen, size - TRAILER_FIXED - jsonLen);
+  return { metadata: decodeMetadataJson(json), dataLength: size - TRAILER_FIXED - jsonLen, whole: tailLen === size ? tail : undefined };
+}
+
+function readMetadataFile(path: string): ObjectMetadata {
+  const fd = openSync(path, 'r');
   try {
-    return (await readTrailer(fh)).metadata;
+    return readTrailer(fd).metadata;
   } finally {
-    await fh.close();
+    closeSync(fd);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
   }
 }
 
 class FsOpenObject implements OpenObject {
   private closed = false;
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     readonly metadata: ObjectMetadata,
     readonly dataMetadata: ObjectMetadata,
     readonly metaMetadata: ObjectMetadata | undefined,
@@ -243,58 +277,77 @@ class FsOpenObject implements OpenObject {
     readonly contentTypeTimestamp: Timestamp,
     readonly contentLength: number,
     private readonly chunkSize: number,
+    /** The whole file when it was small enough to be read with its trailer. */
+    private readonly whole?: Buffer,
   ) {}
 
   read(start: number, end: number): Readable {
     if (end <= start) return Readable.from([]);
-    return createReadStream('', { fd: this.fh.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize });
+    if (this.whole) {
+      const data = this.whole.subarray(start, Math.min(end, this.contentLength));
+      return new Readable({
+        read() {
+          this.push(data);
+          this.push(null);
+        },
+      });
+    }
+    return createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.fh.close();
+    closeSync(this.fd);
   }
 }
 
 class FsDiskFileWriter implements DiskFileWriter {
   readonly stream: Writable;
-  private done = false;
+  private closed = false;
+  private published = false;
+  /** The write on the thread pool, if any: the fd is closed only after it (a reused fd number must not take its bytes). */
+  private inFlight: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly diskFile: FsDiskFile, private readonly fh: FileHandle, private readonly tmp: string) {
-    // Our own Writable rather than fh.createWriteStream: that one keeps a
-    // reference that makes fh.close() wait forever when autoClose is off.
+  /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
+  constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
+    const append = (buf: Buffer, cb: (err?: Error | null) => void): void => {
+      const p = writeAll(fd, buf);
+      this.inFlight = p.catch(() => undefined);
+      p.then(() => cb(), cb);
+    };
     this.stream = new Writable({
       highWaterMark: 65536,
-      write: (chunk: Buffer, _enc, cb) => {
-        fh.write(chunk).then(() => cb(), cb);
-      },
-      writev: (chunks, cb) => {
-        fh.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
-      },
+      write: (chunk: Buffer, _enc, cb) => append(chunk, cb),
+      writev: (chunks, cb) => append(chunks.length === 1 ? chunks[0].chunk as Buffer : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb),
     });
   }
 
   async put(metadata: ObjectMetadata): Promise<void> {
-    const trailer = encodeTrailer({ ...metadata, name: this.diskFile.name });
-    const { size } = await this.fh.stat();
-    await this.fh.write(trailer, 0, trailer.length, size);
-    await this.fh.sync();
+    await writeAll(this.fd, encodeTrailer({ ...metadata, name: this.diskFile.name }));
+    await fsyncFd(this.fd);
   }
 
   async commit(timestamp: Timestamp): Promise<void> {
-    await this.fh.close();
-    this.done = true;
+    this.close();
     const name = makeOnDiskFilename(timestamp, '.data' as FileExt);
     await renameDurably(this.tmp, this.diskFile.hashDir, name);
+    this.published = true;
     await this.diskFile.afterWrite();
   }
 
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
   async abort(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
+    if (this.published) return;
+    if (!this.closed) {
       this.stream.destroy();
-      await this.fh.close().catch(() => undefined);
+      await this.inFlight;
+      this.close();
     }
     await fsp.rm(this.tmp, { force: true });
   }

@@ -21,7 +21,7 @@
  * 30 s is taken to be left by a dead process).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { appendFileSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { Timestamp } from '../../common/index.js';
 import { filesToRemove, gatherOnDiskFiles } from './on-disk-files.js';
@@ -37,7 +37,10 @@ export const isValidSuffix = (s: string): boolean => SUFFIX_RE.test(s);
 
 /** Marks `suffix` of the partition at `partitionPath` as needing a rehash. */
 export async function invalidateSuffix(partitionPath: string, suffix: string): Promise<void> {
-  await fsp.appendFile(join(partitionPath, HASH_INVALIDATIONS_FILE), `${suffix}\n`);
+  // Synchronous: a 4-byte append in the page cache, on every object write
+  // (cheaper than three thread-pool round trips; getHashes's rename-aside
+  // keeps it safe either way).
+  appendFileSync(join(partitionPath, HASH_INVALIDATIONS_FILE), `${suffix}\n`);
 }
 
 /**

@@ -15,7 +15,7 @@ export function insufficientStorage(device: string): HttpError {
 export async function openDiskFile(s: ObjectServer, r: ObjectRequest): Promise<{ diskFile: DiskFile; devicePath: string }> {
   try {
     const diskFile = await s.manager.diskFile(r.device, r.partition, r.account, r.container, r.obj, r.policyIndex);
-    return { diskFile, devicePath: await s.manager.devicePath(r.device) };
+    return { diskFile, devicePath: diskFile.devicePath };
   } catch (err) {
     if (err instanceof DeviceUnavailableError) throw insufficientStorage(r.device);
     throw err;
