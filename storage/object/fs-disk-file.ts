@@ -24,7 +24,7 @@ import {
   CorruptMetadataError, TRAILER_FIXED, decodeMetadataJson, encodeTrailer, isSysMeta, trailerJsonLength, type ObjectMetadata,
 } from './metadata.js';
 import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
-import { createTemp, fsyncDir, fsyncFd, isNotFound, publishFile, renameDurably, writeAll } from './fs-io.js';
+import { createTemp, fsyncDir, fsyncFd, isNotFound, publishFile, renameDurably, writeAll, writevAll } from './fs-io.js';
 import { invalidateSuffix } from './suffix-hashes.js';
 
 const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);
@@ -302,6 +302,9 @@ class FsOpenObject implements OpenObject {
   }
 }
 
+/** Bytes of a PUT's body queued for the disk before the socket is paused. */
+const WRITE_QUEUE_BYTES = 1 << 20;
+
 class FsDiskFileWriter implements DiskFileWriter {
   readonly stream: Writable;
   private closed = false;
@@ -311,15 +314,18 @@ class FsDiskFileWriter implements DiskFileWriter {
 
   /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
   constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
-    const append = (buf: Buffer, cb: (err?: Error | null) => void): void => {
-      const p = writeAll(fd, buf);
+    const append = (bufs: Buffer[], cb: (err?: Error | null) => void): void => {
+      const p = writevAll(fd, bufs);
       this.inFlight = p.catch(() => undefined);
       p.then(() => cb(), cb);
     };
+    // Up to 1 MiB queued while a write is on the thread pool: the body's
+    // socket keeps being read (no pause/resume per 64 KiB chunk) and what
+    // queued goes down in one writev, without a copy.
     this.stream = new Writable({
-      highWaterMark: 65536,
-      write: (chunk: Buffer, _enc, cb) => append(chunk, cb),
-      writev: (chunks, cb) => append(chunks.length === 1 ? chunks[0].chunk as Buffer : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb),
+      highWaterMark: WRITE_QUEUE_BYTES,
+      write: (chunk: Buffer, _enc, cb) => append([chunk], cb),
+      writev: (chunks, cb) => append(chunks.map((c) => c.chunk as Buffer), cb),
     });
   }
 

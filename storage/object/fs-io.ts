@@ -9,7 +9,7 @@
  * hub — and only what waits on the disk (fsync, data writes) goes to the
  * thread pool, through the callback API (lighter than FileHandle's).
  */
-import { constants as fsConstants, promises as fsp, closeSync, fsync, mkdirSync, openSync, renameSync, write } from 'node:fs';
+import { constants as fsConstants, promises as fsp, closeSync, fsync, mkdirSync, openSync, renameSync, write, writev } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -25,6 +25,18 @@ export async function writeAll(fd: number, buf: Buffer, position: number | null 
     const n = await new Promise<number>((resolve, reject) =>
       write(fd, buf, off, buf.length - off, position === null ? null : position + off, (err, written) => (err ? reject(err) : resolve(written))));
     off += n;
+  }
+}
+
+/** Appends all of `bufs` at the file position (writev(2) on the thread pool; loops on short writes). */
+export async function writevAll(fd: number, bufs: Buffer[]): Promise<void> {
+  let rest = bufs;
+  while (rest.length > 0) {
+    let n = await new Promise<number>((resolve, reject) => writev(fd, rest, (err, written) => (err ? reject(err) : resolve(written))));
+    let i = 0;
+    while (i < rest.length && n >= rest[i].length) n -= rest[i++].length;
+    rest = rest.slice(i);
+    if (n > 0) rest = [rest[0].subarray(n), ...rest.slice(1)];
   }
 }
 
