@@ -34,7 +34,9 @@ function why(): string | false {
   if (!LIBVIRT_SOCK) return 'libvirtd is not running (no /run/libvirt/libvirt-sock)';
   return false;
 }
-const skip = why();
+const missing = why();
+// .ci/run installs and starts libvirt, so under CI a missing piece fails these tests instead of skipping them.
+const skip = missing && !process.env.CI ? missing : false;
 if (skip) console.log(`# skipping the libvirt end-to-end tests: ${skip}`);
 
 const LINE = 'swiftly guest says hello';
