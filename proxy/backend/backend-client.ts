@@ -39,6 +39,14 @@ function flatHeaders(h: Record<string, string | string[] | undefined> | http.Inc
   return out;
 }
 
+/**
+ * What a node's PUT connection may hold unsent before the client's body
+ * waits for it: Swift's put_queue_depth (10) chunks of 64 KiB. Without it
+ * every chunk waited for the slowest node's socket to drain (Node's 16 KiB
+ * high-water mark), so the nodes took turns instead of writing together.
+ */
+const PUT_QUEUE_BYTES = 10 * 65536;
+
 /** A PUT whose headers a node has accepted with `100 Continue`. */
 export class PutConnection {
   failed?: Error;
@@ -54,10 +62,14 @@ export class PutConnection {
     req.on('error', (err) => (this.failed ??= err));
   }
 
-  /** Writes a chunk; resolves once the socket can take more (or rejects after `timeoutMs`). */
+  /**
+   * Writes a chunk; resolves at once while the node has at most
+   * PUT_QUEUE_BYTES waiting, else once it has taken them all (or rejects
+   * after `timeoutMs`).
+   */
   write(chunk: Buffer, timeoutMs: number): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.req.write(chunk)) return Promise.resolve();
+    if (this.req.write(chunk) || this.req.writableLength <= PUT_QUEUE_BYTES) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
