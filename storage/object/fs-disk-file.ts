@@ -24,7 +24,7 @@ import {
   CorruptMetadataError, TRAILER_FIXED, decodeMetadataJson, encodeTrailer, isSysMeta, trailerJsonLength, type ObjectMetadata,
 } from './metadata.js';
 import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
-import { createTemp, fsyncDir, fsyncFd, isNotFound, publishFile, renameDurably, writeAll, writevAll } from './fs-io.js';
+import { createTemp, fdatasyncFd, fsyncDir, fsyncFd, isNotFound, publishFile, renameDurably, writeAll, writevAll } from './fs-io.js';
 import { invalidateSuffix } from './suffix-hashes.js';
 
 const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);
@@ -305,19 +305,37 @@ class FsOpenObject implements OpenObject {
 /** Bytes of a PUT's body queued for the disk before the socket is paused. */
 const WRITE_QUEUE_BYTES = 1 << 20;
 
+/**
+ * Bytes appended between early writebacks of a big object: an fdatasync
+ * started in the background (never waited for by the body) so the disk
+ * writes while the rest arrives, and the fsync before the rename finds
+ * little left to do — instead of all of a 256 MiB object at the end.
+ * Durability is unchanged: that final fsync still comes before the rename.
+ */
+const WRITEBACK_BYTES = 16 << 20;
+
 class FsDiskFileWriter implements DiskFileWriter {
   readonly stream: Writable;
   private closed = false;
   private published = false;
   /** The write on the thread pool, if any: the fd is closed only after it (a reused fd number must not take its bytes). */
   private inFlight: Promise<unknown> = Promise.resolve();
+  /** The early writeback under way, if any (settles without throwing); the fd is closed only after it too. */
+  private writeback: Promise<void> | undefined;
+  /** Bytes appended, and the count at the last early writeback. */
+  private appended = 0;
+  private writebackMark = 0;
 
   /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
   constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
     const append = (bufs: Buffer[], cb: (err?: Error | null) => void): void => {
       const p = writevAll(fd, bufs);
       this.inFlight = p.catch(() => undefined);
-      p.then(() => cb(), cb);
+      p.then(() => {
+        for (const b of bufs) this.appended += b.length;
+        this.startWriteback();
+        cb();
+      }, cb);
     };
     // Up to 1 MiB queued while a write is on the thread pool: the body's
     // socket keeps being read (no pause/resume per 64 KiB chunk) and what
@@ -329,8 +347,19 @@ class FsDiskFileWriter implements DiskFileWriter {
     });
   }
 
+  /** Starts an early writeback once WRITEBACK_BYTES more were appended, one at a time. */
+  private startWriteback(): void {
+    if (this.writeback || this.closed || this.appended - this.writebackMark < WRITEBACK_BYTES) return;
+    this.writebackMark = this.appended;
+    // An error here is the final fsync's to report.
+    this.writeback = fdatasyncFd(this.fd).catch(() => undefined).finally(() => {
+      this.writeback = undefined;
+    });
+  }
+
   async put(metadata: ObjectMetadata): Promise<void> {
     await writeAll(this.fd, encodeTrailer({ ...metadata, name: this.diskFile.name }));
+    await this.writeback;
     await fsyncFd(this.fd);
   }
 
@@ -353,6 +382,7 @@ class FsDiskFileWriter implements DiskFileWriter {
     if (!this.closed) {
       this.stream.destroy();
       await this.inFlight;
+      await this.writeback;
       this.close();
     }
     await fsp.rm(this.tmp, { force: true });

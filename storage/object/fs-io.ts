@@ -9,13 +9,18 @@
  * hub — and only what waits on the disk (fsync, data writes) goes to the
  * thread pool, through the callback API (lighter than FileHandle's).
  */
-import { constants as fsConstants, promises as fsp, closeSync, fsync, mkdirSync, openSync, renameSync, write, writev } from 'node:fs';
+import { constants as fsConstants, promises as fsp, closeSync, fdatasync, fsync, mkdirSync, openSync, renameSync, write, writev } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 /** fsync(2) of an open fd on the thread pool. */
 export function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/** fdatasync(2) of an open fd on the thread pool. */
+export function fdatasyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 /** Writes all of `buf` at `position` (the callback API; loops on short writes). */
