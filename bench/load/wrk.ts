@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { reapedChildrenCpu } from '../cluster/procs.js';
-import { WRK_SCRIPT } from './wrk-script.js';
+import { LEAN_WRK_SCRIPT, WRK_SCRIPT } from './wrk-script.js';
 
 export type WrkMode = 'static' | 'put' | 'pick' | 'each';
 
@@ -47,7 +47,19 @@ export interface WrkResult {
 
 const HEAD_CLIENT = fileURLToPath(new URL('./head-client.js', import.meta.url));
 
-let scriptPath: string | undefined;
+/** The two scripts' files, written once per run. */
+const scriptPaths = new Map<string, string>();
+
+function scriptFile(lean: boolean): string {
+  const name = lean ? 'lean.lua' : 'bench.lua';
+  let path = scriptPaths.get(name);
+  if (!path) {
+    path = join(mkdtempSync(join(tmpdir(), 'swiftly-bench-wrk-')), name);
+    writeFileSync(path, lean ? LEAN_WRK_SCRIPT : WRK_SCRIPT);
+    scriptPaths.set(name, path);
+  }
+  return path;
+}
 
 /** Installs Debian's wrk when it is missing. */
 export function ensureWrk(): void {
@@ -58,10 +70,7 @@ export function ensureWrk(): void {
 }
 
 export async function runWrk(job: WrkJob): Promise<WrkResult> {
-  if (!scriptPath) {
-    scriptPath = join(mkdtempSync(join(tmpdir(), 'swiftly-bench-wrk-')), 'bench.lua');
-    writeFileSync(scriptPath, WRK_SCRIPT);
-  }
+  const scriptPath = scriptFile(job.mode === 'static' && !job.limit);
   const threads = Math.min(job.threads ?? 2, job.connections);
   const args = [
     '-t', String(threads), '-c', String(job.connections), '-d', `${job.seconds}s`, '--timeout', '120s',
