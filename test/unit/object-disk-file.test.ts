@@ -231,3 +231,40 @@ test('suffix rehashes wait for the partition lock of another process, and take o
   assert.deepEqual(Object.keys(await getHashes(part, [], { reclaimAge: 604800, now: T(1000) })), [df.suffix]);
   assert.ok(!existsSync(join(part, '.lock')));
 });
+
+test('a body past the early-writeback size lands whole, and an abort mid-body leaves no temp file', async () => {
+  const { createHash } = await import('node:crypto');
+  const chunk = Buffer.alloc(1 << 20);
+  const write = async (w: Awaited<ReturnType<DiskFile['writer']>>, mib: number, hash: ReturnType<typeof createHash>): Promise<void> => {
+    for (let i = 0; i < mib; i++) {
+      chunk.fill(i & 0xff);
+      const c = Buffer.from(chunk);
+      hash.update(c);
+      if (!w.stream.write(c)) await new Promise((r) => w.stream.once('drain', r));
+    }
+  };
+  // Reads in 64 KiB (the shared manager's 4-byte chunks are for the range tests).
+  const big = new FsDiskFileManager({ devices: root, mountCheck: false, reclaimAge: 604800, diskChunkSize: 65536, hashSecrets: secrets });
+  const df = await big.diskFile('sda', '7', 'a', 'c', 'big', 0);
+  const w = await df.writer();
+  const md5 = createHash('md5');
+  await write(w, 40, md5); // 40 MiB: two writebacks of 16 MiB start on the way
+  await new Promise<void>((r) => w.stream.end(() => r()));
+  await w.put({ 'X-Timestamp': T(10).internal, 'Content-Length': String(40 << 20), ETag: 'e', 'Content-Type': 'x/y' });
+  await w.commit(T(10));
+  const st = await df.open(T(2000000000));
+  assert.equal(st.status, 'exists');
+  if (st.status !== 'exists') return;
+  assert.equal(st.object.contentLength, 40 << 20);
+  const back = createHash('md5');
+  for await (const c of st.object.read(0, st.object.contentLength)) back.update(c as Buffer);
+  await st.object.close();
+  assert.equal(back.digest('hex'), md5.digest('hex'));
+
+  const df2 = await big.diskFile('sda', '7', 'a', 'c', 'cut', 0);
+  const w2 = await df2.writer();
+  await write(w2, 20, createHash('md5'));
+  await w2.abort();
+  assert.deepEqual(readdirSync(join(root, 'sda', 'tmp')), []);
+  assert.equal(await df2.open(T(2000000000)).then((s) => s.status), 'missing');
+});
