@@ -322,9 +322,8 @@ class FsDiskFileWriter implements DiskFileWriter {
   private inFlight: Promise<unknown> = Promise.resolve();
   /** The early writeback under way, if any (settles without throwing); the fd is closed only after it too. */
   private writeback: Promise<void> | undefined;
-  /** Bytes appended, and the count at the last early writeback. */
-  private appended = 0;
-  private writebackMark = 0;
+  /** Bytes appended since the last early writeback started. */
+  private unsynced = 0;
 
   /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
   constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
@@ -332,7 +331,7 @@ class FsDiskFileWriter implements DiskFileWriter {
       const p = writevAll(fd, bufs);
       this.inFlight = p.catch(() => undefined);
       p.then(() => {
-        for (const b of bufs) this.appended += b.length;
+        for (const b of bufs) this.unsynced += b.length;
         this.startWriteback();
         cb();
       }, cb);
@@ -349,8 +348,8 @@ class FsDiskFileWriter implements DiskFileWriter {
 
   /** Starts an early writeback once WRITEBACK_BYTES more were appended, one at a time. */
   private startWriteback(): void {
-    if (this.writeback || this.closed || this.appended - this.writebackMark < WRITEBACK_BYTES) return;
-    this.writebackMark = this.appended;
+    if (this.writeback || this.closed || this.unsynced < WRITEBACK_BYTES) return;
+    this.unsynced = 0;
     // An error here is the final fsync's to report.
     this.writeback = fdatasyncFd(this.fd).catch(() => undefined).finally(() => {
       this.writeback = undefined;

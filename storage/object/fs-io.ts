@@ -13,15 +13,15 @@ import { constants as fsConstants, promises as fsp, closeSync, fdatasync, fsync,
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
+/** A callback-API sync call of an fd as a promise (it runs on the thread pool). */
+const onPool = (call: typeof fsync) => (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => call(fd, (err) => (err ? reject(err) : resolve())));
+
 /** fsync(2) of an open fd on the thread pool. */
-export function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-}
+export const fsyncFd = onPool(fsync);
 
 /** fdatasync(2) of an open fd on the thread pool. */
-export function fdatasyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-}
+export const fdatasyncFd = onPool(fdatasync);
 
 /** Writes all of `buf` at `position` (the callback API; loops on short writes). */
 export async function writeAll(fd: number, buf: Buffer, position: number | null = null): Promise<void> {
