@@ -17,7 +17,7 @@
  * the figure was the client's), so there ok/bad come from wrk's own count
  * of statuses above 399.
  */
-export const WRK_SCRIPT = String.raw`
+const BASE = String.raw`
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
@@ -53,16 +53,6 @@ function request()
   return wrk.format(method, path .. t .. "-" .. math.random(counts[t]), headers, body)
 end
 
-function response(status, hdrs, b)
-  if status < 300 then ok = ok + 1 else bad = bad + 1 end
-  if limit > 0 and ok + bad >= limit and not stopped then
-    stopped = true
-    io.write("THREADDONE\n")
-    io.flush()
-    wrk.thread:stop()
-  end
-end
-
 function done(summary, latency, requests)
   local ns, oks, bads = {}, 0, 0
   local e = summary.errors
@@ -79,5 +69,20 @@ function done(summary, latency, requests)
 end
 `;
 
+/** Counts ok/bad per thread and stops a thread at its limit. */
+const RESPONSE = String.raw`
+function response(status, hdrs, b)
+  if status < 300 then ok = ok + 1 else bad = bad + 1 end
+  if limit > 0 and ok + bad >= limit and not stopped then
+    stopped = true
+    io.write("THREADDONE\n")
+    io.flush()
+    wrk.thread:stop()
+  end
+end
+`;
+
+export const WRK_SCRIPT = BASE + RESPONSE;
+
 /** WRK_SCRIPT without its response() function (see above). */
-export const LEAN_WRK_SCRIPT = WRK_SCRIPT.replace(/\nfunction response\(status, hdrs, b\)\n[\s\S]*?\nend\n/, '\n');
+export const LEAN_WRK_SCRIPT = BASE;

@@ -47,18 +47,16 @@ export interface WrkResult {
 
 const HEAD_CLIENT = fileURLToPath(new URL('./head-client.js', import.meta.url));
 
-/** The two scripts' files, written once per run. */
-const scriptPaths = new Map<string, string>();
+/** The folder holding the two scripts, written once per run. */
+let scriptDir: string | undefined;
 
 function scriptFile(lean: boolean): string {
-  const name = lean ? 'lean.lua' : 'bench.lua';
-  let path = scriptPaths.get(name);
-  if (!path) {
-    path = join(mkdtempSync(join(tmpdir(), 'swiftly-bench-wrk-')), name);
-    writeFileSync(path, lean ? LEAN_WRK_SCRIPT : WRK_SCRIPT);
-    scriptPaths.set(name, path);
+  if (!scriptDir) {
+    scriptDir = mkdtempSync(join(tmpdir(), 'swiftly-bench-wrk-'));
+    writeFileSync(join(scriptDir, 'bench.lua'), WRK_SCRIPT);
+    writeFileSync(join(scriptDir, 'lean.lua'), LEAN_WRK_SCRIPT);
   }
-  return path;
+  return join(scriptDir, lean ? 'lean.lua' : 'bench.lua');
 }
 
 /** Installs Debian's wrk when it is missing. */
