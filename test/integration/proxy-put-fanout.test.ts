@@ -141,4 +141,14 @@ describe('object PUT with a node that stalls mid-body', () => {
     assert.equal(nodes[0].received.get('/sd0/0/AUTH_a/c/o'), md5);
     assert.equal(nodes[1].received.get('/sd1/0/AUTH_a/c/o'), md5);
   });
+
+  it('a body smaller than the write-ahead queue: the stalled node is dropped when its answer never comes', async () => {
+    const body = randomBytes(100 * 1024); // all of it fits the 640 KiB a node may hold unsent
+    const md5 = createHash('md5').update(body).digest('hex');
+    const res = await fetch(`http://127.0.0.1:${proxy.port}/v1/AUTH_a/c/small`, { method: 'PUT', body });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get('etag'), md5);
+    assert.equal(nodes[0].received.get('/sd0/0/AUTH_a/c/small'), md5);
+    assert.equal(nodes[1].received.get('/sd1/0/AUTH_a/c/small'), md5);
+  });
 });
