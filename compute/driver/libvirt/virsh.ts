@@ -71,7 +71,7 @@ export class ShellVirsh implements Virsh {
   private err = '';
   private wake?: () => void;
 
-  constructor(readonly uri: string) {}
+  constructor(readonly uri: string, private readonly timeoutMs = 60_000) {}
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child && this.child.exitCode === null) return this.child;
@@ -98,12 +98,25 @@ export class ShellVirsh implements Virsh {
     const errMark = `@@swiftly-err-${n}@@`;
     // virsh's own quoting: single quotes, with ' written as '\''.
     const line = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    child.stdin.write(`${line}\necho '@@swiftly-'out-${n}@@\necho --err '@@swiftly-'err-${n}@@\n`);
+    const marks = `echo '@@swiftly-'out-${n}@@\necho --err '@@swiftly-'err-${n}@@\n`;
+    child.stdin.write(`${line}\n${marks}`);
+    // Seen once in CI: virsh sat reading its stdin with the marker lines gone
+    // (swallowed with the command's input). Asking for them again lets the
+    // command's answer through; a late duplicate is dropped by dropStaleMarks.
+    let quiet = 0;
     while (!this.out.includes(outMark) || !this.err.includes(errMark)) {
       if (child.exitCode !== null || child.killed) throw new VirshError(`virsh exited: ${libvirtMessage(this.err)}`, args);
-      await new Promise<void>((r) => { this.wake = r; });
+      const woke = await new Promise<boolean>((r) => {
+        const t = setTimeout(() => r(false), MARK_WAIT_MS);
+        this.wake = () => { clearTimeout(t); r(true); };
+      });
+      if (woke) quiet = 0;
+      else if (++quiet * MARK_WAIT_MS >= this.timeoutMs) throw new VirshError(`virsh ${args[0]} timed out after ${this.timeoutMs} ms`, args);
+      else child.stdin.write(marks);
     }
     this.wake = undefined;
+    this.out = dropStaleMarks(this.out, n);
+    this.err = dropStaleMarks(this.err, n);
     const outEnd = this.out.indexOf(outMark);
     const stdout = this.out.slice(0, outEnd);
     this.out = this.out.slice(outEnd + outMark.length);
@@ -128,6 +141,14 @@ export class ShellVirsh implements Virsh {
 }
 
 /** `test:///…` keeps state per connection: one shell; anything else: one process per command. */
+/** How long a shell command may stay silent before its markers are asked for again. */
+const MARK_WAIT_MS = 5000;
+
+/** Removes marker lines of commands before `n` (duplicates from a repeated request). */
+function dropStaleMarks(text: string, n: number): string {
+  return text.replace(/^(?:error: )?@@swiftly-(?:out|err)-(\d+)@@\n?/gm, (m, k: string) => (Number(k) < n ? '' : m));
+}
+
 export function makeVirsh(uri: string, timeoutMs?: number): Virsh {
-  return uri.startsWith('test:') ? new ShellVirsh(uri) : new ExecVirsh(uri, timeoutMs);
+  return uri.startsWith('test:') ? new ShellVirsh(uri, timeoutMs) : new ExecVirsh(uri, timeoutMs);
 }
