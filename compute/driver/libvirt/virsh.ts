@@ -99,7 +99,15 @@ export class ShellVirsh implements Virsh {
     // virsh's own quoting: single quotes, with ' written as '\''.
     const line = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const marks = `echo '@@swiftly-'out-${n}@@\necho --err '@@swiftly-'err-${n}@@\n`;
-    child.stdin.write(`${line}\n${marks}`);
+    if (WATCHED_JOBS.has(args[0])) {
+      // virsh watches these jobs by polling its stdin too: lines arriving
+      // meanwhile are read by the watcher, and it was seen never to return.
+      child.stdin.write(`${line}\n`);
+      await new Promise((r) => setTimeout(r, JOB_SETTLE_MS));
+      child.stdin.write(marks);
+    } else {
+      child.stdin.write(`${line}\n${marks}`);
+    }
     // Seen once in CI: virsh sat reading its stdin with the marker lines gone
     // (swallowed with the command's input). Asking for them again lets the
     // command's answer through; a late duplicate is dropped by dropStaleMarks.
@@ -141,6 +149,10 @@ export class ShellVirsh implements Virsh {
 }
 
 /** `test:///…` keeps state per connection: one shell; anything else: one process per command. */
+/** Commands virsh runs as a watched job (virshWatchJob), and the wait before anything more is written. */
+const WATCHED_JOBS = new Set(['managedsave', 'save', 'dump', 'migrate', 'restore']);
+const JOB_SETTLE_MS = 1000;
+
 /** How long a shell command may stay silent before its markers are asked for again. */
 const MARK_WAIT_MS = 5000;
 
