@@ -140,6 +140,13 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
       // already known to fastify
     }
   }
+  // A client that sends its whole request and then shuts its side (wrk at
+  // the end of a run, a script piping into nc) still gets the request
+  // carried out and answered, as under eventlet: Node would otherwise
+  // destroy the request on the FIN, discarding a body already received.
+  // A body cut short still fails (the parser errors at the early EOF).
+  // (An undocumented but long-standing field of Node's http.Server.)
+  (server.server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
   // No body parsing at all: fastify's own JSON and text parsers would read
   // a body the pipeline must stream.
   server.removeAllContentTypeParsers();

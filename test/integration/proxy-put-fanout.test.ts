@@ -8,6 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
 import type { RingLookup, RingNode } from '../../ring/index.js';
@@ -150,5 +151,65 @@ describe('object PUT with a node that stalls mid-body', () => {
     assert.equal(res.headers.get('etag'), md5);
     assert.equal(nodes[0].received.get('/sd0/0/AUTH_a/c/small'), md5);
     assert.equal(nodes[1].received.get('/sd1/0/AUTH_a/c/small'), md5);
+  });
+});
+
+describe('object PUT from a client that leaves once its body is sent', () => {
+  const nodes: FakeNode[] = [];
+  let proxy: ProxyServer;
+
+  before(async () => {
+    for (let i = 0; i < 3; i++) {
+      const n: FakeNode = { port: await freePort(), received: new Map() };
+      n.server = fakeStorage(n);
+      // The nodes take a moment to answer 100 Continue, so the client is gone before the proxy reads the body.
+      n.server.removeAllListeners('checkContinue');
+      n.server.on('checkContinue', (req, res) =>
+        setTimeout(() => {
+          res.writeContinue();
+          n.server!.emit('request', req, res);
+        }, 200),
+      );
+      await new Promise<void>((r) => n.server!.listen(n.port, '127.0.0.1', r));
+      nodes.push(n);
+    }
+    const conf = parseIni('[DEFAULT]\n[pipeline:main]\npipeline = proxy-server\n[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\n');
+    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ringOf(nodes, 3) });
+  });
+
+  after(async () => {
+    await proxy?.close();
+    for (const n of nodes) {
+      n.server!.closeAllConnections();
+      await new Promise((r) => n.server!.close(r));
+    }
+  });
+
+  const rawPut = (path: string, head: string, body: Buffer, sent: (s: net.Socket) => void) =>
+    new Promise<void>((resolve) => {
+      const s = net.connect(proxy.port, '127.0.0.1', () => {
+        s.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\n${head}\r\n`);
+        s.write(body, () => sent(s));
+      });
+      s.on('error', () => undefined);
+      s.on('close', () => resolve());
+    });
+
+  const until = async (check: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end && !check(); ) await new Promise((r) => setTimeout(r, 20));
+    return check();
+  };
+
+  it('a whole body followed by the client closing its side is still stored (as Swift does)', async () => {
+    const body = randomBytes(4096);
+    const md5 = createHash('md5').update(body).digest('hex');
+    await rawPut('/v1/AUTH_a/c/left', 'Content-Length: 4096\r\n', body, (s) => s.end());
+    assert.ok(await until(() => nodes.every((n, i) => n.received.get(`/sd${i}/0/AUTH_a/c/left`) === md5), 3000), 'every node got the whole body');
+  });
+
+  it('a client gone before its declared length arrives stores nothing', async () => {
+    await rawPut('/v1/AUTH_a/c/cut', 'Content-Length: 8192\r\n', randomBytes(4096), (s) => s.end());
+    await new Promise((r) => setTimeout(r, 600));
+    assert.ok(nodes.every((n, i) => !n.received.has(`/sd${i}/0/AUTH_a/c/cut`)), 'no node stored a short body');
   });
 });
