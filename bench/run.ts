@@ -107,6 +107,8 @@ async function main(): Promise<void> {
           const s = await w.run(state, round);
           (samples.get(w.name)![state.cluster.name] ??= []).push(s);
           log(`round ${round} ${state.cluster.name} ${w.name}: ${s.rate.toFixed(1)} ${w.unit}, p99 ${s.p99Ms.toFixed(1)} ms${s.errors ? `, ${s.errors} errors` : ''}`);
+          if (s.socketErrors) log(`  ${s.socketErrors} socket errors`);
+          for (const b of new Set(s.badResponses ?? [])) log(`  answered: ${b}`);
         }
       }
     }

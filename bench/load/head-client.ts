@@ -35,7 +35,7 @@ function once(): Promise<void> {
       res.on('end', () => {
         latencies.push(performance.now() - start);
         if ((res.statusCode ?? 500) < 300) ok++;
-        else bad++;
+        else if (++bad <= 3) process.stdout.write(`BADRESPONSE ${res.statusCode}\n`);
         resolve();
       });
     });

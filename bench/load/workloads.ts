@@ -88,7 +88,8 @@ async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerO
   const rate = bytesPerOp ? (ops * bytesPerOp) / MB / result.seconds : ops / result.seconds;
   return {
     result,
-    sample: { ops, seconds: result.seconds, rate, p50Ms: result.p50Ms, p99Ms: result.p99Ms, clusterCpu, clientCpu: result.clientCpu, errors: result.bad + result.socketErrors },
+    sample: { ops, seconds: result.seconds, rate, p50Ms: result.p50Ms, p99Ms: result.p99Ms, clusterCpu, clientCpu: result.clientCpu, errors: result.bad + result.socketErrors,
+      ...(result.bad ? { badResponses: result.badResponses } : {}), ...(result.socketErrors ? { socketErrors: result.socketErrors } : {}) },
   };
 }
 

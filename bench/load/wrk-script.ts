@@ -7,6 +7,7 @@
  *   put     <prefix><thread>-<n> with n = 1, 2, … (new objects)
  *   pick    a random existing <prefix><t>-<i> (GET, HEAD)
  *   each    <prefix><thread>-<n> for n = 1..count of the thread (DELETE), then stop
+ * (Names start at 1 on every thread: see `checked` below.)
  * A thread that reaches its limit prints `THREADDONE` (wrk itself only
  * ends at its duration, so the bench interrupts it once all are done).
  * done() prints one line `BENCHJSON {...}` with counts and latency.
@@ -26,6 +27,10 @@ end
 
 local mode, method, path, body, limit, headers, static_req
 local counts = {}
+-- wrk 4.1 calls request() once on the first thread's state to check it
+-- (script_verify_request) before sending anything: that call must not use
+-- up a name, or object <prefix>1-1 is never written.
+local checked = true
 n, ok, bad = 0, 0, 0
 
 function init(args)
@@ -41,10 +46,15 @@ function init(args)
   if size > 0 then body = string.rep("x", size) elseif method == "PUT" then body = "" end
   if mode == "static" then static_req = wrk.format(method, path, headers, body) end
   if mode == "each" then limit = counts[id] end
+  checked = id ~= 1
 end
 
 function request()
   if mode == "static" then return static_req end
+  if not checked then
+    checked = true
+    return wrk.format(method, path .. id .. "-0", headers, body)
+  end
   n = n + 1
   if mode == "put" or mode == "each" then
     return wrk.format(method, path .. id .. "-" .. n, headers, body)
@@ -72,7 +82,11 @@ end
 /** Counts ok/bad per thread and stops a thread at its limit. */
 const RESPONSE = String.raw`
 function response(status, hdrs, b)
-  if status < 300 then ok = ok + 1 else bad = bad + 1 end
+  if status < 300 then ok = ok + 1 else
+    bad = bad + 1
+    -- What the errors were: the first few of each thread, with the start of the body.
+    if bad <= 3 then io.write(string.format("BADRESPONSE %d %s\n", status, string.gsub(string.sub(b or "", 1, 120), "%c", " "))) end
+  end
   if limit > 0 and ok + bad >= limit and not stopped then
     stopped = true
     io.write("THREADDONE\n")

@@ -43,6 +43,8 @@ export interface WrkResult {
   counts: number[];
   /** CPU seconds wrk itself used. */
   clientCpu: number;
+  /** The first few non-2xx answers of each thread: status and the start of the body. */
+  badResponses: string[];
 }
 
 const HEAD_CLIENT = fileURLToPath(new URL('./head-client.js', import.meta.url));
@@ -103,5 +105,6 @@ export async function runWrk(job: WrkJob): Promise<WrkResult> {
     seconds: r.durationUs > 0 ? r.durationUs / 1e6 : wall,
     p50Ms: r.p50Us / 1000, p99Ms: r.p99Us / 1000, meanMs: r.meanUs / 1000,
     counts: r.counts, clientCpu,
+    badResponses: out.split('\n').filter((l) => l.startsWith('BADRESPONSE ')).map((l) => l.slice('BADRESPONSE '.length).trim()),
   };
 }

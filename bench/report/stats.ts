@@ -43,7 +43,11 @@ export interface Sample {
   clusterCpu: number;
   /** Load generator CPU seconds during the run. */
   clientCpu: number;
+  /** Non-2xx answers plus socket errors. */
   errors: number;
+  /** The first few non-2xx answers per load thread ("<status> <start of body>"). */
+  badResponses?: string[];
+  socketErrors?: number;
 }
 
 export interface Row {
