@@ -85,7 +85,12 @@ async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerO
   const result = await runWrk({ url: state.cluster.url, ...job });
   const clusterCpu = state.cluster.group.usage().cpu - before;
   const ops = result.ok;
-  const rate = bytesPerOp ? (ops * bytesPerOp) / MB / result.seconds : ops / result.seconds;
+  // One connection moving big bodies: whole transfers per window would move
+  // the figure in steps of one transfer (7 or 8 × 256 MiB in 30 s), so the
+  // rate is the body size over the mean time of one transfer.
+  const rate = bytesPerOp
+    ? job.connections === 1 && result.meanMs > 0 ? bytesPerOp / MB / (result.meanMs / 1000) : (ops * bytesPerOp) / MB / result.seconds
+    : ops / result.seconds;
   return {
     result,
     sample: { ops, seconds: result.seconds, rate, p50Ms: result.p50Ms, p99Ms: result.p99Ms, clusterCpu, clientCpu: result.clientCpu, errors: result.bad + result.socketErrors,
