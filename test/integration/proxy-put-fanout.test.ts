@@ -160,7 +160,8 @@ describe('object PUT from a client that leaves once its body is sent', () => {
 
   before(async () => {
     for (let i = 0; i < 3; i++) {
-      const n: FakeNode = { port: await freePort(), received: new Map() };
+      // Port 0: a port picked beforehand could be taken by a test running beside this one, and listen() would never call back.
+      const n: FakeNode = { port: 0, received: new Map() };
       n.server = fakeStorage(n);
       // The nodes take a moment to answer 100 Continue, so the client is gone before the proxy reads the body.
       n.server.removeAllListeners('checkContinue');
@@ -170,12 +171,13 @@ describe('object PUT from a client that leaves once its body is sent', () => {
           n.server!.emit('request', req, res);
         }, 200),
       );
-      await new Promise<void>((r) => n.server!.listen(n.port, '127.0.0.1', r));
+      await new Promise<void>((r) => n.server!.listen(0, '127.0.0.1', r));
+      n.port = (n.server.address() as net.AddressInfo).port;
       nodes.push(n);
     }
     const conf = parseIni('[DEFAULT]\n[pipeline:main]\npipeline = proxy-server\n[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\n');
     proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ringOf(nodes, 3) });
-  });
+  }, { timeout: 10_000 });
 
   after(async () => {
     await proxy?.close();
@@ -183,16 +185,20 @@ describe('object PUT from a client that leaves once its body is sent', () => {
       n.server!.closeAllConnections();
       await new Promise((r) => n.server!.close(r));
     }
-  });
+  }, { timeout: 10_000 });
 
+  /** A PUT on a raw socket; resolves with what came back once the proxy closed it. */
   const rawPut = (path: string, head: string, body: Buffer, sent: (s: net.Socket) => void) =>
-    new Promise<void>((resolve) => {
+    new Promise<string>((resolve) => {
+      let got = '';
       const s = net.connect(proxy.port, '127.0.0.1', () => {
         s.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\n${head}\r\n`);
         s.write(body, () => sent(s));
       });
+      // Read it all: the proxy's FIN is only seen (and 'close' only comes) once the socket is read to its end.
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
       s.on('error', () => undefined);
-      s.on('close', () => resolve());
+      s.on('close', () => resolve(got));
     });
 
   const until = async (check: () => boolean, ms: number) => {
@@ -200,14 +206,15 @@ describe('object PUT from a client that leaves once its body is sent', () => {
     return check();
   };
 
-  it('a whole body followed by the client closing its side is still stored (as Swift does)', async () => {
+  it('a whole body followed by the client closing its side is still stored (as Swift does)', { timeout: 10_000 }, async () => {
     const body = randomBytes(4096);
     const md5 = createHash('md5').update(body).digest('hex');
-    await rawPut('/v1/AUTH_a/c/left', 'Content-Length: 4096\r\n', body, (s) => s.end());
+    const answer = await rawPut('/v1/AUTH_a/c/left', 'Content-Length: 4096\r\n', body, (s) => s.end());
+    assert.match(answer, /^HTTP\/1\.1 201 /, 'the client, had it stayed, would have read 201');
     assert.ok(await until(() => nodes.every((n, i) => n.received.get(`/sd${i}/0/AUTH_a/c/left`) === md5), 3000), 'every node got the whole body');
   });
 
-  it('a client gone before its declared length arrives stores nothing', async () => {
+  it('a client gone before its declared length arrives stores nothing', { timeout: 10_000 }, async () => {
     await rawPut('/v1/AUTH_a/c/cut', 'Content-Length: 8192\r\n', randomBytes(4096), (s) => s.end());
     await new Promise((r) => setTimeout(r, 600));
     assert.ok(nodes.every((n, i) => !n.received.has(`/sd${i}/0/AUTH_a/c/cut`)), 'no node stored a short body');
