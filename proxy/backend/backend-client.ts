@@ -40,6 +40,38 @@ function flatHeaders(h: Record<string, string | string[] | undefined> | http.Inc
   return out;
 }
 
+/** Runs `once`, and once more if it failed on a kept-alive socket the node had closed while idle. */
+async function retryStale<T>(once: () => Promise<T>): Promise<T> {
+  try {
+    return await once();
+  } catch (err) {
+    if ((err as { staleSocket?: boolean }).staleSocket) return once();
+    throw err;
+  }
+}
+
+/** Marks a reset on a reused agent socket as stale (see retryStale). */
+function markStale(req: http.ClientRequest, err: NodeJS.ErrnoException & { staleSocket?: boolean }): void {
+  if (req.reusedSocket && err.code === 'ECONNRESET') err.staleSocket = true;
+}
+
+/**
+ * conn_timeout to connect, then `nodeMs` for what comes next; `onTimeout`
+ * gets the error. Returns the function that disarms it.
+ */
+function armTimeouts(req: http.ClientRequest, node: RingNode, connMs: number, nodeMs: number, waitingFor: string, onTimeout: (err: Error) => void): () => void {
+  let timer = setTimeout(() => onTimeout(new BackendTimeoutError(`connect to ${node.ip}:${node.port}`)), connMs);
+  req.on('socket', (socket) => {
+    const armNodeTimer = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => onTimeout(new BackendTimeoutError(`${waitingFor} from ${node.ip}:${node.port}`)), nodeMs);
+    };
+    if ((socket as import('node:net').Socket).connecting) socket.once('connect', armNodeTimer);
+    else armNodeTimer();
+  });
+  return () => clearTimeout(timer);
+}
+
 /**
  * What a node's PUT connection may hold unsent before the client's body
  * waits for it: Swift's put_queue_depth (10) chunks of 64 KiB. Without it
@@ -165,33 +197,12 @@ export class BackendClient {
    * each object HEAD cost a new TCP connection to the node (the bench's 4 KiB
    * HEAD used twice the cluster CPU of a GET, and left a TIME_WAIT per request).
    */
-  private async head(node: RingNode, path: string, headers: Headers, timeoutMs: number): Promise<BackendResponse> {
-    try {
-      return await this.headOnce(node, path, headers, timeoutMs);
-    } catch (err) {
-      // A kept-alive socket the node closed while idle: once more, on a new one.
-      if ((err as { staleSocket?: boolean }).staleSocket) return this.headOnce(node, path, headers, timeoutMs);
-      throw err;
-    }
-  }
-
-  private headOnce(node: RingNode, path: string, headers: Headers, timeoutMs: number): Promise<BackendResponse> {
-    return new Promise((resolve, reject) => {
+  private head(node: RingNode, path: string, headers: Headers, timeoutMs: number): Promise<BackendResponse> {
+    return retryStale(() => new Promise((resolve, reject) => {
       const req = http.request({ host: node.ip, port: node.port, method: 'HEAD', path, headers, agent: this.agent });
-      // conn_timeout to connect, then node_timeout for the answer.
-      let timer = setTimeout(() => fail(new BackendTimeoutError(`connect to ${node.ip}:${node.port}`)), this.timeouts.connTimeout * 1000);
-      const fail = (err: Error) => {
-        clearTimeout(timer);
+      const disarm = armTimeouts(req, node, this.timeouts.connTimeout * 1000, timeoutMs, `HEAD ${path}`, (err) => {
         req.destroy();
         reject(err);
-      };
-      req.on('socket', (socket) => {
-        const armNodeTimer = () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => fail(new BackendTimeoutError(`HEAD ${node.ip}:${node.port}${path}`)), timeoutMs);
-        };
-        if ((socket as import('node:net').Socket).connecting) socket.once('connect', armNodeTimer);
-        else armNodeTimer();
       });
       req.on('response', (res) => {
         // A HEAD answer has no body: read it to its end first, so that a
@@ -199,17 +210,17 @@ export class BackendClient {
         // socket goes back to the agent instead of being torn down with it.
         res.resume();
         res.once('end', () => {
-          clearTimeout(timer);
+          disarm();
           resolve({ status: res.statusCode ?? 500, headers: flatHeaders(res.headers), body: res as Readable });
         });
       });
-      req.on('error', (err: NodeJS.ErrnoException & { staleSocket?: boolean }) => {
-        if (req.reusedSocket && err.code === 'ECONNRESET') err.staleSocket = true;
-        clearTimeout(timer);
+      req.on('error', (err) => {
+        markStale(req, err);
+        disarm();
         reject(err);
       });
       req.end();
-    });
+    }));
   }
 
   /**
@@ -217,14 +228,8 @@ export class BackendClient {
    * the node asks for the body, `final` when it answers at once (e.g. 507,
    * 409, 412), rejects on a connection error or timeout.
    */
-  async putConnect(node: RingNode, path: string, headers: Headers): Promise<PutConnectResult> {
-    try {
-      return await this.putConnectOnce(node, path, headers);
-    } catch (err) {
-      // A kept-alive socket the node closed while idle: once more, on a new one.
-      if ((err as { staleSocket?: boolean }).staleSocket) return this.putConnectOnce(node, path, headers);
-      throw err;
-    }
+  putConnect(node: RingNode, path: string, headers: Headers): Promise<PutConnectResult> {
+    return retryStale(() => this.putConnectOnce(node, path, headers));
   }
 
   private putConnectOnce(node: RingNode, path: string, headers: Headers): Promise<PutConnectResult> {
@@ -241,24 +246,13 @@ export class BackendClient {
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        disarm();
         fn();
       };
       // conn_timeout to connect, then node_timeout for the 100 Continue.
-      let timer = setTimeout(() => {
-        settle(() => reject(new BackendTimeoutError(`connect to ${node.ip}:${node.port}`)));
+      const disarm = armTimeouts(req, node, this.timeouts.connTimeout * 1000, this.timeouts.nodeTimeout * 1000, '100-continue', (err) => {
+        settle(() => reject(err));
         req.destroy();
-      }, this.timeouts.connTimeout * 1000);
-      req.on('socket', (socket) => {
-        const armNodeTimer = () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            settle(() => reject(new BackendTimeoutError(`100-continue from ${node.ip}:${node.port}`)));
-            req.destroy();
-          }, this.timeouts.nodeTimeout * 1000);
-        };
-        if ((socket as import('node:net').Socket).connecting) socket.once('connect', armNodeTimer);
-        else armNodeTimer();
       });
       let resolveResponse!: (r: BackendResponse) => void;
       let rejectResponse!: (e: Error) => void;
@@ -275,8 +269,8 @@ export class BackendClient {
           resolve({ kind: 'final', response: r });
         });
       });
-      req.on('error', (err: NodeJS.ErrnoException & { staleSocket?: boolean }) => {
-        if (req.reusedSocket && err.code === 'ECONNRESET') err.staleSocket = true;
+      req.on('error', (err) => {
+        markStale(req, err);
         rejectResponse(err);
         settle(() => reject(err));
       });
