@@ -5,11 +5,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
-import type { RingLookup, RingNode } from '../../ring/index.js';
-import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { TEST_SWIFT_CONF } from '../helpers/swift-cluster.js';
+import type { ProxyServer } from '../../proxy/index.js';
+import { listenOnEphemeralPort, startProxyOverNodes } from '../helpers/fake-nodes.js';
 
 interface Node {
   server: http.Server;
@@ -41,20 +38,10 @@ describe('proxy connections to storage nodes', () => {
   before(async () => {
     for (let i = 0; i < 3; i++) {
       const n = storageNode();
-      await new Promise<void>((r) => n.server.listen(0, '127.0.0.1', r));
-      n.port = (n.server.address() as AddressInfo).port;
+      n.port = await listenOnEphemeralPort(n.server);
       nodes.push(n);
     }
-    const devs: RingNode[] = nodes.map((n, i) => ({
-      id: i, index: i, region: 1, zone: i + 1, ip: '127.0.0.1', port: n.port, replication_ip: '127.0.0.1',
-      replication_port: n.port, device: `sd${i}`, weight: 1, meta: '',
-    }));
-    const ring: RingLookup = {
-      partPower: 0, partCount: 1, replicaCount: 3, devs,
-      getPart: () => 0, getPartNodes: () => devs, getNodes: () => ({ partition: 0, nodes: devs }), moreNodes: function* () {},
-    };
-    const conf = parseIni('[DEFAULT]\n[pipeline:main]\npipeline = proxy-server\n[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\n');
-    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ring });
+    proxy = await startProxyOverNodes(nodes.map((n) => n.port));
   }, { timeout: 10_000 });
 
   after(async () => {

@@ -10,10 +10,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
-import type { RingLookup, RingNode } from '../../ring/index.js';
-import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { freePort, TEST_SWIFT_CONF } from '../helpers/swift-cluster.js';
+import type { ProxyServer } from '../../proxy/index.js';
+import { closedPort, listenOnEphemeralPort, startProxyOverNodes, type FakeProxyOptions } from '../helpers/fake-nodes.js';
 
 interface FakeNode {
   server?: http.Server;
@@ -45,53 +43,59 @@ function fakeStorage(node: FakeNode): http.Server {
   return server;
 }
 
-const ringOf = (nodes: FakeNode[], replicas: number): RingLookup => {
-  const devs: RingNode[] = nodes.map((n, i) => ({
-    id: i, index: i, region: 1, zone: i + 1, ip: '127.0.0.1', port: n.port, replication_ip: '127.0.0.1',
-    replication_port: n.port, device: `sd${i}`, weight: 1, meta: '',
-  }));
-  return {
-    partPower: 0, partCount: 1, replicaCount: replicas, devs,
-    getPart: () => 0,
-    getPartNodes: () => devs.slice(0, replicas),
-    getNodes: () => ({ partition: 0, nodes: devs.slice(0, replicas) }),
-    moreNodes: function* () {
-      for (const d of devs.slice(replicas)) yield { ...d, handoff_index: d.index - replicas };
-    },
-  };
-};
+interface FakeCluster {
+  nodes: FakeNode[];
+  proxy: ProxyServer;
+}
+
+/**
+ * `count` fake storage nodes on ephemeral ports and a proxy over a ring of
+ * those ports; `adapt` may change a node's server before it listens. A node
+ * listed in `down` gets a port nothing listens on.
+ */
+async function startCluster(
+  count: number,
+  options: FakeProxyOptions & { down?: number[]; adapt?: (server: http.Server, i: number) => void } = {},
+): Promise<FakeCluster> {
+  const nodes: FakeNode[] = [];
+  for (let i = 0; i < count; i++) {
+    const n: FakeNode = { port: 0, received: new Map() };
+    nodes.push(n);
+    // Listened on and closed at once, so the system picked the port and the proxy is refused there.
+    if (options.down?.includes(i)) n.port = await closedPort();
+    else {
+      n.server = fakeStorage(n);
+      options.adapt?.(n.server, i);
+      n.port = await listenOnEphemeralPort(n.server);
+    }
+  }
+  const proxy = await startProxyOverNodes(nodes.map((n) => n.port), options);
+  return { nodes, proxy };
+}
+
+async function stopCluster(cluster: FakeCluster | undefined): Promise<void> {
+  await cluster?.proxy.close();
+  for (const n of cluster?.nodes ?? []) {
+    if (!n.server) continue;
+    n.server.closeAllConnections();
+    await new Promise((r) => n.server!.close(r));
+  }
+}
 
 describe('object PUT with handoffs', () => {
-  const nodes: FakeNode[] = [];
+  let cluster: FakeCluster | undefined;
+  let nodes: FakeNode[];
   let proxy: ProxyServer;
 
   before(async () => {
-    for (let i = 0; i < 4; i++) nodes.push({ port: await freePort(), received: new Map() });
-    // Node 1 (a primary) is down: nothing listens on its port.
-    for (const [i, n] of nodes.entries()) {
-      if (i === 1) continue;
-      n.server = fakeStorage(n);
-      await new Promise<void>((r) => n.server!.listen(n.port, '127.0.0.1', r));
-    }
-    const ring = ringOf(nodes, 3);
-    const conf = parseIni(
-      '[DEFAULT]\n[pipeline:main]\npipeline = catch_errors proxy-server\n[filter:catch_errors]\nuse = egg:swift#catch_errors\n' +
-        '[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\nconn_timeout = 0.5\nnode_timeout = 5\n',
-    );
-    proxy = await startProxyServer(conf, {
-      logger: silentLogger,
-      port: 0,
-      swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)),
-      loadRing: () => ring,
-    });
-  });
+    // Node 1 (a primary) is down; node 3 is the first handoff.
+    cluster = await startCluster(4, { replicas: 3, down: [1], filters: ['catch_errors'], app: ['conn_timeout = 0.5', 'node_timeout = 5'] });
+    ({ nodes, proxy } = cluster);
+  }, { timeout: 10_000 });
 
-  after(async () => {
-    await proxy?.close();
-    for (const n of nodes) await new Promise((r) => (n.server ? n.server.close(r) : r(undefined)));
-  });
+  after(() => stopCluster(cluster), { timeout: 10_000 });
 
-  it('replaces a refusing primary with a handoff and streams the whole body to each', async () => {
+  it('replaces a refusing primary with a handoff and streams the whole body to each', { timeout: 20_000 }, async () => {
     const body = randomBytes(3 * 1024 * 1024);
     const md5 = createHash('md5').update(body).digest('hex');
     const res = await fetch(`http://127.0.0.1:${proxy.port}/v1/AUTH_a/c/o`, { method: 'PUT', body });
@@ -103,37 +107,26 @@ describe('object PUT with handoffs', () => {
 });
 
 describe('object PUT with a node that stalls mid-body', () => {
-  const nodes: FakeNode[] = [];
+  let cluster: FakeCluster | undefined;
+  let nodes: FakeNode[];
   let proxy: ProxyServer;
 
   before(async () => {
-    for (let i = 0; i < 3; i++) nodes.push({ port: await freePort(), received: new Map() });
-    for (const [i, n] of nodes.entries()) {
-      n.server = fakeStorage(n);
-      if (i === 2) {
+    cluster = await startCluster(3, {
+      app: ['conn_timeout = 0.5', 'node_timeout = 1'],
+      adapt: (server, i) => {
+        if (i !== 2) return;
         // Takes the headers, says 100 Continue, then never reads the body.
-        n.server.removeAllListeners('request');
-        n.server.on('request', (req) => req.pause());
-      }
-      await new Promise<void>((r) => n.server!.listen(n.port, '127.0.0.1', r));
-    }
-    const ring = ringOf(nodes, 3);
-    const conf = parseIni(
-      '[DEFAULT]\n[pipeline:main]\npipeline = proxy-server\n' +
-        '[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\nconn_timeout = 0.5\nnode_timeout = 1\n',
-    );
-    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ring });
-  });
+        server.removeAllListeners('request');
+        server.on('request', (req) => req.pause());
+      },
+    });
+    ({ nodes, proxy } = cluster);
+  }, { timeout: 10_000 });
 
-  after(async () => {
-    await proxy?.close();
-    for (const n of nodes) {
-      n.server?.closeAllConnections();
-      await new Promise((r) => n.server!.close(r));
-    }
-  });
+  after(() => stopCluster(cluster), { timeout: 10_000 });
 
-  it('drops the stalled node after node_timeout and answers on quorum', async () => {
+  it('drops the stalled node after node_timeout and answers on quorum', { timeout: 30_000 }, async () => {
     const body = randomBytes(32 * 1024 * 1024);
     const md5 = createHash('md5').update(body).digest('hex');
     const res = await fetch(`http://127.0.0.1:${proxy.port}/v1/AUTH_a/c/o`, { method: 'PUT', body });
@@ -143,7 +136,7 @@ describe('object PUT with a node that stalls mid-body', () => {
     assert.equal(nodes[1].received.get('/sd1/0/AUTH_a/c/o'), md5);
   });
 
-  it('a body smaller than the write-ahead queue: the stalled node is dropped when its answer never comes', async () => {
+  it('a body smaller than the write-ahead queue: the stalled node is dropped when its answer never comes', { timeout: 20_000 }, async () => {
     const body = randomBytes(100 * 1024); // all of it fits the 640 KiB a node may hold unsent
     const md5 = createHash('md5').update(body).digest('hex');
     const res = await fetch(`http://127.0.0.1:${proxy.port}/v1/AUTH_a/c/small`, { method: 'PUT', body });
@@ -155,37 +148,27 @@ describe('object PUT with a node that stalls mid-body', () => {
 });
 
 describe('object PUT from a client that leaves once its body is sent', () => {
-  const nodes: FakeNode[] = [];
+  let cluster: FakeCluster | undefined;
+  let nodes: FakeNode[];
   let proxy: ProxyServer;
 
   before(async () => {
-    for (let i = 0; i < 3; i++) {
-      // Port 0: a port picked beforehand could be taken by a test running beside this one, and listen() would never call back.
-      const n: FakeNode = { port: 0, received: new Map() };
-      n.server = fakeStorage(n);
-      // The nodes take a moment to answer 100 Continue, so the client is gone before the proxy reads the body.
-      n.server.removeAllListeners('checkContinue');
-      n.server.on('checkContinue', (req, res) =>
-        setTimeout(() => {
-          res.writeContinue();
-          n.server!.emit('request', req, res);
-        }, 200),
-      );
-      await new Promise<void>((r) => n.server!.listen(0, '127.0.0.1', r));
-      n.port = (n.server.address() as net.AddressInfo).port;
-      nodes.push(n);
-    }
-    const conf = parseIni('[DEFAULT]\n[pipeline:main]\npipeline = proxy-server\n[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\n');
-    proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ringOf(nodes, 3) });
+    cluster = await startCluster(3, {
+      adapt: (server) => {
+        // The nodes take a moment to answer 100 Continue, so the client is gone before the proxy reads the body.
+        server.removeAllListeners('checkContinue');
+        server.on('checkContinue', (req, res) =>
+          setTimeout(() => {
+            res.writeContinue();
+            server.emit('request', req, res);
+          }, 200),
+        );
+      },
+    });
+    ({ nodes, proxy } = cluster);
   }, { timeout: 10_000 });
 
-  after(async () => {
-    await proxy?.close();
-    for (const n of nodes) {
-      n.server!.closeAllConnections();
-      await new Promise((r) => n.server!.close(r));
-    }
-  }, { timeout: 10_000 });
+  after(() => stopCluster(cluster), { timeout: 10_000 });
 
   /** A PUT on a raw socket; resolves with what came back once the proxy closed it. */
   const rawPut = (path: string, head: string, body: Buffer, sent: (s: net.Socket) => void) =>
