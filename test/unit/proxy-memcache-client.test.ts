@@ -1,7 +1,7 @@
 /** The memcached text-protocol client, against a minimal memcached speaking the same protocol. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { MemcacheClient } from '../../proxy/index.js';
 
 /** Enough of memcached for get/set/add/delete (no expiry). */
@@ -74,5 +74,71 @@ describe('MemcacheClient', () => {
     assert.equal(await dead.get('x'), undefined);
     await dead.set('x', 1);
     dead.close();
+  });
+});
+
+describe('MemcacheClient batching and close', () => {
+  let server: Server;
+  let address: string;
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const clients: MemcacheClient[] = [];
+  const newClient = () => {
+    const c = new MemcacheClient([address]);
+    clients.push(c);
+    return c;
+  };
+
+  /** Whether `p` resolves or rejects within `ms`: one that never settles would hang the request awaiting it. */
+  const settlesWithin = (p: Promise<unknown>, ms: number) =>
+    Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+  before(async () => {
+    server = miniMemcached();
+    server.on('connection', (sock) => {
+      connections++;
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    address = `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  }, { timeout: 5_000 });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  }, { timeout: 5_000 });
+
+  it('commands asked for in one tick each get their own answer, in order, on one connection', { timeout: 5_000 }, async () => {
+    const c = newClient();
+    const before = connections;
+    // Single-line (set, delete) and END-terminated (get) replies mixed in one batch.
+    const answers = await Promise.all([
+      c.get('batch/a'),
+      c.set('batch/a', { v: 1 }),
+      c.get('batch/a'),
+      c.get('batch/missing'),
+      c.set('batch/b', ['two']),
+      c.delete('batch/a'),
+      c.get('batch/a'),
+      c.get('batch/b'),
+    ]);
+    assert.deepEqual(answers, [undefined, undefined, { v: 1 }, undefined, undefined, undefined, undefined, ['two']]);
+    assert.equal(connections - before, 1, 'the batch went out on one connection');
+  });
+
+  it('a command asked for then closed in the same tick settles, on a new client and on a connected one', { timeout: 5_000 }, async () => {
+    const fresh = newClient();
+    const fromFresh = fresh.get('close/k');
+    fresh.close();
+    const connected = newClient();
+    await connected.set('close/k', 'stored');
+    assert.equal(await connected.get('close/k'), 'stored');
+    const fromConnected = connected.get('close/k');
+    connected.close();
+    assert.equal(await settlesWithin(fromFresh, 1000), true, 'the new client\'s get settled');
+    assert.equal(await settlesWithin(fromConnected, 1000), true, 'the connected client\'s get settled');
   });
 });
