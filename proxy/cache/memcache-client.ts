@@ -65,6 +65,7 @@ class Connection {
 
   send(command: string, multi: boolean): Promise<string[]> {
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('memcache client closed'));
       this.queue.push({ resolve, reject, multi });
       // Commands asked for while the loop handles this round of I/O go out
       // in one write (one syscall) after it, rather than one write each.
@@ -76,13 +77,20 @@ class Connection {
   /** Commands queued but not yet written. */
   private unsent = '';
 
+  private closed = false;
+
   private readonly flush = (): void => {
     const out = this.unsent;
     this.unsent = '';
-    if (out !== '') this.connect().write(out);
+    if (out !== '' && !this.closed) this.connect().write(out);
   };
 
+  /** Ends the connection; what was asked for and not answered fails now, and nothing more is sent. */
   close(): void {
+    this.closed = true;
+    this.unsent = '';
+    const err = new Error('memcache client closed');
+    for (const p of this.queue.splice(0)) p.reject(err);
     this.socket?.destroy();
   }
 }

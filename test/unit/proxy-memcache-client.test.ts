@@ -81,6 +81,8 @@ describe('MemcacheClient batching and close', () => {
   let server: Server;
   let address: string;
   let connections = 0;
+  /** Every byte the server was sent, on any connection. */
+  let received = '';
   const sockets = new Set<Socket>();
   const clients: MemcacheClient[] = [];
   const newClient = () => {
@@ -99,6 +101,7 @@ describe('MemcacheClient batching and close', () => {
       connections++;
       sockets.add(sock);
       sock.on('close', () => sockets.delete(sock));
+      sock.on('data', (d: Buffer) => (received += d.toString('utf8')));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const addr = server.address();
@@ -140,5 +143,24 @@ describe('MemcacheClient batching and close', () => {
     connected.close();
     assert.equal(await settlesWithin(fromFresh, 1000), true, 'the new client\'s get settled');
     assert.equal(await settlesWithin(fromConnected, 1000), true, 'the connected client\'s get settled');
+  });
+
+  // A command queued for the next flush when close() comes must not go out
+  // then (flush() would open a new connection after close, idling until the
+  // client's timeout and holding up shutdown).
+  it('after close nothing more is written, on a new client and on a connected one', { timeout: 5_000 }, async () => {
+    for (const connectFirst of [false, true]) {
+      const c = newClient();
+      if (connectFirst) assert.equal(await c.get('close/unsent'), undefined);
+      const sentBefore = received.length;
+      const connectionsBefore = connections;
+      const got = c.get('close/unsent');
+      c.close();
+      assert.equal(await settlesWithin(got, 1000), true);
+      await new Promise((r) => setTimeout(r, 100));
+      const which = connectFirst ? 'connected client' : 'new client';
+      assert.equal(received.slice(sentBefore), '', `${which}: nothing was written after close`);
+      assert.equal(connections, connectionsBefore, `${which}: no connection was opened after close`);
+    }
   });
 });
