@@ -12,6 +12,9 @@ import { updateNewItemFromExisting, type ObjectRow } from './object-row.js';
 
 const NORMAL_TIMESTAMP = /^\d{10}\.\d{5}$/;
 
+/** One object row of a listing page: name, created_at, size, content_type, etag. */
+type ListingRow = [unknown, unknown, unknown, unknown, unknown];
+
 /** A listing entry: an object (name, last-modified, size, type, etag) or a subdir. */
 export type ObjectListingEntry =
   | { subdir: false; name: string; lastModified: string; size: number; contentType: string; etag: string }
@@ -183,34 +186,37 @@ export class ContainerBroker extends DatabaseBroker {
       reported_object_count = 0, reported_bytes_used = 0`).run();
   }
 
-  /** A page of live object rows in one policy. */
-  private fetchObjects(range: NameRange, policyIndex: number): Row[] {
+  /**
+   * A page of live object rows in one policy, as arrays in the SELECT's
+   * column order (better-sqlite3's raw mode: no object per row).
+   */
+  private fetchObjects(range: NameRange, policyIndex: number): ListingRow[] {
     const { sql, args } = rangeSql(range);
     return this.stmt(
       `SELECT name, created_at, size, content_type, etag FROM object
        WHERE deleted = 0 AND storage_policy_index = ?${sql} ORDER BY name ${range.reverse ? 'DESC' : ''} LIMIT ?`,
-    ).all(policyIndex, ...args, range.limit) as Row[];
+    ).raw(true).all(policyIndex, ...args, range.limit) as ListingRow[];
   }
 
   /** Swift's `list_objects_iter` for the listing of live objects in one policy. */
   async listObjects(params: ListingParams, policyIndex: number): Promise<ObjectListingEntry[]> {
-    const rows = await listNames<Row | { subdir: string }>(params, {
+    const rows = await listNames<ListingRow | { subdir: string }>(params, {
       fetch: (range) => this.fetchObjects(range, policyIndex),
-      nameOf: (row) => String((row as Row).name),
+      nameOf: (row) => String((row as ListingRow)[0]),
       subdir: (name) => ({ subdir: name }),
     });
     return rows.map((row): ObjectListingEntry => {
-      if ('subdir' in row && typeof row.subdir === 'string') return { subdir: true, name: row.subdir };
-      const r = row as Row;
+      if (!Array.isArray(row)) return { subdir: true, name: row.subdir };
+      const [name, createdAt, size, contentType, etag] = row;
       return {
         subdir: false,
-        name: String(r.name),
+        name: String(name),
         // The metadata timestamp is the listing's last-modified time; a
         // created_at in the normal form holds only that one (no deltas).
-        lastModified: NORMAL_TIMESTAMP.test(String(r.created_at)) ? String(r.created_at) : decodeTimestamps(String(r.created_at))[2].internal,
-        size: Number(r.size),
-        contentType: String(r.content_type),
-        etag: String(r.etag),
+        lastModified: NORMAL_TIMESTAMP.test(String(createdAt)) ? String(createdAt) : decodeTimestamps(String(createdAt))[2].internal,
+        size: Number(size),
+        contentType: String(contentType),
+        etag: String(etag),
       };
     });
   }
