@@ -13,7 +13,7 @@
  * done() prints one line `BENCHJSON {...}` with counts and latency.
  *
  * LEAN_WRK_SCRIPT is the same without a response() function, for static
- * jobs with no limit: wrk hands a script that has one every response body
+ * GETs with no limit: wrk hands a script that has one every response body
  * whole, copying a 256 MiB GET into a growing buffer (43% of a core, and
  * the figure was the client's), so there ok/bad come from wrk's own count
  * of statuses above 399.

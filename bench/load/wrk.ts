@@ -70,7 +70,8 @@ export function ensureWrk(): void {
 }
 
 export async function runWrk(job: WrkJob): Promise<WrkResult> {
-  const scriptPath = scriptFile(job.mode === 'static' && !job.limit);
+  // Only GETs can bring big answers; a PUT's answers are kept, so a failed 256 MiB upload says what it was.
+  const scriptPath = scriptFile(job.mode === 'static' && !job.limit && job.method === 'GET');
   const threads = Math.min(job.threads ?? 2, job.connections);
   const args = [
     '-t', String(threads), '-c', String(job.connections), '-d', `${job.seconds}s`, '--timeout', '120s',
