@@ -14,3 +14,4 @@ export * from './recon-cache.js';
 export * from './atomic-file.js';
 export * from './swob-status.js';
 export * from './worker-supervisor.js';
+export * from './pipe-body.js';

@@ -4,9 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { swobBody, swobReason } from '../../common/index.js';
-
+import { pipeBody, swobBody, swobReason } from '../../common/index.js';
 
 export type Headers = Record<string, string | number>;
 
@@ -60,5 +58,5 @@ export async function sendStream(res: ServerResponse, status: number, headers: H
     res.end();
     return;
   }
-  await pipeline(body, res);
+  await pipeBody(body, res);
 }
