@@ -7,11 +7,19 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 
+const ignore = (): void => undefined;
+
 /**
  * Streams `body` into the response and tears both down if either fails: a
  * backend dying past the point of recovery cuts the client's connection (no
  * spliced body), and a client going away destroys the backend's body. What
  * stream.pipeline does, without what it allocates per call.
+ *
+ * On failure it settles only once `body` has closed, as pipeline does: a
+ * file stream destroyed with a read still on the thread pool keeps using
+ * its fd until then, and a caller closing that fd sooner could see the
+ * number reused (by a socket, say) and the read land there. Errors either
+ * stream raises after that are ignored, not thrown.
  */
 export function pipeBody(body: Readable, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -24,10 +32,13 @@ export function pipeBody(body: Readable, res: ServerResponse): Promise<void> {
     };
     function fail(err: Error): void {
       cleanup();
+      body.on('error', ignore);
+      res.on('error', ignore);
       body.unpipe(res);
-      body.destroy();
       res.destroy();
-      reject(err);
+      if (body.closed) return reject(err);
+      body.once('close', () => reject(err));
+      body.destroy();
     }
     const onBodyClose = () => {
       if (!body.readableEnded) fail(new Error('response body closed before its end'));
@@ -37,6 +48,7 @@ export function pipeBody(body: Readable, res: ServerResponse): Promise<void> {
     };
     const onFinish = () => {
       cleanup();
+      body.on('error', ignore);
       resolve();
     };
     body.on('error', fail);

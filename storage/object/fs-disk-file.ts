@@ -12,7 +12,7 @@
  * the storage policy index when not 0. Metadata lives in a trailer of each
  * file (see metadata.ts).
  */
-import { promises as fsp, closeSync, createReadStream, fstatSync, openSync, readSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { promises as fsp, closeSync, createReadStream, fstatSync, openSync, read as fsRead, readSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { checkDevice } from '../device-check.js';
 import { join, dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -266,8 +266,20 @@ function unlinkQuietly(path: string): void {
   }
 }
 
+/**
+ * The fs calls a body's read stream makes on the object's fd: its reads,
+ * and a close that leaves the fd alone. A destroyed fs.ReadStream closes
+ * its fd even with `autoClose: false`, so the object's own close() then
+ * closed that number a second time, by then maybe another request's file
+ * or socket (seen: an object server's worker dying of EBADF after a client
+ * left mid-GET, another one's thread pool stuck for seconds).
+ */
+const BODY_FS = { read: fsRead, close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null) };
+
 class FsOpenObject implements OpenObject {
   private closed = false;
+  /** Body streams not yet closed: the fd is closed only after them (a read may still be on the thread pool). */
+  private readonly streams = new Set<Readable>();
   constructor(
     private readonly fd: number,
     readonly metadata: ObjectMetadata,
@@ -292,12 +304,24 @@ class FsOpenObject implements OpenObject {
         },
       });
     }
-    return createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize });
+    const stream = createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize, fs: BODY_FS });
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
+    return stream;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // An ended stream has no read left in flight.
+    const open = [...this.streams].filter((st) => !st.closed && !st.readableEnded);
+    if (open.length) {
+      await Promise.all(open.map((st) => new Promise((resolve) => {
+        st.once('close', resolve);
+        st.on('error', () => undefined);
+        st.destroy();
+      })));
+    }
     closeSync(this.fd);
   }
 }

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Timestamp, hashPath } from '../../common/index.js';
@@ -267,4 +267,28 @@ test('a body past the early-writeback size lands whole, and an abort mid-body le
   await w2.abort();
   assert.deepEqual(readdirSync(join(root, 'sda', 'tmp')), []);
   assert.equal(await df2.open(T(2000000000)).then((s) => s.status), 'missing');
+});
+
+test('a body stream destroyed mid-read leaves the fd to the object: its close() closes it once, after the stream', { timeout: 10_000 }, async () => {
+  const df = await manager.diskFile('sda', '7', 'a', 'c', 'destroyed-mid-read', 0);
+  const body = 'x'.repeat(256 * 1024);
+  await writeObject(df, T(100), body);
+  for (let i = 0; i < 20; i++) {
+    const st = await df.open(T(2000000000));
+    assert.equal(st.status, 'exists');
+    if (st.status !== 'exists') return;
+    const stream = st.object.read(0, st.object.contentLength);
+    stream.on('error', () => undefined);
+    await new Promise((r) => stream.once('data', r));
+    // Gone mid-body: the stream is destroyed, then the object closed, as a GET whose client left does.
+    stream.destroy();
+    await st.object.close();
+    // A file opened now may get the same fd number; nothing may close it behind its back.
+    const probe = join(root, `probe-${i}`);
+    const fd = openSync(probe, 'w');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.doesNotThrow(() => fstatSync(fd), 'the fd opened after close() is still open');
+    closeSync(fd);
+  }
+  assert.equal((await readAll(df) as { body: string }).body, body);
 });
