@@ -102,8 +102,21 @@ export class ShellVirsh implements Virsh {
     if (WATCHED_JOBS.has(args[0])) {
       // virsh watches these jobs by polling its stdin too: lines arriving
       // meanwhile are read by the watcher, and it was seen never to return.
+      // So nothing more is written until the job has said how it ended (a
+      // line on stdout, or an error), or JOB_WAIT_MS without a word; a fixed
+      // second was not enough on a loaded machine (CI hung in managedsave).
+      const outBefore = this.out.length;
+      const errBefore = this.err.length;
       child.stdin.write(`${line}\n`);
       await new Promise((r) => setTimeout(r, JOB_SETTLE_MS));
+      const deadline = Date.now() + JOB_WAIT_MS;
+      while (!jobAnswered(this.out.slice(outBefore), this.err.slice(errBefore)) && Date.now() < deadline && child.exitCode === null) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 250);
+          this.wake = () => { clearTimeout(t); r(); };
+        });
+      }
+      this.wake = undefined;
       child.stdin.write(marks);
     } else {
       child.stdin.write(`${line}\n${marks}`);
@@ -152,6 +165,14 @@ export class ShellVirsh implements Virsh {
 /** Commands virsh runs as a watched job (virshWatchJob), and the wait before anything more is written. */
 const WATCHED_JOBS = new Set(['managedsave', 'save', 'dump', 'migrate', 'restore']);
 const JOB_SETTLE_MS = 1000;
+/** The longest wait for a watched job's answer before the markers are written anyway. */
+const JOB_WAIT_MS = 30_000;
+
+/** A watched job has answered: a line on stdout other than the prompt, or an error. */
+function jobAnswered(out: string, err: string): boolean {
+  if (/(^|\n)error:/.test(err)) return true;
+  return out.split('\n').slice(0, -1).some((l) => l.replace(/^(virsh # )+/, '').trim() !== '');
+}
 
 /** How long a shell command may stay silent before its markers are asked for again. */
 const MARK_WAIT_MS = 5000;
