@@ -78,20 +78,18 @@ class ResumingBody extends Readable {
   }
 
   private attach(src: Readable): void {
-    let ended = false;
     src.on('data', (chunk: Buffer) => {
       if (src !== this.source || this.destroyed) return;
       this.offset += chunk.length;
       if (!this.push(chunk)) src.pause();
     });
     src.once('end', () => {
-      ended = true;
       if (src === this.source) this.push(null);
     });
     src.on('error', (err: Error) => this.failed(src, err));
     // A body destroyed without an error still ended too soon.
     src.once('close', () => {
-      if (!ended) this.failed(src, new Error('backend body closed before its end'));
+      if (!src.readableEnded) this.failed(src, new Error('backend body closed before its end'));
     });
   }
 

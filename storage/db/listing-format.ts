@@ -55,29 +55,16 @@ const escapeChar = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).p
 /** What JSON.stringify escapes in a string: quote, backslash, controls, lone surrogates. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/** `"<key>": ` of the keys seen (a listing's records share five). */
-const keyPrefixes = new Map<string, string>();
-
-function keyPrefix(k: string): string {
-  let p = keyPrefixes.get(k);
-  if (p === undefined) {
-    p = JSON.stringify(k) + ': ';
-    if (keyPrefixes.size < 64) keyPrefixes.set(k, p);
-  }
-  return p;
-}
-
 /** JSON text with Python's separators (", " and ": "), not yet made ASCII. */
 function dumps(value: unknown): string {
   // Most strings need no escaping: quoting them here skips JSON.stringify's call cost.
   if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
-  if (typeof value === 'number') return JSON.stringify(value);
   if (Array.isArray(value)) return '[' + value.map(dumps).join(', ') + ']';
   if (value && typeof value === 'object') {
     let out = '{';
     let first = true;
     for (const k of Object.keys(value)) {
-      out += (first ? '' : ', ') + keyPrefix(k) + dumps((value as Record<string, unknown>)[k]);
+      out += (first ? '' : ', ') + dumps(k) + ': ' + dumps((value as Record<string, unknown>)[k]);
       first = false;
     }
     return out + '}';

@@ -90,6 +90,21 @@ export class ShellVirsh implements Virsh {
     return next;
   }
 
+  /** Resolves true when virsh writes something (or exits), false after `ms` of silence. */
+  private output(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve(false);
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        resolve(true);
+      };
+    });
+  }
+
   private async exec(args: readonly string[]): Promise<string> {
     const child = this.start();
     const n = ++this.seq;
@@ -111,12 +126,8 @@ export class ShellVirsh implements Virsh {
       await new Promise((r) => setTimeout(r, JOB_SETTLE_MS));
       const deadline = Date.now() + JOB_WAIT_MS;
       while (!jobAnswered(this.out.slice(outBefore), this.err.slice(errBefore)) && Date.now() < deadline && child.exitCode === null) {
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, 250);
-          this.wake = () => { clearTimeout(t); r(); };
-        });
+        await this.output(deadline - Date.now());
       }
-      this.wake = undefined;
       child.stdin.write(marks);
     } else {
       child.stdin.write(`${line}\n${marks}`);
@@ -127,15 +138,10 @@ export class ShellVirsh implements Virsh {
     let quiet = 0;
     while (!this.out.includes(outMark) || !this.err.includes(errMark)) {
       if (child.exitCode !== null || child.killed) throw new VirshError(`virsh exited: ${libvirtMessage(this.err)}`, args);
-      const woke = await new Promise<boolean>((r) => {
-        const t = setTimeout(() => r(false), MARK_WAIT_MS);
-        this.wake = () => { clearTimeout(t); r(true); };
-      });
-      if (woke) quiet = 0;
+      if (await this.output(MARK_WAIT_MS)) quiet = 0;
       else if (++quiet * MARK_WAIT_MS >= this.timeoutMs) throw new VirshError(`virsh ${args[0]} timed out after ${this.timeoutMs} ms`, args);
       else child.stdin.write(marks);
     }
-    this.wake = undefined;
     this.out = dropStaleMarks(this.out, n);
     this.err = dropStaleMarks(this.err, n);
     const outEnd = this.out.indexOf(outMark);
