@@ -15,3 +15,4 @@ export * from './atomic-file.js';
 export * from './swob-status.js';
 export * from './worker-supervisor.js';
 export * from './pipe-body.js';
+export * from './page-cache.js';

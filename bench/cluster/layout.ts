@@ -85,8 +85,19 @@ pipeline = ${kind}-server
 
 [app:${kind}-server]
 use = egg:swift#${kind}
-`;
+${kind === 'object' ? OBJECT_CACHE_CONF : ''}`;
 }
+
+/**
+ * The same page-cache policy on both sides. Swift's proxy passes the
+ * client's token on to the object servers, which then drop every GET's
+ * pages unless keep_cache_private is set; swiftly's proxy keeps tokens to
+ * itself, so its object servers take each GET as public. With this line
+ * both keep what they read of objects under keep_cache_size (5 MiB, the
+ * default) and both drop what they read of larger ones, and what every PUT
+ * wrote once it is fsynced.
+ */
+const OBJECT_CACHE_CONF = 'keep_cache_private = true\n';
 
 function proxyConf(l: Layout): string {
   return `[DEFAULT]

@@ -56,7 +56,12 @@ export interface DiskFile {
   readonly devicePath: string;
   readonly hash: string;
   readonly suffix: string;
-  open(now: Timestamp, options?: { openExpired?: boolean }): Promise<ObjectState>;
+  /**
+   * `keepCache`: the caller's wish that what the object's reads bring into
+   * the page cache stay there (Swift's keep_cache; granted only below
+   * keep_cache_size). Off by default: reads drop what they read behind them.
+   */
+  open(now: Timestamp, options?: { openExpired?: boolean; keepCache?: boolean }): Promise<ObjectState>;
   writer(): Promise<DiskFileWriter>;
   /** Writes a `.meta` file; `ctypeTimestamp` when it carries a Content-Type. */
   writeMetadata(metadata: ObjectMetadata, timestamp: Timestamp, ctypeTimestamp?: Timestamp): Promise<void>;

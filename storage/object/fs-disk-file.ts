@@ -17,7 +17,7 @@ import { checkDevice } from '../device-check.js';
 import { join, dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
+import { dropCache, dropCacheSync, hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { DiskFile, DiskFileManager, DiskFileWriter, ObjectState, OpenObject } from './disk-file.js';
 import { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
 import {
@@ -40,6 +40,8 @@ export interface FsDiskFileOptions {
   mountCheck: boolean;
   reclaimAge: number;
   diskChunkSize: number;
+  /** Objects this size and larger are never kept in the page cache when read (Swift's keep_cache_size; default 5 MiB). */
+  keepCacheSize?: number;
   hashSecrets: HashPathSecrets;
   logger?: Logger;
 }
@@ -81,12 +83,12 @@ export class FsDiskFile implements DiskFile {
     this.tmpDir = join(devicePath, tmpDirName(policyIndex));
   }
 
-  async open(now: Timestamp, options: { openExpired?: boolean } = {}): Promise<ObjectState> {
+  async open(now: Timestamp, options: { openExpired?: boolean; keepCache?: boolean } = {}): Promise<ObjectState> {
     // A concurrent write may remove a file between the listing and the
     // open; list again then.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.openOnce(now, options.openExpired ?? false);
+        return await this.openOnce(now, options.openExpired ?? false, options.keepCache ?? false);
       } catch (err) {
         if (isNotFound(err) && attempt < 3) continue;
         if (err instanceof CorruptMetadataError) {
@@ -98,7 +100,7 @@ export class FsDiskFile implements DiskFile {
     }
   }
 
-  private async openOnce(now: Timestamp, openExpired: boolean): Promise<ObjectState> {
+  private async openOnce(now: Timestamp, openExpired: boolean, keepCache: boolean): Promise<ObjectState> {
     // Synchronous, as Swift's hub does them: a listing and a metadata read
     // of files in the page cache cost less than their thread-pool round trips.
     let names: string[];
@@ -131,7 +133,8 @@ export class FsDiskFile implements DiskFile {
       }
       const metadata = mergeMetadata(dataMetadata, metaMetadata, files.data.timestamp);
       const ctypeTs = Timestamp.tryParse(metadata['Content-Type-Timestamp']) ?? Timestamp.parse(dataMetadata['X-Timestamp'] ?? files.data.timestamp);
-      object = new FsOpenObject(fd, metadata, dataMetadata, metaMetadata, files.data.timestamp, ctypeTs, dataLength, this.manager.options.diskChunkSize, whole);
+      const keep = keepCache && dataLength < (this.manager.options.keepCacheSize ?? DEFAULT_KEEP_CACHE_SIZE);
+      object = new FsOpenObject(fd, metadata, dataMetadata, metaMetadata, files.data.timestamp, ctypeTs, dataLength, this.manager.options.diskChunkSize, keep, whole);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -218,6 +221,16 @@ function mergeMetadata(data: ObjectMetadata, meta: ObjectMetadata | undefined, d
   return merged;
 }
 
+/** Swift's keep_cache_size: objects this size and larger are dropped from the page cache behind their reads. */
+export const DEFAULT_KEEP_CACHE_SIZE = 5242880;
+
+/**
+ * Bytes read between two drops of what was read from the page cache, when
+ * an object is not kept there (Swift drops every 1 MiB, in its hub; here
+ * the drop goes to the thread pool, so fewer and larger).
+ */
+const DROP_CACHE_WINDOW = 8 << 20;
+
 /**
  * Bytes read from a file's end at first: the whole trailer of almost every
  * object, and the whole file of a small one (whose GET then needs no more reads).
@@ -274,12 +287,18 @@ function unlinkQuietly(path: string): void {
  * or socket (seen: an object server's worker dying of EBADF after a client
  * left mid-GET, another one's thread pool stuck for seconds).
  */
-const BODY_FS = { read: fsRead, close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null) };
+type BodyRead = (fd: number, buf: Buffer, off: number, len: number, pos: number, cb: (err: NodeJS.ErrnoException | null, n: number, b: Buffer) => void) => void;
+const BODY_FS: { read: BodyRead; close: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void } = {
+  read: (fd, buf, off, len, pos, cb) => fsRead(fd, buf, off, len, pos, cb),
+  close: (_fd, cb) => cb(null),
+};
 
 class FsOpenObject implements OpenObject {
   private closed = false;
   /** Body streams not yet closed: the fd is closed only after them (a read may still be on the thread pool). */
   private readonly streams = new Set<Readable>();
+  /** Page-cache drops on the thread pool: the fd is closed only after them too. */
+  private readonly drops = new Set<Promise<void>>();
   constructor(
     private readonly fd: number,
     readonly metadata: ObjectMetadata,
@@ -289,6 +308,8 @@ class FsOpenObject implements OpenObject {
     readonly contentTypeTimestamp: Timestamp,
     readonly contentLength: number,
     private readonly chunkSize: number,
+    /** Whether what is read stays in the page cache (Swift's keep_cache, already weighed against keep_cache_size). */
+    private readonly keepCache: boolean,
     /** The whole file when it was small enough to be read with its trailer. */
     private readonly whole?: Buffer,
   ) {}
@@ -296,6 +317,8 @@ class FsOpenObject implements OpenObject {
   read(start: number, end: number): Readable {
     if (end <= start) return Readable.from([]);
     if (this.whole) {
+      // Read already, with the trailer: what is not to be kept can go now.
+      if (!this.keepCache) dropCacheSync(this.fd);
       const data = this.whole.subarray(start, Math.min(end, this.contentLength));
       return new Readable({
         read() {
@@ -304,10 +327,44 @@ class FsOpenObject implements OpenObject {
         },
       });
     }
-    const stream = createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize, fs: BODY_FS });
+    const dropping = this.keepCache ? undefined : this.droppingBehind(start);
+    const stream = createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize, fs: dropping?.fs ?? BODY_FS });
     this.streams.add(stream);
-    stream.once('close', () => this.streams.delete(stream));
+    stream.once('close', () => {
+      this.streams.delete(stream);
+      if (dropping) this.drop(dropping.dropRest());
+    });
+    // With autoClose off an ended stream never closes: the rest is dropped at its end.
+    if (dropping) stream.once('end', () => this.drop(dropping.dropRest()));
     return stream;
+  }
+
+  /** BODY_FS whose reads drop each DROP_CACHE_WINDOW read from the page cache (Swift's reader with keep_cache off). */
+  private droppingBehind(start: number): { fs: typeof BODY_FS; dropRest(): Promise<void> } {
+    let dropped = start;
+    let readTo = start;
+    const dropUpTo = (to: number): Promise<void> => {
+      const from = dropped;
+      dropped = to;
+      if (to <= from) return Promise.resolve();
+      // Read to the data's end: the trailer's pages (read at open) go too.
+      return dropCache(this.fd, from, to >= this.contentLength ? 0 : to - from);
+    };
+    const read: BodyRead = (fd, buf, off, len, pos, cb) => {
+      fsRead(fd, buf, off, len, pos, (err, n, b) => {
+        if (!err) {
+          readTo = pos + n;
+          if (readTo - dropped >= DROP_CACHE_WINDOW) this.drop(dropUpTo(readTo));
+        }
+        cb(err, n, b);
+      });
+    };
+    return { fs: { read, close: BODY_FS.close }, dropRest: () => dropUpTo(readTo) };
+  }
+
+  private drop(p: Promise<void>): void {
+    this.drops.add(p);
+    void p.then(() => this.drops.delete(p));
   }
 
   async close(): Promise<void> {
@@ -322,9 +379,13 @@ class FsOpenObject implements OpenObject {
         st.destroy();
       })));
     }
+    if (this.drops.size) await Promise.all(this.drops);
     closeSync(this.fd);
   }
 }
+
+/** A drop of at most this many bytes is made in the event loop's thread (a small object's page or two). */
+const SYNC_DROP_BYTES = 1 << 20;
 
 /** Bytes of a PUT's body queued for the disk before the socket is paused. */
 const WRITE_QUEUE_BYTES = 1 << 20;
@@ -335,6 +396,9 @@ const WRITE_QUEUE_BYTES = 1 << 20;
  * writes while the rest arrives, and the fsync before the rename finds
  * little left to do — instead of all of a 256 MiB object at the end.
  * Durability is unchanged: that final fsync still comes before the rename.
+ * What each writeback made clean is then dropped from the page cache, as
+ * Swift drops what its mb_per_sync fdatasyncs wrote, so an upload keeps
+ * reusing the same few pages instead of growing the cache by its size.
  */
 const WRITEBACK_BYTES = 16 << 20;
 
@@ -348,6 +412,9 @@ class FsDiskFileWriter implements DiskFileWriter {
   private writeback: Promise<void> | undefined;
   /** Bytes appended since the last early writeback started. */
   private unsynced = 0;
+  /** Bytes appended in all, and the offset up to which the page cache was dropped. */
+  private appended = 0;
+  private dropped = 0;
 
   /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
   constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
@@ -355,7 +422,10 @@ class FsDiskFileWriter implements DiskFileWriter {
       const p = writevAll(fd, bufs);
       this.inFlight = p.catch(() => undefined);
       p.then(() => {
-        for (const b of bufs) this.unsynced += b.length;
+        let n = 0;
+        for (const b of bufs) n += b.length;
+        this.unsynced += n;
+        this.appended += n;
         this.startWriteback();
         cb();
       }, cb);
@@ -374,16 +444,30 @@ class FsDiskFileWriter implements DiskFileWriter {
   private startWriteback(): void {
     if (this.writeback || this.closed || this.unsynced < WRITEBACK_BYTES) return;
     this.unsynced = 0;
+    const upTo = this.appended;
     // An error here is the final fsync's to report.
-    this.writeback = fdatasyncFd(this.fd).catch(() => undefined).finally(() => {
+    this.writeback = fdatasyncFd(this.fd).then(() => this.dropCache(upTo), () => undefined).finally(() => {
       this.writeback = undefined;
     });
+  }
+
+  /** Drops [dropped, upTo) from the page cache (upTo 0: to the end), once it is on disk. */
+  private dropCache(upTo: number): Promise<void> {
+    const from = this.dropped;
+    this.dropped = upTo;
+    if (upTo === 0 && this.appended - from <= SYNC_DROP_BYTES) {
+      dropCacheSync(this.fd, from, 0);
+      return Promise.resolve();
+    }
+    return dropCache(this.fd, from, upTo === 0 ? 0 : upTo - from);
   }
 
   async put(metadata: ObjectMetadata): Promise<void> {
     await writeAll(this.fd, encodeTrailer({ ...metadata, name: this.diskFile.name }));
     await this.writeback;
     await fsyncFd(this.fd);
+    // Swift's drop_buffer_cache after the fsync: the pages are clean, so they go.
+    await this.dropCache(0);
   }
 
   async commit(timestamp: Timestamp): Promise<void> {

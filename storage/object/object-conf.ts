@@ -25,6 +25,10 @@ export interface ObjectServerConf {
   containerUpdateTimeout: number;
   diskChunkSize: number;
   networkChunkSize: number;
+  /** Objects smaller than this stay in the page cache when read, if the request allows it (bytes). */
+  keepCacheSize: number;
+  /** Whether reads for requests with an auth token stay in the page cache too (Swift drops them by default). */
+  keepCachePrivate: boolean;
   reclaimAge: number;
   /** Lower-case header names stored with the object and returned on GET/HEAD. */
   allowedHeaders: Set<string>;
@@ -50,6 +54,8 @@ export function objectServerConf(conf: Section): ObjectServerConf {
     containerUpdateTimeout: getFloat(conf, 'container_update_timeout', 1, 0),
     diskChunkSize: getInt(conf, 'disk_chunk_size', 65536, 1),
     networkChunkSize: getInt(conf, 'network_chunk_size', 65536, 1),
+    keepCacheSize: getInt(conf, 'keep_cache_size', 5242880, 0),
+    keepCachePrivate: getBool(conf, 'keep_cache_private', false),
     reclaimAge: getInt(conf, 'reclaim_age', 604800, 0),
     allowedHeaders: allowed,
     expiringObjectsAccount: autoCreatePrefix + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),

@@ -112,6 +112,7 @@ export function createObjectApp(ctx: StorageAppContext): StorageApp {
     mountCheck: conf.mountCheck,
     reclaimAge: conf.reclaimAge,
     diskChunkSize: conf.diskChunkSize,
+    keepCacheSize: conf.keepCacheSize,
     hashSecrets: ctx.swiftConf.hashPath,
     logger,
   });

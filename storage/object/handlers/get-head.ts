@@ -15,7 +15,10 @@ import { openDiskFile, readTimestamp } from './shared.js';
 export async function handleGetHead(s: ObjectServer, r: ObjectRequest): Promise<void> {
   const now = readTimestamp(r);
   const { diskFile } = await openDiskFile(s, r);
-  const state = await diskFile.open(now, { openExpired: configTrueValue(headerValue(r.headers, 'x-backend-replication') ?? 'false') });
+  // Swift's keep_cache: a public request's reads stay in the page cache (if the object is under keep_cache_size), a private one's only with keep_cache_private.
+  const keepCache = s.conf.keepCachePrivate || (headerValue(r.headers, 'x-auth-token') === undefined && headerValue(r.headers, 'x-storage-token') === undefined);
+  const openExpired = configTrueValue(headerValue(r.headers, 'x-backend-replication') ?? 'false');
+  const state = await diskFile.open(now, { openExpired, keepCache });
   if (state.status !== 'exists') {
     if (state.status === 'expired') await state.object.close();
     const headers: Headers = {};
