@@ -180,7 +180,14 @@ export class FsDiskFile implements DiskFile {
       throw err;
     }
     const remove = filesToRemove(gatherOnDiskFiles(names), now, this.manager.options.reclaimAge);
-    for (const f of remove) unlinkQuietly(join(this.hashDir, f.filename));
+    // A replaced .data may be large, and freeing its blocks takes ext4 tens of
+    // milliseconds: that goes to the thread pool (Swift's cleanup runs in its
+    // tpool too). Tombstones and .meta files are small: unlinked here.
+    const big = remove.filter((f) => f.ext === '.data');
+    for (const f of remove) if (f.ext !== '.data') unlinkQuietly(join(this.hashDir, f.filename));
+    if (big.length) await Promise.all(big.map((f) => fsp.unlink(join(this.hashDir, f.filename)).catch((err) => {
+      if (!isNotFound(err)) throw err;
+    })));
     if (remove.length === names.length) {
       try {
         rmdirSync(this.hashDir);
