@@ -183,11 +183,13 @@ export class FsDiskFile implements DiskFile {
     // A replaced .data may be large, and freeing its blocks takes ext4 tens of
     // milliseconds: that goes to the thread pool (Swift's cleanup runs in its
     // tpool too). Tombstones and .meta files are small: unlinked here.
-    const big = remove.filter((f) => f.ext === '.data');
-    for (const f of remove) if (f.ext !== '.data') unlinkQuietly(join(this.hashDir, f.filename));
-    if (big.length) await Promise.all(big.map((f) => fsp.unlink(join(this.hashDir, f.filename)).catch((err) => {
-      if (!isNotFound(err)) throw err;
-    })));
+    const onPool: Promise<void>[] = [];
+    for (const f of remove) {
+      const path = join(this.hashDir, f.filename);
+      if (f.ext === '.data') onPool.push(fsp.unlink(path).catch((err) => { if (!isNotFound(err)) throw err; }));
+      else unlinkQuietly(path);
+    }
+    await Promise.all(onPool);
     if (remove.length === names.length) {
       try {
         rmdirSync(this.hashDir);
@@ -417,11 +419,10 @@ class FsDiskFileWriter implements DiskFileWriter {
   private inFlight: Promise<unknown> = Promise.resolve();
   /** The early writeback under way, if any (settles without throwing); the fd is closed only after it too. */
   private writeback: Promise<void> | undefined;
-  /** Bytes appended since the last early writeback started. */
-  private unsynced = 0;
-  /** Bytes appended in all, and the offset up to which the page cache was dropped. */
+  /** Bytes appended in all. */
   private appended = 0;
-  private dropped = 0;
+  /** Where the last early writeback ended: bytes before it are synced (or being synced) and dropped from the page cache after. */
+  private writtenBack = 0;
 
   /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
   constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
@@ -431,7 +432,6 @@ class FsDiskFileWriter implements DiskFileWriter {
       p.then(() => {
         let n = 0;
         for (const b of bufs) n += b.length;
-        this.unsynced += n;
         this.appended += n;
         this.startWriteback();
         cb();
@@ -449,32 +449,23 @@ class FsDiskFileWriter implements DiskFileWriter {
 
   /** Starts an early writeback once WRITEBACK_BYTES more were appended, one at a time. */
   private startWriteback(): void {
-    if (this.writeback || this.closed || this.unsynced < WRITEBACK_BYTES) return;
-    this.unsynced = 0;
-    const upTo = this.appended;
+    if (this.writeback || this.closed || this.appended - this.writtenBack < WRITEBACK_BYTES) return;
+    const from = this.writtenBack;
+    const upTo = (this.writtenBack = this.appended);
     // An error here is the final fsync's to report.
-    this.writeback = fdatasyncFd(this.fd).then(() => this.dropCache(upTo), () => undefined).finally(() => {
+    this.writeback = fdatasyncFd(this.fd).then(() => dropCache(this.fd, from, upTo - from), () => undefined).finally(() => {
       this.writeback = undefined;
     });
-  }
-
-  /** Drops [dropped, upTo) from the page cache (upTo 0: to the end), once it is on disk. */
-  private dropCache(upTo: number): Promise<void> {
-    const from = this.dropped;
-    this.dropped = upTo;
-    if (upTo === 0 && this.appended - from <= SYNC_DROP_BYTES) {
-      dropCacheSync(this.fd, from, 0);
-      return Promise.resolve();
-    }
-    return dropCache(this.fd, from, upTo === 0 ? 0 : upTo - from);
   }
 
   async put(metadata: ObjectMetadata): Promise<void> {
     await writeAll(this.fd, encodeTrailer({ ...metadata, name: this.diskFile.name }));
     await this.writeback;
     await fsyncFd(this.fd);
-    // Swift's drop_buffer_cache after the fsync: the pages are clean, so they go.
-    await this.dropCache(0);
+    // Swift's drop_buffer_cache after the fsync: the pages are clean, so what
+    // the writebacks left goes, to the end of the file (the trailer too).
+    if (this.appended - this.writtenBack <= SYNC_DROP_BYTES) dropCacheSync(this.fd, this.writtenBack, 0);
+    else await dropCache(this.fd, this.writtenBack, 0);
   }
 
   async commit(timestamp: Timestamp): Promise<void> {
