@@ -104,9 +104,14 @@ async function main(): Promise<void> {
         for (const w of list) {
           const dead = state.cluster.group.exited();
           if (dead.length) throw new Error(`${state.cluster.name}: ${dead.join(', ')} exited (logs kept in ${root})`);
+          // The cluster not under load should be idle; its CPU meanwhile is recorded to show it was.
+          const others = states.filter((x) => x !== state);
+          const othersBefore = others.reduce((a, x) => a + x.cluster.group.usage().cpu, 0);
           const s = await w.run(state, round);
+          if (others.length) s.otherClusterCpu = +(others.reduce((a, x) => a + x.cluster.group.usage().cpu, 0) - othersBefore).toFixed(2);
           (samples.get(w.name)![state.cluster.name] ??= []).push(s);
           log(`round ${round} ${state.cluster.name} ${w.name}: ${s.rate.toFixed(1)} ${w.unit}, p99 ${s.p99Ms.toFixed(1)} ms${s.errors ? `, ${s.errors} errors` : ''}`);
+          if (s.cpuByServer) log(`  CPU s: ${Object.entries(s.cpuByServer).map(([k, v]) => `${k} ${v}`).join(', ')}${s.otherClusterCpu !== undefined ? `; the other cluster ${s.otherClusterCpu}` : ''}`);
           if (s.socketErrors) log(`  ${s.socketErrors} socket errors`);
           for (const b of new Set(s.badResponses ?? [])) log(`  answered: ${b}`);
         }

@@ -9,25 +9,6 @@
  * it uses resident.
  */
 import cluster from 'node:cluster';
-import { setFlagsFromString } from 'node:v8';
-
-/**
- * V8's young generation grows to 3 × 16 MiB semi-spaces by default; a server
- * busy with short-lived garbage (stream chunks, listing rows and strings)
- * fills it and its RSS climbs by that much, for good. Smaller semi-spaces
- * keep RSS tight (issue 4: a proxy under 150 MiB through a 5 GiB transfer)
- * at the cost of more, cheaper scavenges. Returns the flag for `mib` unless
- * node flags or NODE_OPTIONS already set one (an explicit choice wins), and
- * sets it in this process too, for one that serves itself (`workers = 0`).
- */
-export function limitYoungGeneration(mib: number): string | undefined {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space-size'));
-  if (given) return undefined;
-  const flag = `--max-semi-space-size=${mib}`;
-  // Workers get it at start-up (execArgv), where V8 surely honours it; this process, already running, as a runtime flag.
-  setFlagsFromString(flag);
-  return flag;
-}
 
 export interface WorkerSupervisorOptions {
   /** For messages: `object-server`, `proxy-server`, … */

@@ -9,7 +9,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 // The inner files, not common/index.js: the primary keeps resident only what supervising needs.
 import { readIniFile, getString, getInt } from '../common/config.js';
-import { limitYoungGeneration, superviseWorkers } from '../common/worker-supervisor.js';
+import { tuneHeap, type HeapTuning } from '../common/heap-flags.js';
+import { superviseWorkers } from '../common/worker-supervisor.js';
 import { serveIpcCache } from './cache/ipc-cache.js';
 
 /** Swift's `workers`: a number, or `auto` for one per core; 0 runs in this process. */
@@ -19,21 +20,21 @@ export function proxyWorkers(defaults: Record<string, string>): number {
 }
 
 /**
- * The young generation's semi-space limit of a proxy process (see
- * limitYoungGeneration). 8 MiB, not 2: a proxy serving small GETs scavenged
- * so often at 2 MiB that 4 KiB GET c32 cost 0.61 ms of cluster CPU per
- * request against 0.50 at 8 (2,660 vs 3,260 op/s, bench 2026-12-02), for
- * ≈ 18 MiB more RSS at most.
+ * A proxy process's heap flags (see heap-flags.ts). Semi-spaces are 8 MiB,
+ * not 2: at 2 MiB a proxy serving small GETs scavenged so often that 4 KiB
+ * GET c32 cost 0.61 ms of cluster CPU per request, against 0.50 at 8 (2,660
+ * vs 3,260 op/s, bench 2026-12-02), for at most ≈ 18 MiB more RSS. The
+ * growing percent is there because it streams object bodies.
  */
-export const PROXY_SEMI_SPACE_MIB = 8;
+export const PROXY_HEAP: HeapTuning = { semiSpaceMib: 8, heapGrowingPercent: 300 };
 
 export async function runProxyServer(confPath: string): Promise<void> {
-  const flag = limitYoungGeneration(PROXY_SEMI_SPACE_MIB);
+  const flags = tuneHeap(PROXY_HEAP);
   const workers = proxyWorkers(readIniFile(confPath).defaults);
   if (workers > 0) {
     serveIpcCache();
     superviseWorkers({
-      name: 'proxy-server', count: workers, execArgv: flag ? [flag] : [],
+      name: 'proxy-server', count: workers, execArgv: flags,
       exec: fileURLToPath(new URL('./proxy-worker.js', import.meta.url)), args: [confPath],
     });
     return;

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 // The inner files, not common/index.js: the primary keeps resident only what supervising needs.
 import { readIniFile, getSection, getInt, getString, type Section } from '../common/config.js';
 import { ConfigError } from '../common/errors.js';
-import { limitYoungGeneration, superviseWorkers } from '../common/worker-supervisor.js';
+import { tuneHeap, type HeapTuning } from '../common/heap-flags.js';
+import { superviseWorkers } from '../common/worker-supervisor.js';
 import type { StorageKind } from './servers.js';
 
 /** Reads `[DEFAULT]` + `[app:<kind>-server]` of a storage server config. */
@@ -27,25 +28,28 @@ export function workerCount(conf: Section): number {
 }
 
 /**
- * The young generation's semi-space limit per kind (see
- * limitYoungGeneration). Object servers' stream chunks and account servers'
- * small answers live briefly: 2 MiB saved ~30 MiB per busy object worker
- * against V8's default; object servers take 8 MiB (as the proxy: fewer
- * scavenges per small request, ≈ 18 MiB more at most), account servers 2.
- * A container server's 10,000-row listings outgrow small semi-spaces (more
- * promotions, more CPU per listing) and its RSS did not shrink with them:
- * V8's default there.
+ * Each kind's heap flags (see heap-flags.ts). Object servers' stream chunks
+ * and account servers' small answers are short-lived: 2 MiB semi-spaces
+ * saved ~30 MiB per busy object worker against V8's default. Object servers
+ * take 8 MiB (as the proxy does: fewer scavenges per small request, at most
+ * ≈ 18 MiB more), account servers 2. A container server's 10,000-row
+ * listings outgrow small semi-spaces (more promotions, more CPU per
+ * listing), and its RSS did not shrink with them, so it keeps V8's default.
+ * Only object servers stream, so only they get the growing percent.
  */
-export const STORAGE_SEMI_SPACE_MIB: Record<StorageKind, number | undefined> = { object: 8, account: 2, container: undefined };
+export const STORAGE_HEAP: Record<StorageKind, HeapTuning> = {
+  object: { semiSpaceMib: 8, heapGrowingPercent: 300 },
+  account: { semiSpaceMib: 2 },
+  container: {},
+};
 
 /** The long-running form: forks workers when asked, restarts a worker that dies, and exits on SIGTERM. */
 export async function runStorageServer(kind: StorageKind, confPath: string): Promise<void> {
   const workers = workerCount(readStorageConf(kind, confPath));
-  const mib = STORAGE_SEMI_SPACE_MIB[kind];
-  const flag = mib === undefined ? undefined : limitYoungGeneration(mib);
+  const flags = tuneHeap(STORAGE_HEAP[kind]);
   if (workers > 0) {
     superviseWorkers({
-      name: `${kind}-server`, count: workers, execArgv: flag ? [flag] : [],
+      name: `${kind}-server`, count: workers, execArgv: flags,
       exec: fileURLToPath(new URL('./storage-worker.js', import.meta.url)), args: [kind, confPath],
     });
     return;

@@ -101,6 +101,16 @@ export class ProcessGroup {
     return treeUsage(this.pids());
   }
 
+  /** CPU seconds (utime + stime, forked workers included) per process started here, by name. */
+  cpuByName(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.children) {
+      if (c.exitCode !== null || !c.pid) continue;
+      out[this.names.get(c) ?? String(c.pid)] = treeUsage([c.pid]).cpu;
+    }
+    return out;
+  }
+
   /**
    * Resident bytes per process started here, split into the process itself
    * and its forked workers (`workers = N`), by the name it was spawned with.

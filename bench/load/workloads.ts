@@ -82,8 +82,10 @@ export async function prepare(cluster: Cluster, o: BenchOptions, listings = true
 /** Runs one wrk job and measures the cluster's CPU around it. */
 async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerOp = 0): Promise<{ sample: Sample; result: WrkResult }> {
   const before = state.cluster.group.usage().cpu;
+  const byServer = state.cluster.group.cpuByName();
   const result = await runWrk({ url: state.cluster.url, ...job });
   const clusterCpu = state.cluster.group.usage().cpu - before;
+  const cpuByServer = Object.fromEntries(Object.entries(state.cluster.group.cpuByName()).map(([k, v]) => [k, +(v - (byServer[k] ?? 0)).toFixed(2)]));
   const ops = result.ok;
   // One connection moving big bodies: whole transfers per window would move
   // the figure in steps of one transfer (7 or 8 × 256 MiB in 30 s), so the
@@ -93,7 +95,7 @@ async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerO
     : ops / result.seconds;
   return {
     result,
-    sample: { ops, seconds: result.seconds, rate, p50Ms: result.p50Ms, p99Ms: result.p99Ms, clusterCpu, clientCpu: result.clientCpu, errors: result.bad + result.socketErrors,
+    sample: { ops, seconds: result.seconds, rate, p50Ms: result.p50Ms, p99Ms: result.p99Ms, clusterCpu, cpuByServer, clientCpu: result.clientCpu, errors: result.bad + result.socketErrors,
       ...(result.bad ? { badResponses: result.badResponses } : {}), ...(result.socketErrors ? { socketErrors: result.socketErrors } : {}) },
   };
 }

@@ -41,6 +41,10 @@ export interface Sample {
   p99Ms: number;
   /** Cluster CPU seconds (all its processes) during the run. */
   clusterCpu: number;
+  /** The same, per server (by the name it was spawned with): where the cluster's CPU went. */
+  cpuByServer?: Record<string, number>;
+  /** CPU seconds the other (idle) cluster used meanwhile: near zero unless it was still busy. */
+  otherClusterCpu?: number;
   /** Load generator CPU seconds during the run. */
   clientCpu: number;
   /** Non-2xx answers plus socket errors. */
