@@ -41,9 +41,8 @@ function allStats(): ProcStat[] {
   return out;
 }
 
-/** Every live process under (and including) the roots. */
-export function treeStats(roots: number[]): ProcStat[] {
-  const stats = allStats();
+/** Every live process under (and including) the roots; `stats` is one read of /proc, for several trees. */
+export function treeStats(roots: number[], stats: ProcStat[] = allStats()): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
   const byPid = new Map(stats.map((s) => [s.pid, s]));
@@ -103,10 +102,11 @@ export class ProcessGroup {
 
   /** CPU seconds (utime + stime, forked workers included) per process started here, by name. */
   cpuByName(): Record<string, number> {
+    const stats = allStats();
     const out: Record<string, number> = {};
     for (const c of this.children) {
       if (c.exitCode !== null || !c.pid) continue;
-      out[this.names.get(c) ?? String(c.pid)] = treeUsage([c.pid]).cpu;
+      out[this.names.get(c) ?? String(c.pid)] = treeStats([c.pid], stats).reduce((a, s) => a + s.ticks, 0) / TICKS_PER_SECOND;
     }
     return out;
   }

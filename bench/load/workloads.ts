@@ -81,11 +81,12 @@ export async function prepare(cluster: Cluster, o: BenchOptions, listings = true
 
 /** Runs one wrk job and measures the cluster's CPU around it. */
 async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerOp = 0): Promise<{ sample: Sample; result: WrkResult }> {
-  const before = state.cluster.group.usage().cpu;
-  const byServer = state.cluster.group.cpuByName();
+  const before = state.cluster.group.cpuByName();
   const result = await runWrk({ url: state.cluster.url, ...job });
-  const clusterCpu = state.cluster.group.usage().cpu - before;
-  const cpuByServer = Object.fromEntries(Object.entries(state.cluster.group.cpuByName()).map(([k, v]) => [k, +(v - (byServer[k] ?? 0)).toFixed(2)]));
+  const used = Object.entries(state.cluster.group.cpuByName()).map(([k, v]) => [k, v - (before[k] ?? 0)] as const);
+  // The servers' trees are disjoint, so the cluster's CPU is their sum.
+  const clusterCpu = used.reduce((a, [, v]) => a + v, 0);
+  const cpuByServer = Object.fromEntries(used.map(([k, v]) => [k, +v.toFixed(2)]));
   const ops = result.ok;
   // One connection moving big bodies: whole transfers per window would move
   // the figure in steps of one transfer (7 or 8 × 256 MiB in 30 s), so the
