@@ -28,11 +28,15 @@ function objectConf(): string {
   return conf;
 }
 
-/** The command line of the first child of `pid`, once it has one. */
+/**
+ * The command line of the worker `pid` forks, once it runs the worker's
+ * entry: until its exec the forked child still shows the primary's.
+ */
 async function childArgv(pid: number): Promise<string[]> {
   for (let i = 0; i < 300; i++) {
     const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    if (kids.length) return readFileSync(`/proc/${kids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const argv = kids.length ? readFileSync(`/proc/${kids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean) : [];
+    if (argv.some((a) => a.endsWith('storage-worker.js'))) return argv;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no worker forked by ${pid}`);
