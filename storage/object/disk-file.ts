@@ -31,6 +31,12 @@ export interface OpenObject {
   contentLength: number;
   /** Streams object bytes [start, end) from disk in `chunkSize` reads. */
   read(start: number, end: number): Readable;
+  /**
+   * Object bytes [start, end) when they are in memory already (a small
+   * object read whole at open), so an answer can be sent without a stream;
+   * otherwise undefined, and `read` streams them.
+   */
+  bytes(start: number, end: number): Buffer | undefined;
   close(): Promise<void>;
 }
 

@@ -323,12 +323,17 @@ class FsOpenObject implements OpenObject {
     private readonly whole?: Buffer,
   ) {}
 
+  bytes(start: number, end: number): Buffer | undefined {
+    if (!this.whole) return undefined;
+    // Read already, with the trailer: what is not to be kept can go now.
+    if (!this.keepCache) dropCacheSync(this.fd);
+    return this.whole.subarray(start, Math.max(start, Math.min(end, this.contentLength)));
+  }
+
   read(start: number, end: number): Readable {
     if (end <= start) return Readable.from([]);
-    if (this.whole) {
-      // Read already, with the trailer: what is not to be kept can go now.
-      if (!this.keepCache) dropCacheSync(this.fd);
-      const data = this.whole.subarray(start, Math.min(end, this.contentLength));
+    const data = this.bytes(start, end);
+    if (data) {
       return new Readable({
         read() {
           this.push(data);

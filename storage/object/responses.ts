@@ -51,11 +51,18 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: HttpEr
   send(res, err.status, headers, err.body);
 }
 
-/** Sends headers then streams `body` (or nothing for HEAD / empty answers). */
-export async function sendStream(res: ServerResponse, status: number, headers: Headers, body?: Readable): Promise<void> {
+/**
+ * Sends headers then streams `body` (or nothing for HEAD / empty answers).
+ * A body already in memory goes out with the headers in one write.
+ */
+export async function sendStream(res: ServerResponse, status: number, headers: Headers, body?: Readable | Buffer): Promise<void> {
   res.writeHead(status, reasonPhrase(status), headers);
   if (!body) {
     res.end();
+    return;
+  }
+  if (Buffer.isBuffer(body)) {
+    res.end(body);
     return;
   }
   await pipeBody(body, res);

@@ -96,6 +96,14 @@ test('ranges: single, suffix, multiple (multipart/byteranges), unsatisfiable 416
   }
 });
 
+test('a zero-byte object GETs as an empty 200 with Content-Length 0', async () => {
+  await put('empty', now(), '');
+  const got = await http(srv.port, 'GET', '/sda/0/a/c/empty');
+  assert.equal(got.status, 200);
+  assert.equal(got.headers['content-length'], '0');
+  assert.equal(got.body.length, 0);
+});
+
 test('conditional GET: If-Match, If-None-Match, If-(Un)Modified-Since, X-Backend-Etag-Is-At', async () => {
   const t = now() - 100;
   await put('cond', t, 'data', { 'X-Object-Sysmeta-Alt-Etag': 'alt' });

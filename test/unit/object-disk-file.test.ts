@@ -102,6 +102,33 @@ test('a committed object lands at objects/<part>/<suffix>/<hash>/<ts>.data with 
   }
 });
 
+test('a small object read whole at open hands out its bytes without a stream; a large one streams', async () => {
+  const small = await manager.diskFile('sda', '18', 'a', 'c', 'small', 0);
+  await writeObject(small, T(1000), 'hello world');
+  const st = await small.open(T(2000));
+  assert.equal(st.status, 'exists');
+  if (st.status === 'exists') {
+    assert.equal(st.object.bytes(0, 11)?.toString(), 'hello world');
+    assert.equal(st.object.bytes(3, 9)?.toString(), 'lo wor');
+    // never past the data into the trailer, and an empty range is empty
+    assert.equal(st.object.bytes(6, 100)?.toString(), 'world');
+    assert.equal(st.object.bytes(5, 5)?.length, 0);
+    await st.object.close();
+  }
+  const body = 'x'.repeat(64 * 1024);
+  const large = await manager.diskFile('sda', '18', 'a', 'c', 'large', 0);
+  await writeObject(large, T(1000), body);
+  const big = await large.open(T(2000));
+  assert.equal(big.status, 'exists');
+  if (big.status === 'exists') {
+    assert.equal(big.object.bytes(0, body.length), undefined);
+    const chunks: Buffer[] = [];
+    for await (const c of big.object.read(0, body.length)) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), body);
+    await big.object.close();
+  }
+});
+
 test('an aborted writer leaves nothing; a newer PUT cleans up the older .data', async () => {
   const df = await manager.diskFile('sda', '1', 'a', 'c', 'w', 0);
   const w = await df.writer();

@@ -85,7 +85,7 @@ async function respond(s: ObjectServer, r: ObjectRequest, object: OpenObject): P
       const [start, stop] = ranges[0];
       headers['Content-Range'] = contentRange(start, stop, size);
       headers['Content-Length'] = stop - start;
-      return sendStream(r.res, 206, headers, object.read(start, stop));
+      return sendStream(r.res, 206, headers, object.bytes(start, stop) ?? object.read(start, stop));
     }
     if (size > 0) {
       const boundary = makeBoundary();
@@ -95,5 +95,5 @@ async function respond(s: ObjectServer, r: ObjectRequest, object: OpenObject): P
       return sendStream(r.res, 206, headers, multipartBody(ranges, boundary, ctype, size, (a, b) => object.read(a, b)));
     }
   }
-  return sendStream(r.res, 200, headers, object.read(0, size));
+  return sendStream(r.res, 200, headers, size === 0 ? undefined : object.bytes(0, size) ?? object.read(0, size));
 }
