@@ -304,6 +304,8 @@ const BODY_FS: { read: BodyRead; close: (fd: number, cb: (err: NodeJS.ErrnoExcep
 
 class FsOpenObject implements OpenObject {
   private closed = false;
+  /** Whether the pages read at open have been dropped (once per open object, however many ranges are read). */
+  private wholeDropped = false;
   /** Body streams not yet closed: the fd is closed only after them (a read may still be on the thread pool). */
   private readonly streams = new Set<Readable>();
   /** Page-cache drops on the thread pool: the fd is closed only after them too. */
@@ -326,7 +328,10 @@ class FsOpenObject implements OpenObject {
   bytes(start: number, end: number): Buffer | undefined {
     if (!this.whole) return undefined;
     // Read already, with the trailer: what is not to be kept can go now.
-    if (!this.keepCache) dropCacheSync(this.fd);
+    if (!this.keepCache && !this.wholeDropped) {
+      this.wholeDropped = true;
+      dropCacheSync(this.fd);
+    }
     return this.whole.subarray(start, Math.max(start, Math.min(end, this.contentLength)));
   }
 

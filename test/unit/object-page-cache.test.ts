@@ -43,12 +43,13 @@ test('the page-cache addon is built and drops a synced file\'s pages, all or a r
 
 const manager = new FsDiskFileManager({ devices: root, mountCheck: false, reclaimAge: 604800, diskChunkSize: 65536, hashSecrets: { prefix: 'p', suffix: 's' } });
 
-async function put(df: DiskFile, mib: number): Promise<string> {
+async function put(df: DiskFile, mib: number, bytes = mib * MiB): Promise<string> {
   const w = await df.writer();
-  const chunk = Buffer.alloc(MiB, 3);
-  for (let i = 0; i < mib; i++) if (!w.stream.write(chunk)) await new Promise((r) => w.stream.once('drain', r));
+  for (let left = bytes; left > 0; left -= MiB) {
+    if (!w.stream.write(Buffer.alloc(Math.min(MiB, left), 3))) await new Promise((r) => w.stream.once('drain', r));
+  }
   await new Promise<void>((r) => w.stream.end(() => r()));
-  await w.put({ 'X-Timestamp': T(10).internal, 'Content-Length': String(mib * MiB), ETag: 'e', 'Content-Type': 'x/y' });
+  await w.put({ 'X-Timestamp': T(10).internal, 'Content-Length': String(bytes), ETag: 'e', 'Content-Type': 'x/y' });
   await w.commit(T(10));
   const dir = (df as unknown as { hashDir: string }).hashDir;
   return join(dir, readdirSync(dir)[0]);
@@ -78,6 +79,20 @@ test('GET reads stay cached only when asked and under keep_cache_size; otherwise
   assert.equal(residentPages(smallData), 0, 'not asked to keep: dropped');
   assert.equal(await get(small, true), 2 * MiB);
   assert.ok(residentPages(smallData) >= 512, 'asked, and 2 MiB < keep_cache_size: kept');
+
+  // A 4 KiB object is read whole at open and answered from those bytes, however many ranges.
+  const tiny = await manager.diskFile('sda', '3', 'a', 'c', 'get-tiny', 0);
+  const tinyData = await put(tiny, 0, 4096);
+  for (const keepCache of [false, true]) {
+    const st = await tiny.open(T(2000000000), { keepCache });
+    assert.equal(st.status, 'exists');
+    if (st.status !== 'exists') return;
+    assert.equal(st.object.bytes(0, 2048)?.length, 2048);
+    assert.equal(st.object.bytes(2048, 4096)?.length, 2048);
+    await st.object.close();
+    if (keepCache) assert.ok(residentPages(tinyData) > 0, '4 KiB, asked: kept');
+    else assert.equal(residentPages(tinyData), 0, '4 KiB, not asked: dropped');
+  }
 
   const big = await manager.diskFile('sda', '3', 'a', 'c', 'get-big', 0);
   const bigData = await put(big, 24);

@@ -95,5 +95,5 @@ async function respond(s: ObjectServer, r: ObjectRequest, object: OpenObject): P
       return sendStream(r.res, 206, headers, multipartBody(ranges, boundary, ctype, size, (a, b) => object.read(a, b)));
     }
   }
-  return sendStream(r.res, 200, headers, size === 0 ? undefined : object.bytes(0, size) ?? object.read(0, size));
+  return sendStream(r.res, 200, headers, object.bytes(0, size) ?? object.read(0, size));
 }
