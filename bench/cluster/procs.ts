@@ -116,8 +116,9 @@ export class ProcessGroup {
    * and its forked workers (`workers = N`), by the name it was spawned with.
    */
   rssByName(): { name: string; own: number; workers: number[] }[] {
+    const stats = allStats();
     return this.children.filter((c) => c.exitCode === null && c.pid).map((c) => {
-      const tree = treeStats([c.pid!]);
+      const tree = treeStats([c.pid!], stats);
       return {
         name: this.names.get(c) ?? String(c.pid),
         own: tree.find((s) => s.pid === c.pid)?.rss ?? 0,
