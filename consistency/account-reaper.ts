@@ -15,10 +15,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { dumpReconCache, getFloat, Timestamp, type Logger } from '../common/index.js';
+import { dumpReconCache, getFloat, Timestamp, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingLookup, type RingNode } from '../ring/index.js';
 import { AccountBroker } from '../storage/index.js';
-import { BackendClient, isSuccess, quotePath } from './backend-client.js';
+import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 import { localDevices } from './local-devices.js';

@@ -18,16 +18,6 @@ export interface ClientTimeouts {
   nodeTimeout: number;
 }
 
-/** Python's `quote(s, safe='/')` on UTF-8 bytes: how Swift puts names in backend paths. */
-export function quotePath(s: string): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9_.\-~/]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
 const hostOf = (dev: RingDevice, replication = true): string => {
   const ip = replication ? dev.replication_ip || dev.ip : dev.ip;
   const port = replication ? dev.replication_port || dev.port : dev.port;

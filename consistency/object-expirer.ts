@@ -23,9 +23,9 @@
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { dumpReconCache, getInt, getString, Timestamp, type Logger } from '../common/index.js';
+import { dumpReconCache, getInt, getString, Timestamp, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingNode as RingDevice, type RingLookup } from '../ring/index.js';
-import { BackendClient, isSuccess, quotePath } from './backend-client.js';
+import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 

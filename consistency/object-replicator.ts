@@ -25,10 +25,10 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dumpReconCache, getBool, getFloat, getString, objectRingName, type Logger } from '../common/index.js';
+import { dumpReconCache, getBool, getFloat, getString, objectRingName, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingDevice, type RingLookup } from '../ring/index.js';
 import { dataDirName, getHashes, HASH_FILE, HASH_INVALIDATIONS_FILE } from '../storage/index.js';
-import { BackendClient, quotePath } from './backend-client.js';
+import { BackendClient } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 import { checkDevice, listDir } from './devices.js';

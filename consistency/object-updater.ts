@@ -18,9 +18,9 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dumpReconCache, getFloat, type Logger } from '../common/index.js';
+import { dumpReconCache, getFloat, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingLookup } from '../ring/index.js';
-import { BackendClient, isSuccess, quotePath } from './backend-client.js';
+import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 import { listDir, policyOfDir, usableDevices } from './devices.js';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gatherOnDiskFiles, readFileMetadata, SSYNC_STEP_HEADER } from '../storage/index.js';
 import type { RingDevice } from '../ring/index.js';
-import { BackendClient, quotePath } from './backend-client.js';
+import { quotePath } from '../common/index.js';
+import { BackendClient } from './backend-client.js';
 import { listDir } from './devices.js';
 
 export interface SyncResult {

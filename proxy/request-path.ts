@@ -31,13 +31,6 @@ export function unquoteBytes(s: string): Buffer {
   return Buffer.from(out);
 }
 
-/** Percent-encodes a path as Python's `quote(path, safe='/')`. */
-export function quotePath(path: string): string {
-  return encodeURIComponent(path)
-    .replace(/%2F/g, '/')
-    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-}
-
 export type PathResult = { ok: true; path: SwiftPath } | { ok: false; reason: 'utf8' | 'bad' };
 
 /**

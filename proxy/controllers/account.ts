@@ -5,8 +5,7 @@
  */
 import type { SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse } from '../response.js';
-import { quotePath } from '../request-path.js';
-import { Timestamp } from '../../common/index.js';
+import { quotePath, Timestamp } from '../../common/index.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js';
 import { backendHeaders, withoutBody } from './backend-headers.js';

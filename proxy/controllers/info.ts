@@ -7,7 +7,7 @@ import type { Cache, SwiftRequest } from '../types.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, noGoodAnswer } from './fan-out.js';
 import { backendHeaders, withoutBody } from './backend-headers.js';
-import { quotePath } from '../request-path.js';
+import { quotePath } from '../../common/index.js';
 
 export interface AccountInfo {
   status: number;

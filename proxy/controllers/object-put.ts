@@ -11,7 +11,6 @@ import type { Readable } from 'node:stream';
 import type { RingLookup } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
-import { quotePath } from '../request-path.js';
 import type { ProxyContext } from './context.js';
 import { noteResult } from './fan-out.js';
 import { NodeSource } from '../backend/node-iter.js';
@@ -196,5 +195,3 @@ export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: 
   }
   return makeResponse(best.status, best.body?.length ? best.body : undefined);
 }
-
-export { quotePath };

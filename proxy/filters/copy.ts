@@ -7,7 +7,8 @@
  */
 import type { FilterFactory, Headers, SwiftRequest, SwiftResponse, App } from '../types.js';
 import { dropBody, makeResponse } from '../response.js';
-import { parseSwiftPath, quotePath, unquoteBytes } from '../request-path.js';
+import { parseSwiftPath, unquoteBytes } from '../request-path.js';
+import { quotePath } from '../../common/index.js';
 
 /** Splits `[/]container/object` (percent-encoded) as Swift's `_check_path_header`. */
 function containerObject(value: string): { container: string; object: string } | undefined {

@@ -6,19 +6,9 @@
  */
 import { request } from 'undici';
 import type { FastifyRequest } from 'fastify';
-import type { Logger } from '../../common/index.js';
+import { quotePath, type Logger } from '../../common/index.js';
 import { HttpStatusError } from '../db/errors.js';
 import type { ContainerInfo } from './container-broker.js';
-
-/** Python's quote(path, safe='/'). */
-export function quotePath(path: string): string {
-  return Array.from(Buffer.from(path, 'utf8'))
-    .map((b) => {
-      const c = String.fromCharCode(b);
-      return /[A-Za-z0-9_.\-~/]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
-    })
-    .join('');
-}
 
 function headerList(v: string | string[] | undefined): string {
   return Array.isArray(v) ? v.join(',') : v ?? '';

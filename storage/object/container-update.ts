@@ -7,20 +7,10 @@
  * the background until `node_timeout`).
  */
 import { Agent, request } from 'undici';
-import { hashPath, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
+import { hashPath, quotePath, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectServerConf } from './object-conf.js';
 import { writeAsyncPending, type AsyncUpdate } from './async-pending.js';
-
-/** Python's `urllib.parse.quote(s, safe='/')` on the UTF-8 bytes of `s`. */
-export function quotePath(s: string): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9_.\-~/]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
 
 /** Swift's `normalize_delete_at_timestamp`: ten digits, clamped. */
 export function normalizeDeleteAt(t: number): string {
