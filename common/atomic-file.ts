@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirSync } from './fsync-dir.js';
 
 /** Writes `bytes` to `path` atomically and durably (synchronous: small files at start-up or in CLIs). */
 export function writeFileAtomicSync(path: string, bytes: Uint8Array, mode = 0o644): void {
@@ -31,12 +32,7 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array, mode = 0o64
     throw err;
   }
   try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    fsyncDirSync(dir);
   } catch {
     // some filesystems refuse fsync on a directory; the rename is done
   }

@@ -13,6 +13,7 @@ export * from './swift-conf.js';
 export * from './logger.js';
 export * from './recon-cache.js';
 export * from './atomic-file.js';
+export * from './fsync-dir.js';
 export * from './swob-status.js';
 export * from './worker-supervisor.js';
 export * from './pipe-body.js';

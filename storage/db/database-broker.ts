@@ -16,7 +16,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, statSy
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Timestamp } from '../../common/index.js';
+import { fsyncDirSync, Timestamp } from '../../common/index.js';
 import { chexor } from './chexor.js';
 import { DatabaseAlreadyExistsError } from './errors.js';
 import { mergeMetadata, metadataWouldChange, parseMetadata, reclaimMetadata, validateMetadata, type Metadata } from './metadata.js';
@@ -161,7 +161,7 @@ export abstract class DatabaseBroker {
     } finally {
       unlinkSync(tmp);
     }
-    fsyncDir(this.dbDir);
+    fsyncDirSync(this.dbDir);
   }
 
   protected newDbId(): string {
@@ -361,12 +361,3 @@ const SYNC_TABLES = `
     UPDATE incoming_sync SET updated_at = STRFTIME('%s', 'NOW') WHERE ROWID = new.ROWID; END;
 `;
 
-/** fsync a directory so a rename or link in it is durable. */
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -46,8 +46,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { fsyncDirSync } from '../../common/index.js';
 import type { DatabaseBroker, Row, SyncPoint } from './database-broker.js';
-import { fsyncDir } from './database-broker.js';
 import { dbPathForHash, type DataDir } from './db-paths.js';
 import { HttpStatusError } from './errors.js';
 import { parseMetadata } from './metadata.js';
@@ -100,7 +100,7 @@ export async function handleReplicate<B extends DatabaseBroker>(
     await fh.sync();
     await fh.close();
     renameSync(partial, target);
-    fsyncDir(tmpDir);
+    fsyncDirSync(tmpDir);
     return send(reply, 201);
   }
   let args: unknown;
@@ -166,7 +166,7 @@ function completeRsync<B extends DatabaseBroker>(
   opts.evict(tmp);
   mkdirSync(join(dbFile, '..'), { recursive: true });
   renameSync(tmp, dbFile);
-  fsyncDir(join(dbFile, '..'));
+  fsyncDirSync(join(dbFile, '..'));
   return send(reply, 204);
 }
 
@@ -199,7 +199,7 @@ async function rsyncThenMerge<B extends DatabaseBroker>(
       // none left behind by a clean close
     }
   }
-  fsyncDir(join(dbFile, '..'));
+  fsyncDirSync(join(dbFile, '..'));
   return send(reply, 204);
 }
 

@@ -17,14 +17,14 @@ import { checkDevice } from '../device-check.js';
 import { join, dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { dropCache, dropCacheSync, hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
+import { dropCache, dropCacheSync, fsyncDir, hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { DiskFile, DiskFileManager, DiskFileWriter, ObjectState, OpenObject } from './disk-file.js';
 import { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
 import {
   CorruptMetadataError, TRAILER_FIXED, decodeMetadataJson, encodeTrailer, isSysMeta, trailerJsonLength, type ObjectMetadata,
 } from './metadata.js';
 import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
-import { createTemp, fdatasyncFd, fsyncDir, fsyncFd, isNotFound, publishFile, renameDurably, writeAll, writevAll } from './fs-io.js';
+import { createTemp, fdatasyncFd, fsyncFd, isNotFound, publishFile, renameDurably, writeAll, writevAll } from './fs-io.js';
 import { invalidateSuffix } from './suffix-hashes.js';
 
 const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);

@@ -9,9 +9,10 @@
  * hub — and only what waits on the disk (fsync, data writes) goes to the
  * thread pool, through the callback API (lighter than FileHandle's).
  */
-import { constants as fsConstants, promises as fsp, closeSync, fdatasync, fsync, mkdirSync, openSync, renameSync, write, writev } from 'node:fs';
+import { promises as fsp, closeSync, fdatasync, fsync, mkdirSync, openSync, renameSync, write, writev } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { fsyncDir } from '../../common/index.js';
 
 /** A callback-API sync call of an fd as a promise (it runs on the thread pool). */
 const onPool = (call: typeof fsync) => (fd: number): Promise<void> =>
@@ -42,16 +43,6 @@ export async function writevAll(fd: number, bufs: Buffer[]): Promise<void> {
     while (i < rest.length && n >= rest[i].length) n -= rest[i++].length;
     rest = rest.slice(i);
     if (n > 0) rest = [rest[0].subarray(n), ...rest.slice(1)];
-  }
-}
-
-/** fsyncs a directory so a rename or create inside it survives a crash. */
-export async function fsyncDir(path: string): Promise<void> {
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
-  try {
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
