@@ -52,8 +52,16 @@ export interface CreatedCluster {
   adminKey?: string;
 }
 
-/** Writes the cluster's configs, devices and rings unless swift.conf is already there. */
-export function ensureClusterLayout(paths: ClusterPaths, bind: { host: string; port: number }): CreatedCluster {
+/**
+ * Writes the cluster's configs, devices and rings unless swift.conf is already there.
+ * `portOf` places the storage servers (SAIO's ports unless given, e.g. free
+ * ports for clusters that run side by side).
+ */
+export function ensureClusterLayout(
+  paths: ClusterPaths,
+  bind: { host: string; port: number },
+  portOf: (kind: ServerKind, node: number) => number = storagePort,
+): CreatedCluster {
   if (existsSync(join(paths.etc, 'swift.conf'))) return { created: false };
   mkdirSync(paths.etc, { recursive: true });
   mkdirSync(paths.log, { recursive: true });
@@ -68,13 +76,13 @@ export function ensureClusterLayout(paths: ClusterPaths, bind: { host: string; p
     mkdirSync(join(paths.devices(n), `sdb${n}`), { recursive: true });
     for (const kind of STORAGE_KINDS) {
       mkdirSync(join(paths.etc, `${kind}-server`), { recursive: true });
-      writeFileSync(paths.storageConf(kind, n), storageConf(paths, kind, n));
+      writeFileSync(paths.storageConf(kind, n), storageConf(paths, kind, n, portOf(kind, n)));
     }
   }
   for (const kind of STORAGE_KINDS) {
     const builder = RingBuilder.create(10, 3, 1);
     for (let n = 1; n <= NODE_COUNT; n++) {
-      builder.addDev({ region: 1, zone: n, ip: '127.0.0.1', port: storagePort(kind, n), device: `sdb${n}`, weight: 1 });
+      builder.addDev({ region: 1, zone: n, ip: '127.0.0.1', port: portOf(kind, n), device: `sdb${n}`, weight: 1 });
     }
     builder.rebalance({ seed: 1 });
     saveBuilder(builder, join(paths.etc, `${kind}.builder`));
@@ -85,12 +93,12 @@ export function ensureClusterLayout(paths: ClusterPaths, bind: { host: string; p
   return { created: true, adminKey };
 }
 
-function storageConf(paths: ClusterPaths, kind: ServerKind, node: number): string {
+function storageConf(paths: ClusterPaths, kind: ServerKind, node: number, port: number): string {
   return `[DEFAULT]
 devices = ${paths.devices(node)}
 mount_check = false
 bind_ip = 127.0.0.1
-bind_port = ${storagePort(kind, node)}
+bind_port = ${port}
 workers = 0
 swift_dir = ${paths.etc}
 recon_cache_path = ${join(paths.dir, 'cache', String(node))}
