@@ -34,6 +34,8 @@ export interface ObjectServerConf {
   allowedHeaders: Set<string>;
   expiringObjectsAccount: string;
   expiringObjectsContainerDivisor: number;
+  /** Swift's `replication_server`: undefined serves every verb, true only REPLICATE and SSYNC, false all but those. */
+  replicationServer: boolean | undefined;
 }
 
 /** Reads the object server options Swift knows, with Swift's defaults. */
@@ -60,5 +62,7 @@ export function objectServerConf(conf: Section): ObjectServerConf {
     allowedHeaders: allowed,
     expiringObjectsAccount: autoCreatePrefix + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),
     expiringObjectsContainerDivisor: getInt(conf, 'expiring_objects_container_divisor', 86400, 1),
+    replicationServer: conf.replication_server === undefined || conf.replication_server === ''
+      ? undefined : getBool(conf, 'replication_server', false),
   };
 }

@@ -21,7 +21,19 @@ import { handleDelete } from './handlers/delete.js';
 import { handleReplicate } from './handlers/replicate.js';
 import { handleSsync } from './sync-receiver.js';
 
-const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'REPLICATE', 'SSYNC']);
+const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'REPLICATE', 'SSYNC'];
+const REPLICATION_METHODS = new Set(['REPLICATE', 'SSYNC']);
+
+/**
+ * Swift's `allowed_methods` for `replication_server`: unset serves every
+ * verb; true only the replication verbs, false everything else (so a
+ * replication network's port never answers clients, and the public one
+ * never takes REPLICATE or SSYNC).
+ */
+function allowedMethods(replicationServer: boolean | undefined): Set<string> {
+  if (replicationServer === undefined) return new Set(METHODS);
+  return new Set(METHODS.filter((m) => REPLICATION_METHODS.has(m) === replicationServer));
+}
 
 function policyIndexOf(s: ObjectServer, raw: string | string[] | undefined): number {
   const value = Array.isArray(raw) ? raw[0] : raw;
@@ -43,10 +55,11 @@ async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyRep
     throw new HttpError(412, 'Invalid UTF8 or contains NULL');
   }
   const method = backendMethod(request);
+  const allowed = allowedMethods(s.conf.replicationServer);
+  if (!allowed.has(method)) throw new HttpError(405);
   if (method === 'OPTIONS') {
-    return send(res, 200, { Allow: [...ALLOWED_METHODS].sort().join(', '), Server: 'object-server/swiftly' }, '');
+    return send(res, 200, { Allow: [...allowed].join(', '), Server: 'object-server/swiftly' }, '');
   }
-  if (!ALLOWED_METHODS.has(method)) throw new HttpError(405);
   const policyIndex = policyIndexOf(s, req.headers['x-backend-storage-policy-index']);
   let path: string;
   try {
