@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { dumpReconCache, getFloat, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingLookup } from '../ring/index.js';
+import { asyncPendingIdentity, rewriteAsyncPending, type AsyncPendingIdentity } from '../storage/index.js';
 import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
@@ -111,8 +112,15 @@ export class ObjectUpdater implements Daemon {
 
   private async processPending(devPath: string, file: string, policy: number): Promise<void> {
     let update: PendingUpdate;
+    let seen: AsyncPendingIdentity;
     try {
-      update = JSON.parse(await fsp.readFile(file, 'utf8')) as PendingUpdate;
+      const fh = await fsp.open(file, 'r');
+      try {
+        seen = asyncPendingIdentity(await fh.stat());
+        update = JSON.parse(await fh.readFile('utf8')) as PendingUpdate;
+      } finally {
+        await fh.close();
+      }
       if (!update || typeof update.op !== 'string' || typeof update.obj !== 'string') throw new Error('not an update');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -148,10 +156,12 @@ export class ObjectUpdater implements Daemon {
     }
     this.stats.failures++;
     if (newSuccess) {
-      // Record who has it, atomically, unless a newer pending replaced ours meanwhile.
-      const tmp = `${file}.${process.pid}.tmp`;
-      await fsp.writeFile(tmp, JSON.stringify({ ...update, successes: [...successes] }));
-      await fsp.rename(tmp, file).catch(() => fsp.rm(tmp, { force: true }));
+      // Record who has it, unless the file changed or a newer pending came meanwhile.
+      const outcome = await rewriteAsyncPending(devPath, file, seen, { ...update, successes: [...successes] }, policy);
+      if (outcome === 'obsolete') {
+        await fsp.rm(file, { force: true });
+        this.stats.unlinks++;
+      }
     }
   }
 

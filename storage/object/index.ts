@@ -9,7 +9,9 @@ export { FsDiskFileManager, FsDiskFile, dataDirName, tmpDirName, asyncDirName } 
 export { gatherOnDiskFiles, filesToRemove, parseOnDiskFilename, makeOnDiskFilename, type FileInfo, type OnDiskFiles } from './on-disk-files.js';
 export { encodeTrailer, titleCase, type ObjectMetadata } from './metadata.js';
 export { getHashes, hashSuffix, invalidateSuffix, HASH_FILE, HASH_INVALIDATIONS_FILE } from './suffix-hashes.js';
-export { asyncPendingPath, writeAsyncPending, type AsyncUpdate } from './async-pending.js';
+export {
+  asyncPendingPath, writeAsyncPending, rewriteAsyncPending, asyncPendingIdentity, type AsyncUpdate, type AsyncPendingIdentity, type RewriteOutcome,
+} from './async-pending.js';
 export { expirerContainer, normalizeDeleteAt } from './container-update.js';
 export { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
 export { readFileMetadata, CorruptMetadataError, type FileMetadata } from './file-metadata.js';
