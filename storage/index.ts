@@ -28,7 +28,7 @@ export { createAccountServer } from './account/account-server.js';
 export {
   FsDiskFileManager, FsDiskFile, dataDirName, tmpDirName, asyncDirName, gatherOnDiskFiles, filesToRemove, parseOnDiskFilename,
   getHashes, invalidateSuffix, HASH_FILE, HASH_INVALIDATIONS_FILE, readFileMetadata, CorruptMetadataError, SSYNC_STEP_HEADER,
-  expirerContainer, normalizeDeleteAt, rewriteAsyncPending, asyncPendingIdentity,
+  rewriteAsyncPending, asyncPendingIdentity,
   type AsyncPendingIdentity, type FileInfo, type OnDiskFiles, type ObjectMetadata, type FileMetadata, type AsyncUpdate,
 } from './object/index.js';
 export { reconAnswer, withRecon, reconOptions, type ReconOptions } from './recon/recon.js';

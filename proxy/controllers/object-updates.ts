@@ -3,7 +3,7 @@
  * expiring-objects queue container) to update, spread over the outgoing
  * requests exactly as Swift's proxy does.
  */
-import { hashPath } from '../../common/index.js';
+import { checkDeleteHeaders, expirerContainer, InvalidArgumentError, normalizeDeleteAt } from '../../common/index.js';
 import type { RingNode } from '../../ring/index.js';
 import type { Headers, SwiftResponse } from '../types.js';
 import { makeResponse } from '../response.js';
@@ -15,29 +15,21 @@ export function numContainerUpdates(containerReplicas: number, objectReplicas: n
   return Math.max(quorumSize(containerReplicas) + objectReplicas - quorumSize(objectReplicas), containerReplicas);
 }
 
-function normalizeDeleteAt(t: number): string {
-  return String(Math.min(Math.max(0, Math.floor(t)), 9999999999)).padStart(10, '0');
-}
-
 /**
- * Validates X-Delete-After / X-Delete-At (turning the first into the second),
- * as Swift's `check_delete_headers`. Returns a 400 for bad values.
+ * Swift's `_config_obj_expiration`: `check_delete_headers`, then the
+ * X-Delete-At sent on (X-Delete-After turned into one) normalized to ten
+ * digits. Returns Swift's 400 for a bad value.
  */
-export function checkDeleteHeaders(headers: Headers, nowSeconds: number): SwiftResponse | undefined {
-  const text = { 'content-type': 'text/plain' };
-  if (headers['x-delete-after'] !== undefined) {
-    if (!/^\s*[+-]?\d+\s*$/.test(headers['x-delete-after'])) return makeResponse(400, 'Non-integer X-Delete-After', text);
-    const at = normalizeDeleteAt(nowSeconds + Number(headers['x-delete-after']));
-    if (Number(at) <= nowSeconds) return makeResponse(400, 'X-Delete-After in past', text);
-    headers['x-delete-at'] = at;
-    delete headers['x-delete-after'];
+export function configObjectExpiration(headers: Headers, nowSeconds: number): SwiftResponse | undefined {
+  let deleteAt: string | undefined;
+  try {
+    deleteAt = checkDeleteHeaders(headers, nowSeconds);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) return makeResponse(400, err.message, { 'content-type': 'text/plain' });
+    throw err;
   }
-  if (headers['x-delete-at'] !== undefined) {
-    if (!/^\s*[+-]?\d+\s*$/.test(headers['x-delete-at'])) return makeResponse(400, 'Non-integer X-Delete-At', text);
-    const at = normalizeDeleteAt(Number(headers['x-delete-at']));
-    if (Number(at) <= nowSeconds) return makeResponse(400, 'X-Delete-At in past', text);
-    headers['x-delete-at'] = at;
-  }
+  delete headers['x-delete-after'];
+  if (deleteAt !== undefined) headers['x-delete-at'] = normalizeDeleteAt(Number(deleteAt));
   return undefined;
 }
 
@@ -58,9 +50,8 @@ export function objectUpdateHeaders(ctx: ProxyContext, t: UpdateTarget, base: He
   const { partition: cpart, nodes: containers } = cring.getNodes(t.account, t.container);
   let deleteAt: { container: string; partition: number; nodes: RingNode[] } | undefined;
   if (base['x-delete-at'] !== undefined) {
-    const divisor = ctx.conf.expiringObjectsContainerDivisor;
-    const shard = Number(BigInt('0x' + hashPath(ctx.swiftConf.hashPath, t.account, t.container, t.object)) % 100n);
-    const container = normalizeDeleteAt(Math.floor(Number(base['x-delete-at']) / divisor) * divisor - shard);
+    const container = expirerContainer(Number(base['x-delete-at']), ctx.conf.expiringObjectsContainerDivisor,
+      ctx.swiftConf.hashPath, t.account, t.container, t.object);
     const { partition, nodes } = cring.getNodes(ctx.conf.expiringObjectsAccount, container);
     deleteAt = { container, partition, nodes };
   }

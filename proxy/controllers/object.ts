@@ -11,7 +11,7 @@ import { makeRequests } from './fan-out.js';
 import { backendHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
 import { getContainerInfo } from './info.js';
-import { checkDeleteHeaders, objectUpdateHeaders } from './object-updates.js';
+import { configObjectExpiration, objectUpdateHeaders } from './object-updates.js';
 import { getObject } from './object-get.js';
 import { putObjectBody } from './object-put.js';
 import { guessContentType } from './mime.js';
@@ -83,7 +83,7 @@ export async function handleObject(ctx: ProxyContext, req: SwiftRequest, t: Obje
   const bad = req.method === 'DELETE' ? undefined : req.method === 'PUT' ? checkCreation(ctx, req, t) : checkMetadata(req.headers, 'object', c);
   if (bad) return bad;
   if (req.method !== 'DELETE') {
-    const badDelete = checkDeleteHeaders(req.headers, ts.seconds);
+    const badDelete = configObjectExpiration(req.headers, ts.seconds);
     if (badDelete) return badDelete;
   }
   const extra: Headers = { ...policyHeader, 'x-timestamp': ts.internal };

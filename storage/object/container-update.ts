@@ -7,21 +7,10 @@
  * the background until `node_timeout`).
  */
 import { Agent, request } from 'undici';
-import { hashPath, quotePath, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
+import { expirerContainer, normalizeDeleteAt, quotePath, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectServerConf } from './object-conf.js';
 import { writeAsyncPending, type AsyncUpdate } from './async-pending.js';
-
-/** Swift's `normalize_delete_at_timestamp`: ten digits, clamped. */
-export function normalizeDeleteAt(t: number): string {
-  return String(Math.floor(Math.min(Math.max(0, t), 9999999999))).padStart(10, '0');
-}
-
-/** Swift's `get_expirer_container`. */
-export function expirerContainer(deleteAt: number, divisor: number, secrets: HashPathSecrets, a: string, c: string, o: string): string {
-  const shard = Number(BigInt(`0x${hashPath(secrets, a, c, o)}`) % 100n);
-  return normalizeDeleteAt(Math.floor(deleteAt / divisor) * divisor - shard);
-}
 
 const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
   const v = h[name];

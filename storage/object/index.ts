@@ -12,7 +12,6 @@ export { getHashes, hashSuffix, invalidateSuffix, HASH_FILE, HASH_INVALIDATIONS_
 export {
   asyncPendingPath, writeAsyncPending, rewriteAsyncPending, asyncPendingIdentity, type AsyncUpdate, type AsyncPendingIdentity, type RewriteOutcome,
 } from './async-pending.js';
-export { expirerContainer, normalizeDeleteAt } from './container-update.js';
 export { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
 export { readFileMetadata, CorruptMetadataError, type FileMetadata } from './file-metadata.js';
 export { handleSsync, SSYNC_STEP_HEADER } from './sync-receiver.js';

@@ -1,12 +1,11 @@
 /**
  * Swift's request checks for object writes, with Swift's 4xx bodies:
  * `valid_timestamp`, `check_object_creation`, `check_metadata` and
- * `check_delete_headers`.
+ * `check_delete_headers` (common's, shared with the proxy).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Timestamp, checkUtf8, type Constraints } from '../../common/index.js';
+import { Timestamp, checkDeleteHeaders, checkUtf8, type Constraints } from '../../common/index.js';
 import { HttpError, badRequest } from './responses.js';
-import { normalizeDeleteAt } from './container-update.js';
 
 const latin1Bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -57,28 +56,6 @@ export function checkMetadata(headers: IncomingHttpHeaders, c: Constraints): voi
   }
 }
 
-/**
- * Swift's `check_delete_headers`: turns X-Delete-After into X-Delete-At
- * and rejects non-integer or past values. Returns the X-Delete-At to store.
- */
-export function checkDeleteHeaders(headers: IncomingHttpHeaders, now: Timestamp): string | undefined {
-  let deleteAt = headers['x-delete-at'] as string | undefined;
-  const after = headers['x-delete-after'] as string | undefined;
-  if (after !== undefined) {
-    if (!/^\s*[+-]?\d+\s*$/.test(after)) throw badRequest('Non-integer X-Delete-After');
-    const actual = normalizeDeleteAt(now.seconds + Number(after));
-    if (Number(actual) <= now.seconds) throw badRequest('X-Delete-After in past');
-    deleteAt = actual;
-  }
-  if (deleteAt !== undefined) {
-    if (!/^\s*[+-]?\d+\s*$/.test(deleteAt)) throw badRequest('Non-integer X-Delete-At');
-    const value = Number(normalizeDeleteAt(Number(deleteAt)));
-    const replication = /^(true|1|yes|on|t|y)$/i.test(String(headers['x-backend-replication'] ?? 'f'));
-    if (value <= now.seconds && !replication) throw badRequest('X-Delete-At in past');
-  }
-  return deleteAt;
-}
-
 /** Swift's `check_object_creation`; returns the declared length and X-Delete-At. */
 export function checkObjectCreation(
   headers: IncomingHttpHeaders, objectName: string, c: Constraints, now: Timestamp,
@@ -96,7 +73,7 @@ export function checkObjectCreation(
   }
   const ctype = headers['content-type'];
   if (ctype === undefined) throw badRequest('No content type');
-  const deleteAt = checkDeleteHeaders(headers, now);
+  const deleteAt = checkDeleteHeaders(headers, now.seconds);
   if (!checkUtf8(latin1Bytes(ctype))) throw badRequest('Invalid Content-Type');
   checkMetadata(headers, c);
   return { length, deleteAt };

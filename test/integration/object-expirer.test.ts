@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
 import { createContainer } from './fault-workload.js';
 import { createContainerUpdater, ObjectExpirer } from '../../consistency/index.js';
-import { expirerContainer } from '../../storage/index.js';
+import { expirerContainer } from '../../common/index.js';
 
 let cluster: StorageCluster;
 before(async () => {
