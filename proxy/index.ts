@@ -8,6 +8,7 @@ export type { ProxyServer, ProxyServerOptions } from './server.js';
 export type { App, Filter, FilterFactory, SwiftRequest, SwiftResponse, Cache, PipelineContext } from './types.js';
 export { readPipeline, buildPipeline, eggName } from './pipeline.js';
 export type { Registry, PipelineSpec } from './pipeline.js';
+export { withRequiredFilters, REQUIRED_FILTERS } from './required-filters.js';
 export { FILTERS, makeRegistry } from './registry.js';
 export { startEdge } from './edge.js';
 export { createProxyApp } from './proxy-app.js';

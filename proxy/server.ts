@@ -7,6 +7,7 @@ import { Ring } from '../ring/index.js';
 import { loadSwiftConf } from '../common/index.js';
 import type { PipelineContext } from './types.js';
 import { buildPipeline, readPipeline } from './pipeline.js';
+import { withRequiredFilters } from './required-filters.js';
 import { makeRegistry } from './registry.js';
 import { createProxyApp, type RingLoader } from './proxy-app.js';
 import { startEdge } from './edge.js';
@@ -62,7 +63,9 @@ export async function startProxyServer(conf: string | IniFile, options: ProxySer
       onContext: (c) => (proxyCtx = c),
     }).app;
   });
-  const spec = readPipeline(ini, registry);
+  const { spec, added } = withRequiredFilters(readPipeline(ini, registry), registry, ini.defaults);
+  for (const a of added) logger.info({ filter: a.entry, position: a.index }, 'Adding required filter to pipeline');
+  if (added.length > 0) logger.info({ pipeline: [...spec.filters.map((f) => f.name), spec.app.name].join(' ') }, 'Pipeline was modified');
   const app = await buildPipeline(spec, registry, pctx);
   const host = options.host ?? getString(ini.defaults, 'bind_ip', '127.0.0.1');
   const port = options.port ?? getInt(ini.defaults, 'bind_port', 8080, 0);
