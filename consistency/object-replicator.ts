@@ -206,7 +206,14 @@ export class ObjectReplicator implements Daemon {
       this.stats.hashmatch++;
       return true;
     }
-    const result = await syncSuffixes(this.client, node, job.partition, job.policy, job.partitionPath, suffixes, this.syncTimeout, signal);
+    let result;
+    try {
+      result = await syncSuffixes(this.client, node, job.partition, job.policy, job.partitionPath, suffixes, this.syncTimeout, signal);
+    } catch (err) {
+      // A stream cut short (a file unreadable mid-frame, the peer gone): this peer failed, the others go on.
+      this.logger.warn({ err, node: `${node.ip}:${node.port}/${node.device}`, partition: job.partition }, 'sync failed');
+      return false;
+    }
     this.stats.files_sent += result.sent;
     this.stats.suffix_sync += suffixes.length;
     if (result.rejected.length) this.logger.warn({ node: `${node.ip}:${node.port}/${node.device}`, rejected: result.rejected }, 'peer refused files');

@@ -35,8 +35,23 @@ export async function buildOffer(partitionPath: string, suffixes: readonly strin
   return offer;
 }
 
-/** The frames of the `updates` step: header line + file bytes per wanted file. */
-async function* frames(partitionPath: string, wanted: Record<string, string[]>, signal?: AbortSignal): AsyncGenerator<Buffer> {
+/** A file that failed after its frame header went out: the stream cannot go on. */
+export class SyncStreamError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SyncStreamError';
+  }
+}
+
+/**
+ * The frames of the `updates` step: header line + file bytes per wanted
+ * file. A file that is gone or whose metadata cannot be read is skipped
+ * before its header; once the header is out, exactly its `size` bytes must
+ * follow, so a read error or a short file throws (the request is aborted
+ * and the receiver sees an error, never the next frame's bytes in this
+ * one's place).
+ */
+export async function* syncFrames(partitionPath: string, wanted: Record<string, string[]>, signal?: AbortSignal): AsyncGenerator<Buffer> {
   for (const [hash, names] of Object.entries(wanted)) {
     for (const name of names) {
       if (signal?.aborted) return;
@@ -48,14 +63,26 @@ async function* frames(partitionPath: string, wanted: Record<string, string[]>, 
         continue; // removed since the offer (a newer write cleaned it up)
       }
       try {
-        const { size, dataLength } = await readFileMetadata(fh);
-        yield Buffer.from(`${hash} ${name} ${size} ${dataLength}\n`, 'utf8');
-        for await (const chunk of createReadStream('', { fd: fh.fd, autoClose: false, start: 0, end: Math.max(0, size - 1), highWaterMark: 65536 })) {
-          if (size > 0) yield chunk as Buffer;
+        let size: number;
+        let dataLength: number;
+        try {
+          ({ size, dataLength } = await readFileMetadata(fh));
+        } catch {
+          continue; // unreadable metadata: the auditor will quarantine it; no frame was started
         }
-      } catch {
-        // Unreadable metadata: the auditor will quarantine it; the frame was not started.
-        continue;
+        yield Buffer.from(`${hash} ${name} ${size} ${dataLength}\n`, 'utf8');
+        let sent = 0;
+        try {
+          if (size > 0) {
+            for await (const chunk of createReadStream('', { fd: fh.fd, autoClose: false, start: 0, end: size - 1, highWaterMark: 65536 })) {
+              sent += (chunk as Buffer).length;
+              yield chunk as Buffer;
+            }
+          }
+        } catch (err) {
+          throw new SyncStreamError(`${hash}/${name}: read failed after ${sent} of ${size} bytes`, { cause: err });
+        }
+        if (sent !== size) throw new SyncStreamError(`${hash}/${name}: ${sent} of ${size} bytes could be read`);
       } finally {
         await fh.close();
       }
@@ -82,7 +109,7 @@ export async function syncSuffixes(
   if (Object.keys(wanted).length === 0) return { ok: true, sent: 0, rejected: [] };
   const res = await client.replicationRequest(node, 'SSYNC', path, {
     headers: { ...base, [SSYNC_STEP_HEADER]: 'updates', 'Content-Type': 'application/octet-stream' },
-    body: Readable.from(frames(partitionPath, wanted, signal)),
+    body: Readable.from(syncFrames(partitionPath, wanted, signal)),
     timeout,
   });
   if (res.status !== 200) return { ok: false, sent: 0, rejected: [] };

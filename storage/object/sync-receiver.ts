@@ -14,8 +14,12 @@
  *    `<hash> <file name> <file size> <data length>\n` followed by the
  *    file's bytes (object data + metadata trailer, as on disk). Each file
  *    is written to the device's tmp dir, fsynced, checked (its trailer
- *    names an object that hashes to `<hash>`; a `.data`'s bytes match its
- *    stored ETag and Content-Length) and renamed into the hash dir; once
+ *    has a name, of an object that hashes to `<hash>`; a `.data` has an
+ *    ETag that its bytes match, as they match a stored Content-Length; what fails is
+ *    refused, as the auditor would quarantine it) and renamed into the
+ *    hash dir. A stream that breaks off mid-frame (the sender aborts when a
+ *    file fails after its header went out) is an error; the files that
+ *    landed whole before it stay. Once
  *    the stream ends every dir touched is fsynced (one fsync per dir, not
  *    per file), then older files are cleaned up and suffix hashes
  *    invalidated — a PUT's durability before the answer, batched. Answer 200 JSON `{"written": n,
@@ -169,52 +173,62 @@ async function receiveUpdates(
   const rejected: string[] = [];
   const dirsToSync = new Set<string>();
   const landed = new Map<string, FsDiskFile>();
-  for (;;) {
-    const line = await reader.line();
-    if (line === undefined) break;
-    const [hash, filename, sizeText, dataLenText] = line.split(' ');
-    const size = Number(sizeText);
-    const dataLength = Number(dataLenText);
-    if (!HASH_RE.test(hash ?? '') || !filename || !parseOnDiskFilename(filename) ||
-        !Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(dataLength) || dataLength < 0 || dataLength > size) {
-      throw badRequest(`bad frame header: ${line.slice(0, 200)}`);
+  const settle = async (): Promise<void> => {
+    // Before answering (the sender counts a file only on our answer) and
+    // before cleanup unlinks older versions, every rename is fsynced.
+    for (const dir of dirsToSync) await fsyncDir(dir);
+    for (const diskFile of landed.values()) await diskFile.afterWrite();
+  };
+  try {
+    for (;;) {
+      const line = await reader.line();
+      if (line === undefined) break;
+      const [hash, filename, sizeText, dataLenText] = line.split(' ');
+      const size = Number(sizeText);
+      const dataLength = Number(dataLenText);
+      if (!HASH_RE.test(hash ?? '') || !filename || !parseOnDiskFilename(filename) ||
+          !Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(dataLength) || dataLength < 0 || dataLength > size) {
+        throw badRequest(`bad frame header: ${line.slice(0, 200)}`);
+      }
+      const tmp = await tempPath(tmpDir);
+      const fh = await fsp.open(tmp, 'wx', 0o644);
+      const md5 = createHash('md5');
+      let seen = 0;
+      try {
+        await reader.bytes(size, async (chunk) => {
+          if (seen < dataLength) md5.update(chunk.subarray(0, Math.min(chunk.length, dataLength - seen)));
+          seen += chunk.length;
+          await fh.write(chunk);
+        });
+        await fh.sync();
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        await fsp.rm(tmp, { force: true });
+        throw err;
+      }
+      await fh.close();
+      const problem = await checkReceived(s, tmp, hash, filename, dataLength, md5.digest('hex'));
+      if (problem) {
+        s.logger.warn({ hash, filename, problem }, 'ssync: rejected file');
+        rejected.push(`${hash}/${filename}`);
+        await fsp.rm(tmp, { force: true });
+        continue;
+      }
+      const diskFile = new FsDiskFile(manager, devicePath, partition, hash, '', policyIndex);
+      // Renamed now, made durable below: one fsync per dir for the whole stream.
+      for (const created of await makeDirs(diskFile.hashDir)) dirsToSync.add(dirname(created));
+      await fsp.rename(tmp, join(diskFile.hashDir, filename));
+      dirsToSync.add(diskFile.hashDir);
+      landed.set(diskFile.hashDir, diskFile);
+      written++;
     }
-    const tmp = await tempPath(tmpDir);
-    const fh = await fsp.open(tmp, 'wx', 0o644);
-    const md5 = createHash('md5');
-    let seen = 0;
-    try {
-      await reader.bytes(size, async (chunk) => {
-        if (seen < dataLength) md5.update(chunk.subarray(0, Math.min(chunk.length, dataLength - seen)));
-        seen += chunk.length;
-        await fh.write(chunk);
-      });
-      await fh.sync();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
-    const problem = await checkReceived(s, tmp, hash, filename, dataLength, md5.digest('hex'));
-    if (problem) {
-      s.logger.warn({ hash, filename, problem }, 'ssync: rejected file');
-      rejected.push(`${hash}/${filename}`);
-      await fsp.rm(tmp, { force: true });
-      continue;
-    }
-    const diskFile = new FsDiskFile(manager, devicePath, partition, hash, '', policyIndex);
-    // Renamed now, made durable below: one fsync per dir for the whole stream.
-    for (const created of await makeDirs(diskFile.hashDir)) dirsToSync.add(dirname(created));
-    await fsp.rename(tmp, join(diskFile.hashDir, filename));
-    dirsToSync.add(diskFile.hashDir);
-    landed.set(diskFile.hashDir, diskFile);
-    written++;
+  } catch (err) {
+    // A stream cut short: the files that landed whole before it stay, made
+    // durable and their suffixes invalidated, as if the stream had ended there.
+    await settle().catch((settleErr: unknown) => s.logger.error({ err: settleErr }, 'ssync: settling received files failed'));
+    throw err;
   }
-  // Before answering (the sender counts a file only on our answer) and
-  // before cleanup unlinks older versions, every rename is fsynced.
-  for (const dir of dirsToSync) await fsyncDir(dir);
-  for (const diskFile of landed.values()) await diskFile.afterWrite();
+  await settle();
   return { written, rejected };
 }
 
@@ -227,14 +241,15 @@ async function checkReceived(s: ObjectServer, tmp: string, hash: string, filenam
     return (err as Error).message;
   }
   if (meta.dataLength !== dataLength) return 'data length differs from the frame';
+  // What the auditor would quarantine is not taken in: every file names its object, every .data has its ETag.
   const name = meta.metadata.name;
-  if (name !== undefined) {
-    const m = /^\/([^/]+)\/([^/]+)\/(.+)$/s.exec(name);
-    if (!m || hashPath(s.swiftConf.hashPath, m[1], m[2], m[3]) !== hash) return `name ${name} does not hash to ${hash}`;
-  }
+  if (name === undefined) return 'no name in its metadata';
+  const m = /^\/([^/]+)\/([^/]+)\/(.+)$/s.exec(name);
+  if (!m || hashPath(s.swiftConf.hashPath, m[1], m[2], m[3]) !== hash) return `name ${name} does not hash to ${hash}`;
   if (filename.endsWith('.data')) {
     const etag = meta.metadata.ETag ?? meta.metadata.Etag ?? meta.metadata.etag;
-    if (etag !== undefined && etag !== md5) return `ETag ${etag} does not match the data (${md5})`;
+    if (etag === undefined) return 'no ETag in its metadata';
+    if (etag !== md5) return `ETag ${etag} does not match the data (${md5})`;
     const cl = meta.metadata['Content-Length'];
     if (cl !== undefined && Number(cl) !== dataLength) return 'Content-Length does not match the data';
   }
