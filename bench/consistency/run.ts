@@ -1,7 +1,7 @@
 /**
  * Consistency figures on a loopback cluster (4 nodes, 3 replicas):
  *
- * - rebuild: N objects written through every primary, one device wiped,
+ * - rebuild: N objects written through swiftly's proxy, one device wiped,
  *   then object replicators run on every node until the device holds all
  *   its replicas again — the time of that pass;
  * - audit: a full auditor pass (no rate limit) over one node's objects —
@@ -13,7 +13,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { StorageCluster } from '../../test/integration/storage-cluster.js';
-import { MiniProxy, createContainer } from '../../test/integration/fault-workload.js';
+import { ProxyWriter } from '../../test/integration/fault-workload.js';
 import { createObjectAuditor, createObjectReplicator, type ObjectAuditor } from '../../consistency/index.js';
 
 function countObjects(devPath: string): number {
@@ -33,8 +33,8 @@ async function main(): Promise<void> {
   const size = Number(process.argv[3] ?? 4096);
   const cluster = await StorageCluster.start({ nodes: 4, partPower: 8 });
   try {
-    await createContainer(cluster, 'bench');
-    const proxy = new MiniProxy(cluster);
+    const proxy = await ProxyWriter.start(cluster);
+    await proxy.createContainer('bench');
     const limit = pLimit(16);
     const body = 'b'.repeat(size);
     let t = Date.now();

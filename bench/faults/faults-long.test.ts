@@ -8,21 +8,22 @@ import { openSync, readdirSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageCluster } from '../../test/integration/storage-cluster.js';
 import {
-  ACCOUNT, MiniProxy, checkListings, checkObjects, createContainer, handoffPartitions, runWorkload, settle,
+  ACCOUNT, ProxyWriter, checkListings, checkObjects, handoffPartitions, runWorkload, settle,
 } from '../../test/integration/fault-workload.js';
 import { createObjectAuditor } from '../../consistency/index.js';
 
 let cluster: StorageCluster;
+let proxy: ProxyWriter;
 before(async () => {
   cluster = await StorageCluster.start({ nodes: 5, partPower: 6, childNodes: [1, 3] });
+  proxy = await ProxyWriter.start(cluster);
 });
 after(async () => {
   await cluster.close();
 });
 
 test('two nodes killed (SIGKILL) in turn during a long mixed workload; everything converges', async () => {
-  await createContainer(cluster, 'long');
-  const proxy = new MiniProxy(cluster);
+  await proxy.createContainer('long');
   let pending: Promise<void> | undefined;
   const result = await runWorkload(proxy, 'long', {
     objects: 150, ops: 600, concurrency: 6, seed: 7,
@@ -47,8 +48,8 @@ test('two nodes killed (SIGKILL) in turn during a long mixed workload; everythin
 });
 
 test('bit rot on many replicas, a wiped device and a new device at once', async () => {
-  await createContainer(cluster, 'mix');
-  const result = await runWorkload(new MiniProxy(cluster), 'mix', { objects: 100, ops: 200, concurrency: 6, seed: 11 });
+  await proxy.createContainer('mix');
+  const result = await runWorkload(proxy, 'mix', { objects: 100, ops: 200, concurrency: 6, seed: 11 });
   // Rot one replica of every tenth live object.
   let rotted = 0;
   for (const [name, e] of result.expected) {

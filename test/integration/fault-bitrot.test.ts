@@ -3,21 +3,23 @@ import assert from 'node:assert/strict';
 import { existsSync, openSync, readSync, writeSync, closeSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageCluster, backend } from './storage-cluster.js';
-import { ACCOUNT, MiniProxy, createContainer } from './fault-workload.js';
+import { ACCOUNT, ProxyWriter } from './fault-workload.js';
 import { createObjectAuditor, createObjectReplicator } from '../../consistency/index.js';
 
 let cluster: StorageCluster;
+let proxy: ProxyWriter;
 before(async () => {
   cluster = await StorageCluster.start({ nodes: 4, partPower: 3 });
+  proxy = await ProxyWriter.start(cluster);
 });
 after(async () => {
   await cluster.close();
 });
 
 test('a flipped byte: the auditor quarantines the replica, peers still serve it, the replicator restores it', async () => {
-  await createContainer(cluster, 'rot');
+  await proxy.createContainer('rot');
   const body = 'precious bytes '.repeat(100);
-  assert.ok(await new MiniProxy(cluster).put('rot', 'victim', body));
+  assert.ok(await proxy.put('rot', 'victim', body));
   const { partition, nodes } = cluster.objectNodes(ACCOUNT, 'rot', 'victim');
   const hash = cluster.hash(ACCOUNT, 'rot', 'victim');
   const bad = nodes[0];
@@ -53,7 +55,7 @@ test('a flipped byte: the auditor quarantines the replica, peers still serve it,
 });
 
 test('the receiver refuses a corrupt file a peer tries to push', async () => {
-  assert.ok(await new MiniProxy(cluster).put('rot', 'spread', 'do not spread rot'));
+  assert.ok(await proxy.put('rot', 'spread', 'do not spread rot'));
   const { partition, nodes } = cluster.objectNodes(ACCOUNT, 'rot', 'spread');
   const hash = cluster.hash(ACCOUNT, 'rot', 'spread');
   const dirOf = (i: number) => join(nodes[i].node.devices, nodes[i].device, 'objects', String(partition), hash.slice(-3), hash);

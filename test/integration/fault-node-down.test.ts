@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageCluster } from './storage-cluster.js';
-import { MiniProxy, checkListings, checkObjects, createContainer, handoffPartitions, runWorkload, settle } from './fault-workload.js';
+import { ProxyWriter, checkListings, checkObjects, handoffPartitions, runWorkload, settle } from './fault-workload.js';
 
 let cluster: StorageCluster;
 before(async () => {
@@ -13,10 +13,11 @@ after(async () => {
 });
 
 test('a node killed (SIGKILL) during a PUT/overwrite/DELETE workload catches up: objects and listings converge', async () => {
-  await createContainer(cluster, 'work');
+  const proxy = await ProxyWriter.start(cluster);
+  await proxy.createContainer('work');
   const victim = cluster.nodes[1];
   let stop: Promise<void> | undefined;
-  const result = await runWorkload(new MiniProxy(cluster), 'work', {
+  const result = await runWorkload(proxy, 'work', {
     objects: 40, ops: 160, concurrency: 4,
     during: async (i) => {
       // kill -9 mid-flight (requests to it in progress are cut), restart later.
@@ -30,6 +31,8 @@ test('a node killed (SIGKILL) during a PUT/overwrite/DELETE workload catches up:
   assert.ok(result.acked > 100, `acked ${result.acked}`);
   // Before repair the victim misses writes (so the test proves something).
   assert.ok((await checkObjects(cluster, 'work', result)).length > 0, 'expected stale replicas before repair');
+  // The proxy stood a handoff in for the dead node's replicas.
+  assert.ok(handoffPartitions(cluster).length > 0, 'expected writes on handoffs before repair');
   await settle(cluster);
   assert.deepEqual(await checkObjects(cluster, 'work', result), []);
   assert.deepEqual(await checkListings(cluster, 'work', result), []);

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageCluster } from './storage-cluster.js';
-import { MiniProxy, checkListings, checkObjects, createContainer, handoffPartitions, runWorkload, settle } from './fault-workload.js';
+import { ProxyWriter, checkListings, checkObjects, handoffPartitions, runWorkload, settle } from './fault-workload.js';
 
 let cluster: StorageCluster;
 before(async () => {
@@ -12,8 +12,9 @@ after(async () => {
 });
 
 test('a device added and the ring rebalanced: data moves to its new primaries, nothing lost, handoffs emptied', async () => {
-  await createContainer(cluster, 'grow');
-  const result = await runWorkload(new MiniProxy(cluster), 'grow', { objects: 40, ops: 60, concurrency: 4 });
+  const proxy = await ProxyWriter.start(cluster);
+  await proxy.createContainer('grow');
+  const result = await runWorkload(proxy, 'grow', { objects: 40, ops: 60, concurrency: 4 });
   assert.equal(result.failed, 0);
   const ring = cluster.ring('object');
   const placement = (): string[] => Array.from({ length: ring.partCount }, (_, p) => ring.getPartNodes(p).map((n) => n.id).sort().join());

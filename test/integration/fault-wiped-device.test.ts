@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageCluster } from './storage-cluster.js';
-import { MiniProxy, checkListings, checkObjects, createContainer, runWorkload, settle } from './fault-workload.js';
+import { ProxyWriter, checkListings, checkObjects, runWorkload, settle } from './fault-workload.js';
 
 let cluster: StorageCluster;
 before(async () => {
@@ -12,8 +12,9 @@ after(async () => {
 });
 
 test('a wiped device is rebuilt by the replicators', async () => {
-  await createContainer(cluster, 'wipe');
-  const result = await runWorkload(new MiniProxy(cluster), 'wipe', { objects: 40, ops: 60, concurrency: 4 });
+  const proxy = await ProxyWriter.start(cluster);
+  await proxy.createContainer('wipe');
+  const result = await runWorkload(proxy, 'wipe', { objects: 40, ops: 60, concurrency: 4 });
   assert.equal(result.failed, 0);
   cluster.wipeDevice(cluster.nodes[2], 'sda');
   assert.ok((await checkObjects(cluster, 'wipe', result)).length > 0);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
-import { createContainer } from './fault-workload.js';
+import { ProxyWriter } from './fault-workload.js';
 import { createContainerUpdater, ObjectExpirer } from '../../consistency/index.js';
 import { expirerContainer } from '../../common/index.js';
 
@@ -42,7 +42,7 @@ async function listing(account: string, container: string): Promise<string[]> {
 }
 
 test('due objects are deleted through the .expiring_objects queue; later ones stay', async () => {
-  await createContainer(cluster, 'exp');
+  await (await ProxyWriter.start(cluster)).createContainer('exp');
   const now = Math.floor(Date.now() / 1000);
   await putExpiring('soon', now + 5, 'short-lived');
   await putExpiring('later', now + 100_000, 'long-lived');

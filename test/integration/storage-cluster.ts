@@ -4,7 +4,9 @@
  * dir and an object, container and account server on port 0; the rings
  * (built with RingBuilder, one device per node unless asked) name those
  * ports. Nodes can be stopped and restarted on the same ports, devices
- * wiped, and the consistency daemons run once against a node.
+ * wiped, and the consistency daemons run once against a node. In front,
+ * swiftly's own proxy (`startProxy`), so faults are met by the quorum,
+ * handoff and error-limiting code users run.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { hashPath, parseIni, silentLogger, swiftConfFromIni, type Logger, type S
 import { Ring, RingBuilder, writeRingFile, type RingLookup } from '../../ring/index.js';
 import { startStorageServer, type ListeningServer, type StorageKind } from '../../storage/index.js';
 import type { Daemon, DaemonContext } from '../../consistency/index.js';
+import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
 
 export const CLUSTER_SWIFT_CONF = `[swift-hash]
 swift_hash_path_prefix = clusterprefix
@@ -83,6 +86,7 @@ export class StorageCluster {
   readonly swiftDir: string;
   readonly builders = new Map<StorageKind, RingBuilder>();
   private readonly logger: Logger;
+  private readonly proxies: ProxyServer[] = [];
 
   private constructor(readonly root: string, private readonly options: Required<Omit<ClusterOptions, 'logger' | 'serverConf' | 'childNodes'>> & ClusterOptions) {
     this.swiftConf = swiftConfFromIni(parseIni(CLUSTER_SWIFT_CONF));
@@ -235,7 +239,26 @@ export class StorageCluster {
     return hashPath(this.swiftConf.hashPath, a, c, o);
   }
 
+  /**
+   * swiftly's proxy over this cluster's rings (no auth: every request is
+   * allowed; accounts are autocreated); `app` adds `[app:proxy-server]`
+   * options. Closed by `close()`.
+   */
+  async startProxy(app: Record<string, string> = {}): Promise<ProxyServer> {
+    const options = { conn_timeout: '0.3', node_timeout: '3', account_autocreate: 'true', ...app };
+    const conf = parseIni(
+      '[DEFAULT]\nlog_level = error\n[pipeline:main]\npipeline = catch_errors gatekeeper proxy-server\n' +
+        '[filter:catch_errors]\nuse = egg:swift#catch_errors\n[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n' +
+        `[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = ${this.swiftDir}\n` +
+        Object.entries(options).map(([k, v]) => `${k} = ${v}\n`).join(''),
+    );
+    const proxy = await startProxyServer(conf, { host: '127.0.0.1', port: 0, logger: this.logger, swiftConf: this.swiftConf });
+    this.proxies.push(proxy);
+    return proxy;
+  }
+
   async close(): Promise<void> {
+    for (const p of this.proxies.splice(0)) await p.close();
     for (const n of this.nodes) await this.stopNode(n);
     rmSync(this.root, { recursive: true, force: true });
   }
