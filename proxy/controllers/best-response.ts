@@ -19,6 +19,12 @@ export function bestResponse(answers: NodeAnswer[], quorum: number): NodeAnswer 
   return undefined;
 }
 
+/**
+ * Swift's proxy `quorum_size`: (n + 1) // 2 successes make a request a
+ * success, so 2 replicas tolerate one failure (as 3 do). The daemons that
+ * count replicas themselves (updaters, expirer, replicators) keep Swift's
+ * `majority_size`, n // 2 + 1.
+ */
 export function quorumSize(n: number): number {
-  return Math.floor(n / 2) + 1;
+  return Math.floor((n + 1) / 2);
 }

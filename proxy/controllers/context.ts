@@ -11,6 +11,7 @@ import { BackendClient } from '../backend/backend-client.js';
 import { ErrorLimiter } from '../backend/error-limiter.js';
 import { NodeTimings, readAffinitySorter, shuffle, writeAffinityMatcher } from '../backend/node-sort.js';
 import { nodeIter } from '../backend/node-iter.js';
+import { quorumSize } from './best-response.js';
 
 export interface Rings {
   account: RingLookup;
@@ -80,7 +81,8 @@ export class ProxyContext {
     return [...first, ...list.filter((n) => !first.includes(n))];
   }
 
+  /** Successes a write to this ring's replicas needs (Swift's proxy `quorum_size`). */
   quorum(ring: RingLookup): number {
-    return Math.floor(ring.replicaCount / 2) + 1;
+    return quorumSize(ring.replicaCount);
   }
 }

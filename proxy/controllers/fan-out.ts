@@ -9,7 +9,7 @@ import type { Headers, SwiftResponse } from '../types.js';
 import { dropBody, makeResponse, readSmallBody } from '../response.js';
 import type { ProxyContext } from './context.js';
 import { NodeSource } from '../backend/node-iter.js';
-import { bestResponse, type NodeAnswer } from './best-response.js';
+import { bestResponse, quorumSize, type NodeAnswer } from './best-response.js';
 import type { BackendResponse } from '../backend/backend-client.js';
 
 export interface RequestPlan {
@@ -103,7 +103,7 @@ export async function firstGood(
 /** The answer when no node gave a good one. */
 export function noGoodAnswer(answers: NodeAnswer[]): SwiftResponse {
   if (answers.length === 0) return makeResponse(503);
-  const best = bestResponse(answers, Math.floor(answers.length / 2) + 1) ?? answers[0];
+  const best = bestResponse(answers, quorumSize(answers.length)) ?? answers[0];
   const headers = { ...best.headers };
   delete headers['content-length'];
   delete headers['transfer-encoding'];

@@ -10,7 +10,12 @@ import { makeResponse } from '../response.js';
 import type { ProxyContext } from './context.js';
 import { quorumSize } from './best-response.js';
 
-/** Swift's `num_container_updates`: max(Qc + Ro - Qo, Rc). */
+/**
+ * Swift's `num_container_updates`: max(Qc + Ro - Qo, Rc), the quorums the
+ * proxy's (n + 1) // 2. If only Qo object writes succeed and every failed one
+ * carried an update, Qc updates still remain (durable listing); and each
+ * container replica is named at least once.
+ */
 export function numContainerUpdates(containerReplicas: number, objectReplicas: number): number {
   return Math.max(quorumSize(containerReplicas) + objectReplicas - quorumSize(objectReplicas), containerReplicas);
 }

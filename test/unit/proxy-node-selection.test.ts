@@ -9,7 +9,7 @@ import type { RingLookup, RingNode } from '../../ring/index.js';
 import { ErrorLimiter } from '../../proxy/backend/error-limiter.js';
 import { nodeIter } from '../../proxy/backend/node-iter.js';
 import { readAffinitySorter, writeAffinityMatcher, NodeTimings } from '../../proxy/backend/node-sort.js';
-import { bestResponse } from '../../proxy/controllers/best-response.js';
+import { bestResponse, quorumSize } from '../../proxy/controllers/best-response.js';
 import { numContainerUpdates } from '../../proxy/controllers/object-updates.js';
 import { nodeCount } from '../../proxy/proxy-conf.js';
 
@@ -73,9 +73,22 @@ describe('proxy node selection', () => {
     assert.equal(bestResponse([a(201), a(404)], 2), undefined);
   });
 
+  it("takes Swift's proxy quorum: (n + 1) // 2, so 2 replicas tolerate one failure", () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map(quorumSize), [1, 1, 2, 2, 3, 3]);
+  });
+
   it('sends enough container updates for a durable listing', () => {
-    assert.equal(numContainerUpdates(3, 3), 3);
-    assert.equal(numContainerUpdates(3, 5), 4, 'Qc + Ro - Qo = 2 + 5 - 3');
-    assert.equal(numContainerUpdates(1, 3), 2);
+    // Swift 2.30's num_container_updates(Rc, quorum_size(Rc), Ro, quorum_size(Ro)),
+    // rows Rc = 1..5, columns Ro = 1..6.
+    const swift = [
+      [1, 2, 2, 3, 3, 4],
+      [2, 2, 2, 3, 3, 4],
+      [3, 3, 3, 4, 4, 5],
+      [4, 4, 4, 4, 4, 5],
+      [5, 5, 5, 5, 5, 6],
+    ];
+    for (const [i, row] of swift.entries()) {
+      assert.deepEqual(row.map((_, j) => numContainerUpdates(i + 1, j + 1)), row, `Rc = ${i + 1}`);
+    }
   });
 });
