@@ -5,9 +5,11 @@
  * object server SIGKILLed in the middle of a GET (the client still gets
  * the whole, correct body), one of three object servers down (PUT 201, GET
  * 200), two down (PUT 503); a client that stops sending mid-body (408
- * after client_timeout, nothing stored).
+ * after client_timeout, nothing stored). Each test starts with every object
+ * server up and stops what it needs itself, so none depends on another's
+ * leftovers or on the order they run in.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
@@ -35,6 +37,13 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure
 
   after(async () => {
     await cluster?.stop();
+  });
+
+  beforeEach(async () => {
+    for (const i of [0, 1, 2]) {
+      const node = cluster.node('object', i);
+      if (!node.proc) await cluster.startNode(node);
+    }
   });
 
   it('answers 408 to a client that stalls mid-body past client_timeout, and stores nothing', async () => {
@@ -103,6 +112,7 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure
   });
 
   it('with one of three object servers down: PUT 201, GET 200', async () => {
+    await cluster.stopNode(cluster.node('object', 0), 'SIGKILL');
     const put = await req('PUT', '/v1/AUTH_test/f/one-down', 'still here');
     assert.equal(put.status, 201);
     const get = await req('GET', '/v1/AUTH_test/f/one-down');
@@ -111,6 +121,7 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure
   });
 
   it('with two of three object servers down: PUT 503', async () => {
+    await cluster.stopNode(cluster.node('object', 0), 'SIGKILL');
     await cluster.stopNode(cluster.node('object', 1), 'SIGTERM');
     const put = await req('PUT', '/v1/AUTH_test/f/two-down', 'nope');
     assert.equal(put.status, 503);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { StorageCluster, backend } from './storage-cluster.js';
-import { MiniProxy, createContainer } from './fault-workload.js';
+import { ProxyWriter } from './fault-workload.js';
 import { createContainerAuditor, createObjectReplicator, createObjectAuditor } from '../../consistency/index.js';
 
 const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
@@ -28,8 +28,9 @@ const recon = async (port: number, path: string): Promise<unknown> => {
 };
 
 test('storage servers answer /recon/... with what the daemons recorded', async () => {
-  await createContainer(cluster, 'rc');
-  assert.ok(await new MiniProxy(cluster).put('rc', 'o', 'data'));
+  const proxy = await ProxyWriter.start(cluster);
+  await proxy.createContainer('rc');
+  assert.ok(await proxy.put('rc', 'o', 'data'));
   const node = cluster.nodes[0];
   await cluster.runOnEveryNode('object', 'object-replicator', createObjectReplicator, {}, [node]);
   await cluster.runOnEveryNode('object', 'object-auditor', createObjectAuditor, { mode: 'all' }, [node]);
@@ -37,8 +38,11 @@ test('storage servers answer /recon/... with what the daemons recorded', async (
   const repl = (await recon(port, 'replication/object')) as Record<string, unknown>;
   assert.equal(typeof repl.object_replication_time, 'number');
   assert.equal(typeof (repl.replication_stats as Record<string, number>).attempted, 'number');
-  const aud = (await recon(port, 'auditor/object')) as Record<string, { passes: number } | null>;
-  assert.ok(aud.object_auditor_stats_ALL!.passes >= 0);
+  const aud = (await recon(port, 'auditor/object')) as Record<string, { passes: number; quarantined: number; errors: number } | null>;
+  // 3 nodes, 3 replicas: node 0 holds the one object, and the full pass verified it.
+  assert.equal(aud.object_auditor_stats_ALL!.passes, 1);
+  assert.equal(aud.object_auditor_stats_ALL!.quarantined, 0);
+  assert.equal(aud.object_auditor_stats_ALL!.errors, 0);
   assert.deepEqual(await recon(port, 'async'), { async_pending: 0 });
   // A quarantined hash dir and an async pending show up in the counts.
   mkdirSync(join(node.devices, 'sda', 'quarantined', 'objects', 'abc'), { recursive: true });
