@@ -8,8 +8,8 @@ export default class DaemonCommand extends Command {
     '<%= config.bin %> daemon object-updater --once /etc/swift/object-server.conf',
   ];
   static override args = {
-    name: Args.string({ description: 'daemon (= its conf section)', required: true, options: Object.keys(daemons) }),
-    conf: Args.string({ description: 'the server conf holding the [<name>] section', required: true }),
+    name: Args.string({ ignoreStdin: true, description: 'daemon (= its conf section)', required: true, options: Object.keys(daemons) }),
+    conf: Args.string({ ignoreStdin: true, description: 'the server conf holding the [<name>] section', required: true }),
   };
   static override flags = {
     once: Flags.boolean({ description: 'run one pass and exit', default: false }),

@@ -7,7 +7,7 @@ export default class DaemonsCommand extends Command {
   static override strict = false;
   static override examples = ['<%= config.bin %> daemons /etc/swift/object-server.conf /etc/swift/container-server.conf'];
   static override args = {
-    conf: Args.string({ description: 'server confs (one or more)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'server confs (one or more)', required: true }),
   };
   static override flags = {
     once: Flags.boolean({ description: 'one pass of each, then exit', default: false }),

@@ -7,7 +7,7 @@ export default class ReconCommand extends Command {
   static override description = "Summarise a cluster's recon answers (Swift's swift-recon)";
   static override examples = ['<%= config.bin %> recon object -r -a -q', '<%= config.bin %> recon container --all --swiftdir /etc/swift'];
   static override args = {
-    server: Args.string({ description: 'server type', options: ['object', 'container', 'account'], default: 'object' }),
+    server: Args.string({ ignoreStdin: true, description: 'server type', options: ['object', 'container', 'account'], default: 'object' }),
   };
   static override flags = {
     replication: Flags.boolean({ char: 'r', description: 'replication stats' }),

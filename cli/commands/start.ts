@@ -5,7 +5,7 @@ export default class Start extends Command {
   static override description =
     'Run an all-in-one swiftly cluster (proxy + 3 storage nodes, 3 replicas) on a local folder; configs are written on first start';
   static override args = {
-    dir: Args.string({ description: 'data folder (configs in <dir>/etc, devices in <dir>/srv)', default: './data' }),
+    dir: Args.string({ ignoreStdin: true, description: 'data folder (configs in <dir>/etc, devices in <dir>/srv)', default: './data' }),
   };
   static override flags = {
     bind: Flags.string({ description: "proxy's address on first start (host:port)", default: '127.0.0.1:8080' }),

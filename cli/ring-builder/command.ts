@@ -32,7 +32,7 @@ class Done extends Error {
 export abstract class RingBuilderCommand extends Command {
   static override strict = false;
   static override args = {
-    builder: Args.string({ required: true, description: 'builder file (or its .ring.gz)' }),
+    builder: Args.string({ ignoreStdin: true, required: true, description: 'builder file (or its .ring.gz)' }),
   };
 
   protected builderFile = '';

@@ -1,8 +1,8 @@
 /** `swiftly ring get-nodes`, run as a process against a temp swift dir. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,4 +69,19 @@ test('a missing swift.conf is an error exit', async () => {
   } finally {
     rmSync(other, { recursive: true, force: true });
   }
+});
+
+test('a missing argument is not read from standard input (a script whose stdin is a file)', async () => {
+  const input = join(swiftDir, 'stdin.txt');
+  writeFileSync(input, 'photos\ncat.jpg\n');
+  const fd = openSync(input, 'r');
+  const child = spawn(process.execPath, [SWIFTLY, 'ring', 'get-nodes', ringPath, 'AUTH_test', '--json', '--swift-dir', swiftDir], { stdio: [fd, 'pipe', 'inherit'] });
+  closeSync(fd);
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.equal(code, 0);
+  const out = JSON.parse(stdout) as { partition: number };
+  assert.equal(out.partition, ring.getNodes('AUTH_test').partition, 'the account\'s partition');
+  assert.notEqual(ring.getNodes('AUTH_test').partition, ring.getNodes('AUTH_test', 'photos\ncat.jpg').partition, 'the fixture tells them apart');
 });

@@ -4,7 +4,7 @@ import { runComputeService } from '../../../compute/index.js';
 export default class ComputeApi extends Command {
   static override description = 'Run the compute API (Nova v2.1, default 127.0.0.1:8774) from a Nova-style compute.conf';
   static override args = {
-    conf: Args.string({ description: 'path to the compute config (INI)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'path to the compute config (INI)', required: true }),
   };
 
   async run(): Promise<void> {

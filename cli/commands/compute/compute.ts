@@ -4,7 +4,7 @@ import { runComputeService } from '../../../compute/index.js';
 export default class ComputeCompute extends Command {
   static override description = 'Run a compute worker (compute manager + hypervisor driver) from a Nova-style compute.conf';
   static override args = {
-    conf: Args.string({ description: 'path to the compute config (INI)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'path to the compute config (INI)', required: true }),
   };
 
   async run(): Promise<void> {

@@ -4,7 +4,7 @@ import { runComputeService } from '../../../compute/index.js';
 export default class ComputeScheduler extends Command {
   static override description = 'Run the scheduler and the conductor from a Nova-style compute.conf';
   static override args = {
-    conf: Args.string({ description: 'path to the compute config (INI)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'path to the compute config (INI)', required: true }),
   };
 
   async run(): Promise<void> {

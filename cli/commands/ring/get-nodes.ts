@@ -15,10 +15,10 @@ export default class RingGetNodes extends Command {
   ];
 
   static override args = {
-    ring: Args.string({ required: true, description: 'ring file (.ring.gz)' }),
-    account: Args.string({ description: 'account, or account/container/object in one argument' }),
-    container: Args.string({ description: 'container' }),
-    object: Args.string({ description: 'object' }),
+    ring: Args.string({ ignoreStdin: true, required: true, description: 'ring file (.ring.gz)' }),
+    account: Args.string({ ignoreStdin: true, description: 'account, or account/container/object in one argument' }),
+    container: Args.string({ ignoreStdin: true, description: 'container' }),
+    object: Args.string({ ignoreStdin: true, description: 'object' }),
   };
 
   static override flags = {

@@ -5,7 +5,7 @@ import { runStorageServer } from '../../../storage/run-storage.js';
 export default class AccountServer extends Command {
   static override description = 'Run the account server from a Swift-style account-server.conf';
   static override args = {
-    conf: Args.string({ description: 'path to account-server.conf (or a .conf.d directory)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'path to account-server.conf (or a .conf.d directory)', required: true }),
   };
 
   async run(): Promise<void> {

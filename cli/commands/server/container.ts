@@ -5,7 +5,7 @@ import { runStorageServer } from '../../../storage/run-storage.js';
 export default class ContainerServer extends Command {
   static override description = 'Run the container server from a Swift-style container-server.conf';
   static override args = {
-    conf: Args.string({ description: 'path to container-server.conf (or a .conf.d directory)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'path to container-server.conf (or a .conf.d directory)', required: true }),
   };
 
   async run(): Promise<void> {

@@ -5,7 +5,7 @@ import { runStorageServer } from '../../../storage/run-storage.js';
 export default class ObjectServer extends Command {
   static override description = 'Run the object server from a Swift-style object-server.conf';
   static override args = {
-    conf: Args.string({ description: 'path to object-server.conf (or a .conf.d directory)', required: true }),
+    conf: Args.string({ ignoreStdin: true, description: 'path to object-server.conf (or a .conf.d directory)', required: true }),
   };
 
   async run(): Promise<void> {

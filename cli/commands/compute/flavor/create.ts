@@ -4,7 +4,7 @@ import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FlavorCreate extends Command {
   static override description = 'Create a flavor (admin)';
-  static override args = { name: Args.string({ required: true }) };
+  static override args = { name: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = {
     ...computeFlags,
     id: Flags.string({ description: 'flavor ID (default: a UUID)' }),

@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FlavorDelete extends Command {
   static override description = 'Delete a flavor (admin; by ID or name)';
-  static override args = { flavor: Args.string({ required: true }) };
+  static override args = { flavor: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags };
 
   async run(): Promise<void> {

@@ -5,7 +5,7 @@ import { guard } from '../../../lib/compute-cli.js';
 export default class ImageDelete extends Command {
   static override description = 'Delete images (by ID or name); an image a server uses is refused (409)';
   static override strict = false;
-  static override args = { image: Args.string({ required: true, description: 'image ID or name (several allowed)' }) };
+  static override args = { image: Args.string({ ignoreStdin: true, required: true, description: 'image ID or name (several allowed)' }) };
   static override flags = { ...imageFlags };
 
   async run(): Promise<void> {

@@ -8,7 +8,7 @@ import { guard } from '../../../lib/compute-cli.js';
 
 export default class ImageDownload extends Command {
   static override description = "Download an image's data, verified against its md5 and sha512 (glance image-download)";
-  static override args = { image: Args.string({ description: 'image ID or name', required: true }) };
+  static override args = { image: Args.string({ ignoreStdin: true, description: 'image ID or name', required: true }) };
   static override flags = {
     ...imageFlags,
     file: Flags.string({ char: 'f', description: 'where to write it (default: stdout)' }),

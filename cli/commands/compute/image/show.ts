@@ -4,7 +4,7 @@ import { guard } from '../../../lib/compute-cli.js';
 
 export default class ImageShow extends Command {
   static override description = 'Show an image (by ID or name)';
-  static override args = { image: Args.string({ required: true }) };
+  static override args = { image: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...imageFlags };
 
   async run(): Promise<void> {

@@ -6,7 +6,7 @@ import { guard } from '../../../lib/compute-cli.js';
 
 export default class ImageUpload extends Command {
   static override description = 'Create an image and upload its data from a file (glance image-create --file), or upload to an existing queued image with --image';
-  static override args = { file: Args.string({ description: 'the image file', required: true }) };
+  static override args = { file: Args.string({ ignoreStdin: true, description: 'the image file', required: true }) };
   static override flags = {
     ...imageFlags,
     name: Flags.string({ description: 'image name (default: the file name)' }),

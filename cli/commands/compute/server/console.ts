@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class ServerConsole extends Command {
   static override description = "Print a server's console output";
-  static override args = { server: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags, length: Flags.integer({ description: 'last N lines only' }) };
 
   async run(): Promise<void> {

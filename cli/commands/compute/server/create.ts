@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, serverProperties, waitFlag, waitWithSp
 
 export default class ServerCreate extends Command {
   static override description = 'Boot a server from an image and a flavor';
-  static override args = { name: Args.string({ required: true }) };
+  static override args = { name: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = {
     ...computeFlags,
     ...waitFlag,

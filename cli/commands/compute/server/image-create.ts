@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, waitFlag, waitWithSpinner } from '../.
 
 export default class ServerImageCreate extends Command {
   static override description = 'Snapshot a server into a new image';
-  static override args = { server: Args.string({ required: true }), name: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }), name: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags, ...waitFlag };
 
   async run(): Promise<void> {

@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, waitFlag, waitWithSpinner } from '../.
 
 export default class ServerReboot extends Command {
   static override description = 'Reboot a server';
-  static override args = { server: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags, ...waitFlag, hard: Flags.boolean({ description: 'HARD reboot', default: false }) };
 
   async run(): Promise<void> {

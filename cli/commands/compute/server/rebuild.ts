@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, waitFlag, waitWithSpinner } from '../.
 
 export default class ServerRebuild extends Command {
   static override description = 'Rebuild a server from an image';
-  static override args = { server: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags, ...waitFlag, image: Flags.string({ description: 'image ID or name', required: true }) };
 
   async run(): Promise<void> {

@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, waitFlag, waitWithSpinner } from '../.
 
 export default class ServerResize extends Command {
   static override description = 'Resize a server to another flavor';
-  static override args = { server: Args.string({ required: true }), flavor: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }), flavor: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags, ...waitFlag };
 
   async run(): Promise<void> {

@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, serverProperties } from '../../../lib/
 
 export default class ServerShow extends Command {
   static override description = 'Show a server (by ID or name)';
-  static override args = { server: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags };
 
   async run(): Promise<void> {

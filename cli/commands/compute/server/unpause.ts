@@ -3,7 +3,7 @@ import { clientFrom, computeFlags, guard, waitFlag, waitWithSpinner } from '../.
 
 export default class ServerUnpause extends Command {
   static override description = 'Unpause a server';
-  static override args = { server: Args.string({ required: true }) };
+  static override args = { server: Args.string({ ignoreStdin: true, required: true }) };
   static override flags = { ...computeFlags, ...waitFlag };
 
   async run(): Promise<void> {
