@@ -28,8 +28,8 @@ export { createAccountServer } from './account/account-server.js';
 export {
   FsDiskFileManager, FsDiskFile, dataDirName, tmpDirName, asyncDirName, gatherOnDiskFiles, filesToRemove, parseOnDiskFilename,
   getHashes, invalidateSuffix, HASH_FILE, HASH_INVALIDATIONS_FILE, readFileMetadata, CorruptMetadataError, SSYNC_STEP_HEADER,
-  rewriteAsyncPending, asyncPendingIdentity,
-  type AsyncPendingIdentity, type FileInfo, type OnDiskFiles, type ObjectMetadata, type FileMetadata, type AsyncUpdate,
+  rewriteAsyncPending, asyncPendingIdentity, realDiskIo,
+  type AsyncPendingIdentity, type FileInfo, type OnDiskFiles, type ObjectMetadata, type FileMetadata, type AsyncUpdate, type DiskIo,
 } from './object/index.js';
 export { reconAnswer, withRecon, reconOptions, type ReconOptions } from './recon/recon.js';
 export { isMount, checkDevice } from './device-check.js';

@@ -18,3 +18,19 @@ export class DiskFileCollisionError extends SwiftlyError {
     this.name = 'DiskFileCollisionError';
   }
 }
+
+/**
+ * A write, fdatasync, fsync or rename of an object's files failed: what was
+ * being written is not durable and must not be acknowledged (503; 507 when
+ * the disk is full, Swift's DiskFileNoSpace).
+ */
+export class DiskWriteError extends SwiftlyError {
+  readonly noSpace: boolean;
+  constructor(step: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException)?.code;
+    const noSpace = code === 'ENOSPC' || code === 'EDQUOT';
+    super('ERR_DISK', `${step} failed: ${(cause as Error)?.message ?? String(cause)}`, { status: noSpace ? 507 : 503, cause });
+    this.name = 'DiskWriteError';
+    this.noSpace = noSpace;
+  }
+}

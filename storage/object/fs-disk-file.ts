@@ -19,12 +19,12 @@ import { Readable, Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { dropCache, dropCacheSync, fsyncDir, hashPath, Timestamp, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { DiskFile, DiskFileManager, DiskFileWriter, ObjectState, OpenObject } from './disk-file.js';
-import { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
+import { DeviceUnavailableError, DiskFileCollisionError, DiskWriteError } from './errors.js';
 import {
   CorruptMetadataError, TRAILER_FIXED, decodeMetadataJson, encodeTrailer, isSysMeta, trailerJsonLength, type ObjectMetadata,
 } from './metadata.js';
 import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
-import { createTemp, fdatasyncFd, fsyncFd, isNotFound, publishFile, renameDurably, writeAll, writevAll } from './fs-io.js';
+import { createTemp, isNotFound, publishFile, realDiskIo, renameDurably, type DiskIo } from './fs-io.js';
 import { invalidateSuffix } from './suffix-hashes.js';
 
 const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);
@@ -44,10 +44,15 @@ export interface FsDiskFileOptions {
   keepCacheSize?: number;
   hashSecrets: HashPathSecrets;
   logger?: Logger;
+  /** The fs calls writes make (a test's own to inject failures; default the real ones). */
+  io?: DiskIo;
 }
 
 export class FsDiskFileManager implements DiskFileManager {
-  constructor(readonly options: FsDiskFileOptions) {}
+  readonly io: DiskIo;
+  constructor(readonly options: FsDiskFileOptions) {
+    this.io = options.io ?? realDiskIo;
+  }
 
   async devicePath(device: string): Promise<string> {
     const path = await checkDevice(this.options.devices, device, this.options.mountCheck);
@@ -148,7 +153,7 @@ export class FsDiskFile implements DiskFile {
 
   async writer(): Promise<DiskFileWriter> {
     const { path, fd } = createTemp(this.tmpDir);
-    return new FsDiskFileWriter(this, fd, path);
+    return new FsDiskFileWriter(this, fd, path, this.manager.io);
   }
 
   async writeMetadata(metadata: ObjectMetadata, timestamp: Timestamp, ctypeTimestamp?: Timestamp): Promise<void> {
@@ -160,7 +165,11 @@ export class FsDiskFile implements DiskFile {
   }
 
   private async publish(filename: string, content: Buffer): Promise<void> {
-    await publishFile(this.tmpDir, this.hashDir, filename, content);
+    try {
+      await publishFile(this.tmpDir, this.hashDir, filename, content, this.manager.io);
+    } catch (err) {
+      throw new DiskWriteError(`publishing ${filename}`, err);
+    }
     await this.afterWrite();
   }
 
@@ -429,15 +438,23 @@ class FsDiskFileWriter implements DiskFileWriter {
   private inFlight: Promise<unknown> = Promise.resolve();
   /** The early writeback under way, if any (settles without throwing); the fd is closed only after it too. */
   private writeback: Promise<void> | undefined;
+  /**
+   * The first write or sync that failed. An early writeback's error must be
+   * kept here: Linux reports a writeback error once per open file, so the
+   * final fsync may then succeed although pages were lost.
+   */
+  private failure: DiskWriteError | undefined;
   /** Bytes appended in all. */
   private appended = 0;
   /** Where the last early writeback ended: bytes before it are synced (or being synced) and dropped from the page cache after. */
   private writtenBack = 0;
 
   /** `fd` is open on `tmp`; every write appends at its position (body, then the trailer). */
-  constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string) {
+  constructor(private readonly diskFile: FsDiskFile, private readonly fd: number, private readonly tmp: string, private readonly io: DiskIo) {
     const append = (bufs: Buffer[], cb: (err?: Error | null) => void): void => {
-      const p = writevAll(fd, bufs);
+      // A failed writeback fails the body at once, not after the rest of it was written for nothing.
+      if (this.failure) return cb(this.failure);
+      const p = io.writev(fd, bufs);
       this.inFlight = p.catch(() => undefined);
       p.then(() => {
         let n = 0;
@@ -445,7 +462,7 @@ class FsDiskFileWriter implements DiskFileWriter {
         this.appended += n;
         this.startWriteback();
         cb();
-      }, cb);
+      }, (err: unknown) => cb(this.fail('write', err)));
     };
     // Up to 1 MiB queued while a write is on the thread pool: the body's
     // socket keeps being read (no pause/resume per 64 KiB chunk) and what
@@ -457,21 +474,39 @@ class FsDiskFileWriter implements DiskFileWriter {
     });
   }
 
+  /** Records the first failure (the one reported) and returns it. */
+  private fail(step: string, err: unknown): DiskWriteError {
+    this.failure ??= err instanceof DiskWriteError ? err : new DiskWriteError(`${step} of ${this.tmp}`, err);
+    return this.failure;
+  }
+
+  /** Runs one step of the write, turning its error into the writer's failure. */
+  private async step(name: string, run: () => Promise<void>): Promise<void> {
+    if (this.failure) throw this.failure;
+    try {
+      await run();
+    } catch (err) {
+      throw this.fail(name, err);
+    }
+  }
+
   /** Starts an early writeback once WRITEBACK_BYTES more were appended, one at a time. */
   private startWriteback(): void {
-    if (this.writeback || this.closed || this.appended - this.writtenBack < WRITEBACK_BYTES) return;
+    if (this.writeback || this.closed || this.failure || this.appended - this.writtenBack < WRITEBACK_BYTES) return;
     const from = this.writtenBack;
     const upTo = (this.writtenBack = this.appended);
-    // An error here is the final fsync's to report.
-    this.writeback = fdatasyncFd(this.fd).then(() => dropCache(this.fd, from, upTo - from), () => undefined).finally(() => {
+    this.writeback = this.io.fdatasync(this.fd).then(
+      () => dropCache(this.fd, from, upTo - from),
+      (err: unknown) => void this.fail('fdatasync', err),
+    ).finally(() => {
       this.writeback = undefined;
     });
   }
 
   async put(metadata: ObjectMetadata): Promise<void> {
-    await writeAll(this.fd, encodeTrailer({ ...metadata, name: this.diskFile.name }));
+    await this.step('trailer write', () => this.io.write(this.fd, encodeTrailer({ ...metadata, name: this.diskFile.name }), null));
     await this.writeback;
-    await fsyncFd(this.fd);
+    await this.step('fsync', () => this.io.fsync(this.fd));
     // Swift's drop_buffer_cache after the fsync: the pages are clean, so what
     // the writebacks left goes, to the end of the file (the trailer too).
     if (this.appended - this.writtenBack <= SYNC_DROP_BYTES) dropCacheSync(this.fd, this.writtenBack, 0);
@@ -479,9 +514,11 @@ class FsDiskFileWriter implements DiskFileWriter {
   }
 
   async commit(timestamp: Timestamp): Promise<void> {
+    if (this.failure) throw this.failure;
     this.close();
     const name = makeOnDiskFilename(timestamp, '.data' as FileExt);
-    await renameDurably(this.tmp, this.diskFile.hashDir, name);
+    // renameDurably unpublishes the file again when an fsync after the rename fails.
+    await this.step('publish', () => renameDurably(this.tmp, this.diskFile.hashDir, name, this.io));
     this.published = true;
     await this.diskFile.afterWrite();
   }

@@ -46,6 +46,33 @@ export async function writevAll(fd: number, bufs: Buffer[]): Promise<void> {
   }
 }
 
+/**
+ * The calls an object write makes whose failure means the write is not
+ * durable: the data writes, the file's fdatasync/fsync, the rename that
+ * publishes it and the directory fsyncs after it. A DiskFile takes them
+ * as one object so a test can fail any one of them (as Swift's tests
+ * monkeypatch `os.fsync`); the server passes `realDiskIo`.
+ */
+export interface DiskIo {
+  /** Appends all of `bufs` at the file position. */
+  writev(fd: number, bufs: Buffer[]): Promise<void>;
+  /** Writes all of `buf` at `position` (null: at the file position). */
+  write(fd: number, buf: Buffer, position: number | null): Promise<void>;
+  fdatasync(fd: number): Promise<void>;
+  fsync(fd: number): Promise<void>;
+  fsyncDir(path: string): Promise<void>;
+  rename(from: string, to: string): void;
+}
+
+export const realDiskIo: DiskIo = {
+  writev: writevAll,
+  write: writeAll,
+  fdatasync: fdatasyncFd,
+  fsync: fsyncFd,
+  fsyncDir,
+  rename: renameSync,
+};
+
 /** mkdir -p returning the directories it created, outermost first. */
 export async function makeDirs(path: string): Promise<string[]> {
   const first = mkdirSync(path, { recursive: true });
@@ -59,9 +86,9 @@ export async function makeDirs(path: string): Promise<string[]> {
 }
 
 /** fsyncs the parent of each newly created dir, so the dirs themselves are durable. */
-export async function fsyncCreated(created: readonly string[]): Promise<void> {
+export async function fsyncCreated(created: readonly string[], io: DiskIo = realDiskIo): Promise<void> {
   // One after another: on ext4 the first commits the journal, the rest find little left to do.
-  for (const dir of created) await fsyncDir(dirname(dir));
+  for (const dir of created) await io.fsyncDir(dirname(dir));
 }
 
 /** A fresh temp file path in `tmpDir` (created if needed). */
@@ -90,37 +117,49 @@ export function createTemp(tmpDir: string): { path: string; fd: number } {
 
 /**
  * Writes `content` to `dir/name` durably: temp file in `tmpDir`, fsync,
- * rename, fsync of `dir` (and of any dirs created on the way).
+ * rename, fsync of `dir` (and of any dirs created on the way). On any
+ * failure the temp file is removed and nothing is left published.
  */
-export async function publishFile(tmpDir: string, dir: string, name: string, content: Buffer): Promise<void> {
+export async function publishFile(tmpDir: string, dir: string, name: string, content: Buffer, io: DiskIo = realDiskIo): Promise<void> {
   const { path: tmp, fd } = createTemp(tmpDir);
   try {
     try {
-      await writeAll(fd, content, 0);
-      await fsyncFd(fd);
+      await io.write(fd, content, 0);
+      await io.fsync(fd);
     } finally {
       closeSync(fd);
     }
-    await renameDurably(tmp, dir, name);
+    await renameDurably(tmp, dir, name, io);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
     throw err;
   }
 }
 
-/** Renames `tmp` to `dir/name`, creating `dir`, and fsyncs what changed. */
-export async function renameDurably(tmp: string, dir: string, name: string): Promise<void> {
+/**
+ * Renames `tmp` to `dir/name`, creating `dir`, and fsyncs what changed.
+ * When an fsync after the rename fails, the file is unlinked again: a write
+ * whose publication may not survive a crash must not be served meanwhile,
+ * as if it had been acknowledged.
+ */
+export async function renameDurably(tmp: string, dir: string, name: string, io: DiskIo = realDiskIo): Promise<void> {
   let created = await makeDirs(dir);
+  const target = join(dir, name);
   try {
-    renameSync(tmp, join(dir, name));
+    io.rename(tmp, target);
   } catch (err) {
     // a cleanup elsewhere may have removed the (then empty) dir in between
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     created = [...created, ...(await makeDirs(dir))];
-    renameSync(tmp, join(dir, name));
+    io.rename(tmp, target);
   }
-  await fsyncDir(dir);
-  await fsyncCreated(created);
+  try {
+    await io.fsyncDir(dir);
+    await fsyncCreated(created, io);
+  } catch (err) {
+    await fsp.rm(target, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -12,6 +12,7 @@ export { getHashes, hashSuffix, invalidateSuffix, HASH_FILE, HASH_INVALIDATIONS_
 export {
   asyncPendingPath, writeAsyncPending, rewriteAsyncPending, asyncPendingIdentity, type AsyncUpdate, type AsyncPendingIdentity, type RewriteOutcome,
 } from './async-pending.js';
-export { DeviceUnavailableError, DiskFileCollisionError } from './errors.js';
+export { DeviceUnavailableError, DiskFileCollisionError, DiskWriteError } from './errors.js';
+export { realDiskIo, type DiskIo } from './fs-io.js';
 export { readFileMetadata, CorruptMetadataError, type FileMetadata } from './file-metadata.js';
 export { handleSsync, SSYNC_STEP_HEADER } from './sync-receiver.js';

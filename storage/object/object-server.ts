@@ -20,6 +20,9 @@ import { handlePost } from './handlers/post.js';
 import { handleDelete } from './handlers/delete.js';
 import { handleReplicate } from './handlers/replicate.js';
 import { handleSsync } from './sync-receiver.js';
+import { DiskWriteError } from './errors.js';
+import { insufficientStorage } from './handlers/shared.js';
+import type { DiskIo } from './fs-io.js';
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'REPLICATE', 'SSYNC'];
 const REPLICATION_METHODS = new Set(['REPLICATE', 'SSYNC']);
@@ -84,12 +87,21 @@ async function route(s: ObjectServer, request: FastifyRequest, reply: FastifyRep
       req, res, method, headers: req.headers, policyIndex,
       device: p.device, partition: p.partition, account: p.account, container: p.container!, obj: p.object!,
     };
-    switch (method) {
-      case 'PUT': return await handlePut(s, r);
-      case 'GET':
-      case 'HEAD': return await handleGetHead(s, r);
-      case 'POST': return await handlePost(s, r);
-      case 'DELETE': return await handleDelete(s, r);
+    try {
+      switch (method) {
+        case 'PUT': return await handlePut(s, r);
+        case 'GET':
+        case 'HEAD': return await handleGetHead(s, r);
+        case 'POST': return await handlePost(s, r);
+        case 'DELETE': return await handleDelete(s, r);
+      }
+    } catch (err) {
+      // A write that did not reach the disk durably is never acknowledged.
+      if (err instanceof DiskWriteError) {
+        s.logger.error({ err, method, device: r.device, path }, 'ERROR object write failed');
+        throw err.noSpace ? insufficientStorage(r.device) : new HttpError(503);
+      }
+      throw err;
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw badRequest(err.message);
@@ -116,8 +128,11 @@ function validateInternalObj(account: string, container: string, obj: string): v
   }
 }
 
-/** Builds the object server's request handler over the configured devices. */
-export function createObjectApp(ctx: StorageAppContext): StorageApp {
+/**
+ * Builds the object server's request handler over the configured devices.
+ * `diskIo`: the fs calls its writes make (tests pass their own to fail one).
+ */
+export function createObjectApp(ctx: StorageAppContext, options: { diskIo?: DiskIo } = {}): StorageApp {
   const conf = objectServerConf(ctx.conf);
   const logger: Logger = ctx.logger;
   const manager = new FsDiskFileManager({
@@ -128,6 +143,7 @@ export function createObjectApp(ctx: StorageAppContext): StorageApp {
     keepCacheSize: conf.keepCacheSize,
     hashSecrets: ctx.swiftConf.hashPath,
     logger,
+    io: options.diskIo,
   });
   const updater = new ContainerUpdater(conf, ctx.swiftConf.hashPath, logger);
   const server: ObjectServer = { conf, swiftConf: ctx.swiftConf, manager, updater, logger };
