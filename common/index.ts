@@ -1,7 +1,8 @@
 /**
  * common: what every part of swiftly shares, importing nothing of ours —
  * Swift INI config, swift.conf (hash secrets, policies, constraints),
- * timestamps, hashPath, typed errors and loggers.
+ * timestamps, hashPath, typed errors and loggers, and the HTTP client
+ * every part uses to talk to storage nodes.
  */
 export * from './errors.js';
 export * from './timestamp.js';
@@ -19,3 +20,9 @@ export * from './swob-status.js';
 export * from './worker-supervisor.js';
 export * from './pipe-body.js';
 export * from './page-cache.js';
+export { BackendClient, type BackendBody, type PutConnectResult } from './backend/backend-client.js';
+export { PutConnection } from './backend/put-connection.js';
+export {
+  BackendTimeoutError, nodeOrigin, readWhole,
+  type BackendHeaders, type BackendNode, type BackendResponse, type BackendTimeouts, type WholeBackendResponse,
+} from './backend/node-http.js';

@@ -1,80 +1,37 @@
 /**
- * Small HTTP client for daemons talking to storage nodes. REPLICATE and
- * SSYNC go over a connection of their own: the storage edge recognises
- * those verbs only as the first request on a connection (see
- * storage/http/method-shim.ts).
+ * The daemons' side of common's backend client: every answer read whole
+ * (listings, REPLICATE hashes, SSYNC results: small ones only).
  */
-import { Agent, Client, request, type Dispatcher } from 'undici';
+import { BackendClient as NodeClient, readWhole, type BackendBody, type BackendTimeouts, type WholeBackendResponse } from '../common/index.js';
 import type { RingDevice } from '../ring/index.js';
 
-export interface BackendResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-export interface ClientTimeouts {
-  connTimeout: number;
-  nodeTimeout: number;
-}
-
-const hostOf = (dev: RingDevice, replication = true): string => {
-  const ip = replication ? dev.replication_ip || dev.ip : dev.ip;
-  const port = replication ? dev.replication_port || dev.port : dev.port;
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-};
-
-function flatten(h: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-  return out;
-}
+export type BackendResponse = WholeBackendResponse;
 
 export class BackendClient {
-  private readonly agent: Agent;
+  private readonly client: NodeClient;
 
-  constructor(private readonly timeouts: ClientTimeouts) {
-    this.agent = new Agent({ connect: { timeout: timeouts.connTimeout * 1000 }, keepAliveTimeout: 5000 });
+  constructor(timeouts: BackendTimeouts) {
+    this.client = new NodeClient(timeouts);
   }
 
-  /** One ordinary request (pooled connection); the body is read whole (small answers only). */
+  /** One ordinary request (pooled connection). */
   async request(
     dev: RingDevice, method: string, path: string,
-    opts: { headers?: Record<string, string>; body?: Dispatcher.DispatchOptions['body']; replication?: boolean } = {},
+    opts: { headers?: Record<string, string>; body?: BackendBody } = {},
   ): Promise<BackendResponse> {
-    const res = await request(`http://${hostOf(dev, opts.replication ?? false)}${path}`, {
-      method: method as Dispatcher.HttpMethod,
-      headers: opts.headers,
-      body: opts.body,
-      dispatcher: this.agent,
-      headersTimeout: this.timeouts.nodeTimeout * 1000,
-      bodyTimeout: this.timeouts.nodeTimeout * 1000,
-    });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { status: res.statusCode, headers: flatten(res.headers), body };
+    return readWhole(await this.client.request(dev, method, path, opts.headers ?? {}, { body: opts.body }));
   }
 
   /** A REPLICATE/SSYNC request on a fresh connection, to the replication address. */
-  async replicationRequest(
+  replicationRequest(
     dev: RingDevice, method: 'REPLICATE' | 'SSYNC', path: string,
-    opts: { headers?: Record<string, string>; body?: Dispatcher.DispatchOptions['body']; timeout?: number } = {},
+    opts: { headers?: Record<string, string>; body?: BackendBody; timeout?: number } = {},
   ): Promise<BackendResponse> {
-    const client = new Client(`http://${hostOf(dev, true)}`, {
-      connect: { timeout: this.timeouts.connTimeout * 1000 },
-      headersTimeout: (opts.timeout ?? this.timeouts.nodeTimeout) * 1000,
-      bodyTimeout: (opts.timeout ?? this.timeouts.nodeTimeout) * 1000,
-    });
-    try {
-      const res = await client.request({ method: method as Dispatcher.HttpMethod, path, headers: opts.headers, body: opts.body });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, headers: flatten(res.headers), body };
-    } finally {
-      await client.close().catch(() => undefined);
-    }
+    return this.client.replicationRequest(dev, method, path, opts.headers ?? {}, { body: opts.body, timeout: opts.timeout });
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.client.close();
   }
 }
 

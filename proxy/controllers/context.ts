@@ -7,7 +7,7 @@ import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { ProxyConf } from '../proxy-conf.js';
 import { nodeCount } from '../proxy-conf.js';
 import type { Cache } from '../types.js';
-import { BackendClient } from '../backend/backend-client.js';
+import { BackendClient } from '../../common/index.js';
 import { ErrorLimiter } from '../backend/error-limiter.js';
 import { NodeTimings, readAffinitySorter, shuffle, writeAffinityMatcher } from '../backend/node-sort.js';
 import { nodeIter } from '../backend/node-iter.js';

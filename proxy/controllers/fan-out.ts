@@ -10,7 +10,7 @@ import { dropBody, makeResponse, readSmallBody } from '../response.js';
 import type { ProxyContext } from './context.js';
 import { NodeSource } from '../backend/node-iter.js';
 import { bestResponse, quorumSize, type NodeAnswer } from './best-response.js';
-import type { BackendResponse } from '../backend/backend-client.js';
+import type { BackendResponse } from '../../common/index.js';
 
 export interface RequestPlan {
   method: string;

@@ -10,7 +10,7 @@ import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, newestGood, noGoodAnswer, passThrough, wantsNewest, type RequestPlan } from './fan-out.js';
-import type { BackendResponse } from '../backend/backend-client.js';
+import type { BackendResponse } from '../../common/index.js';
 import { dropBody } from '../response.js';
 
 export interface GetPlan extends RequestPlan {

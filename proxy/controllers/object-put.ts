@@ -8,14 +8,16 @@
  * the ETag the object servers agree on.
  */
 import type { Readable } from 'node:stream';
-import type { RingLookup } from '../../ring/index.js';
+import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
 import type { ProxyContext } from './context.js';
 import { noteResult } from './fan-out.js';
 import { NodeSource } from '../backend/node-iter.js';
-import type { PutConnection } from '../backend/backend-client.js';
+import type { PutConnection as NodePutConnection } from '../../common/index.js';
 import { bestResponse, type NodeAnswer } from './best-response.js';
+
+type PutConnection = NodePutConnection<RingNode>;
 
 export interface PutPlan {
   ring: RingLookup;

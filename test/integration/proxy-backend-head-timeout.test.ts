@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { BackendClient, BackendTimeoutError } from '../../proxy/backend/backend-client.js';
+import { BackendClient, BackendTimeoutError } from '../../common/index.js';
 import { fakeRingNode, listenOnEphemeralPort } from '../helpers/fake-nodes.js';
 
 const until = async (check: () => boolean, ms: number) => {

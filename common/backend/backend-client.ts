@@ -1,0 +1,194 @@
+/**
+ * HTTP to storage nodes, for the proxy and the daemons. undici Pools (one
+ * per node, keep-alive) carry every request but object PUTs, HEADs and
+ * replication verbs. PUTs go through node:http because they need
+ * `Expect: 100-continue` (undici refuses that header) so the proxy learns a
+ * node will take the body before the client's body is read; HEADs because
+ * undici closes the connection after each one. REPLICATE and SSYNC go over
+ * a connection of their own: the storage edge recognises those verbs only
+ * as the first request on a connection (see storage/http/method-shim.ts).
+ */
+import http from 'node:http';
+import type { Readable } from 'node:stream';
+import { Client, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import {
+  armTimeouts, BackendTimeoutError, flatHeaders, markStale, nodeOrigin, retryStale,
+  type BackendHeaders, type BackendNode, type BackendResponse, type BackendTimeouts, type WholeBackendResponse,
+} from './node-http.js';
+import { PutConnection } from './put-connection.js';
+
+/** What a request may send: a whole body or a stream. */
+export type BackendBody = string | Buffer | Readable;
+
+export type PutConnectResult<N extends BackendNode = BackendNode> =
+  | { kind: 'continue'; conn: PutConnection<N> }
+  | { kind: 'final'; response: BackendResponse };
+
+export class BackendClient {
+  private readonly pools = new Map<string, Pool>();
+  // Idle sockets are let go before a Swift node's own 60 s client_timeout.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 30_000 });
+
+  constructor(private readonly timeouts: BackendTimeouts) {}
+
+  private pool(node: BackendNode): Pool {
+    const origin = nodeOrigin(node);
+    let p = this.pools.get(origin);
+    if (!p) {
+      p = new Pool(origin, {
+        connect: { timeout: this.timeouts.connTimeout * 1000 },
+        keepAliveTimeout: 20_000,
+        headersTimeout: this.timeouts.nodeTimeout * 1000,
+        bodyTimeout: this.timeouts.nodeTimeout * 1000,
+        pipelining: 1,
+      });
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  /** One backend request; the body is a stream the caller must consume or destroy. */
+  async request(
+    node: BackendNode,
+    method: string,
+    path: string,
+    headers: BackendHeaders,
+    options: { body?: BackendBody; timeout?: number } = {},
+  ): Promise<BackendResponse> {
+    const timeoutMs = (options.timeout ?? this.timeouts.nodeTimeout) * 1000;
+    if (method === 'HEAD' && options.body === undefined) return this.head(node, path, headers, timeoutMs);
+    try {
+      const res = await this.pool(node).request({
+        path,
+        method,
+        headers,
+        body: options.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body };
+    } catch (err) {
+      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * A HEAD on the kept-alive node:http agent: undici closes the connection
+   * after every HEAD (its answer to servers that send a body anyway), so
+   * each object HEAD cost a new TCP connection to the node (the bench's 4 KiB
+   * HEAD used twice the cluster CPU of a GET, and left a TIME_WAIT per request).
+   */
+  private head(node: BackendNode, path: string, headers: BackendHeaders, timeoutMs: number): Promise<BackendResponse> {
+    return retryStale(() => new Promise((resolve, reject) => {
+      const req = http.request({ host: node.ip, port: node.port, method: 'HEAD', path, headers, agent: this.agent });
+      const disarm = armTimeouts(req, node, this.timeouts.connTimeout * 1000, timeoutMs, `HEAD ${path}`, (err) => {
+        req.destroy();
+        reject(err);
+      });
+      req.on('response', (res) => {
+        // A HEAD answer has no body: read it to its end first, so that a
+        // caller destroying the body (dropBody) finds it ended and the
+        // socket goes back to the agent instead of being torn down with it.
+        res.resume();
+        res.once('end', () => {
+          disarm();
+          resolve({ status: res.statusCode ?? 500, headers: flatHeaders(res.headers), body: res as Readable });
+        });
+      });
+      req.on('error', (err) => {
+        markStale(req, err);
+        disarm();
+        reject(err);
+      });
+      req.end();
+    }));
+  }
+
+  /**
+   * Starts an object PUT with `Expect: 100-continue`: resolves `continue` when
+   * the node asks for the body, `final` when it answers at once (e.g. 507,
+   * 409, 412), rejects on a connection error or timeout.
+   */
+  putConnect<N extends BackendNode>(node: N, path: string, headers: BackendHeaders): Promise<PutConnectResult<N>> {
+    return retryStale(() => this.putConnectOnce(node, path, headers));
+  }
+
+  private putConnectOnce<N extends BackendNode>(node: N, path: string, headers: BackendHeaders): Promise<PutConnectResult<N>> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        host: node.ip,
+        port: node.port,
+        method: 'PUT',
+        path,
+        headers: { ...headers, expect: '100-continue' },
+        agent: this.agent,
+      });
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        disarm();
+        fn();
+      };
+      // conn_timeout to connect, then node_timeout for the 100 Continue.
+      const disarm = armTimeouts(req, node, this.timeouts.connTimeout * 1000, this.timeouts.nodeTimeout * 1000, '100-continue', (err) => {
+        settle(() => reject(err));
+        req.destroy();
+      });
+      let resolveResponse!: (r: BackendResponse) => void;
+      let rejectResponse!: (e: Error) => void;
+      const response = new Promise<BackendResponse>((res, rej) => {
+        resolveResponse = res;
+        rejectResponse = rej;
+      });
+      // Nobody may ever await it (a node that never said 100 Continue).
+      response.catch(() => undefined);
+      req.on('response', (res) => {
+        const r = { status: res.statusCode ?? 500, headers: flatHeaders(res.headers), body: res as Readable };
+        resolveResponse(r);
+        settle(() => {
+          resolve({ kind: 'final', response: r });
+        });
+      });
+      req.on('error', (err) => {
+        markStale(req, err);
+        rejectResponse(err);
+        settle(() => reject(err));
+      });
+      req.on('continue', () => settle(() => resolve({ kind: 'continue', conn: new PutConnection(node, req, response) })));
+      req.flushHeaders();
+    });
+  }
+
+  /**
+   * A REPLICATE or SSYNC on a fresh connection to the node's replication
+   * address, closed once the answer is read whole. `timeout` (seconds,
+   * node_timeout by default) bounds the wait for headers and between chunks.
+   */
+  async replicationRequest(
+    node: BackendNode, method: 'REPLICATE' | 'SSYNC', path: string, headers: BackendHeaders,
+    options: { body?: BackendBody; timeout?: number } = {},
+  ): Promise<WholeBackendResponse> {
+    const timeoutMs = (options.timeout ?? this.timeouts.nodeTimeout) * 1000;
+    const client = new Client(nodeOrigin(node, true), {
+      connect: { timeout: this.timeouts.connTimeout * 1000 },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    try {
+      const res = await client.request({ method: method as Dispatcher.HttpMethod, path, headers, body: options.body });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: flatHeaders(res.headers), body };
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
+    this.agent.destroy();
+  }
+}
