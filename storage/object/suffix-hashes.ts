@@ -13,12 +13,15 @@
  * and Swift uses it too; the values are compared only between swiftly
  * nodes (Swift hashes only timestamps and extensions).
  *
- * `getHashes` folds `hashes.invalid` in: it first renames it aside, so an
- * invalidation that lands while we rehash goes to a new file and is seen
- * next time, never lost. Rehashes of one partition are serialised within
- * this process (a promise chain) and across worker processes (an exclusive
- * `.lock` file beside the partition, as Swift's `lock_path`; one older than
- * 30 s is taken to be left by a dead process).
+ * `getHashes` folds `hashes.invalid` in: holding the partition's
+ * invalidations lock (the one every append takes, in every process) it
+ * renames the file aside, so no append is half in the old file and half
+ * lost; an invalidation that comes while we rehash goes to a new file and
+ * is seen next time. The aside file is removed only once the hashes that
+ * include it are written (one left by an interrupted run is read next
+ * time). A whole rehash holds the partition's rehash lock, refreshed while
+ * held, so two never run at once, in one process or several
+ * (partition-lock.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, promises as fsp } from 'node:fs';
@@ -26,6 +29,7 @@ import { join } from 'node:path';
 import { Timestamp } from '../../common/index.js';
 import { filesToRemove, gatherOnDiskFiles } from './on-disk-files.js';
 import { isNotFound } from './fs-io.js';
+import { INVALIDATIONS_LOCK, REHASH_LOCK, withPartitionLock, type LockTimes } from './partition-lock.js';
 
 export const HASH_FILE = 'hashes.json';
 export const HASH_INVALIDATIONS_FILE = 'hashes.invalid';
@@ -35,12 +39,30 @@ export type SuffixHashes = Record<string, string>;
 
 export const isValidSuffix = (s: string): boolean => SUFFIX_RE.test(s);
 
-/** Marks `suffix` of the partition at `partitionPath` as needing a rehash. */
-export async function invalidateSuffix(partitionPath: string, suffix: string): Promise<void> {
-  // Synchronous: a 4-byte append in the page cache, on every object write
-  // (cheaper than three thread-pool round trips; getHashes's rename-aside
-  // keeps it safe either way).
-  appendFileSync(join(partitionPath, HASH_INVALIDATIONS_FILE), `${suffix}\n`);
+/** Per partition: the suffixes waiting for the invalidations lock, and the promise of their append. */
+const pendingInvalidations = new Map<string, { suffixes: Set<string>; flushed: Promise<void> }>();
+
+/**
+ * Marks `suffix` of the partition at `partitionPath` as needing a rehash,
+ * holding the partition's invalidations lock. Invalidations of one
+ * partition that come while the lock is awaited go in one append.
+ */
+export function invalidateSuffix(partitionPath: string, suffix: string): Promise<void> {
+  const open = pendingInvalidations.get(partitionPath);
+  if (open) {
+    open.suffixes.add(suffix);
+    return open.flushed;
+  }
+  const suffixes = new Set([suffix]);
+  const flushed = withPartitionLock<void>(partitionPath, INVALIDATIONS_LOCK, (held) => {
+    // From here on, invalidations start the next batch.
+    pendingInvalidations.delete(partitionPath);
+    if (!held) throw Object.assign(new Error(`no partition dir ${partitionPath}`), { code: 'ENOENT' });
+    // Synchronous: a few bytes in the page cache, while the lock is held.
+    appendFileSync(join(partitionPath, HASH_INVALIDATIONS_FILE), [...suffixes].map((s) => `${s}\n`).join(''));
+  });
+  pendingInvalidations.set(partitionPath, { suffixes, flushed });
+  return flushed;
 }
 
 /**
@@ -97,11 +119,13 @@ async function readHashFile(partitionPath: string): Promise<SuffixHashes | undef
 /** Takes the pending invalidations (and any left from an interrupted run). */
 async function takeInvalidations(partitionPath: string): Promise<{ suffixes: Set<string>; files: string[] }> {
   const aside = join(partitionPath, `${HASH_INVALIDATIONS_FILE}.${randomUUID()}`);
-  try {
-    await fsp.rename(join(partitionPath, HASH_INVALIDATIONS_FILE), aside);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  await withPartitionLock(partitionPath, INVALIDATIONS_LOCK, async () => {
+    try {
+      await fsp.rename(join(partitionPath, HASH_INVALIDATIONS_FILE), aside);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  });
   const files = (await fsp.readdir(partitionPath))
     .filter((n) => n.startsWith(`${HASH_INVALIDATIONS_FILE}.`))
     .map((n) => join(partitionPath, n));
@@ -112,46 +136,6 @@ async function takeInvalidations(partitionPath: string): Promise<{ suffixes: Set
   return { suffixes, files };
 }
 
-const partitionLocks = new Map<string, Promise<unknown>>();
-const LOCK_FILE = '.lock';
-const STALE_LOCK_MS = 30_000;
-
-/** Holds `<partition>/.lock` (O_EXCL) while `fn` runs. */
-async function withLockFile<T>(partitionPath: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(partitionPath, LOCK_FILE);
-  for (;;) {
-    try {
-      await (await fsp.open(lock, 'wx')).close();
-      break;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return fn(); // no partition dir: nothing to lock
-      if (code !== 'EEXIST') throw err;
-      const st = await fsp.stat(lock).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) await fsp.rm(lock, { force: true });
-      else await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fsp.rm(lock, { force: true });
-  }
-}
-
-/** Runs `fn` after any other rehash of the same partition, in this process or another. */
-function withPartitionLock<T>(partitionPath: string, fn: () => Promise<T>): Promise<T> {
-  const prev = partitionLocks.get(partitionPath) ?? Promise.resolve();
-  const locked = (): Promise<T> => withLockFile(partitionPath, fn);
-  const run = prev.then(locked, locked);
-  const tail = run.catch(() => undefined);
-  partitionLocks.set(partitionPath, tail);
-  void tail.then(() => {
-    if (partitionLocks.get(partitionPath) === tail) partitionLocks.delete(partitionPath);
-  });
-  return run;
-}
-
 /**
  * The partition's suffix hashes, rehashing invalidated suffixes and those
  * in `recalculate`; the whole partition when there is no valid cache yet.
@@ -159,9 +143,9 @@ function withPartitionLock<T>(partitionPath: string, fn: () => Promise<T>): Prom
 export function getHashes(
   partitionPath: string,
   recalculate: readonly string[],
-  options: { reclaimAge: number; now?: Timestamp },
+  options: { reclaimAge: number; now?: Timestamp; lockTimes?: LockTimes },
 ): Promise<SuffixHashes> {
-  return withPartitionLock(partitionPath, async () => {
+  return withPartitionLock(partitionPath, REHASH_LOCK, async (held) => {
     try {
       await fsp.access(partitionPath);
     } catch {
@@ -183,6 +167,9 @@ export function getHashes(
       if (h === undefined) delete hashes[suffix];
       else hashes[suffix] = h;
     }
+    // Lost the lock (a stall past its stale time): another rehash may be
+    // writing; ours must not overwrite it, and the invalidations stay.
+    if (held?.compromised) throw held.compromised;
     if (!cached || suffixes.size > 0) {
       const tmp = join(partitionPath, `.${HASH_FILE}.${randomUUID()}`);
       await fsp.writeFile(tmp, JSON.stringify({ hashes, updated: now.seconds }));
@@ -190,5 +177,5 @@ export function getHashes(
     }
     for (const f of files) await fsp.rm(f, { force: true });
     return hashes;
-  });
+  }, { times: options.lockTimes });
 }

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, fstatSync, mkdtempSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, mkdirSync, openSync, readdirSync, rmSync, rmdirSync, writeFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Timestamp, hashPath } from '../../common/index.js';
@@ -242,7 +242,7 @@ test('suffix rehashes wait for the partition lock of another process, and take o
   const df = await manager.diskFile('sda', '11', 'a', 'c', 'lock', 0);
   await writeObject(df, T(100), 'x');
   const part = join(root, 'sda', 'objects', '11');
-  writeFileSync(join(part, '.lock'), '');
+  mkdirSync(join(part, '.lock')); // the lock dir another process holds
   let done = false;
   const pending = getHashes(part, [], { reclaimAge: 604800, now: T(1000) }).then((h) => {
     done = true;
@@ -250,9 +250,9 @@ test('suffix rehashes wait for the partition lock of another process, and take o
   });
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(done, false, 'waits while another holder has the lock');
-  rmSync(join(part, '.lock'));
+  rmdirSync(join(part, '.lock'));
   assert.deepEqual(Object.keys(await pending), [df.suffix]);
-  writeFileSync(join(part, '.lock'), '');
+  mkdirSync(join(part, '.lock')); // the lock dir another process holds
   const old = new Date(Date.now() - 60_000);
   utimesSync(join(part, '.lock'), old, old);
   assert.deepEqual(Object.keys(await getHashes(part, [], { reclaimAge: 604800, now: T(1000) })), [df.suffix]);
