@@ -1,0 +1,445 @@
+#!/usr/bin/python3
+"""crashfs: a FUSE file system that forgets, on a simulated power loss,
+everything that was not made durable.
+
+    /usr/bin/python3 crashfs.py BACKING MOUNTPOINT
+
+BACKING is a plain directory tree holding only durable state. At start
+it is read into memory and shown at MOUNTPOINT; while mounted, every
+change is kept in memory, with two views of each inode:
+
+  * the live view: what processes see (and what is lost on a crash);
+  * the durable view: what survives a crash. It follows the crash
+    semantics of POSIX, no more lenient than ext4:
+      - a file's data and size become durable only at fsync/fdatasync
+        of that file;
+      - a directory entry change (create, mkdir, unlink, rmdir, link,
+        rename, symlink) becomes durable only at fsync of its directory:
+        a rename across directories is an unlink in one and a link in
+        the other, each durable with its own directory's fsync.
+
+Signals:
+  SIGUSR1  power loss: the live view is thrown away; the durable view,
+           as reached from the root through durable entries only, is
+           written to BACKING; then unmount and exit 0.
+  SIGTERM  clean shutdown (as if everything were synced first): the live
+           view is written to BACKING; unmount and exit 0.
+
+"ready" is printed on stdout once the file system is mounted.
+
+Not modelled (nothing here relies on them): permission, owner and time
+changes are written as they are live; xattrs, special files and POSIX
+locks (the kernel keeps those for a mount that does not implement them).
+"""
+import errno
+import os
+import shutil
+import signal
+import stat
+import sys
+import time
+
+import pyfuse3
+import trio
+
+TIMEOUT = 10  # seconds the kernel may cache entries and attributes: every change goes through it
+
+
+class Node:
+    """An inode: a file (data), a directory (entries) or a symlink (target)."""
+
+    def __init__(self, ino, mode, uid=0, gid=0, mtime_ns=None):
+        self.ino = ino
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.mtime_ns = mtime_ns if mtime_ns is not None else time.time_ns()
+        self.nlink = 0
+        # files: the live bytes, the durable bytes, and live ranges written since the last sync
+        self.data = bytearray()
+        self.synced = bytearray()
+        self.dirty = []
+        # directories: live and durable entries (name -> Node), and the live parent
+        self.entries = {}
+        self.synced_entries = {}
+        self.parent = self
+        self.target = b''
+
+    @property
+    def is_dir(self):
+        return stat.S_ISDIR(self.mode)
+
+    @property
+    def is_file(self):
+        return stat.S_ISREG(self.mode)
+
+    def sync_data(self):
+        """fsync/fdatasync: the durable bytes become the live bytes."""
+        size = len(self.data)
+        del self.synced[size:]
+        if len(self.synced) < size:
+            self.synced.extend(bytes(size - len(self.synced)))
+        for start, end in self.dirty:
+            end = min(end, size)
+            if start < end:
+                self.synced[start:end] = self.data[start:end]
+        self.dirty = []
+
+    def touch(self):
+        self.mtime_ns = time.time_ns()
+
+
+class CrashFs(pyfuse3.Operations):
+    def __init__(self, backing):
+        super().__init__()
+        self.backing = backing
+        self.nodes = {}
+        self.handles = {}
+        self.next_ino = pyfuse3.ROOT_INODE
+        self.next_fh = 1
+        self.root = self.new_node(stat.S_IFDIR | 0o755)
+        self.root.nlink = 1
+        self.load(backing, self.root, {})
+        self.power_loss = False
+
+    # --- the model ---------------------------------------------------------
+
+    def new_node(self, mode, uid=0, gid=0, mtime_ns=None):
+        node = Node(self.next_ino, mode, uid, gid, mtime_ns)
+        self.next_ino += 1
+        self.nodes[node.ino] = node
+        return node
+
+    def load(self, path, dir_node, seen):
+        """Reads BACKING into memory: all of it durable."""
+        with os.scandir(path) as it:
+            for entry in it:
+                st = entry.stat(follow_symlinks=False)
+                name = os.fsencode(entry.name)
+                node = seen.get(st.st_ino)
+                if node is None:
+                    node = self.new_node(st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns)
+                    if stat.S_ISDIR(st.st_mode):
+                        node.parent = dir_node
+                        self.load(entry.path, node, seen)
+                    elif stat.S_ISLNK(st.st_mode):
+                        node.target = os.fsencode(os.readlink(entry.path))
+                    else:
+                        with open(entry.path, 'rb') as f:
+                            node.data = bytearray(f.read())
+                        node.synced = bytearray(node.data)
+                        seen[st.st_ino] = node
+                node.nlink += 1
+                dir_node.entries[name] = node
+                dir_node.synced_entries[name] = node
+
+    def save(self, durable):
+        """Writes the durable (or, on a clean shutdown, the live) tree to BACKING."""
+        fresh = self.backing + '.next'
+        shutil.rmtree(fresh, ignore_errors=True)
+        os.mkdir(fresh)
+        written = {}
+        visited = set()
+
+        def write(dir_node, path):
+            visited.add(dir_node.ino)
+            entries = dir_node.synced_entries if durable else dir_node.entries
+            for name, node in entries.items():
+                p = os.path.join(path, os.fsdecode(name))
+                if node.is_dir:
+                    if node.ino in visited:
+                        # a directory renamed across directories with only the target synced: keep one
+                        print(f'crashfs: directory {p} reached twice; kept the first', file=sys.stderr)
+                        continue
+                    os.mkdir(p)
+                    write(node, p)
+                    os.chmod(p, stat.S_IMODE(node.mode))
+                elif stat.S_ISLNK(node.mode):
+                    os.symlink(node.target, p)
+                elif node.ino in written:
+                    os.link(written[node.ino], p)
+                else:
+                    with open(p, 'wb') as f:
+                        f.write(node.synced if durable else node.data)
+                    os.chmod(p, stat.S_IMODE(node.mode))
+                    os.utime(p, ns=(node.mtime_ns, node.mtime_ns))
+                    written[node.ino] = p
+
+        write(self.root, fresh)
+        old = self.backing + '.old'
+        os.rename(self.backing, old)
+        os.rename(fresh, self.backing)
+        shutil.rmtree(old)
+
+    def node(self, ino):
+        try:
+            return self.nodes[ino]
+        except KeyError:
+            raise pyfuse3.FUSEError(errno.ENOENT)
+
+    def dir(self, ino):
+        node = self.node(ino)
+        if not node.is_dir:
+            raise pyfuse3.FUSEError(errno.ENOTDIR)
+        return node
+
+    def child(self, dir_node, name):
+        try:
+            return dir_node.entries[name]
+        except KeyError:
+            raise pyfuse3.FUSEError(errno.ENOENT)
+
+    def attr(self, node):
+        a = pyfuse3.EntryAttributes()
+        a.st_ino = node.ino
+        a.generation = 0
+        a.entry_timeout = TIMEOUT
+        a.attr_timeout = TIMEOUT
+        a.st_mode = node.mode
+        if node.is_dir:
+            a.st_nlink = 2 + sum(1 for c in node.entries.values() if c.is_dir)
+            a.st_size = 4096
+        else:
+            a.st_nlink = node.nlink
+            a.st_size = len(node.data) if node.is_file else len(node.target)
+        a.st_uid = node.uid
+        a.st_gid = node.gid
+        a.st_rdev = 0
+        a.st_blksize = 4096
+        a.st_blocks = (a.st_size + 511) // 512
+        a.st_atime_ns = a.st_mtime_ns = a.st_ctime_ns = node.mtime_ns
+        return a
+
+    def add_entry(self, dir_node, name, node):
+        if name in dir_node.entries:
+            raise pyfuse3.FUSEError(errno.EEXIST)
+        dir_node.entries[name] = node
+        node.nlink += 1
+        if node.is_dir:
+            node.parent = dir_node
+        dir_node.touch()
+
+    def make(self, parent_ino, name, mode, ctx):
+        parent = self.dir(parent_ino)
+        node = self.new_node(mode, ctx.uid, ctx.gid)
+        self.add_entry(parent, name, node)
+        return node
+
+    def open_handle(self, node):
+        fh = self.next_fh
+        self.next_fh += 1
+        self.handles[fh] = node
+        return fh
+
+    # --- names ---------------------------------------------------------------
+
+    async def lookup(self, parent_ino, name, ctx=None):
+        parent = self.dir(parent_ino)
+        if name == b'.':
+            return self.attr(parent)
+        if name == b'..':
+            return self.attr(parent.parent)
+        return self.attr(self.child(parent, name))
+
+    async def getattr(self, ino, ctx=None):
+        return self.attr(self.node(ino))
+
+    async def setattr(self, ino, attr, fields, fh, ctx):
+        node = self.node(ino)
+        if fields.update_size:
+            if not node.is_file:
+                raise pyfuse3.FUSEError(errno.EINVAL)
+            old = len(node.data)
+            new = attr.st_size
+            if new < old:
+                del node.data[new:]
+            else:
+                node.data.extend(bytes(new - old))
+            node.dirty.append((min(old, new), max(old, new)))
+            node.touch()
+        if fields.update_mode:
+            node.mode = stat.S_IFMT(node.mode) | stat.S_IMODE(attr.st_mode)
+        if fields.update_uid:
+            node.uid = attr.st_uid
+        if fields.update_gid:
+            node.gid = attr.st_gid
+        if fields.update_mtime:
+            node.mtime_ns = attr.st_mtime_ns
+        return self.attr(node)
+
+    async def readlink(self, ino, ctx):
+        return self.node(ino).target
+
+    async def mknod(self, parent_ino, name, mode, rdev, ctx):
+        if not stat.S_ISREG(mode):
+            raise pyfuse3.FUSEError(errno.EPERM)
+        return self.attr(self.make(parent_ino, name, mode, ctx))
+
+    async def mkdir(self, parent_ino, name, mode, ctx):
+        return self.attr(self.make(parent_ino, name, stat.S_IFDIR | stat.S_IMODE(mode), ctx))
+
+    async def symlink(self, parent_ino, name, target, ctx):
+        node = self.make(parent_ino, name, stat.S_IFLNK | 0o777, ctx)
+        node.target = target
+        return self.attr(node)
+
+    async def link(self, ino, new_parent_ino, new_name, ctx):
+        node = self.node(ino)
+        if node.is_dir:
+            raise pyfuse3.FUSEError(errno.EPERM)
+        self.add_entry(self.dir(new_parent_ino), new_name, node)
+        return self.attr(node)
+
+    async def unlink(self, parent_ino, name, ctx):
+        parent = self.dir(parent_ino)
+        node = self.child(parent, name)
+        if node.is_dir:
+            raise pyfuse3.FUSEError(errno.EISDIR)
+        del parent.entries[name]
+        node.nlink -= 1
+        parent.touch()
+
+    async def rmdir(self, parent_ino, name, ctx):
+        parent = self.dir(parent_ino)
+        node = self.child(parent, name)
+        if not node.is_dir:
+            raise pyfuse3.FUSEError(errno.ENOTDIR)
+        if node.entries:
+            raise pyfuse3.FUSEError(errno.ENOTEMPTY)
+        del parent.entries[name]
+        node.nlink -= 1
+        parent.touch()
+
+    async def rename(self, old_parent_ino, old_name, new_parent_ino, new_name, flags, ctx):
+        old_parent = self.dir(old_parent_ino)
+        new_parent = self.dir(new_parent_ino)
+        node = self.child(old_parent, old_name)
+        target = new_parent.entries.get(new_name)
+        if flags & pyfuse3.RENAME_EXCHANGE:
+            if target is None:
+                raise pyfuse3.FUSEError(errno.ENOENT)
+            old_parent.entries[old_name], new_parent.entries[new_name] = target, node
+            for n, p in ((node, new_parent), (target, old_parent)):
+                if n.is_dir:
+                    n.parent = p
+            old_parent.touch()
+            new_parent.touch()
+            return
+        if target is node:
+            return
+        if target is not None:
+            if flags & pyfuse3.RENAME_NOREPLACE:
+                raise pyfuse3.FUSEError(errno.EEXIST)
+            if target.is_dir and not node.is_dir:
+                raise pyfuse3.FUSEError(errno.EISDIR)
+            if node.is_dir and not target.is_dir:
+                raise pyfuse3.FUSEError(errno.ENOTDIR)
+            if target.is_dir and target.entries:
+                raise pyfuse3.FUSEError(errno.ENOTEMPTY)
+            target.nlink -= 1
+        del old_parent.entries[old_name]
+        new_parent.entries[new_name] = node
+        if node.is_dir:
+            node.parent = new_parent
+        old_parent.touch()
+        new_parent.touch()
+
+    # --- files -----------------------------------------------------------------
+
+    async def open(self, ino, flags, ctx):
+        node = self.node(ino)
+        if node.is_dir:
+            raise pyfuse3.FUSEError(errno.EISDIR)
+        # no direct_io: SQLite maps its -shm file shared
+        return pyfuse3.FileInfo(fh=self.open_handle(node))
+
+    async def create(self, parent_ino, name, mode, flags, ctx):
+        node = self.make(parent_ino, name, stat.S_IFREG | stat.S_IMODE(mode), ctx)
+        return pyfuse3.FileInfo(fh=self.open_handle(node)), self.attr(node)
+
+    async def read(self, fh, off, size):
+        return bytes(self.handles[fh].data[off:off + size])
+
+    async def write(self, fh, off, buf):
+        node = self.handles[fh]
+        end = off + len(buf)
+        if off > len(node.data):
+            node.data.extend(bytes(off - len(node.data)))
+        node.data[off:end] = buf
+        node.dirty.append((off, end))
+        node.touch()
+        return len(buf)
+
+    async def fsync(self, fh, datasync):
+        self.handles[fh].sync_data()
+
+    async def flush(self, fh):
+        pass
+
+    async def release(self, fh):
+        del self.handles[fh]
+
+    # --- directories -------------------------------------------------------------
+
+    async def opendir(self, ino, ctx):
+        return self.open_handle(self.dir(ino))
+
+    async def readdir(self, fh, start_id, token):
+        node = self.handles[fh]
+        # next_id is the position in the sorted names: stable while entries come and go
+        names = sorted(node.entries)
+        for i, name in enumerate(names[start_id:], start_id):
+            if not pyfuse3.readdir_reply(token, name, self.attr(node.entries[name]), i + 1):
+                break
+
+    async def fsyncdir(self, fh, datasync):
+        node = self.handles[fh]
+        node.synced_entries = dict(node.entries)
+
+    async def releasedir(self, fh):
+        del self.handles[fh]
+
+    async def access(self, ino, mode, ctx):
+        return True
+
+    async def statfs(self, ctx):
+        s = pyfuse3.StatvfsData()
+        s.f_bsize = s.f_frsize = 4096
+        s.f_blocks = s.f_bfree = s.f_bavail = 1 << 24
+        s.f_files = s.f_ffree = s.f_favail = 1 << 20
+        s.f_namemax = 255
+        return s
+
+    async def forget(self, inode_list):
+        pass  # inodes live until unmount: a test's file system is small
+
+
+async def serve(fs):
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(pyfuse3.main)
+        with trio.open_signal_receiver(signal.SIGUSR1, signal.SIGTERM, signal.SIGINT) as signals:
+            async for signum in signals:
+                fs.power_loss = signum == signal.SIGUSR1
+                pyfuse3.terminate()
+                break
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    backing, mountpoint = (os.path.abspath(p) for p in sys.argv[1:])
+    os.makedirs(backing, exist_ok=True)
+    fs = CrashFs(backing)
+    options = set(pyfuse3.default_options)
+    options.add('fsname=crashfs')
+    pyfuse3.init(fs, mountpoint, options)
+    print('ready', flush=True)
+    try:
+        trio.run(serve, fs)
+    finally:
+        pyfuse3.close(unmount=True)
+    fs.save(durable=fs.power_loss)
+
+
+if __name__ == '__main__':
+    main()
