@@ -155,7 +155,7 @@ class CrashFs(pyfuse3.Operations):
                     write(node, p)
                     os.chmod(p, stat.S_IMODE(node.mode))
                 elif stat.S_ISLNK(node.mode):
-                    os.symlink(node.target, p)
+                    os.symlink(os.fsdecode(node.target), p)
                 elif node.ino in written:
                     os.link(written[node.ino], p)
                 else:

@@ -61,15 +61,16 @@ export class CrashFs {
     await Promise.race([ready, exited]);
     child.removeAllListeners('exit');
     child.removeAllListeners('error');
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       this.child = undefined;
+      this.stderr += `\n(crashfs exited unasked: ${code ?? signal})`;
     });
   }
 
   /** Stops crashfs with `signal` and checks it wrote its state back and unmounted. */
   private async stop(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child) throw new Error('crashfs is not running');
+    if (!child) throw new Error(`crashfs is not running: ${this.stderr}`);
     const code = await new Promise<number | null>((resolve) => {
       child.removeAllListeners('exit');
       child.once('exit', (c) => resolve(c));
