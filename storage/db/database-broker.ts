@@ -135,7 +135,7 @@ export abstract class DatabaseBroker {
    */
   initialize(putTimestamp: string = Timestamp.zero.internal, storagePolicyIndex?: number): void {
     if (existsSync(this.dbFile)) throw new DatabaseAlreadyExistsError(this.dbFile);
-    mkdirSync(this.dbDir, { recursive: true });
+    const firstCreated = mkdirSync(this.dbDir, { recursive: true });
     const tmp = join(this.dbDir, `.${basename(this.dbFile)}.${randomUUID()}.tmp`);
     const db = this.open(tmp, true);
     try {
@@ -162,6 +162,11 @@ export abstract class DatabaseBroker {
       unlinkSync(tmp);
     }
     fsyncDirSync(this.dbDir);
+    // The dirs mkdir made on the way (partition, suffix, hash): each one's name is durable only with its parent's fsync.
+    for (let dir = this.dbDir; firstCreated !== undefined; dir = dirname(dir)) {
+      fsyncDirSync(dirname(dir));
+      if (dir === firstCreated) break;
+    }
   }
 
   protected newDbId(): string {
