@@ -78,6 +78,8 @@ export interface ClusterOptions {
   serverConf?: Record<string, string>;
   /** Nodes (by index) whose servers run as child processes (`swiftly server`), so they can be SIGKILLed. */
   childNodes?: number[];
+  /** Where node i's devices dir `node<i>` goes (default: the cluster's temp dir), e.g. a test file system's mount. */
+  devicesRoot?: string;
 }
 
 export class StorageCluster {
@@ -88,7 +90,7 @@ export class StorageCluster {
   private readonly logger: Logger;
   private readonly proxies: ProxyServer[] = [];
 
-  private constructor(readonly root: string, private readonly options: Required<Omit<ClusterOptions, 'logger' | 'serverConf' | 'childNodes'>> & ClusterOptions) {
+  private constructor(readonly root: string, private readonly options: Required<Omit<ClusterOptions, 'logger' | 'serverConf' | 'childNodes' | 'devicesRoot'>> & ClusterOptions) {
     this.swiftConf = swiftConfFromIni(parseIni(CLUSTER_SWIFT_CONF));
     this.swiftDir = join(root, 'etc');
     mkdirSync(this.swiftDir, { recursive: true });
@@ -116,7 +118,7 @@ export class StorageCluster {
   /** Starts a new node (not yet in the rings). */
   async addNode(deviceNames = ['sda']): Promise<ClusterNode> {
     const index = this.nodes.length;
-    const devices = join(this.root, `node${index}`);
+    const devices = join(this.options.devicesRoot ?? this.root, `node${index}`);
     for (const d of deviceNames) mkdirSync(join(devices, d), { recursive: true });
     const node: ClusterNode = { index, devices, deviceNames, ports: { object: 0, container: 0, account: 0 }, servers: {} };
     this.nodes.push(node);
@@ -166,11 +168,10 @@ export class StorageCluster {
     }
   }
 
-  /** A node's servers as `swiftly server <kind> <conf>` processes (workers = 0: one process each). */
+  /** A node's servers as `swiftly server <kind> <conf>` processes (workers = 0: one process each), started side by side. */
   private async startChildNode(node: ClusterNode): Promise<void> {
-    node.children ??= {};
-    for (const kind of KINDS) {
-      if (node.children[kind]) continue;
+    const children = (node.children ??= {});
+    await Promise.all(KINDS.filter((kind) => !children[kind]).map(async (kind) => {
       if (!node.ports[kind]) node.ports[kind] = await freePort();
       const conf = { ...this.conf(node, kind), workers: '0' };
       const confPath = join(this.root, `node${node.index}-${kind}.conf`);
@@ -178,9 +179,9 @@ export class StorageCluster {
       const log = openSync(join(this.root, `node${node.index}-${kind}.log`), 'a');
       const child = spawn(process.execPath, [SWIFTLY, 'server', kind, confPath], { stdio: ['ignore', log, log] });
       closeSync(log);
-      node.children[kind] = child;
+      children[kind] = child;
       await waitForPort(node.ports[kind], child);
-    }
+    }));
   }
 
   /** kill -9 of a child-process node: no close, no flush, connections cut. */
