@@ -23,7 +23,8 @@ Signals:
            as reached from the root through durable entries only, is
            written to BACKING; then unmount and exit 0.
   SIGTERM  clean shutdown (as if everything were synced first): the live
-           view is written to BACKING; unmount and exit 0.
+           view is written to BACKING; unmount and exit 0. The same when
+           the parent process goes away, so a killed test leaves no mount.
 
 "ready" is printed on stdout once the file system is mounted.
 
@@ -415,13 +416,21 @@ class CrashFs(pyfuse3.Operations):
 
 
 async def serve(fs):
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(pyfuse3.main)
-        with trio.open_signal_receiver(signal.SIGUSR1, signal.SIGTERM, signal.SIGINT) as signals:
-            async for signum in signals:
-                fs.power_loss = signum == signal.SIGUSR1
-                pyfuse3.terminate()
-                break
+    parent = os.getppid()
+    with trio.open_signal_receiver(signal.SIGUSR1, signal.SIGTERM, signal.SIGINT) as signals:
+        async def until_asked():
+            while True:
+                with trio.move_on_after(1):
+                    async for signum in signals:
+                        fs.power_loss = signum == signal.SIGUSR1
+                        return
+                if os.getppid() != parent:
+                    return  # the test died: shut down cleanly rather than leave a mount behind
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(pyfuse3.main)
+            await until_asked()
+            pyfuse3.terminate()
 
 
 def main():
