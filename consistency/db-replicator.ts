@@ -15,7 +15,9 @@
  *    per_diff (at most max_diffs batches a pass), then our sync table
  *    (`merge_syncs`), and record our outgoing sync point.
  *
- * A handoff DB is removed once every primary has it; a DB that is deleted
+ * A handoff DB is removed once every primary has it and no row arrived
+ * since its sync began (checked and removed under the DB's write lock); a
+ * primary answering 507 is replaced by the next handoff. A DB that is deleted
  * and empty past reclaim_age is removed, and old tombstone rows reclaimed.
  *
  * Options (`[container-replicator]` / `[account-replicator]`): interval 30,
@@ -155,24 +157,44 @@ export class DbReplicator implements Daemon {
       const info = broker.getReplicationInfo();
       const primaries = ring.getPartNodes(partition);
       const isPrimary = primaries.some((n) => n.id === device.id);
-      const targets = isPrimary ? primaries.filter((n) => n.id !== device.id) : primaries;
+      const queue = isPrimary ? primaries.filter((n) => n.id !== device.id) : [...primaries];
+      // A node whose disk is gone (507) is replaced by the next handoff, as Swift's _replicate_object does.
+      const tried = new Set([device.id, ...queue.map((n) => n.id)]);
+      const handoffs = ring.moreNodes(partition)[Symbol.iterator]();
       const results: boolean[] = [];
-      for (const node of targets) {
+      while (queue.length) {
+        const node = queue.shift()!;
         try {
           results.push(await this.replicateToNode(node, broker, partition, hash, info));
         } catch (err) {
-          this.logger.warn({ err: (err as Error).message, node: `${node.ip}:${node.port}/${node.device}` }, 'DB replication to node failed');
           results.push(false);
+          if (err instanceof DriveNotMountedError) {
+            this.logger.error({ node: `${node.ip}:${node.port}/${node.device}` }, 'ERROR Remote drive not mounted');
+            let next = handoffs.next();
+            while (!next.done && tried.has(next.value.id)) next = handoffs.next();
+            if (next.done) {
+              this.logger.error({ partition }, 'ERROR There are not enough handoff nodes to reach replica count for partition');
+            } else {
+              tried.add(next.value.id);
+              queue.push(next.value);
+            }
+            continue;
+          }
+          this.logger.warn({ err: (err as Error).message, node: `${node.ip}:${node.port}/${node.device}` }, 'DB replication to node failed');
         }
       }
       const ok = results.every(Boolean);
       if (ok) this.stats.success++;
       else this.stats.failure++;
       if (!isPrimary && ok) {
-        // Every primary has it: the handoff copy goes (Swift's delete_db).
-        broker.close();
-        await removeDbDir(dbFile);
-        this.stats.remove++;
+        // Every primary has it: the handoff copy goes (Swift's delete_db),
+        // unless a row arrived since our sync began.
+        if (broker.removeIfUnchanged(Number(info.max_row))) {
+          await removeEmptyParents(dbFile);
+          this.stats.remove++;
+        } else {
+          this.logger.debug({ dbFile }, 'Not deleting db (max_row changed)');
+        }
       }
     } finally {
       broker.close();
@@ -191,6 +213,7 @@ export class DbReplicator implements Daemon {
     const res = await this.rpc(node, partition, hash, [
       'sync', maxRow, info.hash, info.id, info.created_at, info.put_timestamp, info.delete_timestamp, info.metadata,
     ]);
+    if (res.status === 507) throw new DriveNotMountedError(node);
     if (res.status === 404) {
       this.stats.rsync++;
       return this.copyWhole(node, broker, partition, hash, String(info.id), 'complete_rsync');
@@ -271,11 +294,23 @@ export class DbReplicator implements Daemon {
   }
 }
 
+/** A peer answered 507: its disk is gone. */
+class DriveNotMountedError extends Error {
+  constructor(node: RingDevice) {
+    super(`remote drive not mounted: ${node.ip}:${node.port}/${node.device}`);
+    this.name = 'DriveNotMountedError';
+  }
+}
+
 /** Removes a DB's hash dir, then its suffix and partition dirs when left empty. */
 async function removeDbDir(dbFile: string): Promise<void> {
-  const hashDir = dirname(dbFile);
-  await fsp.rm(hashDir, { recursive: true, force: true });
-  const suffixDir = dirname(hashDir);
+  await fsp.rm(dirname(dbFile), { recursive: true, force: true });
+  await removeEmptyParents(dbFile);
+}
+
+/** Removes the suffix and partition dirs above a removed DB's hash dir when they are empty. */
+async function removeEmptyParents(dbFile: string): Promise<void> {
+  const suffixDir = dirname(dirname(dbFile));
   await fsp.rmdir(suffixDir).catch(() => undefined);
   await fsp.rmdir(dirname(suffixDir)).catch(() => undefined);
 }

@@ -12,13 +12,13 @@
  * process (kill -9); only a power loss may roll back the last commits.
  * `db_synchronous = full` fsyncs the WAL on every commit as well.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { fsyncDirSync, Timestamp } from '../../common/index.js';
 import { chexor } from './chexor.js';
-import { DatabaseAlreadyExistsError } from './errors.js';
+import { DatabaseAlreadyExistsError, DatabaseGoneError } from './errors.js';
 import { mergeMetadata, metadataWouldChange, parseMetadata, reclaimMetadata, validateMetadata, type Metadata } from './metadata.js';
 
 type Db = Database.Database;
@@ -105,9 +105,48 @@ export abstract class DatabaseBroker {
     return s;
   }
 
-  /** Runs `fn` as one IMMEDIATE transaction (the write lock taken up front). */
+  /**
+   * Runs `fn` as one IMMEDIATE transaction (the write lock taken up front),
+   * once the lock is ours checking that the file is still the DB at
+   * `dbFile`: a replicator removes a handoff DB holding this same lock, so
+   * a write that waited for it fails (DatabaseGoneError) instead of landing
+   * in a removed file.
+   */
   protected write<T>(fn: () => T): T {
-    return this.conn.transaction(fn).immediate();
+    return this.conn.transaction(() => {
+      this.assertInPlace();
+      return fn();
+    }).immediate();
+  }
+
+  private assertInPlace(): void {
+    let ino: number | undefined;
+    try {
+      ino = statSync(this.dbFile).ino;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    }
+    if (ino !== this.openIno) throw new DatabaseGoneError(this.dbFile);
+  }
+
+  /**
+   * Removes the DB (its whole hash dir) unless a row arrived since the
+   * replicator read `maxRow` (Swift's cleanup_post_replicate): checked, and
+   * the dir moved out of the way, holding the DB's write lock, so no write
+   * lands between the check and the removal (Swift's delete_db holds the
+   * parent directory's lock). True when removed.
+   */
+  removeIfUnchanged(maxRow: number): boolean {
+    const aside = `${this.dbDir}.removing-${randomUUID()}`;
+    const moved = this.write(() => {
+      if (this.getMaxRow() !== maxRow) return false;
+      renameSync(this.dbDir, aside);
+      return true;
+    });
+    this.close();
+    if (moved) rmSync(aside, { recursive: true, force: true });
+    return moved;
   }
 
   /**

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SwiftlyError, type Logger } from '../../common/index.js';
 import { backendMethod } from '../http/backend-server.js';
-import { HttpStatusError } from './errors.js';
+import { DatabaseGoneError, HttpStatusError } from './errors.js';
 import { checkPathUtf8 } from './request.js';
 import { send, sendError } from './response.js';
 
@@ -54,6 +54,8 @@ export async function handleDbRequest(req: FastifyRequest, reply: FastifyReply, 
     return await opts.route(method);
   } catch (err) {
     if (err instanceof HttpStatusError) return sendError(reply, err);
+    // The DB was removed under a waiting write (a handoff copy replicated away): as if it had never been here.
+    if (err instanceof DatabaseGoneError) return sendError(reply, new HttpStatusError(404));
     // Path errors (split_path, device/partition checks) are text/plain in Swift.
     if (err instanceof SwiftlyError && err.status < 500) return send(reply, err.status, { 'Content-Type': 'text/plain' }, err.message);
     req.log.error({ err, method, url: req.url }, 'ERROR __call__ error');

@@ -18,3 +18,15 @@ export class HttpStatusError extends SwiftlyError {
     this.headers = headers;
   }
 }
+
+/**
+ * The DB file a broker had open was removed or replaced (a replicator
+ * deleted a handoff copy, possibly in another process) before a write got
+ * the lock: the write did not happen, and the DB is not here any more.
+ */
+export class DatabaseGoneError extends SwiftlyError {
+  constructor(path: string) {
+    super('ERR_NOT_FOUND', `DB removed: ${path}`, { status: 404 });
+    this.name = 'DatabaseGoneError';
+  }
+}

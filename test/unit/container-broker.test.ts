@@ -191,3 +191,24 @@ test('the DB hash matches Swift 2.30\'s for the same rows', () => {
   b.putObject('o2', '1700000002.00000', 7, 'text/plain', 'e', 0, 0, '1700000003.00000', '1700000004.00000');
   assert.equal(b.getInfo().hash, 'eab8e6f3b8fb3b5d0032b1ab1e6ea367');
 });
+
+test('a write through a connection whose DB was removed meanwhile fails instead of landing in the removed file', () => {
+  const server = newBroker();
+  server.putObject('before', ts(1), 1, 'text/plain', 'e');
+  // A replicator (its own connection) removes the handoff copy.
+  const replicator = new ContainerBroker(server.dbFile, 'a', 'c');
+  assert.equal(replicator.removeIfUnchanged(replicator.getMaxRow()), true);
+  assert.throws(() => server.putObject('after', ts(2), 1, 'text/plain', 'e'), { name: 'DatabaseGoneError' });
+  server.close();
+});
+
+test('a DB that got a row since the replicator read max_row is not removed', () => {
+  const server = newBroker();
+  server.putObject('one', ts(1), 1, 'text/plain', 'e');
+  const replicator = new ContainerBroker(server.dbFile, 'a', 'c');
+  const maxRow = replicator.getMaxRow();
+  server.putObject('two', ts(2), 1, 'text/plain', 'e');
+  assert.equal(replicator.removeIfUnchanged(maxRow), false);
+  assert.deepEqual(server.getItemsSince(-1, 10).map((r) => r.name), ['one', 'two']);
+  server.close();
+});
