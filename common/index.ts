@@ -26,3 +26,5 @@ export {
   BackendTimeoutError, nodeOrigin, readWhole,
   type BackendHeaders, type BackendNode, type BackendResponse, type BackendTimeouts, type WholeBackendResponse,
 } from './backend/node-http.js';
+export * from './byte-ranges.js';
+export * from './conditional.js';

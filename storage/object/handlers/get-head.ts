@@ -3,11 +3,10 @@
  * conditional response): metadata headers, conditional requests, then
  * ranges (GET only), streaming from the open data file.
  */
-import { configTrueValue, Timestamp } from '../../../common/index.js';
+import { conditionalStatus, configTrueValue, contentRange, makeBoundary, multipartBody, multipartLength, parseMatch, parseRange, rangesForLength, Timestamp } from '../../../common/index.js';
 import type { OpenObject } from '../disk-file.js';
 import { isSysOrUserMeta, isTransientSysmeta } from '../metadata.js';
-import { conditionalStatus, parseMatch, resolveEtagIsAt } from '../conditional.js';
-import { contentRange, makeBoundary, multipartBody, multipartLength, parseRange, rangesForLength } from '../ranges.js';
+import { resolveEtagIsAt } from '../conditional.js';
 import { defaultBody, send, sendStream, type Headers } from '../responses.js';
 import { headerValue, type ObjectRequest, type ObjectServer } from './context.js';
 import { openDiskFile, readTimestamp } from './shared.js';

@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { sendContinue } from '../../http/backend-server.js';
-import type { Timestamp } from '../../../common/index.js';
+import { matches, normalizeEtag, parseMatch, type Timestamp } from '../../../common/index.js';
 import { isSysOrUserMeta, isTransientSysmeta, titleCase, type ObjectMetadata } from '../metadata.js';
 import { checkObjectCreation, validTimestamp } from '../request-checks.js';
 import { HttpError, send } from '../responses.js';
-import { matches, normalizeEtag, parseMatch } from '../conditional.js';
 import { headerValue, updateContext, type ObjectRequest, type ObjectServer } from './context.js';
 import { openDiskFile, postCommitUpdates } from './shared.js';
 

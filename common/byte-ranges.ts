@@ -1,6 +1,7 @@
 /**
- * Byte ranges with swob's rules: a syntactically bad Range header is
- * ignored (200 with the whole object); ranges that cannot be satisfied give
+ * Byte ranges with swob's rules, for the object server and the proxy's
+ * large-object filters: a syntactically bad Range header is ignored (200
+ * with the whole object); ranges that cannot be satisfied give
  * 416; more than 50 ranges, more than 2 overlapping or 8+ out-of-order ones
  * are refused as unsatisfiable (RFC 7233 §6.1); several ranges are sent as
  * multipart/byteranges with a 32-hex-digit boundary.
