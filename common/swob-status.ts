@@ -46,3 +46,8 @@ export function swobBody(status: number, drive?: string): string {
   const text = drive === undefined ? reason[1].replace(' Drive: %(drive)s', '') : reason[1].replace('%(drive)s', drive);
   return `<html><h1>${reason[0]}</h1><p>${text}</p></html>`;
 }
+
+/** swob's explanation for `status` ('' when it has none). */
+export function swobExplanation(status: number): string {
+  return REASONS[status]?.[1] ?? '';
+}

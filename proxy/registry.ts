@@ -13,6 +13,8 @@ import { cache } from './filters/cache.js';
 import { listingFormats } from './filters/listing-formats.js';
 import { tempauth } from './filters/tempauth.js';
 import { copy } from './filters/copy.js';
+import { slo } from './filters/slo/index.js';
+import { dlo } from './filters/dlo.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -24,6 +26,8 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['listing_formats', listingFormats],
   ['tempauth', tempauth],
   ['copy', copy],
+  ['slo', slo],
+  ['dlo', dlo],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

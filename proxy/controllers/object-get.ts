@@ -155,6 +155,9 @@ export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetP
   const resp = passThrough(got.response, req.method);
   // As Swift's proxy answers: a bare ETag, and ranges are welcome.
   if (resp.headers.etag) resp.headers.etag = resp.headers.etag.replace(/^"(.*)"$/, '$1');
+  // A manifest's stored Content-Type carries its whole size for listings (Swift's clean_content_type).
+  const ctype = resp.headers['content-type'];
+  if (ctype?.includes(';')) resp.headers['content-type'] = ctype.replace(/;\s*swift_bytes=[^;]*$/, '');
   resp.headers['accept-ranges'] = 'bytes';
   const canResume = req.method === 'GET' && (got.response.status === 200 || got.response.status === 206) && singleRange(req.headers.range) !== undefined;
   if (canResume && resp.body instanceof Readable) {

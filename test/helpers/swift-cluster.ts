@@ -166,7 +166,7 @@ user_test2_tester2 = testing2 .admin
 token_life = 3600
 `;
 
-const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempauth copy proxy-server';
+const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempauth copy slo dlo proxy-server';
 
 export class SwiftCluster {
   readonly dir: string;
@@ -291,6 +291,12 @@ use = egg:swift#listing_formats
 
 [filter:copy]
 use = egg:swift#copy
+
+[filter:slo]
+use = egg:swift#slo
+
+[filter:dlo]
+use = egg:swift#dlo
 
 [filter:tempauth]
 use = egg:swift#tempauth

@@ -2,13 +2,15 @@
  * python-swiftclient's `swift` CLI against our proxy, the same suite in
  * front of Debian's real Swift storage servers and in front of swiftly's:
  * stat, upload (file and tree), list with prefix/delimiter, post metadata,
- * download, copy, delete.
+ * download, copy, delete; a file uploaded in segments (a DLO, or an SLO
+ * with --use-slo) downloads byte for byte.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwiftCluster, type Backend } from '../helpers/swift-cluster.js';
@@ -79,11 +81,32 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`swift CLI thr
     assert.match(await swift('stat', 'c2', 'copied.txt'), /Meta Color: blue/);
   });
 
+  for (const slo of [false, true]) {
+    it(`uploads a file in segments${slo ? ' with --use-slo' : ''} and downloads it byte for byte`, async () => {
+      const data = randomBytes(4500);
+      const name = slo ? 'slo.bin' : 'dlo.bin';
+      writeFileSync(join(work!, name), data);
+      await swift('upload', '--segment-size', '1000', ...(slo ? ['--use-slo'] : []), 'big', name);
+      const stat = await swift('stat', 'big', name);
+      assert.match(stat, /Content Length: 4500/);
+      assert.match(stat, slo ? /Manifest: True|X-Static-Large-Object: True/i : /Manifest: big_segments\//);
+      const out = join(work!, `${name}.out`);
+      await swift('download', 'big', name, '-o', out);
+      assert.ok(readFileSync(out).equals(data), 'downloaded bytes differ from the uploaded file');
+      assert.equal((await swift('list', 'big_segments')).trim().split('\n').filter((l) => l.startsWith(name)).length, 5);
+      // Deleting the large object takes its segments with it.
+      await swift('delete', 'big', name);
+      assert.equal((await swift('list', 'big_segments')).trim().split('\n').filter((l) => l.startsWith(name)).length, 0);
+    });
+  }
+
   it('deletes objects and containers', async () => {
     await swift('delete', 'c1', 'hello.txt');
     assert.deepEqual((await swift('list', 'c1')).trim().split('\n'), ['tree/a.txt', 'tree/sub/b.txt']);
     await swift('delete', 'c1');
     await swift('delete', 'c2');
+    await swift('delete', 'big');
+    await swift('delete', 'big_segments');
     assert.equal((await swift('list')).trim(), '');
   });
 });

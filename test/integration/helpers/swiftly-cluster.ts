@@ -54,7 +54,7 @@ bind_ip = 127.0.0.1
 bind_port = 0
 
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck cache listing_formats tempauth copy proxy-server
+pipeline = catch_errors gatekeeper healthcheck cache listing_formats tempauth copy slo dlo proxy-server
 
 [app:proxy-server]
 use = egg:swift#proxy
@@ -73,6 +73,10 @@ use = egg:swift#memcache
 use = egg:swift#listing_formats
 [filter:copy]
 use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
 [filter:tempauth]
 use = egg:swift#tempauth
 user_admin_admin = admin .admin .reseller_admin

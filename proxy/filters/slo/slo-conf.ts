@@ -1,0 +1,31 @@
+/** slo's options from its `[filter:slo]` section, with Swift's names and defaults. */
+import { getBool, getInt, type Section } from '../../../common/index.js';
+
+export interface SloConf {
+  maxManifestSegments: number;
+  maxManifestSize: number;
+  yieldFrequency: number;
+  allowAsyncDelete: boolean;
+  maxGetTime: number;
+  rateLimitUnderSize: number;
+  rateLimitAfterSegment: number;
+  rateLimitSegmentsPerSec: number;
+  concurrency: number;
+  deleteConcurrency: number;
+}
+
+export function sloConf(section: Section): SloConf {
+  const concurrency = Math.min(1000, Math.max(0, getInt(section, 'concurrency', 2)));
+  return {
+    maxManifestSegments: getInt(section, 'max_manifest_segments', 1000),
+    maxManifestSize: getInt(section, 'max_manifest_size', 8 * 1024 * 1024),
+    yieldFrequency: getInt(section, 'yield_frequency', 10),
+    allowAsyncDelete: getBool(section, 'allow_async_delete', false),
+    maxGetTime: getInt(section, 'max_get_time', 86400),
+    rateLimitUnderSize: getInt(section, 'rate_limit_under_size', 1024 * 1024),
+    rateLimitAfterSegment: getInt(section, 'rate_limit_after_segment', 10),
+    rateLimitSegmentsPerSec: getInt(section, 'rate_limit_segments_per_sec', 1),
+    concurrency,
+    deleteConcurrency: getInt(section, 'delete_concurrency', concurrency),
+  };
+}
