@@ -10,10 +10,10 @@
  * X-Object-Manifest must be `container/prefix`.
  */
 import { createHash } from 'node:crypto';
-import { getInt, parseRange } from '../../common/index.js';
+import { getInt, parseRange, quotePath } from '../../common/index.js';
 import type { App, FilterFactory, PipelineContext, SwiftRequest, SwiftResponse } from '../types.js';
 import { dropBody, makeResponse, readSmallBody } from '../response.js';
-import { parseQuery, parseSwiftPath, quotePath, unquoteBytes } from '../request-path.js';
+import { parseQuery, parseSwiftPath, unquoteBytes } from '../request-path.js';
 import { appendCsvHeader, subrequest } from '../subrequest.js';
 import { answerWhole } from '../large-object-response.js';
 import { rateLimited, SegmentError, startSegmentedBody, type SegmentPiece } from '../segmented-body.js';

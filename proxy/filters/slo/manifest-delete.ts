@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { configTrueValue } from '../../../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from '../../types.js';
 import { dropBody, readSmallBody, reasonFor } from '../../response.js';
-import { quotePath } from '../../request-path.js';
+import { quotePath } from '../../../common/index.js';
 import { subrequest } from '../../subrequest.js';
 import { bestFormat, bulkBody } from './formats.js';
 import type { StoredSegment } from './manifest-put.js';

@@ -16,7 +16,8 @@ import { configTrueValue, normalizeEtag, swobExplanation, type RangeSpec } from 
 import { rangesForLength } from '../../../common/index.js';
 import type { App, Headers, SwiftRequest, SwiftResponse } from '../../types.js';
 import { makeResponse, readSmallBody, reasonFor } from '../../response.js';
-import { parseQuery, quotePath } from '../../request-path.js';
+import { parseQuery } from '../../request-path.js';
+import { quotePath } from '../../../common/index.js';
 import { subrequest } from '../../subrequest.js';
 import { guessContentType } from '../../controllers/mime.js';
 import { ManifestInputError, parseManifestInput, type PathSegmentInput } from './manifest-input.js';
