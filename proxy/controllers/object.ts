@@ -47,6 +47,10 @@ function checkCreation(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarget): S
   if (Buffer.byteLength(t.object) > c.max_object_name_length) {
     return makeResponse(400, `Object name length of ${Buffer.byteLength(t.object)} longer than ${c.max_object_name_length}`);
   }
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined && !inm.split(',').some((t) => t.trim() === '*')) {
+    return makeResponse(400, 'If-None-Match only supports *', { 'content-type': 'text/plain' });
+  }
   const detect = ['true', '1', 'yes', 'on', 't', 'y'].includes((req.headers['x-detect-content-type'] ?? '').toLowerCase());
   if (detect || !req.headers['content-type']) req.headers['content-type'] = guessContentType(t.object);
   return checkMetadata(req.headers, 'object', c);

@@ -3,11 +3,16 @@
  * `Destination` (and `Destination-Account`) becomes a PUT with
  * `X-Copy-From`; a PUT with `X-Copy-From` becomes a GET of the source whose
  * body stream is PUT at the destination, both as subrequests through the
- * rest of the pipeline (so both are authorized).
+ * rest of the pipeline (so both are authorized). A large object's copy is
+ * of its data (the etag is not the data's MD5, so none is sent to check);
+ * with `?multipart-manifest=get` it is of the manifest itself (an SLO's as
+ * `format=raw` PUT back with `multipart-manifest=put`, a DLO's
+ * X-Object-Manifest).
  */
+import { Readable } from 'node:stream';
 import type { FilterFactory, Headers, SwiftRequest, SwiftResponse, App } from '../types.js';
 import { dropBody, makeResponse } from '../response.js';
-import { parseSwiftPath, unquoteBytes } from '../request-path.js';
+import { parseQuery, parseSwiftPath, unquoteBytes } from '../request-path.js';
 import { quotePath } from '../../common/index.js';
 
 /** Splits `[/]container/object` (percent-encoded) as Swift's `_check_path_header`. */
@@ -18,7 +23,7 @@ function containerObject(value: string): { container: string; object: string } |
   return { container: decoded.slice(0, i), object: decoded.slice(i + 1) };
 }
 
-const SKIP_FROM_SOURCE = new Set(['x-timestamp', 'x-trans-id', 'x-openstack-request-id', 'content-length', 'date', 'accept-ranges', 'last-modified', 'x-backend-timestamp', 'x-backend-data-timestamp', 'x-backend-durable-timestamp', 'connection', 'transfer-encoding', 'x-static-large-object', 'content-range']);
+const SKIP_FROM_SOURCE = new Set(['x-timestamp', 'x-trans-id', 'x-openstack-request-id', 'content-length', 'date', 'accept-ranges', 'last-modified', 'x-backend-timestamp', 'x-backend-data-timestamp', 'x-backend-durable-timestamp', 'connection', 'transfer-encoding', 'x-static-large-object', 'content-range', 'x-object-manifest', 'etag']);
 
 async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { container: string; object: string }): Promise<SwiftResponse> {
   const src = containerObject(req.headers['x-copy-from']);
@@ -31,16 +36,24 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
   const v = version.ok ? version.path.version : 'v1';
   const getHeaders: Headers = {};
   for (const k of ['x-auth-token', 'x-storage-token', 'referer', 'user-agent', 'x-newest']) if (req.headers[k]) getHeaders[k] = req.headers[k];
+  const manifestItself = parseQuery(req.query).get('multipart-manifest') === 'get';
   const getReq: SwiftRequest = {
     method: 'GET',
     path: quotePath(`/${v}/${srcAccount}/${src.container}/${src.object}`),
-    query: '',
+    query: manifestItself ? 'multipart-manifest=get&format=raw' : '',
     headers: getHeaders,
     remoteAddr: req.remoteAddr,
     env: req.env,
   };
   const source = await next(getReq);
   if (source.status < 200 || source.status >= 300) return source;
+  // A DLO past one listing page has no length: Swift refuses to copy it.
+  if (source.headers['content-length'] === undefined) {
+    dropBody(source.body);
+    return makeResponse(413);
+  }
+  const slo = source.headers['x-static-large-object'] !== undefined;
+  const dlo = source.headers['x-object-manifest'] !== undefined;
   const fresh = ['true', '1', 'yes', 'on', 't', 'y'].includes((req.headers['x-fresh-metadata'] ?? '').toLowerCase());
   const putHeaders: Headers = {};
   for (const [k, val] of Object.entries(source.headers)) {
@@ -52,20 +65,23 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
     if (k === 'x-copy-from' || k === 'x-copy-from-account' || k === 'x-fresh-metadata' || k === 'content-length') continue;
     putHeaders[k] = val;
   }
-  putHeaders['content-length'] = source.headers['content-length'] ?? '0';
-  if (source.headers['content-length'] === undefined) {
-    delete putHeaders['content-length'];
-    putHeaders['transfer-encoding'] = 'chunked';
+  putHeaders['content-length'] = source.headers['content-length'];
+  if (source.status === 200 && !slo && (!dlo || manifestItself) && source.headers.etag) {
+    // The copy is checked against the source's MD5.
+    putHeaders.etag = source.headers.etag;
+  } else {
+    for (const k of Object.keys(putHeaders)) if (k.startsWith('x-object-sysmeta-container-update-override-')) delete putHeaders[k];
   }
+  if (manifestItself && dlo) putHeaders['x-object-manifest'] = source.headers['x-object-manifest'];
   const body = source.body;
   const putReq: SwiftRequest = {
     method: 'PUT',
     path: quotePath(`/${v}/${account}/${dest.container}/${dest.object}`),
-    query: '',
+    query: manifestItself && slo ? 'multipart-manifest=put' : '',
     headers: putHeaders,
     remoteAddr: req.remoteAddr,
     env: req.env,
-    body: typeof body === 'object' && !Buffer.isBuffer(body) ? body : undefined,
+    body: body === undefined || body instanceof Readable ? body : Readable.from([Buffer.from(body)]),
   };
   const resp = await next(putReq);
   if (resp.status >= 200 && resp.status < 300) {
