@@ -138,6 +138,9 @@ describe('static large objects (slo) through the proxy', () => {
     const etag = await putManifest('bad', abc(), { etag: 'f'.repeat(32) });
     assert.equal(etag.status, 422);
     assert.equal((await call('HEAD', `${A}/c/bad`)).status, 404);
+    // As any PUT: If-None-Match takes only *, and * refuses an existing name.
+    assert.equal((await putManifest('bad', abc(), { 'if-none-match': '"not-star"' })).status, 400);
+    assert.equal((await putManifest('m', abc(), { 'if-none-match': '*' })).status, 412);
     assert.equal((await call('POST', `${A}/c/m`, { headers: { 'x-static-large-object': 'true' } })).status, 400);
     assert.equal((await call('PUT', `${A}/c/plain`, { body: 'x', headers: { 'x-static-large-object': 'true' } })).status, 400);
   });
