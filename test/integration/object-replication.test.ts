@@ -113,3 +113,58 @@ test('handoffs_first orders handoff partitions first; handoffs_only runs only th
   assert.equal(only.stats.attempted, jobs.filter((j) => j.handoff).length);
   assert.ok(!existsSync(join(handoff.devices, 'sda', 'objects', String(partition))));
 });
+
+test('only the suffixes that differ are sent: in-sync peers are hash matches, one new object is one file per peer', async () => {
+  const { ObjectReplicator } = await import('../../consistency/index.js');
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'sfx-base');
+  // Objects of this partition in several suffixes, on every primary.
+  const names: string[] = [];
+  const suffixes = new Set<string>();
+  for (let i = 0; names.length < 5 && i < 10_000; i++) {
+    const name = `sfx-${i}`;
+    const suffix = cluster.hash('AUTH_test', 'c', name).slice(-3);
+    if (cluster.objectNodes('AUTH_test', 'c', name).partition !== partition || suffixes.has(suffix)) continue;
+    names.push(name);
+    suffixes.add(suffix);
+  }
+  assert.equal(names.length, 5);
+  for (const name of names) {
+    const ts = nextTimestamp();
+    for (const n of nodes) await put(n.port, n.device, partition, name, name, ts);
+  }
+  await replicate(); // whatever earlier tests left in this partition is settled too
+  const pass = async () => {
+    const r = new ObjectReplicator({
+      conf: cluster.conf(nodes[0].node, 'object', { partitions: String(partition) }), swiftConf: cluster.swiftConf, logger: silentLogger,
+    });
+    try {
+      await r.runOnce(new AbortController().signal);
+    } finally {
+      await r.close();
+    }
+    return r.stats;
+  };
+  const settled = await pass();
+  assert.equal(settled.attempted, 1);
+  assert.equal(settled.hashmatch, 2, 'both peers match on every suffix');
+  assert.equal(settled.files_sent, 0);
+  assert.equal(settled.suffix_sync, 0);
+
+  // One new object, on this node only, in one of those suffixes.
+  let extra = '';
+  for (let i = 0; !extra; i++) {
+    const name = `sfx-extra-${i}`;
+    const suffix = cluster.hash('AUTH_test', 'c', name).slice(-3);
+    if (cluster.objectNodes('AUTH_test', 'c', name).partition === partition && suffixes.has(suffix)) extra = name;
+  }
+  await put(nodes[0].port, nodes[0].device, partition, extra, 'only here');
+  const stats = await pass();
+  assert.equal(stats.suffix_sync, 2, 'one suffix synced to each of the two peers');
+  assert.equal(stats.files_sent, 2, 'one file sent to each peer, not the suffix\'s or partition\'s others');
+  assert.equal(stats.hashmatch, 0);
+  assert.ok(stats.suffix_count >= 2 * suffixes.size, `the partition's other suffixes were compared (${stats.suffix_count}) and left alone`);
+  for (const n of nodes) assert.equal((await backend(n.port, 'GET', objPath(n.device, partition, extra))).body.toString(), 'only here');
+  const after = await pass();
+  assert.equal(after.hashmatch, 2);
+  assert.equal(after.files_sent, 0);
+});
