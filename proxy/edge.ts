@@ -6,15 +6,16 @@
  * body stream keeps its backpressure and a failure mid-body cuts the
  * connection rather than ending it cleanly.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pipeBody, type Logger } from '../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
+import { closingResponse, refusedRequest, withoutBody } from './any-method.js';
 
-const EXTRA_METHODS = ['COPY', 'MOVE', 'REPLICATE', 'UPDATE', 'SSYNC'];
 const CONTINUE = Symbol('swiftly.continue');
 
 type ContinuableRequest = IncomingMessage & { [CONTINUE]?: () => void };
@@ -72,7 +73,8 @@ export function toSwiftRequest(raw: IncomingMessage, transId: string): SwiftRequ
   const url = raw.url ?? '/';
   const q = url.indexOf('?');
   return {
-    method: (raw.method ?? 'GET').toUpperCase(),
+    // As sent: Swift's methods are case-sensitive (a lowercase `get` is a 405).
+    method: raw.method ?? 'GET',
     path: q === -1 ? url : url.slice(0, q),
     query: q === -1 ? '' : url.slice(q + 1),
     headers: lowerHeaders(raw.headers),
@@ -117,11 +119,32 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
 }
 
 /** Starts the edge serving `app`. */
+/** Node's answer to a request its parser cannot take (what Node does with no clientError listener). */
+function refuseRequest(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  socket.destroy();
+}
+
 export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   let handle: (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => Promise<void>;
+  // Sockets whose refused request is being answered: the parser keeps
+  // erroring on their later bytes, which are dropped.
+  const answering = new WeakSet<Socket>();
   const server = Fastify({
     // A path fastify can't decode (bad UTF-8, say) is still Swift's to answer.
     frameworkErrors: (_err, request, reply) => void handle(request, reply),
+    // A method Node's parser doesn't know is still the pipeline's to answer (any-method.ts).
+    clientErrorHandler: (error: Error, socket: Socket) => {
+      const err = error as NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number };
+      if (answering.has(socket)) return;
+      const req = err.code === 'HPE_INVALID_METHOD' && err.rawPacket ? refusedRequest(err.rawPacket, err.bytesParsed ?? 0, socket) : undefined;
+      if (!req) return refuseRequest(err, socket);
+      answering.add(socket);
+      void handle({ raw: req }, { hijack: () => {}, raw: closingResponse(req, socket) });
+    },
     logger: false,
     bodyLimit: Number.MAX_SAFE_INTEGER,
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 65536 },
@@ -130,12 +153,11 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
     keepAliveTimeout: 60_000,
     requestTimeout: 0,
   });
-  for (const m of EXTRA_METHODS) {
-    try {
-      server.addHttpMethod(m, { hasBody: true });
-    } catch {
-      // already known to fastify
-    }
+  // Every method Node's parser takes reaches the pipeline (fastify's router
+  // would answer the ones it doesn't route, PROPFIND say, with its own 404).
+  for (const m of METHODS) {
+    if (m === 'CONNECT' || server.supportedMethods.includes(m)) continue;
+    server.addHttpMethod(m, { hasBody: true });
   }
   // A client that sends its whole request and then shuts its side (wrk at
   // the end of a run, a script piping into nc) still gets the request
@@ -152,6 +174,11 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   server.server.on('checkContinue', (req: ContinuableRequest, res: ServerResponse) => {
     req[CONTINUE] = () => res.writeContinue();
     server.server.emit('request', req, res);
+  });
+  // CONNECT: Node hands over the socket (or drops it unheard); the pipeline answers.
+  server.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    void handle({ raw: withoutBody(req) }, { hijack: () => {}, raw: closingResponse(req, socket) });
   });
   handle = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
     reply.hijack();

@@ -89,6 +89,7 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
     if (req.path === '/info') return handleInfo(req, pctx);
     const parsed = parseSwiftPath(req.path);
     if (!parsed.ok) {
+      if (parsed.reason === 'split') return makeResponse(404);
       return makeResponse(412, parsed.reason === 'utf8' ? 'Invalid UTF8 or contains NULL' : 'Bad URL');
     }
     const { version, account, container, object } = parsed.path;

@@ -31,21 +31,25 @@ export function unquoteBytes(s: string): Buffer {
   return Buffer.from(out);
 }
 
-export type PathResult = { ok: true; path: SwiftPath } | { ok: false; reason: 'utf8' | 'bad' };
+export type PathResult = { ok: true; path: SwiftPath } | { ok: false; reason: 'utf8' | 'split' | 'bad' };
 
 /**
  * Decodes and splits a raw request path. Invalid UTF-8 or a NUL anywhere is
- * `utf8` (Swift answers 412 "Invalid UTF8 or contains NULL").
+ * `utf8` (Swift answers 412 "Invalid UTF8 or contains NULL"); a path Swift's
+ * `split_path(path, 1, 4, True)` refuses (no leading `/`, no version) is
+ * `split` (404); one without an account, or an object without a container,
+ * is `bad` (Swift finds no controller: 412 "Bad URL").
  */
 export function parseSwiftPath(rawPath: string): PathResult {
   const bytes = unquoteBytes(rawPath);
   if (!checkUtf8(bytes)) return { ok: false, reason: 'utf8' };
   const path = bytes.toString('utf8');
-  if (!path.startsWith('/')) return { ok: false, reason: 'bad' };
+  if (!path.startsWith('/')) return { ok: false, reason: 'split' };
   const parts = path.slice(1).split('/');
   const [version, account, container] = parts;
   const object = parts.length > 3 ? parts.slice(3).join('/') : undefined;
-  if (!version || !account) return { ok: false, reason: 'bad' };
+  if (!version) return { ok: false, reason: 'split' };
+  if (!account) return { ok: false, reason: 'bad' };
   // Swift's split_path(1, 4, True): an empty container with an object is bad.
   if (object !== undefined && !container) return { ok: false, reason: 'bad' };
   return {

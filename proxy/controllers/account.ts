@@ -57,11 +57,18 @@ export async function autocreateAccount(ctx: ProxyContext, req: SwiftRequest, ac
   return resp.status >= 200 && resp.status < 300;
 }
 
+/** The methods an account answers (PUT and DELETE only with allow_account_management). */
+const ACCOUNT_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+const ACCOUNT_MANAGEMENT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'];
+
 export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: AccountTarget): Promise<SwiftResponse> {
   const ring = ctx.rings.account;
   const { partition, nodes } = ring.getNodes(t.account);
   const path = quotePath(`/${t.account}`);
   const plan = { method: req.method, path, partition };
+  // As Swift's proxy: a method the account doesn't serve is a 405 before any authorization.
+  const allowed = ctx.conf.allowAccountManagement ? ACCOUNT_MANAGEMENT_METHODS : ACCOUNT_METHODS;
+  if (!allowed.includes(req.method)) return makeResponse(405, undefined, { allow: allowed.join(', ') });
   const denied = authorize(req);
   if (denied) return denied;
   switch (req.method) {
@@ -89,9 +96,6 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
     }
     case 'PUT':
     case 'DELETE': {
-      if (!ctx.conf.allowAccountManagement) {
-        return makeResponse(405, undefined, { allow: 'GET, HEAD, POST, OPTIONS' });
-      }
       if (req.method === 'DELETE' && req.query.includes('=')) {
         return makeResponse(400, 'Non-empty query string not allowed for account DELETE');
       }
@@ -104,6 +108,6 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
       return resp;
     }
     default:
-      return makeResponse(405, undefined, { allow: 'GET, HEAD, POST, PUT, DELETE, OPTIONS' });
+      return makeResponse(405, undefined, { allow: allowed.join(', ') });
   }
 }
