@@ -4,6 +4,7 @@
  *    the next node when one fails, then the best response by quorum;
  *  - `firstGood`: nodes tried one after the other until one has it (GET/HEAD).
  */
+import { InvalidTimestampError, Timestamp } from '../../common/index.js';
 import type { RingNode } from '../../ring/index.js';
 import type { Headers, SwiftResponse } from '../types.js';
 import { dropBody, makeResponse, readSmallBody } from '../response.js';
@@ -121,8 +122,19 @@ export function passThrough(res: BackendResponse, method: string): SwiftResponse
   return { status: res.status, headers, body: method === 'HEAD' ? undefined : res.body };
 }
 
-function timestampOf(h: Record<string, string>): number {
-  return Number(h['x-backend-timestamp'] ?? h['x-put-timestamp'] ?? h['x-timestamp'] ?? 0);
+/**
+ * Swift's `source_key`: the answer's timestamp as a Timestamp (offsets
+ * count), the data's before the metadata's. One a node sends that is no
+ * timestamp counts as the oldest rather than failing the read.
+ */
+function timestampOf(h: Record<string, string>): Timestamp {
+  const value = h['x-backend-data-timestamp'] || h['x-backend-timestamp'] || h['x-put-timestamp'] || h['x-timestamp'] || 0;
+  try {
+    return Timestamp.parse(value);
+  } catch (err) {
+    if (err instanceof InvalidTimestampError) return Timestamp.parse(0);
+    throw err;
+  }
 }
 
 /**
@@ -148,7 +160,7 @@ export async function newestGood(
   const answers = results.flatMap((r) => r?.answers ?? []);
   const good = results.filter((r) => r?.response) as { response: BackendResponse; node: RingNode }[];
   if (good.length === 0) return { answers };
-  good.sort((a, b) => timestampOf(b.response.headers) - timestampOf(a.response.headers));
+  good.sort((a, b) => timestampOf(b.response.headers).compare(timestampOf(a.response.headers)));
   for (const g of good.slice(1)) dropBody(g.response.body);
   return { response: good[0].response, node: good[0].node, answers };
 }
