@@ -255,11 +255,11 @@ export abstract class DatabaseBroker {
   }
 
   updatePutTimestamp(timestamp: string): void {
-    this.stmt(`UPDATE ${this.statTable} SET put_timestamp = ? WHERE put_timestamp < ?`).run(timestamp, timestamp);
+    this.write(() => this.stmt(`UPDATE ${this.statTable} SET put_timestamp = ? WHERE put_timestamp < ?`).run(timestamp, timestamp));
   }
 
   updateStatusChangedAt(timestamp: string): void {
-    this.stmt(`UPDATE ${this.statTable} SET status_changed_at = ? WHERE status_changed_at < ?`).run(timestamp, timestamp);
+    this.write(() => this.stmt(`UPDATE ${this.statTable} SET status_changed_at = ? WHERE status_changed_at < ?`).run(timestamp, timestamp));
   }
 
   /** Marks the DB deleted at `timestamp`, clearing its metadata. */
@@ -269,9 +269,9 @@ export abstract class DatabaseBroker {
       if (!this.deleteMetaWhitelist.includes(key.toLowerCase())) cleared[key] = ['', timestamp];
     }
     this.updateMetadata(cleared);
-    this.stmt(
+    this.write(() => this.stmt(
       `UPDATE ${this.statTable} SET delete_timestamp = ?, status = 'DELETED', status_changed_at = ? WHERE delete_timestamp < ?`,
-    ).run(timestamp, timestamp, timestamp);
+    ).run(timestamp, timestamp, timestamp));
   }
 
   /** Replication: keeps the oldest created_at and the newest put/delete timestamps. */

@@ -212,3 +212,13 @@ test('a DB that got a row since the replicator read max_row is not removed', () 
   assert.deepEqual(server.getItemsSince(-1, 10).map((r) => r.name), ['one', 'two']);
   server.close();
 });
+
+test('stat row updates through a connection whose DB was removed fail too', () => {
+  const server = newBroker();
+  server.putObject('o', ts(1), 1, 'text/plain', 'e');
+  const replicator = new ContainerBroker(server.dbFile, 'a', 'c');
+  assert.equal(replicator.removeIfUnchanged(replicator.getMaxRow()), true);
+  assert.throws(() => server.updatePutTimestamp(ts(5)), { name: 'DatabaseGoneError' });
+  assert.throws(() => server.deleteDb(ts(6)), { name: 'DatabaseGoneError' });
+  server.close();
+});
