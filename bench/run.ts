@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureEtcSwiftConf, startCluster, type Cluster, type SystemName } from './cluster/cluster.js';
+import { ensureEtcSwiftConf } from '../cli/cluster/layout.js';
+import { startCluster, type Cluster, type SystemName } from './cluster/cluster.js';
 import { ensureWrk } from './load/wrk.js';
 import { benchOptions, prepare, workloads, type ClusterState } from './load/workloads.js';
 import { formatTable, summarise, type Sample } from './report/stats.js';

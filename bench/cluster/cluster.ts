@@ -2,11 +2,10 @@
  * One benchmarked cluster, swiftly's or Swift's: the same layout, every
  * server its own process, plus the memcached the proxy's tempauth uses.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertPortsFree, ProcessGroup, waitForPort } from './procs.js';
-import { SWIFT_CONF, writeLayout, type Kind, type Layout } from './layout.js';
+import { writeLayout, type Kind, type Layout } from './layout.js';
 
 export type SystemName = 'swiftly' | 'swift';
 
@@ -24,13 +23,6 @@ const SWIFTLY_BIN = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.met
 function serverCommand(system: SystemName, kind: Kind | 'proxy', conf: string, nodeArgs: string[]): [string, string[]] {
   if (system === 'swiftly') return [process.execPath, [...nodeArgs, SWIFTLY_BIN, 'server', kind, conf]];
   return [`/usr/bin/swift-${kind}-server`, [conf]];
-}
-
-/** Swift reads the hash prefix/suffix only from /etc/swift/swift.conf. */
-export function ensureEtcSwiftConf(): void {
-  const path = '/etc/swift/swift.conf';
-  if (existsSync(path) && readFileSync(path, 'utf8') === SWIFT_CONF) return;
-  writeFileSync(path, SWIFT_CONF);
 }
 
 /**

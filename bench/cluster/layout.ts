@@ -9,21 +9,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RingBuilder, writeRingFile } from '../../ring/index.js';
+import { FIXED_SWIFT_CONF, PROXY_PIPELINE, serverConfText, writeRing } from '../../cli/cluster/layout.js';
 
 export const NODES = 3;
 export const KINDS = ['object', 'container', 'account'] as const;
 export type Kind = (typeof KINDS)[number];
-
-/** The hash path secrets the tests use too; Swift reads them only from /etc/swift/swift.conf. */
-export const SWIFT_CONF = `[swift-hash]
-swift_hash_path_prefix = swiftlytestprefix
-swift_hash_path_suffix = swiftlytestsuffix
-
-[storage-policy:0]
-name = gold
-default = yes
-`;
 
 export const ADMIN = { user: 'admin:admin', key: 'admin', account: 'AUTH_admin' };
 export const TESTER = { user: 'test:tester', key: 'testing', account: 'AUTH_test' };
@@ -46,13 +36,13 @@ export function writeLayout(dir: string, base: number): Layout {
   const log = join(dir, 'log');
   mkdirSync(log, { recursive: true });
   mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'swift.conf'), SWIFT_CONF);
+  writeFileSync(join(etc, 'swift.conf'), FIXED_SWIFT_CONF); // the tests' secrets (Swift reads /etc/swift/swift.conf)
   const layout: Layout = {
     dir, etc, log, host, proxyPort: base + 80, memcachePort: base + 99, proxyConf: join(etc, 'proxy-server.conf'), storage: [],
   };
   for (const kind of KINDS) {
     mkdirSync(join(etc, `${kind}-server`), { recursive: true });
-    const builder = RingBuilder.create(10, 3, 1);
+    const ringDevices = [];
     for (let n = 1; n <= NODES; n++) {
       const port = base + 10 * n + KINDS.indexOf(kind);
       const devices = join(dir, 'srv', String(n));
@@ -60,32 +50,22 @@ export function writeLayout(dir: string, base: number): Layout {
       const conf = join(etc, `${kind}-server`, `${n}.conf`);
       writeFileSync(conf, storageConf(kind, devices, port, etc));
       layout.storage.push({ kind, node: n, conf, port });
-      builder.addDev({ region: 1, zone: n, ip: host, port, device: `sdb${n}`, weight: 1 });
+      ringDevices.push({ zone: n, ip: host, port, device: `sdb${n}`, weight: 1 });
     }
-    builder.rebalance({ seed: 1 });
-    writeRingFile(join(etc, `${kind}.ring.gz`), builder.getRing());
+    writeRing(etc, kind, { partPower: 10, minPartHours: 1, devices: ringDevices });
   }
   writeFileSync(layout.proxyConf, proxyConf(layout));
   return layout;
 }
 
 function storageConf(kind: Kind, devices: string, port: number, etc: string): string {
-  return `[DEFAULT]
-devices = ${devices}
-mount_check = false
-bind_ip = 127.0.0.1
-bind_port = ${port}
-workers = 1
-user = root
-swift_dir = ${etc}
-log_level = WARNING
-
-[pipeline:main]
-pipeline = ${kind}-server
-
-[app:${kind}-server]
-use = egg:swift#${kind}
-${kind === 'object' ? OBJECT_CACHE_CONF : ''}`;
+  return serverConfText({
+    defaults: {
+      devices, mount_check: false, bind_ip: '127.0.0.1', bind_port: port, workers: 1, user: 'root', swift_dir: etc, log_level: 'WARNING',
+    },
+    pipeline: [`${kind}-server`],
+    app: kind === 'object' ? OBJECT_CACHE_CONF : {},
+  });
 }
 
 /**
@@ -97,59 +77,19 @@ ${kind === 'object' ? OBJECT_CACHE_CONF : ''}`;
  * default) and both drop what they read of larger ones, and what every PUT
  * wrote once it is fsynced.
  */
-const OBJECT_CACHE_CONF = 'keep_cache_private = true\n';
+const OBJECT_CACHE_CONF = { keep_cache_private: true };
 
 function proxyConf(l: Layout): string {
-  return `[DEFAULT]
-bind_ip = ${l.host}
-bind_port = ${l.proxyPort}
-swift_dir = ${l.etc}
-workers = 1
-user = root
-log_level = WARNING
-
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats tempauth copy slo dlo proxy-logging proxy-server
-
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-
-[filter:tempauth]
-use = egg:swift#tempauth
-user_admin_admin = ${ADMIN.key} .admin .reseller_admin
-user_test_tester = ${TESTER.key} .admin
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:${l.memcachePort}
-# Swift's default pool (2 connections, 1 s wait) times out under 128
-# concurrent requests, error-limits memcached for 60 s and then every token
-# check fails: size it for the bench's concurrency.
-memcache_max_connections = 128
-
-[filter:listing_formats]
-use = egg:swift#listing_formats
-
-[filter:copy]
-use = egg:swift#copy
-
-[filter:slo]
-use = egg:swift#slo
-
-[filter:dlo]
-use = egg:swift#dlo
-`;
+  return serverConfText({
+    defaults: { bind_ip: l.host, bind_port: l.proxyPort, swift_dir: l.etc, workers: 1, user: 'root', log_level: 'WARNING' },
+    pipeline: PROXY_PIPELINE,
+    app: { account_autocreate: true },
+    filters: {
+      tempauth: { user_admin_admin: `${ADMIN.key} .admin .reseller_admin`, user_test_tester: `${TESTER.key} .admin` },
+      // Swift's default pool (2 connections, 1 s wait) times out under 128
+      // concurrent requests, error-limits memcached for 60 s and then every
+      // token check fails: size it for the bench's concurrency.
+      cache: { memcache_servers: `127.0.0.1:${l.memcachePort}`, memcache_max_connections: 128 },
+    },
+  });
 }

@@ -1,5 +1,10 @@
 /**
- * The all-in-one cluster's files under one folder, Swift-SAIO style:
+ * Cluster layouts: the files a Swift-style cluster runs from — swift.conf,
+ * rings, and each server's paste.deploy config — written one way for every
+ * cluster swiftly makes: `swiftly start`'s all-in-one, the bench's, and the
+ * test helpers'.
+ *
+ * The all-in-one's files live under one folder, Swift-SAIO style:
  *
  *   <dir>/etc/swift.conf                       random hash prefix/suffix
  *   <dir>/etc/{account,container,object}.builder, *.ring.gz
@@ -12,9 +17,115 @@
  * an operator can edit users, ports and workers.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../../common/index.js';
 import { RingBuilder, writeRingFile, saveBuilder } from '../../ring/index.js';
+
+export type ConfValue = string | number | boolean;
+export type ConfOptions = Record<string, ConfValue>;
+
+/**
+ * INI text of `sections` in order, one `key = value` a line, a blank line
+ * between sections. A key that starts with `#` is written alone, as a
+ * comment line (its value is not written).
+ */
+export function iniText(sections: [name: string, options: ConfOptions][]): string {
+  const line = ([k, v]: [string, ConfValue]): string => (k.startsWith('#') ? `${k}\n` : `${k} = ${v}\n`);
+  return sections.map(([name, options]) => `[${name}]\n${Object.entries(options).map(line).join('')}`).join('\n');
+}
+
+/** Where a filter's section name is not its egg name (the names of Swift's sample configs). */
+const FILTER_EGGS: Record<string, string> = { 'proxy-logging': 'proxy_logging', cache: 'memcache' };
+
+/** The pipeline of the proxies swiftly writes configs for (swiftly start, the bench). */
+export const PROXY_PIPELINE: readonly string[] = [
+  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'tempauth', 'copy', 'slo', 'dlo',
+  'proxy-logging', 'proxy-server',
+];
+
+export interface ServerConf {
+  /** `[DEFAULT]`: bind_ip, bind_port, swift_dir, devices, … */
+  defaults: ConfOptions;
+  /** Filter names, then the app: `proxy-server` or `<kind>-server` (its egg: `egg:swift#proxy`, `…#<kind>`). */
+  pipeline: readonly string[];
+  /** Options of the app's section. */
+  app?: ConfOptions;
+  /** Options of filters' sections, by name; every filter gets `use = egg:swift#<egg>`. */
+  filters?: Record<string, ConfOptions>;
+  /** Sections after the pipeline's (daemons: `[object-replicator]`, …). */
+  extra?: [name: string, options: ConfOptions][];
+}
+
+/** A paste.deploy server config (`proxy-server.conf`, `object-server.conf`, …) as Swift's servers and ours read it. */
+export function serverConfText(conf: ServerConf): string {
+  const app = conf.pipeline[conf.pipeline.length - 1];
+  const filters = [...new Set(conf.pipeline.slice(0, -1))];
+  return iniText([
+    ['DEFAULT', conf.defaults],
+    ['pipeline:main', { pipeline: conf.pipeline.join(' ') }],
+    [`app:${app}`, { use: `egg:swift#${app.replace(/-server$/, '')}`, ...conf.app }],
+    ...filters.map((f): [string, ConfOptions] => [`filter:${f}`, { use: `egg:swift#${FILTER_EGGS[f] ?? f}`, ...conf.filters?.[f] }]),
+    ...(conf.extra ?? []),
+  ]);
+}
+
+export interface PolicySpec {
+  name: string;
+  default?: boolean;
+}
+
+/** swift.conf: the hash path secrets and the storage policies (the first the default unless one says so). */
+export function swiftConfText(prefix: string, suffix: string, policies: readonly PolicySpec[] = [{ name: 'gold', default: true }]): string {
+  return iniText([
+    ['swift-hash', { swift_hash_path_prefix: prefix, swift_hash_path_suffix: suffix }],
+    ...policies.map((p, i): [string, ConfOptions] => [`storage-policy:${i}`, { name: p.name, ...(p.default ? { default: 'yes' } : {}) }]),
+  ]);
+}
+
+/** The swift.conf of the tests' and the bench's clusters, whose Swift servers read it from /etc/swift. */
+export const FIXED_SWIFT_CONF = swiftConfText('swiftlytestprefix', 'swiftlytestsuffix');
+
+/**
+ * Debian's Swift servers read the hash path secrets only from
+ * /etc/swift/swift.conf: makes that file hold `text` (atomically, as test
+ * processes running side by side may write it at once).
+ */
+export function ensureEtcSwiftConf(text = FIXED_SWIFT_CONF, path = '/etc/swift/swift.conf'): void {
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    // not there yet
+  }
+  if (current === text) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomicSync(path, Buffer.from(text));
+}
+
+export interface RingSpec {
+  partPower: number;
+  replicas?: number;
+  minPartHours?: number;
+  /** Every device: region 1 and ip 127.0.0.1 unless given. */
+  devices: { zone: number; port: number; device: string; weight: number; region?: number; ip?: string }[];
+}
+
+/** A ring builder with `spec`'s devices, rebalanced with seed 1 (the same partitions every time). */
+export function buildRing(spec: RingSpec): RingBuilder {
+  const builder = RingBuilder.create(spec.partPower, spec.replicas ?? 3, spec.minPartHours ?? 0);
+  for (const d of spec.devices) builder.addDev({ region: 1, ip: '127.0.0.1', ...d });
+  builder.rebalance({ seed: 1 });
+  return builder;
+}
+
+/** Writes `<etc>/<name>.ring.gz` (and `<name>.builder` when asked) from `spec`; returns the builder. */
+export function writeRing(etc: string, name: string, spec: RingSpec, options: { builderFile?: boolean } = {}): RingBuilder {
+  const builder = buildRing(spec);
+  if (options.builderFile) saveBuilder(builder, join(etc, `${name}.builder`));
+  writeRingFile(join(etc, `${name}.ring.gz`), builder.getRing());
+  return builder;
+}
 
 export const NODE_COUNT = 3;
 export type ServerKind = 'object' | 'container' | 'account';
@@ -66,12 +177,7 @@ export function ensureClusterLayout(
   mkdirSync(paths.etc, { recursive: true });
   mkdirSync(paths.log, { recursive: true });
   const secret = (): string => randomBytes(16).toString('hex');
-  writeFileSync(
-    join(paths.etc, 'swift.conf'),
-    `[swift-hash]\nswift_hash_path_prefix = ${secret()}\nswift_hash_path_suffix = ${secret()}\n\n` +
-      `[storage-policy:0]\nname = Policy-0\ndefault = yes\n`,
-    { mode: 0o600 },
-  );
+  writeFileSync(join(paths.etc, 'swift.conf'), swiftConfText(secret(), secret(), [{ name: 'Policy-0', default: true }]), { mode: 0o600 });
   for (let n = 1; n <= NODE_COUNT; n++) {
     mkdirSync(join(paths.devices(n), `sdb${n}`), { recursive: true });
     for (const kind of STORAGE_KINDS) {
@@ -80,87 +186,41 @@ export function ensureClusterLayout(
     }
   }
   for (const kind of STORAGE_KINDS) {
-    const builder = RingBuilder.create(10, 3, 1);
-    for (let n = 1; n <= NODE_COUNT; n++) {
-      builder.addDev({ region: 1, zone: n, ip: '127.0.0.1', port: portOf(kind, n), device: `sdb${n}`, weight: 1 });
-    }
-    builder.rebalance({ seed: 1 });
-    saveBuilder(builder, join(paths.etc, `${kind}.builder`));
-    writeRingFile(join(paths.etc, `${kind}.ring.gz`), builder.getRing());
+    const devices = Array.from({ length: NODE_COUNT }, (_, i) => ({ zone: i + 1, port: portOf(kind, i + 1), device: `sdb${i + 1}`, weight: 1 }));
+    writeRing(paths.etc, kind, { partPower: 10, minPartHours: 1, devices }, { builderFile: true });
   }
   const adminKey = secret();
   writeFileSync(paths.proxyConf, proxyConf(paths, bind, adminKey), { mode: 0o600 });
   return { created: true, adminKey };
 }
 
+const DAEMONS: Record<ServerKind, (node: number) => [string, ConfOptions][]> = {
+  object: (node) => [['object-updater', {}], ['object-expirer', { processes: NODE_COUNT, process: node - 1 }]],
+  container: () => [['container-updater', {}]],
+  account: () => [['account-reaper', {}]],
+};
+
 function storageConf(paths: ClusterPaths, kind: ServerKind, node: number, port: number): string {
-  return `[DEFAULT]
-devices = ${paths.devices(node)}
-mount_check = false
-bind_ip = 127.0.0.1
-bind_port = ${port}
-workers = 0
-swift_dir = ${paths.etc}
-recon_cache_path = ${join(paths.dir, 'cache', String(node))}
-log_level = INFO
-
-[pipeline:main]
-pipeline = ${kind}-server
-
-[app:${kind}-server]
-use = egg:swift#${kind}
-
-[${kind}-replicator]
-
-[${kind}-auditor]
-${kind === 'object' ? `\n[object-updater]\n\n[object-expirer]\nprocesses = ${NODE_COUNT}\nprocess = ${node - 1}\n` : ''}${kind === 'container' ? '\n[container-updater]\n' : ''}${kind === 'account' ? '\n[account-reaper]\n' : ''}`;
+  return serverConfText({
+    defaults: {
+      devices: paths.devices(node), mount_check: false, bind_ip: '127.0.0.1', bind_port: port, workers: 0,
+      swift_dir: paths.etc, recon_cache_path: join(paths.dir, 'cache', String(node)), log_level: 'INFO',
+    },
+    pipeline: [`${kind}-server`],
+    extra: [[`${kind}-replicator`, {}], [`${kind}-auditor`, {}], ...DAEMONS[kind](node)],
+  });
 }
 
 function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string): string {
-  return `[DEFAULT]
-bind_ip = ${bind.host}
-bind_port = ${bind.port}
-swift_dir = ${paths.etc}
-workers = 1
-log_level = INFO
-
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats tempauth copy slo dlo proxy-logging proxy-server
-
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-
-[filter:tempauth]
-use = egg:swift#tempauth
-# user_<account>_<user> = <key> [group] [group] [...] [storage_url]
-user_admin_admin = ${adminKey} .admin .reseller_admin
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-
-[filter:cache]
-use = egg:swift#memcache
-
-[filter:listing_formats]
-use = egg:swift#listing_formats
-
-[filter:copy]
-use = egg:swift#copy
-
-[filter:slo]
-use = egg:swift#slo
-
-[filter:dlo]
-use = egg:swift#dlo
-`;
+  return serverConfText({
+    defaults: { bind_ip: bind.host, bind_port: bind.port, swift_dir: paths.etc, workers: 1, log_level: 'INFO' },
+    pipeline: PROXY_PIPELINE,
+    app: { account_autocreate: true },
+    filters: {
+      tempauth: {
+        '# user_<account>_<user> = <key> [group] [group] [...] [storage_url]': '',
+        user_admin_admin: `${adminKey} .admin .reseller_admin`,
+      },
+    },
+  });
 }
