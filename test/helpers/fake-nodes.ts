@@ -9,7 +9,7 @@ import net from 'node:net';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { TEST_SWIFT_CONF } from './swift-cluster.js';
+import { FIXED_SWIFT_CONF as TEST_SWIFT_CONF } from '../../cli/cluster/layout.js';
 
 /**
  * Listens on port 0 and resolves with the port the system gave. A port

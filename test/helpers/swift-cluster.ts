@@ -21,33 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RingBuilder, writeRingFile } from '../../ring/index.js';
 import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { silentLogger } from '../../common/index.js';
+import { parseIni, silentLogger } from '../../common/index.js';
+import { ensureEtcSwiftConf, FIXED_SWIFT_CONF, serverConfText, writeRing, type ConfOptions } from '../../cli/cluster/layout.js';
 import { startMemcache } from './memcache-server.js';
 
-export const TEST_SWIFT_CONF = `[swift-hash]
-swift_hash_path_prefix = swiftlytestprefix
-swift_hash_path_suffix = swiftlytestsuffix
-
-[storage-policy:0]
-name = gold
-default = yes
-`;
-
 export const SWIFTLY_BIN = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
-
-/** Makes /etc/swift/swift.conf hold the test hash secrets and policies (Swift's servers read only that file). */
-export function ensureEtcSwiftConf(): void {
-  const path = '/etc/swift/swift.conf';
-  let current = '';
-  try {
-    current = readFileSync(path, 'utf8');
-  } catch {
-    mkdirSync('/etc/swift', { recursive: true });
-  }
-  if (current !== TEST_SWIFT_CONF) writeFileSync(path, TEST_SWIFT_CONF);
-}
 
 const handedOut = new Set<number>();
 
@@ -159,12 +138,13 @@ export interface ClusterOptions {
 }
 
 /** The tempauth users every proxy of a test cluster knows. */
-const TEMPAUTH_USERS = `user_admin_admin = admin .admin .reseller_admin
-user_test_tester = testing .admin
-user_test_tester2 = testing2
-user_test2_tester2 = testing2 .admin
-token_life = 3600
-`;
+const TEMPAUTH: ConfOptions = {
+  user_admin_admin: 'admin .admin .reseller_admin',
+  user_test_tester: 'testing .admin',
+  user_test_tester2: 'testing2',
+  user_test2_tester2: 'testing2 .admin',
+  token_life: 3600,
+};
 
 const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempauth copy slo dlo proxy-server';
 
@@ -213,21 +193,20 @@ export class SwiftCluster {
     const n = options.nodes ?? 3;
     mkdirSync(this.swiftDir, { recursive: true });
     mkdirSync(this.logDir, { recursive: true });
-    writeFileSync(join(this.swiftDir, 'swift.conf'), TEST_SWIFT_CONF);
+    writeFileSync(join(this.swiftDir, 'swift.conf'), FIXED_SWIFT_CONF);
     for (const kind of KINDS) {
       const backend = options.backends?.[kind] ?? options.backend ?? 'swift';
-      const builder = RingBuilder.create(options.partPower ?? 6, 3, 0);
+      const ringDevices = [];
       for (let i = 0; i < n; i++) {
         const port = await freePort();
         const devices = join(this.dir, `node${i}`);
         mkdirSync(join(devices, 'sdb1'), { recursive: true });
         const conf = join(this.swiftDir, `${kind}-server-${i}.conf`);
         writeFileSync(conf, storageConf(kind, port, devices, this.swiftDir));
-        builder.addDev({ region: 1, zone: i + 1, ip: '127.0.0.1', port, device: 'sdb1', weight: 100 });
+        ringDevices.push({ zone: i + 1, port, device: 'sdb1', weight: 100 });
         this.nodes.push({ kind, backend, index: i, port, conf });
       }
-      builder.rebalance({ seed: 1 });
-      writeRingFile(join(this.swiftDir, `${kind}.ring.gz`), builder.getRing());
+      writeRing(this.swiftDir, kind, { partPower: options.partPower ?? 6, devices: ringDevices });
     }
   }
 
@@ -252,56 +231,13 @@ export class SwiftCluster {
   /** Writes a proxy-server.conf for our proxy over this cluster and returns its path. */
   writeProxyConf(extra = '', pipeline = DEFAULT_PIPELINE, port = 0): string {
     const path = join(this.swiftDir, 'proxy-server.conf');
-    writeFileSync(
-      path,
-      `[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = ${port}
-workers = 0
-log_level = error
-
-[pipeline:main]
-pipeline = ${pipeline}
-
-[app:proxy-server]
-use = egg:swift#proxy
-swift_dir = ${this.swiftDir}
-account_autocreate = true
-conn_timeout = 0.5
-node_timeout = 10
-${extra}
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[filter:proxy_logging]
-use = egg:swift#proxy_logging
-
-[filter:cache]
-use = egg:swift#memcache
-
-[filter:listing_formats]
-use = egg:swift#listing_formats
-
-[filter:copy]
-use = egg:swift#copy
-
-[filter:slo]
-use = egg:swift#slo
-
-[filter:dlo]
-use = egg:swift#dlo
-
-[filter:tempauth]
-use = egg:swift#tempauth
-${TEMPAUTH_USERS}`,
-    );
+    const extraOptions = parseIni(`[app]\n${extra}`).sections.get('app');
+    writeFileSync(path, serverConfText({
+      defaults: { bind_ip: '127.0.0.1', bind_port: port, workers: 0, log_level: 'error' },
+      pipeline: pipeline.split(/\s+/),
+      app: { swift_dir: this.swiftDir, account_autocreate: true, conn_timeout: 0.5, node_timeout: 10, ...extraOptions },
+      filters: { tempauth: TEMPAUTH },
+    }));
     return path;
   }
 
@@ -330,15 +266,12 @@ ${TEMPAUTH_USERS}`,
     this.closers.push(() => memcache.close());
     const port = await freePort();
     const conf = join(this.swiftDir, 'swift-proxy-server.conf');
-    writeFileSync(conf, `[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = ${port}\nswift_dir = ${this.swiftDir}\nworkers = 0\n` +
-      `log_level = WARNING\nlog_address = /nonexistent\n\n` +
-      '[pipeline:main]\npipeline = catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server\n\n' +
-      '[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n\n' +
-      `[filter:tempauth]\nuse = egg:swift#tempauth\n${TEMPAUTH_USERS}\n` +
-      `[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = 127.0.0.1:${memcache.port}\n\n` +
-      '[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n\n' +
-      '[filter:healthcheck]\nuse = egg:swift#healthcheck\n\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n\n' +
-      '[filter:copy]\nuse = egg:swift#copy\n\n[filter:dlo]\nuse = egg:swift#dlo\n\n[filter:slo]\nuse = egg:swift#slo\n');
+    writeFileSync(conf, serverConfText({
+      defaults: { bind_ip: '127.0.0.1', bind_port: port, swift_dir: this.swiftDir, workers: 0, log_level: 'WARNING', log_address: '/nonexistent' },
+      pipeline: 'catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server'.split(' '),
+      app: { account_autocreate: true },
+      filters: { tempauth: TEMPAUTH, cache: { memcache_servers: `127.0.0.1:${memcache.port}` } },
+    }));
     const proc = spawnTracked('swift-proxy-server', [conf], join(this.logDir, 'swift-proxy.log'));
     this.others.push(proc);
     try {
@@ -373,26 +306,12 @@ ${TEMPAUTH_USERS}`,
 
 /** A storage server's config: Swift's file, read the same way by Swift's servers and ours. */
 function storageConf(kind: Kind, port: number, devices: string, swiftDir: string): string {
-  return `[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = ${port}
-devices = ${devices}
-mount_check = false
-disable_fallocate = true
-workers = 0
-swift_dir = ${swiftDir}
-user = root
-log_level = WARNING
-log_udp_host = 127.0.0.1
-log_udp_port = 9
-
-[pipeline:main]
-pipeline = healthcheck ${kind}-server
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[app:${kind}-server]
-use = egg:swift#${kind}
-${kind === 'object' ? 'container_update_timeout = 1\n' : ''}`;
+  return serverConfText({
+    defaults: {
+      bind_ip: '127.0.0.1', bind_port: port, devices, mount_check: false, disable_fallocate: true, workers: 0, swift_dir: swiftDir,
+      user: 'root', log_level: 'WARNING', log_udp_host: '127.0.0.1', log_udp_port: 9,
+    },
+    pipeline: ['healthcheck', `${kind}-server`],
+    app: kind === 'object' ? { container_update_timeout: 1 } : {},
+  });
 }

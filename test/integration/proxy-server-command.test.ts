@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, TEST_SWIFT_CONF } from '../helpers/swift-cluster.js';
+import { freePort } from '../helpers/swift-cluster.js';
+import { FIXED_SWIFT_CONF as TEST_SWIFT_CONF } from '../../cli/cluster/layout.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/swiftly.js');
 

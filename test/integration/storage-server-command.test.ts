@@ -9,7 +9,8 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort, TEST_SWIFT_CONF } from '../helpers/swift-cluster.js';
+import { freePort, waitForPort } from '../helpers/swift-cluster.js';
+import { FIXED_SWIFT_CONF as TEST_SWIFT_CONF } from '../../cli/cluster/layout.js';
 
 const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'swiftly-server-cmd-'));
