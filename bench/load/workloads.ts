@@ -11,6 +11,7 @@ import { ADMIN, TESTER } from '../cluster/layout.js';
 import { OURS, runTool } from '../ring/tools.js';
 import type { Sample } from '../report/stats.js';
 import { runWrk, type WrkJob, type WrkResult } from './wrk.js';
+import { largeObjectWorkloads } from './large-objects.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -80,7 +81,7 @@ export async function prepare(cluster: Cluster, o: BenchOptions, listings = true
 }
 
 /** Runs one wrk job and measures the cluster's CPU around it. */
-async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerOp = 0): Promise<{ sample: Sample; result: WrkResult }> {
+export async function measured(state: ClusterState, job: Omit<WrkJob, 'url'>, bytesPerOp = 0): Promise<{ sample: Sample; result: WrkResult }> {
   const before = state.cluster.group.cpuByName();
   const result = await runWrk({ url: state.cluster.url, ...job });
   const used = Object.entries(state.cluster.group.cpuByName()).map(([k, v]) => [k, v - (before[k] ?? 0)] as const);
@@ -156,6 +157,7 @@ export function workloads(o: BenchOptions): Workload[] {
         name: '256 MiB GET c1', unit: 'MB/s',
         run: async (s) => (await measured(s, { mode: 'static', method: 'GET', path, connections: 1, seconds: o.seconds, headers: { 'X-Auth-Token': s.adminToken } }, BIG)).sample,
       },
+      ...largeObjectWorkloads(o),
     );
   }
   list.push(

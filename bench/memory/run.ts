@@ -7,6 +7,7 @@
  *
  *   npm run bench:memory                                  (5 GiB, limit 150 MiB)
  *   npm run bench:memory -- --size 1G --limit 150 --dir /mnt/big
+ *   npm run bench:memory -- --segment-size 100M           (the 5 GiB as an SLO of 100 MiB segments)
  *
  * The cluster keeps 3 replicas, so `--dir` needs room for 3 × size.
  */
@@ -83,7 +84,7 @@ async function startCluster(dir: string, port: number): Promise<{ child: ChildPr
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '5G' }, limit: { type: 'string', default: '150' }, dir: { type: 'string', default: tmpdir() } } });
+  const { values } = parseArgs({ options: { size: { type: 'string', default: '5G' }, limit: { type: 'string', default: '150' }, dir: { type: 'string', default: tmpdir() }, 'segment-size': { type: 'string' } } });
   const size = parseSize(values.size!);
   const limit = Number(values.limit) * MIB;
   const fs = statfsSync(values.dir!);
@@ -99,8 +100,10 @@ async function main(): Promise<number> {
     child = cluster.child;
     const proxyPid = findProxyPid(child.pid!);
     if (!proxyPid) throw new Error('could not find the proxy process');
-    console.log(`proxy pid ${proxyPid}; streaming ${(size / GIB).toFixed(2)} GiB PUT then GET through ${cluster.authUrl}`);
-    const r = await measureProxyMemory({ ...cluster, proxyPid, size });
+    const segmentSize = values['segment-size'] ? parseSize(values['segment-size']) : undefined;
+    const as = segmentSize ? ` as a static large object of ${(segmentSize / MIB).toFixed(0)} MiB segments` : '';
+    console.log(`proxy pid ${proxyPid}; streaming ${(size / GIB).toFixed(2)} GiB PUT then GET${as} through ${cluster.authUrl}`);
+    const r = await measureProxyMemory({ ...cluster, proxyPid, size, segmentSize });
     const mbps = (s: number): string => (size / MIB / s).toFixed(0);
     console.log(`PUT ${r.putSeconds.toFixed(1)} s (${mbps(r.putSeconds)} MiB/s), GET ${r.getSeconds.toFixed(1)} s (${mbps(r.getSeconds)} MiB/s), MD5 verified both ways`);
     console.log(`proxy processes measured: ${r.pids.join(', ')} (the proxy and its workers)`);
