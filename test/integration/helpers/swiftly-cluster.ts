@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../../common/index.js';
-import { RingBuilder, writeRingFile } from '../../../ring/index.js';
+import { serverConfText, swiftConfText, writeRing } from '../../../cli/cluster/layout.js';
 import { startStorageServer, type ListeningServer, type StorageKind } from '../../../storage/index.js';
 import { startProxyServer, type ProxyServer } from '../../../proxy/index.js';
 
-const SWIFT_CONF = `[swift-hash]\nswift_hash_path_prefix = imgprefix\nswift_hash_path_suffix = imgsuffix\n\n[storage-policy:0]\nname = gold\ndefault = yes\n`;
+const SWIFT_CONF = swiftConfText('imgprefix', 'imgsuffix');
 
 export interface SwiftlyCluster {
   dir: string;
@@ -37,52 +37,25 @@ export async function startSwiftlyCluster(): Promise<SwiftlyCluster> {
   };
   try {
     for (const kind of ['account', 'container', 'object'] as StorageKind[]) {
-      const builder = RingBuilder.create(6, 3, 1);
+      const ringDevices = [];
       for (let n = 1; n <= 3; n++) {
         const devices = join(dir, 'srv', String(n));
         mkdirSync(join(devices, `sdb${n}`), { recursive: true });
         const s = await startStorageServer(kind, { devices, mount_check: 'false', swift_dir: etc }, { host: '127.0.0.1', port: 0, swiftConf, logger: silentLogger });
         servers.push(s);
-        builder.addDev({ region: 1, zone: n, ip: '127.0.0.1', port: s.port, device: `sdb${n}`, weight: 1 });
+        ringDevices.push({ zone: n, port: s.port, device: `sdb${n}`, weight: 1 });
       }
-      builder.rebalance({ seed: 1 });
-      writeRingFile(join(etc, `${kind}.ring.gz`), builder.getRing());
+      writeRing(etc, kind, { partPower: 6, minPartHours: 1, devices: ringDevices });
     }
     const conf = join(etc, 'proxy-server.conf');
-    writeFileSync(conf, `[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = 0
-
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck cache listing_formats tempauth copy slo dlo proxy-server
-
-[app:proxy-server]
-use = egg:swift#proxy
-swift_dir = ${etc}
-account_autocreate = true
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:cache]
-use = egg:swift#memcache
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-[filter:tempauth]
-use = egg:swift#tempauth
-user_admin_admin = admin .admin .reseller_admin
-user_test_tester = testing .admin
-user_other_tester = testing .admin
-`);
+    writeFileSync(conf, serverConfText({
+      defaults: { bind_ip: '127.0.0.1', bind_port: 0 },
+      pipeline: 'catch_errors gatekeeper healthcheck cache listing_formats tempauth copy slo dlo proxy-server'.split(' '),
+      app: { swift_dir: etc, account_autocreate: true },
+      filters: {
+        tempauth: { user_admin_admin: 'admin .admin .reseller_admin', user_test_tester: 'testing .admin', user_other_tester: 'testing .admin' },
+      },
+    }));
     proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf });
     const proxyUrl = `http://127.0.0.1:${proxy.port}`;
     return { dir, proxyUrl, authUrl: `${proxyUrl}/auth/v1.0`, stop };
