@@ -14,49 +14,19 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { hashPath, parseIni, silentLogger, swiftConfFromIni, type Logger, type SwiftConf } from '../../common/index.js';
-import { Ring, RingBuilder, writeRingFile, type RingLookup } from '../../ring/index.js';
+import { Ring, writeRingFile, type RingBuilder, type RingLookup } from '../../ring/index.js';
+import { buildRing, serverConfText, swiftConfText } from '../../cli/cluster/layout.js';
+import { freePort, waitForPort } from '../helpers/swift-cluster.js';
 import { startStorageServer, type ListeningServer, type StorageKind } from '../../storage/index.js';
 import type { Daemon, DaemonContext } from '../../consistency/index.js';
 import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
 
-export const CLUSTER_SWIFT_CONF = `[swift-hash]
-swift_hash_path_prefix = clusterprefix
-swift_hash_path_suffix = clustersuffix
-[storage-policy:0]
-name = gold
-default = yes
-`;
+export const CLUSTER_SWIFT_CONF = swiftConfText('clusterprefix', 'clustersuffix');
 
 const KINDS: StorageKind[] = ['object', 'container', 'account'];
 const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (child.exitCode !== null) throw new Error(`storage child on ${port} exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`storage child on ${port} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export interface ClusterNode {
   index: number;
@@ -104,12 +74,8 @@ export class StorageCluster {
     });
     for (let i = 0; i < c.options.nodes; i++) await c.addNode();
     for (const kind of KINDS) {
-      const b = RingBuilder.create(c.options.partPower, c.options.replicas, 0);
-      for (const n of c.nodes) {
-        for (const d of n.deviceNames) b.addDev({ region: 1, zone: n.index + 1, ip: '127.0.0.1', port: n.ports[kind], device: d, weight: 100 });
-      }
-      b.rebalance({ seed: 1 });
-      c.builders.set(kind, b);
+      const devices = c.nodes.flatMap((n) => n.deviceNames.map((device) => ({ zone: n.index + 1, port: n.ports[kind], device, weight: 100 })));
+      c.builders.set(kind, buildRing({ partPower: c.options.partPower, replicas: c.options.replicas, devices }));
     }
     c.writeRings();
     return c;
@@ -175,12 +141,12 @@ export class StorageCluster {
       if (!node.ports[kind]) node.ports[kind] = await freePort();
       const conf = { ...this.conf(node, kind), workers: '0' };
       const confPath = join(this.root, `node${node.index}-${kind}.conf`);
-      writeFileSync(confPath, `[DEFAULT]\n${Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n')}\n[app:${kind}-server]\nuse = egg:swift#${kind}\n`);
+      writeFileSync(confPath, serverConfText({ defaults: conf, pipeline: [`${kind}-server`] }));
       const log = openSync(join(this.root, `node${node.index}-${kind}.log`), 'a');
       const child = spawn(process.execPath, [SWIFTLY, 'server', kind, confPath], { stdio: ['ignore', log, log] });
       closeSync(log);
       children[kind] = child;
-      await waitForPort(node.ports[kind], child);
+      await waitForPort(node.ports[kind], child, `storage child (${kind})`, 20_000);
     }));
   }
 
@@ -247,12 +213,11 @@ export class StorageCluster {
    */
   async startProxy(app: Record<string, string> = {}): Promise<ProxyServer> {
     const options = { conn_timeout: '0.3', node_timeout: '3', account_autocreate: 'true', ...app };
-    const conf = parseIni(
-      '[DEFAULT]\nlog_level = error\n[pipeline:main]\npipeline = catch_errors gatekeeper proxy-server\n' +
-        '[filter:catch_errors]\nuse = egg:swift#catch_errors\n[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n' +
-        `[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = ${this.swiftDir}\n` +
-        Object.entries(options).map(([k, v]) => `${k} = ${v}\n`).join(''),
-    );
+    const conf = parseIni(serverConfText({
+      defaults: { log_level: 'error' },
+      pipeline: ['catch_errors', 'gatekeeper', 'proxy-server'],
+      app: { swift_dir: this.swiftDir, ...options },
+    }));
     const proxy = await startProxyServer(conf, { host: '127.0.0.1', port: 0, logger: this.logger, swiftConf: this.swiftConf });
     this.proxies.push(proxy);
     return proxy;
