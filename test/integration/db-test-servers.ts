@@ -2,22 +2,15 @@
  * Test helper (not a test): swiftly container and account servers on
  * loopback port 0 over a temp devices dir, and small HTTP helpers.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, request } from 'undici';
 import { startStorageServer, type ListeningServer } from '../../storage/index.js';
 import { parseIni, silentLogger, swiftConfFromIni, type SwiftConf } from '../../common/index.js';
+import { swiftConfText } from '../../cli/cluster/layout.js';
 
-export const SWIFT_CONF_TEXT = `[swift-hash]
-swift_hash_path_prefix = swiftlytestprefix
-swift_hash_path_suffix = swiftlytestsuffix
-[storage-policy:0]
-name = gold
-default = yes
-[storage-policy:1]
-name = silver
-`;
+export const SWIFT_CONF_TEXT = swiftConfText('swiftlytestprefix', 'swiftlytestsuffix', [{ name: 'gold', default: true }, { name: 'silver' }]);
 
 export interface DbServers {
   root: string;
@@ -81,29 +74,4 @@ let clock = 1700000000;
 export function nextTs(): string {
   clock += 1;
   return `${clock}.00000`;
-}
-
-/** swift.conf as Debian's Swift servers must see it in these tests (policy 0 only). */
-export const ETC_SWIFT_CONF = `[swift-hash]
-swift_hash_path_prefix = swiftlytestprefix
-swift_hash_path_suffix = swiftlytestsuffix
-
-[storage-policy:0]
-name = gold
-default = yes
-`;
-
-/**
- * Swift 2.30 reads the hash prefix/suffix only from /etc/swift/swift.conf:
- * writes it (creating the dir) unless it already holds the shared test values.
- */
-export function ensureEtcSwiftConf(): void {
-  const path = '/etc/swift/swift.conf';
-  if (existsSync(path)) {
-    const conf = swiftConfFromIni(parseIni(readFileSync(path, 'utf8')));
-    const p0 = conf.policies.find((p) => p.index === 0);
-    if (conf.hashPath.prefix === 'swiftlytestprefix' && conf.hashPath.suffix === 'swiftlytestsuffix' && p0?.name === 'gold' && p0.isDefault) return;
-  }
-  mkdirSync('/etc/swift', { recursive: true });
-  writeFileSync(path, ETC_SWIFT_CONF);
 }

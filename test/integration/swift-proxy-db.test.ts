@@ -10,23 +10,14 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
 import { startStorageServer, type ListeningServer } from '../../storage/index.js';
 import { startMemcache, type MemcacheServer } from '../helpers/memcache-server.js';
-import { ETC_SWIFT_CONF, ensureEtcSwiftConf } from './db-test-servers.js';
-
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers/swift-cluster.js';
+import { ensureEtcSwiftConf, FIXED_SWIFT_CONF, PROXY_PIPELINE, serverConfText, type ConfOptions } from '../../cli/cluster/layout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'swiftly-proxy-db-'));
 const etc = join(root, 'etc');
@@ -79,8 +70,8 @@ async function waitFor(url: string): Promise<void> {
 before(async () => {
   ensureEtcSwiftConf();
   mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'swift.conf'), ETC_SWIFT_CONF);
-  const swiftConf = swiftConfFromIni(parseIni(ETC_SWIFT_CONF));
+  writeFileSync(join(etc, 'swift.conf'), FIXED_SWIFT_CONF);
+  const swiftConf = swiftConfFromIni(parseIni(FIXED_SWIFT_CONF));
   memcached = await startMemcache();
   const dbConf = { devices: srv, mount_check: 'false', account_update_timeout: '1' };
   const accountDevs: { port: number; device: string }[] = [];
@@ -103,37 +94,18 @@ before(async () => {
     if (process.env.SWIFTLY_DEBUG_SWIFT) process.stderr.write(`${what}: ${Date.now() - t0} ms\n`);
   };
   await Promise.all([buildRing('account', accountDevs), buildRing('container', containerDevs), buildRing('object', objectDevs)]);
-  const common = `[DEFAULT]\nbind_ip = 127.0.0.1\nworkers = 0\nuser = ${user}\nswift_dir = ${etc}\ndevices = ${srv}\nmount_check = false\nlog_level = ERROR\n`;
+  const defaults: ConfOptions = { bind_ip: '127.0.0.1', workers: 0, user, swift_dir: etc, devices: srv, mount_check: false, log_level: 'ERROR' };
   for (const d of objectDevs) {
     const conf = join(etc, `object-${d.port}.conf`);
-    writeFileSync(conf, `${common}bind_port = ${d.port}\n[pipeline:main]\npipeline = object-server\n[app:object-server]\nuse = egg:swift#object\n`);
+    writeFileSync(conf, serverConfText({ defaults: { ...defaults, bind_port: d.port }, pipeline: ['object-server'] }));
     startSwift('swift-object-server', conf);
   }
-  writeFileSync(join(etc, 'proxy-server.conf'), `${common}bind_port = ${proxyPort}
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats tempauth copy proxy-logging proxy-server
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:${memcached.port}
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:tempauth]
-use = egg:swift#tempauth
-user_test_tester = testing .admin
-[filter:copy]
-use = egg:swift#copy
-`);
+  writeFileSync(join(etc, 'proxy-server.conf'), serverConfText({
+    defaults: { ...defaults, bind_port: proxyPort },
+    pipeline: PROXY_PIPELINE,
+    app: { account_autocreate: true },
+    filters: { cache: { memcache_servers: `127.0.0.1:${memcached.port}` }, tempauth: { user_test_tester: 'testing .admin' } },
+  }));
   mark('rings built');
   startSwift('swift-proxy-server', join(etc, 'proxy-server.conf'));
   await waitFor(`http://127.0.0.1:${proxyPort}/healthcheck`);

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { parseIni, silentLogger as quietLogger, createLogger, swiftConfFromIni } from '../../common/index.js';
 const silentLogger = process.env.SWIFTLY_DEBUG_SWIFT ? createLogger({ level: 'error' }) : quietLogger;
 import { startStorageServer, type ListeningServer } from '../../storage/index.js';
-import { ETC_SWIFT_CONF, ensureEtcSwiftConf, http } from './db-test-servers.js';
+import { http } from './db-test-servers.js';
+import { ensureEtcSwiftConf, FIXED_SWIFT_CONF } from '../../cli/cluster/layout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'swiftly-swift-repl-'));
 const etc = join(root, 'etc');
@@ -83,8 +84,8 @@ const accountPorts: number[] = [];
 before(async () => {
   ensureEtcSwiftConf();
   mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'swift.conf'), ETC_SWIFT_CONF);
-  const swiftConf = swiftConfFromIni(parseIni(ETC_SWIFT_CONF));
+  writeFileSync(join(etc, 'swift.conf'), FIXED_SWIFT_CONF);
+  const swiftConf = swiftConfFromIni(parseIni(FIXED_SWIFT_CONF));
   for (const d of ['d1', 'd2', 'd3']) mkdirSync(join(srv, d), { recursive: true });
   for (let i = 0; i < 2; i++) {
     const a = await startStorageServer('account', { devices: srv, mount_check: 'false' }, { host: '127.0.0.1', port: 0, swiftConf, logger: silentLogger });
