@@ -51,8 +51,8 @@ export async function autocreateAccount(ctx: ProxyContext, req: SwiftRequest, ac
   const headers = withoutBody(
     backendHeaders({ ...req, headers: {} }, { 'x-timestamp': Timestamp.now().internal }),
   );
-  const sets = Array.from({ length: ring.replicaCount }, () => headers);
-  const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), { method: 'PUT', path: quotePath(`/${account}`), partition }, sets, ctx.quorum(ring));
+  const sets = Array.from({ length: nodes.length }, () => headers);
+  const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), { method: 'PUT', path: quotePath(`/${account}`), partition }, sets, ctx.quorum(nodes));
   await clearInfo(ctx, req, account);
   return resp.status >= 200 && resp.status < 300;
 }
@@ -85,11 +85,11 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
       const bad = checkMetadata(req.headers, 'account', ctx.swiftConf.constraints);
       if (bad) return bad;
       const headers = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now().internal }));
-      const sets = Array.from({ length: ring.replicaCount }, () => headers);
-      let resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      const sets = Array.from({ length: nodes.length }, () => headers);
+      let resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       if (resp.status === 404 && ctx.conf.accountAutocreate) {
         await autocreateAccount(ctx, req, t.account);
-        resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+        resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       }
       await clearInfo(ctx, req, t.account);
       return resp;
@@ -102,8 +102,8 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
       const bad = checkMetadata(req.headers, 'account', ctx.swiftConf.constraints);
       if (bad) return bad;
       const headers = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now().internal }));
-      const sets = Array.from({ length: ring.replicaCount }, () => headers);
-      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      const sets = Array.from({ length: nodes.length }, () => headers);
+      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       await clearInfo(ctx, req, t.account);
       return resp;
     }

@@ -113,8 +113,8 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
         delete req.headers['x-storage-policy'];
       }
       const base = withoutBody(backendHeaders(req, extra));
-      const sets = req.method === 'PUT' ? accountUpdateHeaders(ctx, t.account, base, ring.replicaCount) : Array.from({ length: ring.replicaCount }, () => base);
-      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      const sets = req.method === 'PUT' ? accountUpdateHeaders(ctx, t.account, base, nodes.length) : Array.from({ length: nodes.length }, () => base);
+      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       await clearInfo(ctx, req, t.account, t.container);
       await clearInfo(ctx, req, t.account);
       return resp;
@@ -123,8 +123,8 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
       const denied = req.env.authorize?.(req);
       if (denied) return denied;
       const base = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now(ctx.now).internal }));
-      const sets = accountUpdateHeaders(ctx, t.account, base, ring.replicaCount);
-      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(ring));
+      const sets = accountUpdateHeaders(ctx, t.account, base, nodes.length);
+      const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       await clearInfo(ctx, req, t.account, t.container);
       await clearInfo(ctx, req, t.account);
       return resp;

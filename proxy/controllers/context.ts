@@ -81,8 +81,12 @@ export class ProxyContext {
     return [...first, ...list.filter((n) => !first.includes(n))];
   }
 
-  /** Successes a write to this ring's replicas needs (Swift's proxy `quorum_size`). */
-  quorum(ring: RingLookup): number {
-    return quorumSize(ring.replicaCount);
+  /**
+   * Successes a write to a partition's primaries needs: Swift's proxy
+   * `quorum_size(len(nodes))` (with a fractional replica count, partitions
+   * differ in their number of primaries).
+   */
+  quorum(primaries: readonly RingNode[]): number {
+    return quorumSize(primaries.length);
   }
 }

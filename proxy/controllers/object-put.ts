@@ -152,8 +152,8 @@ function collect(ctx: ProxyContext, live: Set<PutConnection>, quorum: number): P
 }
 
 export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: PutPlan, body: Readable | undefined): Promise<SwiftResponse> {
-  const quorum = ctx.quorum(plan.ring);
   const primaries = plan.ring.getPartNodes(plan.partition);
+  const quorum = ctx.quorum(primaries);
   const { conns, early } = await connectAll(ctx, plan, ctx.writeNodes(plan.ring, plan.partition, primaries));
   if (early.some((a) => a.status === 412)) {
     // If-None-Match failed on a node that has the object: no replica may be

@@ -14,10 +14,11 @@ import { quorumSize } from './best-response.js';
  * Swift's `num_container_updates`: max(Qc + Ro - Qo, Rc), the quorums the
  * proxy's (n + 1) // 2. If only Qo object writes succeed and every failed one
  * carried an update, Qc updates still remain (durable listing); and each
- * container replica is named at least once.
+ * container replica is named at least once. Swift takes Qo from the ring's
+ * replica count (the policy's quorum), Ro from the requests sent.
  */
-export function numContainerUpdates(containerReplicas: number, objectReplicas: number): number {
-  return Math.max(quorumSize(containerReplicas) + objectReplicas - quorumSize(objectReplicas), containerReplicas);
+export function numContainerUpdates(containerReplicas: number, objectReplicas: number, objectQuorum = quorumSize(objectReplicas)): number {
+  return Math.max(quorumSize(containerReplicas) + objectReplicas - objectQuorum, containerReplicas);
 }
 
 /**
@@ -49,7 +50,7 @@ function csvAppend(a: string | undefined, b: string): string {
 }
 
 /** One header set per outgoing request, with the X-Container-* and X-Delete-At-* updates. */
-export function objectUpdateHeaders(ctx: ProxyContext, t: UpdateTarget, base: Headers, nOutgoing: number): Headers[] {
+export function objectUpdateHeaders(ctx: ProxyContext, t: UpdateTarget, base: Headers, nOutgoing: number, objectQuorum: number): Headers[] {
   const sets: Headers[] = Array.from({ length: nOutgoing }, () => ({ ...base }));
   const cring = ctx.rings.container;
   const { partition: cpart, nodes: containers } = cring.getNodes(t.account, t.container);
@@ -60,7 +61,7 @@ export function objectUpdateHeaders(ctx: ProxyContext, t: UpdateTarget, base: He
     const { partition, nodes } = cring.getNodes(ctx.conf.expiringObjectsAccount, container);
     deleteAt = { container, partition, nodes };
   }
-  const needed = numContainerUpdates(containers.length, nOutgoing);
+  const needed = numContainerUpdates(containers.length, nOutgoing, objectQuorum);
   for (let i = 0; i < needed; i++) {
     const index = i % nOutgoing;
     const c = containers[i % containers.length];

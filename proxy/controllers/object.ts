@@ -12,6 +12,7 @@ import { backendHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
 import { getContainerInfo } from './info.js';
 import { configObjectExpiration, objectUpdateHeaders } from './object-updates.js';
+import { quorumSize } from './best-response.js';
 import { getObject } from './object-get.js';
 import { putObjectBody } from './object-put.js';
 import { guessContentType } from './mime.js';
@@ -96,7 +97,7 @@ export async function handleObject(ctx: ProxyContext, req: SwiftRequest, t: Obje
     if (cl !== undefined) extra['content-length'] = cl;
     else extra['transfer-encoding'] = 'chunked';
     const base = backendHeaders(req, extra);
-    const sets = objectUpdateHeaders(ctx, t, base, ring.replicaCount);
+    const sets = objectUpdateHeaders(ctx, t, base, nodes.length, quorumSize(ring.replicaCount));
     const resp = await putObjectBody(
       ctx,
       req,
@@ -108,7 +109,7 @@ export async function handleObject(ctx: ProxyContext, req: SwiftRequest, t: Obje
   }
   const base = withoutBody(backendHeaders(req, extra));
   if (req.method === 'POST' && req.headers['content-type']) base['content-type'] = req.headers['content-type'];
-  const sets = objectUpdateHeaders(ctx, t, base, ring.replicaCount);
-  const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), { method: req.method, path, partition }, sets, ctx.quorum(ring));
+  const sets = objectUpdateHeaders(ctx, t, base, nodes.length, quorumSize(ring.replicaCount));
+  const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), { method: req.method, path, partition }, sets, ctx.quorum(nodes));
   return resp;
 }

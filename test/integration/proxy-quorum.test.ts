@@ -45,3 +45,38 @@ for (const { replicas, down, ok } of [
     });
   });
 }
+
+describe('a fractional replica count (2.5): the quorum of each partition is that of its primaries', () => {
+  let cluster: StorageCluster;
+  let port: number;
+  let name: string;
+  const call = async (method: string, path: string, body?: string) =>
+    (await backend(port, method, `/v1/${ACCOUNT}${path}`, body === undefined ? {} : { 'content-type': 'text/plain' }, body)).status;
+
+  before(async () => {
+    cluster = await StorageCluster.start({ nodes: 3, replicas: 2.5, partPower: 2 });
+    port = (await cluster.startProxy()).port;
+    assert.equal(await call('PUT', '/c'), 201);
+    // An object whose partition has three primaries (the others have two).
+    name = Array.from({ length: 100 }, (_, i) => `o${i}`).find((o) => cluster.ring('object').getNodes(ACCOUNT, 'c', o).nodes.length === 3)!;
+    assert.ok(name);
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  it('a PUT goes to all three primaries', async () => {
+    assert.equal(await call('PUT', `/c/${name}`, 'three copies'), 201);
+    const { partition, nodes } = cluster.ring('object').getNodes(ACCOUNT, 'c', name);
+    for (const n of nodes) {
+      const r = await backend(n.port, 'HEAD', `/${n.device}/${partition}/${ACCOUNT}/c/${name}`);
+      assert.equal(r.status, 200, `${n.port}/${n.device}`);
+    }
+  });
+
+  it('with two of its three primaries down, a PUT answers 503 (one copy is no quorum)', async () => {
+    const { nodes } = cluster.ring('object').getNodes(ACCOUNT, 'c', name);
+    for (const n of nodes.slice(0, 2)) await cluster.stopNode(cluster.nodes.find((x) => x.ports.object === n.port)!);
+    assert.equal(await call('PUT', `/c/${name}`, 'one copy'), 503);
+  });
+});
