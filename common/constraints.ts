@@ -63,8 +63,9 @@ export function isValidUtf8(buf: Uint8Array): boolean {
 
 /**
  * Swift's `check_utf8` on a path component after percent-decoding: valid
- * UTF-8 and no NUL. Takes the raw bytes of the name.
+ * UTF-8 and no NUL (unless `internal`: NUL is the reserved namespace's
+ * byte). Takes the raw bytes of the name.
  */
-export function checkUtf8(bytes: Uint8Array): boolean {
-  return !bytes.includes(0) && isValidUtf8(bytes);
+export function checkUtf8(bytes: Uint8Array, internal = false): boolean {
+  return (internal || !bytes.includes(0)) && isValidUtf8(bytes);
 }

@@ -7,13 +7,14 @@ import { loadSwiftConf, type Section, type SwiftConf } from '../common/index.js'
 import type { RingLookup } from '../ring/index.js';
 import type { App, PipelineContext, SwiftRequest, SwiftResponse } from './types.js';
 import { makeResponse } from './response.js';
-import { parseSwiftPath } from './request-path.js';
+import { parseRequestPath } from './request-path.js';
 import { proxyConfFromSection } from './proxy-conf.js';
 import { ProxyContext, type Rings } from './controllers/context.js';
 import { handleAccount } from './controllers/account.js';
 import { handleContainer } from './controllers/container.js';
 import { handleObject } from './controllers/object.js';
 import { MemoryCache } from './cache/memory-cache.js';
+import { getAccountInfo, getContainerInfo } from './controllers/info.js';
 
 /** Loads one ring by name (`account`, `container`, `object`, `object-1`…) from swift_dir. */
 export type RingLoader = (swiftDir: string, name: string) => RingLookup;
@@ -78,6 +79,14 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
   rings.object(swiftConf.defaultPolicy.index);
   const ctx = new ProxyContext(conf, swiftConf, rings, pctx.logger, pctx.now, new MemoryCache(pctx.now));
   options.onContext?.(ctx);
+  pctx.infoSource = {
+    container: (req, account, container) => getContainerInfo(ctx, req, account, container),
+    account: (req, account) => getAccountInfo(ctx, req, account),
+    policy: (index) => {
+      const p = swiftConf.policies.find((x) => x.index === index);
+      return p && { name: p.name, deprecated: p.isDeprecated };
+    },
+  };
   pctx.registerInfo('swift', {
     ...swiftInfo(swiftConf),
     allow_account_management: conf.allowAccountManagement,
@@ -87,7 +96,7 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
 
   const app: App = async (req) => {
     if (req.path === '/info') return handleInfo(req, pctx);
-    const parsed = parseSwiftPath(req.path);
+    const parsed = parseRequestPath(req);
     if (!parsed.ok) {
       if (parsed.reason === 'split') return makeResponse(404);
       return makeResponse(412, parsed.reason === 'utf8' ? 'Invalid UTF8 or contains NULL' : 'Bad URL');

@@ -38,11 +38,14 @@ export type PathResult = { ok: true; path: SwiftPath } | { ok: false; reason: 'u
  * `utf8` (Swift answers 412 "Invalid UTF8 or contains NULL"); a path Swift's
  * `split_path(path, 1, 4, True)` refuses (no leading `/`, no version) is
  * `split` (404); one without an account, or an object without a container,
- * is `bad` (Swift finds no controller: 412 "Bad URL").
+ * is `bad` (Swift finds no controller: 412 "Bad URL"). With `allowReserved`
+ * (Swift's `check_utf8(internal=True)` for a request with
+ * `X-Backend-Allow-Reserved-Names`), NUL, the reserved namespace's byte,
+ * may appear.
  */
-export function parseSwiftPath(rawPath: string): PathResult {
+export function parseSwiftPath(rawPath: string, allowReserved = false): PathResult {
   const bytes = unquoteBytes(rawPath);
-  if (!checkUtf8(bytes)) return { ok: false, reason: 'utf8' };
+  if (!checkUtf8(bytes, allowReserved)) return { ok: false, reason: 'utf8' };
   const path = bytes.toString('utf8');
   if (!path.startsWith('/')) return { ok: false, reason: 'split' };
   const parts = path.slice(1).split('/');
@@ -61,6 +64,16 @@ export function parseSwiftPath(rawPath: string): PathResult {
       object: object === undefined || object === '' ? undefined : object,
     },
   };
+}
+
+/** Whether a request may name the reserved namespace (set only by filters: gatekeeper strips it from clients). */
+export function allowsReservedNames(headers: Record<string, string>): boolean {
+  return /^(true|1|yes|on|t|y)$/i.test((headers['x-backend-allow-reserved-names'] ?? '').trim());
+}
+
+/** Parses a request's path, allowing reserved names when the request may use them. */
+export function parseRequestPath(req: { path: string; headers: Record<string, string> }): PathResult {
+  return parseSwiftPath(req.path, allowsReservedNames(req.headers));
 }
 
 /** Parses a query string into a Map (last value wins, as Swift's params). */

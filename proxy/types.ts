@@ -73,4 +73,17 @@ export interface PipelineContext {
   /** Registers information published by GET /info (Swift's register_swift_info). */
   registerInfo: (name: string, info: Record<string, unknown>) => void;
   info: Record<string, Record<string, unknown>>;
+  /**
+   * Set by the proxy app when it is built: account and container info as the
+   * controllers see it, from the same caches (what Swift's middlewares get
+   * from `get_account_info` / `get_container_info`).
+   */
+  infoSource?: InfoSource;
+}
+
+export interface InfoSource {
+  container(req: SwiftRequest, account: string, container: string): Promise<import('./controllers/info.js').ContainerInfo>;
+  account(req: SwiftRequest, account: string): Promise<import('./controllers/info.js').AccountInfo>;
+  /** A storage policy by index (undefined when unknown). */
+  policy(index: number): { name: string; deprecated: boolean } | undefined;
 }

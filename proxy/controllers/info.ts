@@ -26,6 +26,9 @@ export interface ContainerInfo {
   storagePolicy: number;
   meta: Record<string, string>;
   sysmeta: Record<string, string>;
+  /** Legacy versioned writes' location as a container server with `allow_versions` keeps it. */
+  versions?: string;
+  syncTo?: string;
   /** Headers to hand to the object PUT path (container partition/nodes). */
   partition?: number;
 }
@@ -120,6 +123,8 @@ export function getContainerInfo(ctx: ProxyContext, req: SwiftRequest, account: 
       storagePolicy: Number(headers['x-backend-storage-policy-index'] ?? 0),
       meta: pick(headers, 'x-container-meta-'),
       sysmeta: pick(headers, 'x-container-sysmeta-'),
+      versions: headers['x-versions-location'],
+      syncTo: headers['x-container-sync-to'],
     };
   });
 }

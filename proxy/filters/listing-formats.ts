@@ -45,6 +45,8 @@ const CONTENT_TYPE: Record<ListingFormat, string> = {
   plain: 'text/plain; charset=utf-8',
 };
 
+const FORMAT_ACCEPT: Record<ListingFormat, string> = { json: 'application/json', xml: 'application/xml', plain: 'text/plain' };
+
 function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -112,10 +114,15 @@ export const listingFormats: FilterFactory = () => (next) => async (req) => {
   const query = new URLSearchParams(req.query);
   const fmt = listingFormat(query, req.headers.accept);
   if (!fmt) return makeResponse(406);
+  // As Swift's get_listing_content_type, a format parameter becomes the
+  // Accept header filters below see (object versioning answers only JSON).
+  const headers = query.has('format') ? { ...req.headers, accept: FORMAT_ACCEPT[fmt] } : req.headers;
   query.set('format', 'json');
   const kind = parsed.path.container === undefined ? 'account' : 'container';
   const name = parsed.path.container ?? parsed.path.account;
-  const resp = await next({ ...req, query: query.toString() });
+  const resp = await next({ ...req, headers, query: query.toString() });
+  // A filter below answers in its own format (Swift's swift.format_listing = False).
+  if (req.env.formatListing === false) return resp;
   resp.headers.vary = 'Accept';
   return convert(req, resp, fmt, kind, name);
 };

@@ -9,7 +9,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../../common/index.js';
 import type { Cache, FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse } from '../response.js';
-import { parseSwiftPath } from '../request-path.js';
+import { parseRequestPath, parseSwiftPath } from '../request-path.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { cleanAcl, parseAcl, referrerAllowed, AclError } from './acl.js';
 
@@ -170,7 +170,7 @@ export class TempAuth {
 
   /** Swift's `TempAuth.authorize`: undefined to allow, or the denial. */
   authorize(req: SwiftRequest): SwiftResponse | undefined {
-    const parsed = parseSwiftPath(req.path);
+    const parsed = parseRequestPath(req);
     if (!parsed.ok) return makeResponse(404);
     const { account, container, object } = parsed.path;
     if (!account.startsWith(this.conf.resellerPrefix)) return this.denied(req);
