@@ -15,6 +15,8 @@ import { tempauth } from './filters/tempauth.js';
 import { copy } from './filters/copy.js';
 import { slo } from './filters/slo/index.js';
 import { dlo } from './filters/dlo.js';
+import { symlink } from './filters/symlink.js';
+import { versionedWrites } from './filters/versioned-writes/index.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -28,6 +30,8 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['copy', copy],
   ['slo', slo],
   ['dlo', dlo],
+  ['symlink', symlink],
+  ['versioned_writes', versionedWrites],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -41,8 +41,17 @@ const FILTER_EGGS: Record<string, string> = { 'proxy-logging': 'proxy_logging', 
 /** The pipeline of the proxies swiftly writes configs for (swiftly start, the bench). */
 export const PROXY_PIPELINE: readonly string[] = [
   'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'tempauth', 'copy', 'slo', 'dlo',
-  'proxy-logging', 'proxy-server',
+  'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server',
 ];
+
+/**
+ * Options a filter's section gets unless a config says otherwise: both
+ * versioning modes on, as Swift's SAIO configs have them (its sample leaves
+ * them off, which would make versioned_writes do nothing).
+ */
+const FILTER_DEFAULTS: Record<string, ConfOptions> = {
+  versioned_writes: { allow_versioned_writes: true, allow_object_versioning: true },
+};
 
 export interface ServerConf {
   /** `[DEFAULT]`: bind_ip, bind_port, swift_dir, devices, … */
@@ -65,7 +74,7 @@ export function serverConfText(conf: ServerConf): string {
     ['DEFAULT', conf.defaults],
     ['pipeline:main', { pipeline: conf.pipeline.join(' ') }],
     [`app:${app}`, { use: `egg:swift#${app.replace(/-server$/, '')}`, ...conf.app }],
-    ...filters.map((f): [string, ConfOptions] => [`filter:${f}`, { use: `egg:swift#${FILTER_EGGS[f] ?? f}`, ...conf.filters?.[f] }]),
+    ...filters.map((f): [string, ConfOptions] => [`filter:${f}`, { use: `egg:swift#${FILTER_EGGS[f] ?? f}`, ...FILTER_DEFAULTS[f], ...conf.filters?.[f] }]),
     ...(conf.extra ?? []),
   ]);
 }

@@ -37,10 +37,14 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
   const getHeaders: Headers = {};
   for (const k of ['x-auth-token', 'x-storage-token', 'referer', 'user-agent', 'x-newest']) if (req.headers[k]) getHeaders[k] = req.headers[k];
   const manifestItself = parseQuery(req.query).get('multipart-manifest') === 'get';
+  const getQuery = new URLSearchParams(req.query);
+  if (manifestItself) getQuery.set('format', 'raw');
   const getReq: SwiftRequest = {
     method: 'GET',
     path: quotePath(`/${v}/${srcAccount}/${src.container}/${src.object}`),
-    query: manifestItself ? 'multipart-manifest=get&format=raw' : '',
+    // The client's query goes with the source GET, as Swift's copy_get:
+    // `?symlink=get` copies a link itself, `?version-id=` an old version.
+    query: getQuery.toString(),
     headers: getHeaders,
     remoteAddr: req.remoteAddr,
     env: req.env,
@@ -74,10 +78,14 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
   }
   if (manifestItself && dlo) putHeaders['x-object-manifest'] = source.headers['x-object-manifest'];
   const body = source.body;
+  const putQuery = new URLSearchParams(req.query);
+  putQuery.delete('version-id');
+  putQuery.delete('multipart-manifest');
+  if (manifestItself && slo) putQuery.set('multipart-manifest', 'put');
   const putReq: SwiftRequest = {
     method: 'PUT',
     path: quotePath(`/${v}/${account}/${dest.container}/${dest.object}`),
-    query: manifestItself && slo ? 'multipart-manifest=put' : '',
+    query: putQuery.toString(),
     headers: putHeaders,
     remoteAddr: req.remoteAddr,
     env: req.env,
@@ -88,6 +96,7 @@ async function copyFrom(next: App, req: SwiftRequest, account: string, dest: { c
     resp.headers['x-copied-from'] = quotePath(`${src.container}/${src.object}`);
     resp.headers['x-copied-from-account'] = quotePath(srcAccount);
     if (source.headers['last-modified']) resp.headers['x-copied-from-last-modified'] = source.headers['last-modified'];
+    if (source.headers['x-object-version-id']) resp.headers['x-copied-from-version-id'] = source.headers['x-object-version-id'];
   } else {
     // Don't read the rest of a large source nobody wants.
     dropBody(source.body);

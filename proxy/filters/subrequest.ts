@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ContainerInfo } from '../controllers/info.js';
 import { discardBody, readSmallBody } from '../response.js';
-import { quotePath } from '../request-path.js';
+import { quotePath } from '../../common/index.js';
 
 export interface SubrequestOptions {
   method: string;
