@@ -9,14 +9,13 @@
 import type { App, Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../../types.js';
 import { makeResponse, dropBody } from '../../response.js';
 import { unquoteBytes } from '../../request-path.js';
-import { quotePath } from '../../../common/index.js';
 import { containerInfo, isSuccess, pythonJson, readJsonListing, subrequest } from '../subrequest.js';
 import { Answer, plain } from './shared.js';
 import {
   DELETE_MARKER_CONTENT_TYPE, reservedName, splitReservedName, splitVersionFromName, splitVersionsContainerName,
   versionsContainerName, versionsObjectName, versionsObjectPrefix,
 } from './names.js';
-import { Timestamp } from '../../../common/index.js';
+import { quotePath, Timestamp } from '../../../common/index.js';
 
 export const CLIENT_VERSIONS_ENABLED = 'x-versions-enabled';
 export const SYSMETA_VERSIONS_ENABLED = 'x-container-sysmeta-versions-enabled';

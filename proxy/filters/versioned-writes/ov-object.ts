@@ -8,10 +8,9 @@
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { App, Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../../types.js';
-import { Timestamp } from '../../../common/index.js';
+import { quotePath, Timestamp } from '../../../common/index.js';
 import { makeResponse, dropBody } from '../../response.js';
 import { unquoteBytes } from '../../request-path.js';
-import { quotePath } from '../../../common/index.js';
 import { containerInfo, isSuccess, subrequest } from '../subrequest.js';
 import { ALLOW_RESERVED_NAMES, SYMLOOP_EXTEND, TGT_ACCT, TGT_BYTES_SYSMETA, TGT_ETAG_SYSMETA, TGT_OBJ } from '../symlink.js';
 import { Answer, copyVersion, getSource } from './shared.js';
