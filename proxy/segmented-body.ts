@@ -15,7 +15,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { normalizeEtag, SwiftlyError, type Logger } from '../common/index.js';
-import type { App, ResponseBody, SwiftRequest } from './types.js';
+import type { App, ResponseBody, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, readSmallBody } from './response.js';
 import { subrequest } from './subrequest.js';
 
@@ -60,41 +60,77 @@ async function shortText(body: ResponseBody): Promise<string> {
   return text.length <= 60 ? text : text.slice(0, 57) + '...';
 }
 
+/** A piece with its segment's response, when it has one. */
+interface Fetched {
+  p: SegmentPiece;
+  resp?: SwiftResponse;
+  ranged?: boolean;
+}
+
+async function fetchPiece(p: SegmentPiece, o: SegmentedOptions): Promise<Fetched> {
+  if ('data' in p) return { p };
+  const first = p.first ?? 0;
+  const toEnd = p.last === undefined || (p.size !== undefined && p.last === p.size - 1);
+  const ranged = first !== 0 || !toEnd;
+  const headers = ranged ? { range: `bytes=${first}-${toEnd ? '' : p.last}` } : undefined;
+  const resp = await o.next(subrequest(o.req, { method: 'GET', path: p.path, query: 'multipart-manifest=get', headers, agent: o.agent }));
+  return { p, resp, ranged };
+}
+
+/**
+ * The segments' bytes in order. The next segment is asked for while this
+ * one streams, so its first byte is not waited for between segments; its
+ * body waits unread (the socket's backpressure bounds what is held).
+ */
 async function* segmentBytes(pieces: AsyncIterable<SegmentPiece>, o: SegmentedOptions): AsyncGenerator<Buffer> {
-  for await (const p of pieces) {
-    if ('data' in p) {
-      yield p.data;
-      continue;
-    }
-    const first = p.first ?? 0;
-    const toEnd = p.last === undefined || (p.size !== undefined && p.last === p.size - 1);
-    const ranged = first !== 0 || !toEnd;
-    const headers = ranged ? { range: `bytes=${first}-${toEnd ? '' : p.last}` } : undefined;
-    const resp = await o.next(subrequest(o.req, { method: 'GET', path: p.path, query: 'multipart-manifest=get', headers, agent: o.agent }));
-    if (resp.status < 200 || resp.status >= 300) {
-      const msg = `While processing manifest ${o.name}, got ${resp.status} (${await shortText(resp.body)}) while retrieving ${p.path}`;
-      throw new SegmentError(msg, resp.status >= 500 ? 503 : 409);
-    }
-    const etag = normalizeEtag(resp.headers.etag ?? '');
-    const length = resp.headers['content-length'] === undefined ? undefined : Number(resp.headers['content-length']);
-    if ((p.etag && etag !== p.etag) || (p.size && !ranged && length !== p.size)) {
-      dropBody(resp.body);
-      throw new SegmentError(`Object segment no longer valid: ${p.path} etag: ${etag} != ${p.etag} or ${length} != ${p.size}.`);
-    }
-    const hash: Hash | undefined = etag && !ranged ? createHash('md5') : undefined;
-    let got = 0;
-    for await (const chunk of chunksOf(resp.body)) {
-      if (hash) {
-        hash.update(chunk);
-        got += chunk.length;
+  const it = pieces[Symbol.asyncIterator]();
+  const ask = (): Promise<Fetched | undefined> => {
+    const pending = it.next().then((r) => (r.done ? undefined : fetchPiece(r.value, o)));
+    // Handled when its turn comes; until then a failure must not count as unhandled.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let ahead: Promise<Fetched | undefined> | undefined = ask();
+  try {
+    for (;;) {
+      const f: Fetched | undefined = await ahead;
+      ahead = undefined;
+      if (!f) return;
+      const { p, resp } = f;
+      if ('data' in p || !resp) {
+        ahead = ask();
+        if ('data' in p) yield p.data;
+        continue;
       }
-      yield chunk;
+      if (resp.status < 200 || resp.status >= 300) {
+        const msg = `While processing manifest ${o.name}, got ${resp.status} (${await shortText(resp.body)}) while retrieving ${p.path}`;
+        throw new SegmentError(msg, resp.status >= 500 ? 503 : 409);
+      }
+      const etag = normalizeEtag(resp.headers.etag ?? '');
+      const length = resp.headers['content-length'] === undefined ? undefined : Number(resp.headers['content-length']);
+      if ((p.etag && etag !== p.etag) || (p.size && !f.ranged && length !== p.size)) {
+        dropBody(resp.body);
+        throw new SegmentError(`Object segment no longer valid: ${p.path} etag: ${etag} != ${p.etag} or ${length} != ${p.size}.`);
+      }
+      ahead = ask();
+      const hash: Hash | undefined = etag && !f.ranged ? createHash('md5') : undefined;
+      let got = 0;
+      for await (const chunk of chunksOf(resp.body)) {
+        if (hash) {
+          hash.update(chunk);
+          got += chunk.length;
+        }
+        yield chunk;
+      }
+      if (hash) {
+        if (got !== length) throw new SegmentError(`Bad response length for ${p.path} as part of ${o.name}: headers had ${length}, but response length was actually ${got}`);
+        const md5 = hash.digest('hex');
+        if (md5 !== etag) throw new SegmentError(`Bad MD5 checksum for ${p.path} as part of ${o.name}: headers had ${etag}, but object MD5 was actually ${md5}`);
+      }
     }
-    if (hash) {
-      if (got !== length) throw new SegmentError(`Bad response length for ${p.path} as part of ${o.name}: headers had ${length}, but response length was actually ${got}`);
-      const md5 = hash.digest('hex');
-      if (md5 !== etag) throw new SegmentError(`Bad MD5 checksum for ${p.path} as part of ${o.name}: headers had ${etag}, but object MD5 was actually ${md5}`);
-    }
+  } finally {
+    // Stopped early (an error, the client gone): the segment asked for ahead is not read.
+    void ahead?.then((f) => dropBody(f?.resp?.body), () => undefined);
   }
 }
 

@@ -109,3 +109,12 @@ test('rate limits after N pieces, only the pieces it is told to', async () => {
 async function* list2(xs: number[]): AsyncGenerator<number> {
   yield* xs;
 }
+
+test('the next segment is asked for while this one streams (no wait for its first byte between segments)', async () => {
+  const seen: SwiftRequest[] = [];
+  const next = fakeNext({ '/v1/a/c/1': { body: 'one' }, '/v1/a/c/2': { body: 'two' }, '/v1/a/c/3': { body: 'three' } }, seen);
+  const body = await startSegmentedBody(list([{ path: '/v1/a/c/1' }, { path: '/v1/a/c/2' }, { path: '/v1/a/c/3' }]), opts(next));
+  // Only the first segment's first chunk has been taken, and the second is already on its way.
+  assert.deepEqual(seen.map((r) => r.path), ['/v1/a/c/1', '/v1/a/c/2']);
+  assert.equal(await text(body), 'onetwothree');
+});
