@@ -7,7 +7,8 @@
  * rounds, and writes bench/results/<date>.json and .svg.
  * `--only <text>` keeps the workloads whose name has it (and the PUTs they
  * need); `--cpu-prof <dir>` profiles swiftly's servers (see profile-top.ts);
- * `--ports <n>` moves the clusters' ports (default 20000; Swift's 1000 above).
+ * `--ports <n>` moves the clusters' ports (default 20000; Swift's 1000 above,
+ * or from `--swift-ports <n>`; each cluster takes 100).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,8 +28,9 @@ interface Args {
   quick: boolean;
   only?: string;
   cpuProf?: string;
-  /** First port of the clusters' ranges (swiftly's from it, Swift's 1000 above). */
+  /** First port of the clusters' ranges (swiftly's from it, Swift's 1000 above unless `swiftPorts`). */
   ports: number;
+  swiftPorts?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,7 +45,8 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--only') a.only = argv[++i];
     else if (v === '--cpu-prof') a.cpuProf = resolve(argv[++i]);
     else if (v === '--ports') a.ports = Number(argv[++i]);
-    else throw new Error(`unknown argument ${v} (use --compare swift, --rounds N, --quick, --only <text>, --cpu-prof <dir>, --ports <first port>)`);
+    else if (v === '--swift-ports') a.swiftPorts = Number(argv[++i]);
+    else throw new Error(`unknown argument ${v} (use --compare swift, --rounds N, --quick, --only <text>, --cpu-prof <dir>, --ports <first port>, --swift-ports <first port>)`);
   }
   return a;
 }
@@ -93,7 +96,8 @@ async function main(): Promise<void> {
     const states: ClusterState[] = [];
     for (const [i, name] of systems.entries()) {
       log(`starting ${name} cluster`);
-      const c = await startCluster(name, join(root, name), args.ports + 1000 * i, name === 'swiftly' ? args.cpuProf : undefined);
+      const base = name === 'swift' && args.swiftPorts !== undefined ? args.swiftPorts : args.ports + 1000 * i;
+      const c = await startCluster(name, join(root, name), base, name === 'swiftly' ? args.cpuProf : undefined);
       clusters.push(c);
       // The listings' objects and containers only when a listing workload runs (--only PUT profiles PUTs alone).
       const listings = list.some((w) => w.name.includes('listed'));
