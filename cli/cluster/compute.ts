@@ -106,8 +106,10 @@ swift_store_auth_address = ${options.proxyUrl}/auth/v1.0
 swift_store_user = ${options.admin.user}
 swift_store_key = ${options.admin.key}
 swift_store_container = glance
-# MiB; larger images would be segments + manifest, which needs SLO/DLO in the proxy (refused until then)
+# MiB; a larger image (or one of unknown size) is stored as segments of
+# swift_store_large_object_chunk_size MiB and a static large object manifest
 swift_store_large_object_size = 5120
+swift_store_large_object_chunk_size = 200
 
 [compute]
 # the compute DB: an image a server uses cannot be deleted (409)

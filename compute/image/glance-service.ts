@@ -32,11 +32,15 @@ export interface GlanceServiceOptions {
   usage?: ImageUsage;
   logger: Logger;
   /**
-   * Glance's `swift_store_large_object_size` in bytes: larger images would be
-   * stored as segments with a manifest. The proxy has no SLO/DLO yet, so an
-   * upload above it is refused with 413.
+   * Glance's `swift_store_large_object_size` in bytes: a larger image, or one
+   * of unknown size, is stored as segments of `largeObjectChunkSize` with a
+   * static large object manifest (as glance_store's Swift driver does).
    */
   largeObjectSize: number;
+  /** Glance's `swift_store_large_object_chunk_size` in bytes. */
+  largeObjectChunkSize: number;
+  /** Glance's `image_size_cap` in bytes: a bigger upload is refused with 413. */
+  imageSizeCap: number;
 }
 
 export const httpError = (status: number, message: string): SwiftlyError => {
@@ -57,7 +61,7 @@ class HashingCounter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.cap) {
-      done(httpError(413, `Image exceeds the storage limit of ${this.cap} bytes: segmented (large) objects need SLO/DLO, which the proxy does not support yet.`));
+      done(httpError(413, `Image exceeds the storage limit of ${this.cap} bytes (image_size_cap).`));
       return;
     }
     this.md5.update(chunk);
@@ -93,20 +97,23 @@ export class GlanceService {
    */
   async upload(caller: Caller, id: string, source: Readable, length?: number): Promise<GlanceImage> {
     const image = this.writable(caller, id);
-    if (length !== undefined && length > this.o.largeObjectSize) {
-      throw httpError(413, `Image size ${length} exceeds swift_store_large_object_size (${this.o.largeObjectSize} bytes): segmented objects need SLO/DLO, which the proxy does not support yet.`);
+    if (length !== undefined && length > this.o.imageSizeCap) {
+      throw httpError(413, `Image size ${length} exceeds the storage limit of ${this.o.imageSizeCap} bytes (image_size_cap).`);
     }
     if (!this.o.db.update(id, { status: 'saving' }, ['queued'])) {
       throw httpError(409, `Image status transition from ${image.status} to saving is not allowed`);
     }
-    const hasher = new HashingCounter(this.o.largeObjectSize);
+    const hasher = new HashingCounter(this.o.imageSizeCap);
+    const segmented = length === undefined || length > this.o.largeObjectSize;
     let etag: string;
     try {
       // pipe() (not pipeline) into the hasher: undici consumes `hasher`; an error on `source` is forwarded so the store PUT aborts.
       source.on('error', (err) => hasher.destroy(err));
       source.on('aborted', () => hasher.destroy(new SwiftlyError('ERR_CLIENT_DISCONNECT', 'client disconnected during upload', { status: 499 })));
       source.pipe(hasher);
-      etag = await this.o.store.put(id, hasher, length);
+      etag = segmented
+        ? await this.o.store.putSegmented(id, hasher, this.o.largeObjectChunkSize, length)
+        : await this.o.store.put(id, hasher, length);
       if (length !== undefined && hasher.bytes !== length) throw httpError(400, `Image upload stopped after ${hasher.bytes} of ${length} bytes`);
     } catch (err) {
       await this.kill(id, false);
@@ -114,7 +121,8 @@ export class GlanceService {
       throw (hasher.errored as Error | null) ?? err;
     }
     const checksum = hasher.md5.digest('hex');
-    if (etag && etag !== checksum) {
+    // A segmented image's ETag is the MD5 of its segments' MD5s, each checked by the store as it went.
+    if (!segmented && etag && etag !== checksum) {
       await this.kill(id, true);
       throw httpError(500, `The store's ETag ${etag} does not match the uploaded data's md5 ${checksum}`);
     }

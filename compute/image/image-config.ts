@@ -17,8 +17,11 @@
  * swift_store_user = admin:admin
  * swift_store_key = secret
  * swift_store_container = glance
- * ; MiB; above it images would be segments + manifest (needs SLO/DLO in the proxy: refused with 413 until then)
+ * ; MiB; a bigger image (or one of unknown size) is stored as segments + an SLO manifest
  * swift_store_large_object_size = 5120
+ * ; MiB per segment
+ * swift_store_large_object_chunk_size = 200
+ * [DEFAULT] image_size_cap = 1099511627776   ; bytes, the largest image accepted
  * [compute]
  * ; the compute DB, to refuse deleting an image a server uses (409); empty: no check
  * connection = sqlite:////var/lib/swiftly/compute.sqlite
@@ -31,7 +34,9 @@ export interface ImageConfig {
   bindPort: number;
   dbPath: string;
   auth: { strategy: 'tempauth' | 'noauth2'; proxyUrl: string; adminProjects: string[]; resellerPrefix: string };
-  store: { authUrl: string; user: string; key: string; container: string; largeObjectSize: number };
+  store: { authUrl: string; user: string; key: string; container: string; largeObjectSize: number; largeObjectChunkSize: number };
+  /** Glance's image_size_cap, bytes. */
+  imageSizeCap: number;
   /** The compute DB file for in-use checks, or '' for none. */
   computeDbPath: string;
   logLevel: string;
@@ -68,7 +73,9 @@ export function imageConfigFromIni(ini: IniFile): ImageConfig {
       key: getString(store, 'swift_store_key', ''),
       container: getString(store, 'swift_store_container', 'glance'),
       largeObjectSize: getInt(store, 'swift_store_large_object_size', 5120, 1) * 1024 * 1024,
+      largeObjectChunkSize: getInt(store, 'swift_store_large_object_chunk_size', 200, 1) * 1024 * 1024,
     },
+    imageSizeCap: getInt(d, 'image_size_cap', 1099511627776, 1),
     computeDbPath: sqlitePath(getString(getSection(ini, 'compute') ?? empty, 'connection', ''), 'compute'),
     logLevel: getString(d, 'log_level', 'info'),
   };

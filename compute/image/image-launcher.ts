@@ -41,7 +41,7 @@ export async function startImageService(options: StartImageOptions = {}): Promis
   const db = new ImageDb(config.dbPath);
   const store = new SwiftStore({ authUrl: config.store.authUrl, user: config.store.user, key: config.store.key, container: config.store.container });
   const computeUsage = !options.usage && config.computeDbPath ? new ComputeDbImageUsage(config.computeDbPath) : undefined;
-  const service = new GlanceService({ db, store, usage: options.usage ?? computeUsage, logger, largeObjectSize: config.store.largeObjectSize });
+  const service = new GlanceService({ db, store, usage: options.usage ?? computeUsage, logger, largeObjectSize: config.store.largeObjectSize, largeObjectChunkSize: config.store.largeObjectChunkSize, imageSizeCap: config.imageSizeCap });
   const validator = options.validator ?? (config.auth.strategy === 'noauth2'
     ? new NoAuthValidator()
     : new HttpTokenValidator({ proxyUrl: config.auth.proxyUrl, adminProjects: config.auth.adminProjects, resellerPrefix: config.auth.resellerPrefix }));

@@ -6,8 +6,15 @@
  *
  * A Swift PUT is all or nothing: an object is visible only once the proxy
  * has written it whole, so an upload cut short leaves nothing behind.
+ *
+ * An image too big for one object (or of unknown size) is stored as Glance
+ * stores it: segments of `swift_store_large_object_chunk_size` in
+ * `<container>_segments`, each checked against the MD5 of the bytes sent,
+ * then a static large object manifest under the image's name. A failed
+ * segmented upload deletes the segments it wrote.
  */
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 
 export interface SwiftStoreOptions {
@@ -61,18 +68,21 @@ export class SwiftStore {
     return this.auth;
   }
 
-  private objectPath(storageUrl: string, name?: string): string {
-    return `${storageUrl}/${encodeURIComponent(this.container)}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  private objectPath(storageUrl: string, name?: string, container = this.container): string {
+    return `${storageUrl}/${encodeURIComponent(container)}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
   }
 
   /** One request with the store's token; retried once after a 401 when it carries no stream. */
-  private async call(method: Dispatcher.HttpMethod, name: string | undefined, opts: { headers?: Record<string, string>; body?: Readable; retry?: boolean } = {}): Promise<Dispatcher.ResponseData> {
+  private async call(
+    method: Dispatcher.HttpMethod, name: string | undefined,
+    opts: { headers?: Record<string, string>; body?: Readable | string; retry?: boolean; container?: string; query?: string } = {},
+  ): Promise<Dispatcher.ResponseData> {
     const { token, storageUrl } = await this.login();
     const timeout = this.o.timeoutMs ?? 60_000;
-    const res = await request(this.objectPath(storageUrl, name), {
+    const res = await request(this.objectPath(storageUrl, name, opts.container) + (opts.query ? `?${opts.query}` : ''), {
       method, headers: { ...opts.headers, 'x-auth-token': token }, body: opts.body, headersTimeout: timeout, bodyTimeout: timeout,
     });
-    if (res.statusCode === 401 && opts.retry !== false && !opts.body) {
+    if (res.statusCode === 401 && opts.retry !== false && !(opts.body instanceof Readable)) {
       await res.body.dump();
       this.auth = undefined;
       return this.call(method, name, { ...opts, retry: false });
@@ -82,10 +92,91 @@ export class SwiftStore {
 
   private async ensureContainer(): Promise<void> {
     if (this.containerReady) return;
-    const res = await this.call('PUT', undefined);
-    await res.body.dump();
-    if (res.statusCode !== 201 && res.statusCode !== 202) throw new StoreError(`cannot create container ${this.container} (HTTP ${res.statusCode})`, res.statusCode);
+    for (const container of [this.container, this.segmentsContainer]) {
+      const res = await this.call('PUT', undefined, { container });
+      await res.body.dump();
+      if (res.statusCode !== 201 && res.statusCode !== 202) throw new StoreError(`cannot create container ${container} (HTTP ${res.statusCode})`, res.statusCode);
+    }
     this.containerReady = true;
+  }
+
+  /** Where the segments of large images go. */
+  get segmentsContainer(): string {
+    return `${this.container}_segments`;
+  }
+
+  /**
+   * Streams `body` into segments of `segmentSize` and then PUTs the manifest
+   * of them as object `name`. `length` (when known) gives each segment its
+   * Content-Length. Resolves with the manifest's ETag (the MD5 of the
+   * segments' MD5s, checked against the segments' own).
+   */
+  async putSegmented(name: string, body: Readable, segmentSize: number, length?: number): Promise<string> {
+    await this.ensureContainer();
+    await this.login();
+    const source = body[Symbol.asyncIterator]();
+    let pending: Buffer | undefined;
+    let ended = false;
+    const next = async (): Promise<Buffer | undefined> => {
+      if (pending) {
+        const p = pending;
+        pending = undefined;
+        return p;
+      }
+      if (ended) return undefined;
+      const r = await source.next();
+      if (r.done) {
+        ended = true;
+        return undefined;
+      }
+      return r.value as Buffer;
+    };
+    const written: { path: string; etag: string; size_bytes: number }[] = [];
+    try {
+      for (let i = 1; ; i++) {
+        const first = await next();
+        if (!first && written.length) break;
+        if (first) pending = first;
+        const md5 = createHash('md5');
+        let size = 0;
+        const segment = Readable.from((async function* () {
+          while (size < segmentSize) {
+            let chunk = await next();
+            if (!chunk) return;
+            if (size + chunk.length > segmentSize) {
+              pending = chunk.subarray(segmentSize - size);
+              chunk = chunk.subarray(0, segmentSize - size);
+            }
+            size += chunk.length;
+            md5.update(chunk);
+            yield chunk;
+          }
+        })(), { objectMode: false });
+        const segName = `${name}-${String(i).padStart(5, '0')}`;
+        const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+        if (length !== undefined) headers['content-length'] = String(Math.min(segmentSize, length - (i - 1) * segmentSize));
+        const res = await this.call('PUT', segName, { headers, body: segment, container: this.segmentsContainer });
+        await res.body.dump();
+        if (res.statusCode !== 201) throw new StoreError(`store PUT of segment ${segName} answered HTTP ${res.statusCode}`, res.statusCode);
+        const etag = String(res.headers.etag ?? '').replace(/"/g, '');
+        const sent = md5.digest('hex');
+        written.push({ path: `/${this.segmentsContainer}/${segName}`, etag: sent, size_bytes: size });
+        if (etag !== sent) throw new StoreError(`store ETag ${etag} of segment ${segName} does not match the md5 sent, ${sent}`);
+        if (!first) break;
+      }
+      const res = await this.call('PUT', name, { query: 'multipart-manifest=put', headers: { 'content-type': 'application/octet-stream' }, body: JSON.stringify(written) });
+      const text = await res.body.text();
+      if (res.statusCode !== 201) throw new StoreError(`store PUT of the manifest ${name} answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
+      const etag = String(res.headers.etag ?? '').replace(/"/g, '');
+      const whole = createHash('md5').update(written.map((w) => w.etag).join('')).digest('hex');
+      if (etag !== whole) throw new StoreError(`store ETag ${etag} of the manifest ${name} is not the MD5 of its segments' (${whole})`);
+      return etag;
+    } catch (err) {
+      for (const w of written) {
+        await this.call('DELETE', w.path.split('/').pop(), { container: this.segmentsContainer }).then((r) => r.body.dump(), () => undefined);
+      }
+      throw err;
+    }
   }
 
   /**
@@ -123,9 +214,17 @@ export class SwiftStore {
     return { status: res.statusCode, etag: typeof etag === 'string' ? etag.replace(/"/g, '') : null, length: typeof len === 'string' ? Number(len) : null, body: res.body };
   }
 
-  /** Delete the object; true when it was there. */
+  /** Delete the object (a manifest with its segments); true when it was there. */
   async delete(name: string): Promise<boolean> {
-    const res = await this.call('DELETE', name);
+    const head = await this.call('HEAD', name);
+    await head.body.dump();
+    const manifest = head.statusCode === 200 && head.headers['x-static-large-object'] === 'True';
+    const res = await this.call('DELETE', name, manifest ? { query: 'multipart-manifest=delete', headers: { accept: 'application/json' } } : {});
+    if (manifest) {
+      const result = JSON.parse(await res.body.text()) as { 'Response Status': string; Errors: unknown[] };
+      if (!result['Response Status'].startsWith('200')) throw new StoreError(`store DELETE of ${name} and its segments: ${result['Response Status']} ${JSON.stringify(result.Errors)}`);
+      return true;
+    }
     await res.body.dump();
     if (res.statusCode === 404) return false;
     if (res.statusCode >= 300) throw new StoreError(`store DELETE of ${name} answered HTTP ${res.statusCode}`, res.statusCode);

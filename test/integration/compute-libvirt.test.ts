@@ -136,7 +136,7 @@ describe('libvirt driver end to end', { skip }, () => {
     images = await startImageService({
       config: {
         bindHost: '127.0.0.1', bindPort: 0, dbPath: join(tmp, 'images.sqlite'), computeDbPath: join(tmp, 'compute.sqlite'), auth,
-        store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 8 * 1024 * 1024 },
+        store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 8 * 1024 * 1024, largeObjectChunkSize: 200 << 20 },
       },
       logger: silentLogger,
     });

@@ -25,7 +25,7 @@ before(async () => {
     config: {
       bindHost: '127.0.0.1', bindPort: 0, dbPath: join(tmp, 'images.sqlite'),
       auth: { strategy: 'tempauth', proxyUrl: cluster.proxyUrl, adminProjects: ['admin'], resellerPrefix: 'AUTH' },
-      store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 64 << 20 },
+      store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 64 << 20, largeObjectChunkSize: 200 << 20 },
     },
     logger: silentLogger,
   });

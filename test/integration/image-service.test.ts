@@ -52,7 +52,7 @@ describe('image service over a swiftly cluster', () => {
       config: {
         bindHost: '127.0.0.1', bindPort: 0, dbPath: join(tmp, 'images.sqlite'), computeDbPath: join(tmp, 'compute.sqlite'),
         auth: { strategy: 'tempauth', proxyUrl: cluster.proxyUrl, adminProjects: ['admin'], resellerPrefix: 'AUTH' },
-        store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 8 * 1024 * 1024 },
+        store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 8 * 1024 * 1024, largeObjectChunkSize: 3 * 1024 * 1024 },
       },
       logger: silentLogger,
     });
@@ -173,18 +173,33 @@ describe('image service over a swiftly cluster', () => {
     });
   }
 
-  it('refuses an image above swift_store_large_object_size (no SLO/DLO in the proxy yet): 413 and killed', async () => {
+  it('stores an image above swift_store_large_object_size, or of unknown size, as SLO segments and a manifest, checksums verified; deleting it takes the segments', async () => {
+    const segments = new SwiftStore({ authUrl: cluster!.authUrl, user: 'admin:admin', key: 'admin', container: 'glance_segments' });
+    const big = Buffer.alloc(8 * 1024 * 1024 + 1);
+    for (let i = 0; i + 4 <= big.length; i += 4096) big.writeUInt32BE(i, i);
     const id = (await api('POST', '/v2/images', { json: { name: 'big', disk_format: 'raw', container_format: 'bare' } })).json.id as string;
-    const big = await api('PUT', `/v2/images/${id}/file`, { body: Buffer.alloc(8 * 1024 * 1024 + 1) });
-    assert.equal(big.status, 413);
-    assert.match(big.text, /SLO\/DLO/);
-    // Chunked (no Content-Length): stopped by counting bytes.
+    assert.equal((await api('PUT', `/v2/images/${id}/file`, { body: big })).status, 204);
+    const shown = (await api('GET', `/v2/images/${id}`)).json;
+    assert.equal(shown.status, 'active');
+    assert.equal(shown.size, big.length);
+    assert.equal(shown.checksum, createHash('md5').update(big).digest('hex'));
+    assert.equal(shown.os_hash_value, createHash('sha512').update(big).digest('hex'));
+    assert.deepEqual(await segments.list(), [`${id}-00001`, `${id}-00002`, `${id}-00003`]);
+    const got = await api('GET', `/v2/images/${id}/file`);
+    assert.equal(got.status, 200);
+    assert.ok(got.buf.equals(big));
+    // Chunked (no Content-Length): segmented too, as glance_store does.
     const id2 = (await api('POST', '/v2/images', { json: { name: 'big2', disk_format: 'raw', container_format: 'bare' } })).json.id as string;
-    await assert.rejects(client.upload(id2, Readable.from((function* () { for (let i = 0; i < 9; i++) yield Buffer.alloc(1024 * 1024); })())), (e: Error & { status?: number }) => e.status === 413);
-    assert.equal((await client.show(id2))!.status, 'killed');
-    assert.deepEqual(await store.list(), []);
+    const up = await client.upload(id2, Readable.from((function* () { for (let i = 0; i < big.length; i += 1 << 20) yield big.subarray(i, i + (1 << 20)); })()));
+    assert.equal(up.status, 'active');
+    assert.equal(up.size, big.length);
+    assert.equal(up.checksum, shown.checksum);
+    assert.equal((await segments.list()).filter((n) => n.startsWith(id2)).length, 3);
+    assert.deepEqual((await store.list()).sort(), [id, id2].sort());
     await client.delete(id);
     await client.delete(id2);
+    assert.deepEqual(await store.list(), []);
+    assert.deepEqual(await segments.list(), []);
   });
 
   it('client: chunked upload, verified fetchTo, and a corrupted object is caught', async () => {
