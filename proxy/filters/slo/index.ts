@@ -74,12 +74,16 @@ function makeSlo(next: App, conf: SloConf, ctx: Parameters<FilterFactory>[1]): A
 
 export const slo: FilterFactory = (section, ctx) => {
   const conf = sloConf(section);
+  if (conf.allowAsyncDelete) {
+    // Not implemented: `async` deletes run synchronously, and /info says so.
+    ctx.logger.warn('slo: allow_async_delete is not supported; multipart-manifest=delete&async=… deletes the segments synchronously');
+  }
   ctx.registerInfo('slo', {
     max_manifest_segments: conf.maxManifestSegments,
     max_manifest_size: conf.maxManifestSize,
     yield_frequency: conf.yieldFrequency,
     min_segment_size: 1,
-    allow_async_delete: conf.allowAsyncDelete,
+    allow_async_delete: false,
   });
   return (next) => makeSlo(next, conf, ctx);
 };
