@@ -11,6 +11,7 @@ export * from './quote.js';
 export * from './delete-at.js';
 export * from './config.js';
 export * from './constraints.js';
+export * from './check-metadata.js';
 export * from './swift-conf.js';
 export * from './logger.js';
 export * from './recon-cache.js';

@@ -4,7 +4,7 @@
  * `check_delete_headers` (common's, shared with the proxy).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Timestamp, checkDeleteHeaders, checkUtf8, type Constraints } from '../../common/index.js';
+import { Timestamp, checkDeleteHeaders, checkMetadata, checkUtf8, type Constraints } from '../../common/index.js';
 import { HttpError, badRequest } from './responses.js';
 
 const latin1Bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -36,26 +36,6 @@ export function messageLength(headers: IncomingHttpHeaders): number | undefined 
   return Number(cl);
 }
 
-/** Swift's `check_metadata` for objects. */
-export function checkMetadata(headers: IncomingHttpHeaders, c: Constraints): void {
-  const prefix = 'x-object-meta-';
-  let count = 0;
-  let size = 0;
-  for (const [name, rawValue] of Object.entries(headers)) {
-    const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue ?? '';
-    if (value.length > c.max_header_size) throw badRequest(`Header value too long: ${name.slice(0, c.max_meta_name_length)}`);
-    if (!name.startsWith(prefix)) continue;
-    const key = name.slice(prefix.length);
-    if (!key) throw badRequest('Metadata name cannot be empty');
-    count += 1;
-    size += key.length + value.length;
-    if (key.length > c.max_meta_name_length) throw badRequest(`Metadata name too long: ${prefix}${key}`);
-    if (value.length > c.max_meta_value_length) throw badRequest(`Metadata value longer than ${c.max_meta_value_length}: ${prefix}${key}`);
-    if (count > c.max_meta_count) throw badRequest(`Too many metadata items; max ${c.max_meta_count}`);
-    if (size > c.max_meta_overall_size) throw badRequest(`Total metadata too large; max ${c.max_meta_overall_size}`);
-  }
-}
-
 /** Swift's `check_object_creation`; returns the declared length and X-Delete-At. */
 export function checkObjectCreation(
   headers: IncomingHttpHeaders, objectName: string, c: Constraints, now: Timestamp,
@@ -75,6 +55,6 @@ export function checkObjectCreation(
   if (ctype === undefined) throw badRequest('No content type');
   const deleteAt = checkDeleteHeaders(headers, now.seconds);
   if (!checkUtf8(latin1Bytes(ctype))) throw badRequest('Invalid Content-Type');
-  checkMetadata(headers, c);
+  checkMetadata(headers, 'object', c);
   return { length, deleteAt };
 }

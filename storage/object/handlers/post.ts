@@ -3,9 +3,9 @@
  * metadata, with Content-Type updates ordered by Content-Type-Timestamp so
  * replicas converge, then a container update (a PUT to the container).
  */
-import { Timestamp } from '../../../common/index.js';
+import { checkMetadata, Timestamp } from '../../../common/index.js';
 import { isSysMeta, isTransientSysmeta, isUserMeta, titleCase, type ObjectMetadata } from '../metadata.js';
-import { checkMetadata, validTimestamp } from '../request-checks.js';
+import { validTimestamp } from '../request-checks.js';
 import { HttpError, badRequest, send, type Headers } from '../responses.js';
 import { headerValue, updateContext, type ObjectRequest, type ObjectServer } from './context.js';
 import { applyContainerOverrides, openDiskFile } from './shared.js';
@@ -18,7 +18,7 @@ export async function handlePost(s: ObjectServer, r: ObjectRequest): Promise<voi
   }
   const newDeleteAt = Number(deleteAtHeader || 0);
   if (newDeleteAt && newDeleteAt < ts.seconds) throw badRequest('X-Delete-At in past');
-  checkMetadata(r.headers, s.swiftConf.constraints);
+  checkMetadata(r.headers, 'object', s.swiftConf.constraints);
   const { diskFile, devicePath } = await openDiskFile(s, r);
   const replication = /^(true|1|yes|on|t|y)$/i.test(headerValue(r.headers, 'x-backend-replication') ?? 'false');
   const state = await diskFile.open(ts, { openExpired: replication });
