@@ -20,20 +20,15 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { dumpReconCache, getFloat, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingLookup } from '../ring/index.js';
-import { asyncPendingIdentity, rewriteAsyncPending, type AsyncPendingIdentity } from '../storage/index.js';
+import { asyncPendingIdentity, rewriteAsyncPending, type AsyncPendingIdentity, type AsyncUpdate } from '../storage/index.js';
 import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 import { listDir, policyOfDir, usableDevices } from './devices.js';
 import { RateLimiter } from './rate-limit.js';
 
-interface PendingUpdate {
-  op: string;
-  account: string;
-  container: string;
-  obj: string;
-  headers: Record<string, string>;
-  container_path?: string;
+/** An async_pending file as the object server wrote it, with the nodes it has reached so far. */
+interface PendingUpdate extends AsyncUpdate {
   successes?: number[];
 }
 
