@@ -167,7 +167,8 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`Swift API ove
     assert.equal((await call('HEAD', '/v1/AUTH_test/c/big', { token: t })).status, 404);
     const head = await call('HEAD', '/v1/AUTH_test/c/a.txt', { token: t });
     for (const k of head.headers.keys()) assert.ok(!k.startsWith('x-backend-'), k);
-    assert.equal((await call('PUT', '/v1/AUTH_test', { token: t })).status, 403);
+    // Without allow_account_management an account has no PUT: Swift 2.30 answers 405 before authorizing.
+    assert.equal((await call('PUT', '/v1/AUTH_test', { token: t })).status, 405);
     const info = JSON.parse((await call('GET', '/info')).text) as { swift: { max_file_size: number; policies: { name: string }[] }; tempauth: object };
     assert.equal(info.swift.max_file_size, 5368709122);
     assert.equal(info.swift.policies[0].name, 'gold');
