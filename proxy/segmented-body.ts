@@ -4,7 +4,7 @@
  * (`?multipart-manifest=get`, so each is a plain object), each checked
  * against the etag and size its manifest recorded and, when read whole,
  * against the MD5 of the bytes that passed. Nothing is buffered beyond the
- * chunk in flight.
+ * chunk in flight and the next segment's unread answer.
  *
  * The first segment is fetched before the response is answered: a missing or
  * changed first segment is a 409 (503 when a segment's node fails). A
@@ -48,11 +48,10 @@ export interface SegmentedOptions {
   bodyLength?: number;
 }
 
-async function* chunksOf(body: ResponseBody): AsyncGenerator<Buffer> {
-  if (body === undefined) return;
-  if (typeof body === 'string') yield Buffer.from(body);
-  else if (Buffer.isBuffer(body)) yield body;
-  else for await (const chunk of body) yield chunk as Buffer;
+function asStream(body: ResponseBody): Readable {
+  if (body === undefined) return Readable.from([]);
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return Readable.from([Buffer.from(body)]);
+  return body;
 }
 
 async function shortText(body: ResponseBody): Promise<string> {
@@ -78,32 +77,59 @@ async function fetchPiece(p: SegmentPiece, o: SegmentedOptions): Promise<Fetched
 }
 
 /**
- * The segments' bytes in order. The next segment is asked for while this
- * one streams, so its first byte is not waited for between segments; its
- * body waits unread (the socket's backpressure bounds what is held).
+ * The segments' bytes in order, passed on chunk by chunk from each
+ * segment's body (paused while the client is slow). Events rather than
+ * async generators: a GiB is tens of thousands of chunks, and each
+ * generator layer cost a promise per chunk. The next segment is asked for
+ * while this one streams, so no segment waits for the next's first byte;
+ * its body waits unread (the socket's backpressure bounds what is held).
  */
-async function* segmentBytes(pieces: AsyncIterable<SegmentPiece>, o: SegmentedOptions): AsyncGenerator<Buffer> {
-  const it = pieces[Symbol.asyncIterator]();
-  const ask = (): Promise<Fetched | undefined> => {
-    const pending = it.next().then((r) => (r.done ? undefined : fetchPiece(r.value, o)));
+class SegmentedBody extends Readable {
+  private readonly it: AsyncIterator<SegmentPiece>;
+  private ahead?: Promise<Fetched | undefined>;
+  private source?: Readable;
+  private readonly start: number;
+  private left: number | undefined;
+
+  constructor(pieces: AsyncIterable<SegmentPiece>, private readonly o: SegmentedOptions) {
+    super({ highWaterMark: 256 * 1024 });
+    this.it = pieces[Symbol.asyncIterator]();
+    this.start = o.now();
+    this.left = o.bodyLength;
+  }
+
+  private ask(): void {
+    const pending = this.it.next().then((r) => (r.done ? undefined : fetchPiece(r.value, this.o)));
     // Handled when its turn comes; until then a failure must not count as unhandled.
     pending.catch(() => undefined);
-    return pending;
-  };
-  let ahead: Promise<Fetched | undefined> | undefined = ask();
-  try {
+    this.ahead = pending;
+  }
+
+  /** Up to the first segment's answer, checked (SegmentError before any byte is promised). */
+  async begin(): Promise<void> {
+    this.ask();
+    await this.advance();
+  }
+
+  /** Takes the next piece: inline data is passed on, a segment's body attached once its answer is checked. */
+  private async advance(): Promise<void> {
     for (;;) {
-      const f: Fetched | undefined = await ahead;
-      ahead = undefined;
-      if (!f) return;
+      const f = await this.ahead;
+      this.ahead = undefined;
+      if (this.destroyed) return void dropBody(f?.resp?.body);
+      if (!f) {
+        if (this.left) throw new SegmentError(`Expected another ${this.left} bytes for ${this.o.name}; closing connection`);
+        this.push(null);
+        return;
+      }
       const { p, resp } = f;
+      this.ask();
       if ('data' in p || !resp) {
-        ahead = ask();
-        if ('data' in p) yield p.data;
+        if ('data' in p) this.pass(p.data);
         continue;
       }
       if (resp.status < 200 || resp.status >= 300) {
-        const msg = `While processing manifest ${o.name}, got ${resp.status} (${await shortText(resp.body)}) while retrieving ${p.path}`;
+        const msg = `While processing manifest ${this.o.name}, got ${resp.status} (${await shortText(resp.body)}) while retrieving ${p.path}`;
         throw new SegmentError(msg, resp.status >= 500 ? 503 : 409);
       }
       const etag = normalizeEtag(resp.headers.etag ?? '');
@@ -112,67 +138,91 @@ async function* segmentBytes(pieces: AsyncIterable<SegmentPiece>, o: SegmentedOp
         dropBody(resp.body);
         throw new SegmentError(`Object segment no longer valid: ${p.path} etag: ${etag} != ${p.etag} or ${length} != ${p.size}.`);
       }
-      ahead = ask();
-      const hash: Hash | undefined = etag && !f.ranged ? createHash('md5') : undefined;
-      let got = 0;
-      for await (const chunk of chunksOf(resp.body)) {
-        if (hash) {
-          hash.update(chunk);
-          got += chunk.length;
-        }
-        yield chunk;
-      }
-      if (hash) {
-        if (got !== length) throw new SegmentError(`Bad response length for ${p.path} as part of ${o.name}: headers had ${length}, but response length was actually ${got}`);
-        const md5 = hash.digest('hex');
-        if (md5 !== etag) throw new SegmentError(`Bad MD5 checksum for ${p.path} as part of ${o.name}: headers had ${etag}, but object MD5 was actually ${md5}`);
-      }
+      this.attach(asStream(resp.body), p.path, etag && !f.ranged ? { etag, length, md5: createHash('md5') } : undefined);
+      return;
     }
-  } finally {
-    // Stopped early (an error, the client gone): the segment asked for ahead is not read.
-    void ahead?.then((f) => dropBody(f?.resp?.body), () => undefined);
   }
-}
 
-/** Counts the bytes against the promised length and the time against max_get_time. */
-async function* checked(src: AsyncGenerator<Buffer>, o: SegmentedOptions): AsyncGenerator<Buffer> {
-  const start = o.now();
-  let left = o.bodyLength;
-  for await (const chunk of src) {
-    if (left !== undefined && chunk.length > left) {
-      yield chunk.subarray(0, left);
-      throw new SegmentError(`Too many bytes for ${o.name}; truncating with ${chunk.length - left} bytes left`);
+  /** Passes a chunk on, counting it against the promised length and the time against max_get_time. */
+  private pass(chunk: Buffer): boolean {
+    if (this.left !== undefined) {
+      if (chunk.length > this.left) {
+        this.push(chunk.subarray(0, this.left));
+        this.fail(new SegmentError(`Too many bytes for ${this.o.name}; truncating with ${chunk.length - this.left} bytes left`));
+        return false;
+      }
+      this.left -= chunk.length;
     }
-    if (left !== undefined) left -= chunk.length;
-    yield chunk;
-    if (o.now() - start > o.maxGetTime * 1000) {
-      throw new SegmentError(`While processing manifest ${o.name}, max LO GET time of ${o.maxGetTime}s exceeded`);
+    const more = this.push(chunk);
+    if (this.o.now() - this.start > this.o.maxGetTime * 1000) {
+      this.fail(new SegmentError(`While processing manifest ${this.o.name}, max LO GET time of ${this.o.maxGetTime}s exceeded`));
+      return false;
     }
+    return more;
   }
-  if (left) throw new SegmentError(`Expected another ${left} bytes for ${o.name}; closing connection`);
+
+  private attach(src: Readable, path: string, check?: { etag: string; length?: number; md5: Hash }): void {
+    this.source = src;
+    let got = 0;
+    src.on('data', (chunk: Buffer) => {
+      if (src !== this.source || this.destroyed) return;
+      if (check) {
+        check.md5.update(chunk);
+        got += chunk.length;
+      }
+      if (!this.pass(chunk)) src.pause();
+    });
+    src.once('end', () => {
+      if (src !== this.source || this.destroyed) return;
+      this.source = undefined;
+      if (check) {
+        if (got !== check.length) return this.fail(new SegmentError(`Bad response length for ${path} as part of ${this.o.name}: headers had ${check.length}, but response length was actually ${got}`));
+        const md5 = check.md5.digest('hex');
+        if (md5 !== check.etag) return this.fail(new SegmentError(`Bad MD5 checksum for ${path} as part of ${this.o.name}: headers had ${check.etag}, but object MD5 was actually ${md5}`));
+      }
+      this.advance().catch((err: Error) => this.fail(err));
+    });
+    src.on('error', (err: Error) => {
+      if (src === this.source) this.fail(err);
+    });
+    // A body destroyed without an error still ended too soon.
+    src.once('close', () => {
+      if (src === this.source && !src.readableEnded) this.fail(new Error(`segment ${path} closed before its end`));
+    });
+  }
+
+  private fail(err: Error): void {
+    if (this.destroyed) return;
+    this.o.logger.error({ err: err.message, txn: this.o.req.env.transId }, 'large object GET cut short');
+    this.destroy(err);
+  }
+
+  override _read(): void {
+    this.source?.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    dropBody(this.source);
+    this.source = undefined;
+    void this.ahead?.then((f) => dropBody(f?.resp?.body), () => undefined);
+    void this.it.return?.(undefined)?.catch(() => undefined);
+    cb(err);
+  }
 }
 
 /**
- * Starts the body: fetches up to the first chunk (throwing SegmentError if
- * the first segment is bad), then streams the rest. A later failure is
- * logged and destroys the stream.
+ * Starts the body: fetches up to the first segment's answer (throwing
+ * SegmentError if the first segment is bad), then streams. A later
+ * failure is logged and destroys the stream.
  */
 export async function startSegmentedBody(pieces: AsyncIterable<SegmentPiece>, o: SegmentedOptions): Promise<Readable> {
-  const it = checked(segmentBytes(pieces, o), o);
-  const head = await it.next();
-  async function* all(): AsyncGenerator<Buffer> {
-    try {
-      if (head.done) return;
-      yield head.value;
-      yield* it;
-    } catch (err) {
-      o.logger.error({ err: (err as Error).message, txn: o.req.env.transId }, 'large object GET cut short');
-      throw err;
-    }
+  const body = new SegmentedBody(pieces, o);
+  try {
+    await body.begin();
+  } catch (err) {
+    body.destroy();
+    throw err;
   }
-  const body = Readable.from(all(), { objectMode: false, highWaterMark: 256 * 1024 });
-  // Also when nobody ever read it (a HEAD, a 304): the open segment's body goes.
-  body.once('close', () => void it.return(undefined).catch(() => undefined));
   return body;
 }
 
