@@ -1,13 +1,13 @@
-import { parseSearchValue, type BuilderDevice } from '../../ring/index.js';
-import { EXIT_SUCCESS, RingBuilderCommand } from './command.js';
+import type { BuilderDevice } from '../../ring/index.js';
 import { formatDevice } from './format.js';
-import { parseDeviceOptions, parseIntArg, searchValuesFromOpts } from './options.js';
+import { parseIntArg } from './options.js';
+import { SetDevicesCommand } from './set-devices-command.js';
 
 /**
  * `set_region` and `set_zone`: the same command for two tiers —
  * `<search-value> <value>` pairs, or the `--region --zone …` flag form.
  */
-export abstract class SetTierCommand extends RingBuilderCommand {
+export abstract class SetTierCommand extends SetDevicesCommand<number> {
   protected abstract readonly tier: 'region' | 'zone';
 
   protected override usage(): string {
@@ -20,7 +20,17 @@ export abstract class SetTierCommand extends RingBuilderCommand {
       `    --device <device_name> --meta <meta> <new ${t}> [--yes]`;
   }
 
-  private async apply(devs: BuilderDevice[], value: number, yes: boolean): Promise<void> {
+  protected override readonly flagFormArgs = 1;
+
+  protected override parseValue(arg: string): number {
+    return parseIntArg(arg, this.tier);
+  }
+
+  protected override flagValue(_opts: unknown, args: string[]): number {
+    return parseIntArg(args[0], this.tier);
+  }
+
+  protected override async apply(devs: BuilderDevice[], value: number, yes: boolean): Promise<void> {
     const t = this.tier;
     await this.checkDevs(devs, `Are you sure you want to update the ${t} for these ${devs.length} devices? (y/N) `, yes, 'Aborting device modifications');
     for (const dev of devs) {
@@ -28,22 +38,5 @@ export abstract class SetTierCommand extends RingBuilderCommand {
       else this.builder.setDevZone(dev.id, value);
       this.log(`${formatDevice(dev)} ${t} set to ${dev[t]}`);
     }
-  }
-
-  protected override async main(): Promise<number> {
-    if (this.rest.length < 2) this.usageError();
-    const b = this.builder;
-    const { opts, args, newFormat } = parseDeviceOptions(this.rest);
-    if (!newFormat) {
-      if (args.length % 2 !== 0) this.usageError();
-      for (let i = 0; i < args.length; i += 2) {
-        await this.apply(b.searchDevs(parseSearchValue(args[i])), parseIntArg(args[i + 1], this.tier), opts.yes);
-      }
-    } else {
-      if (args.length !== 1) this.usageError();
-      await this.apply(b.searchDevs(searchValuesFromOpts(opts)), parseIntArg(args[0], this.tier), opts.yes);
-    }
-    this.saveBuilder();
-    return EXIT_SUCCESS;
   }
 }

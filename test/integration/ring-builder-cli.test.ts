@@ -194,3 +194,35 @@ describe('side by side with Debian swift-ring-builder', () => {
     assert.deepEqual(run(srb, 'ours'), run(swift, 'swift'));
   });
 });
+
+describe('the flag forms of the set commands, beside Debian swift-ring-builder', () => {
+  test('set_weight, set_zone and set_info choose devices by flags as Swift does', () => {
+    const run = (tool: typeof srb | typeof swift, name: string): string[] => {
+      const cwd = join(dir, name);
+      mkdirSync(cwd);
+      const outs: string[] = [];
+      for (const args of [
+        ['o.builder', 'create', '8', '3', '1'],
+        ['o.builder', 'add', 'r1z1-10.0.0.1:6200/sda', '100', 'r1z1-10.0.0.1:6200/sdb', '100', 'r1z2-10.0.0.2:6200/sda', '100'],
+        ['o.builder', 'set_weight', '--ip', '10.0.0.1', '--device', 'sdb', '80'],
+        ['o.builder', 'set_weight', '--zone', '1', '--yes', '70'],
+        ['o.builder', 'set_zone', '--ip', '10.0.0.2', '3'],
+        ['o.builder', 'set_region', '--ip', '10.0.0.2', '--yes', '2'],
+        ['o.builder', 'set_info', '--ip', '10.0.0.2', '--change-device', 'sdz'],
+        ['o.builder', 'search', '--ip', '10.0.0.2'],
+      ]) {
+        const r = tool(cwd, ...args);
+        outs.push(`${args.slice(1).join(' ')} → ${r.status}`, ...r.out.split('\n'));
+      }
+      return outs;
+    };
+    assert.deepEqual(run(srb, 'flags-ours'), run(swift, 'flags-swift'));
+  });
+
+  test('a flag form with a value too many or missing is a usage error', () => {
+    const cwd = join(dir, 'flags-ours');
+    assert.equal(srb(cwd, 'o.builder', 'set_weight', '--ip', '10.0.0.2').status, 2);
+    assert.equal(srb(cwd, 'o.builder', 'set_zone', '--ip', '10.0.0.2', '2', '3').status, 2);
+    assert.match(srb(cwd, 'o.builder', 'set_zone', '--ip', '10.0.0.2', '2', '3').out, /set_zone/);
+  });
+});

@@ -1,10 +1,11 @@
-import { parseChangeValue, parseSearchValue, type BuilderDevice, type ChangeValues } from '../../../ring/index.js';
-import { EXIT_ERROR, EXIT_SUCCESS, RingBuilderCommand } from '../../ring-builder/command.js';
+import { parseChangeValue, type BuilderDevice, type ChangeValues } from '../../../ring/index.js';
+import { EXIT_ERROR } from '../../ring-builder/command.js';
 import { formatDevice } from '../../ring-builder/format.js';
-import { changeValuesFromOpts, parseDeviceOptions, searchValuesFromOpts } from '../../ring-builder/options.js';
+import { changeValuesFromOpts, type DeviceOptions } from '../../ring-builder/options.js';
+import { SetDevicesCommand } from '../../ring-builder/set-devices-command.js';
 
 /** `swift-ring-builder <builder> set_info <search-value> <ip>:<port>[R<r_ip>:<r_port>]/<device>_<meta> … [--yes]` */
-export default class RingSetInfo extends RingBuilderCommand {
+export default class RingSetInfo extends SetDevicesCommand<ChangeValues> {
   static override description = "Change the matching devices' ip, port, replication ip/port, device name or meta (no rebalance needed; write_ring).";
   static override examples = ['<%= config.bin %> ring set-info object.builder d3 10.0.0.9:6200/sdd', '<%= config.bin %> ring set-info object.builder d74 _"snet: 5.6.7.8"'];
 
@@ -20,7 +21,17 @@ export default class RingSetInfo extends RingBuilderCommand {
       '    --change-device <device_name> --change-meta <meta> [--yes]';
   }
 
-  private async apply(devs: BuilderDevice[], change: ChangeValues, yes: boolean): Promise<void> {
+  protected override readonly flagFormArgs = undefined;
+
+  protected override parseValue(arg: string): ChangeValues {
+    return parseChangeValue(arg);
+  }
+
+  protected override flagValue(opts: DeviceOptions): ChangeValues {
+    return changeValuesFromOpts(opts);
+  }
+
+  protected override async apply(devs: BuilderDevice[], change: ChangeValues, yes: boolean): Promise<void> {
     await this.checkDevs(devs, `Are you sure you want to update the info for these ${devs.length} devices? (y/N) `, yes, 'Aborting device modifications');
     for (const dev of devs) {
       const before = formatDevice(dev);
@@ -30,22 +41,5 @@ export default class RingSetInfo extends RingBuilderCommand {
       this.builder.setDevInfo(dev.id, change);
       this.log(`Device ${before} is now ${formatDevice(dev)}`);
     }
-  }
-
-  protected override async main(): Promise<number> {
-    if (this.rest.length < 2) this.usageError();
-    const b = this.builder;
-    const { opts, args, newFormat } = parseDeviceOptions(this.rest);
-    if (!newFormat) {
-      if (args.length % 2 !== 0) this.usageError();
-      for (let i = 0; i < args.length; i += 2) {
-        const devs = b.searchDevs(parseSearchValue(args[i]));
-        await this.apply(devs, parseChangeValue(args[i + 1]), opts.yes);
-      }
-    } else {
-      await this.apply(b.searchDevs(searchValuesFromOpts(opts)), changeValuesFromOpts(opts), opts.yes);
-    }
-    this.saveBuilder();
-    return EXIT_SUCCESS;
   }
 }

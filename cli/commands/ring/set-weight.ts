@@ -1,10 +1,10 @@
-import { parseSearchValue, type BuilderDevice } from '../../../ring/index.js';
-import { EXIT_SUCCESS, RingBuilderCommand } from '../../ring-builder/command.js';
+import type { BuilderDevice } from '../../../ring/index.js';
 import { formatDevice, pyFloat } from '../../ring-builder/format.js';
-import { parseDeviceOptions, parseFloatArg, searchValuesFromOpts } from '../../ring-builder/options.js';
+import { parseFloatArg } from '../../ring-builder/options.js';
+import { SetDevicesCommand } from '../../ring-builder/set-devices-command.js';
 
 /** `swift-ring-builder <builder> set_weight <search-value> <weight> [<search-value> <weight>] … [--yes]` */
-export default class RingSetWeight extends RingBuilderCommand {
+export default class RingSetWeight extends SetDevicesCommand<number> {
   static override description = "Set the weight of the matching devices (takes effect at the next rebalance).";
   static override examples = ['<%= config.bin %> ring set-weight object.builder d3 50', '<%= config.bin %> ring set-weight object.builder --zone 2 100 --yes'];
 
@@ -17,29 +17,21 @@ export default class RingSetWeight extends RingBuilderCommand {
       '    --device <device_name> --meta <meta> --weight <weight> <new_weight> [--yes]';
   }
 
-  private async apply(devs: BuilderDevice[], weight: number, yes: boolean): Promise<void> {
+  protected override readonly flagFormArgs = 1;
+
+  protected override parseValue(arg: string): number {
+    return parseFloatArg(arg, 'weight');
+  }
+
+  protected override flagValue(_opts: unknown, args: string[]): number {
+    return parseFloatArg(args[0], 'weight');
+  }
+
+  protected override async apply(devs: BuilderDevice[], weight: number, yes: boolean): Promise<void> {
     await this.checkDevs(devs, `Are you sure you want to update the weight for these ${devs.length} devices? (y/N) `, yes, 'Aborting device modifications');
     for (const dev of devs) {
       this.builder.setDevWeight(dev.id, weight);
       this.log(`${formatDevice(dev)} weight set to ${pyFloat(dev.weight)}`);
     }
-  }
-
-  protected override async main(): Promise<number> {
-    if (this.rest.length < 2) this.usageError();
-    const b = this.builder;
-    const { opts, args, newFormat } = parseDeviceOptions(this.rest);
-    if (!newFormat) {
-      if (args.length % 2 !== 0) this.usageError();
-      for (let i = 0; i < args.length; i += 2) {
-        const devs = b.searchDevs(parseSearchValue(args[i]));
-        await this.apply(devs, parseFloatArg(args[i + 1], 'weight'), opts.yes);
-      }
-    } else {
-      if (args.length !== 1) this.usageError();
-      await this.apply(b.searchDevs(searchValuesFromOpts(opts)), parseFloatArg(args[0], 'weight'), opts.yes);
-    }
-    this.saveBuilder();
-    return EXIT_SUCCESS;
   }
 }
