@@ -9,6 +9,7 @@ import type { Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../t
 import type { ContainerInfo } from '../controllers/info.js';
 import { discardBody, readSmallBody } from '../response.js';
 import { quotePath } from '../../common/index.js';
+import { subrequest as makeSubrequest } from '../subrequest.js';
 
 export interface SubrequestOptions {
   method: string;
@@ -24,21 +25,23 @@ export interface SubrequestOptions {
    * the filter does on the client's behalf once the client was authorized.
    */
   preAuthed?: boolean;
+  /** Named in the user agent (Swift's swift_source): `VW`, `OV`, `SYM`. */
+  agent?: string;
 }
 
-/** A new request sharing `req`'s transaction and environment (not its headers, unless given). */
+/**
+ * A subrequest of `req` (proxy/subrequest.ts builds it: credentials and
+ * environment carried over, the filter named in the user agent), with a
+ * body, and without authorization below when pre-authed.
+ */
 export function subrequest(req: SwiftRequest, o: SubrequestOptions): SwiftRequest {
-  const env = { ...req.env };
-  if (o.preAuthed) delete env.authorize;
-  return {
-    method: o.method,
-    path: o.rawPath ?? quotePath(o.path ?? ''),
-    query: o.query ?? '',
-    headers: { ...(o.headers ?? {}) },
-    body: o.body,
-    remoteAddr: req.remoteAddr,
-    env,
-  };
+  const sub = makeSubrequest(req, { method: o.method, path: o.rawPath ?? quotePath(o.path ?? ''), query: o.query, headers: o.headers, agent: o.agent ?? 'VW' });
+  if (o.preAuthed) {
+    sub.env = { ...req.env };
+    delete sub.env.authorize;
+  }
+  sub.body = o.body;
+  return sub;
 }
 
 export const isSuccess = (status: number): boolean => status >= 200 && status < 300;

@@ -158,7 +158,7 @@ class LinkWalk {
       delete headers['x-backend-storage-policy-index'];
       const reserved = configTrue(h[ALLOW_RESERVED_NAMES]);
       if (reserved) headers['x-backend-allow-reserved-names'] = 'true';
-      const sub = subrequest({ ...req, env: origEnv }, { method: req.method, rawPath: targetPath, headers, preAuthed: reserved });
+      const sub = subrequest({ ...req, env: origEnv }, { method: req.method, rawPath: targetPath, headers, preAuthed: reserved, agent: 'SYM' });
       if (!configTrue(h[SYMLOOP_EXTEND])) this.loops++;
       const parsed = parseRequestPath(sub);
       const nextAccount = parsed.ok ? parsed.path.account : account;
@@ -215,7 +215,7 @@ async function validateStatic(walk: LinkWalk, req: SwiftRequest, version: string
   const headers: Headers = {};
   if (req.headers['x-auth-token']) headers['x-auth-token'] = req.headers['x-auth-token'];
   if (configTrue(req.headers['x-backend-allow-reserved-names'])) headers['x-backend-allow-reserved-names'] = 'true';
-  const head = subrequest(req, { method: 'HEAD', path: targetPath, headers });
+  const head = subrequest(req, { method: 'HEAD', path: targetPath, headers, agent: 'SYM' });
   walk.lastTargetPath = targetPath;
   const parsed = parseRequestPath(head);
   const resp = await walk.follow(head, version, parsed.ok ? parsed.path.account : '', etag, false);

@@ -70,7 +70,7 @@ export interface ContainerTarget {
 }
 
 async function headVersions(next: App, req: SwiftRequest, t: ContainerTarget, location: string): Promise<SwiftResponse> {
-  const resp = await next(subrequest(req, { method: 'HEAD', path: `/${t.version}/${t.account}/${location}`, headers: { ...RESERVED_HEADER }, preAuthed: true }));
+  const resp = await next(subrequest(req, { method: 'HEAD', path: `/${t.version}/${t.account}/${location}`, headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }));
   dropBody(resp.body);
   return resp;
 }
@@ -159,7 +159,7 @@ async function listVersions(next: App, req: SwiftRequest, resp: SwiftResponse, t
   if (params.get('limit')) query.set('limit', params.get('limit')!);
   if (delimiter) query.set('delimiter', delimiter);
   if (params.get('reverse')) query.set('reverse', params.get('reverse')!);
-  const vresp = await next(subrequest(req, { method: 'GET', path: `/${t.version}/${t.account}/${location}`, query: query.toString(), headers: { ...RESERVED_HEADER }, preAuthed: true }));
+  const vresp = await next(subrequest(req, { method: 'GET', path: `/${t.version}/${t.account}/${location}`, query: query.toString(), headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }));
   const reverse = configTrue(params.get('reverse') ?? undefined);
   const limit = listingLimit(params, CONTAINER_LISTING_LIMIT);
   if (vresp.status === 404) {
@@ -221,7 +221,7 @@ export async function handleContainerDelete(ctx: PipelineContext, next: App, req
     } else if (!isSuccess(v.status) && v.status !== 404) {
       throw new Answer(makeResponse(500, 'Error deleting versioned container'));
     }
-    const del = await next(subrequest(req, { method: 'DELETE', path: `/${t.version}/${t.account}/${versionsCont}`, headers: { ...RESERVED_HEADER }, preAuthed: true }));
+    const del = await next(subrequest(req, { method: 'DELETE', path: `/${t.version}/${t.account}/${versionsCont}`, headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }));
     dropBody(del.body);
     if (!isSuccess(del.status) && del.status !== 404) throw new Answer(makeResponse(500, 'Error deleting versioned container'));
   }
@@ -255,14 +255,14 @@ export async function enableVersioning(ctx: PipelineContext, next: App, req: Swi
     } else if (req.method === 'PUT' && req.headers['x-storage-policy'] !== undefined) {
       hdrs['x-storage-policy'] = req.headers['x-storage-policy'];
     }
-    const put = await next(subrequest(req, { method: 'PUT', path: versionsPath, headers: hdrs, preAuthed: true }));
+    const put = await next(subrequest(req, { method: 'PUT', path: versionsPath, headers: hdrs, preAuthed: true, agent: 'OV' }));
     dropBody(put.body);
     if (isSuccess(put.status) || put.status === 409) req.headers[SYSMETA_VERSIONS_CONT] = quotePath(versionsCont);
     else throw new Answer(makeResponse(500, 'Error enabling object versioning'));
   }
   const resp = await next(req);
   if (!isSuccess(resp.status) && req.headers[SYSMETA_VERSIONS_CONT] !== undefined) {
-    const del = await next(subrequest(req, { method: 'DELETE', path: versionsPath, headers: { ...RESERVED_HEADER }, preAuthed: true }));
+    const del = await next(subrequest(req, { method: 'DELETE', path: versionsPath, headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }));
     dropBody(del.body);
   }
   if (resp.headers[SYSMETA_VERSIONS_ENABLED] !== undefined) resp.headers[CLIENT_VERSIONS_ENABLED] = resp.headers[SYSMETA_VERSIONS_ENABLED];
@@ -281,7 +281,7 @@ export async function listContainers(next: App, req: SwiftRequest, version: stri
   query.set('format', 'json');
   query.set('prefix', params.has('prefix') ? versionsContainerName(params.get('prefix')!) : reservedName('versions'));
   for (const p of ['marker', 'end_marker']) if (params.has(p)) query.set(p, versionsContainerName(params.get(p)!));
-  const vresp = await next(subrequest(req, { method: 'GET', path: `/${version}/${account}`, query: query.toString(), headers: { ...RESERVED_HEADER }, preAuthed: true }));
+  const vresp = await next(subrequest(req, { method: 'GET', path: `/${version}/${account}`, query: query.toString(), headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }));
   const versionsListing = isSuccess(vresp.status) && vresp.status !== 204 ? (await readJsonListing(vresp)) ?? [] : (dropBody(vresp.body), []);
   const versions = new Map<string, Item>();
   for (const item of versionsListing) if (item.name !== undefined) versions.set(splitVersionsContainerName(String(item.name)), item);

@@ -107,7 +107,7 @@ async function handlePut(ctx: PipelineContext, next: App, req: SwiftRequest, t: 
     pipeline(req.body, counter).catch(() => undefined);
     body = counter;
   }
-  const put = await next(subrequest(req, { method: 'PUT', path: versionsPath(t, versionsCont, name), headers, body, preAuthed: true }));
+  const put = await next(subrequest(req, { method: 'PUT', path: versionsPath(t, versionsCont, name), headers, body, preAuthed: true, agent: 'OV' }));
   dropBody(put.body);
   if (put.status === 404) throw text(500, NO_VERSIONS_CONTAINER);
   checkResponseError(put);
@@ -147,7 +147,7 @@ async function handleDelete(ctx: PipelineContext, next: App, req: SwiftRequest, 
   const markerName = versionsObjectName(t.object, ts);
   const headers: Headers = { 'content-type': DELETE_MARKER_CONTENT_TYPE, 'content-length': '0', ...RESERVED_HEADER };
   if (req.headers['x-auth-token']) headers['x-auth-token'] = req.headers['x-auth-token'];
-  const marker = await next(subrequest(req, { method: 'PUT', path: versionsPath(t, versionsCont, markerName), headers, body: Readable.from([]), preAuthed: true }));
+  const marker = await next(subrequest(req, { method: 'PUT', path: versionsPath(t, versionsCont, markerName), headers, body: Readable.from([]), preAuthed: true, agent: 'OV' }));
   checkResponseError(marker);
   dropBody(marker.body);
   const resp = await next(req);
@@ -169,7 +169,7 @@ async function handlePost(next: App, req: SwiftRequest, t: ObjectTarget, version
   const headers: Headers = { ...RESERVED_HEADER };
   for (const [k, v] of Object.entries(req.headers)) if (k !== 'x-delete-at' && k !== 'x-delete-after') headers[k] = v;
   Object.assign(headers, RESERVED_HEADER);
-  return next(subrequest(req, { method: 'POST', rawPath: location, headers, preAuthed: true }));
+  return next(subrequest(req, { method: 'POST', rawPath: location, headers, preAuthed: true, agent: 'OV' }));
 }
 
 /** GET/HEAD/PUT/POST/DELETE of an object in a container with a versions container. */
@@ -208,7 +208,7 @@ export async function handleObjectRequest(ctx: PipelineContext, next: App, req: 
 async function checkHead(next: App, req: SwiftRequest): Promise<{ tombstone: boolean; symlinkTarget?: string }> {
   const headers: Headers = { 'x-newest': 'True' };
   if (req.headers['x-auth-token']) headers['x-auth-token'] = req.headers['x-auth-token'];
-  const head = await next(subrequest(req, { method: 'HEAD', rawPath: req.path, query: 'symlink=get', headers, preAuthed: true }));
+  const head = await next(subrequest(req, { method: 'HEAD', rawPath: req.path, query: 'symlink=get', headers, preAuthed: true, agent: 'OV' }));
   dropBody(head.body);
   if (head.status === 404) return { tombstone: true };
   checkResponseError(head);
@@ -243,10 +243,10 @@ async function restoreVersion(ctx: PipelineContext, next: App, req: SwiftRequest
   if (cl === undefined && req.body) for await (const chunk of req.body) if ((chunk as Buffer).length) hasBody = true;
   if (hasBody) throw text(400, 'PUT version-id requests require a zero byte body');
   const name = versionsObjectName(t.object, version);
-  const head = await next(subrequest(req, { method: 'HEAD', path: versionsPath(t, versionsCont, name), query: 'symlink=get', headers: { ...RESERVED_HEADER }, preAuthed: true }));
+  const head = await next(subrequest(req, { method: 'HEAD', path: versionsPath(t, versionsCont, name), query: 'symlink=get', headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }));
   dropBody(head.body);
   if (head.status === 404) {
-    const info = await containerInfo(ctx, subrequest(req, { method: 'HEAD', headers: { ...RESERVED_HEADER }, preAuthed: true }), t.account, versionsCont);
+    const info = await containerInfo(ctx, subrequest(req, { method: 'HEAD', headers: { ...RESERVED_HEADER }, preAuthed: true, agent: 'OV' }), t.account, versionsCont);
     if (isSuccess(info.status)) throw text(404, 'The specified version does not exist');
     throw text(500, NO_VERSIONS_CONTAINER);
   }
