@@ -132,6 +132,24 @@ describe('versioned writes through the proxy', () => {
     assert.equal((await call('GET', '/ov2/o?version-id=bogus')).status, 400);
   });
 
+  it('object versioning: an SLO manifest version is deleted with its segments by ?multipart-manifest=delete&version-id=', async () => {
+    assert.equal((await call('PUT', '/ov-segs')).status, 201);
+    assert.equal((await call('PUT', '/ov-segs/s1', { body: 'segment one' })).status, 201);
+    assert.equal((await call('PUT', '/ov-slo', { headers: { 'x-versions-enabled': 'true' } })).status, 201);
+    const manifest = await call('PUT', '/ov-slo/m?multipart-manifest=put', { body: JSON.stringify([{ path: '/ov-segs/s1' }]) });
+    assert.equal(manifest.status, 201);
+    const v1 = manifest.headers.get('x-object-version-id')!;
+    assert.equal((await call('GET', '/ov-slo/m')).text, 'segment one');
+    const v2 = (await call('PUT', '/ov-slo/m', { body: 'plain' })).headers.get('x-object-version-id')!;
+    const del = await call('DELETE', `/ov-slo/m?multipart-manifest=delete&version-id=${v1}`, { headers: { accept: 'application/json' } });
+    assert.equal(del.status, 200);
+    assert.equal(JSON.parse(del.text)['Number Deleted'], 2);
+    // The version went, with no delete marker in its place; the current one stays.
+    assert.deepEqual((await listing('/ov-slo?format=json&versions')).map((v) => v.version_id), [v2]);
+    assert.equal((await call('GET', '/ov-segs/s1')).status, 404);
+    assert.equal((await call('GET', '/ov-slo/m')).text, 'plain');
+  });
+
   it('object versioning: ?version-id needs a versioned container, legacy and new modes exclude each other', async () => {
     assert.equal((await call('PUT', '/plain')).status, 201);
     assert.equal((await call('PUT', '/plain/o', { body: 'x' })).status, 201);

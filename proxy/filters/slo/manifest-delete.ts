@@ -19,6 +19,13 @@ import type { SloConf } from './slo-conf.js';
 interface ToDelete {
   name: string;
   error?: { code: number; message: string };
+  /** The manifest's own version when the request named one (`?version-id=`, object versioning). */
+  versionId?: string;
+}
+
+/** The request's `?version-id=`, which Swift sends with every manifest read and the manifest's own DELETE. */
+function versionIdOf(req: SwiftRequest): string | undefined {
+  return new URLSearchParams(req.query).get('version-id') ?? undefined;
 }
 
 const statusLine = (s: number) => `${s} ${reasonFor(s)}`;
@@ -34,7 +41,7 @@ async function loadSegments(next: App, req: SwiftRequest, version: string, accou
   const resp = await next(subrequest(req, {
     method: 'GET',
     path: quotePath(`/${version}/${account}/${name.replace(/^\/+/, '')}`),
-    query: 'multipart-manifest=get',
+    query: versionIdOf(req) === undefined ? 'multipart-manifest=get' : `multipart-manifest=get&version-id=${encodeURIComponent(versionIdOf(req)!)}`,
     // Only the last byte of an object that is not a manifest.
     headers: { range: 'bytes=-1', 'x-backend-ignore-range-if-metadata-present': 'x-static-large-object' },
     agent: 'MultipartDELETE',
@@ -58,7 +65,7 @@ async function loadSegments(next: App, req: SwiftRequest, version: string, accou
 
 /** Swift's `get_segments_to_delete_iter`, gathered (bounded by max_manifest_segments × 10). */
 async function segmentsToDelete(next: App, req: SwiftRequest, version: string, account: string, self: string, conf: SloConf): Promise<ToDelete[]> {
-  const queue: (StoredSegment & { error?: ToDelete['error'] })[] = [{ sub_slo: true, name: self }];
+  const queue: (StoredSegment & { error?: ToDelete['error']; versionId?: string })[] = [{ sub_slo: true, name: self, versionId: versionIdOf(req) }];
   const out: ToDelete[] = [];
   while (queue.length) {
     if (queue.length > conf.maxManifestSegments * 10) throw new ManifestLoadError(400, 'Too many buffered slo segments to delete.');
@@ -73,7 +80,7 @@ async function segmentsToDelete(next: App, req: SwiftRequest, version: string, a
       }
       queue.push({ ...seg, sub_slo: false });
     } else {
-      out.push({ name: seg.name ?? '', error: seg.error });
+      out.push({ name: seg.name ?? '', error: seg.error, versionId: seg.versionId });
     }
   }
   return out;
@@ -100,7 +107,8 @@ export function deleteManifest(next: App, req: SwiftRequest, version: string, ac
           else failed.push([quotePath(item.name), item.error.message]);
           continue;
         }
-        const resp = await next(subrequest(req, { method: 'DELETE', path: quotePath(`/${version}/${account}/${item.name.replace(/^\/+/, '')}`), agent: 'MultipartDELETE' }));
+        const query = item.versionId === undefined ? '' : `version-id=${encodeURIComponent(item.versionId)}`;
+        const resp = await next(subrequest(req, { method: 'DELETE', path: quotePath(`/${version}/${account}/${item.name.replace(/^\/+/, '')}`), query, agent: 'MultipartDELETE' }));
         dropBody(resp.body);
         if (resp.status >= 200 && resp.status < 300) (result['Number Deleted'] as number)++;
         else if (resp.status === 404) (result['Number Not Found'] as number)++;
