@@ -30,8 +30,11 @@ before(async () => {
   fs = await CrashFs.mount(join(root, 'disk'), mnt);
 });
 after(async () => {
-  await fs?.unmount();
-  rmSync(root, { recursive: true, force: true });
+  try {
+    await fs?.unmount();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));

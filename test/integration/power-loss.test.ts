@@ -55,8 +55,11 @@ after(async () => {
   try {
     await cluster?.close();
   } finally {
-    await fs?.unmount();
-    rmSync(root, { recursive: true, force: true });
+    try {
+      await fs?.unmount();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   }
 });
 
