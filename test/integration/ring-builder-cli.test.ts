@@ -170,53 +170,49 @@ describe('swift-ring-builder', () => {
   });
 });
 
+/** Runs `commands` with a tool in a fresh dir `name`: each command's arguments, exit status and output lines. */
+function transcript(tool: typeof srb | typeof swift, name: string, commands: string[][]): string[] {
+  const cwd = join(dir, name);
+  mkdirSync(cwd);
+  const outs: string[] = [];
+  for (const args of commands) {
+    const r = tool(cwd, ...args);
+    outs.push(`${args.slice(1).join(' ')} → ${r.status}`, ...r.out.split('\n'));
+  }
+  return outs;
+}
+
 describe('side by side with Debian swift-ring-builder', () => {
   test('the same summary for the same operations', () => {
-    const run = (tool: typeof srb | typeof swift, name: string): string[] => {
-      const cwd = join(dir, name);
-      mkdirSync(cwd);
-      const outs: string[] = [];
-      for (const args of [
-        ['o.builder', 'create', '8', '3', '1'],
-        ['o.builder', 'add', ...DEVICES, 'r1z4-10.0.0.4:6200/sda', '100', 'r1z4-10.0.0.4:6200/sdb', '100'],
-        ['o.builder', 'set_overload', '5%'],
-        ['o.builder', 'rebalance', '--seed', '3'],
-        ['o.builder', 'rebalance'],
-        ['o.builder', 'search', 'z1'],
-        ['o.builder'],
-      ]) {
-        const r = tool(cwd, ...args);
-        outs.push(`${args.slice(1).join(' ')} → ${r.status}`, ...r.out.split('\n'));
-      }
-      // Ids and clocks differ between the two runs.
-      return outs.map((l) => l.replace(/, id [0-9a-f]{32}$/, ', id X').replace(/\(\d+:\d\d:\d\d remaining\)/, '(T remaining)'));
-    };
+    const commands = [
+      ['o.builder', 'create', '8', '3', '1'],
+      ['o.builder', 'add', ...DEVICES, 'r1z4-10.0.0.4:6200/sda', '100', 'r1z4-10.0.0.4:6200/sdb', '100'],
+      ['o.builder', 'set_overload', '5%'],
+      ['o.builder', 'rebalance', '--seed', '3'],
+      ['o.builder', 'rebalance'],
+      ['o.builder', 'search', 'z1'],
+      ['o.builder'],
+    ];
+    // Ids and clocks differ between the two runs.
+    const run = (tool: typeof srb | typeof swift, name: string): string[] => transcript(tool, name, commands)
+      .map((l) => l.replace(/, id [0-9a-f]{32}$/, ', id X').replace(/\(\d+:\d\d:\d\d remaining\)/, '(T remaining)'));
     assert.deepEqual(run(srb, 'ours'), run(swift, 'swift'));
   });
 });
 
 describe('the flag forms of the set commands, beside Debian swift-ring-builder', () => {
   test('set_weight, set_zone and set_info choose devices by flags as Swift does', () => {
-    const run = (tool: typeof srb | typeof swift, name: string): string[] => {
-      const cwd = join(dir, name);
-      mkdirSync(cwd);
-      const outs: string[] = [];
-      for (const args of [
-        ['o.builder', 'create', '8', '3', '1'],
-        ['o.builder', 'add', 'r1z1-10.0.0.1:6200/sda', '100', 'r1z1-10.0.0.1:6200/sdb', '100', 'r1z2-10.0.0.2:6200/sda', '100'],
-        ['o.builder', 'set_weight', '--ip', '10.0.0.1', '--device', 'sdb', '80'],
-        ['o.builder', 'set_weight', '--zone', '1', '--yes', '70'],
-        ['o.builder', 'set_zone', '--ip', '10.0.0.2', '3'],
-        ['o.builder', 'set_region', '--ip', '10.0.0.2', '--yes', '2'],
-        ['o.builder', 'set_info', '--ip', '10.0.0.2', '--change-device', 'sdz'],
-        ['o.builder', 'search', '--ip', '10.0.0.2'],
-      ]) {
-        const r = tool(cwd, ...args);
-        outs.push(`${args.slice(1).join(' ')} → ${r.status}`, ...r.out.split('\n'));
-      }
-      return outs;
-    };
-    assert.deepEqual(run(srb, 'flags-ours'), run(swift, 'flags-swift'));
+    const commands = [
+      ['o.builder', 'create', '8', '3', '1'],
+      ['o.builder', 'add', 'r1z1-10.0.0.1:6200/sda', '100', 'r1z1-10.0.0.1:6200/sdb', '100', 'r1z2-10.0.0.2:6200/sda', '100'],
+      ['o.builder', 'set_weight', '--ip', '10.0.0.1', '--device', 'sdb', '80'],
+      ['o.builder', 'set_weight', '--zone', '1', '--yes', '70'],
+      ['o.builder', 'set_zone', '--ip', '10.0.0.2', '3'],
+      ['o.builder', 'set_region', '--ip', '10.0.0.2', '--yes', '2'],
+      ['o.builder', 'set_info', '--ip', '10.0.0.2', '--change-device', 'sdz'],
+      ['o.builder', 'search', '--ip', '10.0.0.2'],
+    ];
+    assert.deepEqual(transcript(srb, 'flags-ours', commands), transcript(swift, 'flags-swift', commands));
   });
 
   test('a flag form with a value too many or missing is a usage error', () => {
