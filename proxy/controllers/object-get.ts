@@ -4,6 +4,15 @@
  * a `Range` from the next byte, pinned to the same version with `If-Match`
  * on the first response's ETag, so the client receives one intact body (or a
  * cut connection, never a spliced one).
+ *
+ * Except when the node cut its body in its verified tail: a swiftly object
+ * server holds the last `X-Backend-Verified-Tail` bytes of a whole object
+ * until its MD5 matched the ETag, and cuts there when it did not (the copy
+ * is rotten and now quarantined). The bytes already passed on are then
+ * known bad: resuming would complete the body with them inside, so the
+ * client is cut instead, and its retry finds the other replicas. This
+ * costs nothing per chunk: only a failure looks at where the body stopped.
+ * A Range GET of part of an object cannot be verified (nor is it in Swift).
  */
 import { Readable } from 'node:stream';
 import type { RingLookup, RingNode } from '../../ring/index.js';
@@ -47,6 +56,12 @@ function bodySpan(res: BackendResponse): { first: number; last?: number } | unde
   return undefined;
 }
 
+/** Bytes at the end of a response's body its node sends only once the whole object's MD5 matched (0: none). */
+function verifiedTail(res: BackendResponse): number {
+  const n = Number(res.headers['x-backend-verified-tail'] ?? 0);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
 /**
  * The body a GET's client receives: the serving node's body passed on
  * chunk by chunk (its flow paused while the client is slow), and when that
@@ -60,6 +75,9 @@ class ResumingBody extends Readable {
   private readonly span: { first: number; last?: number } | undefined;
   private readonly etag: string | undefined;
   private resuming = false;
+  /** Where the current source's body started, and how many bytes at its end it holds until verified. */
+  private sourceStart: number;
+  private verifiedTail: number;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -74,6 +92,8 @@ class ResumingBody extends Readable {
     this.etag = first.headers.etag;
     this.offset = this.span?.first ?? 0;
     this.source = first.body;
+    this.sourceStart = this.offset;
+    this.verifiedTail = verifiedTail(first);
     this.attach(first.body);
   }
 
@@ -104,9 +124,17 @@ class ResumingBody extends Readable {
 
   private failed(src: Readable, err: Error): void {
     if (src !== this.source || this.resuming || this.destroyed) return;
+    // Where the node stopped: what was passed on, and what its body still
+    // held unread (a paused body's buffer is dropped with its error).
+    const sent = this.offset + src.readableLength;
     dropBody(src);
     const { span, etag, offset } = this;
     if (!span || !etag || (span.last !== undefined && offset > span.last)) {
+      this.destroy(err);
+      return;
+    }
+    if (this.verifiedTail > 0 && span.last !== undefined && offset > this.sourceStart && sent > span.last - this.verifiedTail) {
+      this.ctx.logger.error({ txn: this.req.env.transId, offset }, 'Object GET cut: the node found its copy did not match its ETag after sending part of it');
       this.destroy(err);
       return;
     }
@@ -114,14 +142,16 @@ class ResumingBody extends Readable {
     this.resumeFrom(err, offset, span, etag).then((next) => {
       this.resuming = false;
       if (!next) return void this.destroy(err);
-      if (this.destroyed) return void dropBody(next);
-      this.source = next;
-      this.attach(next);
+      if (this.destroyed) return void dropBody(next.body);
+      this.source = next.body;
+      this.sourceStart = offset;
+      this.verifiedTail = verifiedTail(next);
+      this.attach(next.body);
     }, () => this.destroy(err));
   }
 
   /** The body of the rest from another node, or undefined when none has it. */
-  private async resumeFrom(err: Error, offset: number, span: { first: number; last?: number }, etag: string): Promise<Readable | undefined> {
+  private async resumeFrom(err: Error, offset: number, span: { first: number; last?: number }, etag: string): Promise<BackendResponse | undefined> {
     const { ctx, req, plan } = this;
     ctx.logger.warn({ err: err.message, txn: req.env.transId, offset }, 'Object GET interrupted; resuming from another node');
     const headers: Headers = {
@@ -142,7 +172,7 @@ class ResumingBody extends Readable {
       dropBody(got.response.body);
       return undefined;
     }
-    return got.response.body;
+    return got.response;
   }
 }
 

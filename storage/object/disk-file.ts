@@ -29,14 +29,26 @@ export interface OpenObject {
   dataTimestamp: Timestamp;
   contentTypeTimestamp: Timestamp;
   contentLength: number;
-  /** Streams object bytes [start, end) from disk in `chunkSize` reads. */
+  /**
+   * Streams object bytes [start, end) from disk in `chunkSize` reads. A
+   * read of the whole object is checked against the stored ETag as it
+   * passes (Swift's reader does): its last VERIFIED_TAIL_BYTES come only
+   * once the MD5 matched, and on a mismatch the object is quarantined and
+   * the stream ends that many bytes short (see `quarantined`). Reads of
+   * part of an object cannot be checked.
+   */
   read(start: number, end: number): Readable;
+  /** Whether a read found the data not matching its ETag and quarantined the object. */
+  readonly quarantined: boolean;
   /**
    * Object bytes [start, end) when they are in memory already (a small
    * object read whole at open), so an answer can be sent without a stream;
-   * otherwise undefined, and `read` streams them.
+   * otherwise undefined, and `read` streams them. All of the object is
+   * checked against its ETag first: on a mismatch it is quarantined and
+   * DiskFileQuarantinedError thrown.
    */
   bytes(start: number, end: number): Buffer | undefined;
+  /** Releases the file, once any quarantine a read started is done. */
   close(): Promise<void>;
 }
 

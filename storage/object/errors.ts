@@ -34,3 +34,15 @@ export class DiskWriteError extends SwiftlyError {
     this.noSpace = noSpace;
   }
 }
+
+/**
+ * Swift's DiskFileQuarantined: the object's data did not match its stored
+ * ETag (or could not be read as an object) and was moved to quarantine; to
+ * a client it is not there (404).
+ */
+export class DiskFileQuarantinedError extends SwiftlyError {
+  constructor(message: string) {
+    super('ERR_DISK', message, { status: 404 });
+    this.name = 'DiskFileQuarantinedError';
+  }
+}

@@ -26,6 +26,7 @@ import {
 import { filesToRemove, gatherOnDiskFiles, makeOnDiskFilename, type FileExt } from './on-disk-files.js';
 import { createTemp, isNotFound, publishFile, realDiskIo, renameDurably, type DiskIo } from './fs-io.js';
 import { invalidateSuffix } from './suffix-hashes.js';
+import { etagMismatch, verifyingRead, type BodyRead } from './verified-read.js';
 
 const policyDir = (base: string, policyIndex: number): string => (policyIndex === 0 ? base : `${base}-${policyIndex}`);
 export const dataDirName = (policyIndex: number): string => policyDir('objects', policyIndex);
@@ -140,6 +141,7 @@ export class FsDiskFile implements DiskFile {
       const ctypeTs = Timestamp.tryParse(metadata['Content-Type-Timestamp']) ?? Timestamp.parse(dataMetadata['X-Timestamp'] ?? files.data.timestamp);
       const keep = keepCache && dataLength < (this.manager.options.keepCacheSize ?? DEFAULT_KEEP_CACHE_SIZE);
       object = new FsOpenObject(fd, metadata, dataMetadata, metaMetadata, files.data.timestamp, ctypeTs, dataLength, this.manager.options.diskChunkSize, keep, whole);
+      object.onRot = (reason) => this.quarantine(reason);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -305,7 +307,6 @@ function unlinkQuietly(path: string): void {
  * or socket (seen: an object server's worker dying of EBADF after a client
  * left mid-GET, another one's thread pool stuck for seconds).
  */
-type BodyRead = (fd: number, buf: Buffer, off: number, len: number, pos: number, cb: (err: NodeJS.ErrnoException | null, n: number, b: Buffer) => void) => void;
 const BODY_FS: { read: BodyRead; close: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void } = {
   read: (fd, buf, off, len, pos, cb) => fsRead(fd, buf, off, len, pos, cb),
   close: (_fd, cb) => cb(null),
@@ -319,6 +320,12 @@ class FsOpenObject implements OpenObject {
   private readonly streams = new Set<Readable>();
   /** Page-cache drops on the thread pool: the fd is closed only after them too. */
   private readonly drops = new Set<Promise<void>>();
+  /** Whether the bytes read at open matched the ETag (checked once, when all of them are asked for). */
+  private wholeVerified = false;
+  /** A quarantine under way: close() waits for it, so the next request finds the object gone. */
+  private quarantining: Promise<void> | undefined;
+  /** Moves the object to quarantine (its DiskFile's); a whole read that does not match its ETag calls it. */
+  onRot: (reason: Error) => Promise<void> = async () => undefined;
   constructor(
     private readonly fd: number,
     readonly metadata: ObjectMetadata,
@@ -334,6 +341,16 @@ class FsOpenObject implements OpenObject {
     private readonly whole?: Buffer,
   ) {}
 
+  get quarantined(): boolean {
+    return this.quarantining !== undefined;
+  }
+
+  /** The ETag the data must hash to (undefined: none stored, nothing to check). */
+  private get etag(): string | undefined {
+    const etag = this.dataMetadata.ETag;
+    return etag === undefined ? undefined : etag.replace(/^"(.*)"$/, '$1').toLowerCase();
+  }
+
   bytes(start: number, end: number): Buffer | undefined {
     if (!this.whole) return undefined;
     // Read already, with the trailer: what is not to be kept can go now.
@@ -341,7 +358,16 @@ class FsOpenObject implements OpenObject {
       this.wholeDropped = true;
       dropCacheSync(this.fd);
     }
-    return this.whole.subarray(start, Math.max(start, Math.min(end, this.contentLength)));
+    const data = this.whole.subarray(start, Math.max(start, Math.min(end, this.contentLength)));
+    if (start === 0 && data.length === this.contentLength && !this.wholeVerified && this.etag !== undefined) {
+      const rot = etagMismatch(data, this.etag);
+      if (rot) {
+        this.quarantining ??= this.onRot(rot);
+        throw rot;
+      }
+      this.wholeVerified = true;
+    }
+    return data;
   }
 
   read(start: number, end: number): Readable {
@@ -356,7 +382,12 @@ class FsOpenObject implements OpenObject {
       });
     }
     const dropping = this.keepCache ? undefined : this.droppingBehind(start);
-    const stream = createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize, fs: dropping?.fs ?? BODY_FS });
+    let fs = dropping?.fs ?? BODY_FS;
+    const etag = this.etag;
+    if (start === 0 && end === this.contentLength && etag !== undefined) {
+      fs = { read: verifyingRead(fs.read, end, etag, (reason) => (this.quarantining ??= this.onRot(reason))), close: fs.close };
+    }
+    const stream = createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, highWaterMark: this.chunkSize, fs });
     this.streams.add(stream);
     stream.once('close', () => {
       this.streams.delete(stream);
@@ -409,6 +440,7 @@ class FsOpenObject implements OpenObject {
     }
     if (this.drops.size) await Promise.all(this.drops);
     closeSync(this.fd);
+    await this.quarantining;
   }
 }
 

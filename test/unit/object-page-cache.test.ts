@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -45,11 +46,15 @@ const manager = new FsDiskFileManager({ devices: root, mountCheck: false, reclai
 
 async function put(df: DiskFile, mib: number, bytes = mib * MiB): Promise<string> {
   const w = await df.writer();
+  const md5 = createHash('md5');
   for (let left = bytes; left > 0; left -= MiB) {
-    if (!w.stream.write(Buffer.alloc(Math.min(MiB, left), 3))) await new Promise((r) => w.stream.once('drain', r));
+    const chunk = Buffer.alloc(Math.min(MiB, left), 3);
+    md5.update(chunk);
+    if (!w.stream.write(chunk)) await new Promise((r) => w.stream.once('drain', r));
   }
   await new Promise<void>((r) => w.stream.end(() => r()));
-  await w.put({ 'X-Timestamp': T(10).internal, 'Content-Length': String(bytes), ETag: 'e', 'Content-Type': 'x/y' });
+  // The data's real MD5: a whole read checks it.
+  await w.put({ 'X-Timestamp': T(10).internal, 'Content-Length': String(bytes), ETag: md5.digest('hex'), 'Content-Type': 'x/y' });
   await w.commit(T(10));
   const dir = (df as unknown as { hashDir: string }).hashDir;
   return join(dir, readdirSync(dir)[0]);

@@ -10,6 +10,9 @@ import { resolveEtagIsAt } from '../conditional.js';
 import { defaultBody, send, sendStream, type Headers } from '../responses.js';
 import { headerValue, type ObjectRequest, type ObjectServer } from './context.js';
 import { openDiskFile, readTimestamp } from './shared.js';
+import { DiskFileQuarantinedError } from '../errors.js';
+import { VERIFIED_TAIL_BYTES, VERIFIED_TAIL_HEADER } from '../verified-read.js';
+import type { Readable } from 'node:stream';
 
 export async function handleGetHead(s: ObjectServer, r: ObjectRequest): Promise<void> {
   const now = readTimestamp(r);
@@ -27,11 +30,34 @@ export async function handleGetHead(s: ObjectServer, r: ObjectRequest): Promise<
     return send(r.res, 404, headers);
   }
   const object = state.object;
+  // Taken now: a response detaches from its socket once it finished.
+  const socket = r.res.socket;
   try {
     await respond(s, r, object);
+    // A streamed body found rotten ended short, and all of it reached the
+    // kernel ('finish'): the cut now lands exactly there (a FIN after it).
+    if (object.quarantined) socket?.destroy();
+  } catch (err) {
+    // Found rotten before anything was sent (a small object's bytes read at
+    // open): quarantined, so not here, as Swift answers once it quarantined.
+    if (!(err instanceof DiskFileQuarantinedError) || r.res.headersSent) throw err;
+    await object.close();
+    return send(r.res, 404);
   } finally {
     await object.close();
   }
+}
+
+/**
+ * The body of bytes [start, stop): from memory when read at open, else
+ * streamed. A streamed read of the whole object holds its last bytes until
+ * its MD5 matched, and says so (see verified-read.ts).
+ */
+function body(object: OpenObject, start: number, stop: number, headers: Headers): Buffer | Readable {
+  const bytes = object.bytes(start, stop);
+  if (bytes) return bytes;
+  if (start === 0 && stop === object.contentLength) headers[VERIFIED_TAIL_HEADER] = VERIFIED_TAIL_BYTES;
+  return object.read(start, stop);
 }
 
 /** The headers Swift's object server answers a GET/HEAD with. */
@@ -84,7 +110,7 @@ async function respond(s: ObjectServer, r: ObjectRequest, object: OpenObject): P
       const [start, stop] = ranges[0];
       headers['Content-Range'] = contentRange(start, stop, size);
       headers['Content-Length'] = stop - start;
-      return sendStream(r.res, 206, headers, object.bytes(start, stop) ?? object.read(start, stop));
+      return sendStream(r.res, 206, headers, body(object, start, stop, headers));
     }
     if (size > 0) {
       const boundary = makeBoundary();
@@ -94,5 +120,5 @@ async function respond(s: ObjectServer, r: ObjectRequest, object: OpenObject): P
       return sendStream(r.res, 206, headers, multipartBody(ranges, boundary, ctype, size, (a, b) => object.read(a, b)));
     }
   }
-  return sendStream(r.res, 200, headers, object.bytes(0, size) ?? object.read(0, size));
+  return sendStream(r.res, 200, headers, body(object, 0, size, headers));
 }
