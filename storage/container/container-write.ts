@@ -15,6 +15,7 @@ import type { ContainerBroker } from './container-broker.js';
 import type { ContainerContext } from './container-context.js';
 import type { ObjectRow } from './object-row.js';
 import { validateSyncTo } from './sync-to.js';
+import { MAX_RPC_BODY, readBodyWhole } from '../http/read-body.js';
 
 /** The request's metadata headers, each stamped with the request's timestamp. */
 function requestMetadata(ctx: ContainerContext, req: FastifyRequest, timestamp: Timestamp): Metadata {
@@ -145,11 +146,10 @@ export async function updateContainer(ctx: ContainerContext, req: FastifyRequest
   const requested = ctx.requestedPolicyIndex(req);
   const broker = ctx.broker(p.device, p.partition, p.account, p.container!);
   ctx.maybeAutocreate(broker, timestamp.internal, p.account, requested, req);
-  const chunks: Buffer[] = [];
-  for await (const c of req.raw) chunks.push(c as Buffer);
+  const body = await readBodyWhole(req.raw, MAX_RPC_BODY);
   let rows: ObjectRow[];
   try {
-    rows = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ObjectRow[];
+    rows = JSON.parse(body.toString('utf8')) as ObjectRow[];
     if (!Array.isArray(rows)) throw new Error('Invalid object type');
   } catch (err) {
     return send(reply, 400, { 'Content-Type': 'text/plain' }, (err as Error).message);

@@ -52,10 +52,10 @@ import { dbPathForHash, type DataDir } from './db-paths.js';
 import { HttpStatusError } from './errors.js';
 import { parseMetadata } from './metadata.js';
 import { send, type Headers } from './response.js';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import { MAX_RPC_BODY, readBodyWhole } from '../http/read-body.js';
 
 export const UPLOAD_HEADER = 'x-swiftly-replicate-upload';
-const MAX_RPC_BODY = 64 * 1024 * 1024;
 
 export interface ReplicatorRpcOptions<B extends DatabaseBroker> {
   devices: string;
@@ -64,17 +64,6 @@ export interface ReplicatorRpcOptions<B extends DatabaseBroker> {
   broker(dbFile: string): B;
   /** Forgets a cached broker before its file is replaced. */
   evict(dbFile: string): void;
-}
-
-async function readBody(request: FastifyRequest): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_RPC_BODY) throw new HttpStatusError(413, 'Request Entity Too Large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function safeTmpName(name: unknown): string {
@@ -95,17 +84,27 @@ export async function handleReplicate<B extends DatabaseBroker>(
     mkdirSync(tmpDir, { recursive: true });
     const target = join(tmpDir, name);
     const partial = `${target}.part`;
-    await pipeline(request.raw, createWriteStream(partial));
-    const fh = await open(partial, 'r+');
-    await fh.sync();
-    await fh.close();
-    renameSync(partial, target);
+    try {
+      await pipeline(request.raw, createWriteStream(partial));
+      const fh = await open(partial, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      renameSync(partial, target);
+    } catch (err) {
+      // A cut upload or a failed write leaves nothing behind in tmp/.
+      await rm(partial, { force: true });
+      throw err;
+    }
     fsyncDirSync(tmpDir);
     return send(reply, 201);
   }
+  const body = await readBodyWhole(request.raw, MAX_RPC_BODY);
   let args: unknown;
   try {
-    args = JSON.parse((await readBody(request)).toString('utf8'));
+    args = JSON.parse(body.toString('utf8'));
   } catch (err) {
     return send(reply, 400, { 'Content-Type': 'text/plain' }, (err as Error).message);
   }

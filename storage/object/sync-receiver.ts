@@ -39,6 +39,7 @@ import { dirname } from 'node:path';
 import { HttpError, badRequest, send } from './responses.js';
 import type { ObjectServer } from './handlers/context.js';
 import { insufficientStorage } from './handlers/shared.js';
+import { BodyTooLargeError, readBodyWhole } from '../http/read-body.js';
 
 export const SSYNC_STEP_HEADER = 'x-swiftly-ssync';
 const HASH_RE = /^[0-9a-f]{32}$/;
@@ -97,15 +98,15 @@ class FrameReader {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_OFFER_BYTES) throw new HttpError(413);
-    chunks.push(c as Buffer);
+  let body: Buffer;
+  try {
+    body = await readBodyWhole(req, MAX_OFFER_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413);
+    throw err;
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw badRequest('body is not JSON');
   }
