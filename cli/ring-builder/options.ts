@@ -12,16 +12,8 @@ import {
   type SearchValues,
 } from '../../ring/index.js';
 
-export interface DeviceOptions {
-  id?: number;
-  region?: number;
-  zone?: number;
-  ip?: string;
-  port?: number;
-  replication_ip?: string;
-  replication_port?: number;
-  device?: string;
-  weight?: number;
+/** The search flags (`--region`, `--ip`, …; meta '' when not given), the `--change-*` flags and `--yes`. */
+export interface DeviceOptions extends Omit<SearchValues, 'meta'> {
   meta: string;
   change_ip?: string;
   change_port?: number;
