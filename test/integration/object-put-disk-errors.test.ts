@@ -171,3 +171,31 @@ test('each write, fdatasync, fsync and rename of a PUT failing in turn: 503, no 
     assert.equal(got.status, 404, `${what}: the object is visible`);
   }
 });
+
+test('each write, fsync and rename of a DELETE failing in turn: 503, no temp file, the object still there', { timeout: 60_000 }, async () => {
+  const path = '/sda/3/a/c/deleted';
+  assert.equal(await put(path), 201);
+  // The calls of a DELETE that succeeds, recorded on another object (this one must stay).
+  const probe = '/sda/3/a/c/probe';
+  assert.equal(await put(probe), 201);
+  calls = [];
+  assert.equal((await http(server.port, 'DELETE', probe, { 'X-Timestamp': `${clock++}.00000` })).status, 204);
+  const points = calls.map((c, i) => ({ kind: c.kind, nth: calls.slice(0, i).filter((d) => d.kind === c.kind).length, target: c.target }));
+  for (const kind of ['write', 'fsync', 'rename', 'fsyncDir'] as Kind[]) assert.ok(points.some((p) => p.kind === kind), `a DELETE made no ${kind}`);
+  for (const point of points) {
+    calls = [];
+    failing = point;
+    injected = false;
+    let status: number;
+    try {
+      status = (await http(server.port, 'DELETE', path, { 'X-Timestamp': `${clock++}.00000` })).status;
+    } finally {
+      failing = undefined;
+    }
+    const what = `${point.kind} #${point.nth} (${point.target})`;
+    assert.ok(injected, `${what}: never reached`);
+    assert.equal(status, 503, `${what} was acknowledged or misreported`);
+    assert.deepEqual(tmpFiles(), [], `${what}: temp file left behind`);
+    assert.equal((await http(server.port, 'GET', path)).status, 200, `${what}: the tombstone is visible`);
+  }
+});
