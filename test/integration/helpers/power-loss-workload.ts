@@ -49,17 +49,8 @@ export interface OpRecord {
 /** Body sizes: empty, small, one chunk, and multi-MiB (odd, so no size lines up with a buffer). */
 export const SIZES = [0, 1000, 65_537, 1_572_869, 3_145_741];
 
-/** A small seeded PRNG (mulberry32), so a failing run's operation sequence can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (the ring fixtures' mulberry32), so a failing run's operation sequence can be replayed. */
+export { seededRandom as prng } from '../../helpers/ring-fixtures.js';
 
 let clock = Math.floor(Date.now() / 1000) - 50_000;
 const nextTs = (): string => `${++clock}.00000`;
