@@ -97,7 +97,7 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
       if (v.toLowerCase() === 'close') res.shouldKeepAlive = false;
       continue;
     }
-    res.setHeader(titleCase(k), v);
+    res.setHeader(resp.lowerCaseHeaders ? k : titleCase(k), v);
   }
   const body = resp.body;
   if (method === 'HEAD' && resp.status >= 400 && (typeof body === 'string' || Buffer.isBuffer(body))) {

@@ -17,6 +17,7 @@ import { slo } from './filters/slo/index.js';
 import { dlo } from './filters/dlo.js';
 import { symlink } from './filters/symlink.js';
 import { versionedWrites } from './filters/versioned-writes/index.js';
+import { s3api } from './filters/s3api.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -32,6 +33,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['dlo', dlo],
   ['symlink', symlink],
   ['versioned_writes', versionedWrites],
+  ['s3api', s3api],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -25,8 +25,29 @@ export interface RequestEnv {
   cleanAcl?: (name: string, value: string) => string;
   /** A subrequest made by a filter (copy): skips auth re-entry where Swift does. */
   source?: string;
+  /** Set by s3api on the Swift requests it makes (Swift's `s3api.auth_details`); the auth filter checks it. */
+  s3Auth?: S3AuthDetails;
   /** Free-form extras a filter wants to pass down (Swift's environ keys). */
   [key: string]: unknown;
+}
+
+/**
+ * An S3 request's credentials as s3api hands them to the auth filter: the
+ * access key, a check of the signature given the secret, and the account
+ * placeholder s3api put in the Swift paths it makes. The auth filter fills
+ * in who it is (or why not) once, then rewrites each path's account.
+ */
+export interface S3AuthDetails {
+  accessKey: string;
+  verify(secret: string): boolean;
+  /** `/v1/<access key, quoted>`: the prefix of every Swift path s3api makes. */
+  pathPrefix: string;
+  /** Set by the auth filter: the account (`AUTH_test`) the key belongs to. */
+  account?: string;
+  /** Set by the auth filter: the user's groups (REMOTE_USER). */
+  groups?: string;
+  /** Set by the auth filter when the key is unknown or the signature wrong. */
+  failure?: 'InvalidAccessKeyId' | 'SignatureDoesNotMatch';
 }
 
 export interface SwiftRequest {
@@ -50,6 +71,8 @@ export interface SwiftResponse {
   status: number;
   headers: Headers;
   body?: ResponseBody;
+  /** Write header names lower-case as they are (S3's `x-amz-meta-*`), not title-cased as swob does. */
+  lowerCaseHeaders?: boolean;
 }
 
 export type App = (req: SwiftRequest) => Promise<SwiftResponse>;

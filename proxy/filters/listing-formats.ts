@@ -7,6 +7,7 @@
 import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
 import { parseSwiftPath } from '../request-path.js';
+import { DEFAULT_CONSTRAINTS } from '../../common/index.js';
 
 export type ListingFormat = 'json' | 'xml' | 'plain';
 
@@ -110,7 +111,10 @@ async function convert(req: SwiftRequest, resp: SwiftResponse, fmt: ListingForma
 export const listingFormats: FilterFactory = () => (next) => async (req) => {
   if (req.method !== 'GET' && req.method !== 'HEAD') return next(req);
   const parsed = parseSwiftPath(req.path);
-  if (!parsed.ok || parsed.path.object !== undefined || parsed.path.version === 'info') return next(req);
+  // Only Swift API paths (Swift's `valid_api_version`): an S3 request's
+  // `/bucket/key` would otherwise read as account and container, and its
+  // signed query would gain a `format`.
+  if (!parsed.ok || parsed.path.object !== undefined || !DEFAULT_CONSTRAINTS.valid_api_versions.includes(parsed.path.version)) return next(req);
   const query = new URLSearchParams(req.query);
   const fmt = listingFormat(query, req.headers.accept);
   if (!fmt) return makeResponse(406);

@@ -192,6 +192,28 @@ export class TempAuth {
     return this.denied(req);
   }
 
+  /**
+   * s3api's credentials (Swift's tempauth with `s3api.auth_details`): the
+   * access key is `account:user`, the secret that user's key. Checked once
+   * per S3 request; every Swift path s3api makes then gets its account.
+   */
+  s3Authenticate(req: SwiftRequest): SwiftResponse | undefined {
+    const s3 = req.env.s3Auth!;
+    if (s3.account === undefined && s3.failure === undefined) {
+      const user = this.conf.users.get(s3.accessKey);
+      if (!user) s3.failure = 'InvalidAccessKeyId';
+      else if (!s3.verify(user.key)) s3.failure = 'SignatureDoesNotMatch';
+      else {
+        s3.account = this.conf.resellerPrefix + s3.accessKey.split(':')[0];
+        s3.groups = userGroups(this.conf, s3.accessKey).join(',');
+      }
+    }
+    if (s3.failure !== undefined) return makeResponse(401, undefined, { 'x-s3-failure': s3.failure });
+    if (req.path.startsWith(s3.pathPrefix)) req.path = `/v1/${s3.account}${req.path.slice(s3.pathPrefix.length)}`;
+    req.env.remoteUser = s3.groups;
+    return undefined;
+  }
+
   isOurs(path: string): boolean {
     const parsed = parseSwiftPath(path);
     return parsed.ok && parsed.path.account.startsWith(this.conf.resellerPrefix);
@@ -208,7 +230,12 @@ export const tempauth: FilterFactory = (conf, ctx) => {
       return auth.handleGetToken(req);
     }
     const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
-    if (token && token.startsWith(auth.conf.resellerPrefix)) {
+    if (req.env.s3Auth) {
+      const denied = auth.s3Authenticate(req);
+      if (denied) return denied;
+      req.env.authorize = authorize;
+      req.env.cleanAcl = clean;
+    } else if (token && token.startsWith(auth.conf.resellerPrefix)) {
       const groups = await auth.getGroups(req, token);
       if (!groups) {
         const parsed = parseSwiftPath(req.path);

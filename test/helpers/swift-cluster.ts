@@ -229,21 +229,21 @@ export class SwiftCluster {
   }
 
   /** Writes a proxy-server.conf for our proxy over this cluster and returns its path. */
-  writeProxyConf(extra = '', pipeline = DEFAULT_PIPELINE, port = 0): string {
+  writeProxyConf(extra = '', pipeline = DEFAULT_PIPELINE, port = 0, filters: Record<string, ConfOptions> = {}): string {
     const path = join(this.swiftDir, 'proxy-server.conf');
     const extraOptions = parseIni(`[app]\n${extra}`).sections.get('app');
     writeFileSync(path, serverConfText({
       defaults: { bind_ip: '127.0.0.1', bind_port: port, workers: 0, log_level: 'error' },
       pipeline: pipeline.split(/\s+/),
       app: { swift_dir: this.swiftDir, account_autocreate: true, conn_timeout: 0.5, node_timeout: 10, ...extraOptions },
-      filters: { tempauth: TEMPAUTH },
+      filters: { ...filters, tempauth: { ...TEMPAUTH, ...filters.tempauth } },
     }));
     return path;
   }
 
   /** Our proxy in this process over the cluster (`extra` lines go to `[app:proxy-server]`); closed by `stop()`. */
-  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE): Promise<ProxyServer> {
-    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline), { logger: silentLogger, port: 0 });
+  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE, filters: Record<string, ConfOptions> = {}): Promise<ProxyServer> {
+    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline, 0, filters), { logger: silentLogger, port: 0 });
     this.proxies.push(proxy);
     this.authUrl = `http://127.0.0.1:${proxy.port}/auth/v1.0`;
     return proxy;

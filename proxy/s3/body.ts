@@ -1,0 +1,71 @@
+/**
+ * Request bodies as s3api passes them on: streamed, with the payload hash
+ * the client signed (`x-amz-content-sha256`) checked as the bytes pass. A
+ * mismatch fails the stream before its end, so the object servers never
+ * see a complete body and nothing is stored; the handler then answers
+ * `XAmzContentSHA256Mismatch`.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { readSmallBody } from '../response.js';
+import { BodyError, S3Error, S3Errors } from './errors.js';
+import type { S3Context } from './context.js';
+
+class Sha256Check extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  failure?: S3Error;
+
+  constructor(private readonly expected: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const got = this.hash.digest('hex');
+    if (got === this.expected) return done();
+    this.failure = S3Errors.XAmzContentSHA256Mismatch({ ClientComputedContentSHA256: this.expected, S3ComputedContentSHA256: got });
+    done(new BodyError(this.failure));
+  }
+}
+
+/** What was wrong with the body as it streamed, once it has. */
+export type BodyFailure = () => S3Error | undefined;
+
+/** The request body to pass to Swift, checked against what was signed. */
+export function requestBody(ctx: S3Context): { body?: Readable; failure: BodyFailure } {
+  const raw = ctx.req.swift.body;
+  const payload = ctx.signature.payload;
+  if (payload.kind === 'streaming') throw S3Errors.NotImplemented({}, `x-amz-content-sha256 ${payload.mode} is not supported yet`);
+  if (payload.kind !== 'sha256') return { body: raw, failure: () => undefined };
+  const check = new Sha256Check(payload.hex);
+  if (raw) {
+    raw.on('error', (err) => check.destroy(err));
+    raw.pipe(check);
+  } else {
+    check.end();
+  }
+  return { body: raw ? check : undefined, failure: () => check.failure };
+}
+
+/** A small body (XML), read whole and checked (capped: S3 refuses bigger ones as MaxMessageLengthExceeded). */
+export async function readXmlBody(ctx: S3Context, limit = 1024 * 1024): Promise<Buffer> {
+  const { body, failure } = requestBody(ctx);
+  if (!body) {
+    if (ctx.signature.payload.kind === 'sha256' && ctx.signature.payload.hex !== createHash('sha256').digest('hex')) {
+      throw S3Errors.XAmzContentSHA256Mismatch();
+    }
+    return Buffer.alloc(0);
+  }
+  try {
+    return await readSmallBody(body, limit);
+  } catch (err) {
+    const f = failure();
+    if (f) throw f;
+    if (err instanceof Error && err.message === 'body too large to buffer') throw S3Errors.MaxMessageLengthExceeded();
+    throw err;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * One S3 request in flight: what it names, who signed it, and how it
+ * reaches Swift. Every Swift request s3api makes goes through `swift()`,
+ * down the rest of the pipeline (the auth filter first), with the account
+ * placeholder the auth filter replaces.
+ */
+import type { Readable } from 'node:stream';
+import { quotePath } from '../../common/index.js';
+import type { App, Headers, S3AuthDetails, SwiftResponse } from '../types.js';
+import { subrequest } from '../subrequest.js';
+import type { S3Conf } from './conf.js';
+import type { S3Request } from './request.js';
+import type { S3Signature } from './auth/index.js';
+
+export interface SwiftCall {
+  query?: string;
+  headers?: Headers;
+  body?: Readable;
+}
+
+export class S3Context {
+  readonly auth: S3AuthDetails;
+
+  constructor(
+    readonly req: S3Request,
+    readonly conf: S3Conf,
+    readonly next: App,
+    readonly signature: S3Signature,
+    readonly now: () => number,
+  ) {
+    this.auth = {
+      accessKey: signature.accessKey,
+      verify: (secret) => signature.verify(secret),
+      pathPrefix: `/v1/${encodeURIComponent(signature.accessKey)}`,
+    };
+    req.swift.env.s3Auth = this.auth;
+  }
+
+  /** The requester's S3 id (and display name): the tempauth user, `account:user`. */
+  get userId(): string {
+    return this.auth.accessKey;
+  }
+
+  get bucket(): string {
+    return this.req.bucket!;
+  }
+
+  get key(): string {
+    return this.req.key!;
+  }
+
+  /** The Swift path of a container (and object) in the requester's account. */
+  swiftPath(container?: string, object?: string): string {
+    let path = this.auth.pathPrefix;
+    if (container !== undefined) path += quotePath(`/${container}`);
+    if (object !== undefined) path += quotePath(`/${object}`);
+    return path;
+  }
+
+  /** A Swift request through the rest of the pipeline. */
+  swift(method: string, container?: string, object?: string, call: SwiftCall = {}): Promise<SwiftResponse> {
+    const sub = subrequest(this.req.swift, {
+      method,
+      path: this.swiftPath(container, object),
+      query: call.query,
+      headers: call.headers,
+      agent: 'S3Api',
+    });
+    if (call.body) sub.body = call.body;
+    return this.next(sub);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Buckets: PUT (CreateBucket, with a location constraint), HEAD, DELETE,
+ * GET (the listings); the service's GET (ListBuckets). A bucket is a
+ * container; with `s3_acl` its owner is kept in the container's sysmeta.
+ */
+import { readSmallBody, dropBody } from '../../response.js';
+import type { SwiftResponse } from '../../types.js';
+import type { S3Context } from '../context.js';
+import { S3Errors } from '../errors.js';
+import { emptyResponse, xmlResponse } from '../response.js';
+import { validBucketName } from '../request.js';
+import { ensureOk, swiftError } from '../swift-errors.js';
+import { readXmlBody } from '../body.js';
+import { childText, parseXml, tag, xmlDocument } from '../xml.js';
+import { intParam, s3ListingTime } from '../listing.js';
+import type { ResourceHandlers } from './types.js';
+import { listObjects, ownerXml } from './list-objects.js';
+
+/** The container sysmeta s3api keeps a bucket's ACL in (Swift's name, so Swift's s3api reads ours). */
+export const BUCKET_ACL_SYSMETA = 'x-container-sysmeta-s3api-acl';
+
+/** Swift's JSON for an owner-only ACL. */
+export function ownerAcl(owner: string): string {
+  return JSON.stringify({ Owner: owner, Grant: [{ Permission: 'FULL_CONTROL', Grantee: owner }] });
+}
+
+/** The owner recorded on a bucket, if any. */
+export function bucketOwner(resp: SwiftResponse): string | undefined {
+  const raw = resp.headers[BUCKET_ACL_SYSMETA];
+  if (!raw) return undefined;
+  try {
+    const owner = (JSON.parse(raw) as { Owner?: unknown }).Owner;
+    return typeof owner === 'string' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkName(ctx: S3Context): void {
+  if (!validBucketName(ctx.bucket, ctx.conf.dnsCompliantBucketNames)) throw S3Errors.InvalidBucketName({ BucketName: ctx.bucket });
+}
+
+async function locationConstraint(ctx: S3Context): Promise<void> {
+  const body = await readXmlBody(ctx, 64 * 1024);
+  if (body.length === 0) return;
+  const conf = parseXml(body, 'CreateBucketConfiguration');
+  const location = childText(conf, 'LocationConstraint') ?? '';
+  // us-east-1 buckets are created without a constraint; S3 refuses it spelled out only there.
+  const ok = location === ctx.conf.location || (location === '' && ctx.conf.location === 'us-east-1');
+  if (!ok) throw S3Errors.InvalidLocationConstraint({ LocationConstraint: location });
+}
+
+async function createBucket(ctx: S3Context): Promise<SwiftResponse> {
+  checkName(ctx);
+  await locationConstraint(ctx);
+  // PUT first and record the owner after, as Swift's s3api does: a PUT that
+  // finds the bucket there must not overwrite its owner.
+  const resp = await ctx.swift('PUT', ctx.bucket);
+  dropBody(resp.body);
+  if (resp.status === 202) {
+    // It was there already: whose is it?
+    const head = await ctx.swift('HEAD', ctx.bucket);
+    dropBody(head.body);
+    const owner = bucketOwner(head);
+    if (owner !== undefined && owner !== ctx.userId) throw S3Errors.BucketAlreadyExists({ BucketName: ctx.bucket });
+    throw S3Errors.BucketAlreadyOwnedByYou({ BucketName: ctx.bucket });
+  }
+  await ensureOk(ctx, resp, 'bucket');
+  if (ctx.conf.s3Acl) {
+    const post = await ctx.swift('POST', ctx.bucket, undefined, { headers: { [BUCKET_ACL_SYSMETA]: ownerAcl(ctx.userId) } });
+    dropBody(post.body);
+    await ensureOk(ctx, post, 'bucket');
+  }
+  return emptyResponse(200, { location: `/${ctx.bucket}` });
+}
+
+async function headBucket(ctx: S3Context): Promise<SwiftResponse> {
+  checkName(ctx);
+  const resp = await ensureOk(ctx, await ctx.swift('HEAD', ctx.bucket), 'bucket');
+  dropBody(resp.body);
+  return emptyResponse(200, { 'content-type': 'application/xml', 'x-amz-bucket-region': ctx.conf.location });
+}
+
+async function deleteBucket(ctx: S3Context): Promise<SwiftResponse> {
+  checkName(ctx);
+  const resp = await ctx.swift('DELETE', ctx.bucket);
+  if (resp.status === 409) {
+    dropBody(resp.body);
+    throw S3Errors.BucketNotEmpty({ BucketName: ctx.bucket });
+  }
+  await ensureOk(ctx, resp, 'bucket');
+  dropBody(resp.body);
+  // The segments of aborted or unfinished multipart uploads go with the bucket when none are left.
+  dropBody((await ctx.swift('DELETE', `${ctx.bucket}+segments`)).body);
+  return emptyResponse(204);
+}
+
+async function getBucket(ctx: S3Context): Promise<SwiftResponse> {
+  checkName(ctx);
+  return listObjects(ctx);
+}
+
+interface AccountEntry {
+  name: string;
+  last_modified?: string;
+}
+
+/** GET Service: ListBuckets (`max-buckets`, `continuation-token`, `prefix`). */
+async function listBuckets(ctx: S3Context): Promise<SwiftResponse> {
+  const maxBuckets = intParam(ctx, 'max-buckets', 10000);
+  if (maxBuckets < 1 || maxBuckets > 10000) throw S3Errors.InvalidArgument({ ArgumentName: 'max-buckets', ArgumentValue: String(maxBuckets) }, 'Argument max-buckets must be an integer between 1 and 10000.');
+  const token = ctx.req.params.get('continuation-token');
+  const prefix = ctx.req.params.get('prefix') ?? '';
+  let marker = token ? Buffer.from(token, 'base64').toString('utf8') : '';
+  const buckets: AccountEntry[] = [];
+  let more = true;
+  while (buckets.length <= maxBuckets && more) {
+    const q = new URLSearchParams({ format: 'json', limit: '10000' });
+    if (marker) q.set('marker', marker);
+    if (prefix) q.set('prefix', prefix);
+    const resp = await ctx.swift('GET', undefined, undefined, { query: q.toString().replace(/\+/g, '%20') });
+    if (resp.status === 404) {
+      dropBody(resp.body);
+      break;
+    }
+    if (resp.status < 200 || resp.status >= 300) throw await swiftError(ctx, resp, 'service');
+    const body = await readSmallBody(resp.body);
+    const page = body.length ? (JSON.parse(body.toString('utf8')) as AccountEntry[]) : [];
+    for (const c of page) if (validBucketName(c.name, ctx.conf.dnsCompliantBucketNames)) buckets.push(c);
+    more = page.length === 10000;
+    if (page.length) marker = page[page.length - 1].name;
+  }
+  const page = buckets.slice(0, maxBuckets);
+  let inner = ownerXml(ctx.userId) + '<Buckets>';
+  for (const b of page) inner += `<Bucket>${tag('Name', b.name)}${tag('CreationDate', s3ListingTime(b.last_modified))}</Bucket>`;
+  inner += '</Buckets>';
+  if (buckets.length > maxBuckets) inner += tag('ContinuationToken', Buffer.from(page[page.length - 1].name, 'utf8').toString('base64'));
+  if (prefix) inner += tag('Prefix', prefix);
+  return xmlResponse(200, xmlDocument('ListAllMyBucketsResult', inner));
+}
+
+export const bucketHandlers: ResourceHandlers = {
+  service: { GET: listBuckets },
+  bucket: { PUT: createBucket, HEAD: headBucket, DELETE: deleteBucket, GET: getBucket },
+};

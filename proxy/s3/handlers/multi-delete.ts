@@ -1,0 +1,50 @@
+/**
+ * POST ?delete: DeleteObjects, up to `max_multi_delete_objects` keys,
+ * `multi_delete_concurrency` at a time; `Quiet` answers errors only.
+ */
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { SwiftResponse } from '../../types.js';
+import type { S3Context } from '../context.js';
+import { S3Error, S3Errors } from '../errors.js';
+import { readXmlBody } from '../body.js';
+import { xmlResponse } from '../response.js';
+import { childNodes, childText, parseXml, tag, xmlDocument } from '../xml.js';
+import { deleteOne } from './object.js';
+import type { ResourceHandlers } from './types.js';
+
+async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
+  const h = ctx.req.swift.headers;
+  const hasChecksum = Object.keys(h).some((k) => k.startsWith('x-amz-checksum-'));
+  if (h['content-md5'] === undefined && !hasChecksum) throw S3Errors.InvalidRequest({}, 'Missing required header for this request: Content-MD5');
+  const body = await readXmlBody(ctx, 2 * 1024 * 1024);
+  if (h['content-md5'] !== undefined && createHash('md5').update(body).digest('base64') !== h['content-md5'].trim()) throw S3Errors.BadDigest();
+  const doc = parseXml(body, 'Delete');
+  const quiet = (childText(doc, 'Quiet') ?? 'false').toLowerCase() === 'true';
+  const objects = childNodes(doc, 'Object').map((o) => ({ key: childText(o, 'Key'), versionId: childText(o, 'VersionId') }));
+  if (objects.length === 0 || objects.length > ctx.conf.maxMultiDeleteObjects) throw S3Errors.MalformedXML();
+  if (objects.some((o) => o.key === undefined)) throw S3Errors.UserKeyMustBeSpecified();
+  // The bucket first: a missing one fails the whole request.
+  const limit = pLimit(ctx.conf.multiDeleteConcurrency);
+  const results = await Promise.all(objects.map((o) => limit(async (): Promise<{ key?: string; versionId?: string; error?: S3Error }> => {
+    if (o.versionId !== undefined && o.versionId !== 'null') return { ...o, error: S3Errors.NoSuchVersion() };
+    try {
+      const r = await deleteOne(ctx, o.key!);
+      if (r === 'no-bucket') return { ...o, error: S3Errors.NoSuchBucket() };
+      return { ...o };
+    } catch (err) {
+      if (err instanceof S3Error) return { ...o, error: err };
+      throw err;
+    }
+  })));
+  if (results.length && results.every((r) => r.error?.code === 'NoSuchBucket')) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
+  let inner = '';
+  for (const r of results) {
+    const version = r.versionId !== undefined ? tag('VersionId', r.versionId) : '';
+    if (r.error) inner += `<Error>${tag('Key', r.key!)}${version}${tag('Code', r.error.code)}${tag('Message', r.error.message)}</Error>`;
+    else if (!quiet) inner += `<Deleted>${tag('Key', r.key!)}${version}</Deleted>`;
+  }
+  return xmlResponse(200, xmlDocument('DeleteResult', inner));
+}
+
+export const multiDeleteHandlers: ResourceHandlers = { bucket: { POST: deleteObjects } };

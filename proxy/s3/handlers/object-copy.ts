@@ -1,0 +1,94 @@
+/**
+ * CopyObject: PUT with `x-amz-copy-source`, done by Swift's copy filter
+ * (`X-Copy-From`). `x-amz-metadata-directive` COPY keeps the source's
+ * metadata, REPLACE takes the request's; the `x-amz-copy-source-if-*`
+ * conditions are checked against the source first.
+ */
+import { conditionalStatus, quotePath } from '../../../common/index.js';
+import { dropBody } from '../../response.js';
+import { unquoteBytes } from '../../request-path.js';
+import type { Headers, SwiftResponse } from '../../types.js';
+import type { S3Context } from '../context.js';
+import { S3Errors } from '../errors.js';
+import { xmlResponse } from '../response.js';
+import { validBucketName } from '../request.js';
+import { ensureOk } from '../swift-errors.js';
+import { checkStorageClass, swiftObjectHeaders } from '../object-headers.js';
+import { tag, xmlDocument } from '../xml.js';
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/** `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded. */
+export function parseCopySource(ctx: S3Context): CopySource {
+  const value = ctx.req.swift.headers['x-amz-copy-source']!;
+  const q = value.indexOf('?');
+  const path = unquoteBytes(q === -1 ? value : value.slice(0, q)).toString('utf8').replace(/^\//, '');
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw S3Errors.InvalidArgument({ ArgumentName: 'x-amz-copy-source', ArgumentValue: value }, 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  const bucket = path.slice(0, slash);
+  if (!validBucketName(bucket, ctx.conf.dnsCompliantBucketNames)) throw S3Errors.InvalidBucketName({ BucketName: bucket });
+  let versionId: string | undefined;
+  if (q !== -1) {
+    const params = new URLSearchParams(value.slice(q + 1));
+    versionId = params.get('versionId') ?? undefined;
+  }
+  return { bucket, key: path.slice(slash + 1), versionId };
+}
+
+/** The source's HEAD, with the copy-source conditions checked; PreconditionFailed when one fails. */
+export async function headCopySource(ctx: S3Context, src: CopySource): Promise<SwiftResponse> {
+  if (src.versionId !== undefined && src.versionId !== 'null') throw S3Errors.NoSuchVersion({ Key: src.key, VersionId: src.versionId });
+  const head = await ctx.swift('HEAD', src.bucket, src.key);
+  dropBody(head.body);
+  if (head.status === 404) {
+    const bucket = await ctx.swift('HEAD', src.bucket);
+    dropBody(bucket.body);
+    if (bucket.status === 404) throw S3Errors.NoSuchBucket({ BucketName: src.bucket });
+    throw S3Errors.NoSuchKey({ Key: src.key });
+  }
+  await ensureOk(ctx, head, 'object');
+  const h = ctx.req.swift.headers;
+  const conditions: Record<string, string | undefined> = {
+    'if-match': h['x-amz-copy-source-if-match'],
+    'if-none-match': h['x-amz-copy-source-if-none-match'],
+    'if-modified-since': h['x-amz-copy-source-if-modified-since'],
+    'if-unmodified-since': h['x-amz-copy-source-if-unmodified-since'],
+  };
+  const etag = (head.headers['x-object-sysmeta-s3api-etag'] ?? head.headers.etag ?? '').replace(/"/g, '');
+  const lastModified = head.headers['last-modified'] ? Math.floor(Date.parse(head.headers['last-modified']) / 1000) : undefined;
+  // S3: a matching If-Match wins over a failing If-Unmodified-Since; a failing If-None-Match over If-Modified-Since.
+  if (conditions['if-match'] !== undefined) delete conditions['if-unmodified-since'];
+  if (conditions['if-none-match'] !== undefined) delete conditions['if-modified-since'];
+  if (conditionalStatus(conditions, true, etag, lastModified) !== undefined) throw S3Errors.PreconditionFailed({ Condition: 'x-amz-copy-source-If-*' });
+  return head;
+}
+
+export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
+  const h = ctx.req.swift.headers;
+  checkStorageClass(h);
+  const src = parseCopySource(ctx);
+  const directive = h['x-amz-metadata-directive'] ?? 'COPY';
+  if (directive !== 'COPY' && directive !== 'REPLACE') throw S3Errors.InvalidArgument({ ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive }, 'Unknown metadata directive.');
+  if (src.bucket === ctx.bucket && src.key === ctx.key && directive === 'COPY' && h['x-amz-storage-class'] === undefined) {
+    throw S3Errors.InvalidRequest({}, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+  }
+  await headCopySource(ctx, src);
+  const headers: Headers = { 'x-copy-from': quotePath(`/${src.bucket}/${src.key}`), 'content-length': '0' };
+  if (directive === 'REPLACE') {
+    Object.assign(headers, swiftObjectHeaders(h));
+    headers['x-fresh-metadata'] = 'true';
+    if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
+  }
+  const resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers });
+  dropBody(resp.body);
+  if (resp.status === 404) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
+  await ensureOk(ctx, resp, 'object');
+  const etag = (resp.headers['x-object-sysmeta-s3api-etag'] ?? resp.headers.etag ?? '').replace(/"/g, '');
+  const lastModified = resp.headers['last-modified'] ? Date.parse(resp.headers['last-modified']) : Math.ceil(ctx.now() / 1000) * 1000;
+  const inner = tag('LastModified', new Date(lastModified).toISOString()) + tag('ETag', `"${etag}"`);
+  return xmlResponse(200, xmlDocument('CopyObjectResult', inner));
+}

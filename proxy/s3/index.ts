@@ -1,0 +1,46 @@
+/**
+ * The S3 API (Swift's s3api): an S3 request is checked (signature format,
+ * time), routed to a handler per sub-resource, and carried out as Swift
+ * requests through the rest of the pipeline, whose auth filter verifies the
+ * signature with the user's secret. Everything inside throws S3Errors;
+ * `handleS3` turns them into S3's XML error bodies.
+ */
+import type { App, PipelineContext, SwiftRequest, SwiftResponse } from '../types.js';
+import { s3Conf, type S3Conf } from './conf.js';
+import { S3Context } from './context.js';
+import { BodyError, S3Error, S3Errors } from './errors.js';
+import { errorResponse, withS3Ids } from './response.js';
+import { parseS3Request, bucketFromHost } from './request.js';
+import { hasS3Credentials, readSignature } from './auth/index.js';
+import { route } from './router.js';
+
+export { s3Conf, type S3Conf };
+export { S3Error, S3Errors };
+
+/** Whether s3api answers this request (S3 credentials, or a bucket named by host), else it is Swift's. */
+export function isS3Request(req: SwiftRequest, conf: S3Conf): boolean {
+  return hasS3Credentials(req) || bucketFromHost(req.headers.host, conf) !== undefined;
+}
+
+export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: PipelineContext): Promise<SwiftResponse> {
+  const transId = req.env.transId;
+  let resource: string | undefined;
+  try {
+    const s3req = parseS3Request(req, conf);
+    resource = s3req.resource;
+    if (!hasS3Credentials(req)) throw S3Errors.AccessDenied({}, 'Anonymous access is not supported yet.');
+    const signature = readSignature(s3req, conf, ctx.now());
+    const handler = route(s3req);
+    const s3ctx = new S3Context(s3req, conf, next, signature, ctx.now);
+    return withS3Ids(await handler(s3ctx), transId);
+  } catch (err) {
+    // An unread request body is left to the edge, which drains it after the
+    // answer (destroying it here would cut the connection before the answer).
+    const s3err = err instanceof S3Error ? err : err instanceof BodyError ? err.s3 : undefined;
+    if (!s3err) {
+      ctx.logger.error({ err, txn: transId }, 's3api: unexpected error');
+      return withS3Ids(errorResponse(S3Errors.InternalError(), resource, transId), transId);
+    }
+    return withS3Ids(errorResponse(s3err, resource, transId), transId);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Object headers between S3 and Swift: user metadata (`x-amz-meta-*` ↔
+ * `x-object-meta-*`), the content headers S3 keeps, storage classes, and
+ * the `response-*` overrides of a GET.
+ */
+import type { Headers } from '../types.js';
+import type { S3Context } from './context.js';
+import { S3Errors } from './errors.js';
+
+/** Content headers stored with an object and returned as given. */
+export const CONTENT_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'cache-control', 'expires', 'content-language'];
+
+/** S3's storage classes; all are accepted and stored as Swift stores everything. */
+const STORAGE_CLASSES = new Set(['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR', 'OUTPOSTS', 'SNOW', 'EXPRESS_ONEZONE']);
+
+export function checkStorageClass(headers: Headers): void {
+  const sc = headers['x-amz-storage-class'];
+  if (sc !== undefined && !STORAGE_CLASSES.has(sc)) throw S3Errors.InvalidStorageClass({ StorageClassRequested: sc });
+}
+
+/** The Swift headers for the object an S3 PUT (or a REPLACE copy) describes. */
+export function swiftObjectHeaders(s3: Headers, withContent = true): Headers {
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(s3)) {
+    if (k.startsWith('x-amz-meta-')) out[`x-object-meta-${k.slice(11)}`] = v;
+    else if (withContent && CONTENT_HEADERS.includes(k)) out[k] = v;
+  }
+  return out;
+}
+
+const PASSED = new Set([...CONTENT_HEADERS, 'content-length', 'content-range', 'last-modified', 'accept-ranges', 'etag']);
+
+/** The S3 headers of a Swift object response (GET, HEAD). */
+export function s3ObjectHeaders(swift: Headers): Headers {
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(swift)) {
+    if (k.startsWith('x-object-meta-')) out[`x-amz-meta-${k.slice(14)}`] = v;
+    else if (PASSED.has(k)) out[k] = v;
+  }
+  const s3Etag = swift['x-object-sysmeta-s3api-etag'];
+  if (s3Etag) out.etag = s3Etag;
+  if (out.etag !== undefined && !out.etag.startsWith('"')) out.etag = `"${out.etag}"`;
+  return out;
+}
+
+const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
+
+/** GET's `response-*` query parameters, applied to the response headers (signed requests only, as S3). */
+export function applyResponseOverrides(ctx: S3Context, headers: Headers): void {
+  for (const h of OVERRIDES) {
+    const v = ctx.req.params.get(`response-${h}`);
+    if (v !== undefined) headers[h] = v;
+  }
+}
+
+/** Content-MD5 (base64) as the hex etag Swift checks; InvalidDigest when it is not an MD5. */
+export function contentMd5Etag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const raw = Buffer.from(value, 'base64');
+  if (raw.length !== 16 || raw.toString('base64') !== value.trim()) throw S3Errors.InvalidDigest({ 'Content-MD5': value });
+  return raw.toString('hex');
+}

@@ -1,0 +1,110 @@
+/**
+ * An S3 request as received: which bucket and key it names (path-style
+ * `/bucket/key` or virtual-hosted-style `bucket.<storage_domain>/key`), its
+ * query parameters decoded, and the sub-resource that picks its handler.
+ */
+import { checkUtf8 } from '../../common/index.js';
+import type { SwiftRequest } from '../types.js';
+import { unquoteBytes } from '../request-path.js';
+import type { S3Conf } from './conf.js';
+import { S3Errors } from './errors.js';
+import { splitQuery, type QueryPair } from './auth/encoding.js';
+
+/** Query keys that name a sub-resource (the handler), S3's list. */
+export const SUBRESOURCES = new Set([
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
+  'inventory', 'legal-hold', 'lifecycle', 'location', 'logging', 'metrics', 'notification', 'object-lock',
+  'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
+  'restore', 'retention', 'select', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versions', 'website',
+]);
+
+export interface S3Request {
+  swift: SwiftRequest;
+  method: string;
+  /** The path as sent (percent-encoded). */
+  rawPath: string;
+  /** The query's pairs as sent and decoded, in order. */
+  queryPairs: QueryPair[];
+  /** Decoded query parameters (last value wins). */
+  params: Map<string, string>;
+  bucket?: string;
+  /** The key, decoded (UTF-8). */
+  key?: string;
+  /** The bucket came from the Host header. */
+  bucketInHost: boolean;
+  /** The sub-resource (`acl`, `uploads`, …) or '' for the plain bucket/object. */
+  subresource: string;
+  /** `/bucket/key` for error bodies' `Resource`. */
+  resource: string;
+}
+
+function hostName(host: string | undefined): string {
+  if (!host) return '';
+  const h = host.toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.lastIndexOf(':');
+  return colon === -1 ? h : h.slice(0, colon);
+}
+
+/** The bucket a Host header names under one of the storage domains, if any. */
+export function bucketFromHost(host: string | undefined, conf: S3Conf): string | undefined {
+  if (conf.storageDomains.length === 0) return undefined;
+  const name = hostName(host);
+  for (const d of conf.storageDomains) {
+    if (name.endsWith(d) && name.length > d.length) return name.slice(0, -d.length);
+  }
+  return undefined;
+}
+
+export function parseS3Request(req: SwiftRequest, conf: S3Conf): S3Request {
+  const pathBytes = unquoteBytes(req.path);
+  if (!checkUtf8(pathBytes) || pathBytes.includes(0)) throw S3Errors.InvalidURI();
+  const path = pathBytes.toString('utf8');
+  if (!path.startsWith('/')) throw S3Errors.InvalidURI();
+  const queryPairs = splitQuery(req.query);
+  const params = new Map<string, string>();
+  for (const p of queryPairs) params.set(p.key, p.value);
+  let bucket: string | undefined;
+  let key: string | undefined;
+  const hostBucket = bucketFromHost(req.headers.host, conf);
+  if (hostBucket !== undefined) {
+    bucket = hostBucket;
+    key = path.length > 1 ? path.slice(1) : undefined;
+  } else {
+    const rest = path.slice(1);
+    const slash = rest.indexOf('/');
+    bucket = (slash === -1 ? rest : rest.slice(0, slash)) || undefined;
+    key = slash === -1 || slash === rest.length - 1 ? undefined : rest.slice(slash + 1);
+  }
+  let subresource = '';
+  for (const p of queryPairs) {
+    if (SUBRESOURCES.has(p.key)) {
+      // uploadId goes with uploads-less object calls; `uploads` wins when both appear.
+      if (subresource === '' || p.key === 'uploads') subresource = p.key;
+    }
+  }
+  return {
+    swift: req,
+    method: req.method,
+    rawPath: req.path,
+    queryPairs,
+    params,
+    bucket,
+    key,
+    bucketInHost: hostBucket !== undefined,
+    subresource,
+    resource: bucket === undefined ? '/' : `/${bucket}${key === undefined ? '' : `/${key}`}`,
+  };
+}
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** S3's bucket naming rules (Swift's `validate_bucket_name`). */
+export function validBucketName(name: string, dnsCompliant: boolean): boolean {
+  if (name.length < 3 || name.length > 255) return false;
+  if (!dnsCompliant) return /^[A-Za-z0-9._-]+$/.test(name) && name[0] !== '.' && name[0] !== '-';
+  if (name.length > 63) return false;
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return false;
+  if (name.includes('..') || name.includes('.-') || name.includes('-.')) return false;
+  return !IPV4.test(name);
+}
