@@ -42,6 +42,9 @@ export function requestBody(ctx: S3Context): { body?: Readable; failure: BodyFai
   if (payload.kind === 'streaming') throw S3Errors.NotImplemented({}, `x-amz-content-sha256 ${payload.mode} is not supported yet`);
   if (payload.kind !== 'sha256') return { body: raw, failure: () => undefined };
   const check = new Sha256Check(payload.hex);
+  // The failure is kept and answered by the handler; whoever reads the
+  // stream sees the error too, but a reader already gone must not leave it unhandled.
+  check.on('error', () => undefined);
   if (raw) {
     raw.on('error', (err) => check.destroy(err));
     raw.pipe(check);

@@ -107,4 +107,195 @@ print(json.dumps(r))
       after: ['404', 404],
     });
   });
+
+  it('lists objects: v1 and v2, delimiter, prefix, pagination, start-after, fetch-owner, encoding-type=url', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='list')
+for k in ['a', 'b/1', 'b/2', 'c d', 'e+f', 'z/1']:
+    s3.put_object(Bucket='list', Key=k, Body=b'12')
+v1 = s3.list_objects(Bucket='list', Delimiter='/')
+r['v1'] = [[o['Key'] for o in v1['Contents']], [p['Prefix'] for p in v1['CommonPrefixes']], v1['IsTruncated'], v1['Contents'][0]['Owner']['ID'], v1['Contents'][0]['Size'], v1['Contents'][0]['StorageClass']]
+p1 = s3.list_objects(Bucket='list', MaxKeys=2)
+p2 = s3.list_objects(Bucket='list', MaxKeys=2, Marker=p1['Contents'][-1]['Key'])
+r['v1_pages'] = [[o['Key'] for o in p1['Contents']], p1['IsTruncated'], [o['Key'] for o in p2['Contents']]]
+r['v1_next_marker'] = s3.list_objects(Bucket='list', MaxKeys=1, Delimiter='/', Marker='a').get('NextMarker')
+keys, token, pages = [], None, 0
+while True:
+    kw = {'ContinuationToken': token} if token else {}
+    page = s3.list_objects_v2(Bucket='list', MaxKeys=4, **kw)
+    pages += 1
+    keys += [o['Key'] for o in page.get('Contents', [])]
+    assert 'Owner' not in page['Contents'][0]
+    if not page['IsTruncated']: break
+    token = page['NextContinuationToken']
+r['v2_all'] = [keys, pages]
+r['v2_start_after'] = [o['Key'] for o in s3.list_objects_v2(Bucket='list', StartAfter='b/2')['Contents']]
+r['v2_prefix'] = s3.list_objects_v2(Bucket='list', Prefix='b/')['KeyCount']
+r['v2_owner'] = s3.list_objects_v2(Bucket='list', FetchOwner=True, MaxKeys=1)['Contents'][0]['Owner']['ID']
+import urllib.parse
+raw = s3.list_objects_v2(Bucket='list', EncodingType='url', Prefix='c')
+r['v2_url'] = [o['Key'] for o in raw['Contents']]
+r['bad_max_keys'] = code_of(s3.list_objects, Bucket='list', MaxKeys=-1) if False else None
+r['versions'] = [[v['Key'], v['VersionId'], v['IsLatest']] for v in s3.list_object_versions(Bucket='list', Prefix='b/')['Versions']]
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, {
+      v1: [['a', 'c d', 'e+f'], ['b/', 'z/'], false, 'test:tester', 2, 'STANDARD'],
+      v1_pages: [['a', 'b/1'], true, ['b/2', 'c d']],
+      v1_next_marker: 'b/',
+      v2_all: [['a', 'b/1', 'b/2', 'c d', 'e+f', 'z/1'], 2],
+      v2_start_after: ['c d', 'e+f', 'z/1'],
+      v2_prefix: 2,
+      v2_owner: 'test:tester',
+      v2_url: ['c%20d'],
+      bad_max_keys: null,
+      versions: [['b/1', 'null', true], ['b/2', 'null', true]],
+    });
+  });
+
+  it('copies objects: metadata directive, conditions, self-copy refused', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='cpy')
+src = s3.put_object(Bucket='cpy', Key='src', Body=b'hello', Metadata={'m': 'src'}, ContentType='text/plain')
+c = s3.copy_object(Bucket='cpy', Key='dst', CopySource={'Bucket': 'cpy', 'Key': 'src'}, Metadata={'m': 'ignored'})
+h = s3.head_object(Bucket='cpy', Key='dst')
+r['copy'] = [c['CopyObjectResult']['ETag'] == src['ETag'], h['Metadata'], h['ContentType']]
+s3.copy_object(Bucket='cpy', Key='dst2', CopySource='cpy/src', Metadata={'m': 'new'}, MetadataDirective='REPLACE', ContentType='text/x-new')
+h = s3.head_object(Bucket='cpy', Key='dst2')
+r['replace'] = [h['Metadata'], h['ContentType'], s3.get_object(Bucket='cpy', Key='dst2')['Body'].read().decode()]
+r['if_match_fail'] = code_of(s3.copy_object, Bucket='cpy', Key='dst3', CopySource='cpy/src', CopySourceIfMatch='"nope"')
+r['if_none_match_fail'] = code_of(s3.copy_object, Bucket='cpy', Key='dst3', CopySource='cpy/src', CopySourceIfNoneMatch=src['ETag'])
+r['if_match_ok'] = s3.copy_object(Bucket='cpy', Key='dst3', CopySource='cpy/src', CopySourceIfMatch=src['ETag'])['ResponseMetadata']['HTTPStatusCode']
+r['self'] = code_of(s3.copy_object, Bucket='cpy', Key='src', CopySource='cpy/src')
+r['self_replace'] = s3.copy_object(Bucket='cpy', Key='src', CopySource='cpy/src', MetadataDirective='REPLACE', Metadata={'m': 'again'})['ResponseMetadata']['HTTPStatusCode']
+r['no_source'] = code_of(s3.copy_object, Bucket='cpy', Key='x', CopySource='cpy/missing')
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, {
+      copy: [true, { m: 'src' }, 'text/plain'],
+      replace: [{ m: 'new' }, 'text/x-new', 'hello'],
+      if_match_fail: ['PreconditionFailed', 412],
+      if_none_match_fail: ['PreconditionFailed', 412],
+      if_match_ok: 200,
+      self: ['InvalidRequest', 400],
+      self_replace: 200,
+      no_source: ['NoSuchKey', 404],
+    });
+  });
+
+  it('deletes many objects at once: results, quiet mode, the 1,000-key limit', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='mdel')
+for k in ['a', 'b', 'c']:
+    s3.put_object(Bucket='mdel', Key=k, Body=b'1')
+d = s3.delete_objects(Bucket='mdel', Delete={'Objects': [{'Key': 'a'}, {'Key': 'missing'}]})
+r['loud'] = sorted(x['Key'] for x in d['Deleted'])
+d = s3.delete_objects(Bucket='mdel', Delete={'Objects': [{'Key': 'b'}], 'Quiet': True})
+r['quiet'] = ['Deleted' in d, 'Errors' in d]
+r['too_many'] = code_of(s3.delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': str(i)} for i in range(1001)]})
+r['left'] = [o['Key'] for o in s3.list_objects(Bucket='mdel')['Contents']]
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], too_many: ['MalformedXML', 400], left: ['c'] });
+  });
+
+  it('checks signatures: SigV2 header and presigned, SigV4 presigned, wrong secret, unknown key, clock skew', async () => {
+    const out = await py(String.raw`
+import urllib.request, urllib.error
+r = {}
+s3.create_bucket(Bucket='sig')
+s3.put_object(Bucket='sig', Key='k', Body=b'signed')
+v2 = client(signature_version='s3')
+r['v2_get'] = v2.get_object(Bucket='sig', Key='k')['Body'].read().decode()
+v2.put_object(Bucket='sig', Key='v2', Body=b'two', Metadata={'x': 'y'})
+r['v2_put'] = s3.get_object(Bucket='sig', Key='v2')['Body'].read().decode()
+def fetch(url, method='GET', data=None):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, data=data, headers={'Content-Type': 'text/plain'} if data else {})) as resp:
+            return [resp.status, resp.read().decode()]
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        return [e.code, body[body.find('<Code>') + 6:body.find('</Code>')]]
+v4 = client(signature_version='s3v4')
+r['v4_presigned'] = fetch(v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=60))
+r['v2_presigned'] = fetch(v2.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=60))
+r['v4_presigned_put'] = fetch(v4.generate_presigned_url('put_object', Params={'Bucket': 'sig', 'Key': 'p'}, ExpiresIn=60), 'PUT', b'via url')
+r['after_put'] = s3.get_object(Bucket='sig', Key='p')['Body'].read().decode()
+import time
+expiring = v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=1)
+time.sleep(2.1)
+r['v4_expired'] = fetch(expiring)
+url = v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=60)
+assert 'X-Amz-Signature' in url
+r['v4_tampered'] = fetch(url.replace('/k?', '/v2?'))
+r['wrong_secret'] = code_of(client(secret='nope').get_object, Bucket='sig', Key='k')
+r['wrong_secret_v2'] = code_of(client(secret='nope', signature_version='s3').get_object, Bucket='sig', Key='k')
+r['unknown_key'] = code_of(client(key='who:me').get_object, Bucket='sig', Key='k')
+import botocore.auth, datetime, types
+class Old(datetime.datetime):
+    @classmethod
+    def utcnow(cls):
+        return datetime.datetime.utcnow() - datetime.timedelta(minutes=20)
+botocore.auth.datetime = types.SimpleNamespace(datetime=Old, timedelta=datetime.timedelta)
+r['skewed'] = code_of(client().get_object, Bucket='sig', Key='k')
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, {
+      v2_get: 'signed',
+      v2_put: 'two',
+      v4_presigned: [200, 'signed'],
+      v2_presigned: [200, 'signed'],
+      v4_presigned_put: [200, ''],
+      after_put: 'via url',
+      v4_expired: [403, 'AccessDenied'],
+      v4_tampered: [403, 'SignatureDoesNotMatch'],
+      wrong_secret: ['SignatureDoesNotMatch', 403],
+      wrong_secret_v2: ['SignatureDoesNotMatch', 403],
+      unknown_key: ['InvalidAccessKeyId', 403],
+      skewed: ['RequestTimeTooSkewed', 403],
+    });
+  });
+
+  it('refuses a body that does not match its signed x-amz-content-sha256, storing nothing', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='sha')
+def tamper(request, **kw):
+    request.body = b'not what was signed'
+s3.meta.events.register('before-send.s3.PutObject', tamper)
+r['put'] = code_of(s3.put_object, Bucket='sha', Key='k', Body=b'what was signed ...')
+s3.meta.events.unregister('before-send.s3.PutObject', tamper)
+r['stored'] = code_of(s3.head_object, Bucket='sha', Key='k')
+r['listed'] = s3.list_objects_v2(Bucket='sha')['KeyCount']
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, { put: ['XAmzContentSHA256Mismatch', 400], stored: ['404', 404], listed: 0 });
+  });
+
+  it('answers malformed XML and DOCTYPEs (no entity resolved) with MalformedXML', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='xml')
+def body_of(text):
+    def fn(request, **kw):
+        request.data = text
+    return fn
+for name, text in [('broken', b'<Delete><Object><Key>a</Key></Delete>'),
+                   ('doctype', b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Delete><Object><Key>&x;</Key></Object></Delete>')]:
+    h = body_of(text)
+    s3.meta.events.register('before-sign.s3.DeleteObjects', h)
+    import hashlib, base64
+    def md5(request, **kw):
+        request.headers['Content-MD5'] = base64.b64encode(hashlib.md5(text).digest()).decode()
+    s3.meta.events.register('before-sign.s3.DeleteObjects', md5)
+    r[name] = code_of(s3.delete_objects, Bucket='xml', Delete={'Objects': [{'Key': 'a'}]})
+    s3.meta.events.unregister('before-sign.s3.DeleteObjects', h)
+    s3.meta.events.unregister('before-sign.s3.DeleteObjects', md5)
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, { broken: ['MalformedXML', 400], doctype: ['MalformedXML', 400] });
+  });
 });
