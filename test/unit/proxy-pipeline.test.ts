@@ -68,8 +68,8 @@ describe('proxy pipeline from proxy-server.conf', () => {
   });
 
   it('fails at start-up on an unknown filter, naming it', () => {
-    const conf = CONF.replace('pipeline = catch_errors', 'pipeline = catch_errors s3api').concat('\n[filter:s3api]\nuse = egg:swift#s3api\n');
-    assert.throws(() => readPipeline(parseIni(conf), makeRegistry(() => echoApp())), /Unknown filter "s3api"/);
+    const conf = CONF.replace('pipeline = catch_errors', 'pipeline = catch_errors no_such_thing').concat('\n[filter:no_such_thing]\nuse = egg:swift#no_such_thing\n');
+    assert.throws(() => readPipeline(parseIni(conf), makeRegistry(() => echoApp())), /Unknown filter "no_such_thing"/);
     const missing = CONF.replace('pipeline = catch_errors', 'pipeline = catch_errors nosuch');
     assert.throws(() => readPipeline(parseIni(missing), makeRegistry(() => echoApp())), /filter:nosuch/);
   });
