@@ -24,7 +24,7 @@ export * from './page-cache.js';
 export { BackendClient, type BackendBody, type PutConnectResult } from './backend/backend-client.js';
 export { PutConnection } from './backend/put-connection.js';
 export {
-  BackendTimeoutError, nodeOrigin, readWhole,
+  BackendTimeoutError, nodeOrigin, parseHostPort, readWhole,
   type BackendHeaders, type BackendNode, type BackendResponse, type BackendTimeouts, type WholeBackendResponse,
 } from './backend/node-http.js';
 export * from './byte-ranges.js';

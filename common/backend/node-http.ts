@@ -50,6 +50,12 @@ export function nodeOrigin(node: BackendNode, replication = false): string {
   return `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 
+/** A node from Swift's `<ip>:<port>` (IPv6 in brackets), as X-Container-Host and X-Account-Host name one. */
+export function parseHostPort(host: string): BackendNode {
+  const sep = host.lastIndexOf(':');
+  return { ip: host.slice(0, sep).replace(/^\[|\]$/g, ''), port: Number(host.slice(sep + 1)) };
+}
+
 /** Header names lower-cased, repeated headers joined with ", ". */
 export function flatHeaders(h: Record<string, string | string[] | undefined> | http.IncomingHttpHeaders): BackendHeaders {
   const out: BackendHeaders = {};

@@ -6,7 +6,7 @@
  */
 import { request } from 'undici';
 import type { FastifyRequest } from 'fastify';
-import { quotePath, type Logger } from '../../common/index.js';
+import { nodeOrigin, parseHostPort, quotePath, type Logger } from '../../common/index.js';
 import { HttpStatusError } from '../db/errors.js';
 import type { ContainerInfo } from './container-broker.js';
 
@@ -52,10 +52,7 @@ export async function accountUpdate(req: FastifyRequest, opts: AccountUpdateOpti
   };
   if (headerList(req.headers['x-account-override-deleted']).toLowerCase() === 'yes') headers['x-account-override-deleted'] = 'yes';
   const results = await Promise.all(hosts.map(async (host, i) => {
-    const sep = host.lastIndexOf(':');
-    const ip = host.slice(0, sep).replace(/^\[|\]$/g, '');
-    const port = host.slice(sep + 1);
-    const url = `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}${quotePath(`/${devices[i]}/${partition}/${opts.account}/${opts.container}`)}`;
+    const url = `${nodeOrigin(parseHostPort(host))}${quotePath(`/${devices[i]}/${partition}/${opts.account}/${opts.container}`)}`;
     try {
       const res = await request(url, {
         method: 'PUT', headers, headersTimeout: opts.timeout * 1000, bodyTimeout: opts.timeout * 1000,

@@ -6,8 +6,7 @@
  * when it fails or times out (the wait may end first; the update goes on in
  * the background until `node_timeout`).
  */
-import { Agent, request } from 'undici';
-import { expirerContainer, normalizeDeleteAt, quotePath, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
+import { BackendClient, expirerContainer, normalizeDeleteAt, parseHostPort, quotePath, readWhole, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectServerConf } from './object-conf.js';
 import { writeAsyncPending, type AsyncUpdate } from './async-pending.js';
@@ -28,7 +27,7 @@ export interface UpdateContext {
 }
 
 export class ContainerUpdater {
-  private readonly agent: Agent;
+  private readonly client: BackendClient;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -36,10 +35,10 @@ export class ContainerUpdater {
     private readonly secrets: HashPathSecrets,
     private readonly logger: Logger,
   ) {
-    // Keep-alive: a container update per object write is the hot path, and a
-    // new TCP connection each time showed up in the object server's profile.
-    // Idle sockets close after 4 s, well before the servers' 60 s.
-    this.agent = new Agent({ connect: { timeout: conf.connTimeout * 1000 }, keepAliveTimeout: 4000 });
+    // Keep-alive (common's client pools a node's connections): a container
+    // update per object write is the hot path, and a new TCP connection each
+    // time showed up in the object server's profile.
+    this.client = new BackendClient({ connTimeout: conf.connTimeout, nodeTimeout: conf.nodeTimeout });
   }
 
   /** Sends one update, or saves it as async_pending when that fails. */
@@ -52,16 +51,10 @@ export class ContainerUpdater {
     const fullPath = containerPath ? `/${containerPath}/${obj}` : `/${account}/${container}/${obj}`;
     if (target.host && target.device && target.partition) {
       try {
-        const res = await request(`http://${target.host}/${quotePath(target.device)}/${quotePath(target.partition)}${quotePath(fullPath)}`, {
-          method: op,
-          headers: headersOut,
-          dispatcher: this.agent,
-          headersTimeout: this.conf.nodeTimeout * 1000,
-          bodyTimeout: this.conf.nodeTimeout * 1000,
-        });
-        await res.body.dump();
-        if (res.statusCode >= 200 && res.statusCode < 300) return;
-        this.logger.error({ status: res.statusCode, host: target.host, device: target.device }, 'ERROR Container update failed (saving for async update later)');
+        const path = `/${quotePath(target.device)}/${quotePath(target.partition)}${quotePath(fullPath)}`;
+        const res = await readWhole(await this.client.request(parseHostPort(target.host), op, path, headersOut));
+        if (res.status >= 200 && res.status < 300) return;
+        this.logger.error({ status: res.status, host: target.host, device: target.device }, 'ERROR Container update failed (saving for async update later)');
       } catch (err) {
         this.logger.error({ err, host: target.host, device: target.device }, 'ERROR container update failed (saving for async update later)');
       }
@@ -153,6 +146,6 @@ export class ContainerUpdater {
   /** Lets updates still running finish (each is bounded by node_timeout). */
   async close(): Promise<void> {
     await Promise.all([...this.inFlight]);
-    await this.agent.close();
+    await this.client.close();
   }
 }
