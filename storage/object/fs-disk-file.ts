@@ -154,8 +154,13 @@ export class FsDiskFile implements DiskFile {
   }
 
   async writer(): Promise<DiskFileWriter> {
-    const { path, fd } = createTemp(this.tmpDir);
-    return new FsDiskFileWriter(this, fd, path, this.manager.io);
+    let temp: { path: string; fd: number };
+    try {
+      temp = createTemp(this.tmpDir, this.manager.io);
+    } catch (err) {
+      throw new DiskWriteError(`creating a temp file in ${this.tmpDir}`, err);
+    }
+    return new FsDiskFileWriter(this, temp.fd, temp.path, this.manager.io);
   }
 
   async writeMetadata(metadata: ObjectMetadata, timestamp: Timestamp, ctypeTimestamp?: Timestamp): Promise<void> {

@@ -54,6 +54,8 @@ export async function writevAll(fd: number, bufs: Buffer[]): Promise<void> {
  * monkeypatch `os.fsync`); the server passes `realDiskIo`.
  */
 export interface DiskIo {
+  /** Creates a new file (it must not exist) open for writing: its fd. */
+  create(path: string): number;
   /** Appends all of `bufs` at the file position. */
   writev(fd: number, bufs: Buffer[]): Promise<void>;
   /** Writes all of `buf` at `position` (null: at the file position). */
@@ -65,6 +67,7 @@ export interface DiskIo {
 }
 
 export const realDiskIo: DiskIo = {
+  create: (path) => openSync(path, 'wx', 0o644),
   writev: writevAll,
   write: writeAll,
   fdatasync: fdatasyncFd,
@@ -101,17 +104,17 @@ export async function tempPath(tmpDir: string): Promise<string> {
 const knownTmpDirs = new Set<string>();
 
 /** Creates a fresh temp file in `tmpDir` (made if needed): its path and an fd open for writing. */
-export function createTemp(tmpDir: string): { path: string; fd: number } {
+export function createTemp(tmpDir: string, io: DiskIo = realDiskIo): { path: string; fd: number } {
   const path = join(tmpDir, `tmp${randomUUID()}`);
   if (!knownTmpDirs.has(tmpDir)) mkdirSync(tmpDir, { recursive: true });
   try {
-    const fd = openSync(path, 'wx', 0o644);
+    const fd = io.create(path);
     knownTmpDirs.add(tmpDir);
     return { path, fd };
   } catch (err) {
     if (!isNotFound(err) || !knownTmpDirs.delete(tmpDir)) throw err;
     // The dir went away (a device replaced under a running server): once more.
-    return createTemp(tmpDir);
+    return createTemp(tmpDir, io);
   }
 }
 
@@ -121,7 +124,7 @@ export function createTemp(tmpDir: string): { path: string; fd: number } {
  * failure the temp file is removed and nothing is left published.
  */
 export async function publishFile(tmpDir: string, dir: string, name: string, content: Buffer, io: DiskIo = realDiskIo): Promise<void> {
-  const { path: tmp, fd } = createTemp(tmpDir);
+  const { path: tmp, fd } = createTemp(tmpDir, io);
   try {
     try {
       await io.write(fd, content, 0);

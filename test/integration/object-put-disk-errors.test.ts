@@ -1,12 +1,12 @@
 /**
- * A PUT is acknowledged only once every write, fdatasync, fsync and rename
- * of its object succeeded. The object server runs over a DiskIo that
+ * A PUT is acknowledged only once every create, write, fdatasync, fsync
+ * and rename of its object succeeded. The object server runs over a DiskIo that
  * records each call a PUT makes and can fail any one of them (as Swift's
  * tests monkeypatch os.fsync): first a PUT's calls are checked to include
  * every sync a durable write needs, in order; then the PUT is repeated
  * with each of those calls failing in turn, and must get 503, leave no temp
  * file, and leave nothing visible. Removing any fsync, or ignoring its
- * error, fails this test.
+ * error, fails this test. A DELETE's tombstone is held to the same.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ import { silentLogger } from '../../common/index.js';
 import { createBackendServer, createObjectApp, listenBackend, realDiskIo, type DiskIo, type ListeningServer } from '../../storage/index.js';
 import { TEST_SWIFT_CONF, http } from './helpers/object-server.js';
 
-type Kind = 'writev' | 'write' | 'fdatasync' | 'fsync' | 'fsyncDir' | 'rename';
+type Kind = 'create' | 'writev' | 'write' | 'fdatasync' | 'fsync' | 'fsyncDir' | 'rename';
 interface Call {
   kind: Kind;
   /** The file or dir the call was about, relative to the device. */
@@ -63,6 +63,10 @@ const async = (kind: Kind, target: string, real: () => Promise<void>): Promise<v
   return real();
 };
 const injecting: DiskIo = {
+  create: (path) => {
+    record('create', rel(path));
+    return realDiskIo.create(path);
+  },
   writev: (fd, bufs) => async('writev', fdTarget(fd), () => realDiskIo.writev(fd, bufs)),
   write: (fd, buf, pos) => async('write', fdTarget(fd), () => realDiskIo.write(fd, buf, pos)),
   fdatasync: (fd) => async('fdatasync', fdTarget(fd), () => realDiskIo.fdatasync(fd)),
@@ -121,6 +125,7 @@ test('a PUT fsyncs its file before the rename and every dir it changed after it'
   const hashDir = data.slice(0, data.lastIndexOf('/'));
   const suffixDir = hashDir.slice(0, hashDir.lastIndexOf('/'));
   const order = [
+    at('create', isTmp),
     at('writev', isTmp),
     at('fdatasync', isTmp),
     at('write', isTmp),
@@ -136,7 +141,7 @@ test('a PUT fsyncs its file before the rename and every dir it changed after it'
   }
 });
 
-test('each write, fdatasync, fsync and rename of a PUT failing in turn: 503, no temp file, nothing visible', { timeout: 120_000 }, async () => {
+test('each create, write, fdatasync, fsync and rename of a PUT failing in turn: 503, no temp file, nothing visible', { timeout: 120_000 }, async () => {
   calls = [];
   assert.equal(await put('/sda/2/a/c/baseline'), 201);
   // Every call but the body's writes, of which the first and the first after the early writeback began.
@@ -172,7 +177,7 @@ test('each write, fdatasync, fsync and rename of a PUT failing in turn: 503, no 
   }
 });
 
-test('each write, fsync and rename of a DELETE failing in turn: 503, no temp file, the object still there', { timeout: 60_000 }, async () => {
+test('each create, write, fsync and rename of a DELETE failing in turn: 503, no temp file, the object still there', { timeout: 60_000 }, async () => {
   const path = '/sda/3/a/c/deleted';
   assert.equal(await put(path), 201);
   // The calls of a DELETE that succeeds, recorded on another object (this one must stay).
@@ -181,7 +186,7 @@ test('each write, fsync and rename of a DELETE failing in turn: 503, no temp fil
   calls = [];
   assert.equal((await http(server.port, 'DELETE', probe, { 'X-Timestamp': `${clock++}.00000` })).status, 204);
   const points = calls.map((c, i) => ({ kind: c.kind, nth: calls.slice(0, i).filter((d) => d.kind === c.kind).length, target: c.target }));
-  for (const kind of ['write', 'fsync', 'rename', 'fsyncDir'] as Kind[]) assert.ok(points.some((p) => p.kind === kind), `a DELETE made no ${kind}`);
+  for (const kind of ['create', 'write', 'fsync', 'rename', 'fsyncDir'] as Kind[]) assert.ok(points.some((p) => p.kind === kind), `a DELETE made no ${kind}`);
   for (const point of points) {
     calls = [];
     failing = point;
