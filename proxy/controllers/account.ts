@@ -8,7 +8,7 @@ import { makeResponse } from '../response.js';
 import { quotePath, Timestamp } from '../../common/index.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js';
-import { backendHeaders, withoutBody } from './backend-headers.js';
+import { backendHeaders, removalHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
 import { clearInfo } from './info.js';
 
@@ -84,7 +84,7 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
     case 'POST': {
       const bad = checkMetadata(req.headers, 'account', ctx.swiftConf.constraints);
       if (bad) return bad;
-      const headers = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now().internal }));
+      const headers = withoutBody(backendHeaders(req, { ...removalHeaders(req, 'account'), 'x-timestamp': Timestamp.now().internal }));
       const sets = Array.from({ length: nodes.length }, () => headers);
       let resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       if (resp.status === 404 && ctx.conf.accountAutocreate) {
@@ -101,7 +101,7 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
       }
       const bad = checkMetadata(req.headers, 'account', ctx.swiftConf.constraints);
       if (bad) return bad;
-      const headers = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now().internal }));
+      const headers = withoutBody(backendHeaders(req, { ...removalHeaders(req, 'account'), 'x-timestamp': Timestamp.now().internal }));
       const sets = Array.from({ length: nodes.length }, () => headers);
       const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       await clearInfo(ctx, req, t.account);

@@ -24,3 +24,23 @@ export function withoutBody(h: Headers): Headers {
   delete out['content-type'];
   return out;
 }
+
+/** Container headers a client clears with `X-Remove-<name>` (Swift's container `_x_remove_headers`). */
+const CONTAINER_REMOVABLE = ['x-remove-container-read', 'x-remove-container-write', 'x-remove-versions-location', 'x-remove-container-sync-key', 'x-remove-container-sync-to'];
+
+/**
+ * Swift's `transfer_headers` for an account or container PUT/POST:
+ * `X-Remove-<type>-Meta-<name>` (and a container's X-Remove-Container-Read
+ * and kin) become the header itself, empty, which deletes it; a value the
+ * client also sent for the header itself wins.
+ */
+export function removalHeaders(req: SwiftRequest, type: 'account' | 'container'): Headers {
+  const out: Headers = {};
+  const prefix = `x-remove-${type}-meta-`;
+  for (const k of Object.keys(req.headers)) {
+    if (!k.startsWith(prefix) && !(type === 'container' && CONTAINER_REMOVABLE.includes(k))) continue;
+    const name = k.replace('-remove', '');
+    if (req.headers[name] === undefined) out[name] = '';
+  }
+  return out;
+}

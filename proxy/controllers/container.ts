@@ -8,9 +8,9 @@ import { makeResponse } from '../response.js';
 import { quotePath, Timestamp } from '../../common/index.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, makeRequests, newestGood, noGoodAnswer, passThrough, wantsNewest } from './fan-out.js';
-import { backendHeaders, withoutBody } from './backend-headers.js';
+import { backendHeaders, removalHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
-import { clearInfo, getAccountInfo, getContainerInfo } from './info.js';
+import { cacheContainerInfo, clearInfo, getAccountInfo, getContainerInfo } from './info.js';
 import { autocreateAccount } from './account.js';
 
 export interface ContainerTarget {
@@ -83,6 +83,7 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
         : await firstGood(ctx, read, listPlan, withoutBody(backendHeaders(req)), isGood);
       if (!got.response) return noGoodAnswer(got.answers);
       const resp = passThrough(got.response, req.method);
+      await cacheContainerInfo(ctx, req, t.account, t.container, resp.status, resp.headers);
       const policyIndex = resp.headers['x-backend-storage-policy-index'];
       const policy = ctx.swiftConf.policies.find((p) => String(p.index) === policyIndex);
       if (policy) resp.headers['x-storage-policy'] = policy.name;
@@ -112,7 +113,7 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
       } else if (req.headers['x-storage-policy'] !== undefined) {
         delete req.headers['x-storage-policy'];
       }
-      const base = withoutBody(backendHeaders(req, extra));
+      const base = withoutBody(backendHeaders(req, { ...removalHeaders(req, 'container'), ...extra }));
       const sets = req.method === 'PUT' ? accountUpdateHeaders(ctx, t.account, base, nodes.length) : Array.from({ length: nodes.length }, () => base);
       const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), plan, sets, ctx.quorum(nodes));
       await clearInfo(ctx, req, t.account, t.container);

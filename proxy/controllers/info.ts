@@ -111,22 +111,39 @@ export function getAccountInfo(ctx: ProxyContext, req: SwiftRequest, account: st
   });
 }
 
+function containerInfoFrom(status: number, headers: Record<string, string>): ContainerInfo {
+  return {
+    status,
+    readAcl: headers['x-container-read'],
+    writeAcl: headers['x-container-write'],
+    objectCount: Number(headers['x-container-object-count'] ?? 0),
+    bytes: Number(headers['x-container-bytes-used'] ?? 0),
+    storagePolicy: Number(headers['x-backend-storage-policy-index'] ?? 0),
+    meta: pick(headers, 'x-container-meta-'),
+    sysmeta: pick(headers, 'x-container-sysmeta-'),
+    versions: headers['x-versions-location'],
+    syncTo: headers['x-container-sync-to'],
+  };
+}
+
 export function getContainerInfo(ctx: ProxyContext, req: SwiftRequest, account: string, container: string): Promise<ContainerInfo> {
   return cached(ctx, req, containerCacheKey(account, container), ctx.conf.recheckContainerExistence, async () => {
     const { status, headers } = await headReplicas(ctx, req, account, container);
-    return {
-      status,
-      readAcl: headers['x-container-read'],
-      writeAcl: headers['x-container-write'],
-      objectCount: Number(headers['x-container-object-count'] ?? 0),
-      bytes: Number(headers['x-container-bytes-used'] ?? 0),
-      storagePolicy: Number(headers['x-backend-storage-policy-index'] ?? 0),
-      meta: pick(headers, 'x-container-meta-'),
-      sysmeta: pick(headers, 'x-container-sysmeta-'),
-      versions: headers['x-versions-location'],
-      syncTo: headers['x-container-sync-to'],
-    };
+    return containerInfoFrom(status, headers);
   });
+}
+
+/**
+ * A container GET or HEAD refreshes the cached info with what it read, as
+ * Swift's `set_info_cache` does (so a HEAD shows the next PUT fresh counts).
+ */
+export async function cacheContainerInfo(ctx: ProxyContext, req: SwiftRequest, account: string, container: string, status: number, headers: Record<string, string>): Promise<void> {
+  if (!((status >= 200 && status < 300) || status === 404)) return;
+  const key = containerCacheKey(account, container);
+  const info = containerInfoFrom(status, headers);
+  infoCache(req).set(key, info);
+  const ttl = ctx.conf.recheckContainerExistence;
+  await cacheOf(ctx, req).set(key, info, status === 404 ? ttl * 0.1 : ttl);
 }
 
 /** Forgets cached info after a change (PUT/POST/DELETE of the account or container). */
