@@ -18,6 +18,8 @@ import { dlo } from './filters/dlo.js';
 import { symlink } from './filters/symlink.js';
 import { versionedWrites } from './filters/versioned-writes/index.js';
 import { s3api } from './filters/s3api.js';
+import { containerQuotas } from './filters/container-quotas.js';
+import { accountQuotas } from './filters/account-quotas.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -34,6 +36,8 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['symlink', symlink],
   ['versioned_writes', versionedWrites],
   ['s3api', s3api],
+  ['container_quotas', containerQuotas],
+  ['account_quotas', accountQuotas],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

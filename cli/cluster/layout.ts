@@ -36,12 +36,14 @@ export function iniText(sections: [name: string, options: ConfOptions][]): strin
 }
 
 /** Where a filter's section name is not its egg name (the names of Swift's sample configs). */
-const FILTER_EGGS: Record<string, string> = { 'proxy-logging': 'proxy_logging', cache: 'memcache' };
+const FILTER_EGGS: Record<string, string> = {
+  'proxy-logging': 'proxy_logging', cache: 'memcache', 'container-quotas': 'container_quotas', 'account-quotas': 'account_quotas',
+};
 
 /** The pipeline of the proxies swiftly writes configs for (swiftly start, the bench). */
 export const PROXY_PIPELINE: readonly string[] = [
-  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'tempauth', 'copy', 'slo', 'dlo',
-  'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server',
+  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'tempauth', 'copy',
+  'container-quotas', 'account-quotas', 'slo', 'dlo', 'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server',
 ];
 
 /**

@@ -10,6 +10,7 @@ import type { ContainerInfo } from '../controllers/info.js';
 import { discardBody, readSmallBody } from '../response.js';
 import { quotePath } from '../../common/index.js';
 import { subrequest as makeSubrequest } from '../subrequest.js';
+import { unquoteBytes } from '../request-path.js';
 
 export interface SubrequestOptions {
   method: string;
@@ -78,8 +79,17 @@ export function drain(resp: SwiftResponse): void {
   discardBody(resp);
 }
 
-/** The container's info as the controllers cache it (Swift's `get_container_info`). */
-export function containerInfo(ctx: PipelineContext, req: SwiftRequest, account: string, container: string): Promise<ContainerInfo> {
+/**
+ * The container's info as the controllers cache it (Swift's
+ * `get_container_info`): with object versioning on, its bytes count those of
+ * its hidden versions container, as Swift's do (what container_quotas checks).
+ */
+export async function containerInfo(ctx: PipelineContext, req: SwiftRequest, account: string, container: string): Promise<ContainerInfo> {
   if (!ctx.infoSource) throw new Error('container info needs the proxy app at the end of the pipeline');
-  return ctx.infoSource.container(req, account, container);
+  const info = await ctx.infoSource.container(req, account, container);
+  const versions = info.sysmeta['versions-container'];
+  if (!versions) return info;
+  const name = unquoteBytes(versions).toString('utf8').split('/')[0];
+  const versionsInfo = await ctx.infoSource.container(req, account, name);
+  return { ...info, bytes: info.bytes + versionsInfo.bytes };
 }

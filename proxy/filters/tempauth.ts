@@ -243,6 +243,8 @@ export const tempauth: FilterFactory = (conf, ctx) => {
         return makeResponse(401, undefined, { 'www-authenticate': `Swift realm="${account}"` });
       }
       req.env.remoteUser = groups;
+      // Swift's reseller_request: what account_quotas lets set a quota.
+      if (groups.split(',').includes('.reseller_admin')) req.env.resellerRequest = true;
       req.env.authorize = authorize;
       req.env.cleanAcl = clean;
     } else if (auth.isOurs(req.path)) {

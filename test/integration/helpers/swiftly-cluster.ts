@@ -50,7 +50,7 @@ export async function startSwiftlyCluster(): Promise<SwiftlyCluster> {
     const conf = join(etc, 'proxy-server.conf');
     writeFileSync(conf, serverConfText({
       defaults: { bind_ip: '127.0.0.1', bind_port: 0 },
-      pipeline: 'catch_errors gatekeeper healthcheck cache listing_formats tempauth copy slo dlo versioned_writes symlink proxy-server'.split(' '),
+      pipeline: 'catch_errors gatekeeper healthcheck cache listing_formats tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server'.split(' '),
       app: { swift_dir: etc, account_autocreate: true },
       filters: {
         tempauth: { user_admin_admin: 'admin .admin .reseller_admin', user_test_tester: 'testing .admin', user_other_tester: 'testing .admin' },
