@@ -17,57 +17,21 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FILTERS } from '../../proxy/index.js';
-import { clusterPaths, ensureClusterLayout, NODE_COUNT } from '../../cli/cluster/layout.js';
-import { startAllInOne, type AllInOne } from '../../cli/cluster/all-in-one.js';
-import { conformancePipeline, conformanceProxyConf } from './proxy-conf.js';
+import type { AllInOne } from '../../cli/cluster/all-in-one.js';
+import { freePort, startConformanceCluster } from './cluster.js';
+import { conformancePipeline } from './proxy-conf.js';
 import { countStatuses, formatVerdict, judge, parseExpected, parseResults } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const EXPECTED_FILE = join(REPO, 'bench', 'conformance', 'expected-failures.txt');
 const BASELINE = 'baseline-swift-2.30.1.txt';
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** `n` distinct free ports. */
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
-
 function runId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${process.pid}`;
-}
-
-/** Writes the cluster's files in `dir` (free storage ports, the suite's proxy conf) and starts it. */
-async function startConformanceCluster(dir: string, proxyPort: number): Promise<AllInOne> {
-  const paths = clusterPaths(dir);
-  const bind = { host: '127.0.0.1', port: proxyPort };
-  const ports = await freePorts(3 * NODE_COUNT);
-  const kinds = ['object', 'container', 'account'];
-  ensureClusterLayout(paths, bind, (kind, node) => ports[kinds.indexOf(kind) * NODE_COUNT + node - 1]);
-  writeFileSync(paths.proxyConf, conformanceProxyConf(FILTERS, bind, paths.etc), { mode: 0o600 });
-  // The reference run's container servers allow legacy versioning (allow_versions).
-  for (let n = 1; n <= NODE_COUNT; n++) {
-    const conf = readFileSync(paths.storageConf('container', n), 'utf8')
-      .replace('[app:container-server]\nuse = egg:swift#container\n', '[app:container-server]\nuse = egg:swift#container\nallow_versions = true\n');
-    writeFileSync(paths.storageConf('container', n), conf);
-  }
-  return startAllInOne({ dir, bind, onEvent: (msg) => process.stderr.write(`cluster: ${msg}\n`) });
 }
 
 function runSuite(script: string, args: string[], env: NodeJS.ProcessEnv, onChild: (kill: () => void) => void): Promise<number> {
@@ -111,7 +75,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    cluster = await startConformanceCluster(clusterDir, proxyPort);
+    cluster = await startConformanceCluster(clusterDir, proxyPort, (msg) => process.stderr.write(`cluster: ${msg}\n`));
     console.log(`conformance: cluster in ${clusterDir}, auth ${cluster.authUrl}; results in ${resultsDir}`);
     const rc = await runSuite(script, args, { ...process.env, SWIFT_AUTH_URL: cluster.authUrl, RESULTS_DIR: resultsDir }, (kill) => (killSuite = kill));
     if (interrupted) return 130;
