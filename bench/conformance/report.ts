@@ -143,3 +143,22 @@ export function formatVerdict(v: Verdict, totalSwift: Counts, ranAll: boolean): 
   lines.push('==================================================================');
   return lines.join('\n');
 }
+
+/** The expected-failures text without the lines naming `ids`, and without the `## reason` headings left with no test. */
+export function strikeFromExpected(text: string, ids: ReadonlySet<string>): string {
+  const kept = text.split('\n').filter((line) => !ids.has(line.trim()));
+  const out: string[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    const line = kept[i].trim();
+    if (line.startsWith('##')) {
+      let j = i + 1;
+      while (j < kept.length && kept[j].trim() === '') j++;
+      if (j >= kept.length || kept[j].trim().startsWith('##')) {
+        i = j - 1; // an empty group: drop its heading and the blank lines after it
+        continue;
+      }
+    }
+    out.push(kept[i]);
+  }
+  return out.join('\n');
+}

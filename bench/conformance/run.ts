@@ -14,6 +14,7 @@
  *   CONFORMANCE_PORT          the proxy's port [a free one]
  *   CONFORMANCE_RESULTS_DIR   where results go [<repo>/conformance-results/<time>-<pid>]
  *   CONFORMANCE_KEEP=1        keep the cluster's folder (its path is printed)
+ *   CONFORMANCE_STRIKE=1      strike the listed tests that passed from the expected-failures list
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { FILTERS } from '../../proxy/index.js';
 import type { AllInOne } from '../../cli/cluster/all-in-one.js';
 import { freePort, startConformanceCluster } from './cluster.js';
 import { conformancePipeline } from './proxy-conf.js';
-import { countStatuses, formatVerdict, judge, parseExpected, parseResults } from './report.js';
+import { countStatuses, formatVerdict, judge, parseExpected, parseResults, strikeFromExpected } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const EXPECTED_FILE = join(REPO, 'bench', 'conformance', 'expected-failures.txt');
@@ -90,6 +91,10 @@ async function main(): Promise<number> {
     console.log(report);
     writeFileSync(join(resultsDir, 'verdict.txt'), report + '\n');
     appendFileSync(join(resultsDir, 'verdict.txt'), `pipeline = ${pipeline.join(' ')}\nleft out = ${leftOut.join(' ')}\n`);
+    if (process.env.CONFORMANCE_STRIKE === '1' && verdict.nowPassing.length > 0) {
+      writeFileSync(EXPECTED_FILE, strikeFromExpected(readFileSync(EXPECTED_FILE, 'utf8'), new Set(verdict.nowPassing.map((n) => n.id))));
+      console.log(`conformance: struck ${verdict.nowPassing.length} test(s) from ${EXPECTED_FILE}`);
+    }
     return verdict.unexpected.length === 0 ? 0 : 1;
   } finally {
     await cluster?.stop();

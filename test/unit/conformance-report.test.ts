@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { judge, parseExpected, parseResults, formatVerdict, countStatuses } from '../../bench/conformance/report.js';
+import { judge, parseExpected, parseResults, formatVerdict, countStatuses, strikeFromExpected } from '../../bench/conformance/report.js';
 import { conformancePipeline, conformanceProxyConf } from '../../bench/conformance/proxy-conf.js';
 import { parseIni, getSection } from '../../common/index.js';
 import { FILTERS } from '../../proxy/index.js';
@@ -77,6 +77,14 @@ FAILED t.py::A::swift_skips
   it('rejects a list naming a test twice and lines that are not results', () => {
     assert.throws(() => parseExpected('a::b\n## x\na::b\n'), /twice/);
     assert.throws(() => parseResults('OK a::b\n'), /STATUS/);
+  });
+});
+
+describe('striking tests that pass now from the list', () => {
+  it('drops their lines, and a heading left with no test', () => {
+    const text = '# header\n\n## a\nt::1\nt::2\n\n## b\nt::3\n\n## c\nt::4\n';
+    assert.equal(strikeFromExpected(text, new Set(['t::1', 't::3'])), '# header\n\n## a\nt::2\n\n## c\nt::4\n');
+    assert.equal(strikeFromExpected(text, new Set(['t::4'])), '# header\n\n## a\nt::1\nt::2\n\n## b\nt::3\n');
   });
 });
 
