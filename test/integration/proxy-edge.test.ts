@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { silentLogger } from '../../common/index.js';
@@ -90,5 +91,43 @@ describe('proxy edge', () => {
       }).on('error', resolve);
     });
     assert.ok(err, 'the client must see a broken body, not a clean end');
+  });
+
+  /** Sends raw requests on one socket, one after the other, and returns each response's head. */
+  async function rawHeads(requests: string[]): Promise<{ heads: string[]; closed: boolean }> {
+    const sock = net.connect(edge.port, '127.0.0.1');
+    let buf = '';
+    let closed = false;
+    sock.on('data', (d) => (buf += d.toString('latin1')));
+    sock.on('close', () => (closed = true));
+    const heads: string[] = [];
+    for (const r of requests) {
+      const before = buf.length;
+      sock.write(r);
+      for (let i = 0; i < 200 && !buf.slice(before).includes('\r\n\r\n'); i++) await new Promise((res) => setTimeout(res, 10));
+      heads.push(buf.slice(before).split('\r\n\r\n')[0]);
+      buf = '';
+    }
+    await new Promise((res) => setTimeout(res, 50));
+    sock.destroy();
+    return { heads, closed };
+  }
+
+  it("sends a Connection header only as eventlet does: echoing keep-alive, or close; the connection persists without it", async () => {
+    const get = (extra: string) => `GET /x HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+    const plain = await rawHeads([get(''), get('')]);
+    assert.equal(plain.heads.length, 2);
+    for (const h of plain.heads) {
+      assert.match(h, /^HTTP\/1\.1 201 /);
+      assert.doesNotMatch(h, /^connection:/im, 'no Connection header unless asked');
+      assert.doesNotMatch(h, /^keep-alive:/im);
+    }
+    assert.equal(plain.closed, false, 'the connection stays open for the second request');
+    const asked = await rawHeads([get('Connection: keep-alive\r\n')]);
+    assert.match(asked.heads[0], /^connection: keep-alive$/im);
+    assert.doesNotMatch(asked.heads[0], /^keep-alive:/im);
+    const closing = await rawHeads([get('Connection: close\r\n')]);
+    assert.match(closing.heads[0], /^connection: close$/im);
+    assert.equal(closing.closed, true);
   });
 });
