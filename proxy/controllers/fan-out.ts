@@ -59,11 +59,24 @@ export async function makeRequests(
   const answers = (await Promise.all(headerSets.map(one))).filter((a): a is NodeAnswer => a !== undefined);
   const best = bestResponse(answers, quorum);
   if (!best) return makeResponse(503);
-  const headers = { ...best.headers };
-  delete headers['content-length'];
-  delete headers['transfer-encoding'];
-  delete headers['connection'];
-  return makeResponse(best.status, best.body && best.body.length ? best.body : undefined, headers);
+  return answerResponse(best);
+}
+
+/** Backend headers a best response does not carry over (Swift's `update_headers`). */
+const NOT_CARRIED = new Set(['date', 'content-length', 'content-type', 'connection', 'keep-alive', 'transfer-encoding', 'x-put-timestamp', 'x-delete-after']);
+
+/**
+ * The client's response made from the chosen backend answer, as Swift's
+ * `best_response` makes it: the backend's body as it was (an empty one
+ * stays empty), its headers but those in NOT_CARRIED, and the ETag bare.
+ */
+function answerResponse(best: NodeAnswer): SwiftResponse {
+  const headers: Headers = {};
+  for (const [k, v] of Object.entries(best.headers)) {
+    if (k === 'etag') headers.etag = v.replace(/"/g, '');
+    else if (!NOT_CARRIED.has(k)) headers[k] = v;
+  }
+  return makeResponse(best.status, best.body ?? Buffer.alloc(0), headers);
 }
 
 export type GoodPredicate = (status: number) => boolean;
@@ -104,12 +117,7 @@ export async function firstGood(
 /** The answer when no node gave a good one. */
 export function noGoodAnswer(answers: NodeAnswer[]): SwiftResponse {
   if (answers.length === 0) return makeResponse(503);
-  const best = bestResponse(answers, quorumSize(answers.length)) ?? answers[0];
-  const headers = { ...best.headers };
-  delete headers['content-length'];
-  delete headers['transfer-encoding'];
-  delete headers['connection'];
-  return makeResponse(best.status, best.body && best.body.length ? best.body : undefined, headers);
+  return answerResponse(bestResponse(answers, quorumSize(answers.length)) ?? answers[0]);
 }
 
 /** Turns a good backend response into the client's, streaming the body. */
