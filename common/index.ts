@@ -29,3 +29,4 @@ export {
 } from './backend/node-http.js';
 export * from './byte-ranges.js';
 export * from './conditional.js';
+export * from './any-content-type.js';

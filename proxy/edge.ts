@@ -10,7 +10,7 @@ import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { pipeBody, type Logger } from '../common/index.js';
+import { acceptAnyContentType, pipeBody, type Logger } from '../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
@@ -135,12 +135,28 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
 
 /** Starts the edge serving `app`. */
 /** Node's answer to a request its parser cannot take (what Node does with no clientError listener). */
+/**
+ * A connection whose next bytes are not HTTP (a PUT's body sent without a
+ * Content-Length, say) gets its 400 and is closed, but only once the
+ * request read before them is answered: eventlet answers each request
+ * before reading the next, so the client sees Swift's 411 first (the 400
+ * was written at once, ahead of that answer).
+ */
 function refuseRequest(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-  if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-  socket.destroy();
+  const refuse = (): void => {
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
+  };
+  // Node's field for the response that holds the socket (undocumented, long-standing).
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!inFlight || inFlight.writableFinished || inFlight.destroyed) return refuse();
+  inFlight.once('finish', refuse);
+  inFlight.once('close', () => {
+    if (!inFlight.writableFinished) socket.destroy();
+  });
 }
 
 export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
@@ -183,8 +199,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   (server.server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
   // No body parsing at all: fastify's own JSON and text parsers would read
   // a body the pipeline must stream.
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  acceptAnyContentType(server);
   // Handle `Expect: 100-continue` ourselves: answer it only when the body is read.
   server.server.on('checkContinue', (req: ContinuableRequest, res: ServerResponse) => {
     req[CONTINUE] = () => res.writeContinue();

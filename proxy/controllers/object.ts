@@ -38,9 +38,13 @@ function lastModified(ts: Timestamp): string {
 /** Swift's `check_object_creation` for a PUT. */
 function checkCreation(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarget): SwiftResponse | undefined {
   const c = ctx.swiftConf.constraints;
-  const te = req.headers['transfer-encoding']?.toLowerCase();
-  const chunked = te !== undefined && te.split(',').map((s) => s.trim()).pop() === 'chunked';
-  if (te !== undefined && !chunked) return makeResponse(501, 'Invalid Transfer-Encoding header value', { 'content-type': 'text/plain' });
+  // swob's is_chunked: one coding only, and it must be chunked.
+  const te = req.headers['transfer-encoding'];
+  if (te && te.includes(',')) {
+    return makeResponse(501, 'Unsupported Transfer-Coding header value specified in Transfer-Encoding header', { 'content-type': 'text/plain' });
+  }
+  if (te && te.toLowerCase() !== 'chunked') return makeResponse(400, 'Invalid Transfer-Encoding header value', { 'content-type': 'text/plain' });
+  const chunked = Boolean(te);
   const cl = req.headers['content-length'];
   if (cl !== undefined && !/^\d+$/.test(cl.trim())) return makeResponse(400, 'Invalid Content-Length header value', { 'content-type': 'text/plain' });
   if (cl !== undefined && Number(cl) > c.max_file_size) return makeResponse(413, 'Your request is too large.', { 'content-type': 'text/plain' });

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { SwiftlyError, type Logger } from '../../common/index.js';
+import { acceptAnyContentType, SwiftlyError, type Logger } from '../../common/index.js';
 import { BACKEND_METHOD_HEADER, createShimmedListener } from './method-shim.js';
 
 /** Every method a backend handler may see (the shimmed ones arrive as PROPPATCH). */
@@ -83,26 +83,7 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     },
   });
   for (const m of ['COPY', 'PROPPATCH']) app.addHttpMethod(m, { hasBody: true });
-  // Swift takes any Content-Type (an object's type is just stored); fastify
-  // answers 415 to one that is not `type/subtype` before any handler runs.
-  // So the header is hidden while fastify picks a body parser (there is
-  // only the catch-all) and put back before the handler sees the request.
-  const hiddenContentType = new WeakMap<IncomingMessage, string | string[]>();
-  app.addHook('onRequest', (request, _reply, done) => {
-    const ct = request.raw.headers['content-type'];
-    if (ct !== undefined) {
-      hiddenContentType.set(request.raw, ct);
-      delete request.raw.headers['content-type'];
-    }
-    done();
-  });
-  app.addHook('preValidation', (request, _reply, done) => {
-    const ct = hiddenContentType.get(request.raw);
-    if (ct !== undefined) request.raw.headers['content-type'] = ct as string;
-    done();
-  });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  acceptAnyContentType(app);
   app.route({ method: [...ROUTED_METHODS], url: '/*', handler: options.handler });
   app.route({ method: [...ROUTED_METHODS], url: '/', handler: options.handler });
   app.setErrorHandler((err, request, reply) => {

@@ -17,6 +17,10 @@ describe('proxy edge', () => {
 
   const app: App = async (req): Promise<SwiftResponse> => {
     if (req.path === '/reject') return { status: 401, headers: {}, body: 'no' };
+    if (req.path === '/slow-411') {
+      await new Promise((r) => setTimeout(r, 100));
+      return { status: 411, headers: { 'content-length': '0' }, body: undefined };
+    }
     if (req.path === '/broken') {
       const body = Readable.from((async function* () {
         yield Buffer.alloc(1000, 1);
@@ -30,7 +34,7 @@ describe('proxy edge', () => {
       hash.update(c as Buffer);
       n += (c as Buffer).length;
     }
-    return { status: 201, headers: { etag: hash.digest('hex'), 'x-bytes': String(n) }, body: undefined };
+    return { status: 201, headers: { etag: hash.digest('hex'), 'x-bytes': String(n), 'x-seen-content-type': req.headers['content-type'] ?? '' }, body: undefined };
   };
 
   const send = (path: string, body: Buffer, headers: Record<string, string>) =>
@@ -62,6 +66,16 @@ describe('proxy edge', () => {
     assert.equal(r.status, 201);
     assert.equal(r.headers.etag, createHash('md5').update(body).digest('hex'));
     assert.match(String(r.headers['x-trans-id']), /^tx[0-9a-f]{21}-[0-9a-f]{10}$/);
+  });
+
+  it('passes any Content-Type through, even one that is not type/subtype (Swift stores it as given)', async () => {
+    for (const ct of ['c1084b5e5de3416e89c94e4d038c37fa', 'text/plain; charset=utf-8', '\u00e1\u00e9']) {
+      const body = Buffer.from('data');
+      const r = await send('/x', body, { 'content-type': ct, 'content-length': String(body.length) });
+      assert.equal(r.status, 201, ct);
+      assert.equal(Buffer.from(String(r.headers['x-seen-content-type']), 'latin1').toString('latin1'), ct);
+      assert.equal(r.headers['x-bytes'], '4');
+    }
   });
 
   it('sends 100 Continue only when the body is read', async () => {
@@ -129,5 +143,11 @@ describe('proxy edge', () => {
     const closing = await rawHeads([get('Connection: close\r\n')]);
     assert.match(closing.heads[0], /^connection: close$/im);
     assert.equal(closing.closed, true);
+  });
+
+  it('answers a request before the 400 for the bytes after it that are not HTTP (a body sent without Content-Length)', async () => {
+    const { heads, closed } = await rawHeads(['PUT /slow-411 HTTP/1.1\r\nHost: x\r\n\r\ntesting']);
+    assert.match(heads[0], /^HTTP\/1\.1 411 /);
+    assert.equal(closed, true, 'then the 400 and the connection closed');
   });
 });

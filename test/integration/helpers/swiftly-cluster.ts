@@ -22,7 +22,12 @@ export interface SwiftlyCluster {
   stop(): Promise<void>;
 }
 
-export async function startSwiftlyCluster(): Promise<SwiftlyCluster> {
+export interface SwiftlyClusterOptions {
+  /** Options added to `[filter:tempauth]` (more users, `reseller_prefix`, …). */
+  tempauth?: Record<string, string>;
+}
+
+export async function startSwiftlyCluster(options: SwiftlyClusterOptions = {}): Promise<SwiftlyCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'swiftly-img-'));
   const etc = join(dir, 'etc');
   mkdirSync(etc);
@@ -53,7 +58,7 @@ export async function startSwiftlyCluster(): Promise<SwiftlyCluster> {
       pipeline: 'catch_errors gatekeeper healthcheck cache listing_formats tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server'.split(' '),
       app: { swift_dir: etc, account_autocreate: true },
       filters: {
-        tempauth: { user_admin_admin: 'admin .admin .reseller_admin', user_test_tester: 'testing .admin', user_other_tester: 'testing .admin' },
+        tempauth: { user_admin_admin: 'admin .admin .reseller_admin', user_test_tester: 'testing .admin', user_other_tester: 'testing .admin', ...options.tempauth },
       },
     }));
     proxy = await startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf });
