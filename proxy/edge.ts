@@ -127,7 +127,9 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
   if (body === undefined) {
     res.end();
   } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    res.end(body);
+    // A Buffer: with a string body Node writes the head in the body's
+    // encoding (UTF-8), and a header's raw bytes 0x80-0xff would be doubled.
+    res.end(typeof body === 'string' ? Buffer.from(body) : body);
   } else {
     await pipeBody(body, res);
   }

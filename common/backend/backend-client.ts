@@ -17,6 +17,22 @@ import {
 } from './node-http.js';
 import { PutConnection } from './put-connection.js';
 
+/**
+ * Makes `req` send its head as latin1, byte for byte. Header strings hold
+ * the raw bytes as latin1 code units (how Node reads them: a UTF-8 metadata
+ * value's bytes), but a request with `Expect` (and flushHeaders()) has Node
+ * send the head through `_send('')` with no encoding, that is as UTF-8, so
+ * every byte 0x80-0xff went out as two: X-Object-Meta-Foo: Bär was stored
+ * as BÃ¤r. Node's own writes that name an encoding are left as they are.
+ */
+function headInLatin1(req: http.ClientRequest): void {
+  const r = req as http.ClientRequest & { _send(data: unknown, encoding?: unknown, ...rest: unknown[]): boolean };
+  const send = r._send;
+  r._send = function (data: unknown, encoding?: unknown, ...rest: unknown[]): boolean {
+    return send.call(this, data, typeof data === 'string' && encoding === undefined ? 'latin1' : encoding, ...rest);
+  };
+}
+
 /** What a request may send: a whole body or a stream. */
 export type BackendBody = string | Buffer | Readable;
 
@@ -123,9 +139,12 @@ export class BackendClient {
         port: node.port,
         method: 'PUT',
         path,
-        headers: { ...headers, expect: '100-continue' },
+        headers,
         agent: this.agent,
       });
+      // Expect only once the head is latin1 (given to the constructor, Node queues the head at once).
+      headInLatin1(req);
+      req.setHeader('expect', '100-continue');
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;

@@ -17,6 +17,7 @@ describe('proxy edge', () => {
 
   const app: App = async (req): Promise<SwiftResponse> => {
     if (req.path === '/reject') return { status: 401, headers: {}, body: 'no' };
+    if (req.path === '/latin1-head') return { status: 412, headers: { 'x-object-meta-foo': 'B\u00c3\u00a4r' }, body: 'text body' };
     if (req.path === '/slow-411') {
       await new Promise((r) => setTimeout(r, 100));
       return { status: 411, headers: { 'content-length': '0' }, body: undefined };
@@ -149,5 +150,14 @@ describe('proxy edge', () => {
     const { heads, closed } = await rawHeads(['PUT /slow-411 HTTP/1.1\r\nHost: x\r\n\r\ntesting']);
     assert.match(heads[0], /^HTTP\/1\.1 411 /);
     assert.equal(closed, true, 'then the 400 and the connection closed');
+  });
+
+  it("writes a header's bytes as given (latin1 code units) also beside a text body", async () => {
+    const sock = net.connect(edge.port, '127.0.0.1', () => sock.write('GET /latin1-head HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const chunks: Buffer[] = [];
+    for await (const c of sock) chunks.push(c as Buffer);
+    const wire = Buffer.concat(chunks);
+    assert.ok(wire.includes(Buffer.from('X-Object-Meta-Foo: B\xc3\xa4r\r\n', 'latin1')), wire.toString('latin1'));
+    assert.ok(wire.toString('latin1').endsWith('\r\n\r\ntext body'));
   });
 });
