@@ -19,6 +19,7 @@ export { createObjectApp } from './object/index.js';
 export { ContainerBroker, type ContainerInfo, type ObjectListingEntry } from './container/container-broker.js';
 export { AccountBroker, type AccountInfo, type ContainerListingEntry, type ContainerRow } from './account/account-broker.js';
 export { DatabaseBroker, type SyncPoint, type BrokerOptions } from './db/database-broker.js';
+export { GroupSync, walSyncer, WalSyncError, type WalSyncIo } from './db/wal-sync.js';
 export type { ObjectRow } from './container/object-row.js';
 export { encodeTimestamps, decodeTimestamps } from './db/encoded-timestamps.js';
 export { dbPath, dbPathForHash, type DataDir } from './db/db-paths.js';

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { Timestamp } from '../../common/index.js';
-import { DatabaseBroker, type Row } from '../db/database-broker.js';
+import { DatabaseBroker, type BrokerOptions, type Row } from '../db/database-broker.js';
 import { listNames, rangeSql, type ListingParams, type NameRange } from '../db/listing.js';
 import { ACCOUNT_SCHEMA } from './account-schema.js';
 
@@ -46,7 +46,7 @@ export class AccountBroker extends DatabaseBroker {
   readonly dbContainsType = 'container' as const;
   readonly dbReclaimTimestamp = 'delete_timestamp';
 
-  constructor(dbFile: string, readonly account: string, options = {}) {
+  constructor(dbFile: string, readonly account: string, options: BrokerOptions = {}) {
     super(dbFile, options);
   }
 

@@ -79,17 +79,18 @@ class AccountServer {
     }
   }
 
-  delete(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  async delete(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { parts } = this.accountPath(req.url);
     this.checkDrive(parts.device);
     const timestamp = validTimestamp(req.headers);
     const broker = this.broker(parts);
     if (broker.isDeleted()) return this.deleted(reply, broker, 404);
     broker.deleteDb(timestamp.internal);
+    await broker.durable();
     return this.deleted(reply, broker, 204);
   }
 
-  put(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  async put(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { parts } = parseDbPath(req.url, 3, 4, false, UTF8_BODY);
     validateInternalName(parts.account, 'account');
     validateInternalName(parts.container, 'container');
@@ -114,11 +115,12 @@ class AccountServer {
       if (broker.isDeleted()) return send(reply, 409);
     }
     this.updateMetadata(req, broker, timestamp);
+    await broker.durable();
     return send(reply, created ? 201 : 202);
   }
 
   /** A container server's report of one container's stats. */
-  putContainer(req: FastifyRequest, reply: FastifyReply, parts: BackendPath): FastifyReply {
+  async putContainer(req: FastifyRequest, reply: FastifyReply, parts: BackendPath): Promise<FastifyReply> {
     const timestamp = req.headers['x-timestamp'] === undefined ? Timestamp.now() : validTimestamp(req.headers);
     const policyIndex = parseInt(String(req.headers['x-backend-storage-policy-index'] ?? '0'), 10) || 0;
     const broker = this.broker(parts);
@@ -145,6 +147,7 @@ class AccountServer {
     }
     // Stored as sent, as Swift does: the row hash covers these strings.
     broker.putContainer(parts.container!, put.trim(), del.trim(), parseInt(count, 10), parseInt(bytes, 10), policyIndex);
+    await broker.durable();
     // Swift compares the two header strings as given.
     return send(reply, del > put ? 204 : 201);
   }
@@ -179,13 +182,14 @@ class AccountServer {
     return sendAccountListing(reply, parts.account, contentType, headers, entries);
   }
 
-  post(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  async post(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { parts } = this.accountPath(req.url);
     const timestamp = validTimestamp(req.headers);
     this.checkDrive(parts.device);
     const broker = this.broker(parts);
     if (broker.isDeleted()) return this.deleted(reply, broker, 404);
     this.updateMetadata(req, broker, timestamp);
+    await broker.durable();
     return send(reply, 204);
   }
 

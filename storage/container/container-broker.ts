@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { Timestamp } from '../../common/index.js';
-import { DatabaseBroker, type Row } from '../db/database-broker.js';
+import { DatabaseBroker, type BrokerOptions, type Row } from '../db/database-broker.js';
 import { decodeTimestamps } from '../db/encoded-timestamps.js';
 import { listNames, rangeSql, type ListingParams, type NameRange } from '../db/listing.js';
 import { CONTAINER_SCHEMA } from './container-schema.js';
@@ -48,7 +48,7 @@ export class ContainerBroker extends DatabaseBroker {
   readonly dbContainsType = 'object' as const;
   readonly dbReclaimTimestamp = 'created_at';
 
-  constructor(dbFile: string, readonly account: string, readonly container: string, options = {}) {
+  constructor(dbFile: string, readonly account: string, readonly container: string, options: BrokerOptions = {}) {
     super(dbFile, options);
   }
 

@@ -66,6 +66,7 @@ export async function putContainerOrObject(ctx: ContainerContext, req: FastifyRe
       p.object, timestamp.internal, size, headerValue(req.headers, 'x-content-type') ?? '', headerValue(req.headers, 'x-etag') ?? '',
       0, policyIndex, headerValue(req.headers, 'x-content-type-timestamp'), headerValue(req.headers, 'x-meta-timestamp'),
     );
+    await broker.durable();
     return send(reply, 201);
   }
   if ((headerValue(req.headers, 'x-backend-record-type') ?? '').toLowerCase() === 'shard') {
@@ -75,10 +76,10 @@ export async function putContainerOrObject(ctx: ContainerContext, req: FastifyRe
   const newPolicy = requested ?? (defaultHeader !== undefined ? parseInt(defaultHeader, 10) : ctx.swiftConf.defaultPolicy.index);
   const created = updateOrCreate(req, broker, timestamp.internal, Number.isNaN(newPolicy) ? 0 : newPolicy, requested);
   updateMetadata(ctx, req, broker, timestamp);
-  await accountUpdate(req, {
+  await Promise.all([broker.durable(), accountUpdate(req, {
     account: p.account, container: p.container!, info: broker.getInfo(), connTimeout: ctx.conf.connTimeout,
     timeout: ctx.conf.accountUpdateTimeout, logger: ctx.logger, referer: `PUT ${req.url}`,
-  });
+  })]);
   return send(reply, created ? 201 : 202, { 'X-Backend-Storage-Policy-Index': broker.storagePolicyIndex });
 }
 
@@ -113,6 +114,7 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
     ctx.maybeAutocreate(broker, timestamp.internal, p.account, policyIndex, req);
     // Swift stores the X-Timestamp of a row DELETE as sent (it is hashed as such).
     broker.deleteObject(p.object, headerValue(req.headers, 'x-timestamp')!.trim(), policyIndex);
+    await broker.durable();
     return send(reply, 204);
   }
   if (!broker.exists()) return send(reply, 404);
@@ -121,14 +123,14 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
   const existed = Timestamp.parse(info.put_timestamp).raw > 0 && !broker.isDeleted();
   broker.deleteDb(timestamp.internal);
   if (!broker.isDeleted()) return send(reply, 409);
-  await accountUpdate(req, {
+  await Promise.all([broker.durable(), accountUpdate(req, {
     account: p.account, container: p.container!, info: broker.getInfo(), connTimeout: ctx.conf.connTimeout,
     timeout: ctx.conf.accountUpdateTimeout, logger: ctx.logger, referer: `DELETE ${req.url}`,
-  });
+  })]);
   return send(reply, existed ? 204 : 404);
 }
 
-export function postContainer(ctx: ContainerContext, req: FastifyRequest, reply: FastifyReply, p: BackendPath): FastifyReply {
+export async function postContainer(ctx: ContainerContext, req: FastifyRequest, reply: FastifyReply, p: BackendPath): Promise<FastifyReply> {
   const timestamp = validTimestamp(req.headers);
   checkSyncTo(ctx, req);
   ctx.checkDrive(p.device);
@@ -136,6 +138,7 @@ export function postContainer(ctx: ContainerContext, req: FastifyRequest, reply:
   if (broker.isDeleted()) return send(reply, 404);
   broker.updatePutTimestamp(timestamp.internal);
   updateMetadata(ctx, req, broker, timestamp);
+  await broker.durable();
   return send(reply, 204);
 }
 
@@ -155,5 +158,6 @@ export async function updateContainer(ctx: ContainerContext, req: FastifyRequest
     return send(reply, 400, { 'Content-Type': 'text/plain' }, (err as Error).message);
   }
   broker.mergeItems(rows);
+  await broker.durable();
   return send(reply, 202);
 }

@@ -118,13 +118,19 @@ export async function handleReplicate<B extends DatabaseBroker>(
   if (!dbFile || !existsSync(dbFile)) return send(reply, 404);
   const broker = opts.broker(dbFile);
   switch (op) {
-    case 'sync':
-      return send(reply, 200, { 'Content-Type': 'application/json' }, JSON.stringify(sync(broker, rest)));
+    // What a sender is told was merged must survive a power loss: it may then delete its handoff copy.
+    case 'sync': {
+      const info = sync(broker, rest);
+      await broker.durable();
+      return send(reply, 200, { 'Content-Type': 'application/json' }, JSON.stringify(info));
+    }
     case 'merge_items':
       broker.mergeItems(rest[0] as never[], rest[1] as string | undefined);
+      await broker.durable();
       return send(reply, 202);
     case 'merge_syncs':
       broker.mergeSyncs(rest[0] as SyncPoint[]);
+      await broker.durable();
       return send(reply, 202);
     // Sharding is not supported: a container DB of ours holds no shard ranges.
     case 'get_shard_ranges':
