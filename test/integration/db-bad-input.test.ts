@@ -32,7 +32,8 @@ function rawRequest(port: number, method: string, path: string, headers: Record<
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1', () => {
       const head = Object.entries({ Host: 'x', Connection: 'close', 'Content-Length': '0', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      sock.end(`${method} ${path} HTTP/1.1\r\n${head}\r\n`);
+      // write, not end: a half-closed request is aborted by node's HTTP server before an answer that waits on a sync
+      sock.write(`${method} ${path} HTTP/1.1\r\n${head}\r\n`);
     });
     let out = '';
     sock.on('data', (d) => (out += d.toString('latin1')));
