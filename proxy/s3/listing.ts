@@ -72,8 +72,16 @@ export function quoteEtag(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;
 }
 
-/** The ETag a listing entry shows (a multipart upload's `<md5>-N` is kept in the content type's `s3_etag` parameter). */
-export function listingEtag(entry: ListingEntry): string {
-  const m = /;\s*s3_etag=([^;]+)/.exec(entry.content_type ?? '');
-  return quoteEtag(m ? m[1] : entry.hash ?? '');
+/**
+ * The ETag a listing entry shows. A multipart upload's `<md5>-N` rides in
+ * the listing's hash as a parameter (`<slo etag>; s3_etag=<md5>-N`, from
+ * the container-update override s3api sets), as Swift's s3api keeps it.
+ */
+export function listingEtag(entry: ListingEntry & { s3_etag?: string }): string {
+  if (entry.s3_etag) return quoteEtag(entry.s3_etag);
+  const hash = entry.hash ?? '';
+  const i = hash.indexOf(';');
+  if (i === -1) return quoteEtag(hash);
+  const m = /;\s*s3_etag=([^;\s]+)/.exec(hash);
+  return quoteEtag(m ? m[1] : hash.slice(0, i).trim());
 }

@@ -11,6 +11,8 @@ import { objectHandlers } from './handlers/object.js';
 import { locationHandlers } from './handlers/location.js';
 import { multiDeleteHandlers } from './handlers/multi-delete.js';
 import { listObjectVersions } from './handlers/list-objects.js';
+import { uploadsHandlers } from './handlers/multipart/uploads.js';
+import { uploadIdHandlers } from './handlers/multipart/parts.js';
 
 const merge = (...all: ResourceHandlers[]): ResourceHandlers => {
   const out: ResourceHandlers = {};
@@ -24,6 +26,8 @@ export const ROUTES = new Map<string, ResourceHandlers>([
   ['location', locationHandlers],
   ['delete', multiDeleteHandlers],
   ['versions', { bucket: { GET: listObjectVersions } }],
+  ['uploads', uploadsHandlers],
+  ['uploadId', uploadIdHandlers],
 ]);
 
 export function route(req: S3Request): Handler {

@@ -4,6 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 
+/** A proxy pipeline with s3api where Swift puts it: before the auth filter. */
+export const S3_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats s3api tempauth copy slo dlo proxy-server';
+
 export const S3_PYTHON = process.env.SWIFT_PYTHON ?? '/usr/bin/python3';
 
 export interface ClientRun {

@@ -6,9 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { boto3 } from '../helpers/s3-clients.js';
-
-export const S3_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats s3api tempauth copy slo dlo proxy-server';
+import { boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
 
 describe('s3api with boto3', () => {
   let cluster: SwiftCluster | undefined;

@@ -8,7 +8,7 @@
  * was PUT).
  */
 import { createHash } from 'node:crypto';
-import { configTrueValue, Timestamp, type Logger } from '../../../common/index.js';
+import { configTrueValue, listFromCsv, Timestamp, type Logger } from '../../../common/index.js';
 import type { App, Headers, SwiftRequest, SwiftResponse } from '../../types.js';
 import { dropBody, makeResponse, readSmallBody } from '../../response.js';
 import { parseQuery } from '../../request-path.js';
@@ -157,10 +157,13 @@ function wholeResponse(c: Ctx, manifestHeaders: Headers, segments: StoredSegment
   const size = manifestHeaders[SYSMETA_SLO_SIZE];
   const length = size !== undefined ? Number(size) : segments.reduce((n, s) => n + segmentLength(s), 0);
   headers.etag = `"${etag}"`;
+  // Conditionals compare the etag X-Backend-Etag-Is-At names first (s3api's
+  // `<md5>-N` of a multipart upload), as Swift's resolve_etag_is_at_header.
+  const conditionalEtag = listFromCsv(c.req.headers['x-backend-etag-is-at']).map((h) => manifestHeaders[h.toLowerCase()]).find((v) => v !== undefined) ?? etag;
   return answerWhole(c.req, {
     headers,
     length,
-    etag,
+    etag: conditionalEtag,
     body: (ranges) => {
       const byteranges: [number, number][] = ranges ? ranges.map(([s, e]) => [s, e - 1]) : [[0, length - 1]];
       const limited = rateLimited(allLeaves(c, segments, byteranges), c.conf.rateLimitAfterSegment, c.conf.rateLimitSegmentsPerSec,

@@ -11,6 +11,7 @@ import { ensureOk, swiftError } from '../swift-errors.js';
 import { requestBody } from '../body.js';
 import { applyResponseOverrides, checkStorageClass, contentMd5Etag, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
 import { copyObject } from './object-copy.js';
+import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 
 /** A 404 on an object: NoSuchKey, or NoSuchBucket when the bucket is what is missing. */
@@ -63,6 +64,8 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   const h = ctx.req.swift.headers;
   const headers: Headers = {};
   for (const k of ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) if (h[k] !== undefined) headers[k] = h[k];
+  // A multipart upload's conditionals compare its S3 ETag (`<md5>-N`), not the SLO's.
+  if (h['if-match'] !== undefined || h['if-none-match'] !== undefined) headers['x-backend-etag-is-at'] = S3_ETAG_SYSMETA;
   const resp = await ctx.swift(ctx.req.method, ctx.bucket, ctx.key, { headers });
   if (resp.status === 404) {
     dropBody(resp.body);
