@@ -159,8 +159,8 @@ export const dlo: FilterFactory = (section, ctx) => {
     const value = resp.headers['x-object-manifest'];
     if (value === undefined) return resp;
     dropBody(resp.body);
-    // The header arrives as latin-1 text of its bytes; a UTF-8 name may come raw or %-encoded.
-    const decoded = unquoteBytes(Buffer.from(value, 'latin1').toString('utf8')).toString('utf8');
+    // A UTF-8 name may come raw (latin-1 text of its bytes, which unquoteBytes reads as bytes) or %-encoded.
+    const decoded = unquoteBytes(value).toString('utf8');
     const i = decoded.indexOf('/');
     const m: Manifest = { version: parsed.path.version, account: parsed.path.account, container: decoded.slice(0, i), prefix: decoded.slice(i + 1) };
     try {

@@ -81,10 +81,12 @@ describe('dynamic large objects (dlo) through the proxy', () => {
     assert.equal(res.headers.get('etag'), md5('manifest-body'));
   });
 
-  it('follows a manifest naming a UTF-8 container and prefix', async () => {
-    // (Raw UTF-8 in the header waits on the proxy's latin-1 header handling, a core fix.)
-    assert.equal((await call('PUT', `${A}/c/man-utf8`, { body: '', headers: { 'x-object-manifest': `${utf8}/${encodeURIComponent('сег')}/` } })).status, 201);
-    assert.equal((await call('GET', `${A}/c/man-utf8`)).text, whole);
+  it('follows a manifest naming a UTF-8 container and prefix, raw or %-encoded', async () => {
+    const raw = Buffer.from(`${decodeURIComponent(utf8)}/сег/`).toString('latin1');
+    for (const value of [`${utf8}/${encodeURIComponent('сег')}/`, raw]) {
+      assert.equal((await call('PUT', `${A}/c/man-utf8`, { body: '', headers: { 'x-object-manifest': value } })).status, 201);
+      assert.equal((await call('GET', `${A}/c/man-utf8`)).text, whole);
+    }
   });
 
   it('refuses a malformed X-Object-Manifest on PUT', async () => {
