@@ -10,6 +10,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { readSmallBody } from '../response.js';
 import { BodyError, S3Error, S3Errors } from './errors.js';
 import type { S3Context } from './context.js';
+import { AwsChunkedDecoder } from './aws-chunked.js';
 
 class Sha256Check extends Transform {
   private readonly hash: Hash = createHash('sha256');
@@ -36,10 +37,10 @@ class Sha256Check extends Transform {
 export type BodyFailure = () => S3Error | undefined;
 
 /** The request body to pass to Swift, checked against what was signed. */
-export function requestBody(ctx: S3Context): { body?: Readable; failure: BodyFailure } {
+export function requestBody(ctx: S3Context): { body?: Readable; failure: BodyFailure; trailers?: Record<string, string> } {
   const raw = ctx.req.swift.body;
   const payload = ctx.signature.payload;
-  if (payload.kind === 'streaming') throw S3Errors.NotImplemented({}, `x-amz-content-sha256 ${payload.mode} is not supported yet`);
+  if (payload.kind === 'streaming') return chunkedBody(ctx, payload.mode);
   if (payload.kind !== 'sha256') return { body: raw, failure: () => undefined };
   const check = new Sha256Check(payload.hex);
   // The failure is kept and answered by the handler; whoever reads the
@@ -52,6 +53,23 @@ export function requestBody(ctx: S3Context): { body?: Readable; failure: BodyFai
     check.end();
   }
   return { body: raw ? check : undefined, failure: () => check.failure };
+}
+
+/** An aws-chunked body, decoded (and its chunk signatures checked) as it streams. */
+function chunkedBody(ctx: S3Context, mode: string): { body?: Readable; failure: BodyFailure; trailers?: Record<string, string> } {
+  const h = ctx.req.swift.headers;
+  const decoded = h['x-amz-decoded-content-length'];
+  if (decoded === undefined || !/^\d+$/.test(decoded)) throw S3Errors.MissingContentLength({}, 'You must provide the x-amz-decoded-content-length HTTP header.');
+  const raw = ctx.req.swift.body;
+  const decoder = new AwsChunkedDecoder(ctx.signature, mode, Number(decoded));
+  decoder.on('error', () => undefined);
+  if (raw) {
+    raw.on('error', (err) => decoder.destroy(err));
+    raw.pipe(decoder);
+  } else {
+    decoder.end();
+  }
+  return { body: decoder, failure: () => decoder.failure, trailers: decoder.trailers };
 }
 
 /** A small body (XML), read whole and checked (capped: S3 refuses bigger ones as MaxMessageLengthExceeded). */

@@ -29,6 +29,12 @@ export function putHeaders(ctx: S3Context): Headers {
   if (h['content-length'] === undefined && h['x-amz-decoded-content-length'] === undefined) throw S3Errors.MissingContentLength();
   const out = swiftObjectHeaders(h);
   out['content-length'] = h['x-amz-decoded-content-length'] ?? h['content-length'];
+  // aws-chunked is how the body travelled, not how the object is encoded.
+  if (out['content-encoding'] !== undefined) {
+    const rest = out['content-encoding'].split(',').map((s) => s.trim()).filter((s) => s && s.toLowerCase() !== 'aws-chunked');
+    if (rest.length) out['content-encoding'] = rest.join(', ');
+    else delete out['content-encoding'];
+  }
   const etag = contentMd5Etag(h['content-md5']);
   if (etag !== undefined) out.etag = etag;
   for (const k of ['if-match', 'if-none-match']) if (h[k] !== undefined) out[k] = h[k];
