@@ -20,6 +20,7 @@ import { versionedWrites } from './filters/versioned-writes/index.js';
 import { s3api } from './filters/s3api.js';
 import { containerQuotas } from './filters/container-quotas.js';
 import { accountQuotas } from './filters/account-quotas.js';
+import { tempurl } from './filters/tempurl.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -38,6 +39,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['s3api', s3api],
   ['container_quotas', containerQuotas],
   ['account_quotas', accountQuotas],
+  ['tempurl', tempurl],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

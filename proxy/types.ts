@@ -18,6 +18,12 @@ export interface RequestEnv {
   cache?: Cache;
   /** Set by an auth filter; controllers call it once they know the ACLs. */
   authorize?: (req: SwiftRequest) => SwiftResponse | undefined;
+  /**
+   * Set by a filter that authorized the request itself (tempurl, a
+   * pre-authed subrequest): auth filters below leave `authorize` as it is
+   * (Swift's `swift.authorize_override`).
+   */
+  authorizeOverride?: boolean;
   /** Set by tempauth after authorizing (used to skip re-checks, as `swift_owner`). */
   swiftOwner?: boolean;
   remoteUser?: string;

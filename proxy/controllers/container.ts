@@ -18,7 +18,11 @@ export interface ContainerTarget {
   container: string;
 }
 
-const OWNER_HEADERS = ['x-container-read', 'x-container-write', 'x-container-sync-key', 'x-container-sync-to'];
+/** Swift's `swift_owner_headers` that a container carries: only its owner sees or sets them (tempurl keys included). */
+const OWNER_HEADERS = [
+  'x-container-read', 'x-container-write', 'x-container-sync-key', 'x-container-sync-to',
+  'x-container-meta-temp-url-key', 'x-container-meta-temp-url-key-2',
+];
 
 /** Cleans ACL headers (400 on a bad one) and drops owner-only headers for non-owners. */
 function prepareAcls(req: SwiftRequest): SwiftResponse | undefined {

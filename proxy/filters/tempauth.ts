@@ -225,7 +225,10 @@ export const tempauth: FilterFactory = (conf, ctx) => {
   ctx.registerInfo('tempauth', { account_acls: true });
   const authorize = (req: SwiftRequest) => auth.authorize(req);
   const clean = (name: string, value: string) => cleanAcl(name, value);
+  const allowOverrides = !/^(false|0|no|off|f|n)$/i.test((conf.allow_overrides ?? 'true').trim());
   return (next) => async (req) => {
+    // A filter before us (tempurl, formpost's pre-authed PUTs) has authorized the request itself.
+    if (allowOverrides && req.env.authorizeOverride) return next(req);
     if (req.path.startsWith(auth.conf.authPrefix) || req.path === auth.conf.authPrefix.slice(0, -1)) {
       return auth.handleGetToken(req);
     }
