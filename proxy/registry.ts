@@ -21,6 +21,7 @@ import { s3api } from './filters/s3api.js';
 import { containerQuotas } from './filters/container-quotas.js';
 import { accountQuotas } from './filters/account-quotas.js';
 import { tempurl } from './filters/tempurl.js';
+import { formpost } from './filters/formpost.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -40,6 +41,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['container_quotas', containerQuotas],
   ['account_quotas', accountQuotas],
   ['tempurl', tempurl],
+  ['formpost', formpost],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -40,6 +40,7 @@ export function subrequest(req: SwiftRequest, o: SubrequestOptions): SwiftReques
   if (o.preAuthed) {
     sub.env = { ...req.env };
     delete sub.env.authorize;
+    sub.env.authorizeOverride = true;
   }
   sub.body = o.body;
   return sub;

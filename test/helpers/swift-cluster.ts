@@ -146,7 +146,7 @@ const TEMPAUTH: ConfOptions = {
   token_life: 3600,
 };
 
-const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempurl tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server';
+const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempurl formpost tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server';
 
 export class SwiftCluster {
   readonly dir: string;
@@ -247,6 +247,14 @@ export class SwiftCluster {
     this.proxies.push(proxy);
     this.authUrl = `http://127.0.0.1:${proxy.port}/auth/v1.0`;
     return proxy;
+  }
+
+  /** A tempauth token from the running proxy (the cluster's first user unless given). */
+  async token(user = this.user, key = this.key): Promise<string> {
+    const res = await fetch(this.authUrl, { headers: { 'x-auth-user': user, 'x-auth-key': key } });
+    const token = res.headers.get('x-auth-token');
+    if (res.status !== 200 || !token) throw new Error(`no token for ${user}: ${res.status}`);
+    return token;
   }
 
   /** Our proxy as its own process (`swiftly server proxy`), so its memory can be measured alone. */

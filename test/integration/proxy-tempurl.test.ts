@@ -39,8 +39,7 @@ describe('tempurl through the proxy', () => {
     cluster = await SwiftCluster.start({ backend: 'swiftly' });
     const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
-    const res = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
-    token = res.headers.get('x-auth-token')!;
+    token = await cluster.token();
     assert.equal((await call('POST', '/v1/AUTH_test', { headers: { 'x-account-meta-temp-url-key': 'acctkey' } })).status, 204);
     for (const c of ['c', 'other']) assert.equal((await call('PUT', `/v1/AUTH_test/${c}`)).status, 201);
     assert.equal((await call('POST', '/v1/AUTH_test/c', { headers: { 'x-container-meta-temp-url-key-2': 'contkey' } })).status, 204);
@@ -185,8 +184,7 @@ describe('tempurl through the proxy', () => {
 
   it('a container\'s keys are shown to its owner only, not to a user its read ACL lets in', async () => {
     assert.equal((await call('POST', '/v1/AUTH_test/c', { headers: { 'x-container-read': 'test2:tester2' } })).status, 204);
-    const res = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test2:tester2', 'x-auth-key': 'testing2' } });
-    const reader = res.headers.get('x-auth-token')!;
+    const reader = await cluster!.token('test2:tester2', 'testing2');
     const seen = await call('HEAD', '/v1/AUTH_test/c', { auth: false, headers: { 'x-auth-token': reader } });
     assert.equal(seen.status, 204);
     assert.equal(seen.headers.get('x-container-meta-temp-url-key-2'), null);
@@ -194,7 +192,7 @@ describe('tempurl through the proxy', () => {
     assert.equal(owner.headers.get('x-container-meta-temp-url-key-2'), 'contkey');
   });
 
-  it('/info advertises tempurl with its options', async () => {
+  it('/info advertises tempurl and formpost with their options', async () => {
     const info = JSON.parse((await call('GET', '/info', { auth: false })).text) as Record<string, Record<string, unknown>>;
     assert.deepEqual(info.tempurl, {
       methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
@@ -205,5 +203,6 @@ describe('tempurl through the proxy', () => {
       allowed_digests: ['sha1', 'sha256', 'sha512'],
       deprecated_digests: ['sha1'],
     });
+    assert.deepEqual(info.formpost, { allowed_digests: ['sha1', 'sha256', 'sha512'], deprecated_digests: ['sha1'] });
   });
 });

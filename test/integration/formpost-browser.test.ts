@@ -1,0 +1,84 @@
+/**
+ * A form made as Swift's formpost docs describe it, filled in and submitted
+ * by headless Chromium (Debian's `chromium`, driven by playwright-core): the
+ * browser's upload lands as an object and the browser follows the 303 to
+ * the form's redirect with `status=201`. Skips where Chromium is missing,
+ * except under CI=true, where that is a failure.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { SwiftCluster } from '../helpers/swift-cluster.js';
+
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+const skip = !CHROMIUM && process.env.CI !== 'true' ? 'Chromium is not installed (apt-get install chromium)' : false;
+
+describe('formpost from a browser', { skip }, () => {
+  let cluster: SwiftCluster | undefined;
+  let browser: Browser | undefined;
+  let site: Server | undefined;
+  let base: string;
+  let siteUrl: string;
+  let token: string;
+  let formHtml = '';
+
+  before(async () => {
+    assert.ok(CHROMIUM, 'CI=true needs Chromium: apt-get install chromium');
+    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    const proxy = await cluster.startProxy();
+    base = `http://127.0.0.1:${proxy.port}`;
+    token = await cluster.token();
+    const headers = { 'x-auth-token': token };
+    assert.equal((await fetch(`${base}/v1/AUTH_test`, { method: 'POST', headers: { ...headers, 'x-account-meta-temp-url-key': 'browserkey' } })).status, 204);
+    assert.equal((await fetch(`${base}/v1/AUTH_test/web`, { method: 'PUT', headers })).status, 201);
+    // The web site that hands out the form and takes the browser back afterwards.
+    site = createServer((req, res) => {
+      const body = req.url === '/form' ? formHtml : '<html><body>upload done</body></html>';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+    });
+    await new Promise<void>((r) => site!.listen(0, '127.0.0.1', r));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => (site ? site.close(r) : r(undefined)));
+    await cluster?.stop();
+  });
+
+  it('uploads the chosen file and follows the redirect with the status', async () => {
+    // Swift's docs: hmac_body = path, redirect, max_file_size, max_file_count, expires.
+    const path = '/v1/AUTH_test/web/uploads/';
+    const redirect = `${siteUrl}/done`;
+    const maxFileSize = 104857600;
+    const maxFileCount = 10;
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const signature = createHmac('sha512', 'browserkey').update(`${path}\n${redirect}\n${maxFileSize}\n${maxFileCount}\n${expires}`).digest('hex');
+    formHtml = `<html><body>
+<form action="${base}${path}" method="POST" enctype="multipart/form-data">
+  <input type="hidden" name="redirect" value="${redirect}" />
+  <input type="hidden" name="max_file_size" value="${maxFileSize}" />
+  <input type="hidden" name="max_file_count" value="${maxFileCount}" />
+  <input type="hidden" name="expires" value="${expires}" />
+  <input type="hidden" name="signature" value="${signature}" />
+  <input type="file" name="file1" /><br />
+  <input type="submit" />
+</form></body></html>`;
+    const page = await browser!.newPage();
+    await page.goto(`${siteUrl}/form`);
+    await page.setInputFiles('input[name=file1]', { name: 'hello.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from chromium\n') });
+    await Promise.all([page.waitForURL(`${redirect}?**`), page.click('input[type=submit]')]);
+    assert.equal(page.url(), `${redirect}?status=201&message=`);
+    assert.match(await page.content(), /upload done/);
+    const got = await fetch(`${base}/v1/AUTH_test/web/uploads/hello.txt`, { headers: { 'x-auth-token': token } });
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), 'hello from chromium\n');
+    assert.equal(got.headers.get('content-type'), 'text/plain');
+    await page.close();
+  });
+});
