@@ -6,9 +6,28 @@
 import { Transform, Readable } from 'node:stream';
 import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import { dropBody } from '../response.js';
+import { unquoteBytes } from '../request-path.js';
+
+/** Query parameters whose values are credentials (Swift's register_sensitive_param: tempurl's signature). */
+const SENSITIVE_PARAMS = new Set(['temp_url_sig']);
+
+/** The query with each sensitive value cut to its first `reveal` characters and `...` (Swift's obscure_sensitive). */
+export function obscureQuery(query: string, reveal: number): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq === -1) return pair;
+      const key = unquoteBytes(pair.slice(0, eq).replace(/\+/g, ' ')).toString('utf8');
+      const value = pair.slice(eq + 1);
+      return SENSITIVE_PARAMS.has(key) && value.length > reveal ? `${pair.slice(0, eq)}=${value.slice(0, reveal)}...` : pair;
+    })
+    .join('&');
+}
 
 export const proxyLogging: FilterFactory = (conf, ctx) => {
   const log = ctx.logger.child({ server: conf.access_log_name ?? 'proxy-server' });
+  const reveal = Number(conf.reveal_sensitive_prefix ?? 16);
   return (next) => async (req) => {
     // Swift's sample pipeline has proxy-logging twice (to log subrequests
     // too); one access line per request is enough, the outermost.
@@ -22,7 +41,7 @@ export const proxyLogging: FilterFactory = (conf, ctx) => {
           client_ip: req.headers['x-forwarded-for']?.split(',')[0].trim() ?? req.remoteAddr,
           remote_addr: req.remoteAddr,
           method: req.method,
-          path: req.path + (req.query ? '?' + req.query : ''),
+          path: req.path + (req.query ? '?' + obscureQuery(req.query, reveal) : ''),
           status: aborted ? 499 : resp.status,
           referer: req.headers.referer,
           user_agent: req.headers['user-agent'],
