@@ -66,4 +66,16 @@ describe("statuses Swift's proxy answers before asking a node", () => {
     const chunked = await raw(port, put('chunked'));
     assert.equal(chunked.status, 201);
   });
+
+  it("a client's X-Timestamp does not date its write (gatekeeper's shunt_inbound_x_timestamp)", { timeout: 10_000 }, async () => {
+    const before = Date.now() / 1000;
+    const put = await fetch(`${cluster.proxyUrl}/v1/AUTH_test/c/dated`, {
+      method: 'PUT', body: '', headers: { 'x-auth-token': token, 'x-timestamp': '99999999999.9999999999' },
+    });
+    assert.equal(put.status, 201);
+    const head = await fetch(`${cluster.proxyUrl}/v1/AUTH_test/c/dated`, { method: 'HEAD', headers: { 'x-auth-token': token } });
+    const ts = Number(head.headers.get('x-timestamp'));
+    assert.ok(ts >= before - 1 && ts <= Date.now() / 1000 + 1, `x-timestamp ${ts}`);
+  });
 });
+
