@@ -41,7 +41,8 @@ function prepareAcls(req: SwiftRequest): SwiftResponse | undefined {
 }
 
 function policyIndexFor(ctx: ProxyContext, name: string | undefined): number | SwiftResponse {
-  if (name === undefined) return ctx.swiftConf.defaultPolicy.index;
+  // Swift's _convert_policy_to_index: an empty X-Storage-Policy names no policy (the default).
+  if (!name) return ctx.swiftConf.defaultPolicy.index;
   const lower = name.toLowerCase();
   const p = ctx.swiftConf.policies.find((x) => x.name.toLowerCase() === lower || x.aliases.some((a) => a.toLowerCase() === lower));
   if (!p) return makeResponse(400, `Invalid X-Storage-Policy '${name}'`);
@@ -107,7 +108,7 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
         const policy = policyIndexFor(ctx, req.headers['x-storage-policy']);
         if (typeof policy !== 'number') return policy;
         extra['x-backend-storage-policy-index'] = String(policy);
-        if (req.headers['x-storage-policy'] === undefined) extra['x-backend-storage-policy-default'] = String(policy);
+        if (!req.headers['x-storage-policy']) extra['x-backend-storage-policy-default'] = String(policy);
         const account = await getAccountInfo(ctx, req, t.account);
         if (account.status === 404) {
           if (!ctx.conf.accountAutocreate || !(await autocreateAccount(ctx, req, t.account))) return makeResponse(404);

@@ -77,5 +77,12 @@ describe("statuses Swift's proxy answers before asking a node", () => {
     const ts = Number(head.headers.get('x-timestamp'));
     assert.ok(ts >= before - 1 && ts <= Date.now() / 1000 + 1, `x-timestamp ${ts}`);
   });
+
+  it('an empty X-Storage-Policy on a container PUT names no policy: the default', { timeout: 10_000 }, async () => {
+    const put = await raw(port, `PUT /v1/AUTH_test/nopolicy HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nX-Storage-Policy: \r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    assert.equal(put.status, 201);
+    const head = await fetch(`${cluster.proxyUrl}/v1/AUTH_test/nopolicy`, { method: 'HEAD', headers: { 'x-auth-token': token } });
+    assert.equal(head.headers.get('x-storage-policy'), 'gold');
+  });
 });
 
