@@ -91,6 +91,7 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
     ...swiftInfo(swiftConf),
     allow_account_management: conf.allowAccountManagement,
     account_autocreate: conf.accountAutocreate,
+    strict_cors_mode: conf.strictCorsMode,
   });
   const c = swiftConf.constraints;
 

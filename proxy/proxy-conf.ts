@@ -2,7 +2,7 @@
  * The proxy app's options (`[app:proxy-server]`), parsed once with Swift's
  * names and defaults.
  */
-import { getBool, getFloat, getInt, getString, ConfigError, type Section } from '../common/index.js';
+import { getBool, getFloat, getInt, getString, listFromCsv, ConfigError, type Section } from '../common/index.js';
 
 export type SortingMethod = 'shuffle' | 'timing' | 'affinity';
 
@@ -29,6 +29,10 @@ export interface ProxyConf {
   expiringObjectsAccount: string;
   expiringObjectsContainerDivisor: number;
   logHeaders: boolean;
+  /** CORS: origins allowed for every container, headers exposed to every origin, and whether an unallowed origin gets no CORS headers. */
+  corsAllowOrigin: string[];
+  corsExposeHeaders: string[];
+  strictCorsMode: boolean;
 }
 
 export function proxyConfFromSection(conf: Section): ProxyConf {
@@ -58,6 +62,9 @@ export function proxyConfFromSection(conf: Section): ProxyConf {
     expiringObjectsAccount: '.' + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),
     expiringObjectsContainerDivisor: getInt(conf, 'expiring_objects_container_divisor', 86400, 1),
     logHeaders: getBool(conf, 'log_headers', false),
+    corsAllowOrigin: listFromCsv(conf.cors_allow_origin),
+    corsExposeHeaders: listFromCsv(conf.cors_expose_headers).map((h) => h.toLowerCase()),
+    strictCorsMode: getBool(conf, 'strict_cors_mode', true),
   };
 }
 

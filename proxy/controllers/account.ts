@@ -5,6 +5,7 @@
  */
 import type { SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse } from '../response.js';
+import { preflight } from './cors.js';
 import { quotePath, Timestamp } from '../../common/index.js';
 import type { ProxyContext } from './context.js';
 import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js';
@@ -72,6 +73,8 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
   const denied = authorize(req);
   if (denied) return denied;
   switch (req.method) {
+    case 'OPTIONS':
+      return preflight(ctx.conf, req, allowed, undefined);
     case 'GET':
     case 'HEAD': {
       const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };

@@ -12,6 +12,7 @@ import { backendHeaders, removalHeaders, withoutBody } from './backend-headers.j
 import { checkMetadata } from './check-metadata.js';
 import { cacheContainerInfo, clearInfo, getAccountInfo, getContainerInfo } from './info.js';
 import { autocreateAccount } from './account.js';
+import { preflight, withCors } from './cors.js';
 
 export interface ContainerTarget {
   account: string;
@@ -64,13 +65,24 @@ function accountUpdateHeaders(ctx: ProxyContext, account: string, base: Headers,
 }
 
 export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: ContainerTarget): Promise<SwiftResponse> {
-  const ring = ctx.rings.container;
-  const { partition, nodes } = ring.getNodes(t.account, t.container);
-  const plan = { method: req.method, path: quotePath(`/${t.account}/${t.container}`), partition };
   const c = ctx.swiftConf.constraints;
   if (Buffer.byteLength(t.container) > c.max_container_name_length) {
     return makeResponse(400, `Container name length of ${Buffer.byteLength(t.container)} longer than ${c.max_container_name_length}`);
   }
+  if (req.method === 'OPTIONS') return preflight(ctx.conf, req, CONTAINER_METHODS, await getContainerInfo(ctx, req, t.account, t.container));
+  if (req.headers.origin === undefined || !CONTAINER_METHODS.includes(req.method)) return containerRequest(ctx, req, t);
+  // Swift's cors_validation: the container's CORS settings as they were before the request.
+  const info = await getContainerInfo(ctx, req, t.account, t.container);
+  return withCors(ctx.conf, req, await containerRequest(ctx, req, t), info);
+}
+
+const CONTAINER_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'];
+
+async function containerRequest(ctx: ProxyContext, req: SwiftRequest, t: ContainerTarget): Promise<SwiftResponse> {
+  const ring = ctx.rings.container;
+  const { partition, nodes } = ring.getNodes(t.account, t.container);
+  const plan = { method: req.method, path: quotePath(`/${t.account}/${t.container}`), partition };
+  const c = ctx.swiftConf.constraints;
   switch (req.method) {
     case 'GET':
     case 'HEAD': {
@@ -136,6 +148,6 @@ export async function handleContainer(ctx: ProxyContext, req: SwiftRequest, t: C
       return resp;
     }
     default:
-      return makeResponse(405, undefined, { allow: 'GET, HEAD, PUT, POST, DELETE, OPTIONS' });
+      return makeResponse(405, undefined, { allow: CONTAINER_METHODS.join(', ') });
   }
 }

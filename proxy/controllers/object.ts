@@ -10,7 +10,8 @@ import type { ProxyContext } from './context.js';
 import { makeRequests } from './fan-out.js';
 import { backendHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
-import { getContainerInfo } from './info.js';
+import { getContainerInfo, type ContainerInfo } from './info.js';
+import { preflight, withCors } from './cors.js';
 import { configObjectExpiration, objectUpdateHeaders } from './object-updates.js';
 import { quorumSize } from './best-response.js';
 import { getObject } from './object-get.js';
@@ -61,15 +62,23 @@ function checkCreation(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarget): S
   return checkMetadata(req.headers, 'object', c);
 }
 
+const OBJECT_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'];
+
 export async function handleObject(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarget): Promise<SwiftResponse> {
   const c = ctx.swiftConf.constraints;
-  if (!['GET', 'HEAD', 'PUT', 'POST', 'DELETE'].includes(req.method)) {
-    return makeResponse(405, undefined, { allow: 'GET, HEAD, PUT, POST, DELETE, OPTIONS' });
+  if (!OBJECT_METHODS.includes(req.method)) {
+    return makeResponse(405, undefined, { allow: OBJECT_METHODS.join(', ') });
   }
   if (Buffer.byteLength(t.container) > c.max_container_name_length) {
     return makeResponse(400, `Container name length of ${Buffer.byteLength(t.container)} longer than ${c.max_container_name_length}`);
   }
   const info = await getContainerInfo(ctx, req, t.account, t.container);
+  if (req.method === 'OPTIONS') return preflight(ctx.conf, req, OBJECT_METHODS, info);
+  return withCors(ctx.conf, req, await objectRequest(ctx, req, t, info), info);
+}
+
+async function objectRequest(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarget, info: ContainerInfo): Promise<SwiftResponse> {
+  const c = ctx.swiftConf.constraints;
   const reading = req.method === 'GET' || req.method === 'HEAD';
   req.acl = reading ? info.readAcl : info.writeAcl;
   const denied = req.env.authorize?.(req);
