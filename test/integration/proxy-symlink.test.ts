@@ -84,7 +84,12 @@ describe('symlinks through the proxy', () => {
     assert.equal((await call('PUT', '/c/listed', { body: 'abc' })).status, 201);
     assert.equal((await call('PUT', '/links/l-dyn', { body: '', headers: { 'x-symlink-target': 'c/listed' } })).status, 201);
     assert.equal((await call('PUT', '/links/l-static', { body: '', headers: { 'x-symlink-target': 'c/listed', 'x-symlink-target-etag': md5('abc') } })).status, 201);
-    const listing = JSON.parse((await call('GET', '/links?format=json&prefix=l-')).text) as Record<string, unknown>[];
+    // A container row can trail its object's PUT (an async update under load): wait for both rows.
+    let listing: Record<string, unknown>[] = [];
+    for (let i = 0; i < 50 && listing.length < 2; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 200));
+      listing = JSON.parse((await call('GET', '/links?format=json&prefix=l-')).text) as Record<string, unknown>[];
+    }
     assert.deepEqual(listing.map((i) => [i.name, i.hash, i.symlink_path, i.symlink_etag, i.symlink_bytes]), [
       ['l-dyn', md5(''), '/v1/AUTH_test/c/listed', undefined, undefined],
       ['l-static', md5(''), '/v1/AUTH_test/c/listed', md5('abc'), 3],
@@ -117,6 +122,19 @@ describe('symlinks through the proxy', () => {
     const data = await call('GET', '/links/data-copy');
     assert.equal(data.text, 'the target body');
     assert.equal(data.headers.get('content-location'), null);
+  });
+
+  it('reads a raw UTF-8 X-Symlink-Target as UTF-8, as a quoted one', async () => {
+    const raw = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+    assert.equal((await call('PUT', `/${encodeURIComponent('cé')}`)).status, 201);
+    assert.equal((await call('PUT', `/${encodeURIComponent('cé')}/${encodeURIComponent('tâ')}`, { body: 'unicode target' })).status, 201);
+    assert.equal((await call('PUT', '/links/raw-utf8', { body: '', headers: { 'x-symlink-target': raw('cé/tâ') } })).status, 201);
+    assert.equal((await call('PUT', '/links/quoted-utf8', { body: '', headers: { 'x-symlink-target': encodeURIComponent('cé') + '/' + encodeURIComponent('tâ') } })).status, 201);
+    for (const link of ['raw-utf8', 'quoted-utf8']) {
+      const get = await call('GET', `/links/${link}`);
+      assert.equal(get.text, 'unicode target');
+      assert.equal(get.headers.get('content-location'), '/v1/AUTH_test/c%C3%A9/t%C3%A2');
+    }
   });
 
   it('refuses bad links as Swift does', async () => {

@@ -51,6 +51,14 @@ describe('versioned writes through the proxy', () => {
     assert.equal((await call('GET', '/stack/obj')).status, 404);
   });
 
+  it('takes a raw UTF-8 X-Versions-Location', async () => {
+    const raw = Buffer.from('vé', 'utf8').toString('latin1');
+    assert.equal((await call('PUT', `/${encodeURIComponent('vé')}`)).status, 201);
+    assert.equal((await call('PUT', '/utf8loc', { headers: { 'x-versions-location': raw } })).status, 201);
+    for (const body of ['one', 'two']) assert.equal((await call('PUT', '/utf8loc/o', { body })).status, 201);
+    assert.equal((await listing(`/${encodeURIComponent('vé')}?format=json`)).length, 1);
+  });
+
   it('history mode leaves a delete marker and keeps every version', async () => {
     assert.equal((await call('PUT', '/hist-versions')).status, 201);
     assert.equal((await call('PUT', '/hist', { headers: { 'x-history-location': 'hist-versions' } })).status, 201);
