@@ -86,15 +86,6 @@ export function parseSwiftPath(rawPath: string, allowReserved = false): PathResu
   return { ok: true, path: { version, account, container: container || undefined, object: object || undefined } };
 }
 
-/**
- * A percent-encoded name from a header value, decoded: the value holds the
- * bytes the client sent as latin1 code units (how Node reads a header, and
- * Swift's WSGI strings), so a raw UTF-8 name is read as UTF-8 too.
- */
-export function unquoteHeader(value: string): string {
-  return unquoteBytes(Buffer.from(value, 'latin1').toString('utf8')).toString('utf8');
-}
-
 /** Whether a request may name the reserved namespace (set only by filters: gatekeeper strips it from clients). */
 export function allowsReservedNames(headers: Record<string, string>): boolean {
   return /^(true|1|yes|on|t|y)$/i.test((headers['x-backend-allow-reserved-names'] ?? '').trim());

@@ -12,7 +12,7 @@
 import { Readable } from 'node:stream';
 import type { FilterFactory, Headers, PipelineContext, SwiftRequest, SwiftResponse, App } from '../types.js';
 import { dropBody, makeResponse } from '../response.js';
-import { parseRequestPath, unquoteHeader } from '../request-path.js';
+import { parseRequestPath, unquoteBytes } from '../request-path.js';
 import { quotePath } from '../../common/index.js';
 import { isSuccess, pythonJson, readJsonListing, subrequest } from './subrequest.js';
 
@@ -51,7 +51,7 @@ export function normalizeEtag(etag: string | undefined): string | undefined {
 
 /** Swift's `check_path_header(req, name, 2, msg)`: `container/object` (object may hold slashes). */
 export function splitContainerObject(value: string): { container: string; object: string } | undefined {
-  const decoded = unquoteHeader(value).replace(/^(?!\/)/, '/');
+  const decoded = unquoteBytes(value).toString('utf8').replace(/^(?!\/)/, '/');
   const parts = decoded.split('/');
   if (parts.length < 3) return undefined;
   const container = parts[1];
@@ -187,13 +187,13 @@ function pyRepr(s: string): string {
 /** Swift's `_validate_and_prep_request_headers`: the target's path and a static link's etag. */
 function prepPut(req: SwiftRequest, version: string, account: string, container: string, object: string): { targetPath: string; etag?: string } {
   const raw = req.headers[TGT_OBJ];
-  if (unquoteHeader(raw).startsWith('/')) throw plain(412, TARGET_FORM);
+  if (unquoteBytes(raw).toString('utf8').startsWith('/')) throw plain(412, TARGET_FORM);
   const target = splitContainerObject(raw);
   if (!target) throw plain(412, TARGET_FORM);
   req.headers[TGT_OBJ] = quotePath(`${target.container}/${target.object}`);
   let targetAccount = account;
   if (req.headers[TGT_ACCT] !== undefined) {
-    targetAccount = checkAccountFormat(unquoteHeader(req.headers[TGT_ACCT]));
+    targetAccount = checkAccountFormat(unquoteBytes(req.headers[TGT_ACCT]).toString('utf8'));
     req.headers[TGT_ACCT] = quotePath(targetAccount);
   }
   if (targetAccount === account && target.container === container && target.object === object) {

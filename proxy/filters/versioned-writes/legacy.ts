@@ -9,7 +9,7 @@
 import type { App, Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../../types.js';
 import { Timestamp } from '../../../common/index.js';
 import { makeResponse, dropBody } from '../../response.js';
-import { unquoteHeader } from '../../request-path.js';
+import { unquoteBytes } from '../../request-path.js';
 import { containerInfo, isSuccess, readJsonListing, subrequest } from '../subrequest.js';
 import { Answer, copyVersion, getSource, plain } from './shared.js';
 
@@ -228,7 +228,7 @@ export async function legacyObjectRequest(ctx: PipelineContext, next: App, req: 
     if (!allow && versionsCont) enabled = true;
   }
   if (!enabled || !versionsCont) return next(req);
-  versionsCont = unquoteHeader(versionsCont).split('/')[0];
+  versionsCont = unquoteBytes(versionsCont).toString('utf8').split('/')[0];
   if (req.method === 'PUT') {
     await copyCurrent(ctx, next, req, t, versionsCont);
     return next(req);
