@@ -8,7 +8,7 @@ import type { S3Context } from './context.js';
 import { S3Errors } from './errors.js';
 
 /** Content headers stored with an object and returned as given. */
-export const CONTENT_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'cache-control', 'expires', 'content-language'];
+export const CONTENT_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'cache-control', 'expires', 'content-language', 'x-robots-tag'];
 
 /** S3's storage classes; all are accepted and stored as Swift stores everything. */
 const STORAGE_CLASSES = new Set(['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR', 'OUTPOSTS', 'SNOW', 'EXPRESS_ONEZONE']);

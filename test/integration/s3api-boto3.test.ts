@@ -81,6 +81,8 @@ r['no_bucket'] = code_of(s3.get_object, Bucket='nobucket', Key='missing')
 o = s3.get_object(Bucket='objs', Key='dir/ü n', ResponseContentType='application/x-over', ResponseContentDisposition='attachment')
 r['overrides'] = [o['ContentType'], o['ContentDisposition']]
 r['bad_md5'] = code_of(s3.put_object, Bucket='objs', Key='m', Body=b'abc', ContentMD5='1B2M2Y8AsgTpgAmY7PhCfg==')
+hr = s3.head_object(Bucket='objs', Key='dir/ü n', Range='bytes=1-5')
+r['head_range'] = [hr['ResponseMetadata']['HTTPStatusCode'], hr['ContentLength'], hr['ResponseMetadata']['HTTPHeaders'].get('content-range')]
 r['bad_class'] = code_of(s3.put_object, Bucket='objs', Key='m', Body=b'abc', StorageClass='NOPE')
 r['delete'] = s3.delete_object(Bucket='objs', Key='dir/ü n')['ResponseMetadata']['HTTPStatusCode']
 r['delete_again'] = s3.delete_object(Bucket='objs', Key='dir/ü n')['ResponseMetadata']['HTTPStatusCode']
@@ -99,6 +101,7 @@ print(json.dumps(r))
       no_bucket: ['NoSuchBucket', 404],
       overrides: ['application/x-over', 'attachment'],
       bad_md5: ['BadDigest', 400],
+      head_range: [206, 5, 'bytes 1-5/10240'],
       bad_class: ['InvalidStorageClass', 400],
       delete: 204,
       delete_again: 204,
@@ -128,6 +131,7 @@ while True:
     if not page['IsTruncated']: break
     token = page['NextContinuationToken']
 r['v2_all'] = [keys, pages]
+r['v2_empty_token'] = s3.list_objects_v2(Bucket='list', ContinuationToken='')['KeyCount']
 r['v2_start_after'] = [o['Key'] for o in s3.list_objects_v2(Bucket='list', StartAfter='b/2')['Contents']]
 r['v2_prefix'] = s3.list_objects_v2(Bucket='list', Prefix='b/')['KeyCount']
 r['v2_owner'] = s3.list_objects_v2(Bucket='list', FetchOwner=True, MaxKeys=1)['Contents'][0]['Owner']['ID']
@@ -143,6 +147,7 @@ print(json.dumps(r))
       v1_pages: [['a', 'b/1'], true, ['b/2', 'c d']],
       v1_next_marker: 'b/',
       v2_all: [['a', 'b/1', 'b/2', 'c d', 'e+f', 'z/1'], 2],
+      v2_empty_token: 6,
       v2_start_after: ['c d', 'e+f', 'z/1'],
       v2_prefix: 2,
       v2_owner: 'test:tester',
@@ -168,6 +173,12 @@ r['if_none_match_fail'] = code_of(s3.copy_object, Bucket='cpy', Key='dst3', Copy
 r['if_match_ok'] = s3.copy_object(Bucket='cpy', Key='dst3', CopySource='cpy/src', CopySourceIfMatch=src['ETag'])['ResponseMetadata']['HTTPStatusCode']
 r['self'] = code_of(s3.copy_object, Bucket='cpy', Key='src', CopySource='cpy/src')
 r['self_replace'] = s3.copy_object(Bucket='cpy', Key='src', CopySource='cpy/src', MetadataDirective='REPLACE', Metadata={'m': 'again'})['ResponseMetadata']['HTTPStatusCode']
+def nonsense(request, **kw):
+    request.headers['x-amz-copy-source'] = '/cpy/src?nonsense'
+s3.meta.events.register('before-sign.s3.CopyObject', nonsense)
+r['source_params'] = code_of(s3.copy_object, Bucket='cpy', Key='x', CopySource='cpy/src')
+s3.meta.events.unregister('before-sign.s3.CopyObject', nonsense)
+r['source_null_version'] = s3.copy_object(Bucket='cpy', Key='x', CopySource='cpy/src?versionId=null')['ResponseMetadata']['HTTPStatusCode']
 r['no_source'] = code_of(s3.copy_object, Bucket='cpy', Key='x', CopySource='cpy/missing')
 print(json.dumps(r))
 `);
@@ -179,6 +190,8 @@ print(json.dumps(r))
       if_match_ok: 200,
       self: ['InvalidRequest', 400],
       self_replace: 200,
+      source_params: ['InvalidArgument', 400],
+      source_null_version: 200,
       no_source: ['NoSuchKey', 404],
     });
   });
@@ -193,11 +206,12 @@ d = s3.delete_objects(Bucket='mdel', Delete={'Objects': [{'Key': 'a'}, {'Key': '
 r['loud'] = sorted(x['Key'] for x in d['Deleted'])
 d = s3.delete_objects(Bucket='mdel', Delete={'Objects': [{'Key': 'b'}], 'Quiet': True})
 r['quiet'] = ['Deleted' in d, 'Errors' in d]
+r['no_bucket'] = code_of(s3.delete_objects, Bucket='nothing-there', Delete={'Objects': [{'Key': 'a'}]})
 r['too_many'] = code_of(s3.delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': str(i)} for i in range(1001)]})
 r['left'] = [o['Key'] for o in s3.list_objects(Bucket='mdel')['Contents']]
 print(json.dumps(r))
 `);
-    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], too_many: ['MalformedXML', 400], left: ['c'] });
+    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], no_bucket: ['NoSuchBucket', 404], too_many: ['MalformedXML', 400], left: ['c'] });
   });
 
   it('checks signatures: SigV2 header and presigned, SigV4 presigned, wrong secret, unknown key, clock skew', async () => {

@@ -76,7 +76,7 @@ export function parseV2Query(req: S3Request, _conf: S3Conf, now: number): S3Sign
   if (!accessKey || !signature || expires === undefined) {
     throw S3Errors.AccessDenied({}, 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
   }
-  if (!/^\d+$/.test(expires)) throw S3Errors.AccessDenied({}, 'Invalid date (should be seconds since epoch): ' + expires);
+  if (!/^\d+$/.test(expires) || Number(expires) > 0xffffffff) throw S3Errors.AccessDenied({}, 'Invalid date (should be seconds since epoch): ' + expires);
   if (now > Number(expires) * 1000) throw S3Errors.AccessDenied({ Expires: new Date(Number(expires) * 1000).toUTCString(), ServerTime: new Date(now).toUTCString() }, 'Request has expired');
   return makeSignature(req, accessKey, signature, expires, payloadOf(req));
 }

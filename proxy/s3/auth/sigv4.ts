@@ -180,6 +180,7 @@ export function parseV4Query(req: S3Request, conf: S3Conf, now: number): S3Signa
   const parts: V4Parts = { ...parseCredential(credential, () => err('Error parsing the X-Amz-Credential parameter.')), signedHeaders: signed.split(';'), signature };
   const t = parseAmzDate(amzDate);
   if (Number.isNaN(t) || !/^\d{8}T\d{6}Z$/.test(amzDate)) throw err('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+  if (/^-\d+$/.test(expires)) throw err('X-Amz-Expires must be non-negative');
   if (!/^\d+$/.test(expires)) throw err('X-Amz-Expires should be a number');
   const life = Number(expires);
   if (life > conf.maxPresignedExpires) throw err('X-Amz-Expires must be less than a week (in seconds) that is 604800');

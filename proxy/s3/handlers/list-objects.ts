@@ -45,7 +45,8 @@ export async function listObjects(ctx: S3Context): Promise<SwiftResponse> {
   const enc = encoder(type);
   const prefix = p.get('prefix') ?? '';
   const delimiter = p.get('delimiter') ?? '';
-  const token = v2 ? p.get('continuation-token') : undefined;
+  // An empty token is no token (as Swift's s3api takes it).
+  const token = v2 ? p.get('continuation-token') || undefined : undefined;
   const startAfter = v2 ? p.get('start-after') : undefined;
   const marker = v2 ? (token !== undefined ? decodeToken(token) : startAfter ?? '') : p.get('marker') ?? '';
   const entries = await listContainer(ctx, ctx.bucket, { limit: limit + 1, marker, prefix, delimiter });

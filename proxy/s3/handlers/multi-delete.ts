@@ -12,6 +12,8 @@ import { xmlResponse } from '../response.js';
 import { childNodes, childText, parseXml, tag, xmlDocument } from '../xml.js';
 import { deleteOne } from './object.js';
 import type { ResourceHandlers } from './types.js';
+import { dropBody } from '../../response.js';
+import { ensureOk } from '../swift-errors.js';
 
 async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   const h = ctx.req.swift.headers;
@@ -25,6 +27,8 @@ async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   if (objects.length === 0 || objects.length > ctx.conf.maxMultiDeleteObjects) throw S3Errors.MalformedXML();
   if (objects.some((o) => o.key === undefined)) throw S3Errors.UserKeyMustBeSpecified();
   // The bucket first: a missing one fails the whole request.
+  const bucket = await ensureOk(ctx, await ctx.swift('HEAD', ctx.bucket), 'bucket');
+  dropBody(bucket.body);
   const limit = pLimit(ctx.conf.multiDeleteConcurrency);
   const results = await Promise.all(objects.map((o) => limit(async (): Promise<{ key?: string; versionId?: string; error?: S3Error }> => {
     if (o.versionId !== undefined && o.versionId !== 'null') return { ...o, error: S3Errors.NoSuchVersion() };
@@ -37,7 +41,6 @@ async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
       throw err;
     }
   })));
-  if (results.length && results.every((r) => r.error?.code === 'NoSuchBucket')) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
   let inner = '';
   for (const r of results) {
     const version = r.versionId !== undefined ? tag('VersionId', r.versionId) : '';

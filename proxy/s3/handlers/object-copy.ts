@@ -34,6 +34,10 @@ export function parseCopySource(ctx: S3Context): CopySource {
   let versionId: string | undefined;
   if (q !== -1) {
     const params = new URLSearchParams(value.slice(q + 1));
+    // versionId is the only parameter a copy source may carry.
+    if ([...params.keys()].some((k) => k !== 'versionId') || !params.has('versionId')) {
+      throw S3Errors.InvalidArgument({ ArgumentName: 'x-amz-copy-source', ArgumentValue: value }, 'Unsupported copy source parameter.');
+    }
     versionId = params.get('versionId') ?? undefined;
   }
   return { bucket, key: path.slice(slash + 1), versionId };

@@ -2,6 +2,7 @@
  * Objects: PUT (or CopyObject with `x-amz-copy-source`), GET and HEAD (ranges,
  * conditionals, `response-*` overrides), DELETE.
  */
+import { contentRange, parseRange, rangesForLength } from '../../../common/index.js';
 import { dropBody } from '../../response.js';
 import type { Headers, SwiftResponse } from '../../types.js';
 import type { S3Context } from '../context.js';
@@ -90,7 +91,24 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   if (resp.status < 200 || resp.status >= 300) throw await swiftError(ctx, resp, 'object');
   const out = s3ObjectHeaders(resp.headers);
   applyResponseOverrides(ctx, out);
-  return { status: resp.status, headers: out, body: ctx.req.method === 'HEAD' ? (dropBody(resp.body), undefined) : resp.body };
+  if (ctx.req.method === 'HEAD') {
+    dropBody(resp.body);
+    return headRange(ctx, resp.status, out);
+  }
+  return { status: resp.status, headers: out, body: resp.body };
+}
+
+/** A HEAD with a Range answers as the GET would (206, the range's length), as S3 and Swift's s3api do. */
+function headRange(ctx: S3Context, status: number, headers: Headers): SwiftResponse {
+  const range = ctx.req.swift.headers.range;
+  const size = Number(headers['content-length']);
+  if (status !== 200 || range === undefined || !Number.isFinite(size)) return { status, headers };
+  const spec = parseRange(range);
+  if (!spec || spec.length !== 1) return { status, headers };
+  const ranges = rangesForLength(spec, size);
+  if (ranges.length === 0) throw S3Errors.InvalidRange({ RangeRequested: range, ActualObjectSize: String(size) });
+  const [start, stop] = ranges[0];
+  return { status: 206, headers: { ...headers, 'content-length': String(stop - start), 'content-range': contentRange(start, stop, size) } };
 }
 
 async function deleteObject(ctx: S3Context): Promise<SwiftResponse> {

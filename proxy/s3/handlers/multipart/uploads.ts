@@ -81,11 +81,10 @@ async function listUploads(ctx: S3Context): Promise<SwiftResponse> {
   const truncated = items.length > maxUploads;
   const page = items.slice(0, maxUploads);
   let inner = tag('Bucket', ctx.bucket) + tag('KeyMarker', enc(keyMarker)) + tag('UploadIdMarker', uploadIdMarker);
-  const last = page[page.length - 1];
-  if (last) {
-    inner += tag('NextKeyMarker', enc('upload' in last ? last.upload.key : last.prefix));
-    inner += tag('NextUploadIdMarker', 'upload' in last ? last.upload.uploadId : '');
-  }
+  // Swift's s3api fills the next markers in only when more than one upload is listed.
+  const last = page.length > 1 ? page[page.length - 1] : undefined;
+  inner += tag('NextKeyMarker', last ? enc('upload' in last ? last.upload.key : last.prefix) : '');
+  inner += tag('NextUploadIdMarker', last && 'upload' in last ? last.upload.uploadId : '');
   if (delimiter) inner += tag('Delimiter', enc(delimiter));
   if (prefix) inner += tag('Prefix', enc(prefix));
   inner += tag('MaxUploads', maxUploads);
