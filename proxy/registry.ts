@@ -22,6 +22,7 @@ import { containerQuotas } from './filters/container-quotas.js';
 import { accountQuotas } from './filters/account-quotas.js';
 import { tempurl } from './filters/tempurl.js';
 import { formpost } from './filters/formpost.js';
+import { staticweb } from './filters/staticweb.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -42,6 +43,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['account_quotas', accountQuotas],
   ['tempurl', tempurl],
   ['formpost', formpost],
+  ['staticweb', staticweb],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

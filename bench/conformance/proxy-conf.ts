@@ -42,6 +42,8 @@ export const REFERENCE_PIPELINE: readonly ReferenceFilter[] = [
       user_test5_tester5: 'testing5 service',
     },
   },
+  // Not in the reference run (../shared/conformance README: "Add staticweb"): after the auth filter, whose authorize hook it needs.
+  { name: 'staticweb', entry: 'staticweb' },
   { name: 'copy', entry: 'copy' },
   { name: 'container-quotas', entry: 'container_quotas' },
   { name: 'account-quotas', entry: 'account_quotas' },
