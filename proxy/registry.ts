@@ -23,6 +23,7 @@ import { accountQuotas } from './filters/account-quotas.js';
 import { tempurl } from './filters/tempurl.js';
 import { formpost } from './filters/formpost.js';
 import { staticweb } from './filters/staticweb.js';
+import { domainRemap } from './filters/domain-remap.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -44,6 +45,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['tempurl', tempurl],
   ['formpost', formpost],
   ['staticweb', staticweb],
+  ['domain_remap', domainRemap],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */
