@@ -52,7 +52,11 @@ interface WebSettings {
 
 function webSettings(info: ContainerInfo): WebSettings {
   const m = isSuccess(info.status) ? info.meta : {};
-  const get = (k: string) => (m[k] ?? '').trim();
+  // Header values come as their raw bytes (one code unit a byte): names in them are UTF-8.
+  const get = (k: string) => {
+    const v = (m[k] ?? '').trim();
+    return /^[\0-\xff]*$/.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v;
+  };
   return {
     index: get('web-index'), error: get('web-error'), listings: get('web-listings'),
     listingsLabel: get('web-listings-label'), listingsCss: get('web-listings-css'), dirType: get('web-directory-type'),

@@ -64,6 +64,16 @@ describe('staticweb through the proxy', () => {
     assert.equal((await call('GET', '/v1/AUTH_test/site/', { headers: { 'x-web-mode': 'true' } })).text, '<p>home</p>');
   });
 
+  it('reads UTF-8 names in the web metadata (an index page, a CSS path)', async () => {
+    const raw = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+    await put('/v1/AUTH_test/utf', '', { 'x-container-read': '.r:*,.rlistings', 'x-container-meta-web-index': raw('ïndex.html'), 'x-container-meta-web-listings-css': raw('stÿle.css') });
+    await put(`/v1/AUTH_test/utf/${encodeURIComponent('ïndex.html')}`, 'utf index');
+    await put('/v1/AUTH_test/utf/d/x', 'x');
+    assert.equal((await call('GET', '/v1/AUTH_test/utf/', { anon: true })).text, 'utf index');
+    await call('POST', '/v1/AUTH_test/utf', { headers: { 'x-container-meta-web-listings': 'on' } });
+    assert.match((await call('GET', '/v1/AUTH_test/utf/d/', { anon: true })).text, /href="\.\.\/st%C3%BFle\.css"/);
+  });
+
   it('lists a directory as HTML with the listing CSS and label, or says listings are disabled', async () => {
     const disabled = await call('GET', '/v1/AUTH_test/site/files/', { anon: true });
     assert.equal(disabled.status, 404);
