@@ -24,6 +24,7 @@ import { tempurl } from './filters/tempurl.js';
 import { formpost } from './filters/formpost.js';
 import { staticweb } from './filters/staticweb.js';
 import { domainRemap } from './filters/domain-remap.js';
+import { crossdomain } from './filters/crossdomain.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -46,6 +47,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['formpost', formpost],
   ['staticweb', staticweb],
   ['domain_remap', domainRemap],
+  ['crossdomain', crossdomain],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */
