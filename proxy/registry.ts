@@ -25,6 +25,7 @@ import { formpost } from './filters/formpost.js';
 import { staticweb } from './filters/staticweb.js';
 import { domainRemap } from './filters/domain-remap.js';
 import { crossdomain } from './filters/crossdomain.js';
+import { nameCheck } from './filters/name-check.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -48,6 +49,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['staticweb', staticweb],
   ['domain_remap', domainRemap],
   ['crossdomain', crossdomain],
+  ['name_check', nameCheck],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */
