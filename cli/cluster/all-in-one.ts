@@ -24,6 +24,8 @@ export interface AllInOne {
   key: string;
   created: boolean;
   dir: string;
+  /** The S3 endpoint (the proxy's URL) when the proxy's pipeline has s3api; the key pair is `user` and `key`. */
+  s3Url?: string;
   /** The compute API's URL when started with compute. */
   computeUrl?: string;
   /** The image API's URL when started with compute. */
@@ -36,6 +38,13 @@ export function parseBind(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
   if (!m || Number(m[3]) > 65535) throw new Error(`--bind takes host:port, got ${JSON.stringify(value)}`);
   return { host: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+/** Whether the proxy's pipeline runs s3api (an older cluster's config may not). */
+function hasS3Api(proxyConf: string): boolean {
+  const ini = readIniFile(proxyConf);
+  const names = (getSection(ini, 'pipeline:main')?.pipeline ?? '').split(/\s+/);
+  return names.some((n) => (getSection(ini, `filter:${n}`)?.use ?? '').trim() === 'egg:swift#s3api');
 }
 
 /** The first `user_<account>_<user>` line of tempauth: the admin. */
@@ -98,6 +107,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     key: admin.key,
     created: layout.created,
     dir: paths.dir,
+    s3Url: hasS3Api(paths.proxyConf) ? proxyUrl : undefined,
     computeUrl: compute?.compute.apiUrl,
     imageUrl: compute?.images.url,
     stop: async () => {

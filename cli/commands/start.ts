@@ -28,6 +28,10 @@ export default class Start extends Command {
     this.log(`  user:     ${cluster.user}`);
     this.log(`  key:      ${cluster.key}`);
     this.log(`  try:      swift -A ${cluster.authUrl} -U ${cluster.user} -K ${cluster.key} stat`);
+    if (cluster.s3Url) {
+      this.log(`  S3:       ${cluster.s3Url}  (access key ${cluster.user}, secret key ${cluster.key})`);
+      this.log(`  try:      AWS_ACCESS_KEY_ID=${cluster.user} AWS_SECRET_ACCESS_KEY=${cluster.key} aws --endpoint-url ${cluster.s3Url} s3 ls`);
+    }
     if (cluster.computeUrl) this.log(`  compute:  ${cluster.computeUrl}/v2.1  (X-Auth-Token from the auth URL)`);
     if (cluster.imageUrl) this.log(`  images:   ${cluster.imageUrl}/v2  (X-Auth-Token + X-Project-Id)`);
     this.log('Press Ctrl-C to stop.');

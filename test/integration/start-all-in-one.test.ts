@@ -5,6 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { awsCli } from '../helpers/s3-clients.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -99,6 +100,12 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     }
     assert.match(stat, /Containers: 1\b/);
     assert.match((await swift(authUrl, user, key, 'stat', 'docs')).stdout, /Objects: 1\b/);
+
+    // the printed S3 endpoint and key pair work with aws-cli
+    assert.equal(first.field('S3'), `http://127.0.0.1:${port}`);
+    const ls = await awsCli(`http://127.0.0.1:${port}`, user, key, ['s3', 'ls', 's3://docs/']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /hello\.txt/);
 
     // the compute API takes the object store's tokens
     const auth = await fetch(authUrl, { headers: { 'X-Auth-User': user, 'X-Auth-Key': key } });
