@@ -6,7 +6,7 @@
  * container's ACLs (set on `req.acl` by the controllers).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { ConfigError } from '../../common/index.js';
+import { ConfigError, quotePath } from '../../common/index.js';
 import type { Cache, FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse } from '../response.js';
 import { parseRequestPath, parseSwiftPath } from '../request-path.js';
@@ -220,6 +220,16 @@ export class TempAuth {
   }
 }
 
+/**
+ * The WWW-Authenticate of a 401, as swob's `www_authenticate`: the path's
+ * account, percent-quoted (a decoded account may hold quotes, newlines or
+ * non-ASCII, which would break the header), or `unknown`.
+ */
+function swiftRealm(path: string): string {
+  const parsed = parseSwiftPath(path);
+  return `Swift realm="${parsed.ok ? quotePath(parsed.path.account) : 'unknown'}"`;
+}
+
 export const tempauth: FilterFactory = (conf, ctx) => {
   const auth = new TempAuth(tempAuthConf(conf), ctx.now);
   ctx.registerInfo('tempauth', { account_acls: true });
@@ -241,9 +251,7 @@ export const tempauth: FilterFactory = (conf, ctx) => {
     } else if (token && token.startsWith(auth.conf.resellerPrefix)) {
       const groups = await auth.getGroups(req, token);
       if (!groups) {
-        const parsed = parseSwiftPath(req.path);
-        const account = parsed.ok ? parsed.path.account : 'unknown';
-        return makeResponse(401, undefined, { 'www-authenticate': `Swift realm="${account}"` });
+        return makeResponse(401, undefined, { 'www-authenticate': swiftRealm(req.path) });
       }
       req.env.remoteUser = groups;
       // Swift's reseller_request: what account_quotas lets set a quota.
@@ -256,10 +264,7 @@ export const tempauth: FilterFactory = (conf, ctx) => {
       req.env.cleanAcl = clean;
     }
     const resp = await next(req);
-    if (resp.status === 401 && !resp.headers['www-authenticate']) {
-      const parsed = parseSwiftPath(req.path);
-      resp.headers['www-authenticate'] = `Swift realm="${parsed.ok ? parsed.path.account : 'unknown'}"`;
-    }
+    if (resp.status === 401 && !resp.headers['www-authenticate']) resp.headers['www-authenticate'] = swiftRealm(req.path);
     return resp;
   };
 };

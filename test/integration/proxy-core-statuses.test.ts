@@ -84,5 +84,14 @@ describe("statuses Swift's proxy answers before asking a node", () => {
     const head = await fetch(`${cluster.proxyUrl}/v1/AUTH_test/nopolicy`, { method: 'HEAD', headers: { 'x-auth-token': token } });
     assert.equal(head.headers.get('x-storage-policy'), 'gold');
   });
+
+  it("a 401's WWW-Authenticate names the account percent-quoted, whatever it decodes to", { timeout: 10_000 }, async () => {
+    const hax = '/v1/AUTH_haxx%22%0AContent-Length%3A%2014%0A%0A%3Cb%3EHello%20World';
+    const res = await fetch(`${cluster.proxyUrl}${hax}`);
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Swift realm="AUTH_haxx%22%0AContent-Length%3A%2014%0A%0A%3Cb%3EHello%20World"');
+    const utf8 = await fetch(`${cluster.proxyUrl}/v1/AUTH_t%C3%A9st/c`);
+    assert.equal(utf8.headers.get('www-authenticate'), 'Swift realm="AUTH_t%C3%A9st"');
+  });
 });
 
