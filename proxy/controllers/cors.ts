@@ -45,14 +45,19 @@ export function preflight(conf: ProxyConf, req: SwiftRequest, allowed: string[],
   if (!originAllowed(conf, cors, origin) || !allowed.includes(req.headers['access-control-request-method'] ?? '')) {
     return makeResponse(401, undefined, headers);
   }
-  headers['access-control-allow-origin'] = cors.allowOrigin?.trim() === '*' ? '*' : origin;
-  headers.vary = 'Origin';
+  // As Swift's OPTIONS: an answer for any origin does not vary on the Origin.
+  if (cors.allowOrigin?.trim() === '*') {
+    headers['access-control-allow-origin'] = '*';
+  } else {
+    headers['access-control-allow-origin'] = origin;
+    headers.vary = 'Origin';
+  }
   if (cors.maxAge !== undefined) headers['access-control-max-age'] = cors.maxAge;
   headers['access-control-allow-methods'] = allowed.join(', ');
   const asked = [...new Set((req.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim()).filter(Boolean))];
   if (asked.length > 0) {
     headers['access-control-allow-headers'] = asked.join(', ');
-    headers.vary += ', Access-Control-Request-Headers';
+    headers.vary = headers.vary ? `${headers.vary}, Access-Control-Request-Headers` : 'Access-Control-Request-Headers';
   }
   return makeResponse(200, undefined, headers);
 }

@@ -39,12 +39,15 @@ describe('CORS', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('access-control-allow-origin'), '*');
     assert.equal(ok.headers.get('access-control-allow-headers'), 'x-foo, x-bar');
+    // Swift varies a '*' answer on the requested headers only: it does not depend on the Origin.
+    assert.equal(ok.headers.get('vary'), 'Access-Control-Request-Headers');
     assert.match(ok.headers.get('access-control-allow-methods')!, /GET/);
     const refused = await fetch(url('/secret/cat'), { method: 'OPTIONS', headers: { origin: 'http://m.com', 'access-control-request-method': 'GET' } });
     assert.equal(refused.status, 401);
     const allowed = await fetch(url('/secret/cat'), { method: 'OPTIONS', headers: { origin: 'http://secret.com', 'access-control-request-method': 'PUT' } });
     assert.equal(allowed.status, 200);
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'http://secret.com');
+    assert.equal(allowed.headers.get('vary'), 'Origin');
     assert.equal(allowed.headers.get('access-control-max-age'), '60');
     const noCors = await fetch(url(''), { method: 'OPTIONS' });
     assert.equal(noCors.status, 200);
