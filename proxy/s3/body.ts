@@ -73,7 +73,7 @@ function chunkedBody(ctx: S3Context, mode: string): { body?: Readable; failure: 
 }
 
 /** A small body (XML), read whole and checked (capped: S3 refuses bigger ones as MaxMessageLengthExceeded). */
-export async function readXmlBody(ctx: S3Context, limit = 1024 * 1024): Promise<Buffer> {
+export async function readXmlBody(ctx: S3Context, limit = 1024 * 1024, tooLarge: () => S3Error = () => S3Errors.MaxMessageLengthExceeded()): Promise<Buffer> {
   const { body, failure } = requestBody(ctx);
   if (!body) {
     if (ctx.signature.payload.kind === 'sha256' && ctx.signature.payload.hex !== createHash('sha256').digest('hex')) {
@@ -86,7 +86,7 @@ export async function readXmlBody(ctx: S3Context, limit = 1024 * 1024): Promise<
   } catch (err) {
     const f = failure();
     if (f) throw f;
-    if (err instanceof Error && err.message === 'body too large to buffer') throw S3Errors.MaxMessageLengthExceeded();
+    if (err instanceof Error && err.message === 'body too large to buffer') throw tooLarge();
     throw err;
   }
 }

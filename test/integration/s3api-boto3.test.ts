@@ -208,10 +208,11 @@ d = s3.delete_objects(Bucket='mdel', Delete={'Objects': [{'Key': 'b'}], 'Quiet':
 r['quiet'] = ['Deleted' in d, 'Errors' in d]
 r['no_bucket'] = code_of(s3.delete_objects, Bucket='nothing-there', Delete={'Objects': [{'Key': 'a'}]})
 r['too_many'] = code_of(s3.delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': str(i)} for i in range(1001)]})
+r['too_big'] = code_of(s3.delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': ('k' * 1000) + str(i)} for i in range(999)] * 3})
 r['left'] = [o['Key'] for o in s3.list_objects(Bucket='mdel')['Contents']]
 print(json.dumps(r))
 `);
-    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], no_bucket: ['NoSuchBucket', 404], too_many: ['MalformedXML', 400], left: ['c'] });
+    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], no_bucket: ['NoSuchBucket', 404], too_many: ['MalformedXML', 400], too_big: ['MalformedXML', 400], left: ['c'] });
   });
 
   it('checks signatures: SigV2 header and presigned, SigV4 presigned, wrong secret, unknown key, clock skew', async () => {

@@ -19,7 +19,8 @@ async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   const h = ctx.req.swift.headers;
   const hasChecksum = Object.keys(h).some((k) => k.startsWith('x-amz-checksum-'));
   if (h['content-md5'] === undefined && !hasChecksum) throw S3Errors.InvalidRequest({}, 'Missing required header for this request: Content-MD5');
-  const body = await readXmlBody(ctx, 2 * 1024 * 1024);
+  // A body past what max_multi_delete_objects keys can take is MalformedXML, as Swift's s3api answers.
+  const body = await readXmlBody(ctx, ctx.conf.maxMultiDeleteObjects * 2048 + 4096, () => S3Errors.MalformedXML());
   if (h['content-md5'] !== undefined && createHash('md5').update(body).digest('base64') !== h['content-md5'].trim()) throw S3Errors.BadDigest();
   const doc = parseXml(body, 'Delete');
   const quiet = (childText(doc, 'Quiet') ?? 'false').toLowerCase() === 'true';
