@@ -15,7 +15,10 @@
  * `--swiftly` runs the servers of another build (an older checkout's dist)
  * with this same load, for a before/after comparison; `--conf` adds options
  * to every storage server's `[DEFAULT]` (e.g. `db_synchronous=full`).
- * Prints one JSON line: ops/s, p50/p99 ms, errors.
+ * Prints one JSON line: ops/s, p50/p99 ms, errors by status (or socket
+ * error code), and the servers' CPU ms
+ * per operation (utime + stime of every server process, from /proc: on a
+ * machine shared with other load, steadier than the rate).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,25 +61,27 @@ function parseArgs(argv: string[]): Args {
 
 const HOST = '127.0.0.1';
 
-/** Runs `concurrency` loops of `op` for `seconds`; latencies of the 2xx answers. */
-async function drive(concurrency: number, seconds: number, op: (i: number) => Promise<number>): Promise<Record<string, number>> {
+/** Runs `concurrency` loops of `op` for `seconds`; latencies of the 2xx answers, and the servers' CPU per operation. */
+async function drive(group: ProcessGroup, concurrency: number, seconds: number, op: (i: number) => Promise<number>): Promise<Record<string, unknown>> {
+  const cpuBefore = group.usage().cpu;
   const latencies: number[] = [];
-  let errors = 0;
+  const errors: Record<string, number> = {};
   let seq = 0;
   const end = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (Date.now() < end) {
       const t0 = performance.now();
-      const status = await op(seq++).catch(() => 0);
-      if (status >= 200 && status < 300) latencies.push(performance.now() - t0);
-      else errors++;
+      const status = await op(seq++).catch((err: Error) => (err as { code?: string }).code ?? err.name);
+      if (typeof status === 'number' && status >= 200 && status < 300) latencies.push(performance.now() - t0);
+      else errors[status] = (errors[status] ?? 0) + 1;
     }
   }));
   const elapsed = (Date.now() - started) / 1000;
+  const cpuMsPerOp = Math.round(((group.usage().cpu - cpuBefore) * 1000 / Math.max(1, latencies.length)) * 100) / 100;
   latencies.sort((x, y) => x - y);
   const pct = (p: number): number => Math.round((latencies[Math.floor((latencies.length - 1) * p)] ?? 0) * 10) / 10;
-  return { ops: latencies.length, opsPerSecond: Math.round(latencies.length / elapsed), p50: pct(0.5), p99: pct(0.99), errors };
+  return { ops: latencies.length, opsPerSecond: Math.round(latencies.length / elapsed), p50: pct(0.5), p99: pct(0.99), errors, cpuMsPerOp };
 }
 
 async function request(pool: Pool, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<number> {
@@ -89,7 +94,7 @@ function startServer(group: ProcessGroup, args: Args, name: string, kind: string
   group.spawn(name, process.execPath, [args.swiftly, 'server', kind, conf]);
 }
 
-async function rows(args: Args, dir: string, group: ProcessGroup): Promise<Record<string, number>> {
+async function rows(args: Args, dir: string, group: ProcessGroup): Promise<Record<string, unknown>> {
   const port = await freePort();
   mkdirSync(join(dir, 'srv', 'sda'), { recursive: true });
   writeFileSync(join(dir, 'swift.conf'), FIXED_SWIFT_CONF);
@@ -109,7 +114,7 @@ async function rows(args: Args, dir: string, group: ProcessGroup): Promise<Recor
     for (let c = 0; c < args.containers; c++) {
       await request(pool, 'PUT', `/sda/1/AUTH_b/c${c}`, { 'X-Timestamp': `${base}.00000` });
     }
-    return await drive(args.concurrency, args.seconds, (i) => request(pool, 'PUT', `/sda/1/AUTH_b/c${i % args.containers}/o${i}`, {
+    return await drive(group, args.concurrency, args.seconds, (i) => request(pool, 'PUT', `/sda/1/AUTH_b/c${i % args.containers}/o${i}`, {
       'X-Timestamp': `${base + 1}.${String(i).padStart(5, '0').slice(-5)}`, 'X-Size': '4096', 'X-Content-Type': 'application/octet-stream',
       'X-Etag': 'd41d8cd98f00b204e9800998ecf8427e',
     }));
@@ -118,7 +123,7 @@ async function rows(args: Args, dir: string, group: ProcessGroup): Promise<Recor
   }
 }
 
-async function put(args: Args, dir: string, group: ProcessGroup): Promise<Record<string, number>> {
+async function put(args: Args, dir: string, group: ProcessGroup): Promise<Record<string, unknown>> {
   const etc = join(dir, 'etc');
   mkdirSync(etc, { recursive: true });
   writeFileSync(join(etc, 'swift.conf'), FIXED_SWIFT_CONF);
@@ -159,7 +164,7 @@ async function put(args: Args, dir: string, group: ProcessGroup): Promise<Record
       if (status !== 201 && status !== 202) throw new Error(`container PUT: ${status}`);
     }
     const body = Buffer.alloc(4096, 'x');
-    return await drive(args.concurrency, args.seconds, (i) => request(pool, 'PUT', `/v1/AUTH_b/c${i % args.containers}/o${i}`, {
+    return await drive(group, args.concurrency, args.seconds, (i) => request(pool, 'PUT', `/v1/AUTH_b/c${i % args.containers}/o${i}`, {
       'Content-Length': '4096',
     }, body));
   } finally {
