@@ -60,11 +60,9 @@ export abstract class DatabaseBroker {
   private openIno = -1;
   private readonly statements = new Map<string, Statement>();
   private readonly walSync: GroupSync;
-  /** Connections opened so far: a new one may have made a new WAL file. */
-  private openings = 0;
 
   constructor(readonly dbFile: string, protected readonly options: BrokerOptions = {}) {
-    this.walSync = new GroupSync(walSyncer(dbFile, () => this.openings, options.walSyncIo));
+    this.walSync = new GroupSync(walSyncer(dbFile, options.walSyncIo));
   }
 
   get dbDir(): string {
@@ -92,7 +90,6 @@ export abstract class DatabaseBroker {
   protected get conn(): Db {
     if (!this.db) {
       this.db = this.open(this.dbFile);
-      this.openings++;
       this.openIno = statSync(this.dbFile).ino;
     }
     return this.db;

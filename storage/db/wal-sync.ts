@@ -14,13 +14,13 @@
  * NORMAL SQLite syncs the WAL and the DB file around every checkpoint
  * before the WAL is restarted or, on the last close, deleted (so a missing
  * `-wal` means all was checkpointed into a synced DB file). The WAL file's
- * name is made durable too (its directory fsynced) the first time a given
- * WAL file is synced: SQLite creates the file and with NORMAL would only
- * sync its directory at the next checkpoint.
+ * name needs no sync of ours: when SQLite starts a WAL (created, or
+ * restarted after a checkpoint) it syncs the new header itself even with
+ * NORMAL, and its first sync of a WAL file it created syncs the directory
+ * (strace shows both at a new DB's first commit).
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fsyncDir, SwiftlyError } from '../../common/index.js';
+import { SwiftlyError } from '../../common/index.js';
 
 /**
  * A sync of the WAL failed. On Linux a writeback error is reported once, and
@@ -74,30 +74,21 @@ export class GroupSync {
   }
 }
 
-/** What a WAL sync calls (tests put failing ones in). */
+/** What a WAL sync calls (tests put failing or counting ones in). */
 export interface WalSyncIo {
   datasync(fh: FileHandle): Promise<void>;
-  fsyncDir(dir: string): Promise<void>;
 }
 
-const realIo: WalSyncIo = { datasync: (fh) => fh.datasync(), fsyncDir };
+const realIo: WalSyncIo = { datasync: (fh) => fh.datasync() };
 
 /** DBs whose WAL failed to sync in this process (see WalSyncError): failed across broker reopenings too. */
 const failedWals = new Map<string, WalSyncError>();
 
-/**
- * The sync a broker's GroupSync runs: the `-wal` file's data, and its
- * directory once per WAL file. A WAL file is deleted only when the last
- * connection to the DB closes, so a new one can appear only after the
- * broker (re)opened its connection; `opened()` counts those openings. (The
- * inode number alone cannot tell: a new WAL often gets the old one's.)
- */
-export function walSyncer(dbFile: string, opened: () => number, io: WalSyncIo = realIo): () => Promise<void> {
-  let dirSyncedFor: string | undefined;
+/** The sync a broker's GroupSync runs: an fdatasync of the DB's `-wal` file. */
+export function walSyncer(dbFile: string, io: WalSyncIo = realIo): () => Promise<void> {
   return async () => {
     const failed = failedWals.get(dbFile);
     if (failed) throw failed;
-    const opening = opened();
     let fh: FileHandle;
     try {
       fh = await open(`${dbFile}-wal`, 'r');
@@ -107,12 +98,7 @@ export function walSyncer(dbFile: string, opened: () => number, io: WalSyncIo = 
       throw new WalSyncError(dbFile, err);
     }
     try {
-      const walFile = `${opening}:${(await fh.stat()).ino}`;
       await io.datasync(fh);
-      if (walFile !== dirSyncedFor) {
-        await io.fsyncDir(dirname(dbFile));
-        dirSyncedFor = walFile;
-      }
     } catch (err) {
       const error = new WalSyncError(dbFile, err);
       failedWals.set(dbFile, error);
