@@ -84,20 +84,6 @@ export function toSwiftRequest(raw: IncomingMessage, transId: string): SwiftRequ
   };
 }
 
-/**
- * The Connection header as eventlet writes it for Swift: `keep-alive` only
- * echoing a client that asked for it, `close` when closing, and otherwise
- * none (an HTTP/1.1 connection persists without it). Node would add
- * `Connection: keep-alive` and `Keep-Alive: timeout=…` to every response.
- */
-function keepAliveAsEventlet(res: ServerResponse): void {
-  if (!res.shouldKeepAlive) return; // Node writes "Connection: close", as eventlet does
-  const asked = (res.req?.headers.connection ?? '').toLowerCase().split(',').some((t) => t.trim() === 'keep-alive');
-  // A removed Connection header keeps an HTTP/1.1 connection open (Node's _removedConnection).
-  if (asked) res.setHeader('Connection', 'keep-alive');
-  else res.removeHeader('Connection');
-}
-
 /** Writes a SwiftResponse to the socket, streaming its body. */
 export async function writeResponse(method: string, resp: SwiftResponse, res: ServerResponse): Promise<void> {
   res.statusCode = resp.status;
@@ -113,7 +99,6 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
     }
     res.setHeader(resp.lowerCaseHeaders ? k : titleCase(k), v);
   }
-  keepAliveAsEventlet(res);
   const body = resp.body;
   if (method === 'HEAD' && resp.status >= 400 && (typeof body === 'string' || Buffer.isBuffer(body))) {
     // An error page made here has no body to describe on a HEAD (as swob).

@@ -128,24 +128,6 @@ describe('proxy edge', () => {
     return { heads, closed };
   }
 
-  it("sends a Connection header only as eventlet does: echoing keep-alive, or close; the connection persists without it", async () => {
-    const get = (extra: string) => `GET /x HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
-    const plain = await rawHeads([get(''), get('')]);
-    assert.equal(plain.heads.length, 2);
-    for (const h of plain.heads) {
-      assert.match(h, /^HTTP\/1\.1 201 /);
-      assert.doesNotMatch(h, /^connection:/im, 'no Connection header unless asked');
-      assert.doesNotMatch(h, /^keep-alive:/im);
-    }
-    assert.equal(plain.closed, false, 'the connection stays open for the second request');
-    const asked = await rawHeads([get('Connection: keep-alive\r\n')]);
-    assert.match(asked.heads[0], /^connection: keep-alive$/im);
-    assert.doesNotMatch(asked.heads[0], /^keep-alive:/im);
-    const closing = await rawHeads([get('Connection: close\r\n')]);
-    assert.match(closing.heads[0], /^connection: close$/im);
-    assert.equal(closing.closed, true);
-  });
-
   it('answers a request before the 400 for the bytes after it that are not HTTP (a body sent without Content-Length)', async () => {
     const { heads, closed } = await rawHeads(['PUT /slow-411 HTTP/1.1\r\nHost: x\r\n\r\ntesting']);
     assert.match(heads[0], /^HTTP\/1\.1 411 /);
