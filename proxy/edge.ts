@@ -140,6 +140,14 @@ function refuseRequest(err: NodeJS.ErrnoException, socket: Socket): void {
   // Node's field for the response that holds the socket (undocumented, long-standing).
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (!inFlight || inFlight.writableFinished || inFlight.destroyed) return refuse();
+  // A request still reading its body when the parser failed (the client
+  // closed mid-body: HPE_INVALID_EOF_STATE) can never complete, so its answer
+  // would never come: refuse now and drop the connection, which aborts it.
+  if (!(inFlight as ServerResponse & { req?: IncomingMessage }).req?.complete) {
+    if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    socket.destroy();
+    return;
+  }
   inFlight.once('finish', refuse);
   inFlight.once('close', () => {
     if (!inFlight.writableFinished) socket.destroy();
