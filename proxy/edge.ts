@@ -140,10 +140,12 @@ function refuseRequest(err: NodeJS.ErrnoException, socket: Socket): void {
   // Node's field for the response that holds the socket (undocumented, long-standing).
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (!inFlight || inFlight.writableFinished || inFlight.destroyed) return refuse();
-  // A request still reading its body when the parser failed (the client
-  // closed mid-body: HPE_INVALID_EOF_STATE) can never complete, so its answer
+  // The client closed mid-body (HPE_INVALID_EOF_STATE): a request still
+  // reading its body can never complete, so an answer that needs the body
   // would never come: refuse now and drop the connection, which aborts it.
-  if (!(inFlight as ServerResponse & { req?: IncomingMessage }).req?.complete) {
+  // Other parse errors wait for the answer in flight (a 501 for a
+  // Transfer-Encoding Swift refuses comes before the 400 for its body).
+  if (err.code === 'HPE_INVALID_EOF_STATE' && !(inFlight as ServerResponse & { req?: IncomingMessage }).req?.complete) {
     if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     socket.destroy();
     return;
