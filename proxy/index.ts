@@ -15,5 +15,6 @@ export { createProxyApp } from './proxy-app.js';
 export type { RingLoader } from './proxy-app.js';
 export { MemoryCache } from './cache/memory-cache.js';
 export { MemcacheClient } from './cache/memcache-client.js';
+export { IpcCache, serveIpcCache } from './cache/ipc-cache.js';
 export { generateTransId } from './trans-id.js';
 export { runProxyServer, proxyWorkers } from './run-proxy.js';

@@ -91,7 +91,13 @@ export interface Cache {
   get(key: string): Promise<unknown | undefined>;
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
   delete(key: string): Promise<void>;
-  incr?(key: string, delta: number, ttlSeconds?: number): Promise<number>;
+  /**
+   * Adds `delta` (negative: subtracts, never below 0) to the integer at
+   * `key`, creating it as `max(delta, 0)` when absent, atomically for every
+   * client of the same cache; resolves to the new value. Rejects when the
+   * cache can't be reached (unlike get/set, a guess would be wrong here).
+   */
+  incr(key: string, delta: number, ttlSeconds?: number): Promise<number>;
 }
 
 /** What the pipeline builder hands each factory besides its own section. */

@@ -82,6 +82,8 @@ export class IpcCache implements Cache {
   }
 
   async incr(key: string, delta: number, ttlSeconds = 0): Promise<number> {
-    return Number(await this.send('incr', key, delta, ttlSeconds));
+    const value = await this.send('incr', key, delta, ttlSeconds);
+    if (typeof value !== 'number') throw new Error('ipc cache: no answer to incr');
+    return value;
   }
 }

@@ -150,12 +150,18 @@ export class MemcacheClient implements Cache {
   async incr(key: string, delta: number, ttlSeconds = 0): Promise<number> {
     const k = this.keyFor(key);
     const c = this.conn(k);
-    const [line] = await c.send(`incr ${k} ${delta}\r\n`, false);
-    if (line === 'NOT_FOUND') {
-      await c.send(`add ${k} 0 ${Math.ceil(ttlSeconds)} ${String(delta).length}\r\n${delta}\r\n`, false);
-      return delta;
+    const step = Math.trunc(delta);
+    const command = step < 0 ? `decr ${k} ${-step}\r\n` : `incr ${k} ${step}\r\n`;
+    const initial = String(Math.max(step, 0));
+    // Absent: add it; if another client added it meanwhile, count on theirs.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [line] = await c.send(command, false);
+      if (/^\d+$/.test(line)) return Number(line);
+      if (line !== 'NOT_FOUND') throw new Error(`memcache ${step < 0 ? 'decr' : 'incr'}: ${line}`);
+      const [added] = await c.send(`add ${k} 0 ${Math.ceil(ttlSeconds)} ${initial.length}\r\n${initial}\r\n`, false);
+      if (added === 'STORED') return Number(initial);
     }
-    return Number(line);
+    throw new Error('memcache incr: the key keeps vanishing');
   }
 
   close(): void {

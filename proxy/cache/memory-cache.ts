@@ -20,6 +20,10 @@ export class MemoryCache implements Cache {
   }
 
   async set(key: string, value: unknown, ttlSeconds = 0): Promise<void> {
+    this.store(key, value, ttlSeconds);
+  }
+
+  private store(key: string, value: unknown, ttlSeconds: number): void {
     if (this.map.size >= this.maxEntries && !this.map.has(key)) {
       // Evict the oldest insertion: Map keeps insertion order.
       const first = this.map.keys().next();
@@ -34,8 +38,12 @@ export class MemoryCache implements Cache {
   }
 
   async incr(key: string, delta: number, ttlSeconds = 0): Promise<number> {
-    const cur = Number((await this.get(key)) ?? 0) + delta;
-    await this.set(key, cur, ttlSeconds);
-    return cur;
+    // Read and write with no await between: two incrs never see the same value.
+    const e = this.map.get(key);
+    const live = e && !(e.expires && e.expires <= this.now());
+    const value = Math.max(0, (live ? Number(e.value) || 0 : 0) + Math.trunc(delta));
+    if (live) e.value = value;
+    else this.store(key, value, ttlSeconds);
+    return value;
   }
 }
