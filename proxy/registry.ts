@@ -26,6 +26,7 @@ import { staticweb } from './filters/staticweb.js';
 import { domainRemap } from './filters/domain-remap.js';
 import { crossdomain } from './filters/crossdomain.js';
 import { nameCheck } from './filters/name-check.js';
+import { readOnly } from './filters/read-only.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -50,6 +51,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['domain_remap', domainRemap],
   ['crossdomain', crossdomain],
   ['name_check', nameCheck],
+  ['read_only', readOnly],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -15,6 +15,8 @@ export interface AccountInfo {
   objectCount: number;
   bytes: number;
   meta: Record<string, string>;
+  /** `X-Account-Sysmeta-*` by lower-case name after the prefix (read_only, ratelimit, etag_quoter read it). */
+  sysmeta: Record<string, string>;
 }
 
 export interface ContainerInfo {
@@ -107,6 +109,7 @@ export function getAccountInfo(ctx: ProxyContext, req: SwiftRequest, account: st
       objectCount: Number(headers['x-account-object-count'] ?? 0),
       bytes: Number(headers['x-account-bytes-used'] ?? 0),
       meta: pick(headers, 'x-account-meta-'),
+      sysmeta: pick(headers, 'x-account-sysmeta-'),
     };
   });
 }

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
-import { parseIni, silentLogger } from '../../common/index.js';
+import { loadSwiftConf, parseIni, quotePath, silentLogger, Timestamp } from '../../common/index.js';
+import { Ring, type RingLookup } from '../../ring/index.js';
 import { ensureEtcSwiftConf, FIXED_SWIFT_CONF, serverConfText, writeRing, type ConfOptions } from '../../cli/cluster/layout.js';
 import { startMemcache } from './memcache-server.js';
 
@@ -226,6 +227,30 @@ export class SwiftCluster {
   async stopNode(node: StorageNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await killProcess(node.proc, signal);
     node.proc = undefined;
+  }
+
+  /** The cluster's ring of `kind` (`object` for policy 0). */
+  ring(kind: Kind): RingLookup {
+    return new Ring(this.swiftDir, { ringName: kind, hashPath: loadSwiftConf(this.swiftDir).hashPath, reloadTime: 0 });
+  }
+
+  /**
+   * Creates `account` (if it isn't) and POSTs `headers` to it straight on
+   * every account server, as an operator's direct client does: the way to
+   * set `X-Account-Sysmeta-*`, which the gatekeeper keeps clients from.
+   */
+  async postAccountDirect(account: string, headers: Record<string, string>): Promise<void> {
+    const { partition, nodes } = this.ring('account').getNodes(account);
+    const created = Timestamp.now().normal;
+    const posted = Timestamp.now().normal;
+    for (const node of nodes) {
+      const url = `http://${node.ip}:${node.port}${quotePath(`/${node.device}/${partition}/${account}`)}`;
+      for (const [method, timestamp, extra, ok] of [['PUT', created, {}, [201, 202]], ['POST', posted, headers, [204]]] as const) {
+        const res = await fetch(url, { method, headers: { 'x-timestamp': timestamp, ...extra } });
+        await res.arrayBuffer();
+        if (!(ok as readonly number[]).includes(res.status)) throw new Error(`direct ${method} of account ${account} on ${node.port}: ${res.status}`);
+      }
+    }
   }
 
   /** Writes a proxy-server.conf for our proxy over this cluster and returns its path. */
