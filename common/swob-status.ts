@@ -22,6 +22,9 @@ const REASONS: Readonly<Record<number, readonly [string, string]>> = {
   413: ['Request Entity Too Large', 'The body of your request was too large for this server.'],
   416: ['Requested Range Not Satisfiable', 'The Range requested is not available.'],
   422: ['Unprocessable Entity', 'Unable to process the contained instructions'],
+  // Not in swob's table: the status lines Swift's ratelimit filter writes itself.
+  497: ['Blacklisted', ''],
+  498: ['Rate Limited', ''],
   499: ['Client Disconnect', 'The client was disconnected during request.'],
   500: ['Internal Error', 'The server has either erred or is incapable of performing the requested operation.'],
   501: ['Not Implemented', 'The server is unable to perform the requested operation.'],

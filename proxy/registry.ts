@@ -27,6 +27,7 @@ import { domainRemap } from './filters/domain-remap.js';
 import { crossdomain } from './filters/crossdomain.js';
 import { nameCheck } from './filters/name-check.js';
 import { readOnly } from './filters/read-only.js';
+import { ratelimit } from './filters/ratelimit.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -52,6 +53,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['crossdomain', crossdomain],
   ['name_check', nameCheck],
   ['read_only', readOnly],
+  ['ratelimit', ratelimit],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */
