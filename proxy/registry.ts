@@ -28,6 +28,7 @@ import { crossdomain } from './filters/crossdomain.js';
 import { nameCheck } from './filters/name-check.js';
 import { readOnly } from './filters/read-only.js';
 import { ratelimit } from './filters/ratelimit.js';
+import { etagQuoter } from './filters/etag-quoter.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -54,6 +55,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['name_check', nameCheck],
   ['read_only', readOnly],
   ['ratelimit', ratelimit],
+  ['etag_quoter', etagQuoter],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -38,6 +38,7 @@ export function iniText(sections: [name: string, options: ConfOptions][]): strin
 /** Where a filter's section name is not its egg name (the names of Swift's sample configs). */
 const FILTER_EGGS: Record<string, string> = {
   'proxy-logging': 'proxy_logging', cache: 'memcache', 'container-quotas': 'container_quotas', 'account-quotas': 'account_quotas',
+  'etag-quoter': 'etag_quoter', 'list-endpoints': 'list_endpoints',
 };
 
 /** The pipeline of the proxies swiftly writes configs for (swiftly start, the bench). */
