@@ -20,3 +20,16 @@ export function quotePath(path: string): string {
 function wellFormed(s: string): string {
   return /[\ud800-\udfff]/.test(s) ? Buffer.from(s, 'utf8').toString('utf8') : s;
 }
+
+/**
+ * Python's `quote(b, safe='/')` over raw bytes: what Swift shows for a name
+ * that may not be valid UTF-8 (bulk's error list).
+ */
+export function quoteBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9_.~\/-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ const REASONS: Readonly<Record<number, readonly [string, string]>> = {
   403: ['Forbidden', 'Access was denied to this resource.'],
   404: ['Not Found', 'The resource could not be found.'],
   405: ['Method Not Allowed', 'The method is not allowed for this resource.'],
+  406: ['Not Acceptable', 'The resource is not available in a format acceptable to your browser.'],
   408: ['Request Timeout', 'The server has waited too long for the request to be sent by the client.'],
   409: ['Conflict', 'There was a conflict when trying to complete your request.'],
   411: ['Length Required', 'Content-Length header required.'],

@@ -29,6 +29,7 @@ import { nameCheck } from './filters/name-check.js';
 import { readOnly } from './filters/read-only.js';
 import { ratelimit } from './filters/ratelimit.js';
 import { etagQuoter } from './filters/etag-quoter.js';
+import { bulk } from './filters/bulk/index.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -56,6 +57,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['read_only', readOnly],
   ['ratelimit', ratelimit],
   ['etag_quoter', etagQuoter],
+  ['bulk', bulk],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */
