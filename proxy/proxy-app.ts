@@ -79,6 +79,7 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
   rings.object(swiftConf.defaultPolicy.index);
   const ctx = new ProxyContext(conf, swiftConf, rings, pctx.logger, pctx.now, new MemoryCache(pctx.now));
   options.onContext?.(ctx);
+  pctx.rings = rings;
   pctx.infoSource = {
     container: (req, account, container) => getContainerInfo(ctx, req, account, container),
     account: (req, account) => getAccountInfo(ctx, req, account),

@@ -30,6 +30,7 @@ import { readOnly } from './filters/read-only.js';
 import { ratelimit } from './filters/ratelimit.js';
 import { etagQuoter } from './filters/etag-quoter.js';
 import { bulk } from './filters/bulk/index.js';
+import { listEndpoints } from './filters/list-endpoints.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -58,6 +59,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['ratelimit', ratelimit],
   ['etag_quoter', etagQuoter],
   ['bulk', bulk],
+  ['list_endpoints', listEndpoints],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

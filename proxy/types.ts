@@ -114,6 +114,8 @@ export interface PipelineContext {
    * from `get_account_info` / `get_container_info`).
    */
   infoSource?: InfoSource;
+  /** Set by the proxy app when it is built: its rings (what list_endpoints reads). */
+  rings?: import('./controllers/context.js').Rings;
 }
 
 export interface InfoSource {
