@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { quotePath } from '../../common/index.js';
-import type { App, Headers, S3AuthDetails, SwiftResponse } from '../types.js';
+import type { App, Headers, PipelineContext, S3AuthDetails, SwiftResponse } from '../types.js';
 import { subrequest } from '../subrequest.js';
 import type { S3Conf } from './conf.js';
 import type { S3Request } from './request.js';
@@ -27,6 +27,8 @@ export class S3Context {
     readonly next: App,
     readonly signature: S3Signature,
     readonly now: () => number,
+    /** The pipeline's context: /info (which filters run below) and the cached container info. */
+    readonly pipeline?: PipelineContext,
   ) {
     this.auth = {
       accessKey: signature.accessKey,
@@ -47,6 +49,11 @@ export class S3Context {
 
   get key(): string {
     return this.req.key!;
+  }
+
+  /** Whether a filter registered `name` in /info (object_versioning, …). */
+  hasFeature(name: string): boolean {
+    return this.pipeline?.info[name] !== undefined;
   }
 
   /** The Swift path of a container (and object) in the requester's account. */

@@ -31,7 +31,7 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
     if (!hasS3Credentials(req)) throw S3Errors.AccessDenied({}, 'Anonymous access is not supported yet.');
     const signature = readSignature(s3req, conf, ctx.now());
     const handler = route(s3req);
-    const s3ctx = new S3Context(s3req, conf, next, signature, ctx.now);
+    const s3ctx = new S3Context(s3req, conf, next, signature, ctx.now, ctx);
     return withS3Ids(await handler(s3ctx), transId);
   } catch (err) {
     // An unread request body is left to the edge, which drains it after the

@@ -47,13 +47,14 @@ export function encoder(type: 'url' | undefined): (s: string) => string {
 export async function listContainer(
   ctx: S3Context,
   container: string,
-  opts: { limit: number; marker?: string; prefix?: string; delimiter?: string; endMarker?: string },
+  opts: { limit: number; marker?: string; prefix?: string; delimiter?: string; endMarker?: string; extra?: Record<string, string> },
 ): Promise<ListingEntry[]> {
   const q = new URLSearchParams({ format: 'json', limit: String(opts.limit) });
   if (opts.marker) q.set('marker', opts.marker);
   if (opts.prefix) q.set('prefix', opts.prefix);
   if (opts.delimiter) q.set('delimiter', opts.delimiter);
   if (opts.endMarker) q.set('end_marker', opts.endMarker);
+  for (const [k, v] of Object.entries(opts.extra ?? {})) q.set(k, v);
   const resp = await ensureOk(ctx, await ctx.swift('GET', container, undefined, { query: q.toString().replace(/\+/g, '%20') }), 'bucket');
   const body = await readSmallBody(resp.body);
   return body.length ? (JSON.parse(body.toString('utf8')) as ListingEntry[]) : [];

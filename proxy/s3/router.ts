@@ -10,6 +10,7 @@ import { bucketHandlers } from './handlers/bucket.js';
 import { objectHandlers } from './handlers/object.js';
 import { locationHandlers } from './handlers/location.js';
 import { multiDeleteHandlers } from './handlers/multi-delete.js';
+import { versioningHandlers } from './handlers/versioning.js';
 import { listObjectVersions } from './handlers/list-objects.js';
 import { uploadsHandlers } from './handlers/multipart/uploads.js';
 import { uploadIdHandlers } from './handlers/multipart/parts.js';
@@ -26,6 +27,7 @@ export const ROUTES = new Map<string, ResourceHandlers>([
   ['location', locationHandlers],
   ['delete', multiDeleteHandlers],
   ['versions', { bucket: { GET: listObjectVersions } }],
+  ['versioning', versioningHandlers],
   ['uploads', uploadsHandlers],
   ['uploadId', uploadIdHandlers],
 ]);

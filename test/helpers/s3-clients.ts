@@ -7,6 +7,10 @@ import { spawn } from 'node:child_process';
 /** A proxy pipeline with s3api where Swift puts it: before the auth filter. */
 export const S3_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats s3api tempauth copy slo dlo proxy-server';
 
+/** S3_PIPELINE with Swift's object versioning (what S3 versioning rides on) and symlinks below it. */
+export const S3_VERSIONED_PIPELINE = S3_PIPELINE.replace(' proxy-server', ' versioned_writes symlink proxy-server');
+export const S3_VERSIONED_FILTERS = { versioned_writes: { allow_object_versioning: 'true' } };
+
 export const S3_PYTHON = process.env.SWIFT_PYTHON ?? '/usr/bin/python3';
 
 export interface ClientRun {

@@ -9,6 +9,7 @@ import { S3Errors } from '../errors.js';
 import { encoder, encodingType, intParam, listContainer, listingEtag, s3ListingTime, type ListingEntry } from '../listing.js';
 import { xmlResponse } from '../response.js';
 import { tag, xmlDocument } from '../xml.js';
+import { DELETE_MARKER_CONTENT_TYPE, validVersionId } from '../versions.js';
 
 export function ownerXml(id: string): string {
   return `<Owner>${tag('ID', id)}${tag('DisplayName', id)}</Owner>`;
@@ -80,7 +81,25 @@ export async function listObjects(ctx: S3Context): Promise<SwiftResponse> {
   return xmlResponse(200, xmlDocument('ListBucketResult', inner));
 }
 
-/** GET ?versions on a bucket without versioning: each object once, as version `null`. */
+/**
+ * A key's null version lists before its other versions; Swift's
+ * `version_marker=null` skips them all, so after the null version the
+ * listing goes on from the newest version a timestamp can name.
+ */
+function swiftVersionMarker(versionMarker: string): string {
+  return versionMarker === 'null' ? '9999999999.99999' : versionMarker;
+}
+
+interface VersionListingEntry extends ListingEntry {
+  version_id?: string;
+  is_latest?: boolean;
+}
+
+/**
+ * GET ?versions: ListObjectVersions. With object versioning below, Swift's
+ * `?versions` listing (every version and delete marker, newest first per
+ * key); without it, each object once as version `null`.
+ */
 export async function listObjectVersions(ctx: S3Context): Promise<SwiftResponse> {
   const p = ctx.req.params;
   const maxKeys = intParam(ctx, 'max-keys', ctx.conf.maxBucketListing);
@@ -90,23 +109,34 @@ export async function listObjectVersions(ctx: S3Context): Promise<SwiftResponse>
   const prefix = p.get('prefix') ?? '';
   const delimiter = p.get('delimiter');
   const keyMarker = p.get('key-marker') ?? '';
-  const versionMarker = p.get('version-id-marker') ?? '';
-  if (versionMarker && !keyMarker) throw S3Errors.InvalidArgument({ ArgumentName: 'version-id-marker', ArgumentValue: versionMarker }, 'A version-id marker cannot be specified without a key marker.');
-  const entries = await listContainer(ctx, ctx.bucket, { limit: limit + 1, marker: keyMarker, prefix, delimiter });
+  const versionMarker = p.get('version-id-marker');
+  if (versionMarker !== undefined && !keyMarker) throw S3Errors.InvalidArgument({ ArgumentName: 'version-id-marker', ArgumentValue: versionMarker }, 'A version-id marker cannot be specified without a key marker.');
+  if (versionMarker && !validVersionId(versionMarker)) throw S3Errors.InvalidArgument({ ArgumentName: 'version-id-marker', ArgumentValue: versionMarker }, 'Invalid version id specified');
+  const versioned = ctx.hasFeature('object_versioning');
+  const entries: VersionListingEntry[] = await listContainer(ctx, ctx.bucket, {
+    limit: limit + 1, marker: keyMarker, prefix, delimiter,
+    extra: versioned ? { versions: '', ...(versionMarker ? { version_marker: swiftVersionMarker(versionMarker) } : {}) } : undefined,
+  });
   const truncated = limit > 0 && entries.length > limit;
   const page = entries.slice(0, limit);
-  let inner = tag('Name', ctx.bucket) + tag('Prefix', enc(prefix)) + tag('KeyMarker', enc(keyMarker)) + tag('VersionIdMarker', versionMarker);
+  let inner = tag('Name', ctx.bucket) + tag('Prefix', enc(prefix)) + tag('KeyMarker', enc(keyMarker)) + tag('VersionIdMarker', versionMarker ?? '');
   if (truncated) {
     const last = page[page.length - 1];
     inner += tag('NextKeyMarker', enc(last.name ?? last.subdir!));
-    if (last.name !== undefined) inner += tag('NextVersionIdMarker', 'null');
+    inner += tag('NextVersionIdMarker', last.version_id ?? 'null');
   }
   inner += tag('MaxKeys', maxKeys);
   if (delimiter !== undefined) inner += tag('Delimiter', enc(delimiter));
   if (type) inner += tag('EncodingType', type);
   inner += tag('IsTruncated', truncated);
   for (const e of page) {
-    if (e.name !== undefined) inner += objectXml(e, enc, ctx.userId, 'Version', '<VersionId>null</VersionId><IsLatest>true</IsLatest>');
+    if (e.name === undefined) continue;
+    const head = tag('VersionId', e.version_id ?? 'null') + tag('IsLatest', e.is_latest ?? true);
+    if (e.content_type === DELETE_MARKER_CONTENT_TYPE) {
+      inner += `<DeleteMarker>${tag('Key', enc(e.name))}${head}${tag('LastModified', s3ListingTime(e.last_modified))}${ownerXml(ctx.userId)}</DeleteMarker>`;
+    } else {
+      inner += objectXml(e, enc, ctx.userId, 'Version', head);
+    }
   }
   inner += prefixesXml(page, enc);
   return xmlResponse(200, xmlDocument('ListVersionsResult', inner));

@@ -10,10 +10,17 @@ import { S3Error, S3Errors } from '../errors.js';
 import { readXmlBody } from '../body.js';
 import { xmlResponse } from '../response.js';
 import { childNodes, childText, parseXml, tag, xmlDocument } from '../xml.js';
-import { deleteOne } from './object.js';
+import { deleteOne, type DeleteResult } from './object.js';
+import { validVersionId } from '../versions.js';
 import type { ResourceHandlers } from './types.js';
 import { dropBody } from '../../response.js';
 import { ensureOk } from '../swift-errors.js';
+
+/** A delete marker in a <Deleted>: the marker deleted, or the one made and its id. */
+function markerXml(versionId: string | undefined, result: DeleteResult | undefined): string {
+  if (!result?.deleteMarker) return '';
+  return tag('DeleteMarker', true) + (versionId === undefined && result.versionId !== undefined ? tag('DeleteMarkerVersionId', result.versionId) : '');
+}
 
 async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   const h = ctx.req.swift.headers;
@@ -31,12 +38,12 @@ async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   const bucket = await ensureOk(ctx, await ctx.swift('HEAD', ctx.bucket), 'bucket');
   dropBody(bucket.body);
   const limit = pLimit(ctx.conf.multiDeleteConcurrency);
-  const results = await Promise.all(objects.map((o) => limit(async (): Promise<{ key?: string; versionId?: string; error?: S3Error }> => {
-    if (o.versionId !== undefined && o.versionId !== 'null') return { ...o, error: S3Errors.NoSuchVersion() };
+  const results = await Promise.all(objects.map((o) => limit(async (): Promise<{ key?: string; versionId?: string; result?: DeleteResult; error?: S3Error }> => {
     try {
-      const r = await deleteOne(ctx, o.key!);
-      if (r === 'no-bucket') return { ...o, error: S3Errors.NoSuchBucket() };
-      return { ...o };
+      if (o.versionId !== undefined && !validVersionId(o.versionId)) throw S3Errors.NoSuchVersion();
+      const result = await deleteOne(ctx, o.key!, o.versionId);
+      if (result.noBucket) return { ...o, error: S3Errors.NoSuchBucket() };
+      return { ...o, result };
     } catch (err) {
       if (err instanceof S3Error) return { ...o, error: err };
       throw err;
@@ -46,7 +53,7 @@ async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   for (const r of results) {
     const version = r.versionId !== undefined ? tag('VersionId', r.versionId) : '';
     if (r.error) inner += `<Error>${tag('Key', r.key!)}${version}${tag('Code', r.error.code)}${tag('Message', r.error.message)}</Error>`;
-    else if (!quiet) inner += `<Deleted>${tag('Key', r.key!)}${version}</Deleted>`;
+    else if (!quiet) inner += `<Deleted>${tag('Key', r.key!)}${version}${markerXml(r.versionId, r.result)}</Deleted>`;
   }
   return xmlResponse(200, xmlDocument('DeleteResult', inner));
 }

@@ -15,6 +15,7 @@ import { validBucketName } from '../request.js';
 import { ensureOk } from '../swift-errors.js';
 import { checkStorageClass, swiftObjectHeaders } from '../object-headers.js';
 import { tag, xmlDocument } from '../xml.js';
+import { s3VersionHeaders, validVersionId, versionQuery } from '../versions.js';
 
 export interface CopySource {
   bucket: string;
@@ -45,13 +46,15 @@ export function parseCopySource(ctx: S3Context): CopySource {
 
 /** The source's HEAD, with the copy-source conditions checked; PreconditionFailed when one fails. */
 export async function headCopySource(ctx: S3Context, src: CopySource): Promise<SwiftResponse> {
-  if (src.versionId !== undefined && src.versionId !== 'null') throw S3Errors.NoSuchVersion({ Key: src.key, VersionId: src.versionId });
-  const head = await ctx.swift('HEAD', src.bucket, src.key);
+  if (src.versionId !== undefined && !validVersionId(src.versionId)) throw S3Errors.InvalidArgument({ ArgumentName: 'versionId', ArgumentValue: src.versionId }, 'Invalid version id specified');
+  if (src.versionId !== undefined && src.versionId !== 'null' && !ctx.hasFeature('object_versioning')) throw S3Errors.NoSuchVersion({ Key: src.key, VersionId: src.versionId });
+  const head = await ctx.swift('HEAD', src.bucket, src.key, { query: versionQuery(src.versionId) });
   dropBody(head.body);
-  if (head.status === 404) {
+  if (head.status === 404 || (head.status === 400 && src.versionId !== undefined)) {
     const bucket = await ctx.swift('HEAD', src.bucket);
     dropBody(bucket.body);
     if (bucket.status === 404) throw S3Errors.NoSuchBucket({ BucketName: src.bucket });
+    if (src.versionId !== undefined) throw S3Errors.NoSuchVersion({ Key: src.key, VersionId: src.versionId });
     throw S3Errors.NoSuchKey({ Key: src.key });
   }
   await ensureOk(ctx, head, 'object');
@@ -80,19 +83,22 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
   if (src.bucket === ctx.bucket && src.key === ctx.key && directive === 'COPY' && h['x-amz-storage-class'] === undefined) {
     throw S3Errors.InvalidRequest({}, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
-  await headCopySource(ctx, src);
+  const source = await headCopySource(ctx, src);
   const headers: Headers = { 'x-copy-from': quotePath(`/${src.bucket}/${src.key}`), 'content-length': '0' };
   if (directive === 'REPLACE') {
     Object.assign(headers, swiftObjectHeaders(h));
     headers['x-fresh-metadata'] = 'true';
     if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
   }
-  const resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers });
+  const resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, query: versionQuery(src.versionId) });
   dropBody(resp.body);
   if (resp.status === 404) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
   await ensureOk(ctx, resp, 'object');
+  const versionHeaders = s3VersionHeaders(resp.headers);
+  const sourceVersion = source.headers['x-object-version-id'];
+  if (sourceVersion !== undefined) versionHeaders['x-amz-copy-source-version-id'] = sourceVersion;
   const etag = (resp.headers['x-object-sysmeta-s3api-etag'] ?? resp.headers.etag ?? '').replace(/"/g, '');
   const lastModified = resp.headers['last-modified'] ? Date.parse(resp.headers['last-modified']) : Math.ceil(ctx.now() / 1000) * 1000;
   const inner = tag('LastModified', new Date(lastModified).toISOString()) + tag('ETag', `"${etag}"`);
-  return xmlResponse(200, xmlDocument('CopyObjectResult', inner));
+  return xmlResponse(200, xmlDocument('CopyObjectResult', inner), versionHeaders);
 }

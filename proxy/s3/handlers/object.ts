@@ -14,6 +14,11 @@ import { applyResponseOverrides, checkStorageClass, contentMd5Etag, s3ObjectHead
 import { copyObject } from './object-copy.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
+import { bucketHeaders } from '../bucket-info.js';
+import {
+  checkVersionedBucket, deleteMarkerError, DELETE_MARKER_CONTENT_TYPE, restoreNewestVersion, s3VersionHeaders,
+  VERSION_SYMLINK_SYSMETA, versionIdParam, versionQuery, versioningStatus,
+} from '../versions.js';
 
 /** A 404 on an object: NoSuchKey, or NoSuchBucket when the bucket is what is missing. */
 export async function objectNotFound(ctx: S3Context): Promise<S3Error> {
@@ -64,7 +69,7 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   }
   await ensureOk(ctx, resp, 'object');
   dropBody(resp.body);
-  return emptyResponse(200, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"` });
+  return emptyResponse(200, s3VersionHeaders(resp.headers, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"` }));
 }
 
 async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
@@ -73,10 +78,15 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   for (const k of ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) if (h[k] !== undefined) headers[k] = h[k];
   // A multipart upload's conditionals compare its S3 ETag (`<md5>-N`), not the SLO's.
   if (h['if-match'] !== undefined || h['if-none-match'] !== undefined) headers['x-backend-etag-is-at'] = S3_ETAG_SYSMETA;
-  const resp = await ctx.swift(ctx.req.method, ctx.bucket, ctx.key, { headers });
+  const versionId = versionIdParam(ctx);
+  if (versionId !== undefined && !(await checkVersionedBucket(ctx, versionId))) throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
+  const resp = await ctx.swift(ctx.req.method, ctx.bucket, ctx.key, { headers, query: versionQuery(versionId) });
   if (resp.status === 404) {
     dropBody(resp.body);
-    throw await objectNotFound(ctx);
+    if (versionId === undefined) throw await objectNotFound(ctx);
+    if (resp.headers['content-type'] === DELETE_MARKER_CONTENT_TYPE) throw deleteMarkerError(versionId, resp.headers['last-modified']);
+    await bucketHeaders(ctx);
+    throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
   }
   if (resp.status === 304) {
     dropBody(resp.body);
@@ -90,6 +100,7 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   }
   if (resp.status < 200 || resp.status >= 300) throw await swiftError(ctx, resp, 'object');
   const out = s3ObjectHeaders(resp.headers);
+  s3VersionHeaders(resp.headers, out);
   applyResponseOverrides(ctx, out);
   if (ctx.req.method === 'HEAD') {
     dropBody(resp.body);
@@ -112,32 +123,62 @@ function headRange(ctx: S3Context, status: number, headers: Headers): SwiftRespo
 }
 
 async function deleteObject(ctx: S3Context): Promise<SwiftResponse> {
-  const result = await deleteOne(ctx, ctx.key);
-  if (result === 'no-bucket') throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
-  return emptyResponse(204);
+  const result = await deleteOne(ctx, ctx.key, versionIdParam(ctx));
+  if (result.noBucket) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
+  const headers: Headers = {};
+  if (result.versionId !== undefined) headers['x-amz-version-id'] = result.versionId;
+  if (result.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+  return emptyResponse(204, headers);
+}
+
+export interface DeleteResult {
+  noBucket?: boolean;
+  /** The version deleted, or the delete marker's id when one was made. */
+  versionId?: string;
+  /** A delete marker was made, or the version deleted was one. */
+  deleteMarker?: boolean;
 }
 
 /**
- * Deletes one key: a multipart upload's manifest with its segments, any
- * other object alone; a missing key is no error (S3's DELETE is idempotent).
+ * Deletes one key (or one version of it): a multipart upload's manifest
+ * with its segments, any other object alone. A missing key is no error
+ * (S3's DELETE is idempotent); in a bucket with versioning enabled even a
+ * missing key gets a delete marker, as in S3. Deleting the current version
+ * makes the newest one left current.
  */
-export async function deleteOne(ctx: S3Context, key: string): Promise<'deleted' | 'no-bucket'> {
-  const head = await ctx.swift('HEAD', ctx.bucket, key);
+export async function deleteOne(ctx: S3Context, key: string, versionId?: string): Promise<DeleteResult> {
+  if (versionId !== undefined && !(await checkVersionedBucket(ctx, versionId))) return { versionId };
+  // symlink=get: the object as stored, so a link to a version is not taken for the version's manifest.
+  const head = await ctx.swift('HEAD', ctx.bucket, key, { query: versionQuery(versionId, 'symlink=get') });
   dropBody(head.body);
+  let deleteMarker = false;
   if (head.status === 404) {
-    const bucket = await ctx.swift('HEAD', ctx.bucket);
-    dropBody(bucket.body);
-    if (bucket.status === 404) return 'no-bucket';
-    await ensureOk(ctx, bucket, 'bucket');
-    return 'deleted';
+    let bucket: Headers;
+    try {
+      bucket = await bucketHeaders(ctx);
+    } catch (err) {
+      if ((err as S3Error).code === 'NoSuchBucket') return { noBucket: true };
+      throw err;
+    }
+    deleteMarker = versionId !== undefined && head.headers['content-type'] === DELETE_MARKER_CONTENT_TYPE;
+    const marks = versionId === undefined && versioningStatus(bucket) === 'Enabled';
+    if (!deleteMarker && !marks) return { versionId };
+  } else {
+    await ensureOk(ctx, head, 'object');
+    // The null version is not current when the key links to a version: there is none to delete here.
+    if (versionId === 'null' && head.headers[VERSION_SYMLINK_SYSMETA] === 'true') return { versionId };
   }
-  await ensureOk(ctx, head, 'object');
-  const slo = head.headers['x-static-large-object'] !== undefined;
-  const resp = await ctx.swift('DELETE', ctx.bucket, key, { query: slo ? 'multipart-manifest=delete' : undefined });
+  const slo = head.status !== 404 && head.headers['x-static-large-object'] !== undefined;
+  const query = versionQuery(versionId, ...(versionId !== undefined ? ['symlink=get'] : []), ...(slo ? ['multipart-manifest=delete'] : []));
+  const resp = await ctx.swift('DELETE', ctx.bucket, key, { query });
   dropBody(resp.body);
-  if (resp.status === 404) return 'deleted';
-  await ensureOk(ctx, resp, 'object');
-  return 'deleted';
+  if (resp.status !== 404) await ensureOk(ctx, resp, 'object');
+  if (versionId === undefined) {
+    const v = s3VersionHeaders(resp.headers);
+    return { versionId: v['x-amz-version-id'], deleteMarker: v['x-amz-delete-marker'] === 'true' };
+  }
+  if (versionId === 'null' || resp.headers['x-object-current-version-id'] === 'null') await restoreNewestVersion(ctx, key);
+  return { versionId, deleteMarker };
 }
 
 export const objectHandlers: ResourceHandlers = {

@@ -14,6 +14,7 @@ import { ensureOk, swiftError } from '../../swift-errors.js';
 import { tag, xmlDocument } from '../../xml.js';
 import { ownerXml } from '../list-objects.js';
 import { headCopySource, parseCopySource } from '../object-copy.js';
+import { versionQuery } from '../../versions.js';
 import { putHeaders } from '../object.js';
 import { completeUpload } from './complete.js';
 import type { ResourceHandlers } from '../types.js';
@@ -58,7 +59,7 @@ async function uploadPartCopy(ctx: S3Context, part: number, uploadId: string | u
     if (ranges.length !== 1 || Number(spec[2]) >= size) throw S3Errors.InvalidRange({ RangeRequested: rangeText, ActualObjectSize: String(size) });
     getHeaders.range = rangeText;
   }
-  const source = await ctx.swift('GET', src.bucket, src.key, { headers: getHeaders });
+  const source = await ctx.swift('GET', src.bucket, src.key, { headers: getHeaders, query: versionQuery(src.versionId) });
   if (source.status < 200 || source.status >= 300) throw await swiftError(ctx, source, 'object');
   if (!source.body || typeof source.body === 'string' || Buffer.isBuffer(source.body)) {
     dropBody(source.body);
