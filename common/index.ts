@@ -13,6 +13,7 @@ export * from './config.js';
 export * from './constraints.js';
 export * from './check-metadata.js';
 export * from './swift-conf.js';
+export * from './container-sync-realms.js';
 export * from './logger.js';
 export * from './recon-cache.js';
 export * from './atomic-file.js';

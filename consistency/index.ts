@@ -2,7 +2,7 @@
  * consistency: the daemons that keep replicas whole — object-replicator
  * (with swiftly's sync protocol, see storage/object/sync-receiver.ts),
  * object-updater, object-auditor, object-expirer, container- and
- * account-replicator, container-updater, container- and account-auditor,
+ * account-replicator, container-updater, container-sync, container- and account-auditor,
  * account-reaper — the one runner they share (`startDaemon`, `runDaemon`:
  * interval, --once, SIGTERM) and the recon client behind `swiftly recon`.
  * `daemons` maps Swift's section names to factories and the server conf
@@ -18,6 +18,7 @@ export { DbReplicator, createContainerReplicator, createAccountReplicator, type 
 export { ObjectAuditor, createObjectAuditor, AuditError, type AuditMode, type AuditStats } from './object-auditor.js';
 export { ObjectExpirer, createObjectExpirer, parseTaskObject, type ExpirerStats } from './object-expirer.js';
 export { ContainerUpdater, createContainerUpdater } from './container-updater.js';
+export { ContainerSync, createContainerSync, type ContainerSyncStats } from './container-sync.js';
 export { AccountReaper, createAccountReaper, type ReaperStats } from './account-reaper.js';
 export { DbAuditor, createContainerAuditor, createAccountAuditor } from './db-auditor.js';
 export { daemons, type DaemonName } from './registry.js';

@@ -16,6 +16,11 @@ function myIps(bindIp: string): Set<string> {
   return ips;
 }
 
+/** Whether `ip:port` is this server (Swift's `is_local_device`): one of this host's IPs (or bind_ip), and bind_port. */
+export function isLocalAddress(conf: CommonDaemonConf, ip: string, port: number): boolean {
+  return port === conf.bindPort && myIps(conf.bindIp).has(ip);
+}
+
 /** The ring's devices that live on this server, filtered by `onlyDevices`. */
 export function localDevices(ring: RingLookup, conf: CommonDaemonConf): RingDevice[] {
   const ips = myIps(conf.bindIp);

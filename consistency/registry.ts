@@ -8,6 +8,7 @@ import { createObjectUpdater } from './object-updater.js';
 import { createObjectAuditor } from './object-auditor.js';
 import { createObjectExpirer } from './object-expirer.js';
 import { createContainerUpdater } from './container-updater.js';
+import { createContainerSync } from './container-sync.js';
 import { createAccountReaper } from './account-reaper.js';
 import { createAccountAuditor, createContainerAuditor } from './db-auditor.js';
 import { createAccountReplicator, createContainerReplicator } from './db-replicator.js';
@@ -24,6 +25,7 @@ export const daemons: Record<string, DaemonEntry> = {
   'object-auditor': { factory: createObjectAuditor, server: 'object' },
   'object-expirer': { factory: createObjectExpirer, server: 'object' },
   'container-updater': { factory: createContainerUpdater, server: 'container' },
+  'container-sync': { factory: createContainerSync, server: 'container' },
   'container-replicator': { factory: createContainerReplicator, server: 'container' },
   'account-replicator': { factory: createAccountReplicator, server: 'account' },
   'account-reaper': { factory: createAccountReaper, server: 'account' },
@@ -31,4 +33,4 @@ export const daemons: Record<string, DaemonEntry> = {
   'account-auditor': { factory: createAccountAuditor, server: 'account' },
 };
 
-export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper' | 'container-updater' | 'container-auditor' | 'account-auditor';
+export type DaemonName = 'object-replicator' | 'object-updater' | 'object-auditor' | 'container-replicator' | 'account-replicator' | 'object-expirer' | 'account-reaper' | 'container-updater' | 'container-sync' | 'container-auditor' | 'account-auditor';

@@ -31,6 +31,7 @@ import { ratelimit } from './filters/ratelimit.js';
 import { etagQuoter } from './filters/etag-quoter.js';
 import { bulk } from './filters/bulk/index.js';
 import { listEndpoints } from './filters/list-endpoints.js';
+import { containerSync } from './filters/container-sync.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -60,6 +61,7 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['etag_quoter', etagQuoter],
   ['bulk', bulk],
   ['list_endpoints', listEndpoints],
+  ['container_sync', containerSync],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -24,6 +24,12 @@ export interface RequestEnv {
    * (Swift's `swift.authorize_override`).
    */
   authorizeOverride?: boolean;
+  /**
+   * Set by container_sync on a realm-signed request: SLO lets the request
+   * through untouched, as a synced manifest comes in its stored form (Swift's
+   * `swift.slo_override`).
+   */
+  sloOverride?: boolean;
   /** Set by tempauth after authorizing (used to skip re-checks, as `swift_owner`). */
   swiftOwner?: boolean;
   remoteUser?: string;

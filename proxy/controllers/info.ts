@@ -31,6 +31,8 @@ export interface ContainerInfo {
   /** Legacy versioned writes' location as a container server with `allow_versions` keeps it. */
   versions?: string;
   syncTo?: string;
+  /** The container's X-Container-Sync-Key: what container_sync checks a realm-signed request with. */
+  syncKey?: string;
   /** Headers to hand to the object PUT path (container partition/nodes). */
   partition?: number;
 }
@@ -126,6 +128,7 @@ function containerInfoFrom(status: number, headers: Record<string, string>): Con
     sysmeta: pick(headers, 'x-container-sysmeta-'),
     versions: headers['x-versions-location'],
     syncTo: headers['x-container-sync-to'],
+    syncKey: headers['x-container-sync-key'],
   };
 }
 

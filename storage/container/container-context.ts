@@ -1,7 +1,8 @@
 /** What the container server's handlers share: config, brokers, policies. */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
-import type { Logger, SwiftConf } from '../../common/index.js';
+import { CONTAINER_SYNC_REALMS_FILE, ContainerSyncRealms, type Logger, type SwiftConf } from '../../common/index.js';
 import { BrokerCache } from '../db/broker-cache.js';
 import { checkDrive, dbPath } from '../db/db-paths.js';
 import type { DbServerConf } from '../db/db-server-conf.js';
@@ -12,11 +13,14 @@ import { ContainerBroker } from './container-broker.js';
 export class ContainerContext {
   readonly brokers: BrokerCache<ContainerBroker>;
   readonly saveHeaders: string[];
+  /** The realms X-Container-Sync-To's `//realm/cluster/…` form may name. */
+  readonly syncRealms: ContainerSyncRealms;
 
   constructor(readonly conf: DbServerConf, readonly swiftConf: SwiftConf, readonly logger: Logger) {
     this.brokers = new BrokerCache(conf.dbCacheSize);
     this.saveHeaders = ['x-container-read', 'x-container-write', 'x-container-sync-key', 'x-container-sync-to'];
     if (conf.allowVersions) this.saveHeaders.push('x-versions-location');
+    this.syncRealms = new ContainerSyncRealms(join(conf.swiftDir, CONTAINER_SYNC_REALMS_FILE), logger);
   }
 
   checkDrive(device: string): void {

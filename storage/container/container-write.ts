@@ -14,7 +14,7 @@ import { accountUpdate } from './account-update.js';
 import type { ContainerBroker } from './container-broker.js';
 import type { ContainerContext } from './container-context.js';
 import type { ObjectRow } from './object-row.js';
-import { validateSyncTo } from './sync-to.js';
+import { requireValidSyncTo } from './sync-to.js';
 import { MAX_RPC_BODY, readBodyWhole } from '../http/read-body.js';
 
 /** The request's metadata headers, each stamped with the request's timestamp. */
@@ -49,7 +49,7 @@ function requireInt(req: FastifyRequest, name: string): number {
 
 function checkSyncTo(ctx: ContainerContext, req: FastifyRequest): void {
   const syncTo = headerValue(req.headers, 'x-container-sync-to');
-  if (syncTo !== undefined) validateSyncTo(syncTo, ctx.conf.allowedSyncHosts);
+  if (syncTo !== undefined) requireValidSyncTo(syncTo, ctx.conf.allowedSyncHosts, ctx.syncRealms);
 }
 
 export async function putContainerOrObject(ctx: ContainerContext, req: FastifyRequest, reply: FastifyReply, p: BackendPath): Promise<FastifyReply> {

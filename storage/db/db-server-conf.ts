@@ -6,6 +6,8 @@ import { getBool, getFloat, getInt, getString, type Section } from '../../common
 
 export interface DbServerConf {
   devices: string;
+  /** Where swift.conf, the rings and container-sync-realms.conf are. */
+  swiftDir: string;
   mountCheck: boolean;
   /** Seconds to wait on a backend's answer (account updates). */
   nodeTimeout: number;
@@ -31,6 +33,7 @@ export function readDbServerConf(conf: Section): DbServerConf {
   const nodeTimeout = getFloat(conf, 'node_timeout', 3, 0);
   return {
     devices: getString(conf, 'devices', '/srv/node'),
+    swiftDir: getString(conf, 'swift_dir', '/etc/swift'),
     mountCheck: getBool(conf, 'mount_check', true),
     nodeTimeout,
     connTimeout: getFloat(conf, 'conn_timeout', 0.5, 0),

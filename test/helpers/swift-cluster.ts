@@ -136,6 +136,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Where the temp dir goes (default the OS temp dir). */
   parentDir?: string;
+  /** Extra files for the cluster's swift_dir, by name, written before any server starts (container-sync-realms.conf). */
+  swiftDirFiles?: Record<string, string>;
 }
 
 /** The tempauth users every proxy of a test cluster knows. */
@@ -195,6 +197,7 @@ export class SwiftCluster {
     mkdirSync(this.swiftDir, { recursive: true });
     mkdirSync(this.logDir, { recursive: true });
     writeFileSync(join(this.swiftDir, 'swift.conf'), FIXED_SWIFT_CONF);
+    for (const [name, text] of Object.entries(options.swiftDirFiles ?? {})) writeFileSync(join(this.swiftDir, name), text);
     for (const kind of KINDS) {
       const backend = options.backends?.[kind] ?? options.backend ?? 'swift';
       const ringDevices = [];
@@ -266,9 +269,12 @@ export class SwiftCluster {
     return path;
   }
 
-  /** Our proxy in this process over the cluster (`extra` lines go to `[app:proxy-server]`); closed by `stop()`. */
-  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE, filters: Record<string, ConfOptions> = {}): Promise<ProxyServer> {
-    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline, 0, filters), { logger: silentLogger, port: 0 });
+  /**
+   * Our proxy in this process over the cluster (`extra` lines go to
+   * `[app:proxy-server]`), on `port` (any free one by default); closed by `stop()`.
+   */
+  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE, filters: Record<string, ConfOptions> = {}, port = 0): Promise<ProxyServer> {
+    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline, port, filters), { logger: silentLogger, port });
     this.proxies.push(proxy);
     this.authUrl = `http://127.0.0.1:${proxy.port}/auth/v1.0`;
     return proxy;

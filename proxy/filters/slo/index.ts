@@ -54,6 +54,7 @@ async function containerListing(next: App, req: SwiftRequest): Promise<SwiftResp
 
 function makeSlo(next: App, conf: SloConf, ctx: Parameters<FilterFactory>[1]): App {
   const slo: App = async (req) => {
+    if (req.env.sloOverride) return next(req);
     const parsed = parseSwiftPath(req.path);
     if (!parsed.ok || parsed.path.container === undefined) return next(req);
     const { version, account, container, object } = parsed.path;

@@ -1,0 +1,201 @@
+/**
+ * Container sync between two clusters: a container on cluster A with
+ * X-Container-Sync-To `//test/b/AUTH_test/dst` sends its PUTs, POSTs and
+ * DELETEs to the container on cluster B once the container-sync daemon
+ * of each of A's container nodes has run, signed for the realm both
+ * clusters share; B's container_sync filter checks the signature and keeps
+ * the sender's timestamp. Also the refusals: a bad signature or sync key
+ * (401), an unknown realm or cluster (400), a full URL with
+ * allow_full_urls off (400), and the swift CLI's `post -t -k`.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { containerSyncSignature, hashPathRaw, loadSwiftConf, silentLogger } from '../../common/index.js';
+import { ContainerSync } from '../../consistency/index.js';
+import { Ring } from '../../ring/index.js';
+import { freePort, SwiftCluster } from '../helpers/swift-cluster.js';
+
+const run = promisify(execFile);
+const REALM_KEY = 'realm-secret';
+const PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats container_sync tempauth copy slo dlo symlink proxy-server';
+
+function realmsConf(portA: number, portB: number): string {
+  return `[DEFAULT]\nmtime_check_interval = 1\n\n[test]\nkey = ${REALM_KEY}\ncluster_a = http://127.0.0.1:${portA}/v1/\ncluster_b = http://127.0.0.1:${portB}/v1/\n`;
+}
+
+describe('container sync between two clusters', () => {
+  let A: SwiftCluster;
+  let B: SwiftCluster;
+  let urlA: string;
+  let urlB: string;
+  let tokenA: string;
+  let tokenB: string;
+
+  before(async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const files = { 'container-sync-realms.conf': realmsConf(portA, portB) };
+    [A, B] = await Promise.all([
+      SwiftCluster.start({ backend: 'swiftly', swiftDirFiles: files }),
+      SwiftCluster.start({ backend: 'swiftly', swiftDirFiles: files }),
+    ]);
+    await A.startProxy('', PIPELINE, { container_sync: { swift_dir: A.swiftDir, current: '//test/a' } }, portA);
+    tokenA = await A.token();
+    await B.startProxy('', PIPELINE, { container_sync: { swift_dir: B.swiftDir, current: '//test/b' } }, portB);
+    tokenB = await B.token();
+    urlA = `http://127.0.0.1:${portA}/v1/AUTH_test`;
+    urlB = `http://127.0.0.1:${portB}/v1/AUTH_test`;
+  });
+  after(async () => {
+    await Promise.all([A?.stop(), B?.stop()]);
+  });
+
+  const onA = (path: string, init: RequestInit = {}) =>
+    fetch(`${urlA}${path}`, { ...init, headers: { 'x-auth-token': tokenA, ...(init.headers as Record<string, string>) } });
+  const onB = (path: string, init: RequestInit = {}) =>
+    fetch(`${urlB}${path}`, { ...init, headers: { 'x-auth-token': tokenB, ...(init.headers as Record<string, string>) } });
+
+  /** One pass of the container-sync daemon of each of A's container nodes; the puts and deletes sent, and the puts by node port. */
+  async function syncPass(): Promise<{ puts: number; deletes: number; byPort: Record<number, number> }> {
+    const swiftConf = loadSwiftConf(A.swiftDir);
+    const total = { puts: 0, deletes: 0, byPort: {} as Record<number, number> };
+    for (const node of A.nodes.filter((n) => n.kind === 'container')) {
+      const daemon = new ContainerSync({
+        conf: {
+          devices: join(A.dir, `node${node.index}`), mount_check: 'false', swift_dir: A.swiftDir, bind_ip: '127.0.0.1',
+          bind_port: String(node.port), interval: '1',
+        },
+        swiftConf,
+        logger: silentLogger,
+      });
+      try {
+        await daemon.runOnce(new AbortController().signal);
+      } finally {
+        await daemon.close();
+      }
+      total.puts += daemon.stats.puts;
+      if (daemon.stats.puts) total.byPort[node.port] = daemon.stats.puts;
+      total.deletes += daemon.stats.deletes;
+    }
+    return total;
+  }
+
+  /** Which of A's container nodes (by port) should send each name: the row's hash modulo the replicas picks the replica. */
+  function shares(container: string, names: string[]): Record<number, number> {
+    const swiftConf = loadSwiftConf(A.swiftDir);
+    const ring = new Ring(A.swiftDir, { ringName: 'container', hashPath: swiftConf.hashPath });
+    const { nodes } = ring.getNodes('AUTH_test', container);
+    const out: Record<number, number> = {};
+    for (const name of names) {
+      const port = nodes[hashPathRaw(swiftConf.hashPath, 'AUTH_test', container, name).readUInt32BE(0) % nodes.length].port;
+      out[port] = (out[port] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /** Waits until every container replica on A lists exactly `names` (object updates may be async). */
+  async function rowsOnAllReplicas(container: string, names: string[]): Promise<void> {
+    const ring = new Ring(A.swiftDir, { ringName: 'container', hashPath: loadSwiftConf(A.swiftDir).hashPath });
+    const { partition, nodes } = ring.getNodes('AUTH_test', container);
+    for (let i = 0; i < 100; i++) {
+      const listed = await Promise.all(nodes.map(async (n) => {
+        const r = await fetch(`http://${n.ip}:${n.port}/${n.device}/${partition}/AUTH_test/${container}?format=json`);
+        return r.status === 200 ? ((await r.json()) as { name: string }[]).map((o) => o.name).join(',') : '';
+      }));
+      if (listed.every((l) => l === names.join(','))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`container replicas of ${container} never listed ${names.join(',')}`);
+  }
+
+  test('PUT, POST and DELETE on A reach B after a daemon pass; each replica sends its share once', async () => {
+    assert.equal((await onB('/dst', { method: 'PUT', headers: { 'x-container-sync-key': 'secret' } })).status, 201);
+    const put = await onA('/src', { method: 'PUT', headers: { 'x-container-sync-to': '//test/b/AUTH_test/dst', 'x-container-sync-key': 'secret' } });
+    assert.equal(put.status, 201);
+    const head = await onA('/src', { method: 'HEAD' });
+    assert.equal(head.headers.get('x-container-sync-to'), '//test/b/AUTH_test/dst');
+
+    const o1 = await onA('/src/o1', { method: 'PUT', body: 'first object', headers: { 'content-type': 'text/x-one', 'x-object-meta-color': 'blue' } });
+    assert.equal(o1.status, 201);
+    const more = ['o2', 'o3', 'o4', 'o5', 'o6'];
+    for (const name of more) assert.equal((await onA(`/src/${name}`, { method: 'PUT', body: name === 'o2' ? 'second' : name })).status, 201);
+    await rowsOnAllReplicas('src', ['o1', ...more]);
+
+    const first = await syncPass();
+    assert.deepEqual(first, { puts: 6, deletes: 0, byPort: shares('src', ['o1', ...more]) }, 'each row sent by its replica only');
+    const got = await onB('/dst/o1');
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), 'first object');
+    assert.equal(got.headers.get('content-type'), 'text/x-one');
+    assert.equal(got.headers.get('x-object-meta-color'), 'blue');
+    const local = await onA('/src/o1', { method: 'HEAD' });
+    assert.equal(got.headers.get('x-timestamp'), local.headers.get('x-timestamp'), 'the copy keeps the original time');
+    assert.equal(got.headers.get('etag'), local.headers.get('etag'));
+    assert.equal(await (await onB('/dst/o2')).text(), 'second');
+
+    // The next pass goes over the shared-out rows from every replica, and finds B current.
+    assert.deepEqual(await syncPass(), { puts: 0, deletes: 0, byPort: {} });
+
+    assert.equal((await onA('/src/o1', { method: 'POST', headers: { 'x-object-meta-color': 'red' } })).status, 202);
+    assert.equal((await onA('/src/o2', { method: 'DELETE' })).status, 204);
+    await rowsOnAllReplicas('src', ['o1', ...more.slice(1)]);
+    const second = await syncPass();
+    assert.deepEqual({ ...second, byPort: undefined }, { puts: 1, deletes: 1, byPort: undefined });
+    const after = await onB('/dst/o1');
+    assert.equal(after.headers.get('x-object-meta-color'), 'red');
+    assert.equal(await after.text(), 'first object');
+    assert.equal((await onB('/dst/o2')).status, 404);
+  });
+
+  test('a signed request with a wrong signature or sync key is refused 401; a good one is let in without a token', async () => {
+    assert.equal((await onB('/keyed', { method: 'PUT', headers: { 'x-container-sync-key': 'k1' } })).status, 201);
+    const path = '/v1/AUTH_test/keyed/obj';
+    const ts = '1700000000.00000';
+    const signed = (key: string, userKey: string) => `test nonce1 ${containerSyncSignature('PUT', path, ts, 'nonce1', key, userKey)}`;
+    const send = (auth: string) => fetch(`${urlB.replace('/v1/AUTH_test', '')}${path}`, {
+      method: 'PUT', body: 'x', headers: { 'x-container-sync-auth': auth, 'x-timestamp': ts },
+    });
+    for (const auth of [signed(REALM_KEY, 'wrong'), signed('not-the-realm-key', 'k1'), 'test nonce1', `other nonce1 ${'0'.repeat(40)}`]) {
+      const r = await send(auth);
+      assert.equal(r.status, 401, auth);
+      assert.equal(await r.text(), 'X-Container-Sync-Auth header not valid; contact cluster operator for support.');
+      assert.equal(r.headers.get('www-authenticate'), 'SwiftContainerSync realm="AUTH_test"');
+    }
+    const good = await send(signed(REALM_KEY, 'k1'));
+    assert.equal(good.status, 201);
+    const stored = await onB('/keyed/obj', { method: 'HEAD' });
+    assert.equal(stored.headers.get('x-timestamp'), ts, "the sender's X-Timestamp is kept");
+  });
+
+  test('X-Container-Sync-To naming an unknown realm or cluster is refused 400', async () => {
+    assert.equal((await onA('/badsync', { method: 'PUT' })).status, 201);
+    const post = (to: string) => onA('/badsync', { method: 'POST', headers: { 'x-container-sync-to': to } });
+    let r = await post('//nowhere/b/AUTH_test/dst');
+    assert.equal(r.status, 400);
+    assert.equal(await r.text(), "No realm key for 'nowhere'");
+    r = await post('//test/c/AUTH_test/dst');
+    assert.equal(r.status, 400);
+    assert.equal(await r.text(), "No cluster endpoint for 'test' 'c'");
+    r = await post('//test/b/AUTH_test');
+    assert.equal(r.status, 400);
+    assert.equal(await r.text(), "Invalid X-Container-Sync-To format '//test/b/AUTH_test'");
+  });
+
+  test('/info shows the realms and the current cluster', async () => {
+    const info = (await (await fetch(`${urlA.replace('/v1/AUTH_test', '')}/info`)).json()) as Record<string, unknown>;
+    assert.deepEqual(info.container_sync, { realms: { TEST: { clusters: { A: { current: true }, B: {} } } } });
+  });
+
+  test('swift post -t -k sets the sync target and key', async () => {
+    await run('swift', ['-A', A.authUrl, '-U', A.user, '-K', A.key, 'post', '-t', '//test/b/AUTH_test/dst', '-k', 'secret', 'cli']);
+    const head = await onA('/cli', { method: 'HEAD' });
+    assert.equal(head.status, 204);
+    assert.equal(head.headers.get('x-container-sync-to'), '//test/b/AUTH_test/dst');
+    assert.equal(head.headers.get('x-container-sync-key'), 'secret');
+    const refused = await run('swift', ['-A', A.authUrl, '-U', A.user, '-K', A.key, 'post', '-t', '//elsewhere/b/AUTH_test/dst', 'cli'])
+      .then(() => undefined, (err: { stderr: string }) => err.stderr);
+    assert.match(refused ?? '', /400 Bad Request/);
+  });
+});
