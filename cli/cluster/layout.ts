@@ -9,6 +9,7 @@
  *   <dir>/etc/swift.conf                       random hash prefix/suffix
  *   <dir>/etc/{account,container,object}.builder, *.ring.gz
  *   <dir>/etc/proxy-server.conf                tempauth users, admin first
+ *   <dir>/etc/container-sync-realms.conf       realm `swiftly`, this cluster as `local`
  *   <dir>/etc/{object,container,account}-server/<n>.conf
  *   <dir>/srv/<n>/node/sdb<n>/                 one device per node
  *   <dir>/log/<server>.log
@@ -19,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomicSync } from '../../common/index.js';
+import { CONTAINER_SYNC_REALMS_FILE, writeFileAtomicSync } from '../../common/index.js';
 import { RingBuilder, writeRingFile, saveBuilder } from '../../ring/index.js';
 
 export type ConfValue = string | number | boolean;
@@ -43,7 +44,7 @@ const FILTER_EGGS: Record<string, string> = {
 
 /** The pipeline of the proxies swiftly writes configs for (swiftly start, the bench). */
 export const PROXY_PIPELINE: readonly string[] = [
-  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'bulk', 'tempurl', 'formpost', 's3api', 'tempauth', 'copy',
+  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'container_sync', 'bulk', 'tempurl', 'formpost', 's3api', 'tempauth', 'copy',
   'container-quotas', 'account-quotas', 'slo', 'dlo', 'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server',
 ];
 
@@ -203,12 +204,13 @@ export function ensureClusterLayout(
   }
   const adminKey = secret();
   writeFileSync(paths.proxyConf, proxyConf(paths, bind, adminKey), { mode: 0o600 });
+  writeFileSync(join(paths.etc, CONTAINER_SYNC_REALMS_FILE), realmsConf(bind, secret()), { mode: 0o600 });
   return { created: true, adminKey };
 }
 
 const DAEMONS: Record<ServerKind, (node: number) => [string, ConfOptions][]> = {
   object: (node) => [['object-updater', {}], ['object-expirer', { processes: NODE_COUNT, process: node - 1 }]],
-  container: () => [['container-updater', {}]],
+  container: () => [['container-updater', {}], ['container-sync', {}]],
   account: () => [['account-reaper', {}]],
 };
 
@@ -223,12 +225,31 @@ function storageConf(paths: ClusterPaths, kind: ServerKind, node: number, port: 
   });
 }
 
+/** The realm and the name this cluster has in its container-sync-realms.conf (the proxy's `current`). */
+export const SYNC_REALM = 'swiftly';
+export const SYNC_CLUSTER = 'local';
+
+/**
+ * container-sync-realms.conf naming this cluster, so a container can sync
+ * to another of its containers (`//swiftly/local/<account>/<container>`);
+ * another cluster joins the realm with the same key and a `cluster_<name>`
+ * line in both files.
+ */
+function realmsConf(bind: { host: string; port: number }, key: string): string {
+  const host = bind.host === '0.0.0.0' ? '127.0.0.1' : bind.host.includes(':') ? `[${bind.host}]` : bind.host;
+  return iniText([
+    ['DEFAULT', { '# How often (seconds) servers look for changes to this file': '', mtime_check_interval: 300 }],
+    [SYNC_REALM, { key, [`cluster_${SYNC_CLUSTER}`]: `http://${host}:${bind.port}/v1/` }],
+  ]);
+}
+
 function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string): string {
   return serverConfText({
     defaults: { bind_ip: bind.host, bind_port: bind.port, swift_dir: paths.etc, workers: 1, log_level: 'INFO' },
     pipeline: PROXY_PIPELINE,
     app: { account_autocreate: true },
     filters: {
+      container_sync: { current: `//${SYNC_REALM}/${SYNC_CLUSTER}` },
       tempauth: {
         '# user_<account>_<user> = <key> [group] [group] [...] [storage_url]': '',
         user_admin_admin: `${adminKey} .admin .reseller_admin`,

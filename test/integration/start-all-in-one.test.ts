@@ -101,6 +101,20 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     assert.match(stat, /Containers: 1\b/);
     assert.match((await swift(authUrl, user, key, 'stat', 'docs')).stdout, /Objects: 1\b/);
 
+    // container sync within the cluster's own realm: the realms file and the [container-sync] sections are written
+    assert.match(readFileSync(join(dir, 'etc', 'container-sync-realms.conf'), 'utf8'), new RegExp(`cluster_local = http://127.0.0.1:${port}/v1/`));
+    await swift(authUrl, user, key, 'post', '-k', 'synckey', 'docs-copy');
+    await swift(authUrl, user, key, 'post', '-t', '//swiftly/local/AUTH_admin/docs-copy', '-k', 'synckey', 'docs');
+    let copied = '';
+    for (let pass = 0; pass < 3 && !copied.includes('hello.txt'); pass++) {
+      for (let n = 1; n <= 3; n++) {
+        await run(process.execPath, [SWIFTLY, 'daemon', 'container-sync', '--once', join(dir, 'etc', 'container-server', `${n}.conf`)], { timeout: 60_000 });
+      }
+      copied = (await swift(authUrl, user, key, 'list', 'docs-copy')).stdout;
+    }
+    assert.equal(copied.trim(), 'hello.txt');
+    assert.equal((await swift(authUrl, user, key, 'download', 'docs-copy', 'hello.txt', '-o', '-')).stdout, 'hello, swiftly\n');
+
     // the printed S3 endpoint and key pair work with aws-cli
     assert.equal(first.field('S3'), `http://127.0.0.1:${port}`);
     const ls = await awsCli(`http://127.0.0.1:${port}`, user, key, ['s3', 'ls', 's3://docs/']);
