@@ -13,6 +13,13 @@ interface ReferenceFilter {
   options?: Record<string, string>;
 }
 
+/**
+ * domain_remap's storage_domain in the conformance proxy: the one Swift's
+ * in-process functional tests use, which the suite's test.conf must name
+ * for test_domain_remap.py to run (bench/conformance/rerun.ts).
+ */
+export const STORAGE_DOMAIN = 'example.net';
+
 /** The reference run's pipeline, left to right, ending in `proxy-server` (the app). */
 export const REFERENCE_PIPELINE: readonly ReferenceFilter[] = [
   { name: 'catch_errors', entry: 'catch_errors' },
@@ -21,7 +28,7 @@ export const REFERENCE_PIPELINE: readonly ReferenceFilter[] = [
   { name: 'proxy-logging', entry: 'proxy_logging' },
   { name: 'cache', entry: 'memcache' },
   // Not in the reference run (Swift's functional tests add it here, with the suite's storage_domain).
-  { name: 'domain_remap', entry: 'domain_remap', options: { storage_domain: 'example.net' } },
+  { name: 'domain_remap', entry: 'domain_remap', options: { storage_domain: STORAGE_DOMAIN } },
   { name: 'listing_formats', entry: 'listing_formats' },
   { name: 'bulk', entry: 'bulk' },
   { name: 'tempurl', entry: 'tempurl' },

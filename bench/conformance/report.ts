@@ -80,8 +80,15 @@ export interface Verdict {
  * A test "fails" here when Swift passes it and swiftly does not (failed,
  * error or skipped: a skip where Swift runs the test is a missing feature).
  * Only tests that ran count, so a `-k` or single-file run judges its own part.
+ * `required` tests must pass whatever the baseline says: those run again
+ * with a configuration the reference run lacked (bench/conformance/rerun.ts).
  */
-export function judge(results: ReadonlyMap<string, Status>, baseline: ReadonlyMap<string, Status>, expected: ReadonlyMap<string, string>): Verdict {
+export function judge(
+  results: ReadonlyMap<string, Status>,
+  baseline: ReadonlyMap<string, Status>,
+  expected: ReadonlyMap<string, string>,
+  required: ReadonlySet<string> = new Set(),
+): Verdict {
   const swiftStatuses: Status[] = [];
   const deviations: Verdict['deviations'] = [];
   const unexpected: Verdict['unexpected'] = [];
@@ -94,7 +101,7 @@ export function judge(results: ReadonlyMap<string, Status>, baseline: ReadonlyMa
       if (reason !== undefined) nowPassing.push({ id, reason });
       continue;
     }
-    if (swift !== 'PASSED') continue;
+    if (swift !== 'PASSED' && !required.has(id)) continue;
     deviations.push({ id, status, expected: reason });
     if (reason === undefined) unexpected.push({ id, status });
   }
