@@ -44,7 +44,7 @@ const FILTER_EGGS: Record<string, string> = {
 
 /** The pipeline of the proxies swiftly writes configs for (swiftly start, the bench). */
 export const PROXY_PIPELINE: readonly string[] = [
-  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'container_sync', 'bulk', 'tempurl', 'formpost', 's3api', 'tempauth', 'copy',
+  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache', 'listing_formats', 'container_sync', 'bulk', 'tempurl', 'ratelimit', 'formpost', 's3api', 'tempauth', 'copy',
   'container-quotas', 'account-quotas', 'slo', 'dlo', 'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server',
 ];
 
