@@ -1,43 +1,77 @@
 /**
  * Request bodies as s3api passes them on: streamed, with the payload hash
  * the client signed (`x-amz-content-sha256`) checked as the bytes pass. A
- * mismatch fails the stream before its end, so the object servers never
- * see a complete body and nothing is stored; the handler then answers
+ * mismatch fails the stream before its last chunk goes (checked-stream.ts),
+ * so the object servers never see a complete body and nothing is stored; the handler then answers
  * `XAmzContentSHA256Mismatch`.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { readSmallBody } from '../response.js';
-import { BodyError, S3Error, S3Errors } from './errors.js';
+import { S3Error, S3Errors } from './errors.js';
+import { CheckedStream } from './checked-stream.js';
 import type { S3Context } from './context.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
+import { ChecksumCheck, type RequestChecksum } from './checksum/index.js';
 
-class Sha256Check extends Transform {
+class Sha256Check extends CheckedStream {
   private readonly hash: Hash = createHash('sha256');
-  failure?: S3Error;
 
   constructor(private readonly expected: string) {
     super();
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  protected update(chunk: Buffer): void {
     this.hash.update(chunk);
-    done(null, chunk);
   }
 
-  override _flush(done: TransformCallback): void {
+  protected async verify(): Promise<S3Error | undefined> {
     const got = this.hash.digest('hex');
-    if (got === this.expected) return done();
-    this.failure = S3Errors.XAmzContentSHA256Mismatch({ ClientComputedContentSHA256: this.expected, S3ComputedContentSHA256: got });
-    done(new BodyError(this.failure));
+    if (got === this.expected) return undefined;
+    return S3Errors.XAmzContentSHA256Mismatch({ ClientComputedContentSHA256: this.expected, S3ComputedContentSHA256: got });
   }
 }
 
 /** What was wrong with the body as it streamed, once it has. */
 export type BodyFailure = () => S3Error | undefined;
 
-/** The request body to pass to Swift, checked against what was signed. */
-export function requestBody(ctx: S3Context): { body?: Readable; failure: BodyFailure; trailers?: Record<string, string> } {
+/** Holds the last chunk back until the stream before it has ended well (see checked-stream.ts). */
+class HoldBack extends CheckedStream {
+  protected update(): void {}
+  protected async verify(): Promise<undefined> {
+    return undefined;
+  }
+}
+
+export interface RequestBody {
+  body?: Readable;
+  failure: BodyFailure;
+  /** The checksum check, when the request has a checksum: its `value` once the body has ended well. */
+  checksum?: ChecksumCheck;
+}
+
+/**
+ * The request body to pass to Swift, checked against what was signed and,
+ * with `checksum`, against the request's checksum (header or trailer).
+ * An aws-chunked body always ends in a stage that holds its last chunk
+ * back until the decoder has checked the final chunk and trailer.
+ */
+export function requestBody(ctx: S3Context, checksum?: RequestChecksum): RequestBody {
+  const base = signedBody(ctx);
+  if (!checksum && ctx.signature.payload.kind !== 'streaming') return base;
+  const check = checksum ? new ChecksumCheck(checksum, () => base.trailers) : new HoldBack();
+  check.on('error', () => undefined);
+  if (base.body) {
+    base.body.on('error', (err) => check.destroy(err));
+    base.body.pipe(check);
+  } else {
+    check.end();
+  }
+  return { body: check, failure: () => base.failure() ?? check.failure, checksum: check instanceof ChecksumCheck ? check : undefined };
+}
+
+/** The request body checked against what was signed (`x-amz-content-sha256`, aws-chunked signatures). */
+function signedBody(ctx: S3Context): { body?: Readable; failure: BodyFailure; trailers?: Record<string, string> } {
   const raw = ctx.req.swift.body;
   const payload = ctx.signature.payload;
   if (payload.kind === 'streaming') return chunkedBody(ctx, payload.mode);

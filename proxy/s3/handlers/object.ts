@@ -12,6 +12,7 @@ import { ensureOk, swiftError } from '../swift-errors.js';
 import { requestBody } from '../body.js';
 import { applyResponseOverrides, checkStorageClass, contentMd5Etag, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
 import { copyObject } from './object-copy.js';
+import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum, type StoredChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 import { bucketHeaders } from '../bucket-info.js';
@@ -51,7 +52,9 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   if (ctx.req.swift.headers['x-amz-copy-source'] !== undefined) return copyObject(ctx);
   const headers = putHeaders(ctx);
   if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
-  const { body, failure } = requestBody(ctx);
+  const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature);
+  if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
+  const { body, failure, checksum: check } = requestBody(ctx, checksum);
   let resp: SwiftResponse;
   try {
     resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, body });
@@ -69,7 +72,22 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   }
   await ensureOk(ctx, resp, 'object');
   dropBody(resp.body);
-  return emptyResponse(200, s3VersionHeaders(resp.headers, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"` }));
+  const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
+  if (stored && !checksum?.value) await storeChecksumAfter(ctx, ctx.bucket, ctx.key, headers, stored);
+  return emptyResponse(200, s3VersionHeaders(resp.headers, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"`, ...checksumResponseHeaders(stored) }));
+}
+
+/**
+ * Stores a checksum known only once the body has ended (a trailer, or one
+ * computed for a multipart upload's part): a POST of transient sysmeta,
+ * carrying the user metadata just PUT (a POST replaces it).
+ */
+export async function storeChecksumAfter(ctx: S3Context, container: string, obj: string, put: Headers, stored: StoredChecksum): Promise<void> {
+  const headers: Headers = checksumSysmeta(stored, true);
+  for (const [k, v] of Object.entries(put)) if (k.startsWith('x-object-meta-')) headers[k] = v;
+  const resp = await ctx.swift('POST', container, obj, { headers });
+  dropBody(resp.body);
+  await ensureOk(ctx, resp, 'object');
 }
 
 async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
@@ -102,6 +120,8 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   const out = s3ObjectHeaders(resp.headers);
   s3VersionHeaders(resp.headers, out);
   applyResponseOverrides(ctx, out);
+  // The checksum is the whole object's: not sent with a range.
+  if (resp.status === 200 && h.range === undefined && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') Object.assign(out, checksumResponseHeaders(storedChecksum(resp.headers)));
   if (ctx.req.method === 'HEAD') {
     dropBody(resp.body);
     return headRange(ctx, resp.status, out);

@@ -15,7 +15,8 @@ import { CONTENT_HEADERS } from '../../object-headers.js';
 import { xmlResponse } from '../../response.js';
 import { swiftError } from '../../swift-errors.js';
 import { childNodes, childText, parseXml, tag, xmlDocument } from '../../xml.js';
-import { findUpload, listParts, partName, segmentsContainer, uploadMarker } from './store.js';
+import { findUpload, listParts, partChecksums, partName, segmentsContainer, uploadMarker, type StoredPart } from './store.js';
+import { CHECKSUM_ALGORITHMS, checksumSysmeta, checksumXml, multipartChecksum, uploadChecksumOf, type StoredChecksum, type UploadChecksum } from '../../checksum/index.js';
 
 export const S3_ETAG_SYSMETA = 'x-object-sysmeta-s3api-etag';
 const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
@@ -23,6 +24,8 @@ const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
 interface RequestedPart {
   number: number;
   etag: string;
+  /** Checksums the request lists for the part (`<ChecksumCRC32>`, …), by algorithm name. */
+  checksums: Map<string, string>;
 }
 
 function requestedParts(body: Buffer, maxParts: number): RequestedPart[] {
@@ -31,11 +34,45 @@ function requestedParts(body: Buffer, maxParts: number): RequestedPart[] {
     const n = childText(p, 'PartNumber');
     const etag = childText(p, 'ETag');
     if (n === undefined || etag === undefined || !/^\d+$/.test(n)) throw S3Errors.MalformedXML();
-    return { number: Number(n), etag: etag.replace(/"/g, '').trim() };
+    const checksums = new Map<string, string>();
+    for (const a of CHECKSUM_ALGORITHMS) {
+      const v = childText(p, a.element);
+      if (v !== undefined) checksums.set(a.name, v.trim());
+    }
+    return { number: Number(n), etag: etag.replace(/"/g, '').trim(), checksums };
   });
   if (parts.length === 0 || parts.length > maxParts) throw S3Errors.MalformedXML();
   for (let i = 1; i < parts.length; i++) if (parts[i].number <= parts[i - 1].number) throw S3Errors.InvalidPartOrder();
   return parts;
+}
+
+/**
+ * The object's checksum from its parts' (for an upload created with a
+ * checksum algorithm): each listed part's checksum must be the one stored
+ * (InvalidPart otherwise); a full-object value the request sends must be
+ * the one computed (BadDigest). None when a part has none stored (a part
+ * copied with UploadPartCopy).
+ */
+async function finalChecksum(
+  ctx: S3Context, uploadId: string, upload: UploadChecksum | undefined, requested: RequestedPart[], stored: Map<number, StoredPart>,
+): Promise<StoredChecksum | undefined> {
+  if (!upload) return undefined;
+  const sums = await partChecksums(ctx, uploadId, requested.map((r) => r.number));
+  const parts: { value: string; size: number }[] = [];
+  for (const r of requested) {
+    const sum = sums.get(r.number);
+    for (const [name, value] of r.checksums) {
+      if (!sum || sum.algorithm.name !== name || sum.value !== value) throw S3Errors.InvalidPart({ UploadId: uploadId, PartNumber: String(r.number), ETag: r.etag });
+    }
+    if (!sum || sum.algorithm !== upload.algorithm) return undefined;
+    parts.push({ value: sum.value, size: stored.get(r.number)!.size });
+  }
+  const value = await multipartChecksum(upload, parts);
+  const given = ctx.req.swift.headers[upload.algorithm.header]?.trim();
+  if (given !== undefined && given !== value && (upload.type === 'FULL_OBJECT' || given.includes('-'))) {
+    throw S3Errors.BadDigest({}, `The ${upload.algorithm.name} you specified did not match the calculated checksum.`);
+  }
+  return { algorithm: upload.algorithm, value, type: upload.type };
 }
 
 export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
@@ -56,8 +93,9 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
     manifest.push({ path: `/${segmentsContainer(ctx.bucket)}/${partName(ctx.key, uploadId!, r.number)}`, etag: part.etag, size_bytes: part.size });
   });
   const s3Etag = `${md5s.digest('hex')}-${requested.length}`;
+  const checksum = await finalChecksum(ctx, uploadId!, uploadChecksumOf(marker.headers), requested, stored);
   // The final object takes what CreateMultipartUpload was given.
-  const headers: Headers = { [S3_ETAG_SYSMETA]: s3Etag, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}` };
+  const headers: Headers = { [S3_ETAG_SYSMETA]: s3Etag, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}`, ...(checksum ? checksumSysmeta(checksum) : {}) };
   for (const [k, v] of Object.entries(marker.headers)) {
     if (k.startsWith('x-object-meta-') || CONTENT_HEADERS.includes(k)) headers[k] = v;
   }
@@ -82,7 +120,7 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   }
   const del = await ctx.swift('DELETE', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId!));
   dropBody(del.body);
-  const inner = tag('Location', `/${ctx.bucket}/${ctx.key}`) + tag('Bucket', ctx.bucket) + tag('Key', ctx.key) + tag('ETag', `"${s3Etag}"`);
+  const inner = tag('Location', `/${ctx.bucket}/${ctx.key}`) + tag('Bucket', ctx.bucket) + tag('Key', ctx.key) + tag('ETag', `"${s3Etag}"`) + checksumXml(checksum, true, tag);
   return xmlResponse(200, xmlDocument('CompleteMultipartUploadResult', inner));
 }
 

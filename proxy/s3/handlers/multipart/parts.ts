@@ -15,10 +15,11 @@ import { tag, xmlDocument } from '../../xml.js';
 import { ownerXml } from '../list-objects.js';
 import { headCopySource, parseCopySource } from '../object-copy.js';
 import { versionQuery } from '../../versions.js';
-import { putHeaders } from '../object.js';
+import { putHeaders, storeChecksumAfter } from '../object.js';
+import { checksumResponseHeaders, checksumSysmeta, checksumXml, requestChecksum, uploadChecksumOf, type RequestChecksum, type UploadChecksum } from '../../checksum/index.js';
 import { completeUpload } from './complete.js';
 import type { ResourceHandlers } from '../types.js';
-import { findUpload, listParts, partName, partNumberParam, segmentsContainer, uploadMarker } from './store.js';
+import { findUpload, listParts, partChecksums, partName, partNumberParam, segmentsContainer, uploadMarker } from './store.js';
 
 async function uploadPart(ctx: S3Context): Promise<SwiftResponse> {
   const part = partNumberParam(ctx);
@@ -26,8 +27,10 @@ async function uploadPart(ctx: S3Context): Promise<SwiftResponse> {
   if (ctx.req.swift.headers['x-amz-copy-source'] !== undefined) return uploadPartCopy(ctx, part, uploadId);
   const headers = putHeaders(ctx);
   for (const k of Object.keys(headers)) if (k.startsWith('x-object-meta-')) delete headers[k];
-  await findUpload(ctx, uploadId);
-  const { body, failure } = requestBody(ctx);
+  const upload = uploadChecksumOf((await findUpload(ctx, uploadId)).headers);
+  const checksum = partChecksum(ctx, upload);
+  if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
+  const { body, failure, checksum: check } = requestBody(ctx, checksum);
   let resp: SwiftResponse;
   try {
     resp = await ctx.swift('PUT', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), { headers, body });
@@ -38,7 +41,24 @@ async function uploadPart(ctx: S3Context): Promise<SwiftResponse> {
   dropBody(resp.body);
   if (bad) throw bad;
   await ensureOk(ctx, resp, 'object');
-  return emptyResponse(200, { etag: quoteEtag((resp.headers.etag ?? '').replace(/"/g, '')) });
+  const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
+  if (stored && !checksum?.value) await storeChecksumAfter(ctx, segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {}, stored);
+  const out = checksumResponseHeaders(stored);
+  delete out['x-amz-checksum-type'];
+  return emptyResponse(200, { etag: quoteEtag((resp.headers.etag ?? '').replace(/"/g, '')), ...out });
+}
+
+/**
+ * A part's checksum: the one it was sent with, which must be of the
+ * upload's algorithm; when it came without one, the upload's algorithm
+ * computed as the part streams (the final checksum is built from all parts').
+ */
+function partChecksum(ctx: S3Context, upload: UploadChecksum | undefined): RequestChecksum | undefined {
+  const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature);
+  if (upload && checksum && checksum.algorithm !== upload.algorithm) {
+    throw S3Errors.InvalidRequest({}, `Checksum Type mismatch occurred, expected checksum Type: ${upload.algorithm.name.toLowerCase()}, actual checksum Type: ${checksum.algorithm.name.toLowerCase()}`);
+  }
+  return checksum ?? (upload && { algorithm: upload.algorithm, trailer: false });
 }
 
 /** UploadPartCopy: the source (or `x-amz-copy-source-range` of it) read and written as the part, streamed. */
@@ -81,18 +101,20 @@ async function listPartsHandler(ctx: S3Context): Promise<SwiftResponse> {
   const maxParts = Math.min(intParam(ctx, 'max-parts', ctx.conf.maxPartsListing), ctx.conf.maxPartsListing);
   const marker = intParam(ctx, 'part-number-marker', 0);
   const enc = encoder(encodingType(ctx));
-  await findUpload(ctx, uploadId);
+  const upload = uploadChecksumOf((await findUpload(ctx, uploadId)).headers);
   const parts = (await listParts(ctx, uploadId!)).filter((p) => p.number > marker);
   const page = parts.slice(0, maxParts);
+  const sums = upload ? await partChecksums(ctx, uploadId!, page.map((p) => p.number)) : new Map<number, undefined>();
   const truncated = parts.length > maxParts;
   let inner = tag('Bucket', ctx.bucket) + tag('Key', enc(ctx.key)) + tag('UploadId', uploadId!)
     + `<Initiator>${tag('ID', ctx.userId)}${tag('DisplayName', ctx.userId)}</Initiator>${ownerXml(ctx.userId)}`
-    + '<StorageClass>STANDARD</StorageClass>' + tag('PartNumberMarker', marker);
+    + '<StorageClass>STANDARD</StorageClass>' + (upload ? tag('ChecksumAlgorithm', upload.algorithm.name) + tag('ChecksumType', upload.type) : '')
+    + tag('PartNumberMarker', marker);
   if (page.length) inner += tag('NextPartNumberMarker', page[page.length - 1].number);
   inner += tag('MaxParts', ctx.req.params.get('max-parts') ?? maxParts) + tag('IsTruncated', truncated);
   if (ctx.req.params.has('encoding-type')) inner += tag('EncodingType', 'url');
   for (const p of page) {
-    inner += `<Part>${tag('PartNumber', p.number)}${tag('LastModified', s3ListingTime(p.lastModified))}${tag('ETag', quoteEtag(p.etag))}${tag('Size', p.size)}</Part>`;
+    inner += `<Part>${tag('PartNumber', p.number)}${tag('LastModified', s3ListingTime(p.lastModified))}${tag('ETag', quoteEtag(p.etag))}${tag('Size', p.size)}${checksumXml(sums.get(p.number), false, tag)}</Part>`;
   }
   return xmlResponse(200, xmlDocument('ListPartsResult', inner));
 }

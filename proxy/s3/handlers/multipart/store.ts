@@ -5,12 +5,14 @@
  * `<key>/<uploadId>/<partNumber>`. Completing writes an SLO over the parts.
  */
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import { dropBody } from '../../../response.js';
 import type { SwiftResponse } from '../../../types.js';
 import type { S3Context } from '../../context.js';
 import { S3Error, S3Errors } from '../../errors.js';
 import { listContainer, type ListingEntry } from '../../listing.js';
 import { ensureOk } from '../../swift-errors.js';
+import { storedChecksum, type StoredChecksum } from '../../checksum/index.js';
 
 export const segmentsContainer = (bucket: string) => `${bucket}+segments`;
 export const uploadMarker = (key: string, uploadId: string) => `${key}/${uploadId}`;
@@ -82,4 +84,19 @@ export function partNumberParam(ctx: S3Context): number {
     throw S3Errors.InvalidArgument({ ArgumentName: 'partNumber', ArgumentValue: v }, `Part number must be an integer between 1 and ${max}, inclusive`);
   }
   return Number(v);
+}
+
+/**
+ * Each part's stored checksum (a HEAD per part, a few at a time: the
+ * container listing cannot carry it), by part number.
+ */
+export async function partChecksums(ctx: S3Context, uploadId: string, numbers: number[]): Promise<Map<number, StoredChecksum | undefined>> {
+  const limit = pLimit(8);
+  const out = new Map<number, StoredChecksum | undefined>();
+  await Promise.all(numbers.map((n) => limit(async () => {
+    const head = await ctx.swift('HEAD', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId, n));
+    dropBody(head.body);
+    out.set(n, head.status >= 200 && head.status < 300 ? storedChecksum(head.headers) : undefined);
+  })));
+  return out;
 }

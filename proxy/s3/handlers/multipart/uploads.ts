@@ -8,6 +8,7 @@ import type { S3Context } from '../../context.js';
 import { S3Errors } from '../../errors.js';
 import { encoder, encodingType, intParam, s3ListingTime } from '../../listing.js';
 import { checkStorageClass, swiftObjectHeaders } from '../../object-headers.js';
+import { uploadChecksumRequest, uploadChecksumSysmeta } from '../../checksum/index.js';
 import { xmlResponse } from '../../response.js';
 import { ensureOk } from '../../swift-errors.js';
 import { tag, xmlDocument } from '../../xml.js';
@@ -18,6 +19,7 @@ import { listAll, newUploadId, segmentsContainer, uploadMarker } from './store.j
 async function createUpload(ctx: S3Context): Promise<SwiftResponse> {
   if (!ctx.conf.allowMultipartUploads) throw S3Errors.NotImplemented();
   checkStorageClass(ctx.req.swift.headers);
+  const checksum = uploadChecksumRequest(ctx.req.swift.headers);
   const bucket = await ensureOk(ctx, await ctx.swift('HEAD', ctx.bucket), 'bucket');
   dropBody(bucket.body);
   const seg = await ctx.swift('PUT', segmentsContainer(ctx.bucket));
@@ -27,11 +29,14 @@ async function createUpload(ctx: S3Context): Promise<SwiftResponse> {
   const headers = swiftObjectHeaders(ctx.req.swift.headers);
   headers['content-type'] ??= 'binary/octet-stream';
   headers['content-length'] = '0';
+  if (checksum) Object.assign(headers, uploadChecksumSysmeta(checksum));
   const put = await ctx.swift('PUT', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId), { headers });
   dropBody(put.body);
   await ensureOk(ctx, put, 'object');
   const inner = tag('Bucket', ctx.bucket) + tag('Key', ctx.key) + tag('UploadId', uploadId);
-  return xmlResponse(200, xmlDocument('InitiateMultipartUploadResult', inner));
+  const resp = xmlResponse(200, xmlDocument('InitiateMultipartUploadResult', inner));
+  if (checksum) Object.assign(resp.headers, { 'x-amz-checksum-algorithm': checksum.algorithm.name, 'x-amz-checksum-type': checksum.type });
+  return resp;
 }
 
 interface Upload {
