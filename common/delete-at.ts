@@ -12,6 +12,12 @@ export function normalizeDeleteAt(t: number): string {
   return String(Math.floor(Math.min(Math.max(0, t), 9999999999))).padStart(10, '0');
 }
 
+/**
+ * The content type of a queue row that asks the expirer for a plain delete
+ * (slo's async delete of segments), not an expiry (Swift's ASYNC_DELETE_TYPE).
+ */
+export const ASYNC_DELETE_TYPE = 'application/async-deleted';
+
 /** Swift's `get_expirer_container`: the queue container of an object expiring at `deleteAt`. */
 export function expirerContainer(deleteAt: number, divisor: number, secrets: HashPathSecrets, a: string, c: string, o: string): string {
   const shard = Number(BigInt(`0x${hashPath(secrets, a, c, o)}`) % 100n);

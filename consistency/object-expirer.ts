@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { dumpReconCache, getInt, getString, Timestamp, quotePath, type Logger } from '../common/index.js';
+import { ASYNC_DELETE_TYPE, dumpReconCache, getInt, getString, Timestamp, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingNode as RingDevice, type RingLookup } from '../ring/index.js';
 import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
@@ -40,7 +40,8 @@ type RingName = 'account' | 'container' | 'object';
 
 /** Swift's task object name: `<delete_at>-<account>/<container>/<object>`. */
 export function parseTaskObject(name: string): { deleteAt: number; account: string; container: string; obj: string } | undefined {
-  const m = /^(\d+)-([^/]+)\/([^/]+)\/(.+)$/s.exec(name);
+  // An async delete's row (slo) has a high-precision time: `1700000000.12345-a/c/o`.
+  const m = /^(\d+(?:\.\d+)?)-([^/]+)\/([^/]+)\/(.+)$/s.exec(name);
   if (!m) return undefined;
   return { deleteAt: Number(m[1]), account: m[2], container: m[3], obj: m[4] };
 }
@@ -77,18 +78,18 @@ export class ObjectExpirer implements Daemon {
   }
 
   /** A JSON listing from the first replica that answers 200 (paged by marker). */
-  private async listing(ringName: 'account' | 'container', account: string, container?: string): Promise<{ name: string }[]> {
+  private async listing(ringName: 'account' | 'container', account: string, container?: string): Promise<{ name: string; content_type?: string }[]> {
     const { partition, nodes } = this.ring(ringName).getNodes(account, container);
     const path = quotePath(container === undefined ? `/${account}` : `/${account}/${container}`);
     for (const node of nodes) {
-      const out: { name: string }[] = [];
+      const out: { name: string; content_type?: string }[] = [];
       let marker = '';
       try {
         for (;;) {
           const res = await this.client.request(node, 'GET', `/${quotePath(node.device)}/${partition}${path}?format=json&marker=${encodeURIComponent(marker)}`);
           if (res.status === 404) break;
           if (res.status !== 200) throw new Error(`listing: ${res.status}`);
-          const page = JSON.parse(res.body.toString('utf8')) as { name: string }[];
+          const page = JSON.parse(res.body.toString('utf8')) as { name: string; content_type?: string }[];
           out.push(...page);
           if (page.length < 10000) return out;
           marker = page[page.length - 1].name;
@@ -122,7 +123,7 @@ export class ObjectExpirer implements Daemon {
         const task = parseTaskObject(row.name);
         if (!task || signal.aborted) return;
         if (task.deleteAt > now || !this.inMyShare(container, row.name)) return;
-        if (await this.deleteActualObject(task)) {
+        if (await this.deleteActualObject(task, row.content_type === ASYNC_DELETE_TYPE)) {
           this.stats.objects++;
           if (await this.popQueue(container, row.name)) left--;
         } else {
@@ -141,22 +142,28 @@ export class ObjectExpirer implements Daemon {
     return statuses.filter(ok).length >= Math.floor(nodes.length / 2) + 1;
   }
 
-  private async deleteActualObject(task: { deleteAt: number; account: string; container: string; obj: string }): Promise<boolean> {
+  /**
+   * Deletes the task's object as of its time: an expiry only if its
+   * X-Delete-At is still that time (X-If-Delete-At); an async delete (slo's
+   * segments) unconditionally, a newer write winning (409).
+   */
+  private async deleteActualObject(task: { deleteAt: number; account: string; container: string; obj: string }, isAsyncDelete: boolean): Promise<boolean> {
     const { partition, nodes } = this.ring('object').getNodes(task.account, task.container, task.obj);
     const c = this.ring('container').getNodes(task.account, task.container);
     const ts = Timestamp.parse(task.deleteAt).internal;
     const path = quotePath(`/${task.account}/${task.container}/${task.obj}`);
+    const condition: Record<string, string> = isAsyncDelete ? {} : { 'X-If-Delete-At': String(task.deleteAt), 'X-Backend-Clean-Expiring-Object-Queue': 'no' };
     return this.majority(nodes, async (node) => {
       const cn = c.nodes[node.index % c.nodes.length];
       const res = await this.client.request(node, 'DELETE', `/${quotePath(node.device)}/${partition}${path}`, {
         headers: {
-          'X-Timestamp': ts, 'X-If-Delete-At': String(task.deleteAt), 'X-Backend-Clean-Expiring-Object-Queue': 'no',
+          'X-Timestamp': ts, ...condition,
           'X-Container-Host': `${cn.ip}:${cn.port}`, 'X-Container-Device': cn.device, 'X-Container-Partition': String(c.partition),
           'user-agent': `object-expirer ${process.pid}`,
         },
       });
       return res.status;
-    }, (s) => isSuccess(s) || s === 404 || s === 412);
+    }, (s) => isSuccess(s) || s === 404 || (isAsyncDelete ? s === 409 : s === 412));
   }
 
   private async popQueue(container: string, obj: string): Promise<boolean> {

@@ -80,6 +80,7 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
   const ctx = new ProxyContext(conf, swiftConf, rings, pctx.logger, pctx.now, new MemoryCache(pctx.now));
   options.onContext?.(ctx);
   pctx.rings = rings;
+  pctx.swiftConf = swiftConf;
   pctx.infoSource = {
     container: (req, account, container) => getContainerInfo(ctx, req, account, container),
     account: (req, account) => getAccountInfo(ctx, req, account),

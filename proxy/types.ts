@@ -122,6 +122,12 @@ export interface PipelineContext {
   infoSource?: InfoSource;
   /** Set by the proxy app when it is built: its rings (what list_endpoints reads). */
   rings?: import('./controllers/context.js').Rings;
+  /**
+   * Set by the proxy app when it is built: the cluster's swift.conf (what a
+   * Swift middleware reads through utils: hash path secrets for the
+   * expirer queue's container names, policies).
+   */
+  swiftConf?: import('../common/index.js').SwiftConf;
 }
 
 export interface InfoSource {

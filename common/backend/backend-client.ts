@@ -9,7 +9,7 @@
  * as the first request on a connection (see storage/http/method-shim.ts).
  */
 import http from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Client, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   armTimeouts, BackendTimeoutError, flatHeaders, markStale, nodeOrigin, retryStale,
@@ -73,6 +73,7 @@ export class BackendClient {
   ): Promise<BackendResponse> {
     const timeoutMs = (options.timeout ?? this.timeouts.nodeTimeout) * 1000;
     if (method === 'HEAD' && options.body === undefined) return this.head(node, path, headers, timeoutMs);
+    if (method === 'UPDATE') return this.freshRequest(node, method, path, headers, options.body, timeoutMs);
     try {
       const res = await this.pool(node).request({
         path,
@@ -180,6 +181,28 @@ export class BackendClient {
       req.on('continue', () => settle(() => resolve({ kind: 'continue', conn: new PutConnection(node, req, response) })));
       req.flushHeaders();
     });
+  }
+
+  /**
+   * A backend-only verb (a container `UPDATE`) on a connection of its own:
+   * Node's parser knows no such method, so the storage server's shim
+   * rewrites it in a connection's first bytes only (storage/http/method-shim.ts).
+   * The answer is small and read whole before the connection closes.
+   */
+  private async freshRequest(node: BackendNode, method: string, path: string, headers: BackendHeaders, body: BackendBody | undefined, timeoutMs: number): Promise<BackendResponse> {
+    const client = new Client(nodeOrigin(node), { connect: { timeout: this.timeouts.connTimeout * 1000 }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    try {
+      const res = await client.request({ method: method as Dispatcher.HttpMethod, path, headers, body });
+      const whole = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: flatHeaders(res.headers), body: Readable.from([whole]) };
+    } catch (err) {
+      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`);
+      }
+      throw err;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
   }
 
   /**

@@ -4,9 +4,10 @@
  * replica to update); POST and DELETE to all, answered by quorum.
  */
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
-import { makeResponse } from '../response.js';
-import { quotePath, Timestamp } from '../../common/index.js';
+import { makeResponse, readSmallBody } from '../response.js';
+import { configTrueValue, quotePath, Timestamp } from '../../common/index.js';
 import type { ProxyContext } from './context.js';
+import type { RingNode } from '../../ring/index.js';
 import { firstGood, makeRequests, newestGood, noGoodAnswer, passThrough, wantsNewest } from './fan-out.js';
 import { backendHeaders, removalHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
@@ -147,7 +148,38 @@ async function containerRequest(ctx: ProxyContext, req: SwiftRequest, t: Contain
       await clearInfo(ctx, req, t.account);
       return resp;
     }
+    case 'UPDATE':
+      // Not for clients (gatekeeper strips X-Backend-*): a filter's batch of rows merged into every replica.
+      if (configTrueValue(req.headers['x-backend-allow-private-methods'])) return updateRows(ctx, req, plan, nodes);
+      return makeResponse(405, undefined, { allow: CONTAINER_METHODS.join(', ') });
     default:
       return makeResponse(405, undefined, { allow: CONTAINER_METHODS.join(', ') });
   }
+}
+
+/** The largest row batch an UPDATE carries (the container server's own limit on a DB RPC body is larger). */
+const MAX_UPDATE_BODY = 8 * 1024 * 1024;
+
+/**
+ * Swift's private container `UPDATE` (X-Backend-Allow-Private-Methods):
+ * the JSON rows of the body merged into each replica's DB, as REPLICATE's
+ * merge_items, in the policy the caller names; slo's async delete queues
+ * the expirer's rows this way.
+ */
+async function updateRows(ctx: ProxyContext, req: SwiftRequest, plan: { method: string; path: string; partition: number }, nodes: RingNode[]): Promise<SwiftResponse> {
+  const denied = req.env.authorize?.(req);
+  if (denied) return denied;
+  let body: string;
+  try {
+    body = (await readSmallBody(req.body, MAX_UPDATE_BODY)).toString('utf8');
+  } catch {
+    return makeResponse(413);
+  }
+  const headers = backendHeaders(req, {
+    'x-timestamp': Timestamp.now(ctx.now).internal,
+    'x-backend-storage-policy-index': req.headers['x-backend-storage-policy-index'] ?? String(ctx.swiftConf.defaultPolicy.index),
+    'content-length': String(Buffer.byteLength(body)),
+  });
+  delete headers['transfer-encoding'];
+  return makeRequests(ctx, ctx.writeNodes(ctx.rings.container, plan.partition, nodes), plan, nodes.map(() => headers), ctx.quorum(nodes), body);
 }

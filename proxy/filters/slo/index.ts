@@ -3,7 +3,8 @@
  * (`?multipart-manifest=put`) checks and records the segments
  * (manifest-put); a GET or HEAD of a manifest answers for the whole
  * (manifest-get); `DELETE ?multipart-manifest=delete` removes the segments
- * too (manifest-delete); a container listing in JSON shows a manifest's
+ * too (manifest-delete), or with `async=yes` and allow_async_delete queues
+ * them for the object-expirer (async-delete); a container listing in JSON shows a manifest's
  * whole etag as `slo_etag`. `X-Static-Large-Object` is reserved to it.
  * Published in /info with its limits.
  */
@@ -14,6 +15,8 @@ import { sloConf, type SloConf } from './slo-conf.js';
 import { putManifest } from './manifest-put.js';
 import { getOrHeadManifest } from './manifest-get.js';
 import { deleteManifest } from './manifest-delete.js';
+import { asyncDeleteManifest } from './async-delete.js';
+import { configTrueValue } from '../../../common/index.js';
 import { pyJson } from './formats.js';
 
 /** Bigger listings pass as they are (Swift's MAX_CONTAINER_LISTING_CONTENT_LENGTH). */
@@ -61,7 +64,12 @@ function makeSlo(next: App, conf: SloConf, ctx: Parameters<FilterFactory>[1]): A
     if (object === undefined) return req.method === 'GET' ? containerListing(next, req) : next(req);
     const mm = parseQuery(req.query).get('multipart-manifest');
     if (req.method === 'PUT' && mm === 'put') return putManifest(next, slo, req, { version, account, container, object }, conf);
-    if (req.method === 'DELETE' && mm === 'delete') return deleteManifest(next, req, version, account, `/${container}/${object}`, conf);
+    if (req.method === 'DELETE' && mm === 'delete') {
+      if (conf.allowAsyncDelete && configTrueValue(parseQuery(req.query).get('async'))) {
+        return asyncDeleteManifest(next, req, { version, account, container, object }, conf, ctx);
+      }
+      return deleteManifest(next, req, version, account, `/${container}/${object}`, conf);
+    }
     if (req.method === 'GET' || req.method === 'HEAD') {
       return getOrHeadManifest({ next, req, version, account, conf, logger: ctx.logger, now: ctx.now });
     }
@@ -75,16 +83,12 @@ function makeSlo(next: App, conf: SloConf, ctx: Parameters<FilterFactory>[1]): A
 
 export const slo: FilterFactory = (section, ctx) => {
   const conf = sloConf(section);
-  if (conf.allowAsyncDelete) {
-    // Not implemented: `async` deletes run synchronously, and /info says so.
-    ctx.logger.warn('slo: allow_async_delete is not supported; multipart-manifest=delete&async=… deletes the segments synchronously');
-  }
   ctx.registerInfo('slo', {
     max_manifest_segments: conf.maxManifestSegments,
     max_manifest_size: conf.maxManifestSize,
     yield_frequency: conf.yieldFrequency,
     min_segment_size: 1,
-    allow_async_delete: false,
+    allow_async_delete: conf.allowAsyncDelete,
   });
   return (next) => makeSlo(next, conf, ctx);
 };

@@ -30,14 +30,14 @@ function versionIdOf(req: SwiftRequest): string | undefined {
 
 const statusLine = (s: number) => `${s} ${reasonFor(s)}`;
 
-class ManifestLoadError extends Error {
+export class ManifestLoadError extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
 }
 
 /** Swift's `get_slo_segments`: the manifest's segments, or why not. */
-async function loadSegments(next: App, req: SwiftRequest, version: string, account: string, name: string): Promise<StoredSegment[]> {
+export async function loadSegments(next: App, req: SwiftRequest, version: string, account: string, name: string): Promise<StoredSegment[]> {
   const resp = await next(subrequest(req, {
     method: 'GET',
     path: quotePath(`/${version}/${account}/${name.replace(/^\/+/, '')}`),

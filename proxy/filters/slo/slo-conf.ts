@@ -1,5 +1,5 @@
 /** slo's options from its `[filter:slo]` section, with Swift's names and defaults. */
-import { getBool, getInt, type Section } from '../../../common/index.js';
+import { getBool, getInt, getString, type Section } from '../../../common/index.js';
 
 export interface SloConf {
   maxManifestSegments: number;
@@ -12,6 +12,9 @@ export interface SloConf {
   rateLimitSegmentsPerSec: number;
   concurrency: number;
   deleteConcurrency: number;
+  /** Where async deletes queue their segments (Swift's expirer queue account and its container divisor). */
+  expiringObjectsAccount: string;
+  expiringObjectsContainerDivisor: number;
 }
 
 export function sloConf(section: Section): SloConf {
@@ -27,5 +30,7 @@ export function sloConf(section: Section): SloConf {
     rateLimitSegmentsPerSec: getInt(section, 'rate_limit_segments_per_sec', 1),
     concurrency,
     deleteConcurrency: getInt(section, 'delete_concurrency', concurrency),
+    expiringObjectsAccount: (getString(section, 'auto_create_account_prefix', '') || '.') + (getString(section, 'expiring_objects_account_name', '') || 'expiring_objects'),
+    expiringObjectsContainerDivisor: getInt(section, 'expiring_objects_container_divisor', 86400, 1),
   };
 }
