@@ -299,15 +299,18 @@ export class SwiftCluster {
     return { port, proc };
   }
 
-  /** Debian's swift-proxy-server over the cluster (tempauth tokens in a small in-process memcached). */
-  async startSwiftProxy(): Promise<string> {
+  /**
+   * Debian's swift-proxy-server over the cluster (tempauth tokens in a small
+   * in-process memcached), with `pipeline` (Swift's section names) if given.
+   */
+  async startSwiftProxy(pipeline = 'catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server'): Promise<string> {
     const memcache = await startMemcache();
     this.closers.push(() => memcache.close());
     const port = await freePort();
     const conf = join(this.swiftDir, 'swift-proxy-server.conf');
     writeFileSync(conf, serverConfText({
       defaults: { bind_ip: '127.0.0.1', bind_port: port, swift_dir: this.swiftDir, workers: 0, log_level: 'WARNING', log_address: '/nonexistent' },
-      pipeline: 'catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server'.split(' '),
+      pipeline: pipeline.split(' '),
       app: { account_autocreate: true },
       filters: { tempauth: TEMPAUTH, cache: { memcache_servers: `127.0.0.1:${memcache.port}` } },
     }));

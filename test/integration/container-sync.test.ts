@@ -11,6 +11,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { containerSyncSignature, hashPathRaw, loadSwiftConf, silentLogger } from '../../common/index.js';
@@ -33,9 +35,11 @@ describe('container sync between two clusters', () => {
   let urlB: string;
   let tokenA: string;
   let tokenB: string;
+  let portA: number;
+  let portB: number;
 
   before(async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
+    [portA, portB] = [await freePort(), await freePort()];
     const files = { 'container-sync-realms.conf': realmsConf(portA, portB) };
     [A, B] = await Promise.all([
       SwiftCluster.start({ backend: 'swiftly', swiftDirFiles: files }),
@@ -197,5 +201,33 @@ describe('container sync between two clusters', () => {
     const refused = await run('swift', ['-A', A.authUrl, '-U', A.user, '-K', A.key, 'post', '-t', '//elsewhere/b/AUTH_test/dst', 'cli'])
       .then(() => undefined, (err: { stderr: string }) => err.stderr);
     assert.match(refused ?? '', /400 Bad Request/);
+  });
+
+  // Last: the Swift proxy takes over B's authUrl.
+  test("Swift 2.30's container_sync takes what the daemon sends (a Swift proxy in front of B)", async () => {
+    const swiftUrl = await B.startSwiftProxy('catch_errors gatekeeper healthcheck proxy-logging cache container_sync tempauth copy dlo slo proxy-logging proxy-server');
+    // A's servers look at the realms file every second: B's Swift proxy joins the realm as cluster bswift.
+    writeFileSync(join(A.swiftDir, 'container-sync-realms.conf'), `${realmsConf(portA, portB)}cluster_bswift = ${swiftUrl}/v1/\n`);
+    await sleep(1100);
+    const token = await B.token();
+    const onSwift = (path: string, init: RequestInit = {}) =>
+      fetch(`${swiftUrl}/v1/AUTH_test${path}`, { ...init, headers: { 'x-auth-token': token, ...(init.headers as Record<string, string>) } });
+    assert.equal((await onSwift('/dst2', { method: 'PUT', headers: { 'x-container-sync-key': 'secret2' } })).status, 201);
+    const put = await onA('/src2', { method: 'PUT', headers: { 'x-container-sync-to': '//test/bswift/AUTH_test/dst2', 'x-container-sync-key': 'secret2' } });
+    assert.equal(put.status, 201);
+    assert.equal((await onA('/src2/s1', { method: 'PUT', body: 'through swift', headers: { 'x-object-meta-kind': 'interop' } })).status, 201);
+    await rowsOnAllReplicas('src2', ['s1']);
+    assert.deepEqual((await syncPass()).puts, 1);
+    const got = await onSwift('/dst2/s1');
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), 'through swift');
+    assert.equal(got.headers.get('x-object-meta-kind'), 'interop');
+    assert.equal(got.headers.get('x-timestamp'), (await onA('/src2/s1', { method: 'HEAD' })).headers.get('x-timestamp'));
+    // the remote HEAD before a PUT, through Swift's filter too: nothing more to send
+    assert.deepEqual(await syncPass(), { puts: 0, deletes: 0, byPort: {} });
+    assert.equal((await onA('/src2/s1', { method: 'DELETE' })).status, 204);
+    await rowsOnAllReplicas('src2', []);
+    assert.equal((await syncPass()).deletes, 1);
+    assert.equal((await onSwift('/dst2/s1')).status, 404);
   });
 });
