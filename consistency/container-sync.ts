@@ -2,6 +2,9 @@
  * container-sync (Swift's `container/sync.py`): sends the changes of every
  * local container DB that has X-Container-Sync-To and X-Container-Sync-Key
  * to the target container, one PUT or DELETE per row (container-sync-row.ts).
+ * The DBs are found through the sync store (links under
+ * `<device>/sync_containers`, kept by the container server and replicator),
+ * not by opening every container DB of the node.
  *
  * Each replica of a container takes part without all of them sending
  * everything: two sync points are kept in the DB (`x_container_sync_point1`
@@ -30,7 +33,7 @@ import {
   type Logger,
 } from '../common/index.js';
 import { Ring, type RingLookup } from '../ring/index.js';
-import { ContainerBroker } from '../storage/index.js';
+import { ContainerBroker, ContainerSyncStore, SYNC_DATADIR } from '../storage/index.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 import { walkDbs } from './db-walk.js';
@@ -57,6 +60,7 @@ export class ContainerSync implements Daemon {
   private readonly local: BackendClient;
   private readonly remote: Agent;
   private readonly sender: RowSender;
+  private readonly syncStore: ContainerSyncStore;
   private ring?: RingLookup;
   stats: ContainerSyncStats = { syncs: 0, deletes: 0, puts: 0, skips: 0, failures: 0 };
   /** Injectable clock (seconds), for tests. */
@@ -73,6 +77,7 @@ export class ContainerSync implements Daemon {
       this.logger.info('internal_client_conf_path not set; container-sync reads local objects from the object servers directly');
     }
     if (ctx.conf.sync_proxy) this.logger.warn({ syncProxy: ctx.conf.sync_proxy }, 'sync_proxy is not supported; remote requests go direct');
+    this.syncStore = new ContainerSyncStore(this.conf.devices);
     this.local = new BackendClient({ connTimeout: this.conf.connTimeout, nodeTimeout: this.conf.nodeTimeout });
     this.remote = new Agent({ connect: { timeout: remoteTimeout * 1000 }, keepAliveTimeout: 10_000 });
     this.sender = new RowSender({
@@ -89,8 +94,15 @@ export class ContainerSync implements Daemon {
   async runOnce(signal: AbortSignal): Promise<void> {
     const started = this.now();
     this.stats = { syncs: 0, deletes: 0, puts: 0, skips: 0, failures: 0 };
-    for await (const db of walkDbs(this.conf.devices, this.conf.mountCheck, 'containers', this.conf.onlyDevices, signal)) {
-      await this.containerSync(db.dbFile, signal);
+    for await (const link of walkDbs(this.conf.devices, this.conf.mountCheck, SYNC_DATADIR, this.conf.onlyDevices, signal)) {
+      const dbFile = this.syncStore.containerPath(link.dbFile);
+      if (!dbFile) continue;
+      if (!existsSync(dbFile)) {
+        // A link left behind (a crash between a DB's removal and its link's): Swift drops it.
+        this.syncStore.remove(dbFile);
+        continue;
+      }
+      await this.containerSync(dbFile, signal);
     }
     this.logger.info({ ...this.stats, seconds: this.now() - started }, 'Container sync pass completed');
   }

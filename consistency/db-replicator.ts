@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import pLimit from 'p-limit';
 import { dumpReconCache, getFloat, getInt, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingDevice, type RingLookup } from '../ring/index.js';
-import { AccountBroker, ContainerBroker, REPLICATE_UPLOAD_HEADER, type DatabaseBroker } from '../storage/index.js';
+import { AccountBroker, ContainerBroker, ContainerSyncStore, REPLICATE_UPLOAD_HEADER, type DatabaseBroker } from '../storage/index.js';
 import { BackendClient, isSuccess } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
@@ -72,6 +72,8 @@ export class DbReplicator implements Daemon {
   private readonly rsyncTimeout: number;
   private readonly client: BackendClient;
   private readonly logger: Logger;
+  /** Containers only: the links the container-sync daemon walks. */
+  private readonly syncStore?: ContainerSyncStore;
   private ring?: RingLookup;
   stats: DbReplicationStats = newStats();
 
@@ -85,6 +87,7 @@ export class DbReplicator implements Daemon {
     this.client = new BackendClient(this.conf);
     this.logger = ctx.logger;
     this.ring = ring;
+    if (kind === 'container') this.syncStore = new ContainerSyncStore(this.conf.devices);
   }
 
   private getRing(): RingLookup {
@@ -151,6 +154,7 @@ export class DbReplicator implements Daemon {
       if (broker.isReclaimable(now, this.conf.reclaimAge)) {
         broker.close();
         await removeDbDir(dbFile);
+        this.syncStoreRemove(dbFile);
         this.stats.remove++;
         return;
       }
@@ -186,18 +190,38 @@ export class DbReplicator implements Daemon {
       const ok = results.every(Boolean);
       if (ok) this.stats.success++;
       else this.stats.failure++;
+      // Swift's _post_replicate_hook: a synced container (maybe made so by a merge) is in this node's sync store.
+      if (broker instanceof ContainerBroker) this.syncStoreUpdate(broker);
       if (!isPrimary && ok) {
         // Every primary has it: the handoff copy goes (Swift's delete_db),
         // unless a row arrived since our sync began.
         if (broker.removeIfUnchanged(Number(info.max_row))) {
           await removeEmptyParents(dbFile);
+          this.syncStoreRemove(dbFile);
           this.stats.remove++;
+          return;
         } else {
           this.logger.debug({ dbFile }, 'Not deleting db (max_row changed)');
         }
       }
     } finally {
       broker.close();
+    }
+  }
+
+  private syncStoreUpdate(broker: ContainerBroker): void {
+    try {
+      this.syncStore?.update(broker);
+    } catch (err) {
+      this.logger.error({ err, dbFile: broker.dbFile }, 'Failed to update sync_store');
+    }
+  }
+
+  private syncStoreRemove(dbFile: string): void {
+    try {
+      this.syncStore?.remove(dbFile);
+    } catch (err) {
+      this.logger.error({ err, dbFile }, 'Failed to update sync_store');
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * Walks the DBs of a datadir (`containers` / `accounts`) on the usable
+ * Walks the DBs of a datadir (`containers` / `accounts`, or the links of
+ * `sync_containers`) on the usable
  * devices: `<device>/<datadir>/<part>/<suffix>/<hash>/<hash>.db`.
  */
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ export interface DbLocation {
 const HASH_RE = /^[0-9a-f]{32}$/;
 
 export async function* walkDbs(
-  devices: string, mountCheck: boolean, datadir: 'containers' | 'accounts', only?: Set<string>, signal?: AbortSignal,
+  devices: string, mountCheck: boolean, datadir: 'containers' | 'accounts' | 'sync_containers', only?: Set<string>, signal?: AbortSignal,
 ): AsyncGenerator<DbLocation> {
   for (const { device, path: devicePath } of await usableDevices(devices, mountCheck, only)) {
     const root = join(devicePath, datadir);

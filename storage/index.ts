@@ -25,6 +25,7 @@ export { encodeTimestamps, decodeTimestamps } from './db/encoded-timestamps.js';
 export { dbPath, dbPathForHash, type DataDir } from './db/db-paths.js';
 export { UPLOAD_HEADER as REPLICATE_UPLOAD_HEADER } from './db/replicator-rpc.js';
 export { createContainerServer } from './container/container-server.js';
+export { ContainerSyncStore, SYNC_DATADIR } from './container/sync-store.js';
 export { createAccountServer } from './account/account-server.js';
 export {
   FsDiskFileManager, FsDiskFile, dataDirName, tmpDirName, asyncDirName, gatherOnDiskFiles, filesToRemove, parseOnDiskFilename,

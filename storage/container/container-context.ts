@@ -9,18 +9,31 @@ import type { DbServerConf } from '../db/db-server-conf.js';
 import { HttpStatusError } from '../db/errors.js';
 import { configTrue } from '../db/request.js';
 import { ContainerBroker } from './container-broker.js';
+import { ContainerSyncStore } from './sync-store.js';
 
 export class ContainerContext {
   readonly brokers: BrokerCache<ContainerBroker>;
   readonly saveHeaders: string[];
   /** The realms X-Container-Sync-To's `//realm/cluster/…` form may name. */
   readonly syncRealms: ContainerSyncRealms;
+  /** The links under `<device>/sync_containers` the container-sync daemon walks. */
+  readonly syncStore: ContainerSyncStore;
 
   constructor(readonly conf: DbServerConf, readonly swiftConf: SwiftConf, readonly logger: Logger) {
     this.brokers = new BrokerCache(conf.dbCacheSize);
     this.saveHeaders = ['x-container-read', 'x-container-write', 'x-container-sync-key', 'x-container-sync-to'];
     if (conf.allowVersions) this.saveHeaders.push('x-versions-location');
     this.syncRealms = new ContainerSyncRealms(join(conf.swiftDir, CONTAINER_SYNC_REALMS_FILE), logger);
+    this.syncStore = new ContainerSyncStore(conf.devices);
+  }
+
+  /** Keeps the container's sync store link in step with its metadata; a failure is logged, never the request's. */
+  updateSyncStore(broker: ContainerBroker, method: string): void {
+    try {
+      this.syncStore.update(broker);
+    } catch (err) {
+      this.logger.error({ err, dbFile: broker.dbFile, method }, 'Failed to update sync_store');
+    }
   }
 
   checkDrive(device: string): void {

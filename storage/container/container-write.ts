@@ -30,7 +30,7 @@ function requestMetadata(ctx: ContainerContext, req: FastifyRequest, timestamp: 
   return md;
 }
 
-function updateMetadata(ctx: ContainerContext, req: FastifyRequest, broker: ContainerBroker, timestamp: Timestamp): void {
+function updateMetadata(ctx: ContainerContext, req: FastifyRequest, broker: ContainerBroker, timestamp: Timestamp, method: string): void {
   const md = requestMetadata(ctx, req, timestamp);
   if (!Object.keys(md).length) return;
   const syncTo = md['X-Container-Sync-To'];
@@ -39,6 +39,7 @@ function updateMetadata(ctx: ContainerContext, req: FastifyRequest, broker: Cont
     if (!old || old[0] !== syncTo[0]) broker.setXContainerSyncPoints(-1, -1);
   }
   broker.updateMetadata(md, true);
+  ctx.updateSyncStore(broker, method);
 }
 
 function requireInt(req: FastifyRequest, name: string): number {
@@ -75,7 +76,7 @@ export async function putContainerOrObject(ctx: ContainerContext, req: FastifyRe
   const defaultHeader = headerValue(req.headers, 'x-backend-storage-policy-default');
   const newPolicy = requested ?? (defaultHeader !== undefined ? parseInt(defaultHeader, 10) : ctx.swiftConf.defaultPolicy.index);
   const created = updateOrCreate(req, broker, timestamp.internal, Number.isNaN(newPolicy) ? 0 : newPolicy, requested);
-  updateMetadata(ctx, req, broker, timestamp);
+  updateMetadata(ctx, req, broker, timestamp, 'PUT');
   await Promise.all([broker.durable(), accountUpdate(req, {
     account: p.account, container: p.container!, info: broker.getInfo(), connTimeout: ctx.conf.connTimeout,
     timeout: ctx.conf.accountUpdateTimeout, logger: ctx.logger, referer: `PUT ${req.url}`,
@@ -123,6 +124,7 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
   const existed = Timestamp.parse(info.put_timestamp).raw > 0 && !broker.isDeleted();
   broker.deleteDb(timestamp.internal);
   if (!broker.isDeleted()) return send(reply, 409);
+  ctx.updateSyncStore(broker, 'DELETE');
   await Promise.all([broker.durable(), accountUpdate(req, {
     account: p.account, container: p.container!, info: broker.getInfo(), connTimeout: ctx.conf.connTimeout,
     timeout: ctx.conf.accountUpdateTimeout, logger: ctx.logger, referer: `DELETE ${req.url}`,
@@ -137,7 +139,7 @@ export async function postContainer(ctx: ContainerContext, req: FastifyRequest, 
   const broker = ctx.broker(p.device, p.partition, p.account, p.container!);
   if (broker.isDeleted()) return send(reply, 404);
   broker.updatePutTimestamp(timestamp.internal);
-  updateMetadata(ctx, req, broker, timestamp);
+  updateMetadata(ctx, req, broker, timestamp, 'POST');
   await broker.durable();
   return send(reply, 204);
 }

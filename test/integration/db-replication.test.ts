@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageCluster, backend, nextTimestamp } from './storage-cluster.js';
 import { createAccountReplicator, createContainerAuditor, createContainerReplicator } from '../../consistency/index.js';
@@ -115,4 +115,25 @@ test('a corrupt container DB is quarantined by the auditor and restored by the r
   assert.ok(existsSync(join(bad.node.devices, bad.device, 'quarantined', 'containers', hash)));
   await replicateContainers();
   assert.deepEqual(await listing(bad.port, bad.device, partition, 'c4'), ['keep']);
+});
+
+test("a synced container is in every replica's sync store once replicated; clearing its target takes the links away", async () => {
+  const { partition, nodes } = containerNodes('c5');
+  const hash = cluster.hash('AUTH_db', 'c5');
+  const link = (n: (typeof nodes)[number]) => join(n.node.devices, n.device, 'sync_containers', String(partition), hash.slice(-3), hash, `${hash}.db`);
+  for (const n of nodes) assert.equal((await backend(n.port, 'PUT', `/${n.device}/${partition}/AUTH_db/c5`, { 'X-Timestamp': nextTimestamp() })).status, 201);
+  const first = nodes[0];
+  const post = (headers: Record<string, string>) => backend(first.port, 'POST', `/${first.device}/${partition}/AUTH_db/c5`, { 'X-Timestamp': nextTimestamp(), ...headers });
+  assert.equal((await post({ 'X-Container-Sync-To': 'http://127.0.0.1/v1/AUTH_other/c5', 'X-Container-Sync-Key': 'k' })).status, 204);
+  assert.equal(readlinkSync(link(first)), join(first.node.devices, first.device, 'containers', String(partition), hash.slice(-3), hash, `${hash}.db`));
+  assert.ok(!existsSync(link(nodes[1])), 'only the replica that took the POST so far');
+  // A replica takes the metadata in one pass and links its DB in its own next one.
+  await replicateContainers();
+  await replicateContainers();
+  for (const n of nodes) assert.ok(lstatSync(link(n)).isSymbolicLink(), `no sync store link on ${n.port}`);
+  assert.equal((await post({ 'X-Container-Sync-To': '' })).status, 204);
+  assert.ok(!existsSync(join(first.node.devices, first.device, 'sync_containers', String(partition))), 'the link and its emptied dirs go');
+  await replicateContainers();
+  await replicateContainers();
+  for (const n of nodes) assert.ok(!existsSync(link(n)), `sync store link left on ${n.port}`);
 });
