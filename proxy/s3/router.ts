@@ -11,6 +11,7 @@ import { objectHandlers } from './handlers/object.js';
 import { locationHandlers } from './handlers/location.js';
 import { multiDeleteHandlers } from './handlers/multi-delete.js';
 import { versioningHandlers } from './handlers/versioning.js';
+import { taggingHandlers } from './handlers/tagging.js';
 import { listObjectVersions } from './handlers/list-objects.js';
 import { uploadsHandlers } from './handlers/multipart/uploads.js';
 import { uploadIdHandlers } from './handlers/multipart/parts.js';
@@ -28,6 +29,7 @@ export const ROUTES = new Map<string, ResourceHandlers>([
   ['delete', multiDeleteHandlers],
   ['versions', { bucket: { GET: listObjectVersions } }],
   ['versioning', versioningHandlers],
+  ['tagging', taggingHandlers],
   ['uploads', uploadsHandlers],
   ['uploadId', uploadIdHandlers],
 ]);

@@ -16,6 +16,7 @@ import { ensureOk } from '../swift-errors.js';
 import { checkStorageClass, swiftObjectHeaders } from '../object-headers.js';
 import { tag, xmlDocument } from '../xml.js';
 import { s3VersionHeaders, validVersionId, versionQuery } from '../versions.js';
+import { encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
 
 export interface CopySource {
   bucket: string;
@@ -80,6 +81,9 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
   const src = parseCopySource(ctx);
   const directive = h['x-amz-metadata-directive'] ?? 'COPY';
   if (directive !== 'COPY' && directive !== 'REPLACE') throw S3Errors.InvalidArgument({ ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive }, 'Unknown metadata directive.');
+  const taggingDirective = h['x-amz-tagging-directive'] ?? 'COPY';
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') throw S3Errors.InvalidArgument({ ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective }, 'Unknown tagging directive.');
+  const newTags = taggingDirective === 'REPLACE' ? encodeTags(parseTaggingHeader(h['x-amz-tagging'] ?? '')) : undefined;
   if (src.bucket === ctx.bucket && src.key === ctx.key && directive === 'COPY' && h['x-amz-storage-class'] === undefined) {
     throw S3Errors.InvalidRequest({}, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
@@ -90,6 +94,9 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
     headers['x-fresh-metadata'] = 'true';
     if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
   }
+  // The tag set as S3 copies it: the source's (COPY) or the request's (REPLACE), whatever the metadata directive.
+  const tags = newTags ?? source.headers[OBJECT_TAGGING_SYSMETA] ?? '';
+  if (tags || source.headers[OBJECT_TAGGING_SYSMETA]) headers[OBJECT_TAGGING_SYSMETA] = tags;
   const resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, query: versionQuery(src.versionId) });
   dropBody(resp.body);
   if (resp.status === 404) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });

@@ -16,6 +16,7 @@ import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecks
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 import { bucketHeaders } from '../bucket-info.js';
+import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
 import {
   checkVersionedBucket, deleteMarkerError, DELETE_MARKER_CONTENT_TYPE, restoreNewestVersion, s3VersionHeaders,
   VERSION_SYMLINK_SYSMETA, versionIdParam, versionQuery, versioningStatus,
@@ -52,6 +53,8 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   if (ctx.req.swift.headers['x-amz-copy-source'] !== undefined) return copyObject(ctx);
   const headers = putHeaders(ctx);
   if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
+  const tagging = ctx.req.swift.headers['x-amz-tagging'];
+  if (tagging !== undefined) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(parseTaggingHeader(tagging));
   const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature);
   if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
   const { body, failure, checksum: check } = requestBody(ctx, checksum);
@@ -119,6 +122,8 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   if (resp.status < 200 || resp.status >= 300) throw await swiftError(ctx, resp, 'object');
   const out = s3ObjectHeaders(resp.headers);
   s3VersionHeaders(resp.headers, out);
+  const tagCount = decodeTags(resp.headers[OBJECT_TAGGING_SYSMETA]).length;
+  if (tagCount) out['x-amz-tagging-count'] = String(tagCount);
   applyResponseOverrides(ctx, out);
   // The checksum is the whole object's: not sent with a range.
   if (resp.status === 200 && h.range === undefined && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') Object.assign(out, checksumResponseHeaders(storedChecksum(resp.headers)));

@@ -1,0 +1,97 @@
+/**
+ * ?tagging: Get/Put/DeleteObjectTagging and Get/Put/DeleteBucketTagging.
+ * An object's tag set is transient sysmeta, changed by an object POST that
+ * carries the object's other POST-able metadata along (a Swift POST
+ * replaces all of it); a bucket's is container sysmeta.
+ */
+import { dropBody } from '../../response.js';
+import type { Headers, SwiftResponse } from '../../types.js';
+import type { S3Context } from '../context.js';
+import { S3Errors } from '../errors.js';
+import { emptyResponse, xmlResponse } from '../response.js';
+import { readXmlBody } from '../body.js';
+import { bucketHeaders, postBucketSysmeta } from '../bucket-info.js';
+import { ensureOk } from '../swift-errors.js';
+import { parseXml, xmlDocument } from '../xml.js';
+import {
+  BUCKET_TAGGING_SYSMETA, decodeTags, encodeTags, MAX_BUCKET_TAGS, MAX_OBJECT_TAGS, OBJECT_TAGGING_SYSMETA, parseTaggingXml, tagSetXml, type TagSet,
+} from '../tags.js';
+import { checkVersionedBucket, s3VersionHeaders, versionIdParam, versionQuery } from '../versions.js';
+import { objectNotFound } from './object.js';
+import type { ResourceHandlers } from './types.js';
+
+/** What an object POST replaces, so a tagging POST must send again. */
+const POSTED = /^(x-object-meta-.+|x-object-transient-sysmeta-.+|content-disposition|content-encoding|cache-control|content-language|expires|x-robots-tag|x-delete-at|x-object-manifest)$/;
+
+/** The object's (or the given version's) HEAD; NoSuchKey / NoSuchVersion / NoSuchBucket when absent. */
+async function headObject(ctx: S3Context): Promise<{ head: SwiftResponse; versionId?: string }> {
+  const versionId = versionIdParam(ctx);
+  if (versionId !== undefined && !(await checkVersionedBucket(ctx, versionId))) throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
+  const head = await ctx.swift('HEAD', ctx.bucket, ctx.key, { query: versionQuery(versionId) });
+  dropBody(head.body);
+  if (head.status === 404) {
+    if (versionId === undefined) throw await objectNotFound(ctx);
+    await bucketHeaders(ctx);
+    throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
+  }
+  await ensureOk(ctx, head, 'object');
+  return { head, versionId };
+}
+
+async function getObjectTagging(ctx: S3Context): Promise<SwiftResponse> {
+  const { head } = await headObject(ctx);
+  const tags = decodeTags(head.headers[OBJECT_TAGGING_SYSMETA]);
+  return xmlResponse(200, xmlDocument('Tagging', tagSetXml(tags)), s3VersionHeaders(head.headers));
+}
+
+async function currentVersionId(ctx: S3Context): Promise<string | undefined> {
+  const head = await ctx.swift('HEAD', ctx.bucket, ctx.key);
+  dropBody(head.body);
+  return head.status === 200 ? head.headers['x-object-version-id'] ?? 'null' : undefined;
+}
+
+/** Replaces the object's tag set (the current version's: Swift can't POST to an older one). */
+async function setObjectTags(ctx: S3Context, tags: TagSet): Promise<Headers> {
+  const { head, versionId } = await headObject(ctx);
+  if (versionId !== undefined && versionId !== (await currentVersionId(ctx))) throw S3Errors.NotImplemented({}, 'Tagging a version that is not the current one is not supported.');
+  const headers: Headers = {};
+  for (const [k, v] of Object.entries(head.headers)) if (POSTED.test(k)) headers[k] = v;
+  delete headers[OBJECT_TAGGING_SYSMETA];
+  if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
+  const post = await ctx.swift('POST', ctx.bucket, ctx.key, { headers });
+  dropBody(post.body);
+  if (post.status === 404) throw await objectNotFound(ctx);
+  await ensureOk(ctx, post, 'object');
+  return s3VersionHeaders(head.headers);
+}
+
+async function putObjectTagging(ctx: S3Context): Promise<SwiftResponse> {
+  const tags = parseTaggingXml(parseXml(await readXmlBody(ctx, 64 * 1024), 'Tagging'), MAX_OBJECT_TAGS);
+  return emptyResponse(200, await setObjectTags(ctx, tags));
+}
+
+async function deleteObjectTagging(ctx: S3Context): Promise<SwiftResponse> {
+  return emptyResponse(204, await setObjectTags(ctx, []));
+}
+
+async function getBucketTagging(ctx: S3Context): Promise<SwiftResponse> {
+  const stored = (await bucketHeaders(ctx))[BUCKET_TAGGING_SYSMETA];
+  if (!stored) throw S3Errors.NoSuchTagSet({ BucketName: ctx.bucket });
+  return xmlResponse(200, xmlDocument('Tagging', tagSetXml(decodeTags(stored))));
+}
+
+async function putBucketTagging(ctx: S3Context): Promise<SwiftResponse> {
+  const tags = parseTaggingXml(parseXml(await readXmlBody(ctx, 64 * 1024), 'Tagging'), MAX_BUCKET_TAGS);
+  await postBucketSysmeta(ctx, { [BUCKET_TAGGING_SYSMETA]: encodeTags(tags) });
+  return emptyResponse(204);
+}
+
+async function deleteBucketTagging(ctx: S3Context): Promise<SwiftResponse> {
+  await postBucketSysmeta(ctx, { [BUCKET_TAGGING_SYSMETA]: '' });
+  return emptyResponse(204);
+}
+
+export const taggingHandlers: ResourceHandlers = {
+  bucket: { GET: getBucketTagging, PUT: putBucketTagging, DELETE: deleteBucketTagging },
+  object: { GET: getObjectTagging, PUT: putObjectTagging, DELETE: deleteObjectTagging },
+};
