@@ -149,7 +149,7 @@ const TEMPAUTH: ConfOptions = {
   token_life: 3600,
 };
 
-const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats tempurl formpost tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server';
+const DEFAULT_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats bulk tempurl formpost tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server';
 
 export class SwiftCluster {
   readonly dir: string;
