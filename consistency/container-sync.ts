@@ -18,12 +18,15 @@
  * `container_time` seconds on a container and resumes there next time.
  *
  * Options (`[container-sync]` of container-server.conf): interval 300,
- * container_time 60, conn_timeout 5 (each remote request), request_tries 3
- * (replicas asked for the local copy, at least), allowed_sync_hosts
- * 127.0.0.1 (hosts a full-URL X-Container-Sync-To may name),
- * internal_client_conf_path and sync_proxy (read, see README: the local copy
- * comes from the object servers, and remote requests go direct). Realms come
- * from `<swift_dir>/container-sync-realms.conf`.
+ * container_time 60, conn_timeout 5 (each remote request),
+ * allowed_sync_hosts 127.0.0.1 (hosts a full-URL X-Container-Sync-To may
+ * name), and node_timeout for the local object servers. Swift's
+ * internal_client_conf_path and request_tries configure the internal proxy
+ * it reads local copies through; here the object servers are asked
+ * directly (every primary, then as many handoffs), so both are unused, and
+ * sync_proxy (an HTTP proxy for remote requests) is not supported: remote
+ * requests go direct. Realms come from
+ * `<swift_dir>/container-sync-realms.conf`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

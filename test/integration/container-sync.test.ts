@@ -11,6 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -151,6 +152,32 @@ describe('container sync between two clusters', () => {
     assert.equal(after.headers.get('x-object-meta-color'), 'red');
     assert.equal(await after.text(), 'first object');
     assert.equal((await onB('/dst/o2')).status, 404);
+  });
+
+  test('a big object streams across; an SLO manifest and a symlink arrive as what they are', async () => {
+    // The same container name on both sides: a manifest and a link name their segments' and target's containers.
+    assert.equal((await onB('/src3', { method: 'PUT', headers: { 'x-container-sync-key': 'secret3' } })).status, 201);
+    const put = await onA('/src3', { method: 'PUT', headers: { 'x-container-sync-to': '//test/b/AUTH_test/src3', 'x-container-sync-key': 'secret3' } });
+    assert.equal(put.status, 201);
+    const big = randomBytes(3 * 1024 * 1024 + 17);
+    assert.equal((await onA('/src3/big', { method: 'PUT', body: big })).status, 201);
+    assert.equal((await onA('/src3/seg1', { method: 'PUT', body: 'hello ' })).status, 201);
+    assert.equal((await onA('/src3/seg2', { method: 'PUT', body: 'world' })).status, 201);
+    const manifest = JSON.stringify([{ path: '/src3/seg1' }, { path: '/src3/seg2' }]);
+    assert.equal((await onA('/src3/slo?multipart-manifest=put', { method: 'PUT', body: manifest })).status, 201);
+    assert.equal((await onA('/src3/link', { method: 'PUT', body: '', headers: { 'x-symlink-target': 'src3/seg1' } })).status, 201);
+    await rowsOnAllReplicas('src3', ['big', 'link', 'seg1', 'seg2', 'slo']);
+    assert.equal((await syncPass()).puts, 5);
+
+    const gotBig = Buffer.from(await (await onB('/src3/big')).arrayBuffer());
+    assert.ok(gotBig.equals(big), 'the big object arrives whole');
+    const slo = await onB('/src3/slo');
+    assert.equal(slo.status, 200);
+    assert.equal(await slo.text(), 'hello world', 'the manifest is an SLO on B, over the segments synced beside it');
+    const raw = await onB('/src3/slo?multipart-manifest=get');
+    assert.equal(raw.headers.get('x-static-large-object'), 'True');
+    const link = await onB('/src3/link?symlink=get', { method: 'HEAD' });
+    assert.equal(link.headers.get('x-symlink-target'), 'src3/seg1', 'the symlink keeps its target');
   });
 
   test('a signed request with a wrong signature or sync key is refused 401; a good one is let in without a token', async () => {
