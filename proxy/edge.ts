@@ -15,6 +15,7 @@ import type { App, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
 import { closingResponse, refusedRequest, withoutBody } from './any-method.js';
+import { requoteRequestTarget, type ParseError } from './raw-request-line.js';
 
 const CONTINUE = Symbol('swiftly.continue');
 
@@ -129,7 +130,7 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
  * before reading the next, so the client sees Swift's 411 first (the 400
  * was written at once, ahead of that answer).
  */
-function refuseRequest(err: NodeJS.ErrnoException, socket: Socket): void {
+function refuseRequest(err: ParseError, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
@@ -165,9 +166,13 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
     // A path fastify can't decode (bad UTF-8, say) is still Swift's to answer.
     frameworkErrors: (_err, request, reply) => void handle(request, reply),
     // A method Node's parser doesn't know is still the pipeline's to answer (any-method.ts).
-    clientErrorHandler: (error: Error, socket: Socket) => {
-      const err = error as NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number };
+    clientErrorHandler: function onClientError(error: Error, socket: Socket): void {
+      const err = error as ParseError;
       if (answering.has(socket)) return;
+      // Raw non-ASCII bytes in the path are Swift's to answer (raw-request-line.ts).
+      const requoted = requoteRequestTarget(err, socket, server.server);
+      if (requoted === true) return;
+      if (requoted) return onClientError(requoted, socket);
       const req = err.code === 'HPE_INVALID_METHOD' && err.rawPacket ? refusedRequest(err.rawPacket, err.bytesParsed ?? 0, socket) : undefined;
       if (!req) return refuseRequest(err, socket);
       answering.add(socket);

@@ -7,45 +7,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import type { ProxyServer } from '../../proxy/index.js';
 import { closedPort, startProxyOverNodes } from '../helpers/fake-nodes.js';
-
-interface RawAnswer {
-  status: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Parses the HTTP responses in `data`, one after the other. */
-function parseAnswers(data: string): RawAnswer[] {
-  const out: RawAnswer[] = [];
-  let rest = data;
-  while (rest.length) {
-    const end = rest.indexOf('\r\n\r\n');
-    if (end === -1) break;
-    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
-    const length = Number(headers['content-length'] ?? 0);
-    out.push({ status: statusLine.replace(/^HTTP\/1\.1 /, ''), headers, body: rest.slice(end + 4, end + 4 + length) });
-    rest = rest.slice(end + 4 + length);
-  }
-  return out;
-}
-
-/** Sends `bytes` on a new connection and reads until the server closes it. */
-function exchange(port: number, bytes: string): Promise<RawAnswer[]> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
-    socket.on('data', (c: string) => (data += c));
-    socket.on('close', () => resolve(parseAnswers(data)));
-    socket.on('error', reject);
-  });
-}
+import { exchange } from '../helpers/raw-http.js';
 
 const NOT_ALLOWED = '<html><h1>Method Not Allowed</h1><p>The method is not allowed for this resource.</p></html>';
 const NOT_FOUND = '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>';

@@ -2,6 +2,7 @@
  * The HTTP edge: bodies stream through unparsed (whatever the content type),
  * `100 Continue` is sent only when the pipeline reads the body, chunked
  * uploads arrive whole, and a body that fails mid-way cuts the connection.
+ * As eventlet for Swift: raw (unquoted) bytes in the request path are taken.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { silentLogger } from '../../common/index.js';
 import { startEdge, type App, type SwiftResponse } from '../../proxy/index.js';
+import { exchange } from '../helpers/raw-http.js';
+import { startClusterAsTester, type SwiftlyCluster } from './helpers/swiftly-cluster.js';
+
+/** Request bytes from latin1 strings and raw byte runs. */
+const bytes = (...parts: (string | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
 describe('proxy edge', () => {
   let edge: Awaited<ReturnType<typeof startEdge>>;
@@ -35,7 +42,11 @@ describe('proxy edge', () => {
       hash.update(c as Buffer);
       n += (c as Buffer).length;
     }
-    return { status: 201, headers: { etag: hash.digest('hex'), 'x-bytes': String(n), 'x-seen-content-type': req.headers['content-type'] ?? '' }, body: undefined };
+    return {
+      status: 201,
+      headers: { etag: hash.digest('hex'), 'x-bytes': String(n), 'x-seen-content-type': req.headers['content-type'] ?? '', 'x-path': req.path, 'x-query': req.query },
+      body: undefined,
+    };
   };
 
   const send = (path: string, body: Buffer, headers: Record<string, string>) =>
@@ -141,5 +152,72 @@ describe('proxy edge', () => {
     const wire = Buffer.concat(chunks);
     assert.ok(wire.includes(Buffer.from('X-Object-Meta-Foo: B\xc3\xa4r\r\n', 'latin1')), wire.toString('latin1'));
     assert.ok(wire.toString('latin1').endsWith('\r\n\r\ntext body'));
+  });
+
+  it('takes raw bytes in the request target (UTF-8, invalid UTF-8, control bytes) as their quoted form, bodies and all, on one connection', async () => {
+    const answers = await exchange(edge.port, bytes(
+      'PUT /c/', utf8('\u00e9'), '?q=', utf8('\u00fc'), ' HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+      'PUT /c/', Buffer.from([0xad, 0xc3, 0x01, 0x00, 0x7f]), ' HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+      'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ));
+    assert.deepEqual(answers.map((a) => [a.status, a.headers['x-path'], a.headers['x-query'], a.headers['x-bytes']]), [
+      ['201 Created', '/c/%C3%A9', 'q=%C3%BC', '5'],
+      ['201 Created', '/c/%AD%C3%01%00%7F', '', '3'],
+      ['201 Created', '/plain', '', '0'],
+    ]);
+  });
+
+  it('puts a raw request line that came in two reads together again', async () => {
+    const answers = await exchange(edge.port, [bytes('GET /', utf8('\u00e9'), 'a'), bytes('b', utf8('\u2603'), ' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]);
+    assert.deepEqual(answers.map((a) => [a.status, a.headers['x-path']]), [['201 Created', '/%C3%A9ab%E2%98%83']]);
+  });
+
+  it('still refuses bad framing behind a raw target (Content-Length beside Transfer-Encoding), smuggling nothing', async () => {
+    const answers = await exchange(edge.port, bytes(
+      'POST /', utf8('\u00e9'), ' HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n',
+    ));
+    assert.deepEqual(answers.map((a) => a.status), ['400 Bad Request']);
+  });
+});
+
+describe('raw (unquoted) bytes in the request path through the proxy, as Swift under eventlet', () => {
+  let cluster: SwiftlyCluster | undefined;
+  let port: number;
+  let token: string;
+
+  before(async () => ({ cluster, port, token } = await startClusterAsTester()), { timeout: 30_000 });
+
+  after(() => cluster?.stop());
+
+  /** A request as `test:tester`; `head` holds the body's framing. */
+  const request = (method: string, path: string | Buffer, head = '', body = '') =>
+    bytes(method, ' ', path, ` HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nConnection: close\r\n${head}\r\n`, body);
+
+  it('a container and an object named with raw UTF-8 are the ones their quoted names name', { timeout: 20_000 }, async () => {
+    const container = 'r\u00e5w\u2603';
+    const object = '\u00f6bj/\u00e9';
+    const quoted = (s: string) => s.split('/').map(encodeURIComponent).join('/');
+    const [put] = await exchange(port, request('PUT', utf8(`/v1/AUTH_test/${container}`), 'Content-Length: 0\r\n'));
+    assert.equal(put.status, '201 Created');
+    const [putObject] = await exchange(port, request('PUT', utf8(`/v1/AUTH_test/${container}/${object}`), 'Content-Length: 8\r\n', 'raw name'));
+    assert.equal(putObject.status, '201 Created');
+    for (const path of [utf8(`/v1/AUTH_test/${container}/${object}`), `/v1/AUTH_test/${quoted(container)}/${quoted(object)}`]) {
+      const [got] = await exchange(port, request('GET', path));
+      assert.deepEqual([got.status, got.body], ['200 OK', 'raw name'], String(path));
+    }
+    const [listing] = await exchange(port, request('GET', `/v1/AUTH_test/${quoted(container)}?format=json`));
+    assert.deepEqual(JSON.parse(Buffer.from(listing.body, 'latin1').toString('utf8')).map((o: { name: string }) => o.name), [object]);
+  });
+
+  it('a raw name that is not UTF-8 is refused with 412, as its quoted form', async () => {
+    const [refused] = await exchange(port, request('PUT', bytes('/v1/AUTH_test/', utf8('\u00e9\u2603').reverse()), 'Content-Length: 0\r\n'));
+    assert.deepEqual([refused.status, refused.body], ['412 Precondition Failed', 'Invalid UTF8 or contains NULL']);
+  });
+
+  it('a PUT with Transfer-Encoding: gzip,chunked gets its 501, not the 400 for its body that is not chunked (tests.py testBadHeaders)', async () => {
+    const [put] = await exchange(port, request('PUT', '/v1/AUTH_test/bad-headers', 'Content-Length: 0\r\n'));
+    assert.equal(put.status, '201 Created');
+    const answers = await exchange(port, request('PUT', '/v1/AUTH_test/bad-headers/o', 'Transfer-Encoding: gzip,chunked\r\n', 'x'.repeat(100)));
+    assert.equal(answers[0]?.status, '501 Not Implemented', 'the answer to the request comes first');
   });
 });

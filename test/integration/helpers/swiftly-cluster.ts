@@ -78,3 +78,15 @@ export async function login(authUrl: string, user: string, key: string): Promise
   const storageUrl = res.headers.get('x-storage-url')!;
   return { token: res.headers.get('x-auth-token')!, storageUrl, project: decodeURIComponent(new URL(storageUrl).pathname.split('/')[2]).replace(/^AUTH_/, '') };
 }
+
+/** A cluster with `test:tester` logged in, and the proxy's port for raw-socket requests. */
+export async function startClusterAsTester(): Promise<{ cluster: SwiftlyCluster; port: number; token: string }> {
+  const cluster = await startSwiftlyCluster();
+  try {
+    const { token } = await login(cluster.authUrl, 'test:tester', 'testing');
+    return { cluster, port: Number(new URL(cluster.proxyUrl).port), token };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
