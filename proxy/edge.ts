@@ -15,6 +15,7 @@ import type { App, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
 import { closingResponse, refusedRequest, withoutBody } from './any-method.js';
+import { connectionAsEventlet } from './connection-header.js';
 import { requoteRequestTarget, type ParseError } from './raw-request-line.js';
 
 const CONTINUE = Symbol('swiftly.continue');
@@ -94,12 +95,13 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
   for (const [k, v] of Object.entries(resp.headers)) {
     if (v === undefined) continue;
     if (k === 'connection') {
-      // Only "close" is ours to ask for; Node manages keep-alive itself.
+      // Only "close" is ours to ask for; Node manages keep-alive itself (connection-header.ts writes it).
       if (v.toLowerCase() === 'close') res.shouldKeepAlive = false;
       continue;
     }
     res.setHeader(resp.lowerCaseHeaders ? k : titleCase(k), v);
   }
+  connectionAsEventlet(res);
   const body = resp.body;
   if (method === 'HEAD' && resp.status >= 400 && (typeof body === 'string' || Buffer.isBuffer(body))) {
     // An error page made here has no body to describe on a HEAD (as swob).

@@ -2,7 +2,8 @@
  * The HTTP edge: bodies stream through unparsed (whatever the content type),
  * `100 Continue` is sent only when the pipeline reads the body, chunked
  * uploads arrive whole, and a body that fails mid-way cuts the connection.
- * As eventlet for Swift: raw (unquoted) bytes in the request path are taken.
+ * As eventlet for Swift: raw (unquoted) bytes in the request path are taken,
+ * and a Connection header is written only as eventlet writes one.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,6 +178,25 @@ describe('proxy edge', () => {
       'POST /', utf8('\u00e9'), ' HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n',
     ));
     assert.deepEqual(answers.map((a) => a.status), ['400 Bad Request']);
+  });
+
+  it('writes a Connection header only as eventlet does: keep-alive echoed to a client that sent it, close when closing, none otherwise', async () => {
+    const get = (extra: string) => `GET /x HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+    const answers = await exchange(edge.port, get('') + get('Connection: keep-alive\r\n') + get('') + get('Connection: close\r\n'));
+    assert.deepEqual(answers.map((a) => [a.status, a.headers.connection, a.headers['keep-alive']]), [
+      ['201 Created', undefined, undefined],
+      ['201 Created', 'keep-alive', undefined],
+      ['201 Created', undefined, undefined],
+      ['201 Created', 'close', undefined],
+    ], 'the connection persists without the header');
+  });
+
+  it('answers a client that sent its whole request and shut its side, then closes the connection', async () => {
+    // Slow: the client's FIN comes before the answer's head is written; fast: most likely after.
+    for (const [path, status] of [['/slow-411', '411 Length Required'], ['/x', '201 Created']]) {
+      const answers = await exchange(edge.port, `PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`, { halfClose: true });
+      assert.deepEqual(answers.map((a) => a.status), [status], path);
+    }
   });
 });
 
