@@ -168,11 +168,11 @@ export class RowSender {
   }
 
   private async remoteRequest(
-    job: SyncJob, method: string, name: string, xTimestamp: string, headers: Record<string, string> = {}, body?: NodeJS.ReadableStream,
+    job: SyncJob, method: string, name: string, xTimestamp: string, headers: Record<string, string> = {}, body?: NodeJS.ReadableStream, query = '',
   ): Promise<Dispatcher.ResponseData> {
     const { url, path } = remoteObject(job.target, name);
     const ms = this.opts.remoteTimeout * 1000;
-    return request(url, {
+    return request(url + query, {
       method: method as Dispatcher.HttpMethod,
       headers: { ...headers, 'x-timestamp': xTimestamp, ...syncAuthHeaders(this.opts.realms, job, method, path, xTimestamp) },
       body: body as Dispatcher.DispatchOptions['body'],
@@ -190,7 +190,8 @@ export class RowSender {
 
   /** Whether the remote copy is at least as new as `ts` (Swift's `_object_in_remote_container`). */
   private async remoteIsCurrent(job: SyncJob, name: string, ts: Timestamp): Promise<boolean> {
-    const res = await this.remoteRequest(job, 'HEAD', name, ts.internal);
+    // symlink=get: a symlink's own time, not its target's (which would have it sent again every pass).
+    const res = await this.remoteRequest(job, 'HEAD', name, ts.internal, {}, undefined, '?symlink=get');
     await res.body.dump();
     if (res.statusCode === 404) return false;
     if (!ok(res.statusCode)) throw new RemoteStatusError(res.statusCode, 'HEAD');

@@ -178,6 +178,8 @@ describe('container sync between two clusters', () => {
     assert.equal(raw.headers.get('x-static-large-object'), 'True');
     const link = await onB('/src3/link?symlink=get', { method: 'HEAD' });
     assert.equal(link.headers.get('x-symlink-target'), 'src3/seg1', 'the symlink keeps its target');
+    // Each is current on B now (the symlink by its own time, not its target's): nothing is sent again.
+    assert.deepEqual(await syncPass(), { puts: 0, deletes: 0, byPort: {} });
   });
 
   test('a signed request with a wrong signature or sync key is refused 401; a good one is let in without a token', async () => {
