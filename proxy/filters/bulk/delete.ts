@@ -73,9 +73,19 @@ function accountPrefix(req: SwiftRequest): string | undefined {
   return `/${segs.version}/${segs.account}/`;
 }
 
+/** One name to delete, as bulk reads it or slo finds it in a manifest (with why it cannot be, or the version to delete). */
+export interface DeleteItem {
+  /** `/container/object` or `/container`, raw bytes (leading slashes optional). */
+  name: Buffer;
+  /** Known before any DELETE (slo: a sub-manifest that could not be read): 404 counts as not found, others fail. */
+  error?: { code: number; message: string };
+  /** Sent as `?version-id=` (slo deleting a versioned manifest). */
+  versionId?: string;
+}
+
 export interface DeleteOptions {
-  conf: BulkConf;
-  /** Named in each subrequest's user agent (Swift's `BulkDelete`). */
+  limits: Pick<BulkConf, 'deleteConcurrency' | 'maxFailedDeletes' | 'deleteContainerRetryCount'>;
+  /** Named in each subrequest's user agent (Swift's `BulkDelete`, `MultipartDELETE`). */
   agent: string;
   signal: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
@@ -83,17 +93,25 @@ export interface DeleteOptions {
 
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Swift's `handle_delete_iter` over a bulk-delete request: reads the names, deletes them, fills `result`. */
-export async function bulkDelete(next: App, req: SwiftRequest, result: BulkResult, o: DeleteOptions): Promise<void> {
+/**
+ * The deleting half of Swift's `handle_delete_iter`, shared with slo: the
+ * items under the request's account, objects before containers,
+ * `deleteConcurrency` at a time; fills `result` ("Number Deleted", "Number
+ * Not Found", the errors, the status).
+ */
+export async function deleteItems(next: App, req: SwiftRequest, items: DeleteItem[], result: BulkResult, o: DeleteOptions): Promise<void> {
   const prefix = accountPrefix(req);
   if (prefix === undefined) throw new BulkAbort(404);
-  const ctype = req.headers['content-type'];
-  if (ctype && !ctype.startsWith('text/plain')) throw new BulkAbort(406);
-  const names = await readNamesToDelete(req, o.conf);
   let failStatus = 400;
 
-  const deleteOne = async (name: Buffer): Promise<void> => {
+  const deleteOne = async (item: DeleteItem): Promise<void> => {
+    const { name } = item;
     const quoted = quoteBytes(name);
+    if (item.error) {
+      if (item.error.code === 404) result.count('Number Not Found');
+      else result.errors.push([quoted, item.error.message]);
+      return;
+    }
     let s = 0;
     while (s < name.length && name[s] === 0x2f) s++;
     const path = Buffer.concat([Buffer.from(prefix, 'latin1'), name.subarray(s)]);
@@ -101,15 +119,16 @@ export async function bulkDelete(next: App, req: SwiftRequest, result: BulkResul
       result.errors.push([quoted, statusLine(412)]);
       return;
     }
+    const query = item.versionId === undefined ? '' : `version-id=${encodeURIComponent(item.versionId)}`;
     for (let retry = 0; ; retry++) {
-      const sub = subrequest(req, { method: 'DELETE', path: quoteBytes(path), headers: { 'content-length': '0' }, agent: o.agent });
+      const sub = subrequest(req, { method: 'DELETE', path: quoteBytes(path), query, headers: { 'content-length': '0' }, agent: o.agent });
       // Its own environment: concurrent subrequests each get authorized on their own.
       sub.env = { ...req.env };
       const resp = await next(sub);
       dropBody(resp.body);
       if (resp.status >= 200 && resp.status < 300) result.count('Number Deleted');
       else if (resp.status === 404) result.count('Number Not Found');
-      else if (resp.status === 409 && retry < o.conf.deleteContainerRetryCount && !o.signal.aborted) {
+      else if (resp.status === 409 && retry < o.limits.deleteContainerRetryCount && !o.signal.aborted) {
         await (o.sleep ?? pause)(1000 * 1.5 ** (retry + 1));
         continue;
       } else {
@@ -120,18 +139,28 @@ export async function bulkDelete(next: App, req: SwiftRequest, result: BulkResul
     }
   };
 
+  const named = items.filter((i) => i.name.length);
   let tooManyFailures = false;
-  for (const phase of [names.filter(isObjectName), names.filter((n) => n.length && !isObjectName(n))]) {
-    let i = 0;
+  for (const phase of [named.filter((i) => isObjectName(i.name)), named.filter((i) => !isObjectName(i.name))]) {
+    let cursor = 0;
     const worker = async () => {
-      while (i < phase.length && !tooManyFailures && !o.signal.aborted) {
-        await deleteOne(phase[i++]);
-        if (result.errors.length >= o.conf.maxFailedDeletes) tooManyFailures = true;
+      while (cursor < phase.length && !tooManyFailures && !o.signal.aborted) {
+        await deleteOne(phase[cursor++]);
+        if (result.errors.length >= o.limits.maxFailedDeletes) tooManyFailures = true;
       }
     };
-    await Promise.all(Array.from({ length: o.conf.deleteConcurrency }, worker));
+    await Promise.all(Array.from({ length: o.limits.deleteConcurrency }, worker));
     if (tooManyFailures) throw new BulkAbort(400, 'Max delete failures exceeded');
   }
   if (result.errors.length) result.setStatus(failStatus);
   else if (!(result.get('Number Deleted') || result.get('Number Not Found'))) result.setStatus(400, 'Invalid bulk delete.');
+}
+
+/** Swift's `handle_delete_iter` over a bulk-delete request: checks it, reads the names, deletes them. */
+export async function bulkDelete(next: App, req: SwiftRequest, result: BulkResult, conf: BulkConf, o: Omit<DeleteOptions, 'limits'>): Promise<void> {
+  if (accountPrefix(req) === undefined) throw new BulkAbort(404);
+  const ctype = req.headers['content-type'];
+  if (ctype && !ctype.startsWith('text/plain')) throw new BulkAbort(406);
+  const names = await readNamesToDelete(req, conf);
+  await deleteItems(next, req, names.map((name) => ({ name })), result, { ...o, limits: conf });
 }

@@ -52,7 +52,7 @@ export const bulk: FilterFactory = (section, ctx) => {
       };
       if (query.has('bulk-delete') && (req.method === 'POST' || req.method === 'DELETE')) {
         const { opts, result } = respond('delete', 'Error in bulk delete.', ['Number Deleted', 'Number Not Found'], 200);
-        return bulkResponse(opts, (signal) => bulkDelete(next, req, result, { conf, agent: 'BulkDelete', signal }));
+        return bulkResponse(opts, (signal) => bulkDelete(next, req, result, conf, { agent: 'BulkDelete', signal }));
       }
       if (extractType !== undefined && req.method === 'PUT') {
         const compression = ARCHIVES[stripDots(extractType.toLowerCase())];

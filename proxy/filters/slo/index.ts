@@ -68,7 +68,7 @@ function makeSlo(next: App, conf: SloConf, ctx: Parameters<FilterFactory>[1]): A
       if (conf.allowAsyncDelete && configTrueValue(parseQuery(req.query).get('async'))) {
         return asyncDeleteManifest(next, req, { version, account, container, object }, conf, ctx);
       }
-      return deleteManifest(next, req, version, account, `/${container}/${object}`, conf);
+      return deleteManifest(next, req, version, account, `/${container}/${object}`, conf, ctx.logger);
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
       return getOrHeadManifest({ next, req, version, account, conf, logger: ctx.logger, now: ctx.now });

@@ -6,13 +6,14 @@
  * long, then the result (Number Deleted, Number Not Found, Errors) in the
  * Accept-ed format.
  */
-import { Readable } from 'node:stream';
-import { configTrueValue } from '../../../common/index.js';
+import { configTrueValue, type Logger } from '../../../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from '../../types.js';
-import { dropBody, readSmallBody, reasonFor } from '../../response.js';
+import { dropBody, readSmallBody } from '../../response.js';
 import { quotePath } from '../../../common/index.js';
 import { subrequest } from '../../subrequest.js';
-import { bestFormat, bulkBody } from './formats.js';
+import { bestFormat } from './formats.js';
+import { BulkAbort, BulkResult, bulkResponse } from '../bulk/result.js';
+import { deleteItems } from '../bulk/delete.js';
 import type { StoredSegment } from './manifest-put.js';
 import type { SloConf } from './slo-conf.js';
 
@@ -27,8 +28,6 @@ interface ToDelete {
 function versionIdOf(req: SwiftRequest): string | undefined {
   return new URLSearchParams(req.query).get('version-id') ?? undefined;
 }
-
-const statusLine = (s: number) => `${s} ${reasonFor(s)}`;
 
 export class ManifestLoadError extends Error {
   constructor(readonly code: number, message: string) {
@@ -86,65 +85,25 @@ async function segmentsToDelete(next: App, req: SwiftRequest, version: string, a
   return out;
 }
 
-export function deleteManifest(next: App, req: SwiftRequest, version: string, account: string, self: string, conf: SloConf): SwiftResponse {
+/**
+ * Swift's `handle_multipart_delete`: bulk's delete (its heartbeats, result
+ * body and limits: max_failed_deletes 1000, no cap on the count) over the
+ * manifest's segments and then the manifest.
+ */
+export function deleteManifest(next: App, req: SwiftRequest, version: string, account: string, self: string, conf: SloConf, logger: Logger): SwiftResponse {
   const format = bestFormat(req.headers.accept);
-  const result: Record<string, string | number> = { 'Response Status': '200 OK', 'Response Body': '', 'Number Deleted': 0, 'Number Not Found': 0 };
-  const failed: [string, string][] = [];
-  let failStatus = 400;
-  const work = (async () => {
-    if (!format) {
-      result['Response Status'] = statusLine(406);
-      return;
+  const result = new BulkResult(200, ['Number Deleted', 'Number Not Found']);
+  const opts = { format, yieldFrequency: conf.yieldFrequency, rootTag: 'delete', result, logger, what: 'Error in bulk delete.' };
+  return bulkResponse(opts, async (signal) => {
+    let items: ToDelete[];
+    try {
+      items = await segmentsToDelete(next, req, version, account, self, conf);
+    } catch (err) {
+      if (err instanceof ManifestLoadError) throw new BulkAbort(err.code, err.message);
+      throw err;
     }
-    const items = await segmentsToDelete(next, req, version, account, self, conf);
-    let i = 0;
-    const worker = async () => {
-      while (i < items.length) {
-        const item = items[i++];
-        if (!item.name) continue;
-        if (item.error) {
-          if (item.error.code === 404) (result['Number Not Found'] as number)++;
-          else failed.push([quotePath(item.name), item.error.message]);
-          continue;
-        }
-        const query = item.versionId === undefined ? '' : `version-id=${encodeURIComponent(item.versionId)}`;
-        const resp = await next(subrequest(req, { method: 'DELETE', path: quotePath(`/${version}/${account}/${item.name.replace(/^\/+/, '')}`), query, agent: 'MultipartDELETE' }));
-        dropBody(resp.body);
-        if (resp.status >= 200 && resp.status < 300) (result['Number Deleted'] as number)++;
-        else if (resp.status === 404) (result['Number Not Found'] as number)++;
-        else {
-          if (resp.status >= 500) failStatus = 502;
-          failed.push([quotePath(item.name), statusLine(resp.status)]);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, conf.deleteConcurrency) }, worker));
-    if (failed.length) result['Response Status'] = statusLine(failStatus);
-    else if (!(result['Number Deleted'] || result['Number Not Found'])) {
-      result['Response Status'] = statusLine(400);
-      result['Response Body'] = 'Invalid bulk delete.';
-    }
-  })().catch((err: unknown) => {
-    if (err instanceof ManifestLoadError) {
-      result['Response Status'] = statusLine(err.code);
-      result['Response Body'] = err.message;
-    } else {
-      result['Response Status'] = statusLine(500);
-    }
+    const limits = { deleteConcurrency: Math.max(1, conf.deleteConcurrency), maxFailedDeletes: 1000, deleteContainerRetryCount: 0 };
+    const named = items.map((i) => ({ name: Buffer.from(i.name, 'utf8'), error: i.error, versionId: i.versionId }));
+    await deleteItems(next, req, named, result, { limits, agent: 'MultipartDELETE', signal });
   });
-  async function* body(): AsyncGenerator<Buffer> {
-    let separator = '';
-    let settled = false;
-    const done = work.finally(() => (settled = true));
-    while (!settled) {
-      await Promise.race([done, new Promise((r) => setTimeout(r, conf.yieldFrequency * 1000).unref())]);
-      if (!settled) {
-        yield Buffer.from(format?.endsWith('/xml') && !separator ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ' ');
-        separator = '\r\n\r\n';
-      }
-    }
-    yield Buffer.from(separator + bulkBody(format, result, failed, 'delete'));
-  }
-  const headers = format ? { 'content-type': format } : { 'content-type': 'text/html; charset=UTF-8' };
-  return { status: 200, headers, body: Readable.from(body(), { objectMode: false }) };
 }
