@@ -63,7 +63,7 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
 
   before(async () => {
     cluster = await SwiftCluster.start({ backend: 'swiftly' });
-    const proxy = await cluster.startProxy('', PIPELINE, { bulk: { max_deletes_per_request: 5, yield_frequency: 1, max_containers_per_extraction: 4 } });
+    const proxy = await cluster.startProxy('', PIPELINE, { bulk: { max_deletes_per_request: 5, yield_frequency: 1, max_containers_per_extraction: 4, max_failed_deletes: 2, max_failed_extractions: 2 } });
     base = `http://127.0.0.1:${proxy.port}`;
     token = await cluster.token();
     work = mkdtempSync(join(tmpdir(), 'swiftly-bulk-'));
@@ -76,8 +76,8 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
 
   it('publishes bulk_upload and bulk_delete in /info with their limits', async () => {
     const info = JSON.parse((await call('GET', '/info')).body.toString()) as Record<string, unknown>;
-    assert.deepEqual(info.bulk_upload, { max_containers_per_extraction: 4, max_failed_extractions: 1000 });
-    assert.deepEqual(info.bulk_delete, { max_deletes_per_request: 5, max_failed_deletes: 1000 });
+    assert.deepEqual(info.bulk_upload, { max_containers_per_extraction: 4, max_failed_extractions: 2 });
+    assert.deepEqual(info.bulk_delete, { max_deletes_per_request: 5, max_failed_deletes: 2 });
   });
 
   it('expands a tar made by the tar CLI into the account: containers made, top-level files and directories skipped', async () => {
@@ -169,6 +169,18 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
     assert.equal(many['Number Files Created'], 4);
   });
 
+  it('stops extracting at max_failed_extractions, and names a member that is not UTF-8 with 412', async () => {
+    const r = await json('PUT', `${A}/quota?extract-archive=tar`, await makeTar([['big1', '12345'], ['big2', '12345'], ['big3', '12345']]));
+    assert.equal(r['Response Status'], '400 Bad Request');
+    assert.deepEqual(r.Errors, [['quota/big1', '413 Request Entity Too Large'], ['quota/big2', '413 Request Entity Too Large']]);
+    // A member name that is not UTF-8 (Python's tarfile writes the raw byte).
+    const script = "import tarfile,io,sys\nt=tarfile.open(fileobj=sys.stdout.buffer,mode='w|',format=tarfile.GNU_FORMAT,encoding='utf-8',errors='surrogateescape')\ni=tarfile.TarInfo('utf/\\udcff.bin')\ni.size=1\nt.addfile(i,io.BytesIO(b'x'))\nt.close()\n";
+    const { stdout: tar } = await run('python3', ['-c', script], { encoding: 'buffer' });
+    const bad = await json('PUT', `${A}?extract-archive=tar`, tar);
+    assert.equal(bad['Response Status'], '400 Bad Request');
+    assert.deepEqual(bad.Errors, [['utf/%FF.bin', '412 Precondition Failed']]);
+  });
+
   it('needs the client credentials for every subrequest: a bad token stops at the first 401', async () => {
     const r = await json('PUT', `${A}?extract-archive=tar`, await makeTar([['noauth/f', 'x'], ['noauth/g', 'y']]), { 'x-auth-token': 'AUTH_tkbogus' });
     assert.equal(r['Response Status'], '401 Unauthorized');
@@ -227,6 +239,22 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
     assert.equal(empty['Response Body'], 'Invalid bulk delete.');
     const badName = await json('POST', `${A}?bulk-delete`, 'c/%FF');
     assert.deepEqual(badName.Errors, [['c/%FF', '412 Precondition Failed']]);
+    const longLine = await json('POST', `${A}?bulk-delete`, `c/${'x'.repeat(3000)}`);
+    assert.equal(longLine['Response Status'], '400 Bad Request');
+    assert.equal(longLine['Response Body'], 'Invalid File Name');
+  });
+
+  it('stops deleting at max_failed_deletes', async () => {
+    for (const c of ['f1', 'f2', 'f3']) {
+      assert.equal((await call('PUT', `${A}/${c}`)).status, 201);
+      assert.equal((await call('PUT', `${A}/${c}/o`, { body: 'o' })).status, 201);
+    }
+    const r = await json('POST', `${A}?bulk-delete`, 'f1\nf2\nf3\n');
+    assert.equal(r['Response Status'], '400 Bad Request');
+    assert.equal(r['Response Body'], 'Max delete failures exceeded');
+    // The deletes already running when the second failure came (delete_concurrency 2) finish, as in Swift.
+    assert.ok((r.Errors as unknown[]).length >= 2, JSON.stringify(r.Errors));
+    for (const [, status] of r.Errors as [string, string][]) assert.equal(status, '409 Conflict');
   });
 
   it('swift delete of a container of many objects goes through bulk-delete', async () => {
