@@ -36,8 +36,14 @@ export function forgetBucketHeaders(ctx: S3Context): void {
   seen.delete(ctx);
 }
 
+/** The longest header value Swift takes (`max_header_size`'s default): a stored configuration must fit. */
+export const MAX_SYSMETA_VALUE = 8192;
+
 /** Sets (or, with '', removes) container sysmeta on the bucket. */
 export async function postBucketSysmeta(ctx: S3Context, headers: Headers): Promise<void> {
+  for (const v of Object.values(headers)) {
+    if (Buffer.byteLength(v) > MAX_SYSMETA_VALUE) throw S3Errors.InvalidRequest({}, `The configuration is larger than this store keeps for a bucket (${MAX_SYSMETA_VALUE} bytes once stored).`);
+  }
   const resp = await ctx.swift('POST', ctx.bucket, undefined, { headers });
   dropBody(resp.body);
   if (resp.status === 404) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });

@@ -60,3 +60,16 @@ export function contentMd5Etag(value: string | undefined): string | undefined {
   if (raw.length !== 16 || raw.toString('base64') !== value.trim()) throw S3Errors.InvalidDigest({ 'Content-MD5': value });
   return raw.toString('hex');
 }
+
+/** What an object POST replaces (user metadata, transient sysmeta, the content headers, X-Delete-At). */
+const POSTABLE = /^(x-object-meta-.+|x-object-transient-sysmeta-.+|content-disposition|content-encoding|cache-control|content-language|expires|x-robots-tag|x-delete-at|x-object-manifest)$/;
+
+/**
+ * The headers of `headers` an object POST replaces: a POST that changes one
+ * (tags, a checksum known late) must send the others again, or lose them.
+ */
+export function postableHeaders(headers: Headers): Headers {
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(headers)) if (POSTABLE.test(k)) out[k] = v;
+  return out;
+}

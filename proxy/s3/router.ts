@@ -12,6 +12,7 @@ import { locationHandlers } from './handlers/location.js';
 import { multiDeleteHandlers } from './handlers/multi-delete.js';
 import { versioningHandlers } from './handlers/versioning.js';
 import { taggingHandlers } from './handlers/tagging.js';
+import { lifecycleHandlers } from './handlers/lifecycle.js';
 import { listObjectVersions } from './handlers/list-objects.js';
 import { uploadsHandlers } from './handlers/multipart/uploads.js';
 import { uploadIdHandlers } from './handlers/multipart/parts.js';
@@ -30,6 +31,7 @@ export const ROUTES = new Map<string, ResourceHandlers>([
   ['versions', { bucket: { GET: listObjectVersions } }],
   ['versioning', versioningHandlers],
   ['tagging', taggingHandlers],
+  ['lifecycle', lifecycleHandlers],
   ['uploads', uploadsHandlers],
   ['uploadId', uploadIdHandlers],
 ]);

@@ -16,7 +16,8 @@ import { ensureOk } from '../swift-errors.js';
 import { checkStorageClass, swiftObjectHeaders } from '../object-headers.js';
 import { tag, xmlDocument } from '../xml.js';
 import { s3VersionHeaders, validVersionId, versionQuery } from '../versions.js';
-import { encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
+import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
+import { expiryHeaders, s3ExpirationHeader } from '../expiry.js';
 
 export interface CopySource {
   bucket: string;
@@ -97,6 +98,8 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
   // The tag set as S3 copies it: the source's (COPY) or the request's (REPLACE), whatever the metadata directive.
   const tags = newTags ?? source.headers[OBJECT_TAGGING_SYSMETA] ?? '';
   if (tags || source.headers[OBJECT_TAGGING_SYSMETA]) headers[OBJECT_TAGGING_SYSMETA] = tags;
+  const expiry = await expiryHeaders(ctx, ctx.key, Number(source.headers['content-length'] ?? 0), decodeTags(tags));
+  Object.assign(headers, expiry);
   const resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, query: versionQuery(src.versionId) });
   dropBody(resp.body);
   if (resp.status === 404) throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
@@ -107,5 +110,5 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
   const etag = (resp.headers['x-object-sysmeta-s3api-etag'] ?? resp.headers.etag ?? '').replace(/"/g, '');
   const lastModified = resp.headers['last-modified'] ? Date.parse(resp.headers['last-modified']) : Math.ceil(ctx.now() / 1000) * 1000;
   const inner = tag('LastModified', new Date(lastModified).toISOString()) + tag('ETag', `"${etag}"`);
-  return xmlResponse(200, xmlDocument('CopyObjectResult', inner), versionHeaders);
+  return xmlResponse(200, xmlDocument('CopyObjectResult', inner), s3ExpirationHeader(expiry, versionHeaders));
 }

@@ -10,13 +10,14 @@ import { S3Errors, type S3Error } from '../errors.js';
 import { emptyResponse } from '../response.js';
 import { ensureOk, swiftError } from '../swift-errors.js';
 import { requestBody } from '../body.js';
-import { applyResponseOverrides, checkStorageClass, contentMd5Etag, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
+import { applyResponseOverrides, checkStorageClass, contentMd5Etag, postableHeaders, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
 import { copyObject } from './object-copy.js';
 import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum, type StoredChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 import { bucketHeaders } from '../bucket-info.js';
 import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
+import { expiryHeaders, s3ExpirationHeader } from '../expiry.js';
 import {
   checkVersionedBucket, deleteMarkerError, DELETE_MARKER_CONTENT_TYPE, restoreNewestVersion, s3VersionHeaders,
   VERSION_SYMLINK_SYSMETA, versionIdParam, versionQuery, versioningStatus,
@@ -54,7 +55,9 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   const headers = putHeaders(ctx);
   if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
   const tagging = ctx.req.swift.headers['x-amz-tagging'];
-  if (tagging !== undefined) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(parseTaggingHeader(tagging));
+  const tags = tagging !== undefined ? parseTaggingHeader(tagging) : [];
+  if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
+  Object.assign(headers, await expiryHeaders(ctx, ctx.key, Number(headers['content-length']), tags));
   const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature);
   if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
   const { body, failure, checksum: check } = requestBody(ctx, checksum);
@@ -77,7 +80,8 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   dropBody(resp.body);
   const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
   if (stored && !checksum?.value) await storeChecksumAfter(ctx, ctx.bucket, ctx.key, headers, stored);
-  return emptyResponse(200, s3VersionHeaders(resp.headers, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"`, ...checksumResponseHeaders(stored) }));
+  const out = s3VersionHeaders(resp.headers, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"`, ...checksumResponseHeaders(stored) });
+  return emptyResponse(200, s3ExpirationHeader(headers, out));
 }
 
 /**
@@ -86,8 +90,8 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
  * carrying the user metadata just PUT (a POST replaces it).
  */
 export async function storeChecksumAfter(ctx: S3Context, container: string, obj: string, put: Headers, stored: StoredChecksum): Promise<void> {
-  const headers: Headers = checksumSysmeta(stored, true);
-  for (const [k, v] of Object.entries(put)) if (k.startsWith('x-object-meta-')) headers[k] = v;
+  // Besides the user metadata: the tags, X-Delete-At and content headers a POST would drop too.
+  const headers: Headers = { ...postableHeaders(put), ...checksumSysmeta(stored, true) };
   const resp = await ctx.swift('POST', container, obj, { headers });
   dropBody(resp.body);
   await ensureOk(ctx, resp, 'object');
@@ -124,6 +128,7 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   s3VersionHeaders(resp.headers, out);
   const tagCount = decodeTags(resp.headers[OBJECT_TAGGING_SYSMETA]).length;
   if (tagCount) out['x-amz-tagging-count'] = String(tagCount);
+  s3ExpirationHeader(resp.headers, out);
   applyResponseOverrides(ctx, out);
   // The checksum is the whole object's: not sent with a range.
   if (resp.status === 200 && h.range === undefined && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') Object.assign(out, checksumResponseHeaders(storedChecksum(resp.headers)));

@@ -18,10 +18,8 @@ import {
 } from '../tags.js';
 import { checkVersionedBucket, s3VersionHeaders, versionIdParam, versionQuery } from '../versions.js';
 import { objectNotFound } from './object.js';
+import { postableHeaders } from '../object-headers.js';
 import type { ResourceHandlers } from './types.js';
-
-/** What an object POST replaces, so a tagging POST must send again. */
-const POSTED = /^(x-object-meta-.+|x-object-transient-sysmeta-.+|content-disposition|content-encoding|cache-control|content-language|expires|x-robots-tag|x-delete-at|x-object-manifest)$/;
 
 /** The object's (or the given version's) HEAD; NoSuchKey / NoSuchVersion / NoSuchBucket when absent. */
 async function headObject(ctx: S3Context): Promise<{ head: SwiftResponse; versionId?: string }> {
@@ -54,8 +52,7 @@ async function currentVersionId(ctx: S3Context): Promise<string | undefined> {
 async function setObjectTags(ctx: S3Context, tags: TagSet): Promise<Headers> {
   const { head, versionId } = await headObject(ctx);
   if (versionId !== undefined && versionId !== (await currentVersionId(ctx))) throw S3Errors.NotImplemented({}, 'Tagging a version that is not the current one is not supported.');
-  const headers: Headers = {};
-  for (const [k, v] of Object.entries(head.headers)) if (POSTED.test(k)) headers[k] = v;
+  const headers: Headers = postableHeaders(head.headers);
   delete headers[OBJECT_TAGGING_SYSMETA];
   if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
   const post = await ctx.swift('POST', ctx.bucket, ctx.key, { headers });
