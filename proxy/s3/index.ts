@@ -13,26 +13,35 @@ import { errorResponse, withS3Ids } from './response.js';
 import { parseS3Request, bucketFromHost } from './request.js';
 import { hasS3Credentials, readSignature } from './auth/index.js';
 import { route } from './router.js';
+import { isS3Preflight, preflight, withCorsHeaders } from './cors-apply.js';
+import { corsForbidden } from './cors.js';
 
 export { s3Conf, type S3Conf };
 export { S3Error, S3Errors };
 
 /** Whether s3api answers this request (S3 credentials, or a bucket named by host), else it is Swift's. */
 export function isS3Request(req: SwiftRequest, conf: S3Conf): boolean {
-  return hasS3Credentials(req) || bucketFromHost(req.headers.host, conf) !== undefined;
+  if (hasS3Credentials(req)) return true;
+  const inHost = bucketFromHost(req.headers.host, conf) !== undefined;
+  return inHost || (req.headers.origin !== undefined && isS3Preflight(req, false));
 }
 
 export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: PipelineContext): Promise<SwiftResponse> {
   const transId = req.env.transId;
   let resource: string | undefined;
+  let s3ctx: S3Context | undefined;
   try {
     const s3req = parseS3Request(req, conf);
     resource = s3req.resource;
+    if (!hasS3Credentials(req) && isS3Preflight(req, s3req.bucketInHost)) {
+      if (s3req.bucket === undefined) throw corsForbidden('CORSResponse: CORS is not enabled for this bucket.');
+      return withS3Ids(await preflight(req, next, s3req.bucket), transId);
+    }
     if (!hasS3Credentials(req)) throw S3Errors.AccessDenied({}, 'Anonymous access is not supported yet.');
     const signature = readSignature(s3req, conf, ctx.now());
     const handler = route(s3req);
-    const s3ctx = new S3Context(s3req, conf, next, signature, ctx.now, ctx);
-    return withS3Ids(await handler(s3ctx), transId);
+    s3ctx = new S3Context(s3req, conf, next, signature, ctx.now, ctx);
+    return withS3Ids(await withCorsHeaders(s3ctx, await handler(s3ctx)), transId);
   } catch (err) {
     // An unread request body is left to the edge, which drains it after the
     // answer (destroying it here would cut the connection before the answer).
@@ -41,6 +50,7 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
       ctx.logger.error({ err, txn: transId }, 's3api: unexpected error');
       return withS3Ids(errorResponse(S3Errors.InternalError(), resource, transId), transId);
     }
-    return withS3Ids(errorResponse(s3err, resource, transId), transId);
+    const resp = errorResponse(s3err, resource, transId);
+    return withS3Ids(s3ctx ? await withCorsHeaders(s3ctx, resp) : resp, transId);
   }
 }

@@ -13,6 +13,7 @@ import { multiDeleteHandlers } from './handlers/multi-delete.js';
 import { versioningHandlers } from './handlers/versioning.js';
 import { taggingHandlers } from './handlers/tagging.js';
 import { lifecycleHandlers } from './handlers/lifecycle.js';
+import { corsHandlers } from './handlers/cors.js';
 import { listObjectVersions } from './handlers/list-objects.js';
 import { uploadsHandlers } from './handlers/multipart/uploads.js';
 import { uploadIdHandlers } from './handlers/multipart/parts.js';
@@ -32,6 +33,7 @@ export const ROUTES = new Map<string, ResourceHandlers>([
   ['versioning', versioningHandlers],
   ['tagging', taggingHandlers],
   ['lifecycle', lifecycleHandlers],
+  ['cors', corsHandlers],
   ['uploads', uploadsHandlers],
   ['uploadId', uploadIdHandlers],
 ]);
