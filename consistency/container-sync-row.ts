@@ -49,8 +49,8 @@ export interface RowSenderOptions {
   realms: ContainerSyncRealms;
   /** Storage-node client for the local copy (conn_timeout / node_timeout of the daemon). */
   local: BackendClient;
-  /** HTTP(S) agent for the remote cluster. */
-  remote: Dispatcher;
+  /** The HTTP(S) agent for a request to the remote cluster (Swift's `select_http_proxy`). */
+  remote: () => Dispatcher;
   /** Seconds for each remote request (Swift's `conn_timeout`, 5). */
   remoteTimeout: number;
   logger: Logger;
@@ -176,7 +176,7 @@ export class RowSender {
       method: method as Dispatcher.HttpMethod,
       headers: { ...headers, 'x-timestamp': xTimestamp, ...syncAuthHeaders(this.opts.realms, job, method, path, xTimestamp) },
       body: body as Dispatcher.DispatchOptions['body'],
-      dispatcher: this.opts.remote,
+      dispatcher: this.opts.remote(),
       headersTimeout: ms,
       bodyTimeout: ms,
     });
@@ -216,6 +216,8 @@ export class RowSender {
       throw err;
     }
     await res.body.dump();
+    // A remote that answered before taking the whole body (a 401, a 507) leaves the local read open.
+    if (!local.body.readableEnded) local.body.destroy();
     if (!ok(res.statusCode)) throw new RemoteStatusError(res.statusCode, 'PUT');
     return true;
   }

@@ -23,14 +23,14 @@
  * name), and node_timeout for the local object servers. Swift's
  * internal_client_conf_path and request_tries configure the internal proxy
  * it reads local copies through; here the object servers are asked
- * directly (every primary, then as many handoffs), so both are unused, and
- * sync_proxy (an HTTP proxy for remote requests) is not supported: remote
- * requests go direct. Realms come from
+ * directly (every primary, then as many handoffs), so both are unused.
+ * sync_proxy: HTTP proxies for the remote requests (one picked at random
+ * per request). Realms come from
  * `<swift_dir>/container-sync-realms.conf`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import {
   BackendClient, CONTAINER_SYNC_REALMS_FILE, ContainerSyncRealms, getFloat, getInt, getString, hashPathRaw, validateSyncTo,
   type Logger,
@@ -61,7 +61,8 @@ export class ContainerSync implements Daemon {
   readonly realms: ContainerSyncRealms;
   private readonly logger: Logger;
   private readonly local: BackendClient;
-  private readonly remote: Agent;
+  /** The remote cluster's HTTP agent: direct, or one per `sync_proxy`. */
+  private readonly remotes: Dispatcher[];
   private readonly sender: RowSender;
   private readonly syncStore: ContainerSyncStore;
   private ring?: RingLookup;
@@ -79,12 +80,17 @@ export class ContainerSync implements Daemon {
     if (!ctx.conf.internal_client_conf_path) {
       this.logger.info('internal_client_conf_path not set; container-sync reads local objects from the object servers directly');
     }
-    if (ctx.conf.sync_proxy) this.logger.warn({ syncProxy: ctx.conf.sync_proxy }, 'sync_proxy is not supported; remote requests go direct');
     this.syncStore = new ContainerSyncStore(this.conf.devices);
     this.local = new BackendClient({ connTimeout: this.conf.connTimeout, nodeTimeout: this.conf.nodeTimeout });
-    this.remote = new Agent({ connect: { timeout: remoteTimeout * 1000 }, keepAliveTimeout: 10_000 });
+    const agentOptions = { connect: { timeout: remoteTimeout * 1000 }, keepAliveTimeout: 10_000 };
+    const proxies = getString(ctx.conf, 'sync_proxy', '').split(',').map((p) => p.trim()).filter(Boolean);
+    // A plain-HTTP target goes to the proxy as an absolute-URI request (as Swift's client does); HTTPS through CONNECT.
+    this.remotes = proxies.length
+      ? proxies.map((uri) => new ProxyAgent({ uri, proxyTunnel: false, ...agentOptions }))
+      : [new Agent(agentOptions)];
     this.sender = new RowSender({
-      swiftDir: this.conf.swiftDir, hashPath: ctx.swiftConf.hashPath, realms: this.realms, local: this.local, remote: this.remote,
+      swiftDir: this.conf.swiftDir, hashPath: ctx.swiftConf.hashPath, realms: this.realms, local: this.local,
+      remote: () => this.remotes[Math.floor(Math.random() * this.remotes.length)],
       remoteTimeout, logger: this.logger,
     });
   }
@@ -190,7 +196,7 @@ export class ContainerSync implements Daemon {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.local.close(), this.remote.close()]);
+    await Promise.all([this.local.close(), ...this.remotes.map((r) => r.close())]);
   }
 }
 

@@ -13,6 +13,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,14 +65,14 @@ describe('container sync between two clusters', () => {
     fetch(`${urlB}${path}`, { ...init, headers: { 'x-auth-token': tokenB, ...(init.headers as Record<string, string>) } });
 
   /** One pass of the container-sync daemon of each of A's container nodes; the puts and deletes sent, and the puts by node port. */
-  async function syncPass(): Promise<{ puts: number; deletes: number; byPort: Record<number, number> }> {
+  async function syncPass(extra: Record<string, string> = {}): Promise<{ puts: number; deletes: number; byPort: Record<number, number> }> {
     const swiftConf = loadSwiftConf(A.swiftDir);
     const total = { puts: 0, deletes: 0, byPort: {} as Record<number, number> };
     for (const node of A.nodes.filter((n) => n.kind === 'container')) {
       const daemon = new ContainerSync({
         conf: {
           devices: join(A.dir, `node${node.index}`), mount_check: 'false', swift_dir: A.swiftDir, bind_ip: '127.0.0.1',
-          bind_port: String(node.port), interval: '1',
+          bind_port: String(node.port), interval: '1', ...extra,
         },
         swiftConf,
         logger: silentLogger,
@@ -180,6 +182,34 @@ describe('container sync between two clusters', () => {
     assert.equal(link.headers.get('x-symlink-target'), 'src3/seg1', 'the symlink keeps its target');
     // Each is current on B now (the symlink by its own time, not its target's): nothing is sent again.
     assert.deepEqual(await syncPass(), { puts: 0, deletes: 0, byPort: {} });
+  });
+
+  test('with sync_proxy the remote requests go through the HTTP proxy', async () => {
+    const seen: string[] = [];
+    const forward = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const target = new URL(req.url!);
+      const out = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.destroy());
+      req.pipe(out);
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    try {
+      assert.equal((await onB('/dst4', { method: 'PUT', headers: { 'x-container-sync-key': 'k4' } })).status, 201);
+      assert.equal((await onA('/src4', { method: 'PUT', headers: { 'x-container-sync-to': '//test/b/AUTH_test/dst4', 'x-container-sync-key': 'k4' } })).status, 201);
+      assert.equal((await onA('/src4/p', { method: 'PUT', body: 'proxied' })).status, 201);
+      await rowsOnAllReplicas('src4', ['p']);
+      const { port } = forward.address() as AddressInfo;
+      assert.equal((await syncPass({ sync_proxy: `http://127.0.0.1:${port}` })).puts, 1);
+      assert.equal(await (await onB('/dst4/p')).text(), 'proxied');
+      assert.ok(seen.includes(`PUT ${urlB}/dst4/p`), seen.join('\n'));
+    } finally {
+      forward.closeAllConnections();
+      await new Promise((resolve) => forward.close(resolve));
+    }
   });
 
   test('a signed request with a wrong signature or sync key is refused 401; a good one is let in without a token', async () => {
