@@ -26,7 +26,7 @@ import type { AllInOne } from '../../cli/cluster/all-in-one.js';
 import { freePort, startConformanceCluster } from './cluster.js';
 import { conformancePipeline } from './proxy-conf.js';
 import { countStatuses, formatCounts, formatVerdict, judge, parseExpected, parseResults, strikeFromExpected } from './report.js';
-import { ranFile, RERUNS, runAgain } from './rerun.js';
+import { ranFile, RERUNS, rerunRequired, runAgain } from './rerun.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const EXPECTED_FILE = join(REPO, 'bench', 'conformance', 'expected-failures.txt');
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
     }
     const results = parseResults(readFileSync(resultsFile, 'utf8'));
     // Files the runner's test.conf made skip, run again set up to run: their results replace the skips and must pass.
-    const required = new Set<string>();
+    const required = rerunRequired(baseline);
     const rerunLines: string[] = [];
     for (const rerun of RERUNS) {
       if (!ranFile(results, rerun.file)) continue;
@@ -98,10 +98,7 @@ async function main(): Promise<number> {
         console.error(`conformance: ${rerun.file} did not run again; see ${join(resultsDir, rerun.file.replace(/^.*\//, '').replace(/\.py$/, ''), 'pytest.log')}`);
         return 2;
       }
-      for (const [id, status] of again) {
-        results.set(id, status);
-        required.add(id);
-      }
+      for (const [id, status] of again) results.set(id, status);
       rerunLines.push(`${rerun.file} run again, set up to run (must pass): ${formatCounts(countStatuses(again.values()))}`);
     }
     const verdict = judge(results, baseline, expected, required);

@@ -37,6 +37,15 @@ export function remapOptions(conf: Record<string, string | undefined>): RemapOpt
   };
 }
 
+/**
+ * A name from the Host header into a path segment: Node reads a header's
+ * bytes one code unit each, so a UTF-8 name arrives as its bytes; Swift
+ * joins those same bytes into the path.
+ */
+function hostNameSegment(name: string): string {
+  return quotePath(/^[\0-\xff]*$/.test(name) ? Buffer.from(name, 'latin1').toString('utf8') : name);
+}
+
 export type Remap = { kind: 'none' } | { kind: 'bad' } | { kind: 'path'; path: string };
 
 /** Where a request for `host` and the raw `path` goes (Swift's DomainRemapMiddleware.__call__). */
@@ -67,8 +76,8 @@ export function remapPath(o: RemapOptions, hostHeader: string, path: string): Re
   }
   let rest = path.slice(1);
   if (o.mangleClientPaths && `${rest}/`.startsWith(`${o.pathRoot}/`)) rest = rest.slice(o.pathRoot.length + 1);
-  const segments = ['', o.pathRoot, quotePath(account)];
-  if (container) segments.push(quotePath(container));
+  const segments = ['', o.pathRoot, hostNameSegment(account)];
+  if (container) segments.push(hostNameSegment(container));
   segments.push(rest);
   return { kind: 'path', path: segments.join('/') };
 }

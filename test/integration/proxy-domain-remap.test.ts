@@ -19,6 +19,8 @@ describe('domain_remap', () => {
     assert.deepEqual(remapPath(o, 'c.auth-test.example.com:8080', '/o'), { kind: 'path', path: '/v1/AUTH_test/c/o' });
     assert.deepEqual(remapPath(o, 'service_x.other.org', '/'), { kind: 'path', path: '/v1/SERVICE_x/' });
     assert.deepEqual(remapPath(o, 'a.b.AUTH_x.example.com', '/'), { kind: 'bad' });
+    // A UTF-8 container name in the Host header, as Node reads it (a code unit a byte).
+    assert.deepEqual(remapPath(o, `${Buffer.from('\u00e9t\u00e9').toString('latin1')}.AUTH_x.example.com`, '/'), { kind: 'path', path: '/v1/AUTH_x/%C3%A9t%C3%A9/' });
     assert.deepEqual(remapPath(o, 'nope.example.com', '/'), { kind: 'none' });
     assert.deepEqual(remapPath(o, 'AUTH_x.elsewhere.com', '/'), { kind: 'none' });
     const d = remapOptions({ default_reseller_prefix: 'AUTH', mangle_client_paths: 'yes' });

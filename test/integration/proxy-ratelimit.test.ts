@@ -7,7 +7,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, killProcess, spawnTracked, SwiftCluster, SWIFTLY_BIN, waitForPort } from '../helpers/swift-cluster.js';
+import type { ChildProcess } from 'node:child_process';
 import { startMemcache, type MemcacheServer } from '../helpers/memcache-server.js';
 import { MemcacheClient } from '../../proxy/index.js';
 
@@ -41,8 +44,9 @@ describe('ratelimit shared by two proxies', () => {
   });
 
   it('spaces one account\'s container PUTs sent to both proxies at once, one turn (200 ms) each', async () => {
-    assert.equal((await put(bases[0], '/v1/AUTH_test/first')).status, 201);
+    // Turns count from when the first request reached the filter: no sooner than this.
     const start = Date.now();
+    assert.equal((await put(bases[0], '/v1/AUTH_test/first')).status, 201);
     const got = await Promise.all([0, 1, 2, 3].map((i) => put(bases[i % 2], `/v1/AUTH_test/c${i}`)));
     assert.deepEqual(got.map((r) => r.status), [201, 201, 201, 201]);
     [...got].sort((a, b) => a.at - b.at).forEach((r, k) => assert.ok(r.at - start >= (k + 1) * 200 - 10, `PUT ${k} answered after ${r.at - start} ms`));
@@ -70,5 +74,42 @@ describe('ratelimit shared by two proxies', () => {
   it('is in /info with its options', async () => {
     const info = (await (await fetch(`${bases[0]}/info`)).json()) as Record<string, unknown>;
     assert.deepEqual(info.ratelimit, { account_ratelimit: 5, max_sleep_time_seconds: 1, container_ratelimits: [], container_listing_ratelimits: [] });
+  });
+});
+
+describe('ratelimit shared by the workers of one proxy', () => {
+  let cluster: SwiftCluster | undefined;
+  let proxy: ChildProcess | undefined;
+  let base = '';
+
+  before(async () => {
+    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    const port = await freePort();
+    const conf = cluster.writeProxyConf('', PIPELINE, port, { ratelimit: { account_ratelimit: 5 } });
+    // Two workers, no memcached: the limit lives in the primary's cache (IPC).
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^workers = 0$/m, 'workers = 2'));
+    proxy = spawnTracked(process.execPath, [SWIFTLY_BIN, 'server', 'proxy', conf], join(cluster.logDir, 'proxy-workers.log'));
+    await waitForPort(port, proxy, 'swiftly proxy', cluster.startTimeoutMs);
+    base = `http://127.0.0.1:${port}`;
+    cluster.authUrl = `${base}/auth/v1.0`;
+  });
+  after(async () => {
+    await killProcess(proxy, 'SIGTERM');
+    await cluster?.stop();
+  });
+
+  it('spaces container PUTs that land on either worker at one account_ratelimit', async () => {
+    const token = await cluster!.token();
+    const put = async (path: string) => {
+      // A connection each, so the requests spread over both workers.
+      const res = await fetch(`${base}${path}`, { method: 'PUT', headers: { 'x-auth-token': token, connection: 'close' } });
+      await res.arrayBuffer();
+      return { status: res.status, at: Date.now() };
+    };
+    const start = Date.now();
+    assert.equal((await put('/v1/AUTH_test/first')).status, 201);
+    const got = await Promise.all([0, 1, 2, 3].map((i) => put(`/v1/AUTH_test/w${i}`)));
+    assert.deepEqual(got.map((r) => r.status), [201, 201, 201, 201]);
+    [...got].sort((a, b) => a.at - b.at).forEach((r, k) => assert.ok(r.at - start >= (k + 1) * 200 - 10, `PUT ${k} answered after ${r.at - start} ms`));
   });
 });

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { judge, parseExpected, parseResults, formatVerdict, countStatuses, strikeFromExpected } from '../../bench/conformance/report.js';
 import { conformancePipeline, conformanceProxyConf } from '../../bench/conformance/proxy-conf.js';
+import { rerunRequired, RERUNS } from '../../bench/conformance/rerun.js';
 import { parseIni, getSection } from '../../common/index.js';
 import { FILTERS } from '../../proxy/index.js';
 
@@ -79,6 +80,23 @@ FAILED t.py::A::swift_skips
     const v2 = judge(rerun, BASELINE, EXPECTED, new Set(['t.py::A::swift_skips']));
     assert.deepEqual(v2.unexpected, [{ id: 't.py::A::swift_skips', status: 'SKIPPED' }]);
     assert.equal(judge(parseResults('PASSED t.py::A::swift_skips\n'), BASELINE, EXPECTED, new Set(['t.py::A::swift_skips'])).unexpected.length, 0);
+    // Listing a required test is no wrong entry, though Swift's baseline skipped it.
+    const listed = parseExpected('## x\nt.py::A::swift_skips\n');
+    const v3 = judge(parseResults('FAILED t.py::A::swift_skips\n'), BASELINE, listed, new Set(['t.py::A::swift_skips']));
+    assert.deepEqual([v3.unexpected, v3.badEntries], [[], []]);
+  });
+
+  it('requires every baseline test of the files run again, but those that skip themselves on Swift too', () => {
+    const baseline = parseResults(`SKIPPED test/functional/test_domain_remap.py::T::a
+SKIPPED test/functional/test_staticweb.py::TestStaticWebUTF8::test_redirect_slash_anon_remap_cont
+SKIPPED test/functional/test_staticweb.py::TestStaticWeb::test_redirect_slash_anon_remap_cont
+PASSED test/functional/test_object.py::T::b
+`);
+    assert.deepEqual([...rerunRequired(baseline)].sort(), [
+      'test/functional/test_domain_remap.py::T::a',
+      'test/functional/test_staticweb.py::TestStaticWeb::test_redirect_slash_anon_remap_cont',
+    ]);
+    assert.equal(RERUNS[0].conf('insecure = no\nstorage_domain =\n'), 'insecure = no\nstorage_domain = example.net\n');
   });
 
   it('rejects a list naming a test twice and lines that are not results', () => {

@@ -53,9 +53,10 @@ async function build(conf: Record<string, string>, stub: Stub = {}) {
  */
 
 /**
- * Requests sent at `start` reached the app one turn of `turnMs` after
- * another (the k-th no sooner than k turns after the last one before them;
- * a loaded machine's late timers only make them later).
+ * Requests sent after one sent at `start` reached the app a turn of
+ * `turnMs` apart: the k-th no sooner than k+1 turns after `start` (turns
+ * count from the clock when the first one came; a loaded machine's late
+ * timers only make them later).
  */
 function assertSpaced(reached: number[], start: number, turnMs: number, what: string): void {
   const sorted = [...reached].sort((a, b) => a - b);
@@ -65,9 +66,9 @@ function assertSpaced(reached: number[], start: number, turnMs: number, what: st
 describe('ratelimit', () => {
   it('spaces container PUTs and DELETEs of an account at account_ratelimit a second, leaves reads and objects alone', async () => {
     const rl = await build({ account_ratelimit: '20' });
+    const start = Date.now();
     await rl.send('PUT', '/v1/AUTH_a/first');
     rl.reached.length = 0;
-    const start = Date.now();
     const got = await Promise.all(Array.from({ length: 5 }, (_, i) => rl.send(i % 2 ? 'DELETE' : 'PUT', `/v1/AUTH_a/c${i}`)));
     assert.deepEqual(got.map((r) => r.status), [204, 204, 204, 204, 204]);
     assertSpaced(rl.reached, start, 50, 'container writes');
@@ -109,9 +110,9 @@ describe('ratelimit', () => {
 
   it("limits every write of an account by its X-Account-Sysmeta-Global-Write-Ratelimit", async () => {
     const rl = await build({}, { accountSysmeta: { AUTH_a: { 'global-write-ratelimit': '20' } } });
+    const start = Date.now();
     await rl.send('PUT', '/v1/AUTH_a/c/first');
     rl.reached.length = 0;
-    const start = Date.now();
     await Promise.all(['PUT', 'POST', 'DELETE', 'COPY'].map((m, i) => rl.send(m, `/v1/AUTH_a/c/o${i}`)));
     assertSpaced(rl.reached, start, 50, 'writes');
     rl.reached.length = 0;
@@ -125,15 +126,15 @@ describe('ratelimit', () => {
     assert.deepEqual([0, 99, 100, 150, 200, 350, 500, 10_000].map((n) => maxRate(limits, n)), [undefined, undefined, 100, 75, 50, 35, 20, 20]);
     const rl = await build({ container_ratelimit_10: '40', container_ratelimit_30: '10', container_listing_ratelimit_10: '10' }, { objectCount: 20 });
     // 20 objects: 25 writes a second (40 ms apart), 10 listings a second (100 ms apart).
+    let start = Date.now();
     await rl.send('PUT', '/v1/AUTH_a/c/first');
     rl.reached.length = 0;
-    let start = Date.now();
     await Promise.all(Array.from({ length: 4 }, (_, i) => rl.send('PUT', `/v1/AUTH_a/c/o${i}`)));
     assertSpaced(rl.reached, start, 40, 'object writes');
     assert.ok(Math.max(...rl.reached) - start < 400, 'not at a lower rate');
+    start = Date.now();
     await rl.send('GET', '/v1/AUTH_a/c');
     rl.reached.length = 0;
-    start = Date.now();
     await Promise.all(Array.from({ length: 3 }, () => rl.send('GET', '/v1/AUTH_a/c')));
     assertSpaced(rl.reached, start, 100, 'listings');
     assert.deepEqual(rl.info.ratelimit, {
