@@ -103,14 +103,16 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
       ['one.txt', 'first', { 'SCHILY.xattr.user.mime_type': 'text/x-one', 'SCHILY.xattr.user.meta.color': 'blue' }],
       ['sub/two.bin', Buffer.alloc(100_000, 7)],
       ['atime-only', 'x', { atime: '1700000000.5' }],
+      ['empty', ''],
     ]);
     const gz = join(work, 'm.tar.gz');
     writeFileSync(join(work, 'm.tar'), tar);
     await run('gzip', ['-kf', join(work, 'm.tar')]);
     const { stdout } = await run('curl', ['-sS', '-X', 'PUT', '--data-binary', `@${gz}`, '-H', `X-Auth-Token: ${token}`, '-H', 'X-Object-Meta-Batch: 7',
       '-H', 'Accept: application/json', `${base}${A}/gz/pre/?extract-archive=tar.gz`]);
-    assert.equal((JSON.parse(stdout) as Record<string, unknown>)['Number Files Created'], 3, stdout);
-    assert.deepEqual(await list('gz'), ['pre/atime-only', 'pre/one.txt', 'pre/sub/two.bin']);
+    assert.equal((JSON.parse(stdout) as Record<string, unknown>)['Number Files Created'], 4, stdout);
+    assert.deepEqual(await list('gz'), ['pre/atime-only', 'pre/empty', 'pre/one.txt', 'pre/sub/two.bin']);
+    assert.equal((await call('GET', `${A}/gz/pre/empty`)).headers.get('content-length'), '0');
     const one = await call('GET', `${A}/gz/pre/one.txt`);
     assert.equal(one.body.toString(), 'first');
     assert.equal(one.headers.get('content-type'), 'text/x-one');
