@@ -124,7 +124,11 @@ describe('container sync between two clusters', () => {
     const head = await onA('/src', { method: 'HEAD' });
     assert.equal(head.headers.get('x-container-sync-to'), '//test/b/AUTH_test/dst');
 
-    const o1 = await onA('/src/o1', { method: 'PUT', body: 'first object', headers: { 'content-type': 'text/x-one', 'x-object-meta-color': 'blue' } });
+    // A UTF-8 metadata value goes out as its raw bytes (fetch sends a header's code units as bytes).
+    const utf8Meta = Buffer.from('Bär ☃').toString('latin1');
+    const o1 = await onA('/src/o1', {
+      method: 'PUT', body: 'first object', headers: { 'content-type': 'text/x-one', 'x-object-meta-color': 'blue', 'x-object-meta-name': utf8Meta },
+    });
     assert.equal(o1.status, 201);
     const more = ['o2', 'o3', 'o4', 'o5', 'o6'];
     for (const name of more) assert.equal((await onA(`/src/${name}`, { method: 'PUT', body: name === 'o2' ? 'second' : name })).status, 201);
@@ -137,6 +141,7 @@ describe('container sync between two clusters', () => {
     assert.equal(await got.text(), 'first object');
     assert.equal(got.headers.get('content-type'), 'text/x-one');
     assert.equal(got.headers.get('x-object-meta-color'), 'blue');
+    assert.equal(got.headers.get('x-object-meta-name'), utf8Meta, 'UTF-8 metadata arrives byte for byte');
     const local = await onA('/src/o1', { method: 'HEAD' });
     assert.equal(got.headers.get('x-timestamp'), local.headers.get('x-timestamp'), 'the copy keeps the original time');
     assert.equal(got.headers.get('etag'), local.headers.get('etag'));
