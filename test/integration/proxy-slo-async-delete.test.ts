@@ -111,6 +111,14 @@ describe('slo async delete through the proxy', () => {
     assert.equal(notSlo.body, 'Not an SLO manifest');
   });
 
+  it('keeps the private UPDATE from clients (gatekeeper strips X-Backend-Allow-Private-Methods)', async () => {
+    const { execFile } = await import('node:child_process');
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'UPDATE',
+      '-H', `X-Auth-Token: ${token}`, '-H', 'X-Backend-Allow-Private-Methods: True', '-H', 'Content-Type: application/json',
+      '--data-binary', '[]', `${base}${A}/c`], (err, out) => (err ? reject(err) : resolve({ stdout: out }))));
+    assert.equal(stdout, '405');
+  });
+
   it('without async=yes deletes the segments synchronously', async () => {
     await putManifest('sync', await putSegments('segs', ['s1']));
     const del = await call('DELETE', `${A}/c/sync?multipart-manifest=delete`, { headers: { accept: 'application/json' } });
