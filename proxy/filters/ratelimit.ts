@@ -14,7 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache, FilterFactory, PipelineContext, SwiftRequest, SwiftResponse } from '../types.js';
-import { DEFAULT_CONSTRAINTS, getFloat, getInt, listFromCsv, type Section } from '../../common/index.js';
+import { ConfigError, DEFAULT_CONSTRAINTS, getFloat, getInt, listFromCsv, type Section } from '../../common/index.js';
 import { makeResponse } from '../response.js';
 import { parseRequestPath } from '../request-path.js';
 
@@ -29,7 +29,9 @@ export function confLimits(conf: Section, prefix: string): [size: number, rate: 
     if (!key.startsWith(prefix)) continue;
     const size = Number(key.slice(prefix.length));
     const rate = Number(value);
-    if (!Number.isInteger(size) || !Number.isFinite(rate)) throw new Error(`ratelimit: bad option ${key} = ${value}`);
+    if (!/^\d+$/.test(key.slice(prefix.length)) || !Number.isFinite(rate) || String(value).trim() === '') {
+      throw new ConfigError(`[filter:ratelimit] ${key} = ${value}: wants ${prefix}<container size> = <requests a second>`);
+    }
     limits.push([size, rate]);
   }
   return limits.sort((a, b) => a[0] - b[0]);

@@ -122,6 +122,8 @@ describe('ratelimit', () => {
 
   it('limits object writes and listings by the container size, on the line between the sizes configured', async () => {
     assert.deepEqual(confLimits({ container_ratelimit_200: '50', container_ratelimit_100: '100', other: 'x' }, 'container_ratelimit_'), [[100, 100], [200, 50]]);
+    assert.throws(() => confLimits({ container_ratelimit_big: '5' }, 'container_ratelimit_'), /container_ratelimit_<container size>/);
+    assert.throws(() => confLimits({ container_ratelimit_10: 'fast' }, 'container_ratelimit_'), /container_ratelimit_10 = fast/);
     const limits: [number, number][] = [[100, 100], [200, 50], [500, 20]];
     assert.deepEqual([0, 99, 100, 150, 200, 350, 500, 10_000].map((n) => maxRate(limits, n)), [undefined, undefined, 100, 75, 50, 35, 20, 20]);
     const rl = await build({ container_ratelimit_10: '40', container_ratelimit_30: '10', container_listing_ratelimit_10: '10' }, { objectCount: 20 });
