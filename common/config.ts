@@ -1,7 +1,9 @@
 /**
  * Swift-style INI config files, read as Python's ConfigParser does for Swift:
  * `[section]` headers, `key = value` or `key: value`, `#`/`;` comment lines,
- * indented continuation lines, keys lower-cased, `[DEFAULT]` values visible
+ * indented continuation lines, keys lower-cased (unless `keepCase`: what
+ * paste.deploy does for proxy-server.conf, where tempauth's
+ * `SERVICE_require_group` names a reseller prefix), `[DEFAULT]` values visible
  * in every section, `%(name)s` interpolation, and a `*.conf.d` directory
  * read as one file (its `*.conf` files in name order).
  */
@@ -23,8 +25,17 @@ export interface IniFile {
 const SECTION_RE = /^\[([^\]]+)\]\s*$/;
 const OPTION_RE = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/;
 
+export interface IniOptions {
+  /**
+   * Keep option names as written. Python's ConfigParser lower-cases them
+   * (Swift's `readconf`: daemons, swift.conf), paste.deploy does not (the
+   * pipeline's `[filter:…]` and `[app:…]` sections).
+   */
+  keepCase?: boolean;
+}
+
 /** Parses INI text. Later sections of the same name merge into earlier ones. */
-export function parseIni(text: string, source = '<string>', into?: IniFile): IniFile {
+export function parseIni(text: string, source = '<string>', into?: IniFile, options: IniOptions = {}): IniFile {
   const sections = new Map<string, Record<string, string>>(into?.sections ?? []);
   const defaults: Record<string, string> = { ...(into?.defaults ?? {}) };
   let current: Record<string, string> | undefined;
@@ -56,14 +67,14 @@ export function parseIni(text: string, source = '<string>', into?: IniFile): Ini
     const opt = OPTION_RE.exec(trimmed);
     if (!opt) throw new ConfigError(`${source}:${i + 1}: cannot parse line: ${trimmed}`);
     if (!current) throw new ConfigError(`${source}:${i + 1}: option outside any section: ${trimmed}`);
-    lastKey = opt[1].trim().toLowerCase();
+    lastKey = options.keepCase ? opt[1].trim() : opt[1].trim().toLowerCase();
     current[lastKey] = opt[2].trim();
   }
   return { sections, defaults, path: into?.path ?? (source === '<string>' ? undefined : source) };
 }
 
 /** Reads a config file, or a `.conf.d` directory of them. */
-export function readIniFile(path: string): IniFile {
+export function readIniFile(path: string, options: IniOptions = {}): IniFile {
   const full = resolve(path);
   let st;
   try {
@@ -76,7 +87,7 @@ export function readIniFile(path: string): IniFile {
     : [full];
   let ini: IniFile = { sections: new Map(), defaults: {}, path: full };
   for (const file of files) {
-    ini = parseIni(readFileSync(file, 'utf8'), file, ini);
+    ini = parseIni(readFileSync(file, 'utf8'), file, ini, options);
   }
   // `here` is set as paste.deploy does: the directory of the config.
   if (ini.defaults.here === undefined) ini.defaults.here = st.isDirectory() ? full : dirname(full);
@@ -88,7 +99,7 @@ function interpolate(value: string, vars: Record<string, string>, depth = 0): st
   if (depth > 10) throw new ConfigError(`interpolation too deep in: ${value}`);
   return value.replace(/%\((\w+)\)s|%%/g, (m, name: string | undefined) => {
     if (m === '%%') return '%';
-    const v = vars[name!.toLowerCase()];
+    const v = vars[name!] ?? vars[name!.toLowerCase()];
     if (v === undefined) throw new ConfigError(`bad interpolation variable reference ${m}`);
     return interpolate(v, vars, depth + 1);
   });

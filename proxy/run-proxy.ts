@@ -30,7 +30,7 @@ export const PROXY_HEAP: HeapTuning = { semiSpaceMib: 8, heapGrowingPercent: 300
 
 export async function runProxyServer(confPath: string): Promise<void> {
   const flags = tuneHeap(PROXY_HEAP);
-  const workers = proxyWorkers(readIniFile(confPath).defaults);
+  const workers = proxyWorkers(readIniFile(confPath, { keepCase: true }).defaults);
   if (workers > 0) {
     serveIpcCache();
     superviseWorkers({

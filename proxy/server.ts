@@ -39,7 +39,8 @@ function defaultRingLoader(swiftConf: () => SwiftConf): RingLoader {
  * stops accepting, lets in-flight requests finish, and closes backend pools.
  */
 export async function startProxyServer(conf: string | IniFile, options: ProxyServerOptions = {}): Promise<ProxyServer> {
-  const ini = typeof conf === 'string' ? readIniFile(conf) : conf;
+  // paste.deploy keeps option names' case (tempauth's `SERVICE_require_group`).
+  const ini = typeof conf === 'string' ? readIniFile(conf, { keepCase: true }) : conf;
   const defaults = ini.defaults;
   const logger = options.logger ?? createLogger({ name: 'proxy-server', level: getString(defaults, 'log_level', 'info') });
   const now = options.now ?? Date.now;

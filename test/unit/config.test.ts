@@ -35,6 +35,17 @@ path = %(devices)s/x
   assert.throws(() => parseIni('[s]\nno separator here'), ConfigError);
 });
 
+test('INI: keepCase keeps option names as written (paste.deploy, for the proxy)', () => {
+  const text = '[DEFAULT]\nHere_Dir = /etc\n[filter:tempauth]\nreseller_prefix = AUTH, SERVICE\nSERVICE_require_group = service\nconf = %(Here_Dir)s/x\n';
+  const kept = getSection(parseIni(text, '<string>', undefined, { keepCase: true }), 'filter:tempauth')!;
+  assert.equal(kept.SERVICE_require_group, 'service');
+  assert.equal(kept.service_require_group, undefined);
+  assert.equal(kept.conf, '/etc/x');
+  const lowered = getSection(parseIni(text), 'filter:tempauth')!;
+  assert.equal(lowered.service_require_group, 'service');
+  assert.equal(lowered.SERVICE_require_group, undefined);
+});
+
 test('typed option readers', () => {
   const s = { a: '12', b: 'yes', c: 'x', d: 'off' };
   assert.equal(getInt(s, 'a', 1), 12);
