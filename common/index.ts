@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './timestamp.js';
 export * from './hash-path.js';
 export * from './quote.js';
+export * from './py-repr.js';
 export * from './delete-at.js';
 export * from './config.js';
 export * from './constraints.js';

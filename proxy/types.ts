@@ -16,8 +16,12 @@ export interface RequestEnv {
   transId: string;
   /** Set by the cache filter (Swift's `swift.cache`). */
   cache?: Cache;
-  /** Set by an auth filter; controllers call it once they know the ACLs. */
-  authorize?: (req: SwiftRequest) => SwiftResponse | undefined;
+  /**
+   * Set by an auth filter; controllers call it (and await it: tempauth may
+   * read the account's ACLs first) once they know the container's ACLs.
+   * Undefined allows the request; a response denies it.
+   */
+  authorize?: (req: SwiftRequest) => SwiftResponse | undefined | Promise<SwiftResponse | undefined>;
   /**
    * Set by a filter that authorized the request itself (tempurl, a
    * pre-authed subrequest): auth filters below leave `authorize` as it is

@@ -12,18 +12,23 @@ import { firstGood, makeRequests, noGoodAnswer, passThrough } from './fan-out.js
 import { backendHeaders, removalHeaders, withoutBody } from './backend-headers.js';
 import { checkMetadata } from './check-metadata.js';
 import { clearInfo } from './info.js';
+import { exposeAccountAcl } from '../account-acl.js';
 
 export interface AccountTarget {
   account: string;
 }
 
-function authorize(req: SwiftRequest): SwiftResponse | undefined {
+async function authorize(req: SwiftRequest): Promise<SwiftResponse | undefined> {
   return req.env.authorize?.(req);
 }
 
-/** Strips what only the account's owner may see. */
+/**
+ * The account's ACLs shown to its owners as `X-Account-Access-Control`;
+ * what only they may see stripped for everyone else.
+ */
 function ownerOnly(req: SwiftRequest, resp: SwiftResponse): SwiftResponse {
-  if (!req.env.swiftOwner && req.env.authorize) {
+  if (req.env.swiftOwner) exposeAccountAcl(resp.headers);
+  else if (req.env.authorize) {
     for (const k of Object.keys(resp.headers)) {
       if (k.startsWith('x-account-meta-temp-url-key') || k === 'x-account-access-control') delete resp.headers[k];
     }
@@ -70,7 +75,7 @@ export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: Acc
   // As Swift's proxy: a method the account doesn't serve is a 405 before any authorization.
   const allowed = ctx.conf.allowAccountManagement ? ACCOUNT_MANAGEMENT_METHODS : ACCOUNT_METHODS;
   if (!allowed.includes(req.method)) return makeResponse(405, undefined, { allow: allowed.join(', ') });
-  const denied = authorize(req);
+  const denied = await authorize(req);
   if (denied) return denied;
   switch (req.method) {
     case 'OPTIONS':

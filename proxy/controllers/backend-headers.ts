@@ -6,7 +6,7 @@ import type { Headers, SwiftRequest } from '../types.js';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers',
-  'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'x-auth-token', 'x-storage-token',
+  'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'x-auth-token', 'x-storage-token', 'x-service-token',
 ]);
 
 export function backendHeaders(req: SwiftRequest, extra: Headers = {}): Headers {

@@ -90,7 +90,7 @@ async function containerRequest(ctx: ProxyContext, req: SwiftRequest, t: Contain
       if (req.env.authorize) {
         const info = await getContainerInfo(ctx, req, t.account, t.container);
         req.acl = info.readAcl;
-        const denied = req.env.authorize(req);
+        const denied = await req.env.authorize(req);
         if (denied) return denied;
       }
       const listPlan = { ...plan, path: plan.path + (req.query ? `?${req.query}` : '') };
@@ -112,7 +112,7 @@ async function containerRequest(ctx: ProxyContext, req: SwiftRequest, t: Contain
     }
     case 'PUT':
     case 'POST': {
-      const denied = req.env.authorize?.(req);
+      const denied = await req.env.authorize?.(req);
       if (denied) return denied;
       const bad = prepareAcls(req) ?? checkMetadata(req.headers, 'container', c);
       if (bad) return bad;
@@ -139,7 +139,7 @@ async function containerRequest(ctx: ProxyContext, req: SwiftRequest, t: Contain
       return resp;
     }
     case 'DELETE': {
-      const denied = req.env.authorize?.(req);
+      const denied = await req.env.authorize?.(req);
       if (denied) return denied;
       const base = withoutBody(backendHeaders(req, { 'x-timestamp': Timestamp.now(ctx.now).internal }));
       const sets = accountUpdateHeaders(ctx, t.account, base, nodes.length);
@@ -167,7 +167,7 @@ const MAX_UPDATE_BODY = 8 * 1024 * 1024;
  * the expirer's rows this way.
  */
 async function updateRows(ctx: ProxyContext, req: SwiftRequest, plan: { method: string; path: string; partition: number }, nodes: RingNode[]): Promise<SwiftResponse> {
-  const denied = req.env.authorize?.(req);
+  const denied = await req.env.authorize?.(req);
   if (denied) return denied;
   let body: string;
   try {

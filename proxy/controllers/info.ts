@@ -15,7 +15,7 @@ export interface AccountInfo {
   objectCount: number;
   bytes: number;
   meta: Record<string, string>;
-  /** `X-Account-Sysmeta-*` by lower-case name after the prefix (read_only, ratelimit, etag_quoter read it). */
+  /** `X-Account-Sysmeta-*` by lower-case name after the prefix (read_only, ratelimit, etag_quoter read it; tempauth its `core-access-control`, the account ACLs). */
   sysmeta: Record<string, string>;
 }
 

@@ -81,7 +81,7 @@ async function objectRequest(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarg
   const c = ctx.swiftConf.constraints;
   const reading = req.method === 'GET' || req.method === 'HEAD';
   req.acl = reading ? info.readAcl : info.writeAcl;
-  const denied = req.env.authorize?.(req);
+  const denied = await req.env.authorize?.(req);
   if (denied) return denied;
   if (!reading && info.status === 404) return makeResponse(404);
   if (!reading && (info.status < 200 || info.status >= 300)) return makeResponse(503);

@@ -37,7 +37,7 @@ export const accountQuotas: FilterFactory = (_conf, ctx) => {
     const authorize = req.env.authorize;
     if (!authorize) return tooLarge;
     // Authorization speaks first: a stranger gets 401/403, the owner 413.
-    req.env.authorize = (r) => authorize(r) ?? tooLarge;
+    req.env.authorize = async (r) => (await authorize(r)) ?? tooLarge;
     return next(req);
   };
 };

@@ -14,10 +14,10 @@ import { containerInfo, isSuccess } from './subrequest.js';
 const DIGITS = /^\d+$/;
 
 /** The write ACL's answer first (a stranger learns nothing of the quota), else 413. */
-function overQuota(req: SwiftRequest, info: ContainerInfo): SwiftResponse {
+async function overQuota(req: SwiftRequest, info: ContainerInfo): Promise<SwiftResponse> {
   if (req.env.authorize) {
     req.acl = info.writeAcl;
-    const denied = req.env.authorize(req);
+    const denied = await req.env.authorize(req);
     if (denied) return denied;
   }
   return makeResponse(413, 'Upload exceeds quota.');

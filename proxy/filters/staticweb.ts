@@ -194,7 +194,7 @@ class StaticWebRequest {
     const info = await this.loadInfo();
     if (this.req.env.authorize) {
       this.req.acl = info.readAcl;
-      const denied = this.req.env.authorize(this.req);
+      const denied = await this.req.env.authorize(this.req);
       if (denied) return this.errorResponse(denied);
     }
     if (!this.web.listings && !this.web.index) {

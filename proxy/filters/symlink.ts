@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import type { FilterFactory, Headers, PipelineContext, SwiftRequest, SwiftResponse, App } from '../types.js';
 import { dropBody, makeResponse } from '../response.js';
 import { parseRequestPath, unquoteBytes } from '../request-path.js';
-import { quotePath } from '../../common/index.js';
+import { pyRepr, quotePath } from '../../common/index.js';
 import { isSuccess, pythonJson, readJsonListing, subrequest } from './subrequest.js';
 
 export const DEFAULT_SYMLOOP_MAX = 2;
@@ -177,11 +177,6 @@ class LinkWalk {
   private location(): Headers {
     return this.lastTargetPath ? { 'content-location': this.lastTargetPath } : {};
   }
-}
-
-/** Python's repr of a str (what Swift's error bodies quote with %r). */
-function pyRepr(s: string): string {
-  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** Swift's `_validate_and_prep_request_headers`: the target's path and a static link's etag. */

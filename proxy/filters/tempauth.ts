@@ -1,84 +1,31 @@
 /**
- * tempauth: Swift's test auth system. Users come from the config
- * (`user_<account>_<user> = <key> [.admin] [.reseller_admin] [group…] [storage_url]`),
- * tokens from `GET /auth/v1.0` live in the cache for `token_life` seconds,
- * and `authorize` decides per request from the token's groups and the
- * container's ACLs (set on `req.acl` by the controllers).
+ * tempauth: Swift's test auth system. Users come from the config (see
+ * tempauth-conf.ts), tokens from `GET /auth/v1.0` live in the cache for
+ * `token_life` seconds, and `authorize` decides per request from the
+ * token's groups (plus an `X-Service-Token`'s), the container's ACLs (set on
+ * `req.acl` by the controllers) and the account's ACLs
+ * (`X-Account-Access-Control`, read from the account's sysmeta).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { ConfigError, quotePath } from '../../common/index.js';
+import { quotePath } from '../../common/index.js';
 import type { Cache, FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
+import type { AccountInfo } from '../controllers/info.js';
 import { makeResponse } from '../response.js';
 import { parseRequestPath, parseSwiftPath } from '../request-path.js';
 import { MemoryCache } from '../cache/memory-cache.js';
+import { ACCOUNT_ACL_HEADER, ACCOUNT_ACL_SYSMETA, accountAclError, accountAclsFromSysmeta, type AccountAcls } from '../account-acl.js';
 import { cleanAcl, parseAcl, referrerAllowed, AclError } from './acl.js';
+import { accountPrefix, tempAuthConf, userAccountId, userGroups, type TempAuthConf } from './tempauth-conf.js';
 
-export interface TempAuthUser {
-  key: string;
-  groups: string[];
-  /** Storage URL with `$HOST` for the request's scheme://host. */
-  url: string;
-}
+/** How tempauth reads an account's info (Swift's `get_account_info`); undefined with no proxy app behind it. */
+export type AccountInfoReader = (req: SwiftRequest, account: string) => Promise<AccountInfo | undefined>;
 
-export interface TempAuthConf {
-  resellerPrefix: string;
-  authPrefix: string;
-  tokenLife: number;
-  storageUrlScheme: string;
-  /** `account:user` → user. */
-  users: Map<string, TempAuthUser>;
-}
-
-/** Parses tempauth's options, including the `user_<account>_<user>` lines. */
-export function tempAuthConf(conf: Record<string, string>): TempAuthConf {
-  let resellerPrefix = (conf.reseller_prefix ?? 'AUTH').trim().split(',')[0].trim();
-  if (resellerPrefix === "''" || resellerPrefix === '""') resellerPrefix = '';
-  if (resellerPrefix && !resellerPrefix.endsWith('_')) resellerPrefix += '_';
-  let authPrefix = conf.auth_prefix ?? '/auth/';
-  if (!authPrefix.startsWith('/')) authPrefix = '/' + authPrefix;
-  if (!authPrefix.endsWith('/')) authPrefix += '/';
-  const users = new Map<string, TempAuthUser>();
-  for (const [k, v] of Object.entries(conf)) {
-    if (!k.startsWith('user_')) continue;
-    // user_<account>_<user>: the account may not hold '_', the user may.
-    const rest = k.slice(5);
-    const sep = rest.indexOf('_');
-    if (sep <= 0 || sep === rest.length - 1) throw new ConfigError(`tempauth: bad user option name ${k}`);
-    const account = rest.slice(0, sep);
-    const user = rest.slice(sep + 1);
-    const values = v.trim().split(/\s+/);
-    const key = values.shift() ?? '';
-    let url = `$HOST/v1/${resellerPrefix}${account}`;
-    if (values.length && !values[values.length - 1].startsWith('.') && /^https?:/.test(values[values.length - 1])) {
-      url = values.pop()!;
-    }
-    users.set(`${account}:${user}`, { key, groups: values, url });
-  }
-  return {
-    resellerPrefix,
-    authPrefix,
-    tokenLife: Number(conf.token_life ?? 86400),
-    storageUrlScheme: conf.storage_url_scheme ?? 'default',
-    users,
-  };
-}
+const READS = ['GET', 'HEAD'];
 
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
-/** Swift's group list for a user: account, account:user, its groups; `.admin` becomes the account id. */
-export function userGroups(conf: TempAuthConf, accountUser: string): string[] {
-  const [account] = accountUser.split(':');
-  const groups = [account, accountUser, ...conf.users.get(accountUser)!.groups];
-  const i = groups.indexOf('.admin');
-  if (i !== -1) {
-    groups.splice(i, 1);
-    groups.push(conf.resellerPrefix + account);
-  }
-  return groups;
 }
 
 export class TempAuth {
@@ -87,6 +34,7 @@ export class TempAuth {
   constructor(
     readonly conf: TempAuthConf,
     private readonly now: () => number,
+    private readonly accountInfo?: AccountInfoReader,
   ) {
     this.fallbackCache = new MemoryCache(now);
   }
@@ -168,28 +116,54 @@ export class TempAuth {
     return makeResponse(req.env.remoteUser ? 403 : 401);
   }
 
-  /** Swift's `TempAuth.authorize`: undefined to allow, or the denial. */
-  authorize(req: SwiftRequest): SwiftResponse | undefined {
+  /**
+   * Swift's `TempAuth.authorize`: undefined to allow, or the denial. An
+   * `X-Account-Access-Control` the request carries is checked first (400
+   * when tempauth cannot read it) and becomes the account's sysmeta.
+   */
+  async authorize(req: SwiftRequest): Promise<SwiftResponse | undefined> {
     const parsed = parseRequestPath(req);
     if (!parsed.ok) return makeResponse(404);
     const { account, container, object } = parsed.path;
-    if (!account.startsWith(this.conf.resellerPrefix)) return this.denied(req);
+    const prefix = accountPrefix(this.conf, account);
+    if (prefix === undefined) return this.denied(req);
+    const badAcl = takeAccountAcl(req);
+    if (badAcl) return badAcl;
     const groups = (req.env.remoteUser ?? '').split(',');
-    if (groups.includes('.reseller_admin') && account !== this.conf.resellerPrefix && !account.startsWith('.')) {
-      req.env.swiftOwner = true;
-      return undefined;
-    }
+    const resellable = !this.conf.resellerPrefixes.includes(account) && account[prefix.length] !== '.';
+    if (groups.includes('.reseller_admin') && resellable) return this.owner(req);
+    if (groups.includes('.reseller_reader') && resellable && READS.includes(req.method)) return undefined;
     if (groups.includes(account) && (!['DELETE', 'PUT'].includes(req.method) || container !== undefined)) {
-      req.env.swiftOwner = true;
-      return undefined;
+      // An account admin owns it, if it also has the group its prefix requires (a service account).
+      const required = this.conf.requireGroup.get(prefix);
+      if (!required || groups.includes(required)) return this.owner(req);
     }
     if (req.method === 'OPTIONS') return undefined;
     const acl = parseAcl(req.acl);
-    if (referrerAllowed(req.headers.referer, acl.referrers)) {
-      if (object !== undefined || acl.groups.includes('.rlistings')) return undefined;
+    if (referrerAllowed(req.headers.referer, acl.referrers) && (object !== undefined || acl.groups.includes('.rlistings'))) {
+      return undefined;
     }
     if (req.env.remoteUser && groups.some((g) => g && acl.groups.includes(g))) return undefined;
+    const acls = await this.accountAcls(req, account);
+    if (acls) {
+      const granted = (level: keyof AccountAcls) => acls[level].some((g) => groups.includes(g));
+      if (granted('admin')) return this.owner(req);
+      // read-write: anything on containers and objects, only reads of the account itself.
+      if (granted('read-write') && (container !== undefined || READS.includes(req.method))) return undefined;
+      if (granted('read-only') && READS.includes(req.method)) return undefined;
+    }
     return this.denied(req);
+  }
+
+  private owner(req: SwiftRequest): undefined {
+    req.env.swiftOwner = true;
+    return undefined;
+  }
+
+  /** Swift's `account_acls`: the account's ACLs, or undefined when it has none. */
+  private async accountAcls(req: SwiftRequest, account: string): Promise<AccountAcls | undefined> {
+    const info = await this.accountInfo?.(req, account);
+    return info && accountAclsFromSysmeta(info.sysmeta);
   }
 
   /**
@@ -204,7 +178,7 @@ export class TempAuth {
       if (!user) s3.failure = 'InvalidAccessKeyId';
       else if (!s3.verify(user.key)) s3.failure = 'SignatureDoesNotMatch';
       else {
-        s3.account = this.conf.resellerPrefix + s3.accessKey.split(':')[0];
+        s3.account = userAccountId(user);
         s3.groups = userGroups(this.conf, s3.accessKey).join(',');
       }
     }
@@ -214,10 +188,28 @@ export class TempAuth {
     return undefined;
   }
 
-  isOurs(path: string): boolean {
+  /** Swift's `_is_definitive_auth`: the path's account has one of our non-empty prefixes. */
+  isDefinitive(path: string): boolean {
     const parsed = parseSwiftPath(path);
-    return parsed.ok && parsed.path.account.startsWith(this.conf.resellerPrefix);
+    return parsed.ok && Boolean(accountPrefix(this.conf, parsed.path.account));
   }
+}
+
+/**
+ * Swift's `extract_acl_and_report_errors`: a readable
+ * `X-Account-Access-Control` moves to the account sysmeta it is stored as;
+ * one tempauth cannot read is a 400 saying why.
+ */
+function takeAccountAcl(req: SwiftRequest): SwiftResponse | undefined {
+  const value = req.headers[ACCOUNT_ACL_HEADER];
+  if (value === undefined) return undefined;
+  const error = accountAclError(value);
+  if (error) {
+    return makeResponse(400, `X-Account-Access-Control invalid: ${error}\n\nInput: ${value}\n`, { 'content-type': 'text/plain; charset=UTF-8' });
+  }
+  delete req.headers[ACCOUNT_ACL_HEADER];
+  req.headers[ACCOUNT_ACL_SYSMETA] = value;
+  return undefined;
 }
 
 /**
@@ -231,11 +223,18 @@ function swiftRealm(path: string): string {
 }
 
 export const tempauth: FilterFactory = (conf, ctx) => {
-  const auth = new TempAuth(tempAuthConf(conf), ctx.now);
+  // No proxy app behind us (a unit test's fake): no account ACLs.
+  const readAccount: AccountInfoReader = async (req, account) => ctx.infoSource?.account(req, account);
+  const auth = new TempAuth(tempAuthConf(conf), ctx.now, readAccount);
   ctx.registerInfo('tempauth', { account_acls: true });
   const authorize = (req: SwiftRequest) => auth.authorize(req);
+  const denied = (req: SwiftRequest) => auth.denied(req);
   const clean = (name: string, value: string) => cleanAcl(name, value);
   const allowOverrides = !/^(false|0|no|off|f|n)$/i.test((conf.allow_overrides ?? 'true').trim());
+  const hook = (req: SwiftRequest) => {
+    req.env.authorize = authorize;
+    req.env.cleanAcl = clean;
+  };
   return (next) => async (req) => {
     // A filter before us (tempurl, formpost's pre-authed PUTs) has authorized the request itself.
     if (allowOverrides && req.env.authorizeOverride) return next(req);
@@ -244,24 +243,36 @@ export const tempauth: FilterFactory = (conf, ctx) => {
     }
     const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
     if (req.env.s3Auth) {
-      const denied = auth.s3Authenticate(req);
-      if (denied) return denied;
-      req.env.authorize = authorize;
-      req.env.cleanAcl = clean;
+      const failed = auth.s3Authenticate(req);
+      if (failed) return failed;
+      hook(req);
     } else if (token && token.startsWith(auth.conf.resellerPrefix)) {
-      const groups = await auth.getGroups(req, token);
-      if (!groups) {
-        return makeResponse(401, undefined, { 'www-authenticate': swiftRealm(req.path) });
+      let groups = await auth.getGroups(req, token);
+      // A service token adds its user's groups to a valid user token's (what a SERVICE_ account's require_group wants).
+      const serviceToken = req.headers['x-service-token'];
+      if (groups && serviceToken) {
+        const serviceGroups = await auth.getGroups(req, serviceToken);
+        if (serviceGroups) groups += ',' + serviceGroups;
       }
-      req.env.remoteUser = groups;
-      // Swift's reseller_request: what account_quotas lets set a quota.
-      if (groups.split(',').includes('.reseller_admin')) req.env.resellerRequest = true;
-      req.env.authorize = authorize;
-      req.env.cleanAcl = clean;
-    } else if (auth.isOurs(req.path)) {
-      // Anonymous access to our accounts: only what ACLs allow.
-      req.env.authorize = authorize;
-      req.env.cleanAcl = clean;
+      if (groups) {
+        req.env.remoteUser = groups;
+        // Swift's reseller_request: what account_quotas lets set a quota.
+        if (groups.split(',').includes('.reseller_admin')) req.env.resellerRequest = true;
+        hook(req);
+      } else if (auth.conf.resellerPrefix) {
+        return makeResponse(401, undefined, { 'www-authenticate': swiftRealm(req.path) });
+      } else if (!req.env.authorize) {
+        // With an empty prefix the token may be another auth's: deny unless it says otherwise.
+        req.env.authorize = denied;
+      }
+    } else if (auth.isDefinitive(req.path)) {
+      // Anonymous access (or another auth's token) to our accounts: only what ACLs allow.
+      hook(req);
+    } else if (auth.conf.resellerPrefix === '') {
+      if (!req.env.authorize) hook(req);
+    } else if (!req.env.authorize) {
+      // Not our token, not our account: deny unless another auth filter decides.
+      req.env.authorize = denied;
     }
     const resp = await next(req);
     if (resp.status === 401 && !resp.headers['www-authenticate']) resp.headers['www-authenticate'] = swiftRealm(req.path);

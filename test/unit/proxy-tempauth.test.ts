@@ -21,7 +21,7 @@ function harness(acl: { read?: string; write?: string } = {}) {
   const app: App = async (req) => {
     const reading = req.method === 'GET' || req.method === 'HEAD';
     req.acl = reading ? acl.read : acl.write;
-    const denied = req.env.authorize?.(req);
+    const denied = await req.env.authorize?.(req);
     if (denied) return denied;
     return { status: 200, headers: { 'x-owner': String(Boolean(req.env.swiftOwner)) } };
   };

@@ -34,7 +34,7 @@ async function denied(ctx: PipelineContext, req: SwiftRequest, account: string, 
   if (!req.env.authorize) return undefined;
   const info = await containerInfo(ctx, req, account, container);
   req.acl = info.writeAcl;
-  const answer = req.env.authorize(req);
+  const answer = await req.env.authorize(req);
   req.acl = undefined;
   return answer;
 }

@@ -95,7 +95,7 @@ async function authorizeWrite(ctx: PipelineContext, req: SwiftRequest, t: Target
   if (!req.env.authorize) return;
   const info = await containerInfo(ctx, req, t.account, t.container);
   req.acl = info.writeAcl;
-  const denied = req.env.authorize(req);
+  const denied = await req.env.authorize(req);
   if (denied) throw new Answer(denied);
 }
 
@@ -184,7 +184,7 @@ async function popVersion(ctx: PipelineContext, next: App, req: SwiftRequest, t:
       if (req.env.authorize) {
         const info = await containerInfo(ctx, req, t.account, t.container);
         req.acl = info.writeAcl;
-        const denied = req.env.authorize(req);
+        const denied = await req.env.authorize(req);
         if (denied) return denied;
       }
       authed = true;

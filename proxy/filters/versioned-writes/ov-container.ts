@@ -247,7 +247,7 @@ export async function enableVersioning(ctx: PipelineContext, next: App, req: Swi
     if (isSuccess(info.status)) {
       const policy = ctx.infoSource?.policy(info.storagePolicy);
       if (policy?.deprecated) {
-        const denied = req.env.authorize?.(req);
+        const denied = await req.env.authorize?.(req);
         if (denied) throw new Answer(denied);
         throw new Answer(makeResponse(400, 'Cannot enable object versioning on a container that uses a deprecated storage policy.'));
       }

@@ -62,7 +62,7 @@ async function copyCurrent(ctx: PipelineContext, next: App, req: SwiftRequest, t
   if (req.env.authorize) {
     const info = await containerInfo(ctx, req, t.account, t.container);
     req.acl = info.writeAcl;
-    const denied = req.env.authorize(req);
+    const denied = await req.env.authorize(req);
     if (denied) throw new Answer(denied);
   }
   const source = await getSource(ctx, next, req, `/${t.version}/${t.account}/${t.container}/${t.object}`);
