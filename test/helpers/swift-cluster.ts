@@ -301,9 +301,10 @@ export class SwiftCluster {
 
   /**
    * Debian's swift-proxy-server over the cluster (tempauth tokens in a small
-   * in-process memcached), with `pipeline` (Swift's section names) if given.
+   * in-process memcached), with `pipeline` (Swift's section names) and
+   * `filters` (options by section name) if given.
    */
-  async startSwiftProxy(pipeline = 'catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server'): Promise<string> {
+  async startSwiftProxy(pipeline = 'catch_errors gatekeeper healthcheck proxy-logging cache tempauth copy dlo slo proxy-logging proxy-server', filters: Record<string, ConfOptions> = {}): Promise<string> {
     const memcache = await startMemcache();
     this.closers.push(() => memcache.close());
     const port = await freePort();
@@ -312,7 +313,7 @@ export class SwiftCluster {
       defaults: { bind_ip: '127.0.0.1', bind_port: port, swift_dir: this.swiftDir, workers: 0, log_level: 'WARNING', log_address: '/nonexistent' },
       pipeline: pipeline.split(' '),
       app: { account_autocreate: true },
-      filters: { tempauth: TEMPAUTH, cache: { memcache_servers: `127.0.0.1:${memcache.port}` } },
+      filters: { ...filters, tempauth: TEMPAUTH, cache: { memcache_servers: `127.0.0.1:${memcache.port}` } },
     }));
     const proc = spawnTracked('swift-proxy-server', [conf], join(this.logDir, 'swift-proxy.log'));
     this.others.push(proc);

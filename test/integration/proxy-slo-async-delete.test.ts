@@ -16,6 +16,28 @@ import { createContainerUpdater, ObjectExpirer } from '../../consistency/index.j
 
 const md5 = (b: string) => createHash('md5').update(b).digest('hex');
 
+/** The daemons of every node that make a queued delete happen: the container-updater reports the queue container, the expirer deletes. */
+async function runDaemons(cluster: SwiftCluster) {
+  const swiftConf = loadSwiftConf(cluster.swiftDir);
+  const confOf = (i: number) => ({
+    devices: join(cluster.dir, `node${i}`), mount_check: 'false', swift_dir: cluster.swiftDir,
+    recon_cache_path: join(cluster.dir, `recon${i}`), conn_timeout: '0.5', node_timeout: '3', log_level: 'error',
+  });
+  for (let i = 0; i < 3; i++) {
+    const updater = createContainerUpdater({ conf: confOf(i), swiftConf, logger: silentLogger });
+    await updater.runOnce(new AbortController().signal);
+    await updater.close?.();
+  }
+  const expirer = new ObjectExpirer({ conf: confOf(0), swiftConf, logger: silentLogger });
+  expirer.now = () => Date.now() / 1000 + 1;
+  try {
+    await expirer.runOnce(new AbortController().signal);
+  } finally {
+    await expirer.close();
+  }
+  return expirer.stats;
+}
+
 describe('slo async delete through the proxy', () => {
   let cluster: SwiftCluster | undefined;
   let base: string;
@@ -34,28 +56,6 @@ describe('slo async delete through the proxy', () => {
   const putManifest = async (name: string, entries: unknown[]) => {
     const r = await call('PUT', `${A}/c/${name}?multipart-manifest=put`, { body: JSON.stringify(entries) });
     assert.equal(r.status, 201, r.body);
-  };
-
-  /** The daemons of every node that make a queued delete happen: the container-updater reports the queue container, the expirer deletes. */
-  const runDaemons = async () => {
-    const swiftConf = loadSwiftConf(cluster!.swiftDir);
-    const confOf = (i: number) => ({
-      devices: join(cluster!.dir, `node${i}`), mount_check: 'false', swift_dir: cluster!.swiftDir,
-      recon_cache_path: join(cluster!.dir, `recon${i}`), conn_timeout: '0.5', node_timeout: '3', log_level: 'error',
-    });
-    for (let i = 0; i < 3; i++) {
-      const updater = createContainerUpdater({ conf: confOf(i), swiftConf, logger: silentLogger });
-      await updater.runOnce(new AbortController().signal);
-      await updater.close?.();
-    }
-    const expirer = new ObjectExpirer({ conf: confOf(0), swiftConf, logger: silentLogger });
-    expirer.now = () => Date.now() / 1000 + 1;
-    try {
-      await expirer.runOnce(new AbortController().signal);
-    } finally {
-      await expirer.close();
-    }
-    return expirer.stats;
   };
 
   before(async () => {
@@ -81,7 +81,7 @@ describe('slo async delete through the proxy', () => {
     assert.equal(del.status, 204, del.body);
     assert.equal((await call('HEAD', `${A}/c/m`)).status, 404);
     assert.deepEqual(await list('segs'), ['a', 'b', 'c d']);
-    const stats = await runDaemons();
+    const stats = await runDaemons(cluster!);
     assert.equal(stats.objects, 3);
     assert.deepEqual(await list('segs'), []);
     for (const n of ['a', 'b', 'c%20d']) assert.equal((await call('GET', `${A}/segs/${n}`)).status, 404);
@@ -91,7 +91,7 @@ describe('slo async delete through the proxy', () => {
     await putManifest('m2', await putSegments('segs', ['x', 'y']));
     assert.equal((await call('DELETE', `${A}/c/m2?multipart-manifest=delete&async=yes`)).status, 204);
     assert.equal((await call('PUT', `${A}/segs/y`, { body: 'newer' })).status, 201);
-    await runDaemons();
+    await runDaemons(cluster!);
     assert.equal((await call('GET', `${A}/segs/x`)).status, 404);
     assert.equal((await call('GET', `${A}/segs/y`)).body, 'newer');
   });
@@ -125,5 +125,41 @@ describe('slo async delete through the proxy', () => {
     assert.equal(del.status, 200);
     assert.equal((JSON.parse(del.body) as Record<string, unknown>)['Number Deleted'], 2);
     assert.equal((await call('GET', `${A}/segs/s1`)).status, 404);
+  });
+});
+
+describe("Swift 2.30's slo queues an async delete that our storage and expirer carry out", () => {
+  let cluster: SwiftCluster | undefined;
+  let base: string;
+  let token: string;
+  const A = '/v1/AUTH_test';
+  const call = async (method: string, path: string, body?: string) => {
+    const res = await fetch(`${base}${path}`, { method, body, headers: { 'x-auth-token': token } });
+    return { status: res.status, body: await res.text() };
+  };
+
+  before(async () => {
+    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    base = await cluster.startSwiftProxy(undefined, { slo: { allow_async_delete: true } });
+    token = await cluster.token();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('deletes the segments Swift queued', async () => {
+    for (const c of ['c', 'segs']) assert.equal((await call('PUT', `${A}/${c}`)).status, 201);
+    const entries = [];
+    for (const n of ['a', 'b c']) {
+      assert.equal((await call('PUT', `${A}/segs/${encodeURIComponent(n)}`, `data of ${n}`)).status, 201);
+      entries.push({ path: `/segs/${n}`, etag: md5(`data of ${n}`) });
+    }
+    assert.equal((await call('PUT', `${A}/c/m?multipart-manifest=put`, JSON.stringify(entries))).status, 201);
+    assert.equal((await call('DELETE', `${A}/c/m?multipart-manifest=delete&async=yes`)).status, 204);
+    assert.equal((await call('GET', `${A}/segs`)).body, 'a\nb c\n');
+    const stats = await runDaemons(cluster!);
+    assert.equal(stats.objects, 2);
+    assert.equal((await call('GET', `${A}/segs`)).status, 204);
   });
 });
