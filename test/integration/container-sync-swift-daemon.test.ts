@@ -9,38 +9,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, spawnTracked, SwiftCluster } from '../helpers/swift-cluster.js';
-
-const PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats container_sync tempauth copy slo dlo symlink proxy-server';
+import { spawnTracked, type SwiftCluster } from '../helpers/swift-cluster.js';
+import { startSyncClusters, type SyncSide } from '../helpers/sync-clusters.js';
 
 let A: SwiftCluster;
 let B: SwiftCluster;
-let urlA: string;
-let urlB: string;
-let tokenA: string;
-let tokenB: string;
+let onA: SyncSide['fetch'];
+let onB: SyncSide['fetch'];
 
 before(async () => {
-  const [portA, portB] = [await freePort(), await freePort()];
-  const realms = `[test]\nkey = realm-secret\ncluster_a = http://127.0.0.1:${portA}/v1/\ncluster_b = http://127.0.0.1:${portB}/v1/\n`;
-  const files = { 'container-sync-realms.conf': realms };
-  [A, B] = await Promise.all([
-    SwiftCluster.start({ backend: 'swift', swiftDirFiles: files }),
-    SwiftCluster.start({ backend: 'swiftly', swiftDirFiles: files }),
-  ]);
-  await A.startProxy('', PIPELINE, { container_sync: { swift_dir: A.swiftDir } }, portA);
-  tokenA = await A.token();
-  await B.startProxy('', PIPELINE, { container_sync: { swift_dir: B.swiftDir } }, portB);
-  tokenB = await B.token();
-  urlA = `http://127.0.0.1:${portA}/v1/AUTH_test`;
-  urlB = `http://127.0.0.1:${portB}/v1/AUTH_test`;
+  const { a, b } = await startSyncClusters({ a: 'swift', b: 'swiftly' });
+  ({ cluster: A, fetch: onA } = a);
+  ({ cluster: B, fetch: onB } = b);
 });
 after(async () => {
   await Promise.all([A?.stop(), B?.stop()]);
 });
-
-const on = (url: string, token: string) => (path: string, init: RequestInit = {}) =>
-  fetch(`${url}${path}`, { ...init, headers: { 'x-auth-token': token, ...(init.headers as Record<string, string>) } });
 
 /** `swift-container-sync --once` for each of A's container servers, reading local objects through its internal client. */
 async function swiftSyncPass(): Promise<void> {
@@ -60,8 +44,6 @@ async function swiftSyncPass(): Promise<void> {
 }
 
 test("Swift's container-sync daemon sends into swiftly: its signed PUTs and DELETEs are taken", async () => {
-  const onA = on(urlA, tokenA);
-  const onB = on(urlB, tokenB);
   assert.equal((await onB('/dst', { method: 'PUT', headers: { 'x-container-sync-key': 'secret' } })).status, 201);
   const put = await onA('/src', { method: 'PUT', headers: { 'x-container-sync-to': '//test/b/AUTH_test/dst', 'x-container-sync-key': 'secret' } });
   assert.equal(put.status, 201, await put.text());

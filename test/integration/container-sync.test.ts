@@ -21,48 +21,28 @@ import { promisify } from 'node:util';
 import { containerSyncSignature, hashPathRaw, loadSwiftConf, silentLogger } from '../../common/index.js';
 import { ContainerSync } from '../../consistency/index.js';
 import { Ring } from '../../ring/index.js';
-import { freePort, SwiftCluster } from '../helpers/swift-cluster.js';
+import type { SwiftCluster } from '../helpers/swift-cluster.js';
+import { startSyncClusters, SYNC_REALM_KEY, syncRealmsConf, type SyncSide } from '../helpers/sync-clusters.js';
 
 const run = promisify(execFile);
-const REALM_KEY = 'realm-secret';
-const PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats container_sync tempauth copy slo dlo symlink proxy-server';
-
-function realmsConf(portA: number, portB: number): string {
-  return `[DEFAULT]\nmtime_check_interval = 1\n\n[test]\nkey = ${REALM_KEY}\ncluster_a = http://127.0.0.1:${portA}/v1/\ncluster_b = http://127.0.0.1:${portB}/v1/\n`;
-}
-
 describe('container sync between two clusters', () => {
   let A: SwiftCluster;
   let B: SwiftCluster;
   let urlA: string;
   let urlB: string;
-  let tokenA: string;
-  let tokenB: string;
   let portA: number;
   let portB: number;
+  let onA: SyncSide['fetch'];
+  let onB: SyncSide['fetch'];
 
   before(async () => {
-    [portA, portB] = [await freePort(), await freePort()];
-    const files = { 'container-sync-realms.conf': realmsConf(portA, portB) };
-    [A, B] = await Promise.all([
-      SwiftCluster.start({ backend: 'swiftly', swiftDirFiles: files }),
-      SwiftCluster.start({ backend: 'swiftly', swiftDirFiles: files }),
-    ]);
-    await A.startProxy('', PIPELINE, { container_sync: { swift_dir: A.swiftDir, current: '//test/a' } }, portA);
-    tokenA = await A.token();
-    await B.startProxy('', PIPELINE, { container_sync: { swift_dir: B.swiftDir, current: '//test/b' } }, portB);
-    tokenB = await B.token();
-    urlA = `http://127.0.0.1:${portA}/v1/AUTH_test`;
-    urlB = `http://127.0.0.1:${portB}/v1/AUTH_test`;
+    const { a, b } = await startSyncClusters({ a: 'swiftly', b: 'swiftly' });
+    ({ cluster: A, url: urlA, port: portA, fetch: onA } = a);
+    ({ cluster: B, url: urlB, port: portB, fetch: onB } = b);
   });
   after(async () => {
     await Promise.all([A?.stop(), B?.stop()]);
   });
-
-  const onA = (path: string, init: RequestInit = {}) =>
-    fetch(`${urlA}${path}`, { ...init, headers: { 'x-auth-token': tokenA, ...(init.headers as Record<string, string>) } });
-  const onB = (path: string, init: RequestInit = {}) =>
-    fetch(`${urlB}${path}`, { ...init, headers: { 'x-auth-token': tokenB, ...(init.headers as Record<string, string>) } });
 
   /** One pass of the container-sync daemon of each of A's container nodes; the puts and deletes sent, and the puts by node port. */
   async function syncPass(extra: Record<string, string> = {}): Promise<{ puts: number; deletes: number; byPort: Record<number, number> }> {
@@ -225,13 +205,13 @@ describe('container sync between two clusters', () => {
     const send = (auth: string) => fetch(`${urlB.replace('/v1/AUTH_test', '')}${path}`, {
       method: 'PUT', body: 'x', headers: { 'x-container-sync-auth': auth, 'x-timestamp': ts },
     });
-    for (const auth of [signed(REALM_KEY, 'wrong'), signed('not-the-realm-key', 'k1'), 'test nonce1', `other nonce1 ${'0'.repeat(40)}`]) {
+    for (const auth of [signed(SYNC_REALM_KEY, 'wrong'), signed('not-the-realm-key', 'k1'), 'test nonce1', `other nonce1 ${'0'.repeat(40)}`]) {
       const r = await send(auth);
       assert.equal(r.status, 401, auth);
       assert.equal(await r.text(), 'X-Container-Sync-Auth header not valid; contact cluster operator for support.');
       assert.equal(r.headers.get('www-authenticate'), 'SwiftContainerSync realm="AUTH_test"');
     }
-    const good = await send(signed(REALM_KEY, 'k1'));
+    const good = await send(signed(SYNC_REALM_KEY, 'k1'));
     assert.equal(good.status, 201);
     const stored = await onB('/keyed/obj', { method: 'HEAD' });
     assert.equal(stored.headers.get('x-timestamp'), ts, "the sender's X-Timestamp is kept");
@@ -271,7 +251,7 @@ describe('container sync between two clusters', () => {
   test("Swift 2.30's container_sync takes what the daemon sends (a Swift proxy in front of B)", async () => {
     const swiftUrl = await B.startSwiftProxy('catch_errors gatekeeper healthcheck proxy-logging cache container_sync tempauth copy dlo slo proxy-logging proxy-server');
     // A's servers look at the realms file every second: B's Swift proxy joins the realm as cluster bswift.
-    writeFileSync(join(A.swiftDir, 'container-sync-realms.conf'), `${realmsConf(portA, portB)}cluster_bswift = ${swiftUrl}/v1/\n`);
+    writeFileSync(join(A.swiftDir, 'container-sync-realms.conf'), `${syncRealmsConf(portA, portB)}cluster_bswift = ${swiftUrl}/v1/\n`);
     await sleep(1100);
     const token = await B.token();
     const onSwift = (path: string, init: RequestInit = {}) =>
