@@ -53,6 +53,12 @@ describe('read_only', () => {
     assert.equal((await call('open', 'PUT', '/v1/AUTH_admin/c', 'admin')).status, 201);
   });
 
+  it('lets no client mark an account itself (the gatekeeper drops the sysmeta header)', async () => {
+    assert.equal((await call('open', 'POST', '/v1/AUTH_admin', 'admin', { 'x-account-sysmeta-read-only': 'true' })).status, 204);
+    assert.equal((await call('open', 'PUT', '/v1/AUTH_admin/still-writable', 'admin')).status, 201);
+    assert.equal((await call('open', 'DELETE', '/v1/AUTH_admin/still-writable', 'admin')).status, 204);
+  });
+
   it('makes the whole cluster read only, deletes allowed when asked; an account marked false stays writable', async () => {
     assert.equal((await call('closed', 'PUT', '/v1/AUTH_admin/c2', 'admin')).text, 'Writes are disabled for this account.');
     assert.equal((await call('closed', 'POST', '/v1/AUTH_admin/c', 'admin')).status, 405);
