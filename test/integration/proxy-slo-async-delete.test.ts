@@ -163,3 +163,41 @@ describe("Swift 2.30's slo queues an async delete that our storage and expirer c
     assert.equal((await call('GET', `${A}/segs`)).status, 204);
   });
 });
+
+describe("our slo's async delete over Swift 2.30's storage servers", () => {
+  let cluster: SwiftCluster | undefined;
+  let base: string;
+  let token: string;
+  const A = '/v1/AUTH_test';
+  const call = async (method: string, path: string, body?: string) => {
+    const res = await fetch(`${base}${path}`, { method, body, headers: { 'x-auth-token': token } });
+    return { status: res.status, body: await res.text() };
+  };
+
+  before(async () => {
+    cluster = await SwiftCluster.start({ backend: 'swift' });
+    const proxy = await cluster.startProxy(undefined, undefined, { slo: { allow_async_delete: true } });
+    base = `http://127.0.0.1:${proxy.port}`;
+    token = await cluster.token();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it("queues with Swift's container UPDATE; the expirer deletes on Swift's object servers", async () => {
+    for (const c of ['c', 'segs']) assert.equal((await call('PUT', `${A}/${c}`)).status, 201);
+    const entries = [];
+    for (const n of ['a', 'b']) {
+      assert.equal((await call('PUT', `${A}/segs/${n}`, `data of ${n}`)).status, 201);
+      entries.push({ path: `/segs/${n}`, etag: md5(`data of ${n}`) });
+    }
+    assert.equal((await call('PUT', `${A}/c/m?multipart-manifest=put`, JSON.stringify(entries))).status, 201);
+    assert.equal((await call('DELETE', `${A}/c/m?multipart-manifest=delete&async=yes`)).status, 204);
+    assert.equal((await call('GET', `${A}/segs`)).body, 'a\nb\n');
+    const stats = await runDaemons(cluster!);
+    assert.equal(stats.objects, 2);
+    assert.equal((await call('GET', `${A}/segs/a`)).status, 404);
+    assert.equal((await call('GET', `${A}/segs/b`)).status, 404);
+  });
+});
