@@ -123,4 +123,24 @@ print(json.dumps(r))
     const ls = await awsCli(endpoint, 'test:tester', 'testing', ['s3', 'ls', 's3://cli/']);
     assert.match(ls.stdout, /big\.bin/);
   });
+
+  it('deletes a completed upload (plainly, by version null, and in DeleteObjects), then the bucket', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='mpudel')
+def mpu(key):
+    u = s3.create_multipart_upload(Bucket='mpudel', Key=key)['UploadId']
+    e = s3.upload_part(Bucket='mpudel', Key=key, UploadId=u, PartNumber=1, Body=b'AA')['ETag']
+    s3.complete_multipart_upload(Bucket='mpudel', Key=key, UploadId=u, MultipartUpload={'Parts': [{'ETag': e, 'PartNumber': 1}]})
+for k in ('a', 'b', 'c'):
+    mpu(k)
+s3.delete_object(Bucket='mpudel', Key='a')
+s3.delete_object(Bucket='mpudel', Key='b', VersionId='null')
+s3.delete_objects(Bucket='mpudel', Delete={'Objects': [{'Key': 'c'}]})
+r['left'] = [o['Key'] for o in s3.list_objects(Bucket='mpudel').get('Contents', [])]
+r['delete_bucket'] = code_of(s3.delete_bucket, Bucket='mpudel')
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, { left: [], delete_bucket: null });
+  });
 });

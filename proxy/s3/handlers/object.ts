@@ -3,7 +3,7 @@
  * conditionals, `response-*` overrides), DELETE.
  */
 import { contentRange, parseRange, rangesForLength } from '../../../common/index.js';
-import { dropBody } from '../../response.js';
+import { dropBody, readSmallBody } from '../../response.js';
 import type { Headers, SwiftResponse } from '../../types.js';
 import type { S3Context } from '../context.js';
 import { S3Errors, type S3Error } from '../errors.js';
@@ -199,9 +199,13 @@ export async function deleteOne(ctx: S3Context, key: string, versionId?: string)
     if (versionId === 'null' && head.headers[VERSION_SYMLINK_SYSMETA] === 'true') return { versionId };
   }
   const slo = head.status !== 404 && head.headers['x-static-large-object'] !== undefined;
-  const query = versionQuery(versionId, ...(versionId !== undefined ? ['symlink=get'] : []), ...(slo ? ['multipart-manifest=delete'] : []));
+  // The null version is the object itself (a link to a version was ruled out above): deleted as any object is.
+  const version = versionId === 'null' ? undefined : versionId;
+  const query = versionQuery(version, ...(version !== undefined ? ['symlink=get'] : []), ...(slo ? ['multipart-manifest=delete'] : []));
   const resp = await ctx.swift('DELETE', ctx.bucket, key, { query });
-  dropBody(resp.body);
+  // A manifest delete runs as its answer streams (bulk's heartbeating body): read it to the end.
+  if (slo) await readSmallBody(resp.body).catch(() => undefined);
+  else dropBody(resp.body);
   if (resp.status !== 404) await ensureOk(ctx, resp, 'object');
   if (versionId === undefined) {
     const v = s3VersionHeaders(resp.headers);
