@@ -194,6 +194,9 @@ export class RowSender {
     const res = await this.remoteRequest(job, 'HEAD', name, ts.internal, {}, undefined, '?symlink=get');
     await res.body.dump();
     if (res.statusCode === 404) return false;
+    // A full-URL target's sync key lets in PUTs and DELETEs only (Swift's swift_sync_key): a HEAD refused
+    // there says nothing, so the PUT goes (Swift's daemon gives the row up, and never sends it).
+    if (res.statusCode === 401 && !job.target.realm) return false;
     if (!ok(res.statusCode)) throw new RemoteStatusError(res.statusCode, 'HEAD');
     const remote = Timestamp.tryParse(String(res.headers['x-timestamp'] ?? '0')) ?? Timestamp.parse('0');
     return ts.compare(remote) <= 0;

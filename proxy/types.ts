@@ -34,6 +34,12 @@ export interface RequestEnv {
    * `swift.slo_override`).
    */
   sloOverride?: boolean;
+  /**
+   * Set by the object controller on a PUT or DELETE: the container's
+   * X-Container-Sync-Key, which the auth filter accepts in place of a token
+   * from a container sync sender with a full-URL target (Swift's `swift_sync_key`).
+   */
+  swiftSyncKey?: string;
   /** Set by tempauth after authorizing (used to skip re-checks, as `swift_owner`). */
   swiftOwner?: boolean;
   remoteUser?: string;

@@ -81,6 +81,8 @@ async function objectRequest(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarg
   const c = ctx.swiftConf.constraints;
   const reading = req.method === 'GET' || req.method === 'HEAD';
   req.acl = reading ? info.readAcl : info.writeAcl;
+  // Swift's swift_sync_key: what the auth filter lets a full-URL container sync PUT or DELETE in with.
+  if (req.method === 'PUT' || req.method === 'DELETE') req.env.swiftSyncKey = info.syncKey;
   const denied = await req.env.authorize?.(req);
   if (denied) return denied;
   if (!reading && info.status === 404) return makeResponse(404);

@@ -138,6 +138,9 @@ export class TempAuth {
       const required = this.conf.requireGroup.get(prefix);
       if (!required || groups.includes(required)) return this.owner(req);
     }
+    // A container sync sender with a full-URL target: the container's sync key and the original's X-Timestamp.
+    const syncKey = req.env.swiftSyncKey;
+    if (syncKey && syncKey === req.headers['x-container-sync-key'] && req.headers['x-timestamp'] !== undefined) return undefined;
     if (req.method === 'OPTIONS') return undefined;
     const acl = parseAcl(req.acl);
     if (referrerAllowed(req.headers.referer, acl.referrers) && (object !== undefined || acl.groups.includes('.rlistings'))) {

@@ -21,8 +21,8 @@ import { promisify } from 'node:util';
 import { containerSyncSignature, hashPathRaw, loadSwiftConf, silentLogger } from '../../common/index.js';
 import { ContainerSync } from '../../consistency/index.js';
 import { Ring } from '../../ring/index.js';
-import type { SwiftCluster } from '../helpers/swift-cluster.js';
-import { startSyncClusters, SYNC_REALM_KEY, syncRealmsConf, type SyncSide } from '../helpers/sync-clusters.js';
+import { freePort, type SwiftCluster } from '../helpers/swift-cluster.js';
+import { startSyncClusters, SYNC_PIPELINE, SYNC_REALM_KEY, syncRealmsConf, type SyncSide } from '../helpers/sync-clusters.js';
 
 const run = promisify(execFile);
 describe('container sync between two clusters', () => {
@@ -245,6 +245,32 @@ describe('container sync between two clusters', () => {
     const refused = await run('swift', ['-A', A.authUrl, '-U', A.user, '-K', A.key, 'post', '-t', '//elsewhere/b/AUTH_test/dst', 'cli'])
       .then(() => undefined, (err: { stderr: string }) => err.stderr);
     assert.match(refused ?? '', /400 Bad Request/);
+  });
+
+  test('a full-URL target: the daemon sends the bare sync key, taken with the sender X-Timestamp where gatekeeper keeps it', async () => {
+    // Swift's gatekeeper moves a client's X-Timestamp aside, and the auth filter wants one with the key: only a proxy that does
+    // not shunt it (shunt_inbound_x_timestamp = false) takes full-URL syncs, as in Swift 2.30.
+    const port = await freePort();
+    await B.startProxy('', SYNC_PIPELINE, { gatekeeper: { shunt_inbound_x_timestamp: 'false' }, container_sync: { swift_dir: B.swiftDir } }, port);
+    assert.equal((await onB('/dst5', { method: 'PUT', headers: { 'x-container-sync-key': 'k5' } })).status, 201);
+    const bare = (base: string, key: string) => fetch(`${base}/v1/AUTH_test/dst5/bare`, {
+      method: 'PUT', body: 'b', headers: { 'x-container-sync-key': key, 'x-timestamp': '1700000000.00000' },
+    });
+    assert.equal((await bare(`http://127.0.0.1:${port}`, 'wrong')).status, 401);
+    assert.equal((await bare(`http://127.0.0.1:${portB}`, 'k5')).status, 401, 'X-Timestamp shunted: no');
+    assert.equal((await bare(`http://127.0.0.1:${port}`, 'k5')).status, 201);
+
+    const to = `http://127.0.0.1:${port}/v1/AUTH_test/dst5`;
+    assert.equal((await onA('/src5', { method: 'PUT', headers: { 'x-container-sync-to': to, 'x-container-sync-key': 'k5' } })).status, 201);
+    assert.equal((await onA('/src5/f', { method: 'PUT', body: 'full url' })).status, 201);
+    await rowsOnAllReplicas('src5', ['f']);
+    assert.equal((await syncPass()).puts, 1);
+    const got = await onB('/dst5/f');
+    assert.equal(await got.text(), 'full url');
+    assert.equal(got.headers.get('x-timestamp'), (await onA('/src5/f', { method: 'HEAD' })).headers.get('x-timestamp'));
+    // The key lets no HEAD in, so the rows each replica goes over again in the next pass are sent again (B keeps its copy: same time).
+    assert.equal((await syncPass()).puts, 3);
+    assert.equal((await syncPass()).puts, 0);
   });
 
   // Last: the Swift proxy takes over B's authUrl.
