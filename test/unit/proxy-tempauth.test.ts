@@ -11,6 +11,7 @@ const CONF = {
   user_test_reader: 'readpass',
   user_other_boss: 'bosspass .admin',
   user_admin_root: 'rootpass .reseller_admin',
+  user_admin_auditor: 'auditpass .reseller_reader',
   token_life: '100',
 };
 
@@ -75,6 +76,22 @@ describe('tempauth', () => {
     assert.equal((await h.call('GET', '/v1/AUTH_test/c', { 'x-auth-token': boss })).status, 403);
     const root = await h.token('admin:root', 'rootpass');
     assert.equal((await h.call('DELETE', '/v1/AUTH_test/c/o', { 'x-auth-token': root })).status, 200, 'reseller admin');
+  });
+
+  it('lets a .reseller_reader read any account, write none', async () => {
+    const h = harness();
+    const t = await h.token('admin:auditor', 'auditpass');
+    const read = await h.call('GET', '/v1/AUTH_test/c/o', { 'x-auth-token': t });
+    assert.equal(read.status, 200);
+    assert.equal(read.headers['x-owner'], 'false', 'a reader is no owner');
+    assert.equal((await h.call('HEAD', '/v1/AUTH_other', { 'x-auth-token': t })).status, 200);
+    assert.equal((await h.call('PUT', '/v1/AUTH_test/c/o', { 'x-auth-token': t })).status, 403);
+  });
+
+  it('denies what is neither its token nor its account unless another auth filter decides', async () => {
+    const h = harness();
+    assert.equal((await h.call('GET', '/v1/KEY_test/c/o')).status, 401);
+    assert.equal((await h.call('GET', '/v1/KEY_test/c/o', { 'x-auth-token': 'KEY_tkother' })).status, 401);
   });
 
   it('lets non-admins in only through ACLs', async () => {
