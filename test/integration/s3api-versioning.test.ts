@@ -156,4 +156,27 @@ print(json.dumps(r))
     const listing = JSON.parse(r.stdout) as { Versions: { Key: string; IsLatest: boolean }[] };
     assert.deepEqual(listing.Versions.map((v) => [v.Key, v.IsLatest]), [['k', true], ['k', false]]);
   });
+
+  it('empties a versioned bucket by deleting every version, null ones (plain and multipart) included', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='vempty')
+s3.put_object(Bucket='vempty', Key='plain', Body=b'p')
+u = s3.create_multipart_upload(Bucket='vempty', Key='mpu')['UploadId']
+e = s3.upload_part(Bucket='vempty', Key='mpu', UploadId=u, PartNumber=1, Body=b'AA')['ETag']
+s3.complete_multipart_upload(Bucket='vempty', Key='mpu', UploadId=u, MultipartUpload={'Parts': [{'ETag': e, 'PartNumber': 1}]})
+s3.put_bucket_versioning(Bucket='vempty', VersioningConfiguration={'Status': 'Enabled'})
+s3.put_object(Bucket='vempty', Key='real', Body=b'r')
+vs = s3.list_object_versions(Bucket='vempty')
+every = [[v['Key'], v['VersionId']] for v in vs.get('Versions', []) + vs.get('DeleteMarkers', [])]
+r['nulls'] = sorted(k for k, v in every if v == 'null')
+for k, v in every:
+    s3.delete_object(Bucket='vempty', Key=k, VersionId=v)
+vs = s3.list_object_versions(Bucket='vempty')
+r['left'] = vs.get('Versions', []) + vs.get('DeleteMarkers', [])
+r['delete_bucket'] = code_of(s3.delete_bucket, Bucket='vempty')
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, { nulls: ['mpu', 'plain'], left: [], delete_bucket: null });
+  });
 });

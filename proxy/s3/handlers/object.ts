@@ -199,9 +199,8 @@ export async function deleteOne(ctx: S3Context, key: string, versionId?: string)
     if (versionId === 'null' && head.headers[VERSION_SYMLINK_SYSMETA] === 'true') return { versionId };
   }
   const slo = head.status !== 404 && head.headers['x-static-large-object'] !== undefined;
-  // The null version is the object itself (a link to a version was ruled out above): deleted as any object is.
-  const version = versionId === 'null' ? undefined : versionId;
-  const query = versionQuery(version, ...(version !== undefined ? ['symlink=get'] : []), ...(slo ? ['multipart-manifest=delete'] : []));
+  // version-id=null too: in a versioned bucket a plain DELETE would archive the object and leave a delete marker.
+  const query = versionQuery(versionId, ...(versionId !== undefined ? ['symlink=get'] : []), ...(slo ? ['multipart-manifest=delete'] : []));
   const resp = await ctx.swift('DELETE', ctx.bucket, key, { query });
   // A manifest delete runs as its answer streams (bulk's heartbeating body): read it to the end.
   if (slo) await readSmallBody(resp.body).catch(() => undefined);
