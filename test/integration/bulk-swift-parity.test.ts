@@ -51,7 +51,7 @@ describe('bulk answers as Swift 2.30 answers', () => {
   };
 
   it('extracts the same files and reports them the same way, in each format', async () => {
-    for (const accept of ['application/json', 'application/xml', 'text/plain', 'image/png']) {
+    for (const accept of ['application/json', 'application/xml', 'text/plain', 'image/png', 'garbage', 'application/json;q=0.5, text/xml', '*/*', 'text/*;q=0.9, application/*']) {
       const tag = (who: string) => `${who}${accept.replace(/\W/g, '')}`;
       await both('PUT', () => '/v1/AUTH_test?extract-archive=tar', async (who) => makeTar([[`${tag(who)}/a`, 'a'], [`${tag(who)}/b/c`, 'c'], ['top', 'x']]), { accept });
     }

@@ -22,6 +22,9 @@ const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 
 const PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats bulk tempurl tempauth copy container-quotas account-quotas slo dlo versioned_writes symlink proxy-server';
 
+/** A result body without the heartbeats a slow run sends first (yield_frequency is 1 s here). */
+const settled = (body: Buffer) => body.toString().replace(/^(?:<\?xml version="1\.0" encoding="UTF-8"\?>\n)? *\r\n\r\n/, '');
+
 /** A tar made by tar-stream: each [name, content, pax?] in order. */
 async function makeTar(members: [string, string | Buffer, Record<string, string>?][]): Promise<Buffer> {
   const pack = tarStream.pack();
@@ -132,7 +135,7 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
     const r = await call('PUT', `${A}?extract-archive=.tar.bz2.`, { body: readFileSync(file), headers: { accept: 'application/xml' } });
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'application/xml');
-    assert.equal(r.body.toString(), '<extract>\n<number_files_created>1</number_files_created>\n<response_body></response_body>\n<response_status>201 Created</response_status>\n<errors>\n</errors>\n</extract>\n');
+    assert.equal(settled(r.body), '<extract>\n<number_files_created>1</number_files_created>\n<response_body></response_body>\n<response_status>201 Created</response_status>\n<errors>\n</errors>\n</extract>\n');
     assert.equal((await call('GET', `${A}/bz2c/x`)).body.toString(), 'bzipped');
   });
 
@@ -225,9 +228,9 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
     assert.equal((await call('PUT', `${A}/full`)).status, 201);
     assert.equal((await call('PUT', `${A}/full/o`, { body: 'o' })).status, 201);
     const text = await call('POST', `${A}?bulk-delete`, { body: 'full\n\n', headers: { 'content-type': 'text/plain' } });
-    assert.equal(text.body.toString(), 'Number Deleted: 0\nNumber Not Found: 0\nResponse Body: \nResponse Status: 400 Bad Request\nErrors:\nfull, 409 Conflict\n');
+    assert.equal(settled(text.body), 'Number Deleted: 0\nNumber Not Found: 0\nResponse Body: \nResponse Status: 400 Bad Request\nErrors:\nfull, 409 Conflict\n');
     const xml = await call('POST', `${A}/anything?bulk-delete`, { body: 'full/o', headers: { accept: 'text/xml' } });
-    assert.equal(xml.body.toString(), '<delete>\n<number_deleted>1</number_deleted>\n<number_not_found>0</number_not_found>\n<response_body></response_body>\n<response_status>200 OK</response_status>\n<errors>\n</errors>\n</delete>\n');
+    assert.equal(settled(xml.body), '<delete>\n<number_deleted>1</number_deleted>\n<number_not_found>0</number_not_found>\n<response_body></response_body>\n<response_status>200 OK</response_status>\n<errors>\n</errors>\n</delete>\n');
   });
 
   it('refuses a list too long (413), a content type other than text/plain (406), an empty list (400)', async () => {

@@ -21,33 +21,62 @@ export function pyJson(value: unknown, sortKeys = false): string {
 export const ACCEPTABLE_FORMATS = ['text/plain', 'application/json', 'application/xml', 'text/xml'] as const;
 export type OutFormat = (typeof ACCEPTABLE_FORMATS)[number];
 
-/** swob's `Accept.best_match` over the bulk formats; an absent or unparseable header is text/plain. */
-export function bestFormat(accept: string | undefined): OutFormat | undefined {
-  if (!accept) return 'text/plain';
-  const prefs: { type: string; sub: string; q: number }[] = [];
+// swob's Accept grammar (RFC 2616 section 2.2).
+const TOKEN = '[^()<>@,;:\\\\"/\\[\\]?={}\\x00-\\x20\\x7f]+';
+const QUOTED_STRING = '"(?:[^"\\\\]|\\\\.)*"';
+const EXTENSION = `(?:\\s*;\\s*(?:${TOKEN})\\s*=\\s*(?:${TOKEN}|${QUOTED_STRING}))`;
+const ACCEPT_RANGE = new RegExp(`^\\s*(${TOKEN})/(${TOKEN})(${EXTENSION}*?\\s*)$`);
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * swob's `Accept.best_match`: the ranges sorted by quality and then
+ * exact-before-glob (a q of 0 is not a refusal there), the first option
+ * the first range matches; an absent header takes the first option.
+ * Throws on a malformed header, as swob raises ValueError.
+ */
+function acceptBestMatch(accept: string | undefined, options: readonly OutFormat[]): OutFormat | undefined {
+  if (!accept) return options[0];
+  const ranges: { pattern: RegExp; q: number; exact: boolean }[] = [];
   for (const part of accept.split(',')) {
-    const [range, ...params] = part.trim().split(';').map((s) => s.trim());
-    const m = /^([\w.+*-]+)\/([\w.+*-]+)$/.exec(range);
-    if (!m) return 'text/plain';
-    const qp = params.find((p) => p.startsWith('q='));
-    const q = qp ? Number(qp.slice(2)) : 1;
-    if (Number.isNaN(q)) return 'text/plain';
-    prefs.push({ type: m[1], sub: m[2], q });
-  }
-  let best: OutFormat | undefined;
-  let bestQ = 0;
-  for (const fmt of ACCEPTABLE_FORMATS) {
-    const [type, sub] = fmt.split('/');
-    let q = -1;
-    for (const p of prefs) {
-      if ((p.type === '*' || p.type === type) && (p.sub === '*' || p.sub === sub)) q = Math.max(q, p.q);
+    const m = ACCEPT_RANGE.exec(part);
+    if (!m) throw new Error('Invalid accept header');
+    const [, type, sub, params] = m;
+    let q = 1;
+    let seenQ = false;
+    for (const p of params.split(';').map((x) => x.trim()).filter(Boolean)) {
+      const kv = p.split('=');
+      if (kv.length !== 2) throw new Error('Invalid accept header');
+      if (kv[0].trim() !== 'q') continue;
+      if (seenQ) throw new Error('Multiple "q" params');
+      seenQ = true;
+      const v = kv[1].trim();
+      q = Number(v);
+      if (!v || Number.isNaN(q)) throw new Error('Invalid accept header');
     }
-    if (q > bestQ) {
-      best = fmt;
-      bestQ = q;
-    }
+    const glob = (t: string) => (t === '*' ? TOKEN : escapeRe(t));
+    ranges.push({ pattern: new RegExp(`^${glob(type)}/${glob(sub)}$`), q, exact: type !== '*' && sub !== '*' });
   }
-  return best;
+  // Python's stable sort, reversed on (quality, exact).
+  ranges.sort((a, b) => b.q - a.q || Number(b.exact) - Number(a.exact));
+  for (const r of ranges) {
+    const hit = options.find((o) => r.pattern.test(o));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * The bulk format an Accept header picks (swob's best_match over
+ * ACCEPTABLE_FORMATS); undefined when none is acceptable or the header is
+ * malformed (Swift's bulk and slo delete then answer 406; slo's manifest
+ * PUT falls back to text/plain).
+ */
+export function bestFormat(accept: string | undefined): OutFormat | undefined {
+  try {
+    return acceptBestMatch(accept, ACCEPTABLE_FORMATS);
+  } catch {
+    return undefined;
+  }
 }
 
 function xmlEscape(s: string): string {
