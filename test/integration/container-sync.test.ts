@@ -153,8 +153,11 @@ describe('container sync between two clusters', () => {
     const manifest = JSON.stringify([{ path: '/src3/seg1' }, { path: '/src3/seg2' }]);
     assert.equal((await onA('/src3/slo?multipart-manifest=put', { method: 'PUT', body: manifest })).status, 201);
     assert.equal((await onA('/src3/link', { method: 'PUT', body: '', headers: { 'x-symlink-target': 'src3/seg1' } })).status, 201);
-    await rowsOnAllReplicas('src3', ['big', 'link', 'seg1', 'seg2', 'slo']);
-    assert.equal((await syncPass()).puts, 5);
+    const odd = 'dir/ünï cödé ☃ 100%?&#';
+    assert.equal((await onA(`/src3/${encodeURIComponent(odd)}`, { method: 'PUT', body: 'odd name' })).status, 201);
+    await rowsOnAllReplicas('src3', ['big', odd, 'link', 'seg1', 'seg2', 'slo']);
+    assert.equal((await syncPass()).puts, 6);
+    assert.equal(await (await onB(`/src3/${encodeURIComponent(odd)}`)).text(), 'odd name', 'a name that needs quoting is signed as the receiver sees it');
 
     const gotBig = Buffer.from(await (await onB('/src3/big')).arrayBuffer());
     assert.ok(gotBig.equals(big), 'the big object arrives whole');
@@ -286,8 +289,11 @@ describe('container sync between two clusters', () => {
     const put = await onA('/src2', { method: 'PUT', headers: { 'x-container-sync-to': '//test/bswift/AUTH_test/dst2', 'x-container-sync-key': 'secret2' } });
     assert.equal(put.status, 201);
     assert.equal((await onA('/src2/s1', { method: 'PUT', body: 'through swift', headers: { 'x-object-meta-kind': 'interop' } })).status, 201);
-    await rowsOnAllReplicas('src2', ['s1']);
-    assert.deepEqual((await syncPass()).puts, 1);
+    const odd = 'ünï cödé ☃ 100%?&#~';
+    assert.equal((await onA(`/src2/${encodeURIComponent(odd)}`, { method: 'PUT', body: 'odd' })).status, 201);
+    await rowsOnAllReplicas('src2', ['s1', odd]);
+    assert.deepEqual((await syncPass()).puts, 2);
+    assert.equal(await (await onSwift(`/dst2/${encodeURIComponent(odd)}`)).text(), 'odd', "signed as Swift's filter quotes the path");
     const got = await onSwift('/dst2/s1');
     assert.equal(got.status, 200);
     assert.equal(await got.text(), 'through swift');
@@ -296,7 +302,7 @@ describe('container sync between two clusters', () => {
     // the remote HEAD before a PUT, through Swift's filter too: nothing more to send
     assert.deepEqual(await syncPass(), { puts: 0, deletes: 0, byPort: {} });
     assert.equal((await onA('/src2/s1', { method: 'DELETE' })).status, 204);
-    await rowsOnAllReplicas('src2', []);
+    await rowsOnAllReplicas('src2', [odd]);
     assert.equal((await syncPass()).deletes, 1);
     assert.equal((await onSwift('/dst2/s1')).status, 404);
   });
