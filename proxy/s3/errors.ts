@@ -42,6 +42,7 @@ export const S3Errors = {
   InvalidLocationConstraint: e('InvalidLocationConstraint', 400, 'The specified location constraint is not valid.'),
   InvalidObjectName: e('InvalidObjectName', 400, 'The specified object name is not valid.'),
   InvalidPart: e('InvalidPart', 400, 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.'),
+  InvalidPartNumber: e('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable'),
   InvalidPartOrder: e('InvalidPartOrder', 400, 'The list of parts was not in ascending order. The parts list must be specified in order by part number.'),
   InvalidRange: e('InvalidRange', 416, 'The requested range is not satisfiable'),
   InvalidRequest: e('InvalidRequest', 400, 'Invalid Request.'),

@@ -17,6 +17,7 @@ import { corsHandlers } from './handlers/cors.js';
 import { listObjectVersions } from './handlers/list-objects.js';
 import { uploadsHandlers } from './handlers/multipart/uploads.js';
 import { uploadIdHandlers } from './handlers/multipart/parts.js';
+import { objectAttributesHandlers } from './handlers/object-attributes.js';
 
 const merge = (...all: ResourceHandlers[]): ResourceHandlers => {
   const out: ResourceHandlers = {};
@@ -36,6 +37,7 @@ export const ROUTES = new Map<string, ResourceHandlers>([
   ['cors', corsHandlers],
   ['uploads', uploadsHandlers],
   ['uploadId', uploadIdHandlers],
+  ['attributes', objectAttributesHandlers],
 ]);
 
 export function route(req: S3Request): Handler {

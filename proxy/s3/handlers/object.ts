@@ -12,6 +12,7 @@ import { ensureOk, swiftError } from '../swift-errors.js';
 import { requestBody } from '../body.js';
 import { applyResponseOverrides, checkStorageClass, contentMd5Etag, postableHeaders, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
 import { copyObject } from './object-copy.js';
+import { selectPart } from './object-part.js';
 import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum, type StoredChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
@@ -105,6 +106,8 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   if (h['if-match'] !== undefined || h['if-none-match'] !== undefined) headers['x-backend-etag-is-at'] = S3_ETAG_SYSMETA;
   const versionId = versionIdParam(ctx);
   if (versionId !== undefined && !(await checkVersionedBucket(ctx, versionId))) throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
+  const part = await selectPart(ctx, versionId);
+  if (part?.range) headers.range = part.range;
   const resp = await ctx.swift(ctx.req.method, ctx.bucket, ctx.key, { headers, query: versionQuery(versionId) });
   if (resp.status === 404) {
     dropBody(resp.body);
@@ -130,18 +133,18 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   if (tagCount) out['x-amz-tagging-count'] = String(tagCount);
   s3ExpirationHeader(resp.headers, out);
   applyResponseOverrides(ctx, out);
-  // The checksum is the whole object's: not sent with a range.
-  if (resp.status === 200 && h.range === undefined && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') Object.assign(out, checksumResponseHeaders(storedChecksum(resp.headers)));
+  // The checksum is the whole object's: not sent with a range or a part.
+  if (resp.status === 200 && !part && h.range === undefined && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') Object.assign(out, checksumResponseHeaders(storedChecksum(resp.headers)));
+  if (part?.partsCount !== undefined) out['x-amz-mp-parts-count'] = String(part.partsCount);
   if (ctx.req.method === 'HEAD') {
     dropBody(resp.body);
-    return headRange(ctx, resp.status, out);
+    return headRange(headers.range, resp.status, out);
   }
   return { status: resp.status, headers: out, body: resp.body };
 }
 
 /** A HEAD with a Range answers as the GET would (206, the range's length), as S3 and Swift's s3api do. */
-function headRange(ctx: S3Context, status: number, headers: Headers): SwiftResponse {
-  const range = ctx.req.swift.headers.range;
+function headRange(range: string | undefined, status: number, headers: Headers): SwiftResponse {
   const size = Number(headers['content-length']);
   if (status !== 200 || range === undefined || !Number.isFinite(size)) return { status, headers };
   const spec = parseRange(range);

@@ -91,12 +91,16 @@ export function partNumberParam(ctx: S3Context): number {
  * container listing cannot carry it), by part number.
  */
 export async function partChecksums(ctx: S3Context, uploadId: string, numbers: number[]): Promise<Map<number, StoredChecksum | undefined>> {
+  const sums = await segmentChecksums(ctx, numbers.map((n) => ({ container: segmentsContainer(ctx.bucket), obj: partName(ctx.key, uploadId, n) })));
+  return new Map(numbers.map((n, i) => [n, sums[i]]));
+}
+
+/** The stored checksum of each of these objects (undefined where none or missing), a few HEADs at a time. */
+export async function segmentChecksums(ctx: S3Context, segments: { container: string; obj: string }[]): Promise<(StoredChecksum | undefined)[]> {
   const limit = pLimit(8);
-  const out = new Map<number, StoredChecksum | undefined>();
-  await Promise.all(numbers.map((n) => limit(async () => {
-    const head = await ctx.swift('HEAD', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId, n));
+  return Promise.all(segments.map((s) => limit(async () => {
+    const head = await ctx.swift('HEAD', s.container, s.obj);
     dropBody(head.body);
-    out.set(n, head.status >= 200 && head.status < 300 ? storedChecksum(head.headers) : undefined);
+    return head.status >= 200 && head.status < 300 ? storedChecksum(head.headers) : undefined;
   })));
-  return out;
 }
