@@ -106,12 +106,14 @@ def look(request, **kw):
     seen.update({k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()})
 s3.meta.events.register('before-send.s3.PutObject', look)
 for alg in ['CRC32', 'SHA256', 'SHA1']:
-    s3.put_object(Bucket='trail', Key=alg, Body=body, ChecksumAlgorithm=alg, Metadata={'m': 'kept'})
+    s3.put_object(Bucket='trail', Key=alg, Body=body, ChecksumAlgorithm=alg, Metadata={'m': 'kept'}, ContentDisposition='attachment', Tagging='t=kept')
     g = s3.get_object(Bucket='trail', Key=alg, ChecksumMode='ENABLED')
-    r[alg] = [seen.get('x-amz-trailer'), g['Body'].read() == body, g.get('Checksum' + alg) == b64(alg, body), g['Metadata']]
+    # What the PUT set stays, though the trailer's value is stored after it (by a POST).
+    kept = [g['Metadata'], g.get('ContentDisposition'), s3.get_object_tagging(Bucket='trail', Key=alg)['TagSet']]
+    r[alg] = [seen.get('x-amz-trailer'), g['Body'].read() == body, g.get('Checksum' + alg) == b64(alg, body), kept]
 print(json.dumps(r))
 `);
-    for (const alg of ['CRC32', 'SHA256', 'SHA1']) assert.deepEqual(out[alg], [`x-amz-checksum-${alg.toLowerCase()}`, true, true, { m: 'kept' }], alg);
+    for (const alg of ['CRC32', 'SHA256', 'SHA1']) assert.deepEqual(out[alg], [`x-amz-checksum-${alg.toLowerCase()}`, true, true, [{ m: 'kept' }, 'attachment', [{ Key: 't', Value: 'kept' }]]], alg);
   });
 
   it('refuses a body whose checksum does not match (header or trailer) with BadDigest, storing nothing; malformed values with InvalidRequest', async () => {
