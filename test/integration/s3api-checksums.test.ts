@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { SwiftCluster } from '../helpers/swift-cluster.js';
 import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
 
@@ -235,6 +236,11 @@ print(json.dumps(r))
     assert.equal(head.code, 0, head.stderr);
     const meta = JSON.parse(head.stdout) as Record<string, unknown>;
     assert.equal(meta.ContentLength, 9 * 1024 * 1024 + 17);
+    // aws-cli's multipart upload asks for CRC32 (COMPOSITE): the CRC32 of its two 8 MiB-split parts' CRC32s.
+    const bigData = Buffer.alloc(9 * 1024 * 1024 + 17, 'z');
+    const be = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+    const partSums = Buffer.concat([be(crc32(bigData.subarray(0, 8 * 1024 * 1024))), be(crc32(bigData.subarray(8 * 1024 * 1024)))]);
+    assert.deepEqual([meta.ChecksumCRC32, meta.ChecksumType], [`${be(crc32(partSums)).toString('base64')}-2`, 'COMPOSITE']);
     const down = await aws('s3', 'cp', 's3://cli/big', join(work, 'big-back'));
     assert.equal(down.code, 0, down.stderr);
   });
