@@ -91,6 +91,10 @@ s3.put_object_tagging(Bucket='lcexp', Key='tmp/a', Tagging={'TagSet': [{'Key': '
 r['kept_by_tagging'] = s3.head_object(Bucket='lcexp', Key='tmp/a').get('Expiration') == p['Expiration']
 c = s3.copy_object(Bucket='lcexp', Key='tmp/copy', CopySource='lcexp/keep/a')
 r['copy'] = 'rule-id="tmp-1day"' in c.get('Expiration', '')
+u = s3.create_multipart_upload(Bucket='lcexp', Key='tmp/mpu', Tagging='gone=later')['UploadId']
+e = s3.upload_part(Bucket='lcexp', Key='tmp/mpu', UploadId=u, PartNumber=1, Body=b'AA')['ETag']
+done = s3.complete_multipart_upload(Bucket='lcexp', Key='tmp/mpu', UploadId=u, MultipartUpload={'Parts': [{'ETag': e, 'PartNumber': 1}]})
+r['mpu'] = [done.get('Expiration') == p['Expiration'], s3.head_object(Bucket='lcexp', Key='tmp/mpu').get('Expiration') == done.get('Expiration'), s3.get_object_tagging(Bucket='lcexp', Key='tmp/mpu')['TagSet']]
 time.sleep(2.5)
 r['expired'] = code_of(s3.get_object, Bucket='lcexp', Key='keep/tagged')
 r['still_there'] = s3.get_object(Bucket='lcexp', Key='keep/a')['Body'].read().decode()
@@ -106,6 +110,7 @@ print(json.dumps(r))
       big: true,
       kept_by_tagging: true,
       copy: true,
+      mpu: [true, true, [{ Key: 'gone', Value: 'later' }]],
       expired: ['NoSuchKey', 404],
       still_there: 'x',
     });

@@ -12,6 +12,9 @@ import type { S3Context } from '../../context.js';
 import { S3Errors } from '../../errors.js';
 import { readXmlBody } from '../../body.js';
 import { CONTENT_HEADERS } from '../../object-headers.js';
+import { decodeTags, OBJECT_TAGGING_SYSMETA } from '../../tags.js';
+import { expiryHeaders, s3ExpirationHeader } from '../../expiry.js';
+import { s3VersionHeaders } from '../../versions.js';
 import { xmlResponse } from '../../response.js';
 import { swiftError } from '../../swift-errors.js';
 import { childNodes, childText, parseXml, tag, xmlDocument } from '../../xml.js';
@@ -99,6 +102,11 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   for (const [k, v] of Object.entries(marker.headers)) {
     if (k.startsWith('x-object-meta-') || CONTENT_HEADERS.includes(k)) headers[k] = v;
   }
+  // The tags given when the upload began, and the bucket's lifecycle expiry for the whole object.
+  const tagging = marker.headers[OBJECT_TAGGING_SYSMETA];
+  if (tagging) headers[OBJECT_TAGGING_SYSMETA] = tagging;
+  const expiry = await expiryHeaders(ctx, ctx.key, manifest.reduce((n, m) => n + m.size_bytes, 0), decodeTags(tagging));
+  Object.assign(headers, expiry);
   const json = Buffer.from(JSON.stringify(manifest));
   headers['content-length'] = String(json.length);
   const put = await ctx.swift('PUT', ctx.bucket, ctx.key, { query: 'multipart-manifest=put', headers, body: Readable.from([json]) });
@@ -112,6 +120,7 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   }
   if (put.status < 200 || put.status >= 300) throw await swiftError(ctx, put, 'object');
   dropBody(put.body);
+  const answerHeaders = s3ExpirationHeader(expiry, s3VersionHeaders(put.headers));
   // Parts uploaded but not listed are not part of the object: they go, then the marker.
   const used = new Set(requested.map((r) => r.number));
   for (const n of stored.keys()) {
@@ -121,6 +130,6 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   const del = await ctx.swift('DELETE', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId!));
   dropBody(del.body);
   const inner = tag('Location', `/${ctx.bucket}/${ctx.key}`) + tag('Bucket', ctx.bucket) + tag('Key', ctx.key) + tag('ETag', `"${s3Etag}"`) + checksumXml(checksum, true, tag);
-  return xmlResponse(200, xmlDocument('CompleteMultipartUploadResult', inner));
+  return xmlResponse(200, xmlDocument('CompleteMultipartUploadResult', inner), answerHeaders);
 }
 

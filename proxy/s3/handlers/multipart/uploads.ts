@@ -8,6 +8,7 @@ import type { S3Context } from '../../context.js';
 import { S3Errors } from '../../errors.js';
 import { encoder, encodingType, intParam, s3ListingTime } from '../../listing.js';
 import { checkStorageClass, swiftObjectHeaders } from '../../object-headers.js';
+import { encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../../tags.js';
 import { uploadChecksumRequest, uploadChecksumSysmeta } from '../../checksum/index.js';
 import { xmlResponse } from '../../response.js';
 import { ensureOk } from '../../swift-errors.js';
@@ -30,6 +31,12 @@ async function createUpload(ctx: S3Context): Promise<SwiftResponse> {
   headers['content-type'] ??= 'binary/octet-stream';
   headers['content-length'] = '0';
   if (checksum) Object.assign(headers, uploadChecksumSysmeta(checksum));
+  // x-amz-tagging is checked now and applied when the upload completes.
+  const tagging = ctx.req.swift.headers['x-amz-tagging'];
+  if (tagging !== undefined) {
+    const tags = parseTaggingHeader(tagging);
+    if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
+  }
   const put = await ctx.swift('PUT', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId), { headers });
   dropBody(put.body);
   await ensureOk(ctx, put, 'object');
