@@ -40,7 +40,11 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  // XML's five named entities and its character references (&#34;, &#x22;:
+  // Go's encoding/xml writes quotes so, as in rclone's CompleteMultipartUpload),
+  // but none of HTML's named ones. (An object here means "these names, and
+  // numeric references allowed"; the typings know only the boolean.)
+  htmlEntities: {} as unknown as boolean,
   // Elements that repeat are always arrays, whatever their count.
   isArray: (name) => REPEATED.has(name),
 });

@@ -19,7 +19,8 @@ export interface ClientRun {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<ClientRun> {
+/** Runs a client command to its end, collecting its output (`env` adds to this process's). */
+export function runClient(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<ClientRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -54,7 +55,7 @@ def code_of(fn, *a, **kw):
 
 /** Runs `script` under boto3; it prints JSON on stdout, which is returned parsed. */
 export async function boto3(endpoint: string, accessKey: string, secretKey: string, script: string): Promise<unknown> {
-  const r = await run(S3_PYTHON, ['-c', BOTO3_PRELUDE + script], { S3_ENDPOINT: endpoint, S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey });
+  const r = await runClient(S3_PYTHON, ['-c', BOTO3_PRELUDE + script], { S3_ENDPOINT: endpoint, S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey });
   if (r.code !== 0) throw new Error(`boto3 script failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return JSON.parse(r.stdout);
 }
@@ -62,7 +63,7 @@ export async function boto3(endpoint: string, accessKey: string, secretKey: stri
 /** Runs `aws <args> --endpoint-url endpoint` with the key pair. */
 export function awsCli(endpoint: string, accessKey: string, secretKey: string, args: string[], cwd?: string): Promise<ClientRun> {
   void cwd;
-  return run('aws', [...args, '--endpoint-url', endpoint], {
+  return runClient('aws', [...args, '--endpoint-url', endpoint], {
     AWS_ACCESS_KEY_ID: accessKey,
     AWS_SECRET_ACCESS_KEY: secretKey,
     AWS_DEFAULT_REGION: 'us-east-1',
