@@ -49,6 +49,15 @@ export interface RequestEnv {
   source?: string;
   /** Set by s3api on the Swift requests it makes (Swift's `s3api.auth_details`); the auth filter checks it. */
   s3Auth?: S3AuthDetails;
+  /**
+   * Set by a filter with object metadata known only once the whole body has
+   * passed (Swift's `swift.callback.update_footers`; encryption's etags): the
+   * object PUT then sends its body to the object servers as multipart MIME
+   * and calls this after the last byte, with the footers to add to. Returning
+   * a response answers that instead and stores nothing. A filter installing
+   * one calls the one it found first.
+   */
+  updateFooters?: (footers: Headers) => SwiftResponse | undefined;
   /** Free-form extras a filter wants to pass down (Swift's environ keys). */
   [key: string]: unknown;
 }

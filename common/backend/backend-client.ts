@@ -178,7 +178,13 @@ export class BackendClient {
         rejectResponse(err);
         settle(() => reject(err));
       });
-      req.on('continue', () => settle(() => resolve({ kind: 'continue', conn: new PutConnection(node, req, response) })));
+      // 'information' rather than 'continue': it carries the 100's headers
+      // (an object server says there whether it takes footers).
+      req.on('information', (info) => {
+        if (info.statusCode !== 100) return;
+        const conn = new PutConnection(node, req, response, flatHeaders(info.headers));
+        settle(() => resolve({ kind: 'continue', conn }));
+      });
       req.flushHeaders();
     });
   }

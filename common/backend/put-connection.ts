@@ -23,6 +23,8 @@ export class PutConnection<N extends BackendNode = BackendNode> {
     readonly node: N,
     private readonly req: http.ClientRequest,
     response: Promise<BackendResponse>,
+    /** The headers of the node's `100 Continue` (lower-case names). */
+    readonly continueHeaders: Record<string, string> = {},
   ) {
     this.response = response;
     response.catch(() => undefined);

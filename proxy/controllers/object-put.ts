@@ -6,8 +6,14 @@
  * full, and a backend that stalls past node_timeout is dropped while a quorum
  * remains. The answer is the best final status once a quorum agrees, with
  * the ETag the object servers agree on.
+ *
+ * When a filter has footers to add (`env.updateFooters`, e.g. encryption's
+ * etags), the body goes out as Swift's multipart MIME document: the object's
+ * bytes, then a JSON footer document, to nodes that said in their 100
+ * Continue that they read footers (X-Obj-Metadata-Footer).
  */
 import type { Readable } from 'node:stream';
+import { createHash, randomBytes } from 'node:crypto';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import { makeResponse, readSmallBody } from '../response.js';
@@ -27,6 +33,29 @@ export interface PutPlan {
   /** Declared length, or undefined for chunked. */
   contentLength?: number;
   maxFileSize: number;
+  /** Footers to send after the body (see the file's header). */
+  footers?: (footers: Headers) => SwiftResponse | undefined;
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
+
+/** A PUT's headers for a multipart MIME body with footers (Swift's MIMEPutter.connect). */
+function mimeHeaders(headers: Headers, boundary: string): Headers {
+  const out: Headers = { ...headers };
+  out['x-backend-obj-content-length'] ??= out['content-length'];
+  if (out['x-backend-obj-content-length'] === undefined) delete out['x-backend-obj-content-length'];
+  delete out['content-length'];
+  out['transfer-encoding'] = 'chunked';
+  out['x-backend-obj-multipart-mime-boundary'] = boundary;
+  out['x-backend-obj-metadata-footer'] = 'yes';
+  return out;
+}
+
+/** The end of a MIME body: the footer document (JSON, non-ASCII escaped, with its MD5) and the closing boundary. */
+function mimeTail(boundary: string, footers: Headers): Buffer {
+  const json = JSON.stringify(footers).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const md5 = createHash('md5').update(json).digest('hex');
+  return Buffer.from(`\r\n--${boundary}\r\nX-Document: object metadata\r\nContent-MD5: ${md5}\r\n\r\n${json}\r\n--${boundary}--\r\n`, 'latin1');
 }
 
 class Timeout extends Error {}
@@ -42,7 +71,7 @@ function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
 }
 
 /** Opens a PUT per header set, walking the shared node iterator past refusals. */
-async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<import('../../ring/index.js').RingNode>) {
+async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<import('../../ring/index.js').RingNode>, boundary?: string) {
   const source = new NodeSource(nodes);
   const early: NodeAnswer[] = [];
   const one = async (headers: Headers): Promise<PutConnection | undefined> => {
@@ -50,8 +79,16 @@ async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<impo
       const started = ctx.now();
       const path = `/${encodeURIComponent(node.device)}/${plan.partition}${plan.path}`;
       try {
-        const r = await ctx.client.putConnect(node, path, headers);
-        if (r.kind === 'continue') return r.conn;
+        const r = await ctx.client.putConnect(node, path, boundary ? mimeHeaders(headers, boundary) : headers);
+        if (r.kind === 'continue' && boundary && !TRUE.has((r.conn.continueHeaders['x-obj-metadata-footer'] ?? '').toLowerCase())) {
+          // Swift's FooterNotSupported: this node would store the MIME framing as the object.
+          r.conn.abort();
+          throw new Error('object server does not take footers');
+        }
+        if (r.kind === 'continue') {
+          if (boundary) await r.conn.write(Buffer.from(`--${boundary}\r\nX-Document: object body\r\n\r\n`, 'latin1'), ctx.conf.nodeTimeout * 1000);
+          return r.conn;
+        }
         const body = await readSmallBody(r.response.body).catch(() => Buffer.alloc(0));
         noteResult(ctx, node, r.response.status, started);
         if (r.response.status < 500) {
@@ -73,6 +110,21 @@ async function connectAll(ctx: ProxyContext, plan: PutPlan, nodes: Iterable<impo
 function closing(resp: SwiftResponse): SwiftResponse {
   resp.headers.connection = 'close';
   return resp;
+}
+
+/** Writes a chunk to every live connection, dropping those that fail; false when none is left. */
+async function sendToAll(ctx: ProxyContext, live: Set<PutConnection>, chunk: Buffer): Promise<boolean> {
+  await Promise.all(
+    [...live].map((c) =>
+      c.write(chunk, ctx.conf.nodeTimeout * 1000).catch((err: Error) => {
+        ctx.logger.warn({ err: err.message, node: `${c.node.ip}:${c.node.port}` }, 'ERROR writing object to node');
+        ctx.limiter.error(c.node);
+        live.delete(c);
+        c.abort();
+      }),
+    ),
+  );
+  return live.size > 0;
 }
 
 type StreamResult = { ok: true; bytes: number } | { ok: false; response: SwiftResponse };
@@ -99,16 +151,7 @@ async function streamBody(ctx: ProxyContext, body: Readable | undefined, live: S
     if (bytes > plan.maxFileSize || (plan.contentLength !== undefined && bytes > plan.contentLength)) {
       return { ok: false, response: closing(makeResponse(413, 'Your request is too large.', { 'content-type': 'text/plain' })) };
     }
-    await Promise.all(
-      [...live].map((c) =>
-        c.write(chunk, ctx.conf.nodeTimeout * 1000).catch((err: Error) => {
-          ctx.logger.warn({ err: err.message, node: `${c.node.ip}:${c.node.port}` }, 'ERROR writing object to node');
-          ctx.limiter.error(c.node);
-          live.delete(c);
-          c.abort();
-        }),
-      ),
-    );
+    await sendToAll(ctx, live, chunk);
     if (live.size < quorum) return { ok: false, response: closing(makeResponse(503)) };
   }
   if (plan.contentLength !== undefined && bytes < plan.contentLength) return { ok: false, response: makeResponse(499) };
@@ -154,7 +197,8 @@ function collect(ctx: ProxyContext, live: Set<PutConnection>, quorum: number): P
 export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: PutPlan, body: Readable | undefined): Promise<SwiftResponse> {
   const primaries = plan.ring.getPartNodes(plan.partition);
   const quorum = ctx.quorum(primaries);
-  const { conns, early } = await connectAll(ctx, plan, ctx.writeNodes(plan.ring, plan.partition, primaries));
+  const boundary = plan.footers ? randomBytes(32).toString('hex') : undefined;
+  const { conns, early } = await connectAll(ctx, plan, ctx.writeNodes(plan.ring, plan.partition, primaries), boundary);
   if (early.some((a) => a.status === 412)) {
     // If-None-Match failed on a node that has the object: no replica may be
     // overwritten (Swift's _check_failure_put_connections).
@@ -180,6 +224,19 @@ export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: 
   if (!streamed.ok) {
     for (const c of live) c.abort();
     return streamed.response;
+  }
+  if (plan.footers && boundary) {
+    const footers: Headers = {};
+    const refused = plan.footers(footers);
+    if (refused) {
+      for (const c of live) c.abort();
+      return refused;
+    }
+    const sent = await sendToAll(ctx, live, mimeTail(boundary, footers));
+    if (!sent || live.size < quorum) {
+      for (const c of live) c.abort();
+      return closing(makeResponse(503));
+    }
   }
   const answers = await collect(ctx, live, quorum);
   const best = bestResponse(answers, quorum);

@@ -33,12 +33,21 @@ const expectingContinue = new WeakMap<IncomingMessage, ServerResponse>();
  * Sends `100 Continue` to a client waiting for it (see `manualContinue`);
  * does nothing otherwise or when already sent.
  */
-export function sendContinue(req: IncomingMessage): void {
+export function sendContinue(req: IncomingMessage, headers?: Record<string, string>): void {
   const res = expectingContinue.get(req);
-  if (res) {
-    expectingContinue.delete(req);
+  if (!res) return;
+  expectingContinue.delete(req);
+  if (!headers) {
     res.writeContinue();
+    return;
   }
+  // Node's writeContinue sends no headers; Swift's object server says in
+  // its 100 what it can do (X-Obj-Metadata-Footer). This is writeContinue
+  // with headers: the same raw write of the interim head.
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const raw = res as unknown as { _writeRaw(data: string, encoding: string): boolean; _sent100: boolean };
+  raw._writeRaw(`HTTP/1.1 100 Continue\r\n${lines}\r\n`, 'latin1');
+  raw._sent100 = true;
 }
 
 /** The request's real verb: REPLICATE/SSYNC/UPDATE come through the shim. */

@@ -5,12 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { sendContinue } from '../../http/backend-server.js';
 import { matches, normalizeEtag, parseMatch, type Timestamp } from '../../../common/index.js';
 import { isSysOrUserMeta, isTransientSysmeta, titleCase, type ObjectMetadata } from '../metadata.js';
 import { checkObjectCreation, validTimestamp } from '../request-checks.js';
-import { HttpError, send } from '../responses.js';
+import { HttpError, badRequest, send } from '../responses.js';
+import { readFooters, wantsFooters } from '../footers.js';
+import { splitMimePut } from '../mime-put.js';
 import { headerValue, updateContext, type ObjectRequest, type ObjectServer } from './context.js';
 import { openDiskFile, postCommitUpdates } from './shared.js';
 
@@ -39,27 +41,46 @@ export async function handlePut(s: ObjectServer, r: ObjectRequest): Promise<void
     throw new HttpError(409, undefined, { 'X-Backend-Timestamp': origTimestamp.internal });
   }
 
+  const footerBoundary = wantsFooters(r.headers);
+  const size = length ?? mimeObjectLength(r);
+  if (size !== undefined && size > s.swiftConf.constraints.max_file_size) {
+    throw new HttpError(413, 'Your request is too large.', { 'Content-Type': 'text/plain' });
+  }
   const writer = await diskFile.writer();
   let etag: string;
+  const mime = footerBoundary === undefined ? undefined : splitMimePut(r.req, footerBoundary);
   try {
-    sendContinue(r.req);
-    const received = await receiveBody(r.req, writer.stream, {
+    sendContinue(r.req, mime ? { 'X-Obj-Metadata-Footer': 'yes' } : undefined);
+    const received = await receiveBody(mime?.object ?? r.req, writer.stream, {
       clientTimeout: s.conf.clientTimeout,
       maxUploadTime: s.conf.maxUploadTime,
       maxSize: s.swiftConf.constraints.max_file_size,
     });
-    if (length !== undefined && received.size !== length) throw new HttpError(499);
+    if (size !== undefined && received.size !== size) throw new HttpError(499);
+    const footers = mime ? await readFooters(mime.rest) : {};
     etag = received.etag;
-    const sentEtag = normalizeEtag(headerValue(r.headers, 'etag') ?? '').toLowerCase();
+    const sentEtag = normalizeEtag(footers.etag ?? headerValue(r.headers, 'etag') ?? '').toLowerCase();
     if (sentEtag && sentEtag !== etag) throw new HttpError(422);
     const metadata = requestMetadata(s, r, ts, received.size, etag, deleteAt);
+    for (const [name, value] of Object.entries(footers)) {
+      if (isSysOrUserMeta(name) || isTransientSysmeta(name)) metadata[titleCase(name)] = value;
+    }
     await writer.put(metadata);
     await writer.commit(ts);
-    await postCommitUpdates(s, r, ts, origMetadata, metadata, updateContext(r, devicePath));
+    await postCommitUpdates(s, r, ts, origMetadata, metadata, updateContext(r, devicePath), footers);
   } finally {
+    mime?.object.destroy();
     await writer.abort();
   }
   send(r.res, 201, { Etag: `"${etag}"` });
+}
+
+/** The object's length a multipart MIME PUT declares (X-Backend-Obj-Content-Length), if it does. */
+function mimeObjectLength(r: ObjectRequest): number | undefined {
+  const v = headerValue(r.headers, 'x-backend-obj-content-length');
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v.trim())) throw badRequest('Invalid X-Backend-Obj-Content-Length');
+  return Number(v);
 }
 
 /** Swift's `_get_request_metadata`: what a PUT stores with the object. */
@@ -95,7 +116,7 @@ interface BodyLimits {
  * with Swift's limits: no read for `clientTimeout` s or the whole upload
  * past `maxUploadTime` s → 408; the client going away → 499.
  */
-export function receiveBody(req: IncomingMessage, out: Writable, limits: BodyLimits): Promise<{ size: number; etag: string }> {
+export function receiveBody(req: IncomingMessage | Readable, out: Writable, limits: BodyLimits): Promise<{ size: number; etag: string }> {
   return new Promise((resolve, reject) => {
     const md5 = createHash('md5');
     let size = 0;
@@ -144,7 +165,8 @@ export function receiveBody(req: IncomingMessage, out: Writable, limits: BodyLim
       out.end(() => finish());
     };
     const onClose = (): void => {
-      if (!req.complete) finish(new HttpError(499));
+      const complete = 'complete' in req ? req.complete : req.readableEnded;
+      if (!complete) finish(new HttpError(499));
     };
     const onOutError = (err: Error): void => finish(err);
     req.on('data', onData);

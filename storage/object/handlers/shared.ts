@@ -22,16 +22,21 @@ export async function openDiskFile(s: ObjectServer, r: ObjectRequest): Promise<{
   }
 }
 
+type OverrideSource = ObjectMetadata | Record<string, string | string[] | undefined>;
+
 /**
  * Swift's `_check_container_override`: X-Backend-Container-Update-Override-*
- * then X-Object-Sysmeta-Container-Update-Override-* replace update headers.
+ * then X-Object-Sysmeta-Container-Update-Override-* replace update headers;
+ * for each prefix, a later source (a PUT's footers) wins over an earlier one.
  */
-export function applyContainerOverrides(update: Record<string, string>, source: ObjectMetadata | Record<string, string | string[] | undefined>): void {
+export function applyContainerOverrides(update: Record<string, string>, ...sources: OverrideSource[]): void {
   for (const prefix of ['x-backend-container-update-override-', 'x-object-sysmeta-container-update-override-']) {
-    for (const [key, value] of Object.entries(source)) {
-      if (typeof value !== 'string') continue;
-      const lower = key.toLowerCase();
-      if (lower.startsWith(prefix)) update[`x-${lower.slice(prefix.length)}`] = value;
+    for (const source of sources) {
+      for (const [key, value] of Object.entries(source)) {
+        if (typeof value !== 'string') continue;
+        const lower = key.toLowerCase();
+        if (lower.startsWith(prefix)) update[`x-${lower.slice(prefix.length)}`] = value;
+      }
     }
   }
 }
@@ -39,6 +44,7 @@ export function applyContainerOverrides(update: Record<string, string>, source: 
 /** Swift's `_post_commit_updates` after a PUT. */
 export async function postCommitUpdates(
   s: ObjectServer, r: ObjectRequest, ts: Timestamp, orig: ObjectMetadata, metadata: ObjectMetadata, ctx: UpdateContext,
+  footers: Record<string, string> = {},
 ): Promise<void> {
   const origDeleteAt = Number(orig['X-Delete-At'] || 0);
   const newDeleteAt = Number(metadata['X-Delete-At'] || 0);
@@ -52,7 +58,7 @@ export async function postCommitUpdates(
     'x-timestamp': metadata['X-Timestamp'],
     'x-etag': metadata.ETag,
   };
-  applyContainerOverrides(update, r.headers);
+  applyContainerOverrides(update, r.headers, footers);
   await s.updater.containerUpdate('PUT', r.account, r.container, r.obj, update, ctx);
 }
 
