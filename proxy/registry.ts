@@ -32,6 +32,7 @@ import { etagQuoter } from './filters/etag-quoter.js';
 import { bulk } from './filters/bulk/index.js';
 import { listEndpoints } from './filters/list-endpoints.js';
 import { containerSync } from './filters/container-sync.js';
+import { encryption, keymaster } from './filters/crypto/index.js';
 
 export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, FilterFactory>([
   ['catch_errors', catchErrors],
@@ -62,6 +63,8 @@ export const FILTERS: ReadonlyMap<string, FilterFactory> = new Map<string, Filte
   ['bulk', bulk],
   ['list_endpoints', listEndpoints],
   ['container_sync', containerSync],
+  ['keymaster', keymaster],
+  ['encryption', encryption],
 ]);
 
 /** A registry with the given proxy app factory under `proxy` (Swift's `egg:swift#proxy`). */

@@ -49,15 +49,6 @@ export interface RequestEnv {
   source?: string;
   /** Set by s3api on the Swift requests it makes (Swift's `s3api.auth_details`); the auth filter checks it. */
   s3Auth?: S3AuthDetails;
-  /**
-   * Set by a filter with object metadata known only once the whole body has
-   * passed (Swift's `swift.callback.update_footers`; encryption's etags): the
-   * object PUT then sends its body to the object servers as multipart MIME
-   * and calls this after the last byte, with the footers to add to. Returning
-   * a response answers that instead and stores nothing. A filter installing
-   * one calls the one it found first.
-   */
-  updateFooters?: (footers: Headers) => SwiftResponse | undefined;
   /** Free-form extras a filter wants to pass down (Swift's environ keys). */
   [key: string]: unknown;
 }
@@ -94,6 +85,34 @@ export interface SwiftRequest {
   env: RequestEnv;
   /** Set by the controller before calling `env.authorize`: the container ACLs. */
   acl?: string;
+  /**
+   * Set by a filter with object metadata known only once the whole body has
+   * passed (Swift's `swift.callback.update_footers`; encryption's etags): the
+   * object PUT then sends its body to the object servers as multipart MIME
+   * and calls this after the last byte, with the footers to add to. Returning
+   * a response answers that instead and stores nothing. A filter installing
+   * one calls the one it found first. On the request, not the env: a
+   * filter's subrequests share the env.
+   */
+  updateFooters?: (footers: Headers) => SwiftResponse | undefined;
+  /**
+   * Set by a keymaster (Swift's `swift.callback.fetch_crypto_keys`): the
+   * keys for this request's path, or for the key id stored with what is
+   * being decrypted. Throws when it has none.
+   */
+  fetchCryptoKeys?: (keyId?: Record<string, unknown>) => CryptoKeys;
+}
+
+/** What a keymaster hands the encryption filter (Swift's keys dict). */
+export interface CryptoKeys {
+  /** HMAC-derived from `/<account>/<container>`. */
+  container?: Buffer;
+  /** HMAC-derived from `/<account>/<container>/<object>`. */
+  object?: Buffer;
+  /** Stored with what these keys encrypt, handed back to decrypt it. */
+  id?: Record<string, unknown>;
+  /** The ids of the same path under every root secret (rotation). */
+  all_ids?: Record<string, unknown>[];
 }
 
 export type ResponseBody = Readable | Buffer | string | undefined;

@@ -116,7 +116,7 @@ async function objectRequest(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarg
     const resp = await putObjectBody(
       ctx,
       req,
-      { ring, partition, path, headerSets: sets, contentLength: cl === undefined ? undefined : Number(cl), maxFileSize: c.max_file_size, footers: req.env.updateFooters },
+      { ring, partition, path, headerSets: sets, contentLength: cl === undefined ? undefined : Number(cl), maxFileSize: c.max_file_size, footers: req.updateFooters },
       req.body,
     );
     if (resp.status === 201) resp.headers['last-modified'] = lastModified(ts);
