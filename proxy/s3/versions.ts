@@ -78,6 +78,30 @@ interface VersionEntry {
   content_type?: string;
 }
 
+/** The newest version of `key` in a versioned bucket's `?versions` listing, if any. */
+async function newestVersion(ctx: S3Context, key: string): Promise<VersionEntry | undefined> {
+  const q = new URLSearchParams({ format: 'json', versions: '', prefix: key, limit: '100' });
+  const list = await ctx.swift('GET', ctx.bucket, undefined, { query: q.toString().replace(/\+/g, '%20') });
+  if (list.status !== 200) {
+    dropBody(list.body);
+    return undefined;
+  }
+  const entries = JSON.parse((await readSmallBody(list.body)).toString('utf8')) as VersionEntry[];
+  return entries.find((e) => e.name === key);
+}
+
+/**
+ * The headers of a 404 for a key whose current version is a delete marker
+ * (S3 names the marker: `x-amz-delete-marker`, `x-amz-version-id`); none
+ * for a bucket that never had versioning or a key without one.
+ */
+export async function deleteMarkerHeaders(ctx: S3Context, key: string): Promise<Record<string, string>> {
+  if (!ctx.hasFeature('object_versioning') || !(await bucketHeaders(ctx))[VERSIONS_CONTAINER_SYSMETA]) return {};
+  const newest = await newestVersion(ctx, key);
+  if (!newest?.version_id || newest.content_type !== DELETE_MARKER_CONTENT_TYPE) return {};
+  return { 'x-amz-delete-marker': 'true', 'x-amz-version-id': newest.version_id };
+}
+
 /**
  * After the current version of `key` was deleted, the newest version left
  * becomes current (unless it is a delete marker), as in S3.
@@ -86,14 +110,7 @@ export async function restoreNewestVersion(ctx: S3Context, key: string): Promise
   const head = await ctx.swift('HEAD', ctx.bucket, key, { query: 'symlink=get' });
   dropBody(head.body);
   if (head.status !== 404) return;
-  const q = new URLSearchParams({ format: 'json', versions: '', prefix: key, limit: '100' });
-  const list = await ctx.swift('GET', ctx.bucket, undefined, { query: q.toString().replace(/\+/g, '%20') });
-  if (list.status !== 200) {
-    dropBody(list.body);
-    return;
-  }
-  const entries = JSON.parse((await readSmallBody(list.body)).toString('utf8')) as VersionEntry[];
-  const newest = entries.find((e) => e.name === key);
+  const newest = await newestVersion(ctx, key);
   if (!newest || !newest.version_id || newest.version_id === 'null' || newest.content_type === DELETE_MARKER_CONTENT_TYPE) return;
   const put = await ctx.swift('PUT', ctx.bucket, key, { query: versionQuery(newest.version_id), headers: { 'content-length': '0' } });
   // A version deleted meanwhile (412/404) leaves the key absent, as a concurrent delete would.

@@ -64,6 +64,11 @@ d = s3.delete_object(Bucket='vers', Key='k')
 r['marker'] = [d.get('DeleteMarker'), d['VersionId'] not in (v1, v2)]
 marker = d['VersionId']
 r['gone'] = code_of(s3.get_object, Bucket='vers', Key='k')
+try:
+    s3.head_object(Bucket='vers', Key='k')
+except botocore.exceptions.ClientError as e:
+    hh = e.response['ResponseMetadata']['HTTPHeaders']
+    r['gone_marker'] = [hh.get('x-amz-delete-marker'), hh.get('x-amz-version-id') == marker]
 r['get_marker'] = code_of(s3.get_object, Bucket='vers', Key='k', VersionId=marker)
 lv = s3.list_object_versions(Bucket='vers')
 r['versions'] = [[v['VersionId'] == vid, v['IsLatest'], v['Size']] for v, vid in zip(lv['Versions'], [v2, v1])] + [len(lv['Versions'])]
@@ -87,6 +92,7 @@ print(json.dumps(r))
       bad_version: ['InvalidArgument', 400],
       marker: [true, true],
       gone: ['NoSuchKey', 404],
+      gone_marker: ['true', true],
       get_marker: ['MethodNotAllowed', 405],
       versions: [[true, false, 3], [true, false, 3], 3],
       markers: [[true, true]],

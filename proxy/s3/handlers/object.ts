@@ -20,7 +20,7 @@ import { bucketHeaders } from '../bucket-info.js';
 import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
 import { expiryHeaders, s3ExpirationHeader } from '../expiry.js';
 import {
-  checkVersionedBucket, deleteMarkerError, DELETE_MARKER_CONTENT_TYPE, restoreNewestVersion, s3VersionHeaders,
+  checkVersionedBucket, deleteMarkerError, deleteMarkerHeaders, DELETE_MARKER_CONTENT_TYPE, restoreNewestVersion, s3VersionHeaders,
   VERSION_SYMLINK_SYSMETA, versionIdParam, versionQuery, versioningStatus,
 } from '../versions.js';
 
@@ -111,7 +111,11 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   const resp = await ctx.swift(ctx.req.method, ctx.bucket, ctx.key, { headers, query: versionQuery(versionId) });
   if (resp.status === 404) {
     dropBody(resp.body);
-    if (versionId === undefined) throw await objectNotFound(ctx);
+    if (versionId === undefined) {
+      const err = await objectNotFound(ctx);
+      if (err.code === 'NoSuchKey') Object.assign(err.headers, await deleteMarkerHeaders(ctx, ctx.key));
+      throw err;
+    }
     if (resp.headers['content-type'] === DELETE_MARKER_CONTENT_TYPE) throw deleteMarkerError(versionId, resp.headers['last-modified']);
     await bucketHeaders(ctx);
     throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
