@@ -15,6 +15,8 @@ export interface AllInOneOptions {
   onEvent?: (msg: string) => void;
   /** Also run the compute extension (API, scheduler, one worker). */
   compute?: { bind: { host: string; port: number }; imageBind?: { host: string; port: number }; driver?: string };
+  /** On first start: encryption at rest in the proxy's pipeline, a new root secret in etc/keymaster.conf. */
+  encryption?: boolean;
 }
 
 export interface AllInOne {
@@ -24,6 +26,8 @@ export interface AllInOne {
   key: string;
   created: boolean;
   dir: string;
+  /** Whether the proxy encrypts objects at rest (its pipeline has encryption). */
+  encrypted: boolean;
   /** The S3 endpoint (the proxy's URL) when the proxy's pipeline has s3api; the key pair is `user` and `key`. */
   s3Url?: string;
   /** The compute API's URL when started with compute. */
@@ -40,11 +44,11 @@ export function parseBind(value: string): { host: string; port: number } {
   return { host: m[1] ?? m[2], port: Number(m[3]) };
 }
 
-/** Whether the proxy's pipeline runs s3api (an older cluster's config may not). */
-function hasS3Api(proxyConf: string): boolean {
+/** Whether the proxy's pipeline runs the filter `egg:swift#<egg>` (an older cluster's config may not). */
+function pipelineHas(proxyConf: string, egg: string): boolean {
   const ini = readIniFile(proxyConf);
   const names = (getSection(ini, 'pipeline:main')?.pipeline ?? '').split(/\s+/);
-  return names.some((n) => (getSection(ini, `filter:${n}`)?.use ?? '').trim() === 'egg:swift#s3api');
+  return names.some((n) => (getSection(ini, `filter:${n}`)?.use ?? '').trim() === `egg:swift#${egg}`);
 }
 
 /** The first `user_<account>_<user>` line of tempauth: the admin. */
@@ -59,7 +63,7 @@ function firstTempauthUser(proxyConf: string): { user: string; key: string } {
 
 export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne> {
   const paths = clusterPaths(resolve(options.dir));
-  const layout = ensureClusterLayout(paths, options.bind);
+  const layout = ensureClusterLayout(paths, options.bind, undefined, { encryption: options.encryption });
   const proxy = getSection(readIniFile(paths.proxyConf), 'app:proxy-server') ?? {};
   const proxyHost = getString(proxy, 'bind_ip', options.bind.host);
   const proxyPort = getInt(proxy, 'bind_port', options.bind.port);
@@ -107,7 +111,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     key: admin.key,
     created: layout.created,
     dir: paths.dir,
-    s3Url: hasS3Api(paths.proxyConf) ? proxyUrl : undefined,
+    s3Url: pipelineHas(paths.proxyConf, 's3api') ? proxyUrl : undefined,
+    encrypted: pipelineHas(paths.proxyConf, 'encryption'),
     computeUrl: compute?.compute.apiUrl,
     imageUrl: compute?.images.url,
     stop: async () => {

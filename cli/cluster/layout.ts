@@ -154,6 +154,8 @@ export interface ClusterPaths {
   etc: string;
   log: string;
   proxyConf: string;
+  /** The root secret of `swiftly start --encryption` (keymaster_config_path). */
+  keymasterConf: string;
   storageConf(kind: ServerKind, node: number): string;
   devices(node: number): string;
 }
@@ -165,6 +167,7 @@ export function clusterPaths(dir: string): ClusterPaths {
     etc,
     log: join(dir, 'log'),
     proxyConf: join(etc, 'proxy-server.conf'),
+    keymasterConf: join(etc, 'keymaster.conf'),
     storageConf: (kind, node) => join(etc, `${kind}-server`, `${node}.conf`),
     devices: (node) => join(dir, 'srv', String(node), 'node'),
   };
@@ -185,6 +188,7 @@ export function ensureClusterLayout(
   paths: ClusterPaths,
   bind: { host: string; port: number },
   portOf: (kind: ServerKind, node: number) => number = storagePort,
+  options: { encryption?: boolean } = {},
 ): CreatedCluster {
   if (existsSync(join(paths.etc, 'swift.conf'))) return { created: false };
   mkdirSync(paths.etc, { recursive: true });
@@ -203,7 +207,10 @@ export function ensureClusterLayout(
     writeRing(paths.etc, kind, { partPower: 10, minPartHours: 1, devices }, { builderFile: true });
   }
   const adminKey = secret();
-  writeFileSync(paths.proxyConf, proxyConf(paths, bind, adminKey), { mode: 0o600 });
+  if (options.encryption) {
+    writeFileSync(paths.keymasterConf, iniText([['keymaster', { encryption_root_secret: randomBytes(32).toString('base64') }]]), { mode: 0o600 });
+  }
+  writeFileSync(paths.proxyConf, proxyConf(paths, bind, adminKey, options.encryption ?? false), { mode: 0o600 });
   writeFileSync(join(paths.etc, CONTAINER_SYNC_REALMS_FILE), realmsConf(bind, secret()), { mode: 0o600 });
   return { created: true, adminKey };
 }
@@ -243,12 +250,24 @@ function realmsConf(bind: { host: string; port: number }, key: string): string {
   ]);
 }
 
-function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string): string {
+/**
+ * The pipeline with encryption where Swift's docs put it: after every filter
+ * that makes subrequests (slo, dlo, versioning, symlink), just before the
+ * last proxy-logging and the app.
+ */
+export function withEncryption(pipeline: readonly string[]): string[] {
+  const out = [...pipeline];
+  out.splice(out.lastIndexOf('proxy-logging'), 0, 'keymaster', 'encryption');
+  return out;
+}
+
+function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string, encryption: boolean): string {
   return serverConfText({
     defaults: { bind_ip: bind.host, bind_port: bind.port, swift_dir: paths.etc, workers: 1, log_level: 'INFO' },
-    pipeline: PROXY_PIPELINE,
+    pipeline: encryption ? withEncryption(PROXY_PIPELINE) : PROXY_PIPELINE,
     app: { account_autocreate: true },
     filters: {
+      ...(encryption ? { keymaster: { keymaster_config_path: paths.keymasterConf } } : {}),
       container_sync: { current: `//${SYNC_REALM}/${SYNC_CLUSTER}` },
       tempauth: {
         '# user_<account>_<user> = <key> [group] [group] [...] [storage_url]': '',

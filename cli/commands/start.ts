@@ -12,6 +12,7 @@ export default class Start extends Command {
     'with-compute': Flags.boolean({ description: 'also run the compute extension (Nova-style API, scheduler, one worker, and the Glance-style image API)' }),
     'compute-bind': Flags.string({ description: "compute API's address on first start (host:port)", default: '127.0.0.1:8774' }),
     'image-bind': Flags.string({ description: "image API's address on first start (host:port)", default: '127.0.0.1:9292' }),
+    encryption: Flags.boolean({ description: 'on first start: encrypt objects at rest (keymaster + encryption in the pipeline, a new root secret in <dir>/etc/keymaster.conf)' }),
     'compute-driver': Flags.string({ description: 'hypervisor driver of the compute worker: fake or libvirt (default: compute.conf, fake)' }),
   };
 
@@ -21,6 +22,7 @@ export default class Start extends Command {
       dir: args.dir,
       bind: parseBind(flags.bind),
       onEvent: (msg) => this.logToStderr(msg),
+      encryption: flags.encryption,
       compute: flags['with-compute'] ? { bind: parseBind(flags['compute-bind']), imageBind: parseBind(flags['image-bind']), driver: flags['compute-driver'] } : undefined,
     });
     this.log(`swiftly is running (${cluster.created ? 'new cluster' : 'existing cluster'} in ${cluster.dir})`);
@@ -32,6 +34,7 @@ export default class Start extends Command {
       this.log(`  S3:       ${cluster.s3Url}  (access key ${cluster.user}, secret key ${cluster.key})`);
       this.log(`  try:      AWS_ACCESS_KEY_ID=${cluster.user} AWS_SECRET_ACCESS_KEY=${cluster.key} aws --endpoint-url ${cluster.s3Url} s3 ls`);
     }
+    if (cluster.encrypted) this.log(`  encryption at rest: on (root secret in ${cluster.dir}/etc/keymaster.conf: keep a copy, without it nothing reads)`);
     if (cluster.computeUrl) this.log(`  compute:  ${cluster.computeUrl}/v2.1  (X-Auth-Token from the auth URL)`);
     if (cluster.imageUrl) this.log(`  images:   ${cluster.imageUrl}/v2  (X-Auth-Token + X-Project-Id)`);
     this.log('Press Ctrl-C to stop.');
