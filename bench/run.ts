@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   ensureTools(args.compare);
   const o = benchOptions(args.quick);
-  const list = workloads(o).filter((w) => !args.only || w.name.includes(args.only) || w.name.startsWith('4 KiB PUT'));
+  const all = workloads(o);
+  const picked = all.filter((w) => !args.only || w.name.includes(args.only));
+  // The PUTs whose objects the picked GETs read come along.
+  const needs = (prefix: string) => picked.some((w) => w.name.startsWith(prefix.slice(0, prefix.indexOf('PUT'))));
+  const list = all.filter((w) => picked.includes(w) || (w.name.startsWith('4 KiB PUT') && needs('4 KiB PUT')) || (w.name.startsWith('S3 4 KiB PUT') && needs('S3 4 KiB PUT')));
   const systems: SystemName[] = args.compare ? ['swiftly', 'swift'] : ['swiftly'];
   const root = mkdtempSync(join(tmpdir(), 'swiftly-bench-'));
   const clusters: Cluster[] = [];

@@ -12,6 +12,7 @@ import { OURS, runTool } from '../ring/tools.js';
 import type { Sample } from '../report/stats.js';
 import { runWrk, type WrkJob, type WrkResult } from './wrk.js';
 import { largeObjectWorkloads } from './large-objects.js';
+import { s3Workloads } from './s3-workloads.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -145,6 +146,7 @@ export function workloads(o: BenchOptions): Workload[] {
     },
     ...smallObjectWorkloads(o, 32),
     ...smallObjectWorkloads(o, 128),
+    ...s3Workloads(o),
   ];
   if (!o.quick) {
     const path = `/v1/${ADMIN.account}/big/256m`;

@@ -11,8 +11,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { reapedChildrenCpu } from '../cluster/procs.js';
 import { LEAN_WRK_SCRIPT, WRK_SCRIPT } from './wrk-script.js';
+import type { S3Credentials } from './sigv4-sign.js';
 
-export type WrkMode = 'static' | 'put' | 'pick' | 'each';
+/** The last two only with `s3` (s3-client.ts). */
+export type WrkMode = 'static' | 'put' | 'pick' | 'each' | 'multipart-put' | 'multipart-get';
 
 export interface WrkJob {
   url: string;
@@ -28,6 +30,8 @@ export interface WrkJob {
   limit?: number;
   headers?: Record<string, string>;
   threads?: number;
+  /** S3 with SigV4 instead of the Swift API: run by s3-client.ts; path is /<bucket>/<key>. */
+  s3?: { credentials: S3Credentials; objectSize?: number; partSize?: number; parallel?: number };
 }
 
 export interface WrkResult {
@@ -48,6 +52,7 @@ export interface WrkResult {
 }
 
 const HEAD_CLIENT = fileURLToPath(new URL('./head-client.js', import.meta.url));
+const S3_CLIENT = fileURLToPath(new URL('./s3-client.js', import.meta.url));
 
 /** The folder holding the two scripts, written once per run. */
 let scriptDir: string | undefined;
@@ -81,8 +86,9 @@ export async function runWrk(job: WrkJob): Promise<WrkResult> {
   ];
   const cpu0 = reapedChildrenCpu();
   const t0 = performance.now();
-  const child = job.method === 'HEAD'
-    ? spawn(process.execPath, [HEAD_CLIENT, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const nodeClient = job.s3 ? S3_CLIENT : job.method === 'HEAD' ? HEAD_CLIENT : undefined;
+  const child = nodeClient
+    ? spawn(process.execPath, [nodeClient, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('/usr/bin/wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // wrk ends only at its duration; once every limited thread is done, SIGINT makes it report now.
