@@ -289,9 +289,9 @@ export class SwiftCluster {
   }
 
   /** Our proxy as its own process (`swiftly server proxy`), so its memory can be measured alone. */
-  async startProxyProcess(extra = ''): Promise<{ port: number; proc: ChildProcess }> {
+  async startProxyProcess(extra = '', pipeline = DEFAULT_PIPELINE, filters: Record<string, ConfOptions> = {}): Promise<{ port: number; proc: ChildProcess }> {
     const port = await freePort();
-    const conf = this.writeProxyConf(extra, DEFAULT_PIPELINE, port);
+    const conf = this.writeProxyConf(extra, pipeline, port, filters);
     const proc = spawnTracked(process.execPath, [SWIFTLY_BIN, 'server', 'proxy', conf], join(this.logDir, 'proxy.log'));
     this.others.push(proc);
     await waitForPort(port, proc, 'swiftly proxy', this.startTimeoutMs);
