@@ -15,7 +15,7 @@ import { startS3Cluster, type S3Cluster } from '../helpers/s3-cluster.js';
 
 describe('rclone session against swiftly start', () => {
   let cluster: S3Cluster | undefined;
-  const rclone = (args: string[], key?: { access: string; secret: string }): Promise<ClientRun> => {
+  const rclone = (args: string[], key?: { access: string; secret: string }, input?: string): Promise<ClientRun> => {
     const c = cluster!;
     return runClient('rclone', ['--retries', '1', '--low-level-retries', '1', '--s3-list-chunk', '2', ...args], {
       RCLONE_CONFIG: '/dev/null',
@@ -31,10 +31,10 @@ describe('rclone session against swiftly start', () => {
       // rclone's smallest: a file above 5 MiB goes multipart, in 5 MiB parts.
       RCLONE_CONFIG_S_UPLOAD_CUTOFF: '5M',
       RCLONE_CONFIG_S_CHUNK_SIZE: '5M',
-    });
+    }, input);
   };
-  const ok = async (args: string[]): Promise<string> => {
-    const r = await rclone(args);
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const r = await rclone(args, undefined, input);
     assert.equal(r.code, 0, `rclone ${args.join(' ')}:\n${r.stderr}`);
     return r.stdout;
   };
@@ -112,5 +112,25 @@ describe('rclone session against swiftly start', () => {
     assert.match(denied.stderr, /AccessDenied/);
     await ok(['delete', 's:errs/k']);
     await ok(['rmdir', 's:errs']);
+  });
+
+  it('turns bucket versioning on and lists, reads and keeps old versions', async () => {
+    await ok(['mkdir', 's:rclone-versions']);
+    assert.equal((await ok(['backend', 'versioning', 's:rclone-versions'])).trim(), 'Unversioned');
+    assert.equal((await ok(['backend', 'versioning', 's:rclone-versions', 'Enabled'])).trim(), 'Enabled');
+    await ok(['rcat', 's:rclone-versions/f'], 'one\n');
+    await ok(['rcat', 's:rclone-versions/f'], 'two\n');
+    assert.equal(await ok(['cat', 's:rclone-versions/f']), 'two\n');
+    // --s3-versions: the old version shows as f-v<its time>, readable by that name
+    const versions = (await ok(['lsf', '--s3-versions', 's:rclone-versions'])).trim().split('\n').sort();
+    assert.equal(versions.length, 2);
+    assert.equal(versions[0], 'f');
+    assert.match(versions[1], /^f-v\d{4}-\d\d-\d\d-\d{6}-\d{3}$/);
+    assert.equal(await ok(['cat', '--s3-versions', `s:rclone-versions/${versions[1]}`]), 'one\n');
+    // a delete leaves a marker: the key is gone, both versions stay
+    await ok(['delete', 's:rclone-versions/f']);
+    assert.equal((await ok(['lsf', 's:rclone-versions'])).trim(), '');
+    assert.equal((await ok(['lsf', '--s3-versions', 's:rclone-versions'])).trim().split('\n').length, 2);
+    assert.equal((await ok(['backend', 'versioning', 's:rclone-versions', 'Suspended'])).trim(), 'Suspended');
   });
 });
