@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 
 /** Node's fields: `_last` marks the answer after which the socket is ended (undocumented, long-standing). */
-type NodeResponse = ServerResponse & { _last?: boolean };
+type NodeResponse = ServerResponse & { _last?: boolean; _expect_continue?: boolean; _sent100?: boolean };
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
 /**
@@ -27,7 +27,13 @@ export function connectionAsEventlet(res: ServerResponse): void {
   const writeHead = target.writeHead;
   target.writeHead = function writeHeadAsEventlet(this: ServerResponse, ...args: unknown[]): ServerResponse {
     target.writeHead = writeHead;
-    if (out._last) out.shouldKeepAlive = false;
+    // A final answer to an `Expect: 100-continue` request that was never told
+    // to continue: the client may or may not send its body now, so the
+    // connection can't carry another request (eventlet closes it too). Node's
+    // writeHead would decide so itself, but only after the Connection header
+    // was removed below, which keeps the socket open: the next request's
+    // bytes were read as the unsent body, and that request got a bare 400.
+    if (out._last || (out._expect_continue && !out._sent100)) out.shouldKeepAlive = false;
     if (out.shouldKeepAlive && !out.hasHeader('connection')) {
       const asked = String(out.req?.headers.connection ?? '').trim().toLowerCase() === 'keep-alive';
       // A removed Connection header still leaves an HTTP/1.1 connection open (Node's _removedConnection).

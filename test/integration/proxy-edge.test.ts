@@ -191,6 +191,17 @@ describe('proxy edge', () => {
     ], 'the connection persists without the header');
   });
 
+  it('closes the connection after a final answer to an Expect: 100-continue request it never told to continue', async () => {
+    // The client may never send that body: the next request must not be read as it.
+    const { heads, closed } = await rawHeads([
+      'PUT /reject HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n',
+      'GET /x HTTP/1.1\r\nHost: x\r\n\r\n',
+    ]);
+    assert.match(heads[0], /^HTTP\/1\.1 401 /);
+    assert.match(heads[0], /\r\nConnection: close(\r\n|$)/i);
+    assert.deepEqual([heads[1], closed], ['', true]);
+  });
+
   it('answers a client that sent its whole request and shut its side, then closes the connection', async () => {
     // Slow: the client's FIN comes before the answer's head is written; fast: most likely after.
     for (const [path, status] of [['/slow-411', '411 Length Required'], ['/x', '201 Created']]) {
