@@ -204,6 +204,13 @@ r['other_alg'] = code_of(s3.upload_part, Bucket='mpu', Key='x', UploadId=up['Upl
 # A part sent without a checksum gets the upload's, computed.
 s3.upload_part(Bucket='mpu', Key='x', UploadId=up['UploadId'], PartNumber=1, Body=b'abc')
 r['computed'] = [p.get('ChecksumCRC32') == b64('CRC32', b'abc') for p in s3.list_parts(Bucket='mpu', Key='x', UploadId=up['UploadId'])['Parts']]
+# A part copied with UploadPartCopy gets the upload's checksum too, so the upload still ends with one.
+s3.put_object(Bucket='mpu', Key='src', Body=p1)
+uid = s3.create_multipart_upload(Bucket='mpu', Key='copied', ChecksumAlgorithm='CRC32')['UploadId']
+c1 = s3.upload_part_copy(Bucket='mpu', Key='copied', UploadId=uid, PartNumber=1, CopySource='mpu/src')['CopyPartResult']
+e2 = s3.upload_part(Bucket='mpu', Key='copied', UploadId=uid, PartNumber=2, Body=p2, ChecksumCRC32=b64('CRC32', p2))['ETag']
+done = s3.complete_multipart_upload(Bucket='mpu', Key='copied', UploadId=uid, MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': c1['ETag']}, {'PartNumber': 2, 'ETag': e2}]})
+r['copied'] = [c1.get('ChecksumCRC32') == b64('CRC32', p1), done.get('ChecksumCRC32') == base64.b64encode(digest('CRC32', digest('CRC32', p1) + digest('CRC32', p2))).decode() + '-2']
 print(json.dumps(r))
 `);
     assert.deepEqual(out, {
@@ -214,6 +221,7 @@ print(json.dumps(r))
       bad_type: ['InvalidRequest', 400],
       other_alg: ['InvalidRequest', 400],
       computed: [true],
+      copied: [true, true],
     });
   });
 

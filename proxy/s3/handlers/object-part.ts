@@ -16,6 +16,8 @@ export interface PartSelection {
   range?: string;
   /** x-amz-mp-parts-count, for a multipart object. */
   partsCount?: number;
+  /** The part's segment, for a multipart object (its stored checksum is the part's). */
+  segment?: { container: string; obj: string };
 }
 
 /** The part `partNumber` names, or undefined without one (or when the object is missing: the GET says so). */
@@ -41,5 +43,5 @@ export async function selectPart(ctx: S3Context, versionId: string | undefined):
   let start = 0;
   for (let i = 0; i < n - 1; i++) start += parts[i].size;
   const size = parts[n - 1].size;
-  return { range: size > 0 ? `bytes=${start}-${start + size - 1}` : undefined, partsCount: parts.length };
+  return { range: size > 0 ? `bytes=${start}-${start + size - 1}` : undefined, partsCount: parts.length, segment: parts[n - 1] };
 }

@@ -13,6 +13,7 @@ import { requestBody } from '../body.js';
 import { applyResponseOverrides, checkStorageClass, contentMd5Etag, postableHeaders, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
 import { copyObject } from './object-copy.js';
 import { selectPart } from './object-part.js';
+import { segmentChecksums } from './multipart/store.js';
 import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum, type StoredChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
@@ -140,6 +141,11 @@ async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   // The checksum is the whole object's: not sent with a range or a part.
   if (resp.status === 200 && !part && h.range === undefined && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') Object.assign(out, checksumResponseHeaders(storedChecksum(resp.headers)));
   if (part?.partsCount !== undefined) out['x-amz-mp-parts-count'] = String(part.partsCount);
+  // A part's checksum is the one its upload stored (no type: it is the part's own).
+  if (part?.segment && h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' && storedChecksum(resp.headers)) {
+    const [sum] = await segmentChecksums(ctx, [part.segment]);
+    if (sum) out[sum.algorithm.header] = sum.value;
+  }
   if (ctx.req.method === 'HEAD') {
     dropBody(resp.body);
     return headRange(headers.range, resp.status, out);

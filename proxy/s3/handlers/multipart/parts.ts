@@ -16,7 +16,7 @@ import { ownerXml } from '../list-objects.js';
 import { headCopySource, parseCopySource } from '../object-copy.js';
 import { versionQuery } from '../../versions.js';
 import { putHeaders, storeChecksumAfter } from '../object.js';
-import { checksumResponseHeaders, checksumSysmeta, checksumXml, requestChecksum, uploadChecksumOf, type RequestChecksum, type UploadChecksum } from '../../checksum/index.js';
+import { ChecksumCheck, checksumResponseHeaders, checksumSysmeta, checksumXml, requestChecksum, uploadChecksumOf, type RequestChecksum, type UploadChecksum } from '../../checksum/index.js';
 import { completeUpload } from './complete.js';
 import type { ResourceHandlers } from '../types.js';
 import { findUpload, listParts, partChecksums, partName, partNumberParam, segmentsContainer, uploadMarker } from './store.js';
@@ -64,7 +64,7 @@ function partChecksum(ctx: S3Context, upload: UploadChecksum | undefined): Reque
 /** UploadPartCopy: the source (or `x-amz-copy-source-range` of it) read and written as the part, streamed. */
 async function uploadPartCopy(ctx: S3Context, part: number, uploadId: string | undefined): Promise<SwiftResponse> {
   const src = parseCopySource(ctx);
-  await findUpload(ctx, uploadId);
+  const upload = uploadChecksumOf((await findUpload(ctx, uploadId)).headers);
   const head = await headCopySource(ctx, src);
   const size = Number(head.headers['content-length'] ?? 0);
   const getHeaders: Headers = {};
@@ -85,14 +85,24 @@ async function uploadPartCopy(ctx: S3Context, part: number, uploadId: string | u
     dropBody(source.body);
     throw S3Errors.InternalError();
   }
+  // An upload with a checksum algorithm gets the copied part's checksum too, computed as it passes.
+  const check = upload && new ChecksumCheck({ algorithm: upload.algorithm, trailer: false }, () => undefined);
+  if (check) {
+    check.on('error', () => undefined);
+    source.body.on('error', (err) => check.destroy(err));
+    source.body.pipe(check);
+  }
   const put = await ctx.swift('PUT', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {
     headers: { 'content-length': source.headers['content-length'] ?? '0' },
-    body: source.body,
+    body: check ?? source.body,
   });
   dropBody(put.body);
   await ensureOk(ctx, put, 'object');
+  const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
+  if (stored) await storeChecksumAfter(ctx, segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {}, stored);
   const lastModified = put.headers['last-modified'] ? Date.parse(put.headers['last-modified']) : Math.ceil(ctx.now() / 1000) * 1000;
-  const inner = tag('LastModified', new Date(lastModified).toISOString()) + tag('ETag', quoteEtag((put.headers.etag ?? '').replace(/"/g, '')));
+  const inner = tag('LastModified', new Date(lastModified).toISOString()) + tag('ETag', quoteEtag((put.headers.etag ?? '').replace(/"/g, '')))
+    + checksumXml(stored, false, tag);
   return xmlResponse(200, xmlDocument('CopyPartResult', inner));
 }
 
