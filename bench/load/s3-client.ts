@@ -144,7 +144,9 @@ async function rangedDownload(size: number, partSize: number, parallel: number):
   await inParallel(parts, parallel, async (i) => {
     const first = i * partSize;
     const last = Math.min(size, first + partSize) - 1;
-    got += expect(await send('GET', job.path, {}, undefined, undefined, { range: `bytes=${first}-${last}` }), `GET part ${i + 1}`).bytes;
+    // Not `got += await …`: that reads `got` before the wait and loses the other ranges' bytes.
+    const a = expect(await send('GET', job.path, {}, undefined, undefined, { range: `bytes=${first}-${last}` }), `GET part ${i + 1}`);
+    got += a.bytes;
   });
   if (got !== size) throw new Error(`read ${got} bytes of ${size}`);
 }
