@@ -64,6 +64,12 @@ export interface S3AuthDetails {
   verify(secret: string): boolean;
   /** `/v1/<access key, quoted>`: the prefix of every Swift path s3api makes. */
   pathPrefix: string;
+  /**
+   * s3api decides access itself from its ACLs (`s3_acl`): once the signature
+   * holds, the auth filter lets the request through with the account
+   * owner's rights (Swift's s3api sets `swift.authorize_override`).
+   */
+  aclAuthorized?: boolean;
   /** Set by the auth filter: the account (`AUTH_test`) the key belongs to. */
   account?: string;
   /** Set by the auth filter: the user's groups (REMOTE_USER). */

@@ -248,7 +248,12 @@ export const tempauth: FilterFactory = (conf, ctx) => {
     if (req.env.s3Auth) {
       const failed = auth.s3Authenticate(req);
       if (failed) return failed;
-      hook(req);
+      if (req.env.s3Auth.aclAuthorized) {
+        // s3api decides from its ACLs (s3_acl): the request runs with the account owner's rights.
+        req.env.swiftOwner = true;
+        req.env.authorize = () => undefined;
+        req.env.cleanAcl = clean;
+      } else hook(req);
     } else if (token && token.startsWith(auth.conf.resellerPrefix)) {
       let groups = await auth.getGroups(req, token);
       // A service token adds its user's groups to a valid user token's (what a SERVICE_ account's require_group wants).

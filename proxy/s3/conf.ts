@@ -18,6 +18,8 @@ export interface S3Conf {
   allowMultipartUploads: boolean;
   s3Acl: boolean;
   checkBucketOwner: boolean;
+  /** With `s3_acl`: a bucket or object with no ACL recorded is open to all (`allow_no_owner`). */
+  allowNoOwner: boolean;
   /** Seconds a signed request's time may be off (`allowable_clock_skew`). */
   allowableClockSkew: number;
   /** Seconds a presigned URL may live at most (S3: 7 days). */
@@ -38,6 +40,7 @@ export function s3Conf(conf: Section): S3Conf {
     allowMultipartUploads: getBool(conf, 'allow_multipart_uploads', true),
     s3Acl: getBool(conf, 's3_acl', false),
     checkBucketOwner: getBool(conf, 'check_bucket_owner', false),
+    allowNoOwner: getBool(conf, 'allow_no_owner', false),
     allowableClockSkew: getInt(conf, 'allowable_clock_skew', 900, 0),
     maxPresignedExpires: 7 * 24 * 3600,
   };

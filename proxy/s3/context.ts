@@ -34,6 +34,8 @@ export class S3Context {
       accessKey: signature.accessKey,
       verify: (secret) => signature.verify(secret),
       pathPrefix: `/v1/${encodeURIComponent(signature.accessKey)}`,
+      // With s3_acl the ACLs decide (acl-check.ts); the auth filter checks the signature only.
+      aclAuthorized: conf.s3Acl,
     };
     req.swift.env.s3Auth = this.auth;
   }
@@ -41,6 +43,11 @@ export class S3Context {
   /** The requester's S3 id (and display name): the tempauth user, `account:user`. */
   get userId(): string {
     return this.auth.accessKey;
+  }
+
+  /** Who asks, for the ACLs: the user's id. */
+  get requester(): string | undefined {
+    return this.userId;
   }
 
   get bucket(): string {

@@ -50,6 +50,7 @@ export const S3Errors = {
   InvalidTag: e('InvalidTag', 400, 'The tag provided was not a valid tag.'),
   InvalidURI: e('InvalidURI', 400, 'Couldn\'t parse the specified URI.'),
   KeyTooLongError: e('KeyTooLongError', 400, 'Your key is too long.'),
+  MalformedACLError: e('MalformedACLError', 400, 'The XML you provided was not well-formed or did not validate against our published schema.'),
   MalformedXML: e('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.'),
   MaxMessageLengthExceeded: e('MaxMessageLengthExceeded', 400, 'Your request was too big.'),
   MetadataTooLarge: e('MetadataTooLarge', 400, 'Your metadata headers exceed the maximum allowed metadata size.'),
@@ -70,6 +71,7 @@ export const S3Errors = {
   SignatureDoesNotMatch: e('SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'),
   SlowDown: e('SlowDown', 503, 'Please reduce your request rate.'),
   UnexpectedContent: e('UnexpectedContent', 400, 'This request does not support content.'),
+  UnresolvableGrantByEmailAddress: e('UnresolvableGrantByEmailAddress', 400, 'The e-mail address you provided does not match any account on record.'),
   UserKeyMustBeSpecified: e('UserKeyMustBeSpecified', 400, 'The bucket POST must contain the specified field name. If it is specified, please check the order of the fields.'),
   XAmzContentSHA256Mismatch: e('XAmzContentSHA256Mismatch', 400, 'The provided \'x-amz-content-sha256\' header does not match what was computed.'),
 } as const;

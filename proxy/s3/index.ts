@@ -15,6 +15,7 @@ import { hasS3Credentials, readSignature } from './auth/index.js';
 import { route } from './router.js';
 import { isS3Preflight, preflight, withCorsHeaders } from './cors-apply.js';
 import { corsForbidden } from './cors.js';
+import { authorizeByAcl } from './acl-check.js';
 
 export { s3Conf, type S3Conf };
 export { S3Error, S3Errors };
@@ -41,6 +42,7 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
     const signature = readSignature(s3req, conf, ctx.now());
     const handler = route(s3req);
     s3ctx = new S3Context(s3req, conf, next, signature, ctx.now, ctx);
+    if (conf.s3Acl) await authorizeByAcl(s3ctx);
     return withS3Ids(await withCorsHeaders(s3ctx, await handler(s3ctx)), transId);
   } catch (err) {
     // An unread request body is left to the edge, which drains it after the

@@ -18,6 +18,7 @@ import { listObjectVersions } from './handlers/list-objects.js';
 import { uploadsHandlers } from './handlers/multipart/uploads.js';
 import { uploadIdHandlers } from './handlers/multipart/parts.js';
 import { objectAttributesHandlers } from './handlers/object-attributes.js';
+import { aclHandlers } from './handlers/acl.js';
 
 const merge = (...all: ResourceHandlers[]): ResourceHandlers => {
   const out: ResourceHandlers = {};
@@ -29,6 +30,7 @@ const merge = (...all: ResourceHandlers[]): ResourceHandlers => {
 export const ROUTES = new Map<string, ResourceHandlers>([
   ['', merge(bucketHandlers, objectHandlers)],
   ['location', locationHandlers],
+  ['acl', aclHandlers],
   ['delete', multiDeleteHandlers],
   ['versions', { bucket: { GET: listObjectVersions } }],
   ['versioning', versioningHandlers],

@@ -15,26 +15,8 @@ import { childText, parseXml, tag, xmlDocument } from '../xml.js';
 import { intParam, s3ListingTime } from '../listing.js';
 import type { ResourceHandlers } from './types.js';
 import { listObjects, ownerXml } from './list-objects.js';
+import { aclFromHeaders, allows, BUCKET_ACL_SYSMETA, decodeAcl, encodeAcl, privateAcl } from '../acl.js';
 
-/** The container sysmeta s3api keeps a bucket's ACL in (Swift's name, so Swift's s3api reads ours). */
-export const BUCKET_ACL_SYSMETA = 'x-container-sysmeta-s3api-acl';
-
-/** Swift's JSON for an owner-only ACL. */
-export function ownerAcl(owner: string): string {
-  return JSON.stringify({ Owner: owner, Grant: [{ Permission: 'FULL_CONTROL', Grantee: owner }] });
-}
-
-/** The owner recorded on a bucket, if any. */
-export function bucketOwner(resp: SwiftResponse): string | undefined {
-  const raw = resp.headers[BUCKET_ACL_SYSMETA];
-  if (!raw) return undefined;
-  try {
-    const owner = (JSON.parse(raw) as { Owner?: unknown }).Owner;
-    return typeof owner === 'string' ? owner : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function checkName(ctx: S3Context): void {
   if (!validBucketName(ctx.bucket, ctx.conf.dnsCompliantBucketNames)) throw S3Errors.InvalidBucketName({ BucketName: ctx.bucket });
@@ -52,6 +34,8 @@ async function locationConstraint(ctx: S3Context): Promise<void> {
 
 async function createBucket(ctx: S3Context): Promise<SwiftResponse> {
   checkName(ctx);
+  // The ACL asked for (x-amz-acl or grants), checked before anything is made.
+  const acl = aclFromHeaders(ctx.req.swift.headers, ctx.userId) ?? privateAcl(ctx.userId);
   await locationConstraint(ctx);
   // PUT first and record the owner after, as Swift's s3api does: a PUT that
   // finds the bucket there must not overwrite its owner.
@@ -61,13 +45,13 @@ async function createBucket(ctx: S3Context): Promise<SwiftResponse> {
     // It was there already: whose is it?
     const head = await ctx.swift('HEAD', ctx.bucket);
     dropBody(head.body);
-    const owner = bucketOwner(head);
+    const owner = decodeAcl(head.headers, BUCKET_ACL_SYSMETA).owner;
     if (owner !== undefined && owner !== ctx.userId) throw S3Errors.BucketAlreadyExists({ BucketName: ctx.bucket });
     throw S3Errors.BucketAlreadyOwnedByYou({ BucketName: ctx.bucket });
   }
   await ensureOk(ctx, resp, 'bucket');
   if (ctx.conf.s3Acl) {
-    const post = await ctx.swift('POST', ctx.bucket, undefined, { headers: { [BUCKET_ACL_SYSMETA]: ownerAcl(ctx.userId) } });
+    const post = await ctx.swift('POST', ctx.bucket, undefined, { headers: { [BUCKET_ACL_SYSMETA]: encodeAcl(acl) } });
     dropBody(post.body);
     await ensureOk(ctx, post, 'bucket');
   }
@@ -100,6 +84,14 @@ async function getBucket(ctx: S3Context): Promise<SwiftResponse> {
   return listObjects(ctx);
 }
 
+/** With s3_acl and check_bucket_owner, ListBuckets shows only the requester's own buckets (Swift's s3api). */
+async function listable(ctx: S3Context, bucket: string): Promise<boolean> {
+  if (!ctx.conf.s3Acl || !ctx.conf.checkBucketOwner) return true;
+  const head = await ctx.swift('HEAD', bucket);
+  dropBody(head.body);
+  return head.status >= 200 && head.status < 300 && allows(decodeAcl(head.headers, BUCKET_ACL_SYSMETA), ctx.userId, 'OWNER', ctx.conf.allowNoOwner);
+}
+
 interface AccountEntry {
   name: string;
   last_modified?: string;
@@ -126,7 +118,7 @@ async function listBuckets(ctx: S3Context): Promise<SwiftResponse> {
     if (resp.status < 200 || resp.status >= 300) throw await swiftError(ctx, resp, 'service');
     const body = await readSmallBody(resp.body);
     const page = body.length ? (JSON.parse(body.toString('utf8')) as AccountEntry[]) : [];
-    for (const c of page) if (validBucketName(c.name, ctx.conf.dnsCompliantBucketNames)) buckets.push(c);
+    for (const c of page) if (validBucketName(c.name, ctx.conf.dnsCompliantBucketNames) && (await listable(ctx, c.name))) buckets.push(c);
     more = page.length === 10000;
     if (page.length) marker = page[page.length - 1].name;
   }

@@ -18,6 +18,7 @@ import { tag, xmlDocument } from '../xml.js';
 import { s3VersionHeaders, validVersionId, versionQuery } from '../versions.js';
 import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
 import { expiryHeaders, s3ExpirationHeader } from '../expiry.js';
+import { checkCopySource, newObjectAclSysmeta } from '../acl-check.js';
 
 export interface CopySource {
   bucket: string;
@@ -60,6 +61,7 @@ export async function headCopySource(ctx: S3Context, src: CopySource): Promise<S
     throw S3Errors.NoSuchKey({ Key: src.key });
   }
   await ensureOk(ctx, head, 'object');
+  checkCopySource(ctx, head.headers);
   const h = ctx.req.swift.headers;
   const conditions: Record<string, string | undefined> = {
     'if-match': h['x-amz-copy-source-if-match'],
@@ -89,7 +91,8 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
     throw S3Errors.InvalidRequest({}, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const source = await headCopySource(ctx, src);
-  const headers: Headers = { 'x-copy-from': quotePath(`/${src.bucket}/${src.key}`), 'content-length': '0' };
+  // The copy is the requester's, with the ACL the request asks for (never the source's).
+  const headers: Headers = { 'x-copy-from': quotePath(`/${src.bucket}/${src.key}`), 'content-length': '0', ...(await newObjectAclSysmeta(ctx)) };
   if (directive === 'REPLACE') {
     Object.assign(headers, swiftObjectHeaders(h));
     headers['x-fresh-metadata'] = 'true';

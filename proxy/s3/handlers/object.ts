@@ -18,6 +18,7 @@ import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecks
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 import { bucketHeaders } from '../bucket-info.js';
+import { newObjectAclSysmeta } from '../acl-check.js';
 import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
 import { expiryHeaders, s3ExpirationHeader } from '../expiry.js';
 import {
@@ -56,6 +57,7 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   if (ctx.req.swift.headers['x-amz-copy-source'] !== undefined) return copyObject(ctx);
   const headers = putHeaders(ctx);
   if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
+  Object.assign(headers, await newObjectAclSysmeta(ctx));
   const tagging = ctx.req.swift.headers['x-amz-tagging'];
   const tags = tagging !== undefined ? parseTaggingHeader(tagging) : [];
   if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);

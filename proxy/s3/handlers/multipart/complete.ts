@@ -4,6 +4,7 @@
  * over them PUT as the object, its S3 ETag (`<md5 of the parts' MD5s>-N`)
  * kept in sysmeta and, for listings, in the container update's etag.
  */
+import { OBJECT_ACL_SYSMETA, UPLOAD_ACL_SYSMETA } from '../../acl.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { dropBody, readSmallBody } from '../../../response.js';
@@ -107,6 +108,9 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   if (tagging) headers[OBJECT_TAGGING_SYSMETA] = tagging;
   const expiry = await expiryHeaders(ctx, ctx.key, manifest.reduce((n, m) => n + m.size_bytes, 0), decodeTags(tagging));
   Object.assign(headers, expiry);
+  // The ACL CreateMultipartUpload was given (kept aside on the marker).
+  const acl = marker.headers[UPLOAD_ACL_SYSMETA];
+  if (acl !== undefined) headers[OBJECT_ACL_SYSMETA] = acl;
   const json = Buffer.from(JSON.stringify(manifest));
   headers['content-length'] = String(json.length);
   const put = await ctx.swift('PUT', ctx.bucket, ctx.key, { query: 'multipart-manifest=put', headers, body: Readable.from([json]) });

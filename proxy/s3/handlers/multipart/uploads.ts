@@ -16,6 +16,8 @@ import { tag, xmlDocument } from '../../xml.js';
 import { ownerXml } from '../list-objects.js';
 import type { ResourceHandlers } from '../types.js';
 import { listAll, newUploadId, segmentsContainer, uploadMarker } from './store.js';
+import { newObjectAclSysmeta } from '../../acl-check.js';
+import { UPLOAD_ACL_SYSMETA } from '../../acl.js';
 
 async function createUpload(ctx: S3Context): Promise<SwiftResponse> {
   if (!ctx.conf.allowMultipartUploads) throw S3Errors.NotImplemented();
@@ -37,6 +39,7 @@ async function createUpload(ctx: S3Context): Promise<SwiftResponse> {
     const tags = parseTaggingHeader(tagging);
     if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
   }
+  Object.assign(headers, await newObjectAclSysmeta(ctx, UPLOAD_ACL_SYSMETA));
   const put = await ctx.swift('PUT', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId), { headers });
   dropBody(put.body);
   await ensureOk(ctx, put, 'object');
