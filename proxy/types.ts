@@ -70,6 +70,8 @@ export interface S3AuthDetails {
    * owner's rights (Swift's s3api sets `swift.authorize_override`).
    */
   aclAuthorized?: boolean;
+  /** Set by the auth filter: whether the user owns the account in Swift's terms (what creating a bucket needs with `s3_acl`). */
+  swiftOwner?: boolean;
   /** Set by the auth filter: the account (`AUTH_test`) the key belongs to. */
   account?: string;
   /** Set by the auth filter: the user's groups (REMOTE_USER). */

@@ -182,7 +182,10 @@ export class TempAuth {
       else if (!s3.verify(user.key)) s3.failure = 'SignatureDoesNotMatch';
       else {
         s3.account = userAccountId(user);
-        s3.groups = userGroups(this.conf, s3.accessKey).join(',');
+        const groups = userGroups(this.conf, s3.accessKey);
+        s3.groups = groups.join(',');
+        // What `authorize` would make of the account's own path: its owner (swift_owner) or not.
+        s3.swiftOwner = groups.includes('.reseller_admin') || groups.includes(s3.account);
       }
     }
     if (s3.failure !== undefined) return makeResponse(401, undefined, { 'x-s3-failure': s3.failure });

@@ -75,6 +75,8 @@ export function parseS3Request(req: SwiftRequest, conf: S3Conf): S3Request {
     const slash = rest.indexOf('/');
     bucket = (slash === -1 ? rest : rest.slice(0, slash)) || undefined;
     key = slash === -1 || slash === rest.length - 1 ? undefined : rest.slice(slash + 1);
+    // As Swift's s3api: a path-style bucket name is checked before anything else (a host's is not).
+    if (bucket !== undefined && !validBucketName(bucket, conf.dnsCompliantBucketNames)) throw S3Errors.InvalidBucketName({ BucketName: bucket });
   }
   let subresource = '';
   for (const p of queryPairs) {
@@ -97,14 +99,19 @@ export function parseS3Request(req: SwiftRequest, conf: S3Conf): S3Request {
   };
 }
 
-const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const OCTET = '([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])';
+const IPV4 = new RegExp(`^(${OCTET}\\.){3}${OCTET}$`);
 
-/** S3's bucket naming rules (Swift's `validate_bucket_name`). */
+/**
+ * S3's bucket naming rules as Swift's `validate_bucket_name` has them: 3 to
+ * 63 characters of `a-z0-9.-`, starting and ending with a letter or digit,
+ * no `..`, `.-` or `-.`, not an IPv4 address; with `dns_compliant_bucket_names
+ * = false`, up to 255 characters and `A-Z` and `_` too, only the start
+ * (a letter or digit), a trailing dot and the IPv4 form still refused.
+ */
 export function validBucketName(name: string, dnsCompliant: boolean): boolean {
-  if (name.length < 3 || name.length > 255) return false;
-  if (!dnsCompliant) return /^[A-Za-z0-9._-]+$/.test(name) && name[0] !== '.' && name[0] !== '-';
-  if (name.length > 63) return false;
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return false;
-  if (name.includes('..') || name.includes('.-') || name.includes('-.')) return false;
-  return !IPV4.test(name);
+  if (name.length < 3 || name.length > (dnsCompliant ? 63 : 255) || !/^[A-Za-z0-9]/.test(name)) return false;
+  if (dnsCompliant && (name.includes('.-') || name.includes('-.') || name.includes('..') || !/[A-Za-z0-9]$/.test(name))) return false;
+  if (name.endsWith('.') || IPV4.test(name)) return false;
+  return (dnsCompliant ? /^[a-z0-9.-]*$/ : /^[A-Za-z0-9._-]*$/).test(name);
 }

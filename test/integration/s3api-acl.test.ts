@@ -3,7 +3,8 @@
  * driven by boto3 and aws-cli: canned ACLs and grants on buckets and objects
  * (headers and AccessControlPolicy bodies), Get*Acl's XML, the errors, and
  * enforcement for a second user of the account (test:tester3, no Swift
- * rights of its own) denied or let in by grants.
+ * rights of its own) denied or let in by grants, bucket creation left to the
+ * account's Swift owners, and check_bucket_owner's ListBuckets.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
 
 const PRELUDE = String.raw`
 t3 = client('test:tester3', 'testing3')
+t2 = client('test:tester2', 'testing2')
 def ok(fn, *a, **kw):
     c = code_of(fn, *a, **kw)
     return 'ok' if c is None else c
@@ -28,7 +30,7 @@ describe('s3api ACLs', () => {
     cluster = await SwiftCluster.start({ backend: 'swiftly' });
     const proxy = await cluster.startProxy('', S3_PIPELINE, {
       s3api: { s3_acl: 'yes', check_bucket_owner: 'yes' },
-      tempauth: { user_test_tester3: 'testing3' },
+      tempauth: { user_test_tester2: 'testing2 .admin', user_test_tester3: 'testing3' },
     });
     endpoint = `http://127.0.0.1:${proxy.port}`;
   });
@@ -59,19 +61,20 @@ s3.put_object_acl(Bucket='priv', Key='k', GrantRead='id=test:tester3')
 r['read'] = t3.get_object(Bucket='priv', Key='k')['Body'].read().decode()
 r['read_acp_denied'] = code_of(t3.get_object_acl, Bucket='priv', Key='k')
 t3.put_object(Bucket='priv', Key='mine', Body=b'by3')
-mine = s3.get_object_acl if False else t3.get_object_acl
-r['writer_owns'] = mine(Bucket='priv', Key='mine')['Owner']['ID']
+r['writer_owns'] = t3.get_object_acl(Bucket='priv', Key='mine')['Owner']['ID']
 r['bucket_owner_denied'] = code_of(s3.get_object, Bucket='priv', Key='mine')
 t3.put_object(Bucket='priv', Key='shared', Body=b'by3', ACL='bucket-owner-full-control')
 r['bucket_owner_full'] = [s3.get_object(Bucket='priv', Key='shared')['Body'].read().decode(), grants(s3.get_object_acl(Bucket='priv', Key='shared'))]
-r['copy_source_denied'] = code_of(t3.copy_object, Bucket='priv', Key='c', CopySource={'Bucket': 'priv', 'Key': 'mine2'} if False else {'Bucket': 'priv', 'Key': 'shared2'})
+r['copy_source_missing'] = code_of(t3.copy_object, Bucket='priv', Key='c', CopySource={'Bucket': 'priv', 'Key': 'shared2'})
 s3.put_object(Bucket='priv', Key='k2', Body=b'x')
 r['copy_unreadable'] = code_of(t3.copy_object, Bucket='priv', Key='c', CopySource={'Bucket': 'priv', 'Key': 'k2'})
 r['copy_readable'] = t3.copy_object(Bucket='priv', Key='c', CopySource={'Bucket': 'priv', 'Key': 'k'})['ResponseMetadata']['HTTPStatusCode']
 r['copy_owner'] = t3.get_object_acl(Bucket='priv', Key='c')['Owner']['ID']
-r['t3_buckets'] = [b['Name'] for b in t3.list_buckets()['Buckets']]
-t3.create_bucket(Bucket='three')
-r['buckets'] = [[b['Name'] for b in s3.list_buckets()['Buckets']], [b['Name'] for b in t3.list_buckets()['Buckets']]]
+r['t3_creates'] = code_of(t3.create_bucket, Bucket='three')
+r['t2_taken'] = code_of(t2.create_bucket, Bucket='priv')
+t2.create_bucket(Bucket='two')
+r['two_private'] = code_of(s3.list_objects, Bucket='two')
+r['buckets'] = [[b['Name'] for b in c.list_buckets()['Buckets']] for c in (s3, t2, t3)]
 print(json.dumps(r))
 `);
     const owner = { DisplayName: 'test:tester', ID: 'test:tester' };
@@ -80,7 +83,7 @@ print(json.dumps(r))
       object_acl: [owner, [['FULL_CONTROL', 'test:tester', 'CanonicalUser']]],
       denied: [['AccessDenied', 403], ['403', 403], ['AccessDenied', 403], ['AccessDenied', 403], ['AccessDenied', 403],
         ['AccessDenied', 403], ['AccessDenied', 403], ['AccessDenied', 403], ['AccessDenied', 403]],
-      taken: ['BucketAlreadyExists', 409],
+      taken: ['AccessDenied', 403],
       bucket_grants: [['READ', 'test:tester3', 'CanonicalUser'], ['WRITE', 'test:tester3', 'CanonicalUser']],
       listed: ['k'],
       object_still_private: ['AccessDenied', 403],
@@ -89,12 +92,14 @@ print(json.dumps(r))
       writer_owns: 'test:tester3',
       bucket_owner_denied: ['AccessDenied', 403],
       bucket_owner_full: ['by3', [['FULL_CONTROL', 'test:tester', 'CanonicalUser'], ['FULL_CONTROL', 'test:tester3', 'CanonicalUser']]],
-      copy_source_denied: ['NoSuchKey', 404],
+      copy_source_missing: ['NoSuchKey', 404],
       copy_unreadable: ['AccessDenied', 403],
       copy_readable: 200,
       copy_owner: 'test:tester3',
-      t3_buckets: [],
-      buckets: [['priv'], ['three']],
+      t3_creates: ['AccessDenied', 403],
+      t2_taken: ['BucketAlreadyExists', 409],
+      two_private: ['AccessDenied', 403],
+      buckets: [['priv'], ['two'], []],
     });
   });
 

@@ -18,10 +18,6 @@ import { listObjects, ownerXml } from './list-objects.js';
 import { aclFromHeaders, allows, BUCKET_ACL_SYSMETA, decodeAcl, encodeAcl, privateAcl } from '../acl.js';
 
 
-function checkName(ctx: S3Context): void {
-  if (!validBucketName(ctx.bucket, ctx.conf.dnsCompliantBucketNames)) throw S3Errors.InvalidBucketName({ BucketName: ctx.bucket });
-}
-
 async function locationConstraint(ctx: S3Context): Promise<void> {
   const body = await readXmlBody(ctx, 64 * 1024);
   if (body.length === 0) return;
@@ -32,11 +28,23 @@ async function locationConstraint(ctx: S3Context): Promise<void> {
   if (!ok) throw S3Errors.InvalidLocationConstraint({ LocationConstraint: location });
 }
 
+/**
+ * With s3_acl only an owner of the account in Swift's terms (tempauth's
+ * .admin) creates buckets, as Swift's s3api: the account's HEAD lets the
+ * auth filter say who the requester is before anything is made.
+ */
+async function checkSwiftOwner(ctx: S3Context): Promise<void> {
+  const head = await ctx.swift('HEAD');
+  dropBody(head.body);
+  if (head.status === 401) throw await swiftError(ctx, head, 'service');
+  if (!ctx.auth.swiftOwner) throw S3Errors.AccessDenied();
+}
+
 async function createBucket(ctx: S3Context): Promise<SwiftResponse> {
-  checkName(ctx);
   // The ACL asked for (x-amz-acl or grants), checked before anything is made.
   const acl = aclFromHeaders(ctx.req.swift.headers, ctx.userId) ?? privateAcl(ctx.userId);
   await locationConstraint(ctx);
+  if (ctx.conf.s3Acl) await checkSwiftOwner(ctx);
   // PUT first and record the owner after, as Swift's s3api does: a PUT that
   // finds the bucket there must not overwrite its owner.
   const resp = await ctx.swift('PUT', ctx.bucket);
@@ -59,14 +67,12 @@ async function createBucket(ctx: S3Context): Promise<SwiftResponse> {
 }
 
 async function headBucket(ctx: S3Context): Promise<SwiftResponse> {
-  checkName(ctx);
   const resp = await ensureOk(ctx, await ctx.swift('HEAD', ctx.bucket), 'bucket');
   dropBody(resp.body);
   return emptyResponse(200, { 'content-type': 'application/xml', 'x-amz-bucket-region': ctx.conf.location });
 }
 
 async function deleteBucket(ctx: S3Context): Promise<SwiftResponse> {
-  checkName(ctx);
   const resp = await ctx.swift('DELETE', ctx.bucket);
   if (resp.status === 409) {
     dropBody(resp.body);
@@ -80,7 +86,6 @@ async function deleteBucket(ctx: S3Context): Promise<SwiftResponse> {
 }
 
 async function getBucket(ctx: S3Context): Promise<SwiftResponse> {
-  checkName(ctx);
   return listObjects(ctx);
 }
 
