@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { runClient, type ClientRun } from '../helpers/s3-clients.js';
 import { startS3Cluster, type S3Cluster } from '../helpers/s3-cluster.js';
 
-describe('rclone session against swiftly start', () => {
+describe('rclone session against swiftly start', { concurrency: true }, () => {
   let cluster: S3Cluster | undefined;
   const rclone = (args: string[], key?: { access: string; secret: string }, input?: string): Promise<ClientRun> => {
     const c = cluster!;
