@@ -1,7 +1,8 @@
 /**
  * Runs wrk (the neutral load generator, its own process) with the bench's
  * Lua script and returns what it measured plus its own CPU seconds. HEAD
- * goes to head-client.ts instead (wrk 4.1 cannot read HEAD responses).
+ * goes to head-client.ts instead (wrk 4.1 cannot read HEAD responses), and
+ * S3 jobs (`s3` set) to s3-client.ts (SigV4 signing, which wrk's Lua cannot do).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
