@@ -14,6 +14,7 @@ import { bucketHeaders } from './bucket-info.js';
 import type { S3Context } from './context.js';
 import { S3Errors } from './errors.js';
 import { ensureOk } from './swift-errors.js';
+import { rememberBucketAccount } from './cors-apply.js';
 import { versionIdParam, versionQuery } from './versions.js';
 
 export interface AclNeed {
@@ -51,6 +52,15 @@ export async function bucketAcl(ctx: S3Context, bucket = ctx.bucket): Promise<Ac
   return decodeAcl(await bucketHeaders(ctx, bucket), BUCKET_ACL_SYSMETA);
 }
 
+/**
+ * Records the bucket's account (in the cache, as CORS preflights find it)
+ * when a signed request meets an ACL that grants AllUsers anything: what an
+ * unsigned request naming the bucket by host needs to find it.
+ */
+export async function rememberIfPublic(ctx: S3Context, acl: Acl): Promise<void> {
+  if (ctx.requester !== undefined && acl.grants.some((g) => 'group' in g.grantee && g.grantee.group === 'AllUsers')) await rememberBucketAccount(ctx);
+}
+
 /** AccessDenied unless the requester holds `permission` in `acl`. */
 export function checkAcl(ctx: S3Context, acl: Acl, permission: Permission | 'OWNER'): void {
   if (!allows(acl, ctx.requester, permission, ctx.conf.allowNoOwner)) throw S3Errors.AccessDenied();
@@ -70,7 +80,9 @@ export async function authorizeByAcl(ctx: S3Context): Promise<void> {
   const need = aclNeed(ctx);
   if (!need) return;
   if (need.on === 'bucket') {
-    checkAcl(ctx, await bucketAcl(ctx), need.permission);
+    const acl = await bucketAcl(ctx);
+    checkAcl(ctx, acl, need.permission);
+    await rememberIfPublic(ctx, acl);
     return;
   }
   let versionId: string | undefined;
@@ -85,7 +97,9 @@ export async function authorizeByAcl(ctx: S3Context): Promise<void> {
     checkAcl(ctx, await bucketAcl(ctx), 'READ');
     return;
   }
-  checkAcl(ctx, decodeAcl(headers, OBJECT_ACL_SYSMETA), need.permission);
+  const acl = decodeAcl(headers, OBJECT_ACL_SYSMETA);
+  checkAcl(ctx, acl, need.permission);
+  await rememberIfPublic(ctx, acl);
 }
 
 /** READ on a copy source's ACL, given its HEAD (with `s3_acl`). */
@@ -105,5 +119,6 @@ export async function newObjectAclSysmeta(ctx: S3Context, name = OBJECT_ACL_SYSM
   }
   const bucketOwner = (await bucketAcl(ctx)).owner ?? ctx.userId;
   const acl = aclFromHeaders(ctx.req.swift.headers, bucketOwner, ctx.userId) ?? privateAcl(ctx.userId);
+  await rememberIfPublic(ctx, acl);
   return { [name]: encodeAcl(acl) };
 }

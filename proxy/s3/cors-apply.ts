@@ -27,6 +27,12 @@ export async function rememberBucketAccount(ctx: S3Context): Promise<void> {
   if (cache && ctx.auth.account) await cache.set(cacheKey(ctx.bucket), ctx.auth.account, 0).catch(() => undefined);
 }
 
+/** The account the cache says holds `bucket` (recorded by a signed request), if any. */
+export async function knownBucketAccount(req: SwiftRequest, bucket: string): Promise<string | undefined> {
+  const account = req.env.cache ? await req.env.cache.get(cacheKey(bucket)).catch(() => undefined) : undefined;
+  return typeof account === 'string' ? account : undefined;
+}
+
 /** Adds the matching rule's headers to the answer of a signed request with an Origin (no rule, no headers). */
 export async function withCorsHeaders(ctx: S3Context, resp: SwiftResponse): Promise<SwiftResponse> {
   const origin = ctx.req.swift.headers.origin;

@@ -10,10 +10,10 @@ import { s3Conf, type S3Conf } from './conf.js';
 import { S3Context } from './context.js';
 import { BodyError, S3Error, S3Errors } from './errors.js';
 import { errorResponse, withS3Ids } from './response.js';
-import { parseS3Request, bucketFromHost } from './request.js';
+import { parseS3Request, bucketFromHost, type S3Request } from './request.js';
 import { hasS3Credentials, readSignature } from './auth/index.js';
 import { route } from './router.js';
-import { isS3Preflight, preflight, withCorsHeaders } from './cors-apply.js';
+import { isS3Preflight, knownBucketAccount, preflight, withCorsHeaders } from './cors-apply.js';
 import { corsForbidden } from './cors.js';
 import { authorizeByAcl } from './acl-check.js';
 
@@ -27,6 +27,18 @@ export function isS3Request(req: SwiftRequest, conf: S3Conf): boolean {
   return inHost || (req.headers.origin !== undefined && isS3Preflight(req, false));
 }
 
+/**
+ * The account an unsigned request's bucket is in, when its ACL may let it
+ * in: with s3_acl, a GET or HEAD naming its bucket by host (a path-style
+ * unsigned request is Swift's), in the account a signed request recorded
+ * for a bucket or object whose ACL grants AllUsers (acl-check.ts).
+ */
+async function anonymousAccount(s3req: S3Request, conf: S3Conf): Promise<string | undefined> {
+  if (!conf.s3Acl || !s3req.bucketInHost || s3req.bucket === undefined) return undefined;
+  if (s3req.method !== 'GET' && s3req.method !== 'HEAD') return undefined;
+  return knownBucketAccount(s3req.swift, s3req.bucket);
+}
+
 export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: PipelineContext): Promise<SwiftResponse> {
   const transId = req.env.transId;
   let resource: string | undefined;
@@ -38,7 +50,13 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
       if (s3req.bucket === undefined) throw corsForbidden('CORSResponse: CORS is not enabled for this bucket.');
       return withS3Ids(await preflight(req, next, s3req.bucket), transId);
     }
-    if (!hasS3Credentials(req)) throw S3Errors.AccessDenied({}, 'Anonymous access is not supported yet.');
+    if (!hasS3Credentials(req)) {
+      const account = await anonymousAccount(s3req, conf);
+      if (account === undefined) throw S3Errors.AccessDenied();
+      s3ctx = new S3Context(s3req, conf, next, S3Context.ANONYMOUS, ctx.now, ctx, account);
+      await authorizeByAcl(s3ctx);
+      return withS3Ids(await withCorsHeaders(s3ctx, await route(s3req)(s3ctx)), transId);
+    }
     const signature = readSignature(s3req, conf, ctx.now());
     const handler = route(s3req);
     s3ctx = new S3Context(s3req, conf, next, signature, ctx.now, ctx);

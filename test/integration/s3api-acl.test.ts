@@ -9,7 +9,25 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwiftCluster } from '../helpers/swift-cluster.js';
+import { spawn } from 'node:child_process';
 import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
+
+/** curl with no credentials, the bucket named by Host (virtual-hosted style): [status, body]. */
+function curl(port: number, host: string, path: string, method = 'GET'): Promise<[string, string]> {
+  return new Promise((resolve, reject) => {
+    const args = ['-s', '-X', method, '-H', `Host: ${host}`, '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`];
+    if (method === 'PUT') args.push('--data-binary', 'x');
+    const child = spawn('curl', args);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('close', () => {
+      const nl = out.lastIndexOf('\n');
+      resolve([out.slice(nl + 1), out.slice(0, nl)]);
+    });
+  });
+}
+
 
 const PRELUDE = String.raw`
 t3 = client('test:tester3', 'testing3')
@@ -24,15 +42,17 @@ def grants(acl):
 describe('s3api ACLs', () => {
   let cluster: SwiftCluster | undefined;
   let endpoint: string;
+  let port: number;
   const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', PRELUDE + script) as Promise<Record<string, unknown>>;
 
   before(async () => {
     cluster = await SwiftCluster.start({ backend: 'swiftly' });
     const proxy = await cluster.startProxy('', S3_PIPELINE, {
-      s3api: { s3_acl: 'yes', check_bucket_owner: 'yes' },
+      s3api: { s3_acl: 'yes', check_bucket_owner: 'yes', storage_domain: 'example.net' },
       tempauth: { user_test_tester2: 'testing2 .admin', user_test_tester3: 'testing3' },
     });
     endpoint = `http://127.0.0.1:${proxy.port}`;
+    port = proxy.port;
   });
 
   after(async () => {
@@ -211,5 +231,37 @@ print(json.dumps(r))
     const asThree = await cli3('s3api', 'get-object-acl', '--bucket', 'cli', '--key', 'o');
     assert.equal(asThree.code, 0, asThree.stderr);
     assert.deepEqual((JSON.parse(asThree.stdout) as typeof acl).Grants.map((g) => [g.Permission, g.Grantee.ID]), [['FULL_CONTROL', 'test:tester3']]);
+  });
+
+  it('answers unsigned requests (curl, bucket by host) as the ACLs grant AllUsers, AccessDenied otherwise', async () => {
+    await py(String.raw`
+s3.create_bucket(Bucket='pub')
+s3.put_object(Bucket='pub', Key='open', Body=b'hello world', ACL='public-read')
+s3.put_object(Bucket='pub', Key='closed', Body=b'secret')
+s3.create_bucket(Bucket='listed', ACL='public-read')
+s3.put_object(Bucket='listed', Key='x', Body=b'x')
+print('{}')
+`);
+    const code = (body: string) => /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+    const open = await curl(port, 'pub.example.net', '/open');
+    assert.deepEqual(open, ['200', 'hello world']);
+    assert.equal((await curl(port, 'pub.example.net', '/open', 'HEAD'))[0], '200');
+    const closed = await curl(port, 'pub.example.net', '/closed');
+    assert.deepEqual([closed[0], code(closed[1])], ['403', 'AccessDenied']);
+    const privateList = await curl(port, 'pub.example.net', '/');
+    assert.deepEqual([privateList[0], code(privateList[1])], ['403', 'AccessDenied']);
+    const list = await curl(port, 'listed.example.net', '/');
+    assert.equal(list[0], '200');
+    assert.match(list[1], /<Key>x<\/Key>/);
+    const privateObject = await curl(port, 'listed.example.net', '/x');
+    assert.deepEqual([privateObject[0], code(privateObject[1])], ['403', 'AccessDenied']);
+    const missing = await curl(port, 'listed.example.net', '/missing');
+    assert.deepEqual([missing[0], code(missing[1])], ['404', 'NoSuchKey']);
+    const put = await curl(port, 'listed.example.net', '/new', 'PUT');
+    assert.deepEqual([put[0], code(put[1])], ['403', 'AccessDenied']);
+    const acl = await curl(port, 'listed.example.net', '/?acl');
+    assert.deepEqual([acl[0], code(acl[1])], ['403', 'AccessDenied']);
+    const unknown = await curl(port, 'nobody.example.net', '/k');
+    assert.deepEqual([unknown[0], code(unknown[1])], ['403', 'AccessDenied']);
   });
 });

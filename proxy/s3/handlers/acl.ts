@@ -18,7 +18,7 @@ import { readXmlBody } from '../body.js';
 import { postBucketSysmeta } from '../bucket-info.js';
 import { ensureOk } from '../swift-errors.js';
 import { aclFromHeaders, aclFromXml, aclXml, BUCKET_ACL_SYSMETA, decodeAcl, encodeAcl, OBJECT_ACL_SYSMETA, privateAcl, type Acl } from '../acl.js';
-import { bucketAcl } from '../acl-check.js';
+import { bucketAcl, rememberIfPublic } from '../acl-check.js';
 import { s3VersionHeaders, versionIdParam, versionQuery } from '../versions.js';
 import { objectNotFound } from './object.js';
 import type { ResourceHandlers } from './types.js';
@@ -61,6 +61,7 @@ async function putBucketAcl(ctx: S3Context): Promise<SwiftResponse> {
   const current = await bucketAcl(ctx);
   const acl = await requestedAcl(ctx, current.owner ?? ctx.userId, current);
   await postBucketSysmeta(ctx, { [BUCKET_ACL_SYSMETA]: encodeAcl(acl) });
+  await rememberIfPublic(ctx, acl);
   return emptyResponse(200);
 }
 
@@ -85,6 +86,7 @@ async function putObjectAcl(ctx: S3Context): Promise<SwiftResponse> {
   });
   dropBody(put.body);
   await ensureOk(ctx, put, 'object');
+  await rememberIfPublic(ctx, acl);
   return emptyResponse(200);
 }
 

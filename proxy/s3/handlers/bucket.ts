@@ -15,6 +15,7 @@ import { childText, parseXml, tag, xmlDocument } from '../xml.js';
 import { intParam, s3ListingTime } from '../listing.js';
 import type { ResourceHandlers } from './types.js';
 import { listObjects, ownerXml } from './list-objects.js';
+import { rememberIfPublic } from '../acl-check.js';
 import { aclFromHeaders, allows, BUCKET_ACL_SYSMETA, decodeAcl, encodeAcl, privateAcl } from '../acl.js';
 
 
@@ -62,6 +63,7 @@ async function createBucket(ctx: S3Context): Promise<SwiftResponse> {
     const post = await ctx.swift('POST', ctx.bucket, undefined, { headers: { [BUCKET_ACL_SYSMETA]: encodeAcl(acl) } });
     dropBody(post.body);
     await ensureOk(ctx, post, 'bucket');
+    await rememberIfPublic(ctx, acl);
   }
   return emptyResponse(200, { location: `/${ctx.bucket}` });
 }
