@@ -41,11 +41,9 @@ async function anonymousAccount(s3req: S3Request, conf: S3Conf): Promise<string 
 
 export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: PipelineContext): Promise<SwiftResponse> {
   const transId = req.env.transId;
-  let resource: string | undefined;
   let s3ctx: S3Context | undefined;
   try {
     const s3req = parseS3Request(req, conf);
-    resource = s3req.resource;
     if (!hasS3Credentials(req) && isS3Preflight(req, s3req.bucketInHost)) {
       if (s3req.bucket === undefined) throw corsForbidden('CORSResponse: CORS is not enabled for this bucket.');
       return withS3Ids(await preflight(req, next, s3req.bucket), transId);
@@ -68,9 +66,9 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
     const s3err = err instanceof S3Error ? err : err instanceof BodyError ? err.s3 : undefined;
     if (!s3err) {
       ctx.logger.error({ err, txn: transId }, 's3api: unexpected error');
-      return withS3Ids(errorResponse(S3Errors.InternalError(), resource, transId), transId);
+      return withS3Ids(errorResponse(S3Errors.InternalError(), transId), transId);
     }
-    const resp = errorResponse(s3err, resource, transId);
+    const resp = errorResponse(s3err, transId);
     return withS3Ids(s3ctx ? await withCorsHeaders(s3ctx, resp) : resp, transId);
   }
 }

@@ -34,8 +34,6 @@ export interface S3Request {
   bucketInHost: boolean;
   /** The sub-resource (`acl`, `uploads`, …) or '' for the plain bucket/object. */
   subresource: string;
-  /** `/bucket/key` for error bodies' `Resource`. */
-  resource: string;
 }
 
 function hostName(host: string | undefined): string {
@@ -95,7 +93,6 @@ export function parseS3Request(req: SwiftRequest, conf: S3Conf): S3Request {
     key,
     bucketInHost: hostBucket !== undefined,
     subresource,
-    resource: bucket === undefined ? '/' : `/${bucket}${key === undefined ? '' : `/${key}`}`,
   };
 }
 

@@ -15,11 +15,15 @@ export function emptyResponse(status: number, headers: Headers = {}): SwiftRespo
   return { status, headers: { 'content-length': '0', ...headers } };
 }
 
-/** S3's error body: Code, Message, the error's extra fields, Resource, RequestId, HostId. */
-export function errorResponse(err: S3Error, resource: string | undefined, transId: string): SwiftResponse {
+/**
+ * S3's error body: Code, Message, the error's extra fields (Key, BucketName,
+ * UploadId, …), RequestId, HostId. No Resource: neither S3 nor Swift's s3api
+ * echoes the request's path there (a body must not reflect what was asked,
+ * see test_xxe_injection).
+ */
+export function errorResponse(err: S3Error, transId: string): SwiftResponse {
   let inner = `<Code>${esc(err.code)}</Code><Message>${esc(err.message)}</Message>`;
   for (const [k, v] of Object.entries(err.extra)) inner += `<${k}>${esc(v)}</${k}>`;
-  if (resource !== undefined) inner += `<Resource>${esc(resource)}</Resource>`;
   inner += `<RequestId>${esc(transId)}</RequestId><HostId>${esc(transId)}</HostId>`;
   return xmlResponse(err.status, xmlDocument('Error', inner, false), { ...err.headers });
 }

@@ -143,4 +143,41 @@ print(json.dumps(r))
 `);
     assert.deepEqual(out, { left: [], delete_bucket: null });
   });
+  it("completes with S3's Location (scheme://host and the quoted path), answers a retried Complete alike, and UploadPart/abort carry Swift's headers", async () => {
+    const out = await py(String.raw`
+from urllib.parse import quote
+r = {}
+s3.create_bucket(Bucket='mpuloc')
+key = 'obj\u2603 x'
+u = s3.create_multipart_upload(Bucket='mpuloc', Key=key)['UploadId']
+up = s3.upload_part(Bucket='mpuloc', Key=key, UploadId=u, PartNumber=1, Body=b'AA')
+h = up['ResponseMetadata']['HTTPHeaders']
+r['part_headers'] = ['last-modified' in h, h.get('content-type'), h.get('content-length')]
+parts = {'Parts': [{'ETag': up['ETag'], 'PartNumber': 1}]}
+done = s3.complete_multipart_upload(Bucket='mpuloc', Key=key, UploadId=u, MultipartUpload=parts)
+r['location'] = done['Location'] == endpoint + '/mpuloc/' + quote(key)
+again = s3.complete_multipart_upload(Bucket='mpuloc', Key=key, UploadId=u, MultipartUpload=parts)
+r['retry'] = [again['ETag'] == done['ETag'], again['Location'] == done['Location']]
+other = {'Parts': [{'ETag': '"%s"' % ('0' * 32), 'PartNumber': 1}]}
+r['retry_other_parts'] = code_of(s3.complete_multipart_upload, Bucket='mpuloc', Key=key, UploadId=u, MultipartUpload=other)
+r['retry_other_id'] = code_of(s3.complete_multipart_upload, Bucket='mpuloc', Key=key, UploadId='nope', MultipartUpload=parts)
+try:
+    s3.upload_part(Bucket='mpuloc', Key=key, UploadId='nope', PartNumber=1, Body=b'x')
+except botocore.exceptions.ClientError as e:
+    r['error_fields'] = sorted(k for k in e.response['Error'])
+a = s3.create_multipart_upload(Bucket='mpuloc', Key='gone')['UploadId']
+ab = s3.abort_multipart_upload(Bucket='mpuloc', Key='gone', UploadId=a)['ResponseMetadata']
+r['abort'] = [ab['HTTPStatusCode'], ab['HTTPHeaders'].get('content-type')]
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, {
+      part_headers: [true, 'text/html; charset=UTF-8', '0'],
+      location: true,
+      retry: [true, true],
+      retry_other_parts: ['NoSuchUpload', 404],
+      retry_other_id: ['NoSuchUpload', 404],
+      error_fields: ['Code', 'Message', 'UploadId'],
+      abort: [204, 'text/html; charset=UTF-8'],
+    });
+  });
 });

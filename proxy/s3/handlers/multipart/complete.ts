@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { dropBody, readSmallBody } from '../../../response.js';
 import type { Headers, SwiftResponse } from '../../../types.js';
 import type { S3Context } from '../../context.js';
-import { S3Errors } from '../../errors.js';
+import { S3Error, S3Errors } from '../../errors.js';
 import { readXmlBody } from '../../body.js';
 import { CONTENT_HEADERS } from '../../object-headers.js';
 import { decodeTags, OBJECT_TAGGING_SYSMETA } from '../../tags.js';
@@ -24,6 +24,8 @@ import { CHECKSUM_ALGORITHMS, checksumSysmeta, checksumXml, multipartChecksum, u
 
 export const S3_ETAG_SYSMETA = 'x-object-sysmeta-s3api-etag';
 const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
+/** The upload a completed object came from, as Swift's s3api records it: a retried Complete finds it there. */
+const UPLOAD_ID_SYSMETA = 'x-object-sysmeta-s3api-upload-id';
 
 interface RequestedPart {
   number: number;
@@ -79,9 +81,44 @@ async function finalChecksum(
   return { algorithm: upload.algorithm, value, type: upload.type };
 }
 
+/** S3's (and Swift's) answer once the object is there. */
+function completeResult(ctx: S3Context, s3Etag: string, checksum?: StoredChecksum, headers: Headers = {}): SwiftResponse {
+  const inner = tag('Location', objectLocation(ctx)) + tag('Bucket', ctx.bucket) + tag('Key', ctx.key) + tag('ETag', `"${s3Etag}"`) + checksumXml(checksum, true, tag);
+  return xmlResponse(200, xmlDocument('CompleteMultipartUploadResult', inner), headers);
+}
+
+/**
+ * A Complete retried after it succeeded (its answer lost): the marker is
+ * gone, but the object records the upload it came from and its S3 ETag.
+ * The same parts again get the same answer, as S3 and Swift's s3api give it;
+ * anything else is NoSuchUpload.
+ */
+async function alreadyCompleted(ctx: S3Context, uploadId: string, requested: RequestedPart[]): Promise<SwiftResponse | undefined> {
+  const head = await ctx.swift('HEAD', ctx.bucket, ctx.key);
+  dropBody(head.body);
+  if (head.status !== 200 || head.headers[UPLOAD_ID_SYSMETA] !== uploadId) return undefined;
+  const md5s = createHash('md5');
+  for (const r of requested) {
+    if (!/^[0-9a-f]{32}$/.test(r.etag)) return undefined;
+    md5s.update(Buffer.from(r.etag, 'hex'));
+  }
+  const s3Etag = `${md5s.digest('hex')}-${requested.length}`;
+  return head.headers[S3_ETAG_SYSMETA] === s3Etag ? completeResult(ctx, s3Etag) : undefined;
+}
+
 export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   const uploadId = ctx.req.params.get('uploadId');
-  const marker = await findUpload(ctx, uploadId);
+  let marker: SwiftResponse;
+  try {
+    marker = await findUpload(ctx, uploadId);
+  } catch (err) {
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchUpload') throw err;
+    // A body that doesn't parse can't be a retry: the answer stays NoSuchUpload.
+    const requested = await readXmlBody(ctx, 4 * 1024 * 1024).then((b) => requestedParts(b, ctx.conf.maxUploadPartNum)).catch(() => undefined);
+    const done = requested && await alreadyCompleted(ctx, uploadId!, requested);
+    if (done) return done;
+    throw err;
+  }
   const requested = requestedParts(await readXmlBody(ctx, 4 * 1024 * 1024), ctx.conf.maxUploadPartNum);
   const stored = new Map((await listParts(ctx, uploadId!)).map((p) => [p.number, p]));
   const manifest: { path: string; etag: string; size_bytes: number }[] = [];
@@ -99,7 +136,7 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   const s3Etag = `${md5s.digest('hex')}-${requested.length}`;
   const checksum = await finalChecksum(ctx, uploadId!, uploadChecksumOf(marker.headers), requested, stored);
   // The final object takes what CreateMultipartUpload was given.
-  const headers: Headers = { [S3_ETAG_SYSMETA]: s3Etag, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}`, ...(checksum ? checksumSysmeta(checksum) : {}) };
+  const headers: Headers = { [S3_ETAG_SYSMETA]: s3Etag, [UPLOAD_ID_SYSMETA]: uploadId!, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}`, ...(checksum ? checksumSysmeta(checksum) : {}) };
   for (const [k, v] of Object.entries(marker.headers)) {
     if (k.startsWith('x-object-meta-') || CONTENT_HEADERS.includes(k)) headers[k] = v;
   }
@@ -133,7 +170,21 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   }
   const del = await ctx.swift('DELETE', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId!));
   dropBody(del.body);
-  const inner = tag('Location', `/${ctx.bucket}/${ctx.key}`) + tag('Bucket', ctx.bucket) + tag('Key', ctx.key) + tag('ETag', `"${s3Etag}"`) + checksumXml(checksum, true, tag);
-  return xmlResponse(200, xmlDocument('CompleteMultipartUploadResult', inner), answerHeaders);
+  return completeResult(ctx, s3Etag, checksum, answerHeaders);
 }
 
+/**
+ * The new object's URL, as S3 gives it: the request's scheme://host and its
+ * path as sent (still percent-encoded), so path-style and virtual-hosted
+ * requests each get back the URL they would GET it by.
+ */
+function objectLocation(ctx: S3Context): string {
+  const host = ctx.req.swift.headers.host;
+  return host ? `http://${hostAndPort(host)}${ctx.req.rawPath}` : ctx.req.rawPath;
+}
+
+/** A Host header's host and first port: boto (v2) with SigV4 sends `host:port:port`, which Swift trims the same way. */
+function hostAndPort(host: string): string {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::([^:]*))?/.exec(host)!;
+  return m[2] === undefined ? m[1]! : `${m[1]!}:${m[2]}`;
+}

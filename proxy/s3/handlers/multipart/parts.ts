@@ -45,7 +45,8 @@ async function uploadPart(ctx: S3Context): Promise<SwiftResponse> {
   if (stored && !checksum?.value) await storeChecksumAfter(ctx, segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {}, stored);
   const out = checksumResponseHeaders(stored);
   delete out['x-amz-checksum-type'];
-  return emptyResponse(200, { etag: quoteEtag((resp.headers.etag ?? '').replace(/"/g, '')), ...out });
+  if (resp.headers['last-modified'] !== undefined) out['last-modified'] = resp.headers['last-modified'];
+  return emptyResponse(200, { 'content-type': 'text/html; charset=UTF-8', etag: quoteEtag((resp.headers.etag ?? '').replace(/"/g, '')), ...out });
 }
 
 /**
@@ -141,7 +142,7 @@ async function abortUpload(ctx: S3Context): Promise<SwiftResponse> {
   const del = await ctx.swift('DELETE', segmentsContainer(ctx.bucket), uploadMarker(ctx.key, uploadId!));
   dropBody(del.body);
   if (del.status !== 404) await ensureOk(ctx, del, 'object');
-  return emptyResponse(204);
+  return emptyResponse(204, { 'content-type': 'text/html; charset=UTF-8' });
 }
 
 export const uploadIdHandlers: ResourceHandlers = {
