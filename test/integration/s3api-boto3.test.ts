@@ -210,10 +210,11 @@ r['quiet'] = ['Deleted' in d, 'Errors' in d]
 r['no_bucket'] = code_of(s3.delete_objects, Bucket='nothing-there', Delete={'Objects': [{'Key': 'a'}]})
 r['too_many'] = code_of(s3.delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': str(i)} for i in range(1001)]})
 r['too_big'] = code_of(s3.delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': ('k' * 1000) + str(i)} for i in range(999)] * 3})
+r['empty_key'] = code_of(client(parameter_validation=False).delete_objects, Bucket='mdel', Delete={'Objects': [{'Key': ''}, {'Key': 'c'}]})
 r['left'] = [o['Key'] for o in s3.list_objects(Bucket='mdel')['Contents']]
 print(json.dumps(r))
 `);
-    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], no_bucket: ['NoSuchBucket', 404], too_many: ['MalformedXML', 400], too_big: ['MalformedXML', 400], left: ['c'] });
+    assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], no_bucket: ['NoSuchBucket', 404], too_many: ['MalformedXML', 400], too_big: ['MalformedXML', 400], empty_key: ['UserKeyMustBeSpecified', 400], left: ['c'] });
   });
 
   it('checks signatures: SigV2 header and presigned, SigV4 presigned, wrong secret, unknown key, clock skew', async () => {
@@ -242,6 +243,14 @@ import time
 expiring = v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=1)
 time.sleep(2.1)
 r['v4_expired'] = fetch(expiring)
+def message(url):
+    try:
+        urllib.request.urlopen(url)
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        return [e.code, body[body.find('<Message>') + 9:body.find('</Message>')]]
+r['v4_too_long'] = message(v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=7 * 24 * 3600 + 1))
+r['v4_past_int64'] = message(v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=2 ** 63))
 url = v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, ExpiresIn=60)
 assert 'X-Amz-Signature' in url
 r['v4_tampered'] = fetch(url.replace('/k?', '/v2?'))
@@ -265,6 +274,8 @@ print(json.dumps(r))
       v4_presigned_put: [200, ''],
       after_put: 'via url',
       v4_expired: [403, 'AccessDenied'],
+      v4_too_long: [400, 'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds'],
+      v4_past_int64: [400, 'X-Amz-Expires should be a number'],
       v4_tampered: [403, 'SignatureDoesNotMatch'],
       wrong_secret: ['SignatureDoesNotMatch', 403],
       wrong_secret_v2: ['SignatureDoesNotMatch', 403],

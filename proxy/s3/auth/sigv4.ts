@@ -181,9 +181,12 @@ export function parseV4Query(req: S3Request, conf: S3Conf, now: number): S3Signa
   const t = parseAmzDate(amzDate);
   if (Number.isNaN(t) || !/^\d{8}T\d{6}Z$/.test(amzDate)) throw err('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
   if (/^-\d+$/.test(expires)) throw err('X-Amz-Expires must be non-negative');
-  if (!/^\d+$/.test(expires)) throw err('X-Amz-Expires should be a number');
+  // Past a signed 64-bit number it isn't one, as Swift's s3api says.
+  if (!/^\d+$/.test(expires) || BigInt(expires) >= 2n ** 63n) throw err('X-Amz-Expires should be a number');
   const life = Number(expires);
-  if (life > conf.maxPresignedExpires) throw err('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+  if (life > conf.maxPresignedExpires) {
+    throw err(`X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${conf.maxPresignedExpires} seconds`);
+  }
   checkScope(parts, conf, amzDate, err);
   if (t - now > conf.allowableClockSkew * 1000) throw S3Errors.AccessDenied({}, 'Request is not valid yet');
   if (now > t + life * 1000) throw S3Errors.AccessDenied({ Expires: new Date(t + life * 1000).toISOString(), ServerTime: new Date(now).toISOString() }, 'Request has expired');

@@ -33,7 +33,8 @@ async function deleteObjects(ctx: S3Context): Promise<SwiftResponse> {
   const quiet = (childText(doc, 'Quiet') ?? 'false').toLowerCase() === 'true';
   const objects = childNodes(doc, 'Object').map((o) => ({ key: childText(o, 'Key'), versionId: childText(o, 'VersionId') }));
   if (objects.length === 0 || objects.length > ctx.conf.maxMultiDeleteObjects) throw S3Errors.MalformedXML();
-  if (objects.some((o) => o.key === undefined)) throw S3Errors.UserKeyMustBeSpecified();
+  // A missing or empty <Key>, as Swift's s3api answers it.
+  if (objects.some((o) => !o.key)) throw S3Errors.UserKeyMustBeSpecified();
   // The bucket first: a missing one fails the whole request.
   const bucket = await ensureOk(ctx, await ctx.swift('HEAD', ctx.bucket), 'bucket');
   dropBody(bucket.body);
