@@ -16,6 +16,12 @@ export interface SwiftCall {
   query?: string;
   headers?: Headers;
   body?: Readable;
+  /**
+   * Object metadata known only once the body has passed (a trailer's
+   * checksum): sent as PUT footers, stored with the object atomically
+   * (`SwiftRequest.updateFooters`).
+   */
+  footers?: (footers: Headers) => SwiftResponse | undefined;
 }
 
 export class S3Context {
@@ -96,6 +102,7 @@ export class S3Context {
       delete sub.env.authorize;
       sub.env.authorizeOverride = true;
     }
+    if (call.footers) sub.updateFooters = call.footers;
     return this.next(sub);
   }
 }

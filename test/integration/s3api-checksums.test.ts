@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
+import { randomBytes } from 'node:crypto';
+import { awsCli, boto3, S3_PIPELINE, S3_VERSIONED_PIPELINE } from '../helpers/s3-clients.js';
 
 /** Reference CRCs, bit by bit (independent of the proxy's tables), and base64 helpers. */
 const PY_CRC = String.raw`
@@ -109,12 +110,53 @@ s3.meta.events.register('before-send.s3.PutObject', look)
 for alg in ['CRC32', 'SHA256', 'SHA1']:
     s3.put_object(Bucket='trail', Key=alg, Body=body, ChecksumAlgorithm=alg, Metadata={'m': 'kept'}, ContentDisposition='attachment', Tagging='t=kept')
     g = s3.get_object(Bucket='trail', Key=alg, ChecksumMode='ENABLED')
-    # What the PUT set stays, though the trailer's value is stored after it (by a POST).
+    # What the PUT set stays with the trailer's value (stored as PUT footers).
     kept = [g['Metadata'], g.get('ContentDisposition'), s3.get_object_tagging(Bucket='trail', Key=alg)['TagSet']]
     r[alg] = [seen.get('x-amz-trailer'), g['Body'].read() == body, g.get('Checksum' + alg) == b64(alg, body), kept]
 print(json.dumps(r))
 `);
     for (const alg of ['CRC32', 'SHA256', 'SHA1']) assert.deepEqual(out[alg], [`x-amz-checksum-${alg.toLowerCase()}`, true, true, [{ m: 'kept' }, 'attachment', [{ Key: 't', Value: 'kept' }]]], alg);
+  });
+
+  it('stores a trailer\'s checksum with the PUT itself (footers): no later write, kept by a Swift POST of user metadata', async () => {
+    const out = await py(PY_TRAILERS + String.raw`
+s3.create_bucket(Bucket='foot')
+body = b'footers' * 5000
+s3.put_object(Bucket='foot', Key='o', Body=body, ChecksumAlgorithm='SHA256')
+print(json.dumps({'want': b64('SHA256', body)}))
+`);
+    // Every replica's object is one write: its metadata's timestamp is its data's (a POST after the PUT would be later).
+    const { partition, nodes } = cluster!.ring('object').getNodes('AUTH_test', 'foot', 'o');
+    for (const n of nodes) {
+      const res = await fetch(`http://${n.ip}:${n.port}/${n.device}/${partition}/AUTH_test/foot/o`, { method: 'HEAD' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-backend-timestamp'), res.headers.get('x-backend-data-timestamp'));
+      assert.equal(res.headers.get('x-object-sysmeta-s3api-checksum-sha256'), out.want);
+      assert.equal(res.headers.get('x-object-sysmeta-s3api-checksum-type'), 'FULL_OBJECT');
+    }
+    const token = await cluster!.token();
+    const post = await fetch(`${endpoint}/v1/AUTH_test/foot/o`, { method: 'POST', headers: { 'x-auth-token': token, 'x-object-meta-later': 'yes' } });
+    assert.equal(post.status, 202);
+    const after = await py(String.raw`
+g = s3.head_object(Bucket='foot', Key='o', ChecksumMode='ENABLED')
+print(json.dumps({'sum': g.get('ChecksumSHA256'), 'meta': g['Metadata']}))
+`);
+    assert.deepEqual(after, { sum: out.want, meta: { later: 'yes' } });
+  });
+
+  it('stores a trailer\'s checksum through a versioned bucket with encryption below (both filters\' footers composed)', async () => {
+    const pipeline = S3_VERSIONED_PIPELINE.replace(' proxy-server', ' keymaster encryption proxy-server');
+    const proxy = await cluster!.startProxy('', pipeline, { s3api: { s3_acl: 'yes' }, keymaster: { encryption_root_secret: randomBytes(32).toString('base64') } });
+    const out = await boto3(`http://127.0.0.1:${proxy.port}`, 'test:tester', 'testing', PY_CRC + PY_TRAILERS + String.raw`
+s3.create_bucket(Bucket='footenc')
+s3.put_bucket_versioning(Bucket='footenc', VersioningConfiguration={'Status': 'Enabled'})
+body = b'encrypted' * 7000
+v = s3.put_object(Bucket='footenc', Key='o', Body=body, ChecksumAlgorithm='SHA256', Metadata={'m': 'kept'})
+g = s3.get_object(Bucket='footenc', Key='o', ChecksumMode='ENABLED')
+gv = s3.get_object(Bucket='footenc', Key='o', VersionId=v['VersionId'], ChecksumMode='ENABLED')
+print(json.dumps({'ok': [g['Body'].read() == body, g.get('ChecksumSHA256') == b64('SHA256', body), g['Metadata'], gv.get('ChecksumSHA256') == b64('SHA256', body)]}))
+`) as Record<string, unknown>;
+    assert.deepEqual(out.ok, [true, true, { m: 'kept' }, true]);
   });
 
   it('refuses a body whose checksum does not match (header or trailer) with BadDigest, storing nothing; malformed values with InvalidRequest', async () => {

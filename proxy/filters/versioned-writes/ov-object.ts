@@ -107,7 +107,10 @@ async function handlePut(ctx: PipelineContext, next: App, req: SwiftRequest, t: 
     pipeline(req.body, counter).catch(() => undefined);
     body = counter;
   }
-  const put = await next(subrequest(req, { method: 'PUT', path: versionsPath(t, versionsCont, name), headers, body, preAuthed: true, agent: 'OV' }));
+  const sub = subrequest(req, { method: 'PUT', path: versionsPath(t, versionsCont, name), headers, body, preAuthed: true, agent: 'OV' });
+  // The client's body goes to the version: so do the footers a filter above has for it.
+  sub.updateFooters = req.updateFooters;
+  const put = await next(sub);
   dropBody(put.body);
   if (put.status === 404) throw text(500, NO_VERSIONS_CONTAINER);
   checkResponseError(put);

@@ -6,10 +6,12 @@
  * (ChecksumCheck) and refused with BadDigest before its last chunk reaches
  * Swift when the digest is not what the client said.
  */
-import type { Headers } from '../../types.js';
+import type { Headers, SwiftResponse } from '../../types.js';
+import { makeResponse } from '../../response.js';
 import { CheckedStream } from '../checked-stream.js';
 import { S3Errors, type S3Error } from '../errors.js';
 import type { S3Signature } from '../auth/index.js';
+import { checksumSysmeta } from './stored.js';
 import { CHECKSUM_ALGORITHMS, checksumAlgorithm, validChecksumValue, type ChecksumAlgorithm, type Digester } from './algorithms.js';
 
 export interface RequestChecksum {
@@ -89,4 +91,18 @@ export class ChecksumCheck extends CheckedStream {
     this.value = got;
     return undefined;
   }
+}
+
+/**
+ * The PUT footers (`SwiftCall.footers`) that store `check`'s checksum as
+ * the object's sysmeta, with the object: the check approves the body before
+ * its last byte goes, so its value is known when the footers are asked for.
+ * A body the check did not approve is refused (nothing stored).
+ */
+export function checksumFooters(check: ChecksumCheck): (footers: Headers) => SwiftResponse | undefined {
+  return (footers) => {
+    if (check.value === undefined) return makeResponse(400, 'Checksum not verified');
+    Object.assign(footers, checksumSysmeta({ algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' }));
+    return undefined;
+  };
 }

@@ -2,11 +2,12 @@
  * Where an object's checksum is kept in Swift: object sysmeta
  * `X-Object-Sysmeta-S3api-Checksum-<Alg>` (base64; `<base64>-N` for a
  * COMPOSITE multipart checksum) and `X-Object-Sysmeta-S3api-Checksum-Type`,
- * written with the object when the value is known before its body is sent
- * (a request header, a completed multipart upload). A checksum known only
- * once the body has ended (an aws-chunked trailer) is written by a POST
- * right after the PUT, as transient sysmeta (the only sysmeta a POST may
- * set): the same names under `X-Object-Transient-Sysmeta-`.
+ * written with the object: as PUT headers when the value is known before its
+ * body is sent (a request header, a completed multipart upload), as PUT
+ * footers when it is known only once the body has ended (an aws-chunked
+ * trailer, a part's computed checksum), so it is never stored apart from
+ * the object. Objects stored before footers were used may hold it as
+ * transient sysmeta (`X-Object-Transient-Sysmeta-` names): still read.
  */
 import type { Headers } from '../../types.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type ChecksumType } from './algorithms.js';
@@ -20,10 +21,9 @@ export interface StoredChecksum {
   type: ChecksumType;
 }
 
-/** The Swift headers that store a checksum (persistent sysmeta, or transient for a POST). */
-export function checksumSysmeta(c: StoredChecksum, transient = false): Headers {
-  const prefix = transient ? TRANSIENT : SYSMETA;
-  return { [`${prefix}${c.algorithm.name.toLowerCase()}`]: c.value, [`${prefix}type`]: c.type };
+/** The Swift headers (or PUT footers) that store a checksum. */
+export function checksumSysmeta(c: StoredChecksum): Headers {
+  return { [`${SYSMETA}${c.algorithm.name.toLowerCase()}`]: c.value, [`${SYSMETA}type`]: c.type };
 }
 
 /** The checksum an object's Swift headers hold, if any. */

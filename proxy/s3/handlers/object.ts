@@ -10,11 +10,11 @@ import { S3Errors, type S3Error } from '../errors.js';
 import { emptyResponse } from '../response.js';
 import { ensureOk, swiftError } from '../swift-errors.js';
 import { requestBody } from '../body.js';
-import { applyResponseOverrides, checkStorageClass, contentMd5Etag, postableHeaders, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
+import { applyResponseOverrides, checkStorageClass, contentMd5Etag, s3ObjectHeaders, swiftObjectHeaders } from '../object-headers.js';
 import { copyObject } from './object-copy.js';
 import { selectPart } from './object-part.js';
 import { segmentChecksums } from './multipart/store.js';
-import { checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum, type StoredChecksum } from '../checksum/index.js';
+import { checksumFooters, checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 import { bucketHeaders } from '../bucket-info.js';
@@ -65,9 +65,11 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature);
   if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
   const { body, failure, checksum: check } = requestBody(ctx, checksum);
+  // A trailer's checksum is known only after the body: it goes in the PUT's footers.
+  const footers = check && !checksum?.value ? checksumFooters(check) : undefined;
   let resp: SwiftResponse;
   try {
-    resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, body });
+    resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, body, footers });
   } catch (err) {
     throw failure() ?? err;
   }
@@ -83,22 +85,8 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   await ensureOk(ctx, resp, 'object');
   dropBody(resp.body);
   const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
-  if (stored && !checksum?.value) await storeChecksumAfter(ctx, ctx.bucket, ctx.key, headers, stored);
   const out = s3VersionHeaders(resp.headers, { etag: `"${(resp.headers.etag ?? '').replace(/"/g, '')}"`, ...checksumResponseHeaders(stored) });
   return emptyResponse(200, s3ExpirationHeader(headers, out));
-}
-
-/**
- * Stores a checksum known only once the body has ended (a trailer, or one
- * computed for a multipart upload's part): a POST of transient sysmeta,
- * carrying the user metadata just PUT (a POST replaces it).
- */
-export async function storeChecksumAfter(ctx: S3Context, container: string, obj: string, put: Headers, stored: StoredChecksum): Promise<void> {
-  // Besides the user metadata: the tags, X-Delete-At and content headers a POST would drop too.
-  const headers: Headers = { ...postableHeaders(put), ...checksumSysmeta(stored, true) };
-  const resp = await ctx.swift('POST', container, obj, { headers });
-  dropBody(resp.body);
-  await ensureOk(ctx, resp, 'object');
 }
 
 async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {

@@ -15,8 +15,8 @@ import { tag, xmlDocument } from '../../xml.js';
 import { ownerXml } from '../list-objects.js';
 import { headCopySource, parseCopySource } from '../object-copy.js';
 import { versionQuery } from '../../versions.js';
-import { putHeaders, storeChecksumAfter } from '../object.js';
-import { ChecksumCheck, checksumResponseHeaders, checksumSysmeta, checksumXml, requestChecksum, uploadChecksumOf, type RequestChecksum, type UploadChecksum } from '../../checksum/index.js';
+import { putHeaders } from '../object.js';
+import { ChecksumCheck, checksumFooters, checksumResponseHeaders, checksumSysmeta, checksumXml, requestChecksum, uploadChecksumOf, type RequestChecksum, type UploadChecksum } from '../../checksum/index.js';
 import { completeUpload } from './complete.js';
 import type { ResourceHandlers } from '../types.js';
 import { findUpload, listParts, partChecksums, partName, partNumberParam, segmentsContainer, uploadMarker } from './store.js';
@@ -31,9 +31,11 @@ async function uploadPart(ctx: S3Context): Promise<SwiftResponse> {
   const checksum = partChecksum(ctx, upload);
   if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
   const { body, failure, checksum: check } = requestBody(ctx, checksum);
+  // A trailer's (or a computed) checksum is known only after the body: it goes in the PUT's footers.
+  const footers = check && !checksum?.value ? checksumFooters(check) : undefined;
   let resp: SwiftResponse;
   try {
-    resp = await ctx.swift('PUT', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), { headers, body });
+    resp = await ctx.swift('PUT', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), { headers, body, footers });
   } catch (err) {
     throw failure() ?? err;
   }
@@ -42,7 +44,6 @@ async function uploadPart(ctx: S3Context): Promise<SwiftResponse> {
   if (bad) throw bad;
   await ensureOk(ctx, resp, 'object');
   const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
-  if (stored && !checksum?.value) await storeChecksumAfter(ctx, segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {}, stored);
   const out = checksumResponseHeaders(stored);
   delete out['x-amz-checksum-type'];
   if (resp.headers['last-modified'] !== undefined) out['last-modified'] = resp.headers['last-modified'];
@@ -96,11 +97,11 @@ async function uploadPartCopy(ctx: S3Context, part: number, uploadId: string | u
   const put = await ctx.swift('PUT', segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {
     headers: { 'content-length': source.headers['content-length'] ?? '0' },
     body: check ?? source.body,
+    footers: check && checksumFooters(check),
   });
   dropBody(put.body);
   await ensureOk(ctx, put, 'object');
   const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };
-  if (stored) await storeChecksumAfter(ctx, segmentsContainer(ctx.bucket), partName(ctx.key, uploadId!, part), {}, stored);
   const lastModified = put.headers['last-modified'] ? Date.parse(put.headers['last-modified']) : Math.ceil(ctx.now() / 1000) * 1000;
   const inner = tag('LastModified', new Date(lastModified).toISOString()) + tag('ETag', quoteEtag((put.headers.etag ?? '').replace(/"/g, '')))
     + checksumXml(stored, false, tag);
