@@ -7,6 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Decipher } from 'node:crypto';
+import { dropBody } from '../../response.js';
 
 const CRLF = Buffer.from('\r\n');
 const MAX_HEAD = 64 * 1024;
@@ -112,6 +113,6 @@ export function decryptByteranges(src: Readable, boundary: string, decipherAt: (
       for await (const piece of r.take(Number(range[2]) - first + 1)) yield d.update(piece);
     }
   })(), { objectMode: false });
-  out.once('close', () => src.destroy());
+  out.once('close', () => dropBody(src)); // a client gone mid-body: the backend's goes too, its 'error' swallowed
   return out;
 }

@@ -18,7 +18,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '../../../common/index.js';
 import type { App, CryptoKeys, Headers, SwiftRequest, SwiftResponse } from '../../types.js';
-import { readSmallBody } from '../../response.js';
+import { dropBody, readSmallBody } from '../../response.js';
 import { pythonJson } from '../subrequest.js';
 import { EncryptionError, UnknownSecretIdError, decryptionContext, hmacEtag, unwrapKey } from './cipher.js';
 import { checkCryptoMeta, decryptValue, extractCryptoMeta, loadCryptoMeta, type CryptoMeta } from './crypto-meta.js';
@@ -85,7 +85,7 @@ function decryptStream(src: Readable, key: Buffer, iv: Buffer, offset: number): 
   const out = Readable.from((async function* decrypt(): AsyncGenerator<Buffer> {
     for await (const chunk of src) yield ctx.update(chunk as Buffer);
   })(), { objectMode: false });
-  out.once('close', () => src.destroy());
+  out.once('close', () => dropBody(src)); // a client gone mid-body: the backend's goes too, its 'error' swallowed
   return out;
 }
 
