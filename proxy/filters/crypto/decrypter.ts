@@ -96,6 +96,16 @@ function bodyOffset(headers: Headers): number {
 
 async function decryptObject(logger: Logger, req: SwiftRequest, next: App): Promise<SwiftResponse> {
   const resp = await next(req);
+  try {
+    return decryptResponse(logger, req, resp);
+  } catch (err) {
+    // An error answer replaces the backend's: its body is never read, so let it (and its connection) go.
+    dropBody(resp.body);
+    throw err;
+  }
+}
+
+function decryptResponse(logger: Logger, req: SwiftRequest, resp: SwiftResponse): SwiftResponse {
   const h = resp.headers;
   if (!Object.keys(h).some(isCrypto)) return resp;
   const readable = (resp.status >= 200 && resp.status < 300) || resp.status === 304 || resp.status === 412;
