@@ -5,16 +5,14 @@
  * CORSResponse, Access-Control-* headers on signed requests with an Origin,
  * and Swift's own CORS preflights left to Swift.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
+import { s3ProxyFixture } from '../helpers/s3-proxy-fixture.js';
 
 describe('s3api CORS', () => {
-  let cluster: SwiftCluster | undefined;
-  let endpoint: string;
-  const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>;
-  const preflight = (path: string, origin: string | undefined, method: string, headers?: string) => fetch(`${endpoint}${path}`, {
+  const s3 = s3ProxyFixture();
+  const py = s3.py;
+  const preflight = (path: string, origin: string | undefined, method: string, headers?: string) => fetch(`${s3.endpoint}${path}`, {
     method: 'OPTIONS',
     headers: {
       ...(origin ? { origin } : {}),
@@ -23,18 +21,9 @@ describe('s3api CORS', () => {
     },
   });
 
-  before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
-    const proxy = await cluster.startProxy('', S3_PIPELINE);
-    endpoint = `http://127.0.0.1:${proxy.port}`;
-  });
-
-  after(async () => {
-    await cluster?.stop();
-  });
 
   it('sets, reads and deletes rules with aws-cli; refuses bad ones', async () => {
-    const cli = (...args: string[]) => awsCli(endpoint, 'test:tester', 'testing', args);
+    const cli = s3.cli;
     const mb = await cli('s3api', 'create-bucket', '--bucket', 'corscli');
     assert.equal(mb.code, 0, mb.stderr);
     assert.match((await cli('s3api', 'get-bucket-cors', '--bucket', 'corscli')).stderr, /NoSuchCORSConfiguration/);
@@ -106,7 +95,7 @@ print(json.dumps(r))
     const nocors = await preflight('/no-cors-bucket/k', 'https://app.example.com', 'GET');
     assert.equal(nocors.status, 403);
     assert.match(await nocors.text(), /CORS is not enabled for this bucket/);
-    const noOrigin = await fetch(`${endpoint}/corsweb/page.html`, { method: 'OPTIONS' });
+    const noOrigin = await fetch(`${s3.endpoint}/corsweb/page.html`, { method: 'OPTIONS' });
     assert.notEqual(noOrigin.status, 200);
     await noOrigin.text();
   });

@@ -5,28 +5,17 @@
  * prefix, tag and size filters, Days rounded up to midnight UTC, a past
  * Date expiring the object at once.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
+import { s3ProxyFixture } from '../helpers/s3-proxy-fixture.js';
 
 describe('s3api lifecycle', () => {
-  let cluster: SwiftCluster | undefined;
-  let endpoint: string;
-  const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>;
+  const s3 = s3ProxyFixture();
+  const py = s3.py;
 
-  before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
-    const proxy = await cluster.startProxy('', S3_PIPELINE);
-    endpoint = `http://127.0.0.1:${proxy.port}`;
-  });
-
-  after(async () => {
-    await cluster?.stop();
-  });
 
   it('stores, returns and deletes a configuration with aws-cli; bad ones refused', async () => {
-    const cli = (...args: string[]) => awsCli(endpoint, 'test:tester', 'testing', args);
+    const cli = s3.cli;
     const mb = await cli('s3api', 'create-bucket', '--bucket', 'lccli');
     assert.equal(mb.code, 0, mb.stderr);
     assert.match((await cli('s3api', 'get-bucket-lifecycle-configuration', '--bucket', 'lccli')).stderr, /NoSuchLifecycleConfiguration/);

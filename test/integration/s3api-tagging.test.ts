@@ -4,25 +4,15 @@
  * limits as InvalidTag) kept apart from the object's metadata, on plain and
  * versioned buckets; bucket tag sets and NoSuchTagSet.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { awsCli, boto3, S3_VERSIONED_FILTERS, S3_VERSIONED_PIPELINE } from '../helpers/s3-clients.js';
+import { S3_VERSIONED_FILTERS, S3_VERSIONED_PIPELINE } from '../helpers/s3-clients.js';
+import { s3ProxyFixture } from '../helpers/s3-proxy-fixture.js';
 
 describe('s3api tagging', () => {
-  let cluster: SwiftCluster | undefined;
-  let endpoint: string;
-  const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>;
+  const s3 = s3ProxyFixture(S3_VERSIONED_PIPELINE, S3_VERSIONED_FILTERS);
+  const py = s3.py;
 
-  before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
-    const proxy = await cluster.startProxy('', S3_VERSIONED_PIPELINE, S3_VERSIONED_FILTERS);
-    endpoint = `http://127.0.0.1:${proxy.port}`;
-  });
-
-  after(async () => {
-    await cluster?.stop();
-  });
 
   it('tags objects: PUT header, ?tagging, count on GET/HEAD, metadata kept, limits', async () => {
     const out = await py(String.raw`
@@ -91,7 +81,7 @@ print(json.dumps(r))
   });
 
   it('tags buckets; aws-cli put-object-tagging and put-bucket-tagging', async () => {
-    const cli = (...args: string[]) => awsCli(endpoint, 'test:tester', 'testing', args);
+    const cli = s3.cli;
     const mb = await cli('s3api', 'create-bucket', '--bucket', 'tagcli');
     assert.equal(mb.code, 0, mb.stderr);
     const none = await cli('s3api', 'get-bucket-tagging', '--bucket', 'tagcli');

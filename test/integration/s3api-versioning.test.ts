@@ -5,28 +5,18 @@
  * by version, and the newest version becoming current when the current one
  * is deleted.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SwiftCluster } from '../helpers/swift-cluster.js';
-import { awsCli, boto3, S3_VERSIONED_FILTERS, S3_VERSIONED_PIPELINE } from '../helpers/s3-clients.js';
+import { S3_VERSIONED_FILTERS, S3_VERSIONED_PIPELINE } from '../helpers/s3-clients.js';
+import { s3ProxyFixture } from '../helpers/s3-proxy-fixture.js';
 
 describe('s3api versioning', () => {
-  let cluster: SwiftCluster | undefined;
-  let endpoint: string;
-  const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>;
+  const s3 = s3ProxyFixture(S3_VERSIONED_PIPELINE, S3_VERSIONED_FILTERS);
+  const py = s3.py;
 
-  before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
-    const proxy = await cluster.startProxy('', S3_VERSIONED_PIPELINE, S3_VERSIONED_FILTERS);
-    endpoint = `http://127.0.0.1:${proxy.port}`;
-  });
-
-  after(async () => {
-    await cluster?.stop();
-  });
 
   it('reports and sets the status with aws-cli; bad configurations are MalformedXML', async () => {
-    const cli = (...args: string[]) => awsCli(endpoint, 'test:tester', 'testing', args);
+    const cli = s3.cli;
     assert.equal((await cli('s3api', 'create-bucket', '--bucket', 'vcli')).code, 0);
     const before = await cli('s3api', 'get-bucket-versioning', '--bucket', 'vcli');
     assert.equal(before.code, 0, before.stderr);
@@ -156,7 +146,7 @@ print(json.dumps(r))
   });
 
   it('lists versions with aws-cli', async () => {
-    const cli = (...args: string[]) => awsCli(endpoint, 'test:tester', 'testing', args);
+    const cli = s3.cli;
     const r = await cli('s3api', 'list-object-versions', '--bucket', 'vers');
     assert.equal(r.code, 0, r.stderr);
     const listing = JSON.parse(r.stdout) as { Versions: { Key: string; IsLatest: boolean }[] };
