@@ -50,12 +50,23 @@
  * shutdown_timeout = 60            ; seconds a clean (ACPI) power-off may take before the guest is destroyed
  * wait_soft_reboot_seconds = 120   ; seconds a SOFT reboot waits for the guest to stop before resetting it
  * virsh_timeout = 60               ; seconds one virsh command may take
+ * [network]
+ * ; nova-network (flat DHCP); every option may be left out
+ * fixed_range = 10.0.0.0/24        ; a network made at start if none has this CIDR (empty: none; admins add more with os-networks)
+ * network_label = private          ; its label (the key of `addresses` in the server view)
+ * flat_network_bridge = br100      ; its bridge on each compute host
+ * flat_network_dns = 8.8.4.4       ; DNS servers DHCP hands out (comma-separated)
+ * floating_range = 172.24.4.0/24   ; the default floating pool's addresses (empty: no pool)
+ * default_floating_pool = nova
+ * allow_same_net_traffic = true    ; guests on one network reach each other whatever their security groups say
  * ```
  */
 import { hostname } from 'node:os';
+import { isIPv4 } from 'node:net';
 import {
   ConfigError, getBool, getFloat, getInt, getSection, getString, listFromCsv, parseIni, readIniFile, type IniFile, type Section,
 } from '../common/index.js';
+import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from './network/network-service.js';
 
 export interface ComputeConfig {
   host: string;
@@ -76,6 +87,7 @@ export interface ComputeConfig {
   scheduler: { enabledFilters: string[]; ram: number; cpu: number; numInstances: number; maxAttempts: number };
   fake: { vcpus: number; memoryMb: number; localGb: number; cpuArch: string; timeScale: number };
   libvirt: LibvirtConfig;
+  network: NetworkConfig;
   logLevel: string;
   /** Periodic task intervals of the compute manager. */
   periodicIntervalMs: number;
@@ -112,6 +124,10 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   const fake = getSection(ini, 'fake') ?? empty;
   const glance = getSection(ini, 'glance') ?? empty;
   const libvirt = getSection(ini, 'libvirt') ?? empty;
+  const network = getSection(ini, 'network') ?? empty;
+  const nd = DEFAULT_NETWORK_CONFIG;
+  const dns = network.flat_network_dns === undefined ? nd.dns : listFromCsv(network.flat_network_dns);
+  for (const a of dns) if (!isIPv4(a)) throw new ConfigError(`[network] flat_network_dns: ${a} is not an IPv4 address`);
   const virtType = getString(libvirt, 'virt_type', 'qemu');
   if (virtType !== 'qemu' && virtType !== 'kvm') throw new ConfigError(`[libvirt] virt_type must be qemu or kvm, got ${virtType}`);
   const strategy = getString(auth, 'auth_strategy', 'tempauth');
@@ -167,6 +183,15 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       shutdownTimeoutMs: getFloat(libvirt, 'shutdown_timeout', getFloat(d, 'shutdown_timeout', 60, 0), 0) * 1000,
       softRebootTimeoutMs: getFloat(libvirt, 'wait_soft_reboot_seconds', 120, 0) * 1000,
       virshTimeoutMs: getFloat(libvirt, 'virsh_timeout', 60, 0.01) * 1000,
+    },
+    network: {
+      fixedRange: getString(network, 'fixed_range', nd.fixedRange),
+      networkLabel: getString(network, 'network_label', nd.networkLabel),
+      bridge: getString(network, 'flat_network_bridge', nd.bridge),
+      dns,
+      floatingRange: getString(network, 'floating_range', nd.floatingRange),
+      defaultFloatingPool: getString(network, 'default_floating_pool', nd.defaultFloatingPool),
+      allowSameNetTraffic: getBool(network, 'allow_same_net_traffic', nd.allowSameNetTraffic),
     },
     logLevel: getString(d, 'log_level', 'info'),
     periodicIntervalMs: getFloat(d, 'periodic_interval', 10, 0.01) * 1000,

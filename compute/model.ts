@@ -1,4 +1,5 @@
 /** compute's records and Nova's state words (nova/compute/vm_states.py, task_states.py, power_state.py). */
+import type { RequestedNetworks } from './network/types.js';
 
 export const VmState = {
   ACTIVE: 'active', BUILDING: 'building', PAUSED: 'paused', SUSPENDED: 'suspended', STOPPED: 'stopped',
@@ -55,6 +56,8 @@ export interface Instance {
   power_state: PowerState;
   metadata: Record<string, string>;
   key_name: string | null;
+  /** The networks asked for at create (`networks` in the body); null: every network the project may use. */
+  requested_networks?: RequestedNetworks | null;
   progress: number;
   launched_at: string | null;
   terminated_at: string | null;

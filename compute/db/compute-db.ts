@@ -47,7 +47,7 @@ export interface ExpectedState {
 }
 
 type Row = Record<string, unknown>;
-const JSON_COLUMNS = ['image_properties', 'flavor', 'old_flavor', 'new_flavor', 'metadata'] as const;
+const JSON_COLUMNS = ['image_properties', 'flavor', 'old_flavor', 'new_flavor', 'metadata', 'requested_networks'] as const;
 
 function toInstance(row: Row): Instance {
   const out = { ...row } as Record<string, unknown>;
@@ -271,8 +271,14 @@ export class ComputeDb {
   /** Mark deleted (kept for `changes-since` and actions, as Nova's soft-deleted rows). */
   destroyInstance(uuid: string): void {
     const now = novaTime();
-    this.db.prepare(`UPDATE instances SET deleted = 1, deleted_at = ?, terminated_at = ?, vm_state = 'deleted', task_state = NULL, power_state = 0, updated_at = ? WHERE uuid = ?`)
-      .run(now, now, now, uuid);
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE instances SET deleted = 1, deleted_at = ?, terminated_at = ?, vm_state = 'deleted', task_state = NULL, power_state = 0, updated_at = ? WHERE uuid = ?`)
+        .run(now, now, now, uuid);
+      // Its fixed addresses go back to their networks, its floating ones stay with the project, unassociated (Nova's delete).
+      this.db.prepare(`DELETE FROM fixed_ips WHERE instance_uuid = ?`).run(uuid);
+      this.db.prepare(`UPDATE floating_ips SET fixed_address = NULL, instance_uuid = NULL, updated_at = ? WHERE instance_uuid = ?`).run(now, uuid);
+      this.db.prepare(`DELETE FROM security_group_instance WHERE instance_uuid = ?`).run(uuid);
+    }).immediate();
   }
 
   // ---- faults and actions -------------------------------------------------

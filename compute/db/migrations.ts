@@ -158,6 +158,85 @@ export const MIGRATIONS: readonly Migration[] = [
         .run(crypto.randomUUID(), 'cirros-0.6.2-x86_64-disk', 21430272, JSON.stringify({ architecture: 'x86_64' }), new Date().toISOString().slice(0, 19) + 'Z');
     },
   },
+  {
+    version: 4,
+    description: 'nova-network: networks, fixed and floating IPs, security groups, key pairs',
+    up(db) {
+      // Each fixed address is unique across networks (networks never overlap), which is what
+      // keeps two racing builds from getting the same one; the metadata service finds a
+      // guest by it. Floating addresses are rows from the start (the pool), owned once allocated.
+      db.exec(`
+        CREATE TABLE networks (
+          id TEXT PRIMARY KEY,
+          label TEXT NOT NULL,
+          cidr TEXT NOT NULL UNIQUE,
+          bridge TEXT NOT NULL UNIQUE,
+          gateway TEXT NOT NULL,
+          dns TEXT NOT NULL DEFAULT '[]',
+          dhcp_start TEXT,
+          project_id TEXT,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE fixed_ips (
+          address TEXT PRIMARY KEY,
+          network_id TEXT NOT NULL,
+          instance_uuid TEXT NOT NULL,
+          mac TEXT NOT NULL UNIQUE,
+          created_at TEXT NOT NULL
+        );
+        CREATE INDEX fixed_ips_instance ON fixed_ips (instance_uuid);
+        CREATE INDEX fixed_ips_network ON fixed_ips (network_id);
+        CREATE TABLE floating_ips (
+          id TEXT PRIMARY KEY,
+          address TEXT NOT NULL UNIQUE,
+          pool TEXT NOT NULL,
+          project_id TEXT,
+          fixed_address TEXT,
+          instance_uuid TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+        CREATE INDEX floating_ips_pool ON floating_ips (pool, project_id);
+        CREATE INDEX floating_ips_instance ON floating_ips (instance_uuid);
+        CREATE TABLE security_groups (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          description TEXT NOT NULL DEFAULT '',
+          project_id TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          UNIQUE (project_id, name)
+        );
+        CREATE TABLE security_group_rules (
+          id TEXT PRIMARY KEY,
+          parent_group_id TEXT NOT NULL,
+          protocol TEXT,
+          from_port INTEGER,
+          to_port INTEGER,
+          cidr TEXT,
+          group_id TEXT,
+          created_at TEXT NOT NULL
+        );
+        CREATE INDEX security_group_rules_parent ON security_group_rules (parent_group_id);
+        CREATE INDEX security_group_rules_group ON security_group_rules (group_id);
+        CREATE TABLE security_group_instance (
+          security_group_id TEXT NOT NULL,
+          instance_uuid TEXT NOT NULL,
+          PRIMARY KEY (security_group_id, instance_uuid)
+        );
+        CREATE INDEX security_group_instance_uuid ON security_group_instance (instance_uuid);
+        CREATE TABLE key_pairs (
+          user_id TEXT NOT NULL,
+          name TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          public_key TEXT NOT NULL,
+          type TEXT NOT NULL DEFAULT 'ssh',
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (user_id, name)
+        );
+        ALTER TABLE instances ADD COLUMN requested_networks TEXT;
+      `);
+    },
+  },
 ];
 
 /**

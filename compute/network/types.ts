@@ -34,13 +34,14 @@ export interface FixedIp {
   mac: string;
 }
 
-/** An address from a floating pool, owned by a project once allocated. */
+/** An address of a floating pool, owned by a project once allocated. */
 export interface FloatingIp {
   /** uuid, what `os-floating-ips/{id}` names. */
   id: string;
   address: string;
   pool: string;
-  projectId: string;
+  /** null while the address is in the pool. */
+  projectId: string | null;
   /** The fixed address it is NATed to, when associated. */
   fixedAddress?: string;
   instanceUuid?: string;
@@ -92,6 +93,9 @@ export interface GuestInterface {
   /** Host-side tap device (`tapDevice(mac)`). */
   device: string;
 }
+
+/** What a server asked for at create: every network it may use (`auto`), none, or these. */
+export type RequestedNetworks = 'auto' | 'none' | { uuid: string }[];
 
 /** What a hypervisor driver gets to plug a guest in (Nova's network_info). */
 export type NetworkInfo = GuestInterface[];
