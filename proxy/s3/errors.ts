@@ -31,6 +31,7 @@ export const S3Errors = {
   BucketAlreadyExists: e('BucketAlreadyExists', 409, 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.'),
   BucketAlreadyOwnedByYou: e('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.'),
   BucketNotEmpty: e('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty'),
+  ConditionalRequestConflict: e('ConditionalRequestConflict', 409, 'The conditional request cannot succeed due to a conflicting operation against this resource.'),
   EntityTooLarge: e('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.'),
   EntityTooSmall: e('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed object size.'),
   IncompleteBody: e('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),

@@ -15,6 +15,8 @@ export interface S3ProxyFixture {
   py(script: string): Promise<Record<string, unknown>>;
   /** aws-cli as test:tester. */
   cli(...args: string[]): Promise<ClientRun>;
+  /** The cluster behind the proxy (its rings and storage nodes), once `before` has run. */
+  readonly cluster: SwiftCluster;
 }
 
 export function s3ProxyFixture(pipeline = S3_PIPELINE, filters: Record<string, ConfOptions> = {}): S3ProxyFixture {
@@ -31,6 +33,10 @@ export function s3ProxyFixture(pipeline = S3_PIPELINE, filters: Record<string, C
   return {
     get endpoint() {
       return endpoint;
+    },
+    get cluster() {
+      if (!cluster) throw new Error('the cluster starts in before()');
+      return cluster;
     },
     py: (script) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>,
     cli: (...args) => awsCli(endpoint, 'test:tester', 'testing', args),

@@ -17,6 +17,7 @@ import { segmentChecksums } from './multipart/store.js';
 import { checksumFooters, checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
+import { checkConditionalOutcome, checkWriteConditions, writeConditions } from '../conditional-write.js';
 import { bucketHeaders } from '../bucket-info.js';
 import { newObjectAclSysmeta } from '../acl-check.js';
 import { decodeTags, encodeTags, OBJECT_TAGGING_SYSMETA, parseTaggingHeader } from '../tags.js';
@@ -49,13 +50,16 @@ export function putHeaders(ctx: S3Context): Headers {
   }
   const etag = contentMd5Etag(h['content-md5']);
   if (etag !== undefined) out.etag = etag;
-  for (const k of ['if-match', 'if-none-match']) if (h[k] !== undefined) out[k] = h[k];
   return out;
 }
 
 async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   if (ctx.req.swift.headers['x-amz-copy-source'] !== undefined) return copyObject(ctx);
   const headers = putHeaders(ctx);
+  const conditions = writeConditions(ctx.req.swift.headers);
+  await checkWriteConditions(ctx, conditions);
+  // The object servers check it again as they open the write: one that holds the key refuses it.
+  if (conditions?.ifNoneMatch) headers['if-none-match'] = '*';
   if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
   Object.assign(headers, await newObjectAclSysmeta(ctx));
   const tagging = ctx.req.swift.headers['x-amz-tagging'];
@@ -82,6 +86,11 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
     dropBody(resp.body);
     throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
   }
+  if (resp.status === 412 && conditions) {
+    dropBody(resp.body);
+    throw S3Errors.PreconditionFailed({ Condition: conditions.ifNoneMatch ? 'If-None-Match' : 'If-Match' });
+  }
+  checkConditionalOutcome(conditions, resp);
   await ensureOk(ctx, resp, 'object');
   dropBody(resp.body);
   const stored = check?.value === undefined ? undefined : { algorithm: check.checksum.algorithm, value: check.value, type: 'FULL_OBJECT' as const };

@@ -18,6 +18,7 @@ import { expiryHeaders, s3ExpirationHeader } from '../../expiry.js';
 import { s3VersionHeaders } from '../../versions.js';
 import { xmlResponse } from '../../response.js';
 import { swiftError } from '../../swift-errors.js';
+import { checkConditionalOutcome, checkWriteConditions, writeConditions } from '../../conditional-write.js';
 import { childNodes, childText, parseXml, tag, xmlDocument } from '../../xml.js';
 import { findUpload, listParts, partChecksums, partName, segmentsContainer, uploadMarker, type StoredPart } from './store.js';
 import { CHECKSUM_ALGORITHMS, checksumSysmeta, checksumXml, multipartChecksum, uploadChecksumOf, type StoredChecksum, type UploadChecksum } from '../../checksum/index.js';
@@ -108,6 +109,7 @@ async function alreadyCompleted(ctx: S3Context, uploadId: string, requested: Req
 
 export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   const uploadId = ctx.req.params.get('uploadId');
+  const conditions = writeConditions(ctx.req.swift.headers);
   let marker: SwiftResponse;
   try {
     marker = await findUpload(ctx, uploadId);
@@ -150,7 +152,10 @@ export async function completeUpload(ctx: S3Context): Promise<SwiftResponse> {
   if (acl !== undefined) headers[OBJECT_ACL_SYSMETA] = acl;
   const json = Buffer.from(JSON.stringify(manifest));
   headers['content-length'] = String(json.length);
+  // If-Match / If-None-Match: * hold for the object as it is when the upload completes.
+  await checkWriteConditions(ctx, conditions);
   const put = await ctx.swift('PUT', ctx.bucket, ctx.key, { query: 'multipart-manifest=put', headers, body: Readable.from([json]) });
+  checkConditionalOutcome(conditions, put);
   if (put.status === 404) {
     dropBody(put.body);
     throw S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
