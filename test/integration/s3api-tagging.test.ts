@@ -69,14 +69,39 @@ v1 = s3.put_object(Bucket='tagcopy', Key='v', Body=b'1')['VersionId']
 v2 = s3.put_object(Bucket='tagcopy', Key='v', Body=b'2', Tagging='old=1')['VersionId']
 p = s3.put_object_tagging(Bucket='tagcopy', Key='v', Tagging={'TagSet': [{'Key': 'x', 'Value': 'y'}]})
 r['versioned'] = [p.get('VersionId') == v2, s3.get_object_tagging(Bucket='tagcopy', Key='v', VersionId=v2)['TagSet'], s3.get_object_tagging(Bucket='tagcopy', Key='v', VersionId=v1)['TagSet']]
-r['old_version'] = code_of(s3.put_object_tagging, Bucket='tagcopy', Key='v', VersionId=v1, Tagging={'TagSet': []})
 print(json.dumps(r))
 `);
     assert.deepEqual(out, {
       copies: [[{ Key: 't', Value: '1' }], [{ Key: 'n', Value: '2' }], [], [{ Key: 't', Value: '1' }]],
       bad_directive: ['InvalidArgument', 400],
       versioned: [true, [{ Key: 'x', Value: 'y' }], []],
-      old_version: ['NotImplemented', 501],
+    });
+  });
+
+  it('tags an older version by versionId (Get/Put/DeleteObjectTagging), leaving the current one and its metadata alone', async () => {
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='tagold')
+s3.put_bucket_versioning(Bucket='tagold', VersioningConfiguration={'Status': 'Enabled'})
+v1 = s3.put_object(Bucket='tagold', Key='k', Body=b'1', Metadata={'m': 'one'}, ContentType='text/x-one', Tagging='was=1')['VersionId']
+v2 = s3.put_object(Bucket='tagold', Key='k', Body=b'22', Tagging='cur=2')['VersionId']
+def tags(**kw): return s3.get_object_tagging(Bucket='tagold', Key='k', **kw)['TagSet']
+p = s3.put_object_tagging(Bucket='tagold', Key='k', VersionId=v1, Tagging={'TagSet': [{'Key': 'old', 'Value': 'tagged'}]})
+r['put'] = [p.get('VersionId') == v1, tags(VersionId=v1), tags(VersionId=v2), tags()]
+g = s3.get_object(Bucket='tagold', Key='k', VersionId=v1)
+r['old_kept'] = [g['Body'].read().decode(), g['Metadata'], g['ContentType'], g.get('TagCount'), s3.get_object(Bucket='tagold', Key='k')['Body'].read().decode()]
+d = s3.delete_object_tagging(Bucket='tagold', Key='k', VersionId=v1)
+r['delete'] = [d['ResponseMetadata']['HTTPStatusCode'], d.get('VersionId') == v1, tags(VersionId=v1), tags()]
+r['listed'] = [v['VersionId'] for v in s3.list_object_versions(Bucket='tagold')['Versions']] == [v2, v1]
+r['no_version'] = code_of(s3.put_object_tagging, Bucket='tagold', Key='k', VersionId='1700000000.00000', Tagging={'TagSet': []})
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, {
+      put: [true, [{ Key: 'old', Value: 'tagged' }], [{ Key: 'cur', Value: '2' }], [{ Key: 'cur', Value: '2' }]],
+      old_kept: ['1', { m: 'one' }, 'text/x-one', 1, '22'],
+      delete: [204, true, [], [{ Key: 'cur', Value: '2' }]],
+      listed: true,
+      no_version: ['NoSuchVersion', 404],
     });
   });
 

@@ -2,7 +2,8 @@
  * ?tagging: Get/Put/DeleteObjectTagging and Get/Put/DeleteBucketTagging.
  * An object's tag set is transient sysmeta, changed by an object POST that
  * carries the object's other POST-able metadata along (a Swift POST
- * replaces all of it); a bucket's is container sysmeta.
+ * replaces all of it), of the current object or of any older version
+ * (`versionId`); a bucket's is container sysmeta.
  */
 import { dropBody } from '../../response.js';
 import type { Headers, SwiftResponse } from '../../types.js';
@@ -20,6 +21,7 @@ import { checkVersionedBucket, s3VersionHeaders, versionIdParam, versionQuery } 
 import { objectNotFound } from './object.js';
 import { postableHeaders } from '../object-headers.js';
 import type { ResourceHandlers } from './types.js';
+import { versionsContainerName, versionsObjectName } from '../../filters/versioned-writes/names.js';
 
 /** The object's (or the given version's) HEAD; NoSuchKey / NoSuchVersion / NoSuchBucket when absent. */
 async function headObject(ctx: S3Context): Promise<{ head: SwiftResponse; versionId?: string }> {
@@ -48,16 +50,30 @@ async function currentVersionId(ctx: S3Context): Promise<string | undefined> {
   return head.status === 200 ? head.headers['x-object-version-id'] ?? 'null' : undefined;
 }
 
-/** Replaces the object's tag set (the current version's: Swift can't POST to an older one). */
+/**
+ * The POST that changes a version's metadata. The current one is POSTed by
+ * its key; Swift refuses a POST with `?version-id=` (a client can't change
+ * an older version), so an older version is POSTed where object versioning
+ * keeps it: its object in the bucket's versions container (reserved names).
+ */
+async function postVersion(ctx: S3Context, versionId: string | undefined, headers: Headers): Promise<SwiftResponse> {
+  if (versionId === undefined || versionId === (await currentVersionId(ctx))) return ctx.swift('POST', ctx.bucket, ctx.key, { headers });
+  const reserved = { ...headers, 'x-backend-allow-reserved-names': 'true' };
+  return ctx.swift('POST', versionsContainerName(ctx.bucket), versionsObjectName(ctx.key, versionId), { headers: reserved });
+}
+
+/** Replaces the tag set of the object, or of the version `versionId` names (current or older). */
 async function setObjectTags(ctx: S3Context, tags: TagSet): Promise<Headers> {
   const { head, versionId } = await headObject(ctx);
-  if (versionId !== undefined && versionId !== (await currentVersionId(ctx))) throw S3Errors.NotImplemented({}, 'Tagging a version that is not the current one is not supported.');
   const headers: Headers = postableHeaders(head.headers);
   delete headers[OBJECT_TAGGING_SYSMETA];
   if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
-  const post = await ctx.swift('POST', ctx.bucket, ctx.key, { headers });
+  const post = await postVersion(ctx, versionId, headers);
   dropBody(post.body);
-  if (post.status === 404) throw await objectNotFound(ctx);
+  if (post.status === 404) {
+    if (versionId !== undefined) throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
+    throw await objectNotFound(ctx);
+  }
   await ensureOk(ctx, post, 'object');
   return s3VersionHeaders(head.headers);
 }
