@@ -58,6 +58,10 @@ export interface Instance {
   key_name: string | null;
   /** The networks asked for at create (`networks` in the body); null: every network the project may use. */
   requested_networks?: RequestedNetworks | null;
+  /** Boot with a config drive (Nova's `config_drive`). */
+  config_drive: boolean;
+  /** The `user_data` given at create, base64 as the API took it (Nova keeps it so). */
+  user_data: string | null;
   progress: number;
   launched_at: string | null;
   terminated_at: string | null;

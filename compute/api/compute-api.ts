@@ -39,6 +39,10 @@ export interface CreateServerRequest {
   metadata?: Record<string, string>;
   availability_zone?: string;
   key_name?: string;
+  /** Attach a config drive (ISO9660, label config-2) to the guest. */
+  config_drive?: boolean;
+  /** base64, as the API took it. */
+  user_data?: string;
 }
 
 export class ComputeApiService {
@@ -93,6 +97,7 @@ export class ComputeApiService {
       image_ref: image.id, image_properties: image.properties, flavor, host: null, node: null,
       availability_zone: req.availability_zone ?? null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
       power_state: PowerState.NOSTATE, metadata: req.metadata ?? {}, key_name: req.key_name ?? null,
+      config_drive: req.config_drive ?? false, user_data: req.user_data ?? null,
     });
     this.db.startAction({ uuid, action: 'create', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     try {

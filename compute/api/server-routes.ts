@@ -65,6 +65,25 @@ function metadataOf(v: unknown): Record<string, string> | undefined {
   return m as Record<string, string>;
 }
 
+/** Nova's parameter_types.boolean: true/false and their string spellings. */
+function booleanOf(v: unknown, field: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  const t = typeof v === 'string' ? v.toLowerCase() : undefined;
+  if (t !== undefined && ['true', '1', 'on', 'y', 'yes', 't'].includes(t)) return true;
+  if (t !== undefined && ['false', '0', 'off', 'n', 'no', 'f', ''].includes(t)) return false;
+  throw new HttpFault(400, `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(v)}. ${JSON.stringify(v)} is not of type 'boolean', 'string'`);
+}
+
+/** Nova's user_data: base64 text of at most 65535 characters. */
+function userDataOf(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length > 65535) throw new HttpFault(400, `Invalid input for field/attribute user_data. Value: ${JSON.stringify(v).slice(0, 64)}.`);
+  const compact = v.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) throw new HttpFault(400, 'User data needs to be valid base 64.');
+  return compact;
+}
+
 export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
   const show = (req: FastifyRequest, inst: Instance) =>
     serverDetail(inst, d.base(req), { isAdmin: d.ctx(req).principal.isAdmin, fault: d.db.latestFault(inst.uuid) });
@@ -78,6 +97,8 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
       metadata: metadataOf(body.metadata),
       availability_zone: body.availability_zone === undefined ? undefined : requireString(body.availability_zone, 'availability_zone'),
       key_name: typeof body.key_name === 'string' ? body.key_name : undefined,
+      config_drive: booleanOf(body.config_drive, 'config_drive'),
+      user_data: userDataOf(body.user_data),
     });
     const ref = serverRef(instance, d.base(req));
     return reply.code(202).header('location', ref.links[0].href).send({

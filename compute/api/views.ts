@@ -47,7 +47,7 @@ export function serverDetail(inst: Instance, base: LinkBase, opts: { isAdmin: bo
     'OS-DCF:diskConfig': 'MANUAL',
     progress: ['BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE'].includes(status) ? inst.progress : 0,
     'OS-EXT-AZ:availability_zone': inst.availability_zone ?? (inst.host ? 'nova' : ''),
-    config_drive: '',
+    config_drive: inst.config_drive ? 'True' : '',
     key_name: inst.key_name,
     'OS-SRV-USG:launched_at': inst.launched_at ? inst.launched_at.replace('Z', '.000000') : null,
     'OS-SRV-USG:terminated_at': inst.terminated_at ? inst.terminated_at.replace('Z', '.000000') : null,

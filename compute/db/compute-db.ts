@@ -53,6 +53,7 @@ function toInstance(row: Row): Instance {
   const out = { ...row } as Record<string, unknown>;
   for (const c of JSON_COLUMNS) out[c] = row[c] == null ? null : JSON.parse(row[c] as string);
   out.deleted = row.deleted !== 0;
+  out.config_drive = row.config_drive === 1;
   return out as unknown as Instance;
 }
 
@@ -207,8 +208,11 @@ export class ComputeDb {
 
   // ---- instances ----------------------------------------------------------
 
-  createInstance(i: Omit<Instance, 'created_at' | 'updated_at' | 'deleted_at' | 'deleted' | 'launched_at' | 'terminated_at' | 'progress' | 'old_flavor' | 'new_flavor' | 'resize_source_host'>): Instance {
-    const row: Record<string, unknown> = { ...i, created_at: novaTime(), deleted: 0 };
+  createInstance(
+    i: Omit<Instance, 'created_at' | 'updated_at' | 'deleted_at' | 'deleted' | 'launched_at' | 'terminated_at' | 'progress' | 'old_flavor' | 'new_flavor' | 'resize_source_host' | 'config_drive' | 'user_data'>
+      & Partial<Pick<Instance, 'config_drive' | 'user_data'>>,
+  ): Instance {
+    const row: Record<string, unknown> = { ...i, config_drive: i.config_drive ? 1 : 0, user_data: i.user_data ?? null, created_at: novaTime(), deleted: 0 };
     for (const c of JSON_COLUMNS) if (c in row) row[c] = row[c] == null ? null : JSON.stringify(row[c]);
     const cols = Object.keys(row);
     this.db.prepare(`INSERT INTO instances (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`).run(row);
@@ -262,6 +266,7 @@ export class ComputeDb {
       const row: Record<string, unknown> = { ...values, updated_at: novaTime() };
       for (const c of JSON_COLUMNS) if (c in row) row[c] = row[c] == null ? null : JSON.stringify(row[c]);
       if ('deleted' in row) row.deleted = row.deleted ? 1 : 0;
+      if ('config_drive' in row) row.config_drive = row.config_drive ? 1 : 0;
       const cols = Object.keys(row);
       this.db.prepare(`UPDATE instances SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE uuid = @__uuid`).run({ ...row, __uuid: uuid });
       return this.getInstance(uuid, true)!;

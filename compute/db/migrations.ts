@@ -237,6 +237,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "a server's config drive flag and user data (Nova's instances.config_drive, instances.user_data)",
+    up(db) {
+      db.exec(`
+        ALTER TABLE instances ADD COLUMN config_drive INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE instances ADD COLUMN user_data TEXT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -53,3 +53,30 @@ test('server create --wait, list, stop --wait, console, delete --wait; --debug s
   assert.match(del.stdout, /Request to delete server .* has been accepted/);
   assert.doesNotMatch((await cli('server', 'list')).stdout, new RegExp(id));
 });
+
+test('server create --config-drive true --user-data <file> sends both: the server has a config drive and the file as its user data', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'swiftly-cli-ud-'));
+  try {
+    const file = join(dir, 'user-data');
+    writeFileSync(file, Buffer.from('#!/bin/sh\necho \xe9\n', 'latin1'));
+    const created = await cli('server', 'create', 'cli-cd', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'm1.tiny', '--config-drive', 'true', '--user-data', file, '--debug');
+    assert.match(created.stdout, /\| config_drive +\| True +\|/);
+    assert.match(created.stderr, new RegExp(`"config_drive":true,"user_data":"${Buffer.from('#!/bin/sh\necho \xe9\n', 'latin1').toString('base64').replace(/[+/]/g, '\\$&')}"`));
+    const id = /\| id +\| ([0-9a-f-]{36}) +\|/.exec(created.stdout)![1];
+    const { ComputeDb } = await import('../../compute/index.js');
+    const db = new ComputeDb(cloud.dbPath);
+    try {
+      const inst = db.getInstance(id)!;
+      assert.equal(inst.config_drive, true);
+      assert.deepEqual(Buffer.from(inst.user_data!, 'base64'), Buffer.from('#!/bin/sh\necho \xe9\n', 'latin1'));
+    } finally {
+      db.close();
+    }
+    await cli('server', 'delete', id, '--wait');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

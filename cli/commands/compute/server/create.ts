@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Args, Command, Flags } from '@oclif/core';
 import { clientFrom, computeFlags, guard, serverProperties, waitFlag, waitWithSpinner } from '../../../lib/compute-cli.js';
 
@@ -11,6 +12,8 @@ export default class ServerCreate extends Command {
     flavor: Flags.string({ description: 'flavor ID or name', required: true }),
     'availability-zone': Flags.string({ description: 'availability zone' }),
     meta: Flags.string({ description: 'metadata key=value (repeatable)', multiple: true }),
+    'config-drive': Flags.string({ description: 'attach a config drive (ISO9660, label config-2): true or false', options: ['true', 'false', 'True', 'False'] }),
+    'user-data': Flags.string({ description: 'a file whose contents the guest gets as its user data (sent base64-encoded)' }),
   };
 
   async run(): Promise<void> {
@@ -25,6 +28,8 @@ export default class ServerCreate extends Command {
         name: args.name, imageRef: await client.findImage(flags.image), flavorRef: (await client.findFlavor(flags.flavor)).id, metadata,
       };
       if (flags['availability-zone']) server.availability_zone = flags['availability-zone'];
+      if (flags['config-drive'] !== undefined) server.config_drive = flags['config-drive'].toLowerCase() === 'true';
+      if (flags['user-data'] !== undefined) server.user_data = (await readFile(flags['user-data'])).toString('base64');
       const created = (await client.request('POST', '/servers', { server })).body.server;
       const shown = flags.wait
         ? await waitWithSpinner(client, created.id, ['ACTIVE'], 'Building server')
