@@ -37,6 +37,24 @@ describe('libvirt domain XML', () => {
     assert.doesNotMatch(xml, /<graphics/);
   });
 
+  it('the disk and the NIC are virtio; the NIC has the MAC it was given', () => {
+    const xml = domainXml({ ...spec, mac: 'fa:16:3e:01:02:03' });
+    assert.match(xml, /<source file='\/srv\/instances\/1b4e28ba\/disk'\/>\s*<target dev='vda' bus='virtio'\/>/);
+    assert.match(xml, /<interface type='user'>\s*<mac address='fa:16:3e:01:02:03'\/>\s*<model type='virtio'\/>/);
+    assert.doesNotMatch(xml, /bus='ide'|e1000|<kernel>|device='cdrom'/);
+  });
+
+  it('direct kernel boot (kernel, initrd, command line) instead of BIOS boot, and the config drive as a read-only cdrom', () => {
+    const xml = domainXml({
+      ...spec, kernel: { path: '/srv/i/kernel', initrdPath: '/srv/i/ramdisk', cmdline: 'console=ttyS0 a=<b>' }, configDrivePath: '/srv/i/disk.config',
+    });
+    assert.equal(element(xml, 'kernel')?.text, '/srv/i/kernel');
+    assert.equal(element(xml, 'initrd')?.text, '/srv/i/ramdisk');
+    assert.equal(element(xml, 'cmdline')?.text, 'console=ttyS0 a=&lt;b&gt;');
+    assert.doesNotMatch(xml, /<boot dev=/);
+    assert.match(xml, /<disk type='file' device='cdrom'>\s*<driver name='qemu' type='raw'\/>\s*<source file='\/srv\/i\/disk.config'\/>\s*<target dev='hda' bus='ide'\/>\s*<readonly\/>/);
+  });
+
   it('escapes what goes into text and attributes', () => {
     const xml = domainXml({ ...spec, displayName: `<a & 'b'>`, diskPath: `/tmp/it's&<x>/disk` });
     assert.match(xml, /<swiftly:name>&lt;a &amp; &apos;b&apos;&gt;<\/swiftly:name>/);

@@ -1,8 +1,11 @@
 /**
  * The libvirt domain XML of a guest (Nova's nova/virt/libvirt/config.py,
- * for the one shape swiftly boots): BIOS boot from one IDE
- * qcow2 disk (its overlay), a user-mode NIC (no host networking), the
- * first serial port written to a file (the console log), no graphics.
+ * for the shapes swiftly boots): BIOS boot from one virtio qcow2 disk
+ * (its overlay), or direct kernel boot (`<kernel>`, `<initrd>`,
+ * `<cmdline>`: an AMI with kernel_id/ramdisk_id) with that disk attached;
+ * a virtio NIC on qemu's user-mode network (no host networking) with a
+ * fixed MAC; the config drive as an IDE cdrom when there is one; the first
+ * serial port written to a file (the console log); no graphics.
  */
 
 export interface DomainSpec {
@@ -14,6 +17,12 @@ export interface DomainSpec {
   vcpus: number;
   /** The guest's qcow2 overlay. */
   diskPath: string;
+  /** The NIC's MAC (`fa:16:3e:…`). */
+  mac?: string;
+  /** Direct kernel boot: files in the instance directory, and the kernel command line. */
+  kernel?: { path: string; initrdPath?: string; cmdline?: string };
+  /** The config drive (ISO9660), attached as a read-only cdrom. */
+  configDrivePath?: string;
   /** Where the serial console is written. */
   consolePath: string;
   /** Shown in `virsh dumpxml` (Nova writes its instance metadata there too). */
@@ -36,6 +45,17 @@ export function domainXml(spec: DomainSpec): string {
   if (!Number.isInteger(spec.memoryMb) || spec.memoryMb <= 0) throw new RangeError(`memory_mb must be a positive integer, got ${spec.memoryMb}`);
   if (!Number.isInteger(spec.vcpus) || spec.vcpus <= 0) throw new RangeError(`vcpus must be a positive integer, got ${spec.vcpus}`);
   const mem = spec.memoryMb * 1024;
+  const k = spec.kernel;
+  const boot = k
+    ? [`    <kernel>${e(k.path)}</kernel>`, k.initrdPath ? `    <initrd>${e(k.initrdPath)}</initrd>` : '', k.cmdline ? `    <cmdline>${e(k.cmdline)}</cmdline>` : ''].filter(Boolean).join('\n')
+    : `    <boot dev='hd'/>`;
+  const cdrom = spec.configDrivePath ? `
+    <disk type='file' device='cdrom'>
+      <driver name='qemu' type='raw'/>
+      <source file='${e(spec.configDrivePath)}'/>
+      <target dev='hda' bus='ide'/>
+      <readonly/>
+    </disk>` : '';
   return `<domain type='${spec.virtType}'>
   <name>${e(spec.name)}</name>
   <uuid>${e(spec.uuid)}</uuid>
@@ -49,7 +69,7 @@ export function domainXml(spec: DomainSpec): string {
   <vcpu placement='static'>${spec.vcpus}</vcpu>
   <os>
     <type arch='${e(spec.arch ?? 'x86_64')}' machine='${e(spec.machine ?? 'pc')}'>hvm</type>
-    <boot dev='hd'/>
+${boot}
   </os>
   <features>
     <acpi/>
@@ -62,10 +82,11 @@ export function domainXml(spec: DomainSpec): string {
     <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
       <source file='${e(spec.diskPath)}'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <interface type='user'>
-      <model type='e1000'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>${cdrom}
+    <interface type='user'>${spec.mac ? `
+      <mac address='${e(spec.mac)}'/>` : ''}
+      <model type='virtio'/>
     </interface>
     <serial type='file'>
       <source path='${e(spec.consolePath)}' append='on'/>

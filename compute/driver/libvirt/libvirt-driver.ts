@@ -5,9 +5,15 @@
  * image, `console.log`, `libvirt.xml`); its domain is `instance-<uuid>` with
  * the instance's uuid. Guests whose directory isn't under this driver's
  * instances_path are not its own (another compute on the same libvirtd).
+ * An image with `kernel_id` (and `ramdisk_id`) properties boots as Nova
+ * boots an AMI: the kernel and ramdisk images, fetched through the same
+ * cache, are copied into the guest's directory and booted directly, with
+ * the image's `os_command_line` (else Nova's `root=/dev/vda console=tty0
+ * console=ttyS0`). A server created with a config drive gets `disk.config`
+ * (ISO9660, `config-2`) as a cdrom.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, open, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -15,6 +21,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../../common/index.js';
 import type { ImageRecord } from '../../image/index.js';
+import { guestMac, makeConfigDrive } from '../../metadata/index.js';
 import { PowerState, type Flavor, type Instance } from '../../model.js';
 import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener } from '../hypervisor-driver.js';
 import { domainXml } from './domain-xml.js';
@@ -48,6 +55,8 @@ export interface LibvirtDriverOptions {
 /** How long the console tail may be (Nova's MAX_CONSOLE_BYTES). */
 const MAX_CONSOLE_BYTES = 100 * 1024;
 const PREFIX = 'instance-';
+/** Nova's kernel command line for a kernel+ramdisk guest without os_command_line. */
+const DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0';
 
 const STATES: Record<string, PowerState> = {
   running: PowerState.RUNNING, idle: PowerState.RUNNING, blocked: PowerState.RUNNING, 'in shutdown': PowerState.RUNNING,
@@ -88,7 +97,10 @@ export class LibvirtDriver implements HypervisorDriver {
 
   private paths(uuid: string) {
     const dir = this.dir(uuid);
-    return { dir, disk: join(dir, 'disk'), console: join(dir, 'console.log'), xml: join(dir, 'libvirt.xml') };
+    return {
+      dir, disk: join(dir, 'disk'), console: join(dir, 'console.log'), xml: join(dir, 'libvirt.xml'),
+      kernel: join(dir, 'kernel'), ramdisk: join(dir, 'ramdisk'), configDrive: join(dir, 'disk.config'),
+    };
   }
 
   /** Run virsh; `ignore` lists failures that mean "already so" for this call. */
@@ -144,17 +156,27 @@ export class LibvirtDriver implements HypervisorDriver {
     return { hypervisor_type: this.virtType === 'kvm' ? 'KVM' : 'QEMU', cpu_arch: 'x86_64', vcpus, memory_mb: memoryMb, local_gb: localGb };
   }
 
-  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>): string {
+  /** `props`: the properties of the image the guest was built from (kernel_id, ramdisk_id, os_command_line). */
+  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>): string {
     return domainXml({
       name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
-      diskPath: p.disk, consolePath: p.console, displayName: instance.display_name,
+      diskPath: p.disk, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
+      kernel: props.kernel_id ? { path: p.kernel, initrdPath: props.ramdisk_id ? p.ramdisk : undefined, cmdline: props.os_command_line ?? DEFAULT_CMDLINE } : undefined,
+      configDrivePath: instance.config_drive ? p.configDrive : undefined,
     });
   }
 
-  private async define(instance: Instance, flavor: Flavor): Promise<void> {
+  private async define(instance: Instance, flavor: Flavor, props: Record<string, string> = instance.image_properties): Promise<void> {
     const p = this.paths(instance.uuid);
-    await writeFile(p.xml, this.xml(instance, flavor, p));
+    await writeFile(p.xml, this.xml(instance, flavor, p, props));
     await this.run(['define', p.xml]);
+  }
+
+  /** An AMI's kernel and ramdisk, from the image cache into the guest's directory (Nova keeps its own copies there too). */
+  private async fetchKernel(props: Record<string, string>, p: ReturnType<LibvirtDriver['paths']>): Promise<void> {
+    if (!props.kernel_id) return;
+    await copyFile(await this.cache.fetch(props.kernel_id), p.kernel);
+    if (props.ramdisk_id) await copyFile(await this.cache.fetch(props.ramdisk_id), p.ramdisk);
   }
 
   async spawn(instance: Instance, image: ImageMeta): Promise<void> {
@@ -167,7 +189,9 @@ export class LibvirtDriver implements HypervisorDriver {
       await mkdir(p.dir, { recursive: true });
       const rootBytes = instance.flavor.root_gb * 1024 ** 3;
       await createOverlay(base, info.format, p.disk, rootBytes > info.virtualSize ? rootBytes : undefined);
-      await this.define(instance, instance.flavor);
+      await this.fetchKernel(image.properties, p);
+      if (instance.config_drive) await makeConfigDrive({ instance, nics: [{ mac: guestMac(instance.uuid) }] }, p.configDrive);
+      await this.define(instance, instance.flavor, image.properties);
       defined = true;
       await this.run(['start', this.name(instance.uuid)]);
     } catch (err) {

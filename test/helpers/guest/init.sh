@@ -1,0 +1,47 @@
+#!/bin/busybox sh
+# /init of swiftly's test guest (a busybox initramfs on a Debian kernel).
+# Loads the virtio/cdrom modules listed in /etc/modules (dependencies first),
+# takes an address with udhcpc, reads the config drive (label config-2) or
+# else the metadata service at 169.254.169.254, and reports on the serial
+# console, one "SWIFTLY-GUEST key=value" line each, then idles (the kernel
+# answers ping). The test greps these lines from the console log.
+/bin/busybox mkdir -p /proc /sys /dev /mnt /tmp /bin /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+say() { echo "SWIFTLY-GUEST $*" >/dev/ttyS0; }
+say "boot kernel=$(uname -r)"
+while read -r m; do insmod "/lib/modules/$m" 2>/dev/null || say "insmod-failed=$m"; done </etc/modules
+ip link set lo up
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done
+[ -e /sys/block/vda ] && say "disk=vda sectors=$(cat /sys/block/vda/size)"
+say "mac=$(cat /sys/class/net/eth0/address 2>/dev/null)"
+udhcpc -i eth0 -n -q -f -t 20 -T 1 -s /etc/udhcpc.script >/dev/null 2>&1 || say "dhcp=failed"
+say "address=$(ip -4 -o addr show dev eth0 | awk '{print $4}' | head -n 1)"
+
+meta=
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  dev=$(findfs LABEL=config-2 2>/dev/null)
+  [ -n "$dev" ] && break
+  sleep 0.3
+done
+if [ -n "$dev" ] && mount -t iso9660 -o ro "$dev" /mnt 2>/dev/null; then
+  say "source=config-drive device=$dev"
+  meta=$(cat /mnt/openstack/latest/meta_data.json)
+  if [ -f /mnt/openstack/latest/user_data ]; then ud=$(base64 </mnt/openstack/latest/user_data | tr -d '\n'); else ud=; fi
+  say "network-data=$(tr -d '\n ' </mnt/openstack/latest/network_data.json)"
+else
+  say "source=metadata-service"
+  for _ in 1 2 3 4 5; do
+    meta=$(wget -q -T 3 -O - http://169.254.169.254/openstack/latest/meta_data.json 2>/dev/null) && break
+    sleep 1
+  done
+  ud=$(wget -q -T 3 -O - http://169.254.169.254/openstack/latest/user_data 2>/dev/null | base64 | tr -d '\n')
+fi
+say "instance-id=$(echo "$meta" | sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p')"
+say "hostname=$(echo "$meta" | sed -n 's/.*"hostname": *"\([^"]*\)".*/\1/p')"
+say "user-data=$ud"
+say "ready"
+while true; do sleep 3600; done
