@@ -5,9 +5,10 @@
  * instance whose fixed IP asks.
  */
 export {
-  DHCP_DOMAIN, ec2Id, ec2MetaData, ec2MetaDataJson, guestMac, hostnameOf, networkData, openstackMetaData, userDataOf, vendorData,
+  DHCP_DOMAIN, ec2Id, ec2MetaData, ec2MetaDataJson, guestMac, networkData, openstackMetaData, userDataOf, vendorData,
   type GuestNic, type MetadataSource,
 } from './instance-metadata.js';
 export { CONFIG_DRIVE_LABEL, ConfigDriveError, configDriveFiles, makeConfigDrive } from './config-drive.js';
 export { createMetadataApp, remoteAddress, type MetadataAppOptions, type MetadataLookup } from './metadata-app.js';
+export { DbMetadataLookup, guestNics, metadataSourceOf } from './db-lookup.js';
 export { startMetadataServer, type MetadataListen, type MetadataServer } from './metadata-server.js';

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Instance } from '../model.js';
+import { sanitizeHostname } from '../network/index.js';
 
 /** One of the guest's network interfaces, as the network layer allocated it. */
 export interface GuestNic {
@@ -35,10 +36,9 @@ export interface MetadataSource {
 /** Nova's [DEFAULT] dhcp_domain: the suffix of the metadata hostname. */
 export const DHCP_DOMAIN = 'novalocal';
 
-/** Nova's sanitize_hostname: lowercase, runs of other characters become '-', at most 63 characters. */
-export function hostnameOf(displayName: string): string {
-  const h = displayName.toLowerCase().replace(/[ _]/g, '-').replace(/[^\w.-]+/g, '').replace(/^[.-]+|[.-]+$/g, '').slice(0, 63);
-  return h || 'server';
+/** The metadata hostname: Nova's sanitized display name (`server` when nothing is left) + `.novalocal`. */
+function hostnameOf(displayName: string): string {
+  return `${sanitizeHostname(displayName, 'server')}.${DHCP_DOMAIN}`;
 }
 
 /** An EC2 id (`i-…`, `ami-…`) for a uuid: Nova numbers rows; swiftly has uuids, so the first 8 hex digits. */
@@ -71,7 +71,7 @@ export function openstackMetaData(src: MetadataSource): Record<string, unknown> 
   return {
     uuid: i.uuid,
     meta: i.metadata,
-    hostname: `${hostnameOf(i.display_name)}.${DHCP_DOMAIN}`,
+    hostname: hostnameOf(i.display_name),
     name: i.display_name,
     launch_index: 0,
     availability_zone: i.availability_zone ?? 'nova',
@@ -105,7 +105,7 @@ export function networkData(src: MetadataSource): Record<string, unknown> {
 /** The EC2 meta-data tree (Nova's get_ec2_metadata), as the config drive's ec2/latest/meta-data.json and /latest/meta-data/. */
 export function ec2MetaData(src: MetadataSource): Record<string, unknown> {
   const i = src.instance;
-  const hostname = `${hostnameOf(i.display_name)}.${DHCP_DOMAIN}`;
+  const hostname = hostnameOf(i.display_name);
   const publicKeys: Record<string, unknown> = {};
   Object.entries(src.publicKeys ?? {}).forEach(([name, key], n) => {
     publicKeys[String(n)] = { 'openssh-key': key, _name: `${n}=${name}` };

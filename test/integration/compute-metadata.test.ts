@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { silentLogger } from '../../common/index.js';
-import { makeConfigDrive, startMetadataServer, type MetadataServer, type MetadataSource } from '../../compute/metadata/index.js';
-import type { Instance } from '../../compute/index.js';
+import { DbMetadataLookup, makeConfigDrive, startMetadataServer, type MetadataServer, type MetadataSource } from '../../compute/metadata/index.js';
+import { ComputeDb, PowerState, VmState, type Instance } from '../../compute/index.js';
+import { NetworkService, generateSshKeyPair, sshFingerprint } from '../../compute/network/index.js';
 
 const instance: Instance = {
   uuid: '6f1c3b9e-2a4d-4c1b-9f0e-0a1b2c3d4e5f', display_name: 'Web_1 (test)', project_id: 'AUTH_test', user_id: 'test:tester',
@@ -153,3 +154,61 @@ function hasIsoTools(): boolean {
     return false;
   }
 }
+
+describe('metadata service over the compute DB', () => {
+  let tmp: string;
+  let db: ComputeDb;
+  let server: MetadataServer;
+  let net: NetworkService;
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'swiftly-metadata-db-'));
+    db = new ComputeDb(join(tmp, 'compute.sqlite'));
+    net = new NetworkService(db.db);
+    server = await startMetadataServer({ listen: { path: join(tmp, 'metadata.sock') }, logger: silentLogger, useForwardedFor: true, lookup: new DbMetadataLookup(db, net) });
+  });
+  after(async () => {
+    await server?.close();
+    db?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** A GET over the unix socket, as a forwarder in a guest network's namespace would send it. */
+  const viaSocket = (path: string, from: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ socketPath: server.url, path, headers: { 'x-forwarded-for': from } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject).end();
+  });
+
+  it('finds the server by its fixed IP and serves its network, key pair and floating IP; a released address finds nothing', async () => {
+    const network = net.networks.createNetwork({ label: 'private', cidr: '10.31.0.0/24', dns: ['10.31.0.1'] });
+    const kp = generateSshKeyPair();
+    net.keypairs.create({ name: 'mine', userId: 'test:tester', publicKey: kp.publicKey, fingerprint: sshFingerprint(kp.publicKey), type: 'ssh' });
+    const inst = db.createInstance({
+      uuid: crypto.randomUUID(), display_name: 'db vm', project_id: 'AUTH_test', user_id: 'test:tester', image_ref: 'img', image_properties: {},
+      flavor: db.getFlavor('1')!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
+      power_state: PowerState.RUNNING, metadata: {}, key_name: 'mine', user_data: Buffer.from('ud').toString('base64'),
+    });
+    const [iface] = net.allocateForInstance(inst);
+    net.floating.ensurePool('public', '192.0.2.0/28');
+    const fip = net.floating.allocate('AUTH_test', 'public');
+    assert.ok(net.floating.associate(fip.id, iface.address, inst.uuid));
+
+    const md = JSON.parse((await viaSocket('/openstack/latest/meta_data.json', iface.address)).body);
+    assert.equal(md.uuid, inst.uuid);
+    assert.equal(md.hostname, 'db-vm.novalocal');
+    assert.deepEqual(md.public_keys, { mine: kp.publicKey });
+    const nd = JSON.parse((await viaSocket('/openstack/latest/network_data.json', iface.address)).body);
+    assert.equal(nd.links[0].ethernet_mac_address, iface.mac);
+    assert.deepEqual([nd.networks[0].type, nd.networks[0].ip_address, nd.networks[0].netmask, nd.networks[0].network_id], ['ipv4', iface.address, '255.255.255.0', network.id]);
+    assert.deepEqual(nd.networks[0].routes, [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '10.31.0.1' }]);
+    assert.equal((await viaSocket('/latest/meta-data/local-ipv4', iface.address)).body, iface.address);
+    assert.equal((await viaSocket('/latest/meta-data/public-ipv4', iface.address)).body, fip.address);
+    assert.equal((await viaSocket('/latest/meta-data/public-keys/0/openssh-key', iface.address)).body, kp.publicKey);
+    assert.equal((await viaSocket('/latest/user-data', iface.address)).body, 'ud');
+    assert.equal((await viaSocket('/latest/meta-data/instance-id', '10.31.0.200')).status, 404, 'an address no server holds');
+    db.destroyInstance(inst.uuid);
+    assert.equal((await viaSocket('/latest/meta-data/instance-id', iface.address)).status, 404, 'a deleted server\'s address finds nothing');
+  });
+});
