@@ -1,6 +1,10 @@
 /** The libvirt driver's domain XML: what a guest is made of, escaping, and input checks. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { domainXml, type DomainSpec } from '../../compute/driver/libvirt/index.js';
 
 const spec: DomainSpec = {
@@ -55,6 +59,33 @@ describe('libvirt domain XML', () => {
     assert.match(xml, /<disk type='file' device='cdrom'>\s*<driver name='qemu' type='raw'\/>\s*<source file='\/srv\/i\/disk.config'\/>\s*<target dev='hda' bus='ide'\/>\s*<readonly\/>/);
   });
 
+  it('gives a guest on a network a virtio NIC on the bridge, with its MAC and our tap name, instead of the user NIC', () => {
+    const xml = domainXml({ ...spec, interfaces: [{ mac: 'FA:16:3E:01:02:03', device: 'tapfa163e010203', bridge: 'br100' }] });
+    assert.match(xml, /<interface type='bridge'>\s*<source bridge='br100'\/>\s*<target dev='tapfa163e010203'\/>\s*<mac address='fa:16:3e:01:02:03'\/>\s*<model type='virtio'\/>\s*<\/interface>/);
+    assert.doesNotMatch(xml, /<interface type='user'>/);
+    const two = domainXml({ ...spec, interfaces: [
+      { mac: 'fa:16:3e:01:02:03', device: 'tapfa163e010203', bridge: 'br100' },
+      { mac: 'fa:16:3e:0a:0b:0c', device: 'tapfa163e0a0b0c' },
+    ] });
+    assert.equal(two.match(/<interface /g)?.length, 2);
+    assert.match(two, /<interface type='ethernet'>\s*<target dev='tapfa163e0a0b0c' managed='no'\/>\s*<mac address='fa:16:3e:0a:0b:0c'\/>\s*<model type='virtio'\/>/);
+    assert.throws(() => domainXml({ ...spec, interfaces: [{ mac: 'fa:16:3e:01:02', device: 'tap0', bridge: 'br100' }] }), RangeError);
+    assert.throws(() => domainXml({ ...spec, interfaces: [{ mac: 'fa:16:3e:01:02:03', device: "tap'x", bridge: 'br100' }] }), RangeError);
+  });
+
+  it("is valid against libvirt's domain schema, with and without NICs on networks", { skip: !hasValidator() && 'virt-xml-validate or xmllint is not installed' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'domain-xml-'));
+    try {
+      for (const interfaces of [undefined, [{ mac: 'fa:16:3e:01:02:03', device: 'tapfa163e010203', bridge: 'br100' }, { mac: 'fa:16:3e:0a:0b:0c', device: 'tapfa163e0a0b0c' }]]) {
+        const file = join(dir, 'd.xml');
+        writeFileSync(file, domainXml({ ...spec, interfaces }));
+        execFileSync('virt-xml-validate', [file, 'domain'], { stdio: 'pipe' });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('escapes what goes into text and attributes', () => {
     const xml = domainXml({ ...spec, displayName: `<a & 'b'>`, diskPath: `/tmp/it's&<x>/disk` });
     assert.match(xml, /<swiftly:name>&lt;a &amp; &apos;b&apos;&gt;<\/swiftly:name>/);
@@ -68,3 +99,13 @@ describe('libvirt domain XML', () => {
     assert.throws(() => domainXml({ ...spec, vcpus: 0 }), RangeError);
   });
 });
+
+function hasValidator(): boolean {
+  try {
+    execFileSync('virt-xml-validate', ['--help'], { stdio: 'ignore' });
+    execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,10 +3,25 @@
  * for the shapes swiftly boots): BIOS boot from one virtio qcow2 disk
  * (its overlay), or direct kernel boot (`<kernel>`, `<initrd>`,
  * `<cmdline>`: an AMI with kernel_id/ramdisk_id) with that disk attached;
- * a virtio NIC on qemu's user-mode network (no host networking) with a
- * fixed MAC; the config drive as an IDE cdrom when there is one; the first
- * serial port written to a file (the console log); no graphics.
+ * a virtio NIC per network interface on the network's bridge, or, for a
+ * guest without networks, a virtio NIC on qemu's user-mode network (no host
+ * networking) with a fixed MAC; the config drive as an IDE cdrom when there
+ * is one; the first serial port written to a file (the console log); no
+ * graphics.
  */
+
+/** One guest NIC: its MAC, the host-side tap we name, the bridge it joins. */
+export interface DomainInterface {
+  mac: string;
+  /** Host-side tap device (`tapDevice(mac)` in compute/network). */
+  device: string;
+  /**
+   * The bridge libvirt plugs the tap into (`<interface type='bridge'>`). Absent: `<interface type='ethernet'>` on
+   * an unmanaged tap the caller created and plugs itself (a bridge in another network namespace, which libvirt
+   * cannot see).
+   */
+  bridge?: string;
+}
 
 export interface DomainSpec {
   name: string;
@@ -31,6 +46,8 @@ export interface DomainSpec {
   arch?: string;
   /** Machine type (`pc` by default: i440FX, quick to boot). */
   machine?: string;
+  /** The guest's NICs; none or empty: one user-mode NIC. */
+  interfaces?: DomainInterface[];
 }
 
 export const SWIFTLY_XMLNS = 'https://swiftly.dev/xmlns/libvirt/instance/1.0';
@@ -38,6 +55,20 @@ export const SWIFTLY_XMLNS = 'https://swiftly.dev/xmlns/libvirt/instance/1.0';
 /** XML text/attribute escaping. */
 export function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+function interfaceXml(nic: DomainInterface): string {
+  const e = xmlEscape;
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(nic.mac)) throw new RangeError(`not a MAC address: ${nic.mac}`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(nic.device)) throw new RangeError(`not a network device name: ${nic.device}`);
+  const head = nic.bridge === undefined
+    ? `<interface type='ethernet'>\n      <target dev='${e(nic.device)}' managed='no'/>`
+    : `<interface type='bridge'>\n      <source bridge='${e(nic.bridge)}'/>\n      <target dev='${e(nic.device)}'/>`;
+  return `    ${head}
+      <mac address='${e(nic.mac.toLowerCase())}'/>
+      <model type='virtio'/>
+    </interface>
+`;
 }
 
 export function domainXml(spec: DomainSpec): string {
@@ -84,11 +115,11 @@ ${boot}
       <source file='${e(spec.diskPath)}'/>
       <target dev='vda' bus='virtio'/>
     </disk>${cdrom}
-    <interface type='user'>${spec.mac ? `
+${spec.interfaces?.length ? spec.interfaces.map(interfaceXml).join('') : `    <interface type='user'>${spec.mac ? `
       <mac address='${e(spec.mac)}'/>` : ''}
       <model type='virtio'/>
     </interface>
-    <serial type='file'>
+`}    <serial type='file'>
       <source path='${e(spec.consolePath)}' append='on'/>
       <target port='0'/>
     </serial>
