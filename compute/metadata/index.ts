@@ -11,4 +11,5 @@ export {
 export { CONFIG_DRIVE_LABEL, ConfigDriveError, configDriveFiles, makeConfigDrive } from './config-drive.js';
 export { createMetadataApp, remoteAddress, type MetadataAppOptions, type MetadataLookup } from './metadata-app.js';
 export { DbMetadataLookup, guestNics, metadataSourceOf } from './db-lookup.js';
+export { startMetadataForwarder, type MetadataForwarder, type MetadataForwarderOptions } from './metadata-forwarder.js';
 export { startMetadataServer, type MetadataListen, type MetadataServer } from './metadata-server.js';
