@@ -11,12 +11,14 @@ import { createLogger, type Logger } from '../common/index.js';
 import { createComputeApiApp } from './api/app.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
 import { ComputeApiService } from './api/compute-api.js';
+import { NetworkApiService } from './api/network-api.js';
 import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
 import { ComputeDb } from './db/index.js';
 import { FakeDriver, LibvirtDriver, type HypervisorDriver } from './driver/index.js';
 import { GlanceImageService, LocalImageService, type ImageService } from './image/index.js';
 import { ComputeManager } from './manager/compute-manager.js';
+import { HostNetworking, NetworkService, NoNetworkDriver, RecordingNetworkDriver, type NetworkDriver } from './network/index.js';
 import { createTransport, type Transport } from './rpc/index.js';
 import { COMPUTE_TOPIC, ComputeApi, CONDUCTOR_TOPIC, ConductorApi, SCHEDULER_TOPIC, SchedulerApi } from './rpcapi.js';
 import { filtersByName } from './scheduler/filters.js';
@@ -35,6 +37,8 @@ export interface StartComputeOptions {
   transport?: Transport;
   /** The compute worker's driver; otherwise from `config.computeDriver`. */
   driver?: HypervisorDriver;
+  /** The compute worker's network data plane; otherwise the recording one with the fake driver, NoNetworkDriver (refuses) with others. */
+  networkDriver?: NetworkDriver;
   validator?: TokenValidator;
   images?: ImageService;
 }
@@ -48,6 +52,8 @@ export interface ComputeServices {
   transport: Transport;
   db: ComputeDb;
   driver?: HypervisorDriver;
+  /** The compute worker's network data plane, when it has one. */
+  networkDriver?: NetworkDriver;
   /** Stop consuming, finish running work, close the API, the bus and the DB. */
   stop(): Promise<void>;
 }
@@ -98,6 +104,8 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const common = { db, transport, logger, reportIntervalMs: config.reportIntervalMs };
   const services: Service[] = [];
   let driver: HypervisorDriver | undefined;
+  let networkDriver: NetworkDriver | undefined;
+  const network = new NetworkService(db.db, config.network);
   let api: FastifyInstance | undefined;
   let apiUrl: string | undefined;
 
@@ -126,16 +134,20 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     }
     if (run.has('compute')) {
       driver = options.driver ?? makeDriver(config, images, logger);
+      networkDriver = options.networkDriver ?? (driver.type === 'fake' ? new RecordingNetworkDriver() : new NoNetworkDriver(config.host));
       const manager = new ComputeManager({
         host: config.host, db, driver, images, conductor: conductorApi, compute: computeApi, logger, ratios: config.ratios,
+        network: new HostNetworking(network, networkDriver),
         resourceIntervalMs: config.periodicIntervalMs, syncPowerStateIntervalMs: config.periodicIntervalMs,
       });
       services.push(new Service({ ...common, binary: 'swiftly-compute', topic: COMPUTE_TOPIC, host: config.host, manager }));
     }
     for (const s of services) await s.start();
     if (run.has('api')) {
-      const service = new ComputeApiService({ db, images, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
-      api = createComputeApiApp({ service, db, images, validator: options.validator ?? makeValidator(config), logger });
+      network.ensureConfigured();
+      const service = new ComputeApiService({ db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
+      const networkApi = new NetworkApiService({ db, network, compute: computeApi, logger, natTimeoutMs: config.rpcResponseTimeoutMs });
+      api = createComputeApiApp({ service, db, images, network, networkApi, validator: options.validator ?? makeValidator(config), logger });
       await api.listen({ host: config.apiListen, port: config.apiPort });
       const addr = api.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.apiPort;
@@ -147,7 +159,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     await stop().catch(() => {});
     throw err;
   }
-  return { config, apiUrl, api, services, transport, db, driver, stop };
+  return { config, apiUrl, api, services, transport, db, driver, networkDriver, stop };
 }
 
 /** Run one role from a config file until SIGINT/SIGTERM (the `swiftly compute …` commands). */

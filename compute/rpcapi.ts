@@ -12,7 +12,7 @@ export const COMPUTE_TOPIC = 'compute';
 
 export const SCHEDULER_RPC_VERSION = '1.0';
 export const CONDUCTOR_RPC_VERSION = '1.0';
-export const COMPUTE_RPC_VERSION = '1.0';
+export const COMPUTE_RPC_VERSION = '1.1';
 
 type Ctx = Partial<RequestContext>;
 

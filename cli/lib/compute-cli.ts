@@ -71,6 +71,24 @@ export function serverProperties(s: Record<string, any>): string {
   flat.image = s.image?.id;
   delete flat.links;
   flat.security_groups = (s.security_groups ?? []).map((g: { name: string }) => g.name).join(', ');
+  flat.addresses = formatAddresses(s.addresses);
   if (s.fault) flat.fault = s.fault.message;
   return formatProperties(flat);
+}
+
+/** A server's `addresses` as the openstack CLI prints them: `label=10.0.0.2, 172.24.4.1; other=…`. */
+export function formatAddresses(addresses: Record<string, { addr: string }[]> | undefined): string {
+  return Object.entries(addresses ?? {}).map(([label, list]) => `${label}=${list.map((a) => a.addr).join(', ')}`).join('; ');
+}
+
+/** `--nic` values → the create body's `networks`: `auto`, `none`, or `net-id=<id or label>` each. */
+export async function networksFrom(client: InstanceType<typeof NovaClient>, nics: string[]): Promise<string | { uuid: string }[]> {
+  if (nics.length === 1 && (nics[0] === 'auto' || nics[0] === 'none')) return nics[0];
+  const out: { uuid: string }[] = [];
+  for (const nic of nics) {
+    const m = /^net-id=(.+)$/.exec(nic);
+    if (!m) throw new Error(`Invalid nic argument '${nic}'. Nic arguments must be of the form --nic <net-id=net-uuid>, or --nic <auto|none>.`);
+    out.push({ uuid: (await client.findIn('os-networks', m[1])).id });
+  }
+  return out;
 }

@@ -8,16 +8,24 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { SwiftlyError, type Logger } from '../../common/index.js';
 import type { ComputeDb } from '../db/index.js';
 import type { ImageService } from '../image/index.js';
+import type { NetworkService } from '../network/index.js';
+import type { NetworkApiService } from './network-api.js';
 import type { TokenValidator } from './auth.js';
 import type { ApiContext, ComputeApiService } from './compute-api.js';
 import { faultBody, type LinkBase } from './views.js';
 import { registerServerRoutes } from './server-routes.js';
 import { registerFlavorRoutes } from './flavor-routes.js';
+import { registerNetworkRoutes } from './network-routes.js';
+import { registerKeyPairRoutes } from './keypair-routes.js';
+import { registerFloatingIpRoutes } from './floating-ip-routes.js';
+import { registerSecurityGroupRoutes } from './security-group-routes.js';
 
 export interface ComputeApiAppOptions {
   service: ComputeApiService;
   db: ComputeDb;
   images: ImageService;
+  network: NetworkService;
+  networkApi: NetworkApiService;
   validator: TokenValidator;
   logger: Logger;
 }
@@ -121,6 +129,10 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
       scoped.addHook('preHandler', authenticate);
       registerServerRoutes(scoped, deps);
       registerFlavorRoutes(scoped, deps);
+      registerNetworkRoutes(scoped, deps);
+      registerKeyPairRoutes(scoped, deps);
+      registerFloatingIpRoutes(scoped, deps);
+      registerSecurityGroupRoutes(scoped, deps);
     }, { prefix });
   }
   return app;

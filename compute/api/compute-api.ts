@@ -9,6 +9,7 @@ import { InvalidArgumentError, SwiftlyError, type Logger } from '../../common/in
 import { NotFoundError, type ComputeDb } from '../db/index.js';
 import { InstanceInvalidStateError } from '../errors.js';
 import type { ImageRecord, ImageService } from '../image/index.js';
+import type { NetworkService, RequestedNetworks, SecurityGroup } from '../network/index.js';
 import { PowerState, TaskState, VmState, type Flavor, type Instance } from '../model.js';
 import type { RequestContext } from '../rpc/index.js';
 import type { ComputeApi, ConductorApi } from '../rpcapi.js';
@@ -19,6 +20,7 @@ import { checkInstanceState, type ActionName } from './state-machine.js';
 export interface ComputeApiOptions {
   db: ComputeDb;
   images: ImageService;
+  network: NetworkService;
   conductor: ConductorApi;
   compute: ComputeApi;
   logger: Logger;
@@ -43,6 +45,10 @@ export interface CreateServerRequest {
   config_drive?: boolean;
   /** base64, as the API took it. */
   user_data?: string;
+  /** `networks`: absent = every network the project may use. */
+  networks?: RequestedNetworks;
+  /** Names of the project's security groups; absent = `default`. */
+  security_groups?: string[];
 }
 
 export class ComputeApiService {
@@ -91,6 +97,15 @@ export class ComputeApiService {
       const zones = new Set(this.db.listServices('swiftly-compute').map((s) => s.availability_zone));
       if (!zones.has(req.availability_zone)) throw new InvalidArgumentError('The requested availability zone is not available');
     }
+    const net = this.o.network;
+    if (req.key_name !== undefined && !net.keypairs.get(ctx.principal.userId, req.key_name)) throw new InvalidArgumentError('Invalid key_name provided.');
+    if (req.networks !== undefined) net.validateRequested(ctx.principal.projectId, req.networks);
+    const groups: SecurityGroup[] = [];
+    for (const name of new Set(req.security_groups ?? ['default'])) {
+      const g = name === 'default' ? net.groups.ensureDefault(ctx.principal.projectId) : net.groups.getByName(ctx.principal.projectId, name);
+      if (!g) throw new InvalidArgumentError(`Security group ${name} not found for project ${ctx.principal.projectId}.`);
+      groups.push(g);
+    }
     const uuid = randomUUID();
     const instance = this.db.createInstance({
       uuid, display_name: req.name, project_id: ctx.principal.projectId, user_id: ctx.principal.userId,
@@ -98,7 +113,9 @@ export class ComputeApiService {
       availability_zone: req.availability_zone ?? null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
       power_state: PowerState.NOSTATE, metadata: req.metadata ?? {}, key_name: req.key_name ?? null,
       config_drive: req.config_drive ?? false, user_data: req.user_data ?? null,
+      requested_networks: req.networks ?? null,
     });
+    for (const g of groups) net.groups.addInstance(g.id, uuid);
     this.db.startAction({ uuid, action: 'create', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     try {
       await this.o.conductor.buildInstances(ctx, uuid);

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InstanceFilters } from '../db/index.js';
 import type { Instance } from '../model.js';
+import type { RequestedNetworks } from '../network/index.js';
 import { HttpFault, type RouteDeps } from './app.js';
 import { vmStatesForStatus } from './state-machine.js';
 import { serverDetail, serverRef } from './views.js';
@@ -44,12 +45,12 @@ function nextLink(d: RouteDeps, req: FastifyRequest, list: Instance[], limit: nu
   return { servers_links: [{ rel: 'next', href: `${base.origin}/v2.1/${base.projectId}/servers${detail ? '/detail' : ''}?${q}` }] };
 }
 
-function requireObject(v: unknown, field: string): Record<string, unknown> {
+export function requireObject(v: unknown, field: string): Record<string, unknown> {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HttpFault(400, `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(v ?? null)}. '${field}' is a required property`);
   return v as Record<string, unknown>;
 }
 
-function requireString(v: unknown, field: string): string {
+export function requireString(v: unknown, field: string): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > 255) {
     throw new HttpFault(400, `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(v ?? null)}.`);
   }
@@ -84,9 +85,31 @@ function userDataOf(v: unknown): string | undefined {
   return compact;
 }
 
+/** `networks` of a create body: "auto", "none", or [{uuid}] (Nova 2.1 also takes `port` and `fixed_ip`; nova-network has no ports). */
+function networksOf(v: unknown): RequestedNetworks | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === 'auto' || v === 'none') return v;
+  if (!Array.isArray(v)) throw new HttpFault(400, `Invalid input for field/attribute networks. Value: ${JSON.stringify(v)}.`);
+  return v.map((n) => {
+    const o = requireObject(n, 'networks');
+    if (o.port !== undefined && o.port !== null) throw new HttpFault(400, 'Unknown argument: port (nova-network has no ports)');
+    if (o.fixed_ip !== undefined && o.fixed_ip !== null) throw new HttpFault(400, 'fixed_ip is not supported: addresses are allocated from the network');
+    return { uuid: requireString(o.uuid, 'uuid') };
+  });
+}
+
+function securityGroupsOf(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0) throw new HttpFault(400, `Invalid input for field/attribute security_groups. Value: ${JSON.stringify(v)}.`);
+  return v.map((g) => requireString(requireObject(g, 'security_groups').name, 'name'));
+}
+
 export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
   const show = (req: FastifyRequest, inst: Instance) =>
-    serverDetail(inst, d.base(req), { isAdmin: d.ctx(req).principal.isAdmin, fault: d.db.latestFault(inst.uuid) });
+    serverDetail(inst, d.base(req), {
+      isAdmin: d.ctx(req).principal.isAdmin, fault: d.db.latestFault(inst.uuid),
+      addresses: d.network.addresses(inst.uuid), securityGroups: d.network.groups.forInstance(inst.uuid).map((g) => g.name),
+    });
 
   app.post('/servers', async (req, reply) => {
     const body = requireObject((req.body as Record<string, unknown> | null)?.server, 'server');
@@ -96,13 +119,16 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
       flavorRef: requireString(typeof body.flavorRef === 'number' ? String(body.flavorRef) : body.flavorRef, 'flavorRef'),
       metadata: metadataOf(body.metadata),
       availability_zone: body.availability_zone === undefined ? undefined : requireString(body.availability_zone, 'availability_zone'),
-      key_name: typeof body.key_name === 'string' ? body.key_name : undefined,
+      key_name: body.key_name === undefined || body.key_name === null ? undefined : requireString(body.key_name, 'key_name'),
       config_drive: booleanOf(body.config_drive, 'config_drive'),
       user_data: userDataOf(body.user_data),
+      networks: networksOf(body.networks),
+      security_groups: securityGroupsOf(body.security_groups),
     });
     const ref = serverRef(instance, d.base(req));
+    const groups = d.network.groups.forInstance(instance.uuid).map((g) => ({ name: g.name }));
     return reply.code(202).header('location', ref.links[0].href).send({
-      server: { id: ref.id, links: ref.links, 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }], adminPass },
+      server: { id: ref.id, links: ref.links, 'OS-DCF:diskConfig': 'MANUAL', security_groups: groups, adminPass },
     });
   });
 
@@ -185,6 +211,24 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
           if (length === -1) length = undefined;
         }
         return { output: await d.service.consoleOutput(ctx, id, length) };
+      }
+      case 'addFloatingIp': {
+        const a = requireObject(arg, 'addFloatingIp');
+        const fixed = a.fixed_address === undefined ? undefined : requireString(a.fixed_address, 'fixed_address');
+        await d.networkApi.addFloatingIp(ctx, d.service.getInstance(ctx, id), requireString(a.address, 'address'), fixed);
+        return reply.code(202).send();
+      }
+      case 'removeFloatingIp': {
+        const a = requireObject(arg, 'removeFloatingIp');
+        await d.networkApi.removeFloatingIp(ctx, d.service.getInstance(ctx, id), requireString(a.address, 'address'));
+        return reply.code(202).send();
+      }
+      case 'addSecurityGroup':
+      case 'removeSecurityGroup': {
+        const name = requireString(requireObject(arg, action).name, 'name');
+        const inst = d.service.getInstance(ctx, id);
+        await (action === 'addSecurityGroup' ? d.networkApi.addSecurityGroup(ctx, inst, name) : d.networkApi.removeSecurityGroup(ctx, inst, name));
+        return reply.code(202).send();
       }
       default:
         throw new HttpFault(400, `There is no such action: ${action}`);

@@ -26,7 +26,16 @@ function hostId(inst: Instance): string {
   return inst.host ? createHash('sha224').update(inst.project_id + inst.host).digest('hex') : '';
 }
 
-export function serverDetail(inst: Instance, base: LinkBase, opts: { isAdmin: boolean; fault?: InstanceFault }) {
+export interface ServerDetailOptions {
+  isAdmin: boolean;
+  fault?: InstanceFault;
+  /** Nova's `addresses`: per network label, its fixed and floating addresses. */
+  addresses?: Record<string, unknown[]>;
+  /** Names of the server's security groups. */
+  securityGroups?: string[];
+}
+
+export function serverDetail(inst: Instance, base: LinkBase, opts: ServerDetailOptions) {
   const status = statusFromState(inst.vm_state, inst.task_state);
   const body: Record<string, unknown> = {
     id: inst.uuid,
@@ -40,7 +49,7 @@ export function serverDetail(inst: Instance, base: LinkBase, opts: { isAdmin: bo
     flavor: { id: inst.flavor.flavorid, links: [{ rel: 'bookmark', href: `${base.origin}/${base.projectId}/flavors/${inst.flavor.flavorid}` }] },
     created: inst.created_at,
     updated: inst.updated_at ?? inst.created_at,
-    addresses: {},
+    addresses: opts.addresses ?? {},
     accessIPv4: '',
     accessIPv6: '',
     links: links(base, 'servers', inst.uuid),
@@ -55,7 +64,7 @@ export function serverDetail(inst: Instance, base: LinkBase, opts: { isAdmin: bo
     'OS-EXT-STS:vm_state': inst.vm_state,
     'OS-EXT-STS:power_state': inst.power_state,
     'os-extended-volumes:volumes_attached': [],
-    security_groups: [{ name: 'default' }],
+    security_groups: (opts.securityGroups ?? []).map((name) => ({ name })),
   };
   if (opts.isAdmin) {
     body['OS-EXT-SRV-ATTR:host'] = inst.host;

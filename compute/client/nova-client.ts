@@ -112,6 +112,28 @@ export class NovaClient {
     return hit.id;
   }
 
+  /** One of `collection`'s items (`os-networks`, `os-security-groups`) by id, or by its unique `label`/`name`. */
+  async findIn(collection: 'os-networks' | 'os-security-groups', idOrName: string): Promise<Record<string, any>> {
+    const [one, many, field, what] = collection === 'os-networks'
+      ? ['network', 'networks', 'label', 'network'] : ['security_group', 'security_groups', 'name', 'security group'];
+    try {
+      return (await this.request('GET', `/${collection}/${encodeURIComponent(idOrName)}`)).body[one];
+    } catch (err) {
+      if (!(err instanceof NovaClientError) || err.status !== 404) throw err;
+    }
+    const hits = ((await this.request('GET', `/${collection}`)).body[many] as Record<string, any>[]).filter((x) => x[field] === idOrName);
+    if (hits.length === 1) return hits[0];
+    throw new Error(hits.length === 0 ? `No ${what} with a name or ID of '${idOrName}' exists.` : `Multiple ${what} matches found for '${idOrName}', use an ID to be more specific.`);
+  }
+
+  /** A floating IP of the project by id or address. */
+  async findFloatingIp(idOrAddress: string): Promise<Record<string, any>> {
+    const all = (await this.request('GET', '/os-floating-ips')).body.floating_ips as Record<string, any>[];
+    const hit = all.find((f) => f.id === idOrAddress || f.ip === idOrAddress);
+    if (!hit) throw new Error(`No floating IP with an address or ID of '${idOrAddress}' exists.`);
+    return hit;
+  }
+
   /**
    * Poll until the server reaches one of `statuses` with no task running (or
    * disappears when `statuses` includes `DELETED`); ERROR ends the wait with

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerState, type Flavor, type Instance } from '../model.js';
+import type { NetworkInfo } from '../network/types.js';
 import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta } from './hypervisor-driver.js';
 
 export interface FakeDriverOptions {
@@ -28,6 +29,7 @@ interface FakeGuest {
   console: string[];
   boots: number;
   image: ImageMeta;
+  network: NetworkInfo;
 }
 
 /** Milliseconds each operation takes on a small real guest, roughly. */
@@ -73,6 +75,8 @@ export class FakeDriver implements HypervisorDriver {
     g.console.push(
       `[    0.000000] Linux version 6.1.0-fake (swiftly fake hypervisor) boot ${g.boots}`,
       `[    0.000000] Memory: ${g.memory_mb}MB, ${g.vcpus} vCPU(s), image ${g.image.name}`,
+      // What a guest's DHCP client prints once dnsmasq answered (busybox udhcpc's words).
+      ...g.network.map((n, i) => `udhcpc: eth${i} (${n.mac}) lease of ${n.address} obtained from ${n.network.gateway}`),
       `login: ${g.name} is up`,
     );
     g.power_state = PowerState.RUNNING;
@@ -92,11 +96,11 @@ export class FakeDriver implements HypervisorDriver {
     };
   }
 
-  async spawn(instance: Instance, image: ImageMeta): Promise<void> {
+  async spawn(instance: Instance, image: ImageMeta, network: NetworkInfo = []): Promise<void> {
     if (this.guests.has(instance.uuid)) throw new HypervisorError(`domain ${instance.uuid} already exists`, 409);
     const g: FakeGuest = {
       uuid: instance.uuid, name: instance.display_name, power_state: PowerState.NOSTATE,
-      memory_mb: instance.flavor.memory_mb, vcpus: instance.flavor.vcpus, console: [], boots: 0, image,
+      memory_mb: instance.flavor.memory_mb, vcpus: instance.flavor.vcpus, console: [], boots: 0, image, network,
     };
     this.guests.set(instance.uuid, g);
     await this.wait('spawn');

@@ -6,6 +6,7 @@
  * reports the hypervisor's view.
  */
 import type { Flavor, Instance, PowerState } from '../model.js';
+import type { NetworkInfo } from '../network/types.js';
 
 /** What the host offers, reported to the resource tracker. */
 export interface HostResources {
@@ -41,8 +42,12 @@ export interface HypervisorDriver {
   /** Called once at start-up, before any other call. */
   initHost(host: string): Promise<void>;
   getHostResources(): Promise<HostResources>;
-  /** Create and start a guest; resolves once it runs. */
-  spawn(instance: Instance, image: ImageMeta): Promise<void>;
+  /**
+   * Create and start a guest; resolves once it runs. `network`: its
+   * interfaces, already plugged in on the host (tap device name, MAC,
+   * address); empty or absent: no host networking.
+   */
+  spawn(instance: Instance, image: ImageMeta, network?: NetworkInfo): Promise<void>;
   /** Stop and remove a guest; a guest the driver doesn't know is not an error. */
   destroy(instance: Instance): Promise<void>;
   reboot(instance: Instance, type: 'SOFT' | 'HARD'): Promise<void>;

@@ -10,6 +10,7 @@ import type { ComputeDb } from '../db/index.js';
 import type { HypervisorDriver } from '../driver/index.js';
 import { ComputeResourcesUnavailableError } from '../errors.js';
 import type { ImageService } from '../image/index.js';
+import type { HostNetworking, NetworkInfo } from '../network/index.js';
 import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } from '../model.js';
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
 import { COMPUTE_RPC_VERSION, type BuildRetry, type ComputeApi, type ConductorApi } from '../rpcapi.js';
@@ -25,6 +26,8 @@ export interface ComputeManagerOptions {
   conductor: ConductorApi;
   compute: ComputeApi;
   logger: Logger;
+  /** This host's networking (addresses, bridge, DHCP, NAT, filters); none: guests get no network. */
+  network?: HostNetworking;
   ratios?: AllocationRatios;
   /** Nova: update_resources_interval. */
   resourceIntervalMs?: number;
@@ -94,6 +97,17 @@ export class ComputeManager implements Manager {
         })),
         revert_resize: (c, a) => this.revertResize(c, uuid(a)),
         finish_revert_resize: (_c, a) => this.finishRevertResize(uuid(a), a.flavor as Flavor),
+        refresh_security_groups: async (_c, a) => {
+          await this.options.network?.refreshSecurityGroups(uuid(a));
+        },
+        associate_floating_ip: async (_c, a) => {
+          if (!this.options.network) throw new Error(`host ${this.host} has no network driver`);
+          await this.options.network.driver.applyFloating(a.fixed_address as string, a.floating_address as string);
+        },
+        disassociate_floating_ip: async (_c, a) => {
+          if (!this.options.network) throw new Error(`host ${this.host} has no network driver`);
+          await this.options.network.driver.removeFloating(a.fixed_address as string, a.floating_address as string);
+        },
         get_console_output: async (_c, a) => {
           const inst = this.db.getInstance(uuid(a));
           if (!inst) throw Object.assign(new Error(`Instance ${uuid(a)} could not be found.`), { status: 404, name: 'InstanceNotFound' });
@@ -124,9 +138,13 @@ export class ComputeManager implements Manager {
           this.log.warn({ instance: inst.uuid }, 'instance was building when the host went down; set to ERROR');
         } else if (inst.task_state === TaskState.DELETING) {
           await this.terminate({ requestId: 'req-init-host' }, inst.uuid);
-        } else if (inst.task_state !== null) {
-          const info = await this.driver.getInfo(inst.uuid);
-          this.db.updateInstance(inst.uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE });
+        } else {
+          // The data plane may have been lost with the host (bridges, dnsmasq, rules): set it up again.
+          await this.options.network?.plug(inst);
+          if (inst.task_state !== null) {
+            const info = await this.driver.getInfo(inst.uuid);
+            this.db.updateInstance(inst.uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE });
+          }
         }
       } catch (err) {
         this.log.error({ instance: inst.uuid, err: (err as Error).message }, 'init_host: could not reconcile instance');
@@ -178,17 +196,23 @@ export class ComputeManager implements Manager {
       const spawning = this.db.updateInstance(uuid, { task_state: TaskState.SPAWNING }, { task_state: [TaskState.SCHEDULING] });
       const image = await this.options.images.show(spawning.image_ref);
       if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${spawning.image_ref} could not be found or is not active.`), { name: 'ImageNotFound' });
-      await this.driver.spawn(spawning, { id: image.id, name: image.name, size: image.size, properties: image.properties });
+      const nics = await this.plugNetwork(spawning, true);
+      await this.driver.spawn(spawning, { id: image.id, name: image.name, size: image.size, properties: image.properties }, nics);
       this.db.updateInstance(uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: novaTime(), progress: 100,
       }, { task_state: [TaskState.SPAWNING] });
       this.db.finishAction(uuid, ctx.requestId, 'Success');
+      // Servers whose rules name this one's groups now accept its addresses.
+      await this.refreshOthers(ctx, uuid, this.groupsOf(uuid));
     } catch (err) {
       const e = err as Error & { status?: number };
       const now = this.db.getInstance(uuid);
       if (!now || now.task_state === TaskState.DELETING) return; // deleted meanwhile: terminate cleans up
       this.log.error({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'build failed');
       await this.driver.destroy(now).catch(() => {});
+      await this.options.network?.unplug(now).catch((e: Error) => this.log.warn({ instance: uuid, err: e.message }, 'unplug after a failed build failed'));
+      // Nova deallocates a failed build's network: its addresses go back to the pool.
+      this.options.network?.service.releaseForInstance(uuid);
       this.tracker.abortClaim(uuid);
       this.db.updateInstance(uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
       this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
@@ -199,10 +223,42 @@ export class ComputeManager implements Manager {
   private async terminate(ctx: RequestContext, uuid: string): Promise<void> {
     const inst = this.db.getInstance(uuid);
     if (!inst) return;
+    const groups = this.groupsOf(uuid);
     await this.driver.destroy(inst);
+    // The guest is gone: a data plane that fails to forget it must not keep it from being deleted.
+    await this.options.network?.unplug(inst).catch((err: Error) => this.log.error({ instance: uuid, err: err.message }, 'could not unplug a deleted server\'s network'));
     this.db.destroyInstance(uuid);
     this.db.finishAction(uuid, ctx.requestId, 'Success');
     this.tracker.refreshUsage();
+    await this.refreshOthers(ctx, uuid, groups);
+  }
+
+  /** Plug the guest's network in on this host; what the hypervisor attaches it with. */
+  private async plugNetwork(inst: Instance, allocate = false): Promise<NetworkInfo> {
+    return this.options.network ? this.options.network.plug(inst, allocate) : [];
+  }
+
+  private groupsOf(uuid: string): string[] {
+    return this.options.network?.service.groups.forInstance(uuid).map((g) => g.id) ?? [];
+  }
+
+  /**
+   * Ask the hosts of the servers whose filters name `groups`' members to
+   * re-apply them (Nova's trigger_members_refresh); a host that can't be
+   * told is logged, its filters catch up at its next restart.
+   */
+  private async refreshOthers(ctx: RequestContext, self: string, groups: string[]): Promise<void> {
+    const service = this.options.network?.service;
+    if (!service) return;
+    const targets = new Set<string>();
+    for (const g of groups) for (const parent of service.groups.referencing(g)) for (const m of service.groups.members(parent)) targets.add(m);
+    targets.delete(self);
+    for (const uuid of targets) {
+      const inst = this.db.getInstance(uuid);
+      if (!inst?.host) continue;
+      await this.options.compute.cast(ctx, inst.host, 'refresh_security_groups', uuid)
+        .catch((err: Error) => this.log.warn({ instance: uuid, err: err.message }, 'could not ask for a security group refresh'));
+    }
   }
 
   private rebuild(ctx: RequestContext, uuid: string, imageRef: string): Promise<void> {
@@ -211,7 +267,7 @@ export class ComputeManager implements Manager {
       if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${imageRef} could not be found.`), { name: 'ImageNotFound' });
       this.db.updateInstance(uuid, { task_state: TaskState.REBUILD_SPAWNING }, { task_state: [TaskState.REBUILDING] });
       await this.driver.destroy(inst);
-      await this.driver.spawn({ ...inst, image_ref: imageRef }, { id: image.id, name: image.name, size: image.size, properties: image.properties });
+      await this.driver.spawn({ ...inst, image_ref: imageRef }, { id: image.id, name: image.name, size: image.size, properties: image.properties }, await this.plugNetwork(inst));
       return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING, image_ref: imageRef, image_properties: image.properties, launched_at: novaTime() };
     }, { failState: { vm_state: VmState.ERROR }, through: [TaskState.REBUILD_SPAWNING] });
   }
@@ -254,7 +310,7 @@ export class ComputeManager implements Manager {
       } else {
         await this.options.compute.call(ctx, sourceHost, 'resize_instance', uuid);
         const image = await this.options.images.show(cur.image_ref);
-        await this.driver.spawn({ ...cur, flavor }, { id: cur.image_ref, name: image?.name ?? cur.image_ref, size: image?.size ?? 0, properties: cur.image_properties });
+        await this.driver.spawn({ ...cur, flavor }, { id: cur.image_ref, name: image?.name ?? cur.image_ref, size: image?.size ?? 0, properties: cur.image_properties }, await this.plugNetwork(cur));
         if (!wasRunning) await this.driver.powerOff(cur);
       }
       this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_FINISH }, { task_state: [TaskState.RESIZE_MIGRATING] });
@@ -268,6 +324,7 @@ export class ComputeManager implements Manager {
     if (!inst) return;
     await this.driver.powerOff(inst).catch(() => {});
     await this.driver.destroy(inst);
+    await this.options.network?.unplug(inst);
   }
 
   private revertResize(ctx: RequestContext, uuid: string): Promise<void> {
@@ -281,6 +338,7 @@ export class ComputeManager implements Manager {
         if (running) await this.driver.powerOn(inst);
       } else {
         await this.driver.destroy(inst);
+        await this.options.network?.unplug(inst);
         await this.options.compute.call(ctx, source, 'finish_revert_resize', uuid, { flavor: old });
       }
       const values: Partial<Instance> = {
@@ -296,7 +354,7 @@ export class ComputeManager implements Manager {
     const inst = this.db.getInstance(uuid);
     if (!inst) return;
     const image = await this.options.images.show(inst.image_ref);
-    await this.driver.spawn({ ...inst, flavor }, { id: inst.image_ref, name: image?.name ?? inst.image_ref, size: image?.size ?? 0, properties: inst.image_properties });
+    await this.driver.spawn({ ...inst, flavor }, { id: inst.image_ref, name: image?.name ?? inst.image_ref, size: image?.size ?? 0, properties: inst.image_properties }, await this.plugNetwork(inst));
   }
 
   /** One instance against the hypervisor's view (Nova's _sync_instance_power_state); idle instances only. */

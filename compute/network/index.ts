@@ -13,3 +13,5 @@ export { KeyPairDb, KeyPairExistsError } from './keypair-db.js';
 export { generateSshKeyPair, sshFingerprint, sshKeyBlob } from './ssh-keys.js';
 export { generateMac } from './mac.js';
 export * as ipv4 from './ipv4.js';
+export { HostNetworking } from './host-networking.js';
+export { NoNetworkDriver } from './no-network-driver.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Command, Flags } from '@oclif/core';
-import { clientFrom, computeFlags, guard, serverProperties, waitFlag, waitWithSpinner } from '../../../lib/compute-cli.js';
+import { clientFrom, computeFlags, guard, networksFrom, serverProperties, waitFlag, waitWithSpinner } from '../../../lib/compute-cli.js';
 
 export default class ServerCreate extends Command {
   static override description = 'Boot a server from an image and a flavor';
@@ -14,6 +14,9 @@ export default class ServerCreate extends Command {
     meta: Flags.string({ description: 'metadata key=value (repeatable)', multiple: true }),
     'config-drive': Flags.string({ description: 'attach a config drive (ISO9660, label config-2): true or false', options: ['true', 'false', 'True', 'False'] }),
     'user-data': Flags.string({ description: 'a file whose contents the guest gets as its user data (sent base64-encoded)' }),
+    nic: Flags.string({ description: "a network to attach: net-id=<network ID or label> (repeatable), or 'auto' / 'none'", multiple: true }),
+    'key-name': Flags.string({ description: 'key pair to put into the server' }),
+    'security-group': Flags.string({ description: 'security group name (repeatable; default: default)', multiple: true }),
   };
 
   async run(): Promise<void> {
@@ -30,6 +33,9 @@ export default class ServerCreate extends Command {
       if (flags['availability-zone']) server.availability_zone = flags['availability-zone'];
       if (flags['config-drive'] !== undefined) server.config_drive = flags['config-drive'].toLowerCase() === 'true';
       if (flags['user-data'] !== undefined) server.user_data = (await readFile(flags['user-data'])).toString('base64');
+      if (flags.nic) server.networks = await networksFrom(client, flags.nic);
+      if (flags['key-name']) server.key_name = flags['key-name'];
+      if (flags['security-group']) server.security_groups = flags['security-group'].map((name) => ({ name }));
       const created = (await client.request('POST', '/servers', { server })).body.server;
       const shown = flags.wait
         ? await waitWithSpinner(client, created.id, ['ACTIVE'], 'Building server')

@@ -1,0 +1,16 @@
+import { Command } from '@oclif/core';
+import { computeClient } from '../../../../compute/index.js';
+import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
+
+export default class KeypairList extends Command {
+  static override description = 'List your key pairs';
+  static override flags = { ...computeFlags };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(KeypairList);
+    await guard(this, async () => {
+      const keys = (await (await clientFrom(this, flags)).request('GET', '/os-keypairs')).body.keypairs as { keypair: Record<string, string> }[];
+      this.log(computeClient.formatTable(['Name', 'Fingerprint'], keys.map(({ keypair: k }) => [k.name, k.fingerprint])));
+    });
+  }
+}
