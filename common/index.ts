@@ -32,3 +32,4 @@ export {
 export * from './byte-ranges.js';
 export * from './conditional.js';
 export * from './any-content-type.js';
+export * from './metrics/index.js';

@@ -1,0 +1,99 @@
+/**
+ * The `/metrics` endpoint: a small HTTP server of its own on
+ * `metrics_bind_ip:metrics_bind_port`, apart from the server's API port.
+ * A separate port because no path is free on the API ports: on a proxy
+ * `/metrics` is an S3 path-style bucket (s3api) or a staticweb/domain_remap
+ * path, and on a storage server one worker of `workers = N` would answer
+ * for itself only. Here the process that owns the port answers for all:
+ * a `workers = N` primary asks each worker for its registry and sums them
+ * (prom-client's AggregatorRegistry), so one scrape sees the whole server
+ * and a worker restart resets no series.
+ */
+import cluster from 'node:cluster';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import client from 'prom-client';
+import { collectProcessMetrics, metricsRegistry } from './registry.js';
+
+type Options = Record<string, string | undefined>;
+
+export interface MetricsListen {
+  host: string;
+  port: number;
+}
+
+/**
+ * `metrics_bind_port` (and `metrics_bind_ip`, else `bind_ip`, else
+ * `defaultHost`) of a section; undefined when the port is unset (no
+ * endpoint). Port 0 picks a free one (tests).
+ */
+export function metricsListen(section: Options, defaultHost = '127.0.0.1'): MetricsListen | undefined {
+  const port = section.metrics_bind_port?.trim();
+  if (!port) return undefined;
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`invalid metrics_bind_port: ${port}`);
+  return { host: section.metrics_bind_ip || section.bind_ip || defaultHost, port: Number(port) };
+}
+
+export interface MetricsServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+let workerSide: client.AggregatorRegistry<client.PrometheusContentType> | undefined;
+
+/** In a node:cluster worker: answer the primary's requests for this worker's metrics. */
+export function serveMetricsToPrimary(): void {
+  if (!cluster.isWorker || workerSide) return;
+  collectProcessMetrics();
+  // Constructing it is what installs the worker's message listener.
+  workerSide = new client.AggregatorRegistry();
+}
+
+/**
+ * Serves `GET /metrics` on `listen`. `aggregateWorkers`: this is a
+ * `workers = N` primary and the answer is its workers' summed metrics.
+ */
+export async function startMetricsServer(listen: MetricsListen, options: { aggregateWorkers?: boolean } = {}): Promise<MetricsServer> {
+  collectProcessMetrics();
+  const aggregator = options.aggregateWorkers ? new client.AggregatorRegistry() : undefined;
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('Method Not Allowed\n');
+      return;
+    }
+    const body = aggregator ? await aggregator.clusterMetrics() : await metricsRegistry.metrics();
+    res.writeHead(200, { 'content-type': metricsRegistry.contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const server = createServer((req, res) => {
+    answer(req, res).catch((err: Error) => {
+      // A worker that doesn't answer in time (still starting, or stuck): say so, don't hang.
+      if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end(`metrics unavailable: ${err.message}\n`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // A scrape must never keep a stopping process alive.
+  server.unref();
+  const port = (server.address() as AddressInfo).port;
+  return {
+    host: listen.host,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
