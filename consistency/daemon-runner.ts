@@ -7,10 +7,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  createLogger, getString, loadSwiftConf, readIniFile, requireSection,
-  type Logger, type Section, type SwiftConf,
+  createLogger, getString, loadSwiftConf, metricsListen, readIniFile, requireSection, startMetricsServer, statsdFromConf,
+  type Logger, type MetricsServer, type Section, type SwiftConf,
 } from '../common/index.js';
 import type { Daemon, DaemonFactory } from './daemon.js';
+import { passEnded, watchDaemon } from './daemon-metrics.js';
 
 export interface RunnerOptions {
   /** One pass, then return (Swift's `--once`). */
@@ -26,6 +27,7 @@ export interface RunnerOptions {
 export async function runDaemon(daemon: Daemon, options: RunnerOptions): Promise<void> {
   const log = options.logger;
   const signal = options.signal ?? new AbortController().signal;
+  const unwatch = watchDaemon(daemon);
   try {
     while (!signal.aborted) {
       const started = Date.now();
@@ -33,7 +35,9 @@ export async function runDaemon(daemon: Daemon, options: RunnerOptions): Promise
       try {
         await daemon.runOnce(signal);
         log.info({ seconds: (Date.now() - started) / 1000 }, `${daemon.name} pass completed`);
+        passEnded(daemon.name, true, (Date.now() - started) / 1000);
       } catch (err) {
+        passEnded(daemon.name, false, (Date.now() - started) / 1000);
         // One bad pass must not end a daemon that runs forever.
         log.error({ err }, `Unhandled exception in ${daemon.name} pass`);
         if (options.once) throw err;
@@ -43,6 +47,7 @@ export async function runDaemon(daemon: Daemon, options: RunnerOptions): Promise
       if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
     }
   } finally {
+    unwatch();
     await daemon.close?.();
   }
 }
@@ -59,6 +64,40 @@ export interface StartDaemonOptions {
   logger?: Logger;
   swiftConf?: SwiftConf;
   signal?: AbortSignal;
+  /** Told the `/metrics` port once it listens (when the section sets `metrics_bind_port`). */
+  onMetricsPort?: (port: number) => void;
+}
+
+/**
+ * `/metrics` servers by address: `swiftly daemons` runs several daemons in
+ * one process, whose sections may name the same port; they share one
+ * server (one registry), closed when the last of them stops.
+ */
+const metricsServers = new Map<string, { server: Promise<MetricsServer>; users: number }>();
+
+async function openMetrics(section: Section): Promise<{ port: number; close(): Promise<void> } | undefined> {
+  const listen = metricsListen(section, getString(section, 'bind_ip', '0.0.0.0'));
+  if (!listen) return undefined;
+  // Port 0 (tests) asks for a server of its own.
+  const key = listen.port === 0 ? `${listen.host}:0:${metricsServers.size}:${Math.random()}` : `${listen.host}:${listen.port}`;
+  let entry = metricsServers.get(key);
+  if (!entry) {
+    const server = startMetricsServer(listen);
+    // A port that can't be had fails each daemon naming it, not later ones too.
+    server.catch(() => metricsServers.delete(key));
+    metricsServers.set(key, (entry = { server, users: 0 }));
+  }
+  entry.users++;
+  const shared = entry;
+  const server = await shared.server;
+  return {
+    port: server.port,
+    close: async () => {
+      if (--shared.users > 0) return;
+      metricsServers.delete(key);
+      await server.close();
+    },
+  };
 }
 
 /**
@@ -70,9 +109,17 @@ export async function startDaemon(factory: DaemonFactory, name: string, conf: Se
   const root = options.logger ?? createLogger({ name, level: merged.log_level });
   const logger = root.child({ daemon: name });
   const swiftConf = options.swiftConf ?? loadSwiftConf(getString(merged, 'swift_dir', '/etc/swift'));
-  const daemon = factory({ conf: merged, swiftConf, logger });
   const interval = Number(merged.interval ?? merged.run_pause ?? 30);
-  await runDaemon(daemon, { once: options.once, interval: Number.isFinite(interval) ? interval : 30, logger, signal: options.signal });
+  const metrics = await openMetrics(merged);
+  if (metrics) options.onMetricsPort?.(metrics.port);
+  const statsd = statsdFromConf(merged, name, { onError: (err) => logger.warn({ err: err.message }, 'Error sending UDP message to statsd') });
+  try {
+    const daemon = factory({ conf: merged, swiftConf, logger, statsd });
+    await runDaemon(daemon, { once: options.once, interval: Number.isFinite(interval) ? interval : 30, logger, signal: options.signal });
+  } finally {
+    await metrics?.close();
+    statsd.close();
+  }
 }
 
 /** Wires SIGTERM/SIGINT to an AbortController (the long-running CLI form). */

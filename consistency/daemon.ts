@@ -4,7 +4,7 @@
  * devices in `runOnce`, stopping early when `signal` aborts. The shared
  * runner (daemon-runner.ts) does intervals, `--once`, shutdown and logs.
  */
-import type { Logger, Section, SwiftConf } from '../common/index.js';
+import type { Logger, Section, Statsd, SwiftConf } from '../common/index.js';
 
 export interface Daemon {
   /** Swift's section / log name, e.g. `object-replicator`. */
@@ -13,6 +13,8 @@ export interface Daemon {
   runOnce(signal: AbortSignal): Promise<void>;
   /** Releases connections and other resources once the runner stops. */
   close?(): Promise<void>;
+  /** The counters of the pass running now (or the last one): progress on /metrics. */
+  passStats?(): Record<string, number>;
 }
 
 /** What a daemon factory gets: its section (DEFAULT merged in), swift.conf and a child logger. */
@@ -20,6 +22,8 @@ export interface DaemonContext {
   conf: Section;
   swiftConf: SwiftConf;
   logger: Logger;
+  /** Swift's statsd client for `<daemon>.` names (a no-op unless log_statsd_host is set). */
+  statsd?: Statsd;
 }
 
 export type DaemonFactory = (ctx: DaemonContext) => Daemon;

@@ -99,6 +99,12 @@ export class DbReplicator implements Daemon {
     return this.kind === 'container' ? new ContainerBroker(dbFile, '', '') : new AccountBroker(dbFile, '');
   }
 
+  /** The running pass's counters (Swift's replication_stats), for /metrics. */
+  passStats(): Record<string, number> {
+    const { start: _start, ...counters } = this.stats;
+    return counters;
+  }
+
   async runOnce(signal: AbortSignal): Promise<void> {
     this.stats = newStats();
     const started = Date.now();

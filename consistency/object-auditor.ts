@@ -82,6 +82,15 @@ export class ObjectAuditor implements Daemon {
     }
   }
 
+  /** Each mode's running (or last) pass counters as `<MODE>.<stat>`, for /metrics. */
+  passStats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [mode, stats] of Object.entries(this.stats)) {
+      for (const [k, v] of Object.entries(stats ?? {})) if (typeof v === 'number') out[`${mode}.${k}`] = v;
+    }
+    return out;
+  }
+
   private async auditAll(mode: AuditMode, signal: AbortSignal): Promise<void> {
     const stats = newStats();
     this.stats[mode] = stats;
@@ -152,10 +161,12 @@ export class ObjectAuditor implements Daemon {
     } catch (err) {
       if (err instanceof AuditError || err instanceof CorruptMetadataError) {
         stats.quarantined++;
+        this.ctx.statsd?.increment('quarantines');
         this.logger.error({ path: dataPath, reason: (err as Error).message }, 'ERROR Object failed audit and was quarantined');
         await diskFile.quarantine(err as Error);
       } else {
         stats.errors++;
+        this.ctx.statsd?.increment('errors');
         this.logger.error({ err, path: dataPath }, 'ERROR Trying to audit');
       }
     }

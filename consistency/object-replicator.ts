@@ -25,7 +25,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dumpReconCache, getBool, getFloat, getString, objectRingName, quotePath, type Logger } from '../common/index.js';
+import { dumpReconCache, getBool, getFloat, getString, NO_STATSD, objectRingName, quotePath, type Logger, type Statsd } from '../common/index.js';
 import { Ring, type RingDevice, type RingLookup } from '../ring/index.js';
 import { dataDirName, getHashes, HASH_FILE, HASH_INVALIDATIONS_FILE } from '../storage/index.js';
 import { BackendClient } from './backend-client.js';
@@ -169,8 +169,26 @@ export class ObjectReplicator implements Daemon {
 
   private async replicate(job: Job, signal: AbortSignal): Promise<void> {
     this.stats.attempted++;
-    if (job.handoff) await this.updateDeleted(job, signal);
-    else await this.update(job, signal);
+    // Swift's statsd names: partition.{update,delete}.count.<device> and .timing.
+    const kind = job.handoff ? 'delete' : 'update';
+    const begin = performance.now();
+    this.statsd.increment(`partition.${kind}.count.${job.device.device}`);
+    try {
+      if (job.handoff) await this.updateDeleted(job, signal);
+      else await this.update(job, signal);
+    } finally {
+      this.statsd.timingSince(`partition.${kind}.timing`, begin);
+    }
+  }
+
+  /** The running pass's counters (Swift's replication_stats), for /metrics. */
+  passStats(): Record<string, number> {
+    const { start: _start, ...counters } = this.stats;
+    return counters;
+  }
+
+  private get statsd(): Statsd {
+    return this.ctx.statsd ?? NO_STATSD;
   }
 
   /** REPLICATE to `node`: its suffix hashes, or the status that stopped us. */
@@ -200,6 +218,7 @@ export class ObjectReplicator implements Daemon {
     // Our cache may be stale: rehash those suffixes before sending.
     local = await getHashes(job.partitionPath, suffixes, { reclaimAge: this.conf.reclaimAge });
     this.stats.suffix_hash += suffixes.length;
+    this.statsd.updateStats('suffix.hashes', suffixes.length);
     suffixes = suffixes.filter((s) => local[s] !== undefined && local[s] !== remote[s]);
     this.stats.suffix_count += Object.keys(local).length;
     if (suffixes.length === 0) {
@@ -216,6 +235,7 @@ export class ObjectReplicator implements Daemon {
     }
     this.stats.files_sent += result.sent;
     this.stats.suffix_sync += suffixes.length;
+    this.statsd.updateStats('suffix.syncs', suffixes.length);
     if (result.rejected.length) this.logger.warn({ node: `${node.ip}:${node.port}/${node.device}`, rejected: result.rejected }, 'peer refused files');
     // Have the peer rehash what we sent so its REPLICATE answers are fresh.
     await this.remoteHashes(job, node, suffixes);

@@ -58,6 +58,17 @@ export class ObjectUpdater implements Daemon {
     this.ring = ring;
   }
 
+  /** One more of `stat` in this sweep's stats, and Swift's statsd counter of the same name. */
+  private count(stat: 'successes' | 'failures' | 'unlinks' | 'quarantines'): void {
+    this.stats[stat]++;
+    this.ctx.statsd?.increment(stat);
+  }
+
+  /** The running sweep's counters, for /metrics. */
+  passStats(): Record<string, number> {
+    return { ...this.stats };
+  }
+
   private containerRing(): RingLookup {
     this.ring ??= new Ring(this.conf.swiftDir, { ringName: 'container', hashPath: this.ctx.swiftConf.hashPath });
     return this.ring;
@@ -95,7 +106,7 @@ export class ObjectUpdater implements Daemon {
       if (!m) continue;
       if (seen.has(m[1])) {
         await fsp.rm(file, { force: true });
-        this.stats.unlinks++;
+        this.count('unlinks');
         continue;
       }
       seen.add(m[1]);
@@ -144,18 +155,18 @@ export class ObjectUpdater implements Daemon {
       }
     }));
     if (nodes.every((n) => successes.has(n.id))) {
-      this.stats.successes++;
-      this.stats.unlinks++;
+      this.count('successes');
+      this.count('unlinks');
       await fsp.rm(file, { force: true });
       return;
     }
-    this.stats.failures++;
+    this.count('failures');
     if (newSuccess) {
       // Record who has it, unless the file changed or a newer pending came meanwhile.
       const outcome = await rewriteAsyncPending(devPath, file, seen, { ...update, successes: [...successes] }, policy);
       if (outcome === 'obsolete') {
         await fsp.rm(file, { force: true });
-        this.stats.unlinks++;
+        this.count('unlinks');
       }
     }
   }
@@ -164,7 +175,7 @@ export class ObjectUpdater implements Daemon {
     const qdir = join(devPath, 'quarantined', 'async_pending');
     await fsp.mkdir(qdir, { recursive: true });
     await fsp.rename(file, join(qdir, file.split('/').pop()!)).catch(() => undefined);
-    this.stats.quarantines++;
+    this.count('quarantines');
     this.logger.warn({ file }, 'quarantined unreadable async_pending');
   }
 

@@ -10,7 +10,7 @@ import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { acceptAnyContentType, pipeBody, type Logger } from '../common/index.js';
+import { acceptAnyContentType, pipeBody, type HttpMetrics, type Logger } from '../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
@@ -28,6 +28,8 @@ export interface EdgeOptions {
   logger: Logger;
   /** Extra bytes after the trans id (Swift's trans_id_suffix). */
   transIdSuffix?: string;
+  /** Counts each request (method, status, latency, bytes) once its response closes. */
+  metrics?: HttpMetrics;
 }
 
 export interface Edge {
@@ -216,6 +218,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   });
   handle = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
     reply.hijack();
+    options.metrics?.observe(request.raw, reply.raw);
     const transId = generateTransId(Date.now(), options.transIdSuffix ?? '');
     const raw = request.raw;
     let resp: SwiftResponse;

@@ -12,6 +12,7 @@ import { readIniFile, getString, getInt } from '../common/config.js';
 import { tuneHeap, type HeapTuning } from '../common/heap-flags.js';
 import { superviseWorkers } from '../common/worker-supervisor.js';
 import { serveIpcCache } from './cache/ipc-cache.js';
+import { metricsListen, startMetricsServer } from '../common/metrics/metrics-server.js';
 
 /** Swift's `workers`: a number, or `auto` for one per core; 0 runs in this process. */
 export function proxyWorkers(defaults: Record<string, string>): number {
@@ -30,9 +31,13 @@ export const PROXY_HEAP: HeapTuning = { semiSpaceMib: 8, heapGrowingPercent: 300
 
 export async function runProxyServer(confPath: string): Promise<void> {
   const flags = tuneHeap(PROXY_HEAP);
-  const workers = proxyWorkers(readIniFile(confPath, { keepCase: true }).defaults);
+  const defaults = readIniFile(confPath, { keepCase: true }).defaults;
+  const workers = proxyWorkers(defaults);
   if (workers > 0) {
     serveIpcCache();
+    // The primary owns the /metrics port and answers with its workers' sum.
+    const listen = metricsListen(defaults, getString(defaults, 'bind_ip', '127.0.0.1'));
+    if (listen) await startMetricsServer(listen, { aggregateWorkers: true });
     superviseWorkers({
       name: 'proxy-server', count: workers, execArgv: flags,
       exec: fileURLToPath(new URL('./proxy-worker.js', import.meta.url)), args: [confPath],

@@ -2,6 +2,10 @@
  * Starting a proxy server from a `proxy-server.conf`: parse, build the
  * pipeline, serve it on the edge.
  */
+import cluster from 'node:cluster';
+import {
+  httpMetrics, metricsListen, serveMetricsToPrimary, startMetricsServer, type MetricsServer,
+} from '../common/index.js';
 import { createLogger, readIniFile, getInt, getString, Timestamp, type IniFile, type Logger, type SwiftConf } from '../common/index.js';
 import { Ring } from '../ring/index.js';
 import { loadSwiftConf } from '../common/index.js';
@@ -12,6 +16,7 @@ import { makeRegistry } from './registry.js';
 import { createProxyApp, type RingLoader } from './proxy-app.js';
 import { startEdge } from './edge.js';
 import type { ProxyContext } from './controllers/context.js';
+import { watchErrorLimiter } from './proxy-metrics.js';
 
 export interface ProxyServerOptions {
   /** Overrides `bind_ip` / `bind_port` from `[DEFAULT]`. */
@@ -27,6 +32,8 @@ export interface ProxyServerOptions {
 export interface ProxyServer {
   readonly port: number;
   readonly host: string;
+  /** The `/metrics` port, when `metrics_bind_port` is set (and this is no worker: a primary serves it then). */
+  readonly metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -70,13 +77,23 @@ export async function startProxyServer(conf: string | IniFile, options: ProxySer
   const app = await buildPipeline(spec, registry, pctx);
   const host = options.host ?? getString(ini.defaults, 'bind_ip', '127.0.0.1');
   const port = options.port ?? getInt(ini.defaults, 'bind_port', 8080, 0);
-  const edge = await startEdge(app, { host, port, logger });
+  const unwatch = proxyCtx ? watchErrorLimiter(proxyCtx.limiter) : undefined;
+  const edge = await startEdge(app, { host, port, logger, metrics: httpMetrics('proxy-server') });
   logger.info({ host, port: edge.port, started: Timestamp.now(now).normal }, 'proxy-server listening');
+  let metrics: MetricsServer | undefined;
+  if (cluster.isWorker) serveMetricsToPrimary();
+  else {
+    const listen = metricsListen(ini.defaults, host);
+    if (listen) metrics = await startMetricsServer(listen);
+  }
   return {
     port: edge.port,
     host,
+    metricsPort: metrics?.port,
     close: async () => {
       await edge.close();
+      await metrics?.close();
+      unwatch?.();
       await proxyCtx?.client.close();
     },
   };

@@ -11,6 +11,7 @@ import { readIniFile, getSection, getInt, getString, type Section } from '../com
 import { ConfigError } from '../common/errors.js';
 import { tuneHeap, type HeapTuning } from '../common/heap-flags.js';
 import { superviseWorkers } from '../common/worker-supervisor.js';
+import { metricsListen, startMetricsServer } from '../common/metrics/metrics-server.js';
 import type { StorageKind } from './servers.js';
 
 /** Reads `[DEFAULT]` + `[app:<kind>-server]` of a storage server config. */
@@ -45,9 +46,13 @@ export const STORAGE_HEAP: Record<StorageKind, HeapTuning> = {
 
 /** The long-running form: forks workers when asked, restarts a worker that dies, and exits on SIGTERM. */
 export async function runStorageServer(kind: StorageKind, confPath: string): Promise<void> {
-  const workers = workerCount(readStorageConf(kind, confPath));
+  const conf = readStorageConf(kind, confPath);
+  const workers = workerCount(conf);
   const flags = tuneHeap(STORAGE_HEAP[kind]);
   if (workers > 0) {
+    // The primary owns the /metrics port and answers with its workers' sum.
+    const listen = metricsListen(conf, getString(conf, 'bind_ip', '0.0.0.0'));
+    if (listen) await startMetricsServer(listen, { aggregateWorkers: true });
     superviseWorkers({
       name: `${kind}-server`, count: workers, execArgv: flags,
       exec: fileURLToPath(new URL('./storage-worker.js', import.meta.url)), args: [kind, confPath],

@@ -17,7 +17,17 @@ export class ErrorLimiter {
     private readonly limit: number,
     private readonly intervalSeconds: number,
     private readonly now: () => number = Date.now,
+    /** Told of each error counted (the proxy's backend error metric). */
+    private readonly onError?: (key: string) => void,
   ) {}
+
+  /** The nodes (`ip:port/device`) skipped now. */
+  limitedNodes(): string[] {
+    const now = this.now();
+    const out: string[] = [];
+    for (const [k, s] of this.stats) if (s.errors > this.limit && now - s.last <= this.intervalSeconds * 1000) out.push(k);
+    return out;
+  }
 
   isLimited(node: RingNode): boolean {
     const s = this.stats.get(nodeKey(node));
@@ -36,10 +46,13 @@ export class ErrorLimiter {
     s.errors++;
     s.last = this.now();
     this.stats.set(k, s);
+    this.onError?.(k);
   }
 
   /** Limits the node at once (Swift does this for 507 Insufficient Storage). */
   limitNow(node: RingNode): void {
-    this.stats.set(nodeKey(node), { errors: this.limit + 1, last: this.now() });
+    const k = nodeKey(node);
+    this.stats.set(k, { errors: this.limit + 1, last: this.now() });
+    this.onError?.(k);
   }
 }

@@ -9,6 +9,7 @@ import { nodeCount } from '../proxy-conf.js';
 import type { Cache } from '../types.js';
 import { BackendClient } from '../../common/index.js';
 import { ErrorLimiter } from '../backend/error-limiter.js';
+import { countBackendError } from '../proxy-metrics.js';
 import { NodeTimings, readAffinitySorter, shuffle, writeAffinityMatcher } from '../backend/node-sort.js';
 import { nodeIter } from '../backend/node-iter.js';
 import { quorumSize } from './best-response.js';
@@ -36,7 +37,7 @@ export class ProxyContext {
     readonly localCache: Cache,
   ) {
     this.client = new BackendClient({ connTimeout: conf.connTimeout, nodeTimeout: conf.nodeTimeout });
-    this.limiter = new ErrorLimiter(conf.errorSuppressionLimit, conf.errorSuppressionInterval, now);
+    this.limiter = new ErrorLimiter(conf.errorSuppressionLimit, conf.errorSuppressionInterval, now, countBackendError);
     this.timings = new NodeTimings(now);
     if (conf.sortingMethod === 'affinity' && conf.readAffinity) this.readSort = readAffinitySorter(conf.readAffinity);
     this.writeLocal = writeAffinityMatcher(conf.writeAffinity);

@@ -7,6 +7,25 @@ import { Transform, Readable } from 'node:stream';
 import type { FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import { dropBody } from '../response.js';
 import { unquoteBytes } from '../request-path.js';
+import { statsdFromConf, type Statsd } from '../../common/index.js';
+
+/** Swift's `log_statsd_valid_http_methods` default. */
+const VALID_METHODS = 'GET,HEAD,POST,PUT,DELETE,COPY,OPTIONS';
+
+/**
+ * Swift's statsd name stem for a request: `<type>.<verb>.<status>`, the type
+ * from the path's depth under /v1 (account, container, object) or the
+ * request's swift.source; undefined (nothing sent) for anything else.
+ */
+export function statsdMetricName(path: string, source: string | undefined, method: string, status: number, validMethods: Set<string>): string | undefined {
+  let type: string | undefined;
+  if (path.startsWith('/v1/')) {
+    const depth = path.replace(/^\/+|\/+$/g, '').split('/').length - 1;
+    type = depth === 0 ? undefined : ['account', 'container', 'object'][depth - 1] ?? 'object';
+  } else type = source;
+  if (!type) return undefined;
+  return `${type}.${validMethods.has(method) ? method : 'BAD_METHOD'}.${status}`;
+}
 
 /** Query parameters whose values are credentials (Swift's register_sensitive_param: tempurl's signature). */
 const SENSITIVE_PARAMS = new Set(['temp_url_sig']);
@@ -28,14 +47,24 @@ export function obscureQuery(query: string, reveal: number): string {
 export const proxyLogging: FilterFactory = (conf, ctx) => {
   const log = ctx.logger.child({ server: conf.access_log_name ?? 'proxy-server' });
   const reveal = Number(conf.reveal_sensitive_prefix ?? 16);
+  // Swift's access_log_statsd_* first, then log_statsd_*; the names go under proxy-server.
+  const statsd = statsdFromConf(conf, 'proxy-server', {
+    optionPrefix: 'access_',
+    onError: (err) => log.warn({ err: err.message }, 'Error sending UDP message to statsd'),
+  });
+  const validMethods = new Set((conf.access_log_statsd_valid_http_methods ?? conf.log_statsd_valid_http_methods ?? VALID_METHODS)
+    .split(',').map((m) => m.trim().toUpperCase()).filter(Boolean));
   return (next) => async (req) => {
     // Swift's sample pipeline has proxy-logging twice (to log subrequests
     // too); one access line per request is enough, the outermost.
     if (req.env.accessLogMade) return next(req);
     req.env.accessLogMade = true;
     const start = ctx.now();
+    const startPerf = performance.now();
     const resp = await next(req);
-    const line = (bytesOut: number, aborted: boolean) =>
+    const stats = statsd.enabled ? swiftStats(statsd, req, resp, validMethods, startPerf) : undefined;
+    const line = (bytesOut: number, aborted: boolean) => {
+      stats?.(aborted ? 499 : resp.status, Number(req.headers['content-length'] ?? 0) + bytesOut);
       log.info(
         {
           client_ip: req.headers['x-forwarded-for']?.split(',')[0].trim() ?? req.remoteAddr,
@@ -53,9 +82,38 @@ export const proxyLogging: FilterFactory = (conf, ctx) => {
         },
         'access',
       );
+    };
     return countBody(req, resp, line);
   };
 };
+
+/**
+ * Sends a GET's first-byte timing now (the response head is ready) and
+ * returns what sends Swift's `<name>.timing` and `<name>.xfer` (bytes in +
+ * out) when the body ends, with the `object.policy.<n>.` twins.
+ */
+function swiftStats(statsd: Statsd, req: SwiftRequest, resp: SwiftResponse, valid: Set<string>, startPerf: number): (status: number, bytes: number) => void {
+  // Swift reads swift.backend_path first, which its s3api sets; S3 requests here go by their own path (unnamed).
+  const path = req.path;
+  const source = typeof req.env.source === 'string' ? req.env.source : undefined;
+  const policy = resp.headers['x-backend-storage-policy-index'];
+  const names = (status: number): string[] => {
+    const name = statsdMetricName(path, source, req.method, status, valid);
+    if (!name) return [];
+    return name.startsWith('object.') && policy !== undefined ? [name, name.replace(/^object\./, `object.policy.${policy}.`)] : [name];
+  };
+  if (req.method === 'GET') {
+    const ttfb = performance.now() - startPerf;
+    for (const n of names(resp.status)) statsd.timing(`${n}.first-byte.timing`, ttfb);
+  }
+  return (status, bytes) => {
+    const ms = performance.now() - startPerf;
+    for (const n of names(status)) {
+      statsd.timing(`${n}.timing`, ms);
+      statsd.updateStats(`${n}.xfer`, bytes);
+    }
+  };
+}
 
 function countBody(req: SwiftRequest, resp: SwiftResponse, line: (n: number, aborted: boolean) => void): SwiftResponse {
   const body = resp.body;

@@ -25,6 +25,8 @@ export interface BackendServerOptions {
    * proxy relies on that. Otherwise Node answers 100 at once.
    */
   manualContinue?: boolean;
+  /** Called first for every request (metrics: it watches the response close). */
+  observe?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 const expectingContinue = new WeakMap<IncomingMessage, ServerResponse>();
@@ -80,7 +82,14 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
         });
     },
     routerOptions: { maxParamLength: 1 << 16, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    serverFactory: (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const observe = options.observe;
+      const handler = observe
+        ? (req: IncomingMessage, res: ServerResponse): void => {
+          observe(req, res);
+          fastifyHandler(req, res);
+        }
+        : fastifyHandler;
       const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 60_000 }, handler);
       if (options.manualContinue) {
         server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {

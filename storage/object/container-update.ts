@@ -6,10 +6,13 @@
  * when it fails or times out (the wait may end first; the update goes on in
  * the background until `node_timeout`).
  */
-import { BackendClient, expirerContainer, normalizeDeleteAt, parseHostPort, quotePath, readWhole, Timestamp, configTrueValue, type HashPathSecrets, type Logger } from '../../common/index.js';
+import { BackendClient, expirerContainer, normalizeDeleteAt, parseHostPort, quotePath, readWhole, Timestamp, configTrueValue, type HashPathSecrets, type Logger,
+  counter, NO_STATSD, type Statsd } from '../../common/index.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectServerConf } from './object-conf.js';
 import { writeAsyncPending, type AsyncUpdate } from './async-pending.js';
+
+const asyncPendingsWritten = counter('swiftly_object_async_pendings_total', 'Container updates saved as async_pending files for the object-updater', []);
 
 const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
   const v = h[name];
@@ -34,6 +37,7 @@ export class ContainerUpdater {
     private readonly conf: ObjectServerConf,
     private readonly secrets: HashPathSecrets,
     private readonly logger: Logger,
+    private readonly statsd: Statsd = NO_STATSD,
   ) {
     // Keep-alive (common's client pools a node's connections): a container
     // update per object write is the hot path, and a new TCP connection each
@@ -63,6 +67,8 @@ export class ContainerUpdater {
     if (containerPath) data.container_path = containerPath;
     const ts = Timestamp.parse(headersOut['x-meta-timestamp'] ?? headersOut['x-timestamp']);
     await writeAsyncPending(ctx.devicePath, this.secrets, data, ts, ctx.policyIndex);
+    asyncPendingsWritten.inc();
+    this.statsd.increment('async_pendings');
   }
 
   /** Updates every container replica the proxy named, waiting up to container_update_timeout. */

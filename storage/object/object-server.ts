@@ -145,7 +145,7 @@ export function createObjectApp(ctx: StorageAppContext, options: { diskIo?: Disk
     logger,
     io: options.diskIo,
   });
-  const updater = new ContainerUpdater(conf, ctx.swiftConf.hashPath, logger);
+  const updater = new ContainerUpdater(conf, ctx.swiftConf.hashPath, logger, ctx.statsd);
   const server: ObjectServer = { conf, swiftConf: ctx.swiftConf, manager, updater, logger };
   return {
     manualContinue: true,

@@ -138,6 +138,8 @@ export interface ClusterOptions {
   parentDir?: string;
   /** Extra files for the cluster's swift_dir, by name, written before any server starts (container-sync-realms.conf). */
   swiftDirFiles?: Record<string, string>;
+  /** Extra `[app:<kind>-server]` options of each storage server (metrics ports, statsd, workers). */
+  storageApp?: (kind: Kind, index: number) => ConfOptions;
 }
 
 /** The tempauth users every proxy of a test cluster knows. */
@@ -206,7 +208,7 @@ export class SwiftCluster {
         const devices = join(this.dir, `node${i}`);
         mkdirSync(join(devices, 'sdb1'), { recursive: true });
         const conf = join(this.swiftDir, `${kind}-server-${i}.conf`);
-        writeFileSync(conf, storageConf(kind, port, devices, this.swiftDir));
+        writeFileSync(conf, storageConf(kind, port, devices, this.swiftDir, options.storageApp?.(kind, i)));
         ringDevices.push({ zone: i + 1, port, device: 'sdb1', weight: 100 });
         this.nodes.push({ kind, backend, index: i, port, conf });
       }
@@ -257,11 +259,11 @@ export class SwiftCluster {
   }
 
   /** Writes a proxy-server.conf for our proxy over this cluster and returns its path. */
-  writeProxyConf(extra = '', pipeline = DEFAULT_PIPELINE, port = 0, filters: Record<string, ConfOptions> = {}): string {
+  writeProxyConf(extra = '', pipeline = DEFAULT_PIPELINE, port = 0, filters: Record<string, ConfOptions> = {}, defaults: ConfOptions = {}): string {
     const path = join(this.swiftDir, 'proxy-server.conf');
     const extraOptions = parseIni(`[app]\n${extra}`).sections.get('app');
     writeFileSync(path, serverConfText({
-      defaults: { bind_ip: '127.0.0.1', bind_port: port, workers: 0, log_level: 'error' },
+      defaults: { bind_ip: '127.0.0.1', bind_port: port, workers: 0, log_level: 'error', ...defaults },
       pipeline: pipeline.split(/\s+/),
       app: { swift_dir: this.swiftDir, account_autocreate: true, conn_timeout: 0.5, node_timeout: 10, ...extraOptions },
       filters: { ...filters, tempauth: { ...TEMPAUTH, ...filters.tempauth } },
@@ -273,8 +275,8 @@ export class SwiftCluster {
    * Our proxy in this process over the cluster (`extra` lines go to
    * `[app:proxy-server]`), on `port` (any free one by default); closed by `stop()`.
    */
-  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE, filters: Record<string, ConfOptions> = {}, port = 0): Promise<ProxyServer> {
-    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline, port, filters), { logger: silentLogger, port });
+  async startProxy(extra = '', pipeline = DEFAULT_PIPELINE, filters: Record<string, ConfOptions> = {}, port = 0, defaults: ConfOptions = {}): Promise<ProxyServer> {
+    const proxy = await startProxyServer(this.writeProxyConf(extra, pipeline, port, filters, defaults), { logger: silentLogger, port });
     this.proxies.push(proxy);
     this.authUrl = `http://127.0.0.1:${proxy.port}/auth/v1.0`;
     return proxy;
@@ -348,13 +350,13 @@ export class SwiftCluster {
 }
 
 /** A storage server's config: Swift's file, read the same way by Swift's servers and ours. */
-function storageConf(kind: Kind, port: number, devices: string, swiftDir: string): string {
+function storageConf(kind: Kind, port: number, devices: string, swiftDir: string, app: ConfOptions = {}): string {
   return serverConfText({
     defaults: {
       bind_ip: '127.0.0.1', bind_port: port, devices, mount_check: false, disable_fallocate: true, workers: 0, swift_dir: swiftDir,
       user: 'root', log_level: 'WARNING', log_udp_host: '127.0.0.1', log_udp_port: 9,
     },
     pipeline: ['healthcheck', `${kind}-server`],
-    app: kind === 'object' ? { container_update_timeout: 1 } : {},
+    app: { ...(kind === 'object' ? { container_update_timeout: 1 } : {}), ...app },
   });
 }
