@@ -89,6 +89,13 @@ export interface ComputeConfig {
   libvirt: LibvirtConfig;
   network: NetworkConfig;
   logLevel: string;
+  /**
+   * `[metrics]`: where each role's process serves /metrics (`api_port`,
+   * `scheduler_port` (with the conductor), `compute_port`; unset: none), on
+   * `bind_ip`. One port per role, as the roles run as separate processes
+   * from one compute.conf.
+   */
+  metrics: { bindIp: string; ports: { api?: number; scheduler?: number; compute?: number } };
   /** Periodic task intervals of the compute manager. */
   periodicIntervalMs: number;
 }
@@ -128,6 +135,8 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   const nd = DEFAULT_NETWORK_CONFIG;
   const dns = network.flat_network_dns === undefined ? nd.dns : listFromCsv(network.flat_network_dns);
   for (const a of dns) if (!isIPv4(a)) throw new ConfigError(`[network] flat_network_dns: ${a} is not an IPv4 address`);
+  const metrics = getSection(ini, 'metrics') ?? empty;
+  const port = (key: string): number | undefined => (metrics[key] ? getInt(metrics, key, 0, 0) : undefined);
   const virtType = getString(libvirt, 'virt_type', 'qemu');
   if (virtType !== 'qemu' && virtType !== 'kvm') throw new ConfigError(`[libvirt] virt_type must be qemu or kvm, got ${virtType}`);
   const strategy = getString(auth, 'auth_strategy', 'tempauth');
@@ -194,6 +203,10 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       allowSameNetTraffic: getBool(network, 'allow_same_net_traffic', nd.allowSameNetTraffic),
     },
     logLevel: getString(d, 'log_level', 'info'),
+    metrics: {
+      bindIp: getString(metrics, 'bind_ip', '127.0.0.1'),
+      ports: { api: port('api_port'), scheduler: port('scheduler_port'), compute: port('compute_port') },
+    },
     periodicIntervalMs: getFloat(d, 'periodic_interval', 10, 0.01) * 1000,
   };
 }

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, type Logger } from '../common/index.js';
+import { createLogger, httpMetrics, startMetricsServer, type Logger, type MetricsServer } from '../common/index.js';
 import { createComputeApiApp } from './api/app.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
 import { ComputeApiService } from './api/compute-api.js';
@@ -54,6 +54,8 @@ export interface ComputeServices {
   driver?: HypervisorDriver;
   /** The compute worker's network data plane, when it has one. */
   networkDriver?: NetworkDriver;
+  /** The /metrics port of each role run here whose `[metrics] <role>_port` is set. */
+  metricsPorts: Partial<Record<ComputeRole, number>>;
   /** Stop consuming, finish running work, close the API, the bus and the DB. */
   stop(): Promise<void>;
 }
@@ -91,7 +93,7 @@ function makeValidator(config: ComputeConfig): TokenValidator {
 export async function startComputeServices(options: StartComputeOptions = {}): Promise<ComputeServices> {
   const config = computeConfig(options.config);
   const logger = options.logger ?? createLogger({ name: 'swiftly-compute', level: config.logLevel });
-  const run = new Set(options.run ?? ['api', 'scheduler', 'compute']);
+  const run = new Set<ComputeRole>(options.run ?? ['api', 'scheduler', 'compute']);
   if (config.dbPath !== ':memory:') mkdirSync(dirname(config.dbPath), { recursive: true });
   const db = new ComputeDb(config.dbPath);
   const transport = options.transport ?? createTransport(config.transportUrl, { logger, exchange: config.controlExchange });
@@ -108,8 +110,11 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const network = new NetworkService(db.db, config.network);
   let api: FastifyInstance | undefined;
   let apiUrl: string | undefined;
+  const metricsServers: MetricsServer[] = [];
+  const metricsPorts: Partial<Record<ComputeRole, number>> = {};
 
   const stop = async () => {
+    for (const m of metricsServers) await m.close();
     await api?.close();
     for (const s of [...services].reverse()) await s.stop();
     if (driver && driver !== options.driver) await driver.close?.();
@@ -148,6 +153,8 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       const service = new ComputeApiService({ db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
       const networkApi = new NetworkApiService({ db, network, compute: computeApi, logger, natTimeoutMs: config.rpcResponseTimeoutMs });
       api = createComputeApiApp({ service, db, images, network, networkApi, validator: options.validator ?? makeValidator(config), logger });
+      const http = httpMetrics('compute-api');
+      api.server.on('request', (req, res) => http.observe(req, res));
       await api.listen({ host: config.apiListen, port: config.apiPort });
       const addr = api.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.apiPort;
@@ -155,11 +162,24 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       apiUrl = `http://${host}:${port}`;
       logger.info({ url: `${apiUrl}/v2.1` }, 'compute API listening');
     }
+    // Roles run together share one registry: one server per distinct port.
+    const byPort = new Map<number, MetricsServer>();
+    for (const role of run) {
+      const port = config.metrics.ports[role];
+      if (port === undefined) continue;
+      let server = port === 0 ? undefined : byPort.get(port);
+      if (!server) {
+        server = await startMetricsServer({ host: config.metrics.bindIp, port });
+        metricsServers.push(server);
+        byPort.set(port, server);
+      }
+      metricsPorts[role] = server.port;
+    }
   } catch (err) {
     await stop().catch(() => {});
     throw err;
   }
-  return { config, apiUrl, api, services, transport, db, driver, networkDriver, stop };
+  return { config, apiUrl, api, services, transport, db, driver, networkDriver, metricsPorts, stop };
 }
 
 /** Run one role from a config file until SIGINT/SIGTERM (the `swiftly compute …` commands). */

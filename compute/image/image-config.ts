@@ -40,6 +40,9 @@ export interface ImageConfig {
   /** The compute DB file for in-use checks, or '' for none. */
   computeDbPath: string;
   logLevel: string;
+  /** `/metrics` on `metrics_bind_ip:metrics_bind_port` ([DEFAULT]); unset port: none. */
+  metricsBindIp: string;
+  metricsBindPort?: number;
 }
 
 function sqlitePath(connection: string, where: string): string {
@@ -78,6 +81,8 @@ export function imageConfigFromIni(ini: IniFile): ImageConfig {
     imageSizeCap: getInt(d, 'image_size_cap', 1099511627776, 1),
     computeDbPath: sqlitePath(getString(getSection(ini, 'compute') ?? empty, 'connection', ''), 'compute'),
     logLevel: getString(d, 'log_level', 'info'),
+    metricsBindIp: getString(d, 'metrics_bind_ip', getString(d, 'bind_host', '127.0.0.1')),
+    metricsBindPort: d.metrics_bind_port ? getInt(d, 'metrics_bind_port', 0, 0) : undefined,
   };
 }
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, type Logger } from '../../common/index.js';
+import { createLogger, httpMetrics, startMetricsServer, type Logger, type MetricsServer } from '../../common/index.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from '../api/auth.js';
 import { ComputeDbImageUsage } from './compute-db-usage.js';
 import { createGlanceApp } from './glance-app.js';
@@ -30,6 +30,8 @@ export interface ImageServiceHandle {
   app: FastifyInstance;
   db: ImageDb;
   store: SwiftStore;
+  /** The /metrics port, when `metrics_bind_port` is set. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -46,13 +48,18 @@ export async function startImageService(options: StartImageOptions = {}): Promis
     ? new NoAuthValidator()
     : new HttpTokenValidator({ proxyUrl: config.auth.proxyUrl, adminProjects: config.auth.adminProjects, resellerPrefix: config.auth.resellerPrefix }));
   const app = createGlanceApp({ service, db, validator, logger });
+  const http = httpMetrics('image-api');
+  app.server.on('request', (req, res) => http.observe(req, res));
+  let metrics: MetricsServer | undefined;
   const stop = async () => {
+    await metrics?.close();
     await app.close();
     computeUsage?.close();
     db.close();
   };
   try {
     await app.listen({ host: config.bindHost, port: config.bindPort });
+    if (config.metricsBindPort !== undefined) metrics = await startMetricsServer({ host: config.metricsBindIp, port: config.metricsBindPort });
   } catch (err) {
     await stop().catch(() => {});
     throw err;
@@ -62,7 +69,7 @@ export async function startImageService(options: StartImageOptions = {}): Promis
   const host = config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost.includes(':') ? `[${config.bindHost}]` : config.bindHost;
   const url = `http://${host}:${port}`;
   logger.info({ url: `${url}/v2` }, 'image API listening');
-  return { config, url, app, db, store, stop };
+  return { config, url, app, db, store, metricsPort: metrics?.port, stop };
 }
 
 /** Run the image API from a config file until SIGINT/SIGTERM. */

@@ -7,6 +7,7 @@
 import type { Logger } from '../../common/index.js';
 import type { Consumer, Delivery, DeliveryOutcome, Transport } from './transport.js';
 import { decodeRequest, versionCompatible, type RequestContext, type RpcReply } from './envelope.js';
+import { rpcHandled, rpcRefused } from './rpc-metrics.js';
 
 export type RpcMethod = (ctx: RequestContext, args: Record<string, unknown>) => unknown;
 
@@ -50,11 +51,13 @@ export class RpcServer {
   private async dispatch(delivery: Delivery): Promise<DeliveryOutcome> {
     const req = decodeRequest(delivery.body);
     if (typeof req === 'string') {
+      rpcRefused(this.options.topic);
       this.log.error({ reason: req, bytes: delivery.body.length, sample: delivery.body.subarray(0, 120).toString('utf8') }, 'malformed RPC message rejected');
       return { outcome: 'reject', reply: encodeReply({ ok: false, error: { name: 'MalformedMessage', message: `malformed RPC message: ${req}`, status: 400 } }) };
     }
     const { endpoint } = this.options;
     if (!versionCompatible(endpoint.version, req.version)) {
+      rpcRefused(this.options.topic);
       this.log.warn({ requestId: req.request_id, method: req.method, want: req.version, have: endpoint.version }, 'RPC version refused');
       return {
         outcome: 'ack',
@@ -63,14 +66,18 @@ export class RpcServer {
     }
     const method = Object.hasOwn(endpoint.methods, req.method) ? endpoint.methods[req.method] : undefined;
     if (!method) {
+      rpcRefused(this.options.topic);
       this.log.warn({ requestId: req.request_id, method: req.method }, 'RPC method unknown');
       return { outcome: 'ack', reply: encodeReply({ ok: false, error: { name: 'NoSuchMethod', message: `Endpoint ${this.options.topic} has no method ${req.method}`, status: 500 } }) };
     }
     const ctx: RequestContext = { ...req.context, requestId: req.request_id };
+    const started = performance.now();
     try {
       const result = await method(ctx, req.args);
+      rpcHandled(this.options.topic, req.method, true, (performance.now() - started) / 1000);
       return { outcome: 'ack', reply: delivery.expectsReply ? encodeReply({ ok: true, result: result ?? null }) : undefined };
     } catch (err) {
+      rpcHandled(this.options.topic, req.method, false, (performance.now() - started) / 1000);
       const e = err as Error & { status?: number };
       if (!delivery.expectsReply) this.log.error({ requestId: req.request_id, method: req.method, err: e.message }, 'RPC cast handler failed');
       return {
