@@ -20,6 +20,7 @@ import { computeConfig, startComputeServices, type ComputeServices } from '../..
 import { GlanceImageService, startImageService, type ImageServiceHandle } from '../../compute/image/index.js';
 import { guestMac } from '../../compute/metadata/index.js';
 import { novaClient } from '../helpers/compute-cloud.js';
+import { guestReport } from '../helpers/guest/guest-report.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
 import { startSwiftlyCluster, login, type SwiftlyCluster } from './helpers/swiftly-cluster.js';
 
@@ -39,16 +40,6 @@ const missing = await why();
 // .ci/run installs what this needs, so under CI a missing piece fails the test instead of skipping it.
 const skip = missing && !process.env.CI ? missing : false;
 if (skip) console.log(`# skipping the real-guest test: ${skip}`);
-
-/** The guest's `SWIFTLY-GUEST key=value …` console lines, as key → the rest of the line. */
-function guestReport(consoleText: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of consoleText.split(/\r?\n/)) {
-    const m = /SWIFTLY-GUEST ([\w-]+)=?(.*)$/.exec(line);
-    if (m) out.set(m[1], m[2].trim());
-  }
-  return out;
-}
 
 describe('a real Linux guest booted through the API', { skip }, () => {
   let cluster: SwiftlyCluster;

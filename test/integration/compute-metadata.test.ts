@@ -7,8 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { request } from 'node:http';
 import { silentLogger } from '../../common/index.js';
 import { DbMetadataLookup, makeConfigDrive, startMetadataServer, type MetadataServer, type MetadataSource } from '../../compute/metadata/index.js';
 import { ComputeDb, PowerState, VmState, type Instance } from '../../compute/index.js';
+import { NetnsLab, netnsUnavailable } from '../helpers/netns.js';
 import { NetworkService, generateSshKeyPair, sshFingerprint } from '../../compute/network/index.js';
 
 const instance: Instance = {
@@ -147,20 +147,8 @@ describe('config drive', () => {
   });
 });
 
-const execFileAsync = promisify(execFile);
+const NETNS_MISSING = (await netnsUnavailable(['curl'])) ?? false;
 const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
-
-/** Why network namespaces can't be made here, or false. */
-function netnsMissing(): string | false {
-  if (process.getuid?.() !== 0) return 'not root: no network namespaces';
-  try {
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'ip (iproute2) or curl not installed';
-  }
-  return false;
-}
 
 function hasIsoTools(): boolean {
   try {
@@ -229,7 +217,7 @@ describe('metadata service over the compute DB', () => {
     assert.equal((await viaSocket('/latest/meta-data/instance-id', iface.address)).status, 404, 'a deleted server\'s address finds nothing');
   });
 
-  it('from a guest network namespace: 169.254.169.254:80 forwards to the service, which answers by the guest\'s fixed IP', { skip: netnsMissing() }, async () => {
+  it('from a guest network namespace: 169.254.169.254:80 forwards to the service, which answers by the guest\'s fixed IP', { skip: NETNS_MISSING }, async () => {
     const network = net.networks.createNetwork({ label: 'nsnet', cidr: '10.32.0.0/24', dns: [] });
     const inst = db.createInstance({
       uuid: crypto.randomUUID(), display_name: 'ns vm', project_id: 'AUTH_test', user_id: 'test:tester', image_ref: 'img', image_properties: {},
@@ -239,23 +227,15 @@ describe('metadata service over the compute DB', () => {
     });
     const [iface] = net.allocateForInstance(inst);
     // Two namespaces of this test: "net" (the guest network's side: gateway + 169.254.169.254) and "guest" (the fixed IP).
-    const tag = `cgm${process.pid.toString(36)}`;
-    const ns = { net: `${tag}-n`, guest: `${tag}-g` };
-    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let forwarder: ChildProcess | undefined;
+    const lab = new NetnsLab();
     try {
-      ip('netns', 'add', ns.net);
-      ip('netns', 'add', ns.guest);
-      ip('-n', ns.net, 'link', 'add', 'vh', 'type', 'veth', 'peer', 'name', 'vg', 'netns', ns.guest);
-      ip('-n', ns.net, 'link', 'set', 'lo', 'up');
-      ip('-n', ns.net, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo');
-      ip('-n', ns.net, 'addr', 'add', `${network.gateway}/24`, 'dev', 'vh');
-      ip('-n', ns.net, 'link', 'set', 'vh', 'up');
-      ip('-n', ns.guest, 'link', 'set', 'lo', 'up');
-      ip('-n', ns.guest, 'addr', 'add', `${iface.address}/24`, 'dev', 'vg');
-      ip('-n', ns.guest, 'link', 'set', 'vg', 'up');
-      ip('-n', ns.guest, 'route', 'add', 'default', 'via', network.gateway);
-      forwarder = spawn('ip', ['netns', 'exec', ns.net, process.execPath, SWIFTLY, 'compute', 'metadata-forwarder', '--listen', '169.254.169.254:80', '--socket', server.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const ns = { net: await lab.add('mdnet'), guest: await lab.add('mdguest') };
+      await lab.veth(ns.net, 'vh', ns.guest, 'vg');
+      await lab.ip(ns.net, ['addr', 'add', '169.254.169.254/32', 'dev', 'lo']);
+      await lab.ip(ns.net, ['addr', 'add', `${network.gateway}/24`, 'dev', 'vh']);
+      await lab.ip(ns.guest, ['addr', 'add', `${iface.address}/24`, 'dev', 'vg']);
+      await lab.ip(ns.guest, ['route', 'add', 'default', 'via', network.gateway]);
+      const forwarder = lab.spawn(ns.net, process.execPath, [SWIFTLY, 'compute', 'metadata-forwarder', '--listen', '169.254.169.254:80', '--socket', server.url]);
       let out = '';
       forwarder.stdout!.on('data', (c: Buffer) => (out += c));
       forwarder.stderr!.on('data', (c: Buffer) => (out += c));
@@ -264,8 +244,8 @@ describe('metadata service over the compute DB', () => {
         if (Date.now() > until || forwarder.exitCode !== null) throw new Error(`the forwarder did not start: ${out}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      // Async: the metadata service answering runs in this process.
-      const curl = async (path: string, ...extra: string[]) => (await execFileAsync('ip', ['netns', 'exec', ns.guest, 'curl', '-sS', '--max-time', '10', ...extra, `http://169.254.169.254${path}`])).stdout;
+      // lab.run is async: the metadata service answering runs in this process.
+      const curl = (path: string, ...extra: string[]) => lab.run(ns.guest, 'curl', ['-sS', '--max-time', '10', ...extra, `http://169.254.169.254${path}`]);
       const md = JSON.parse(await curl('/openstack/latest/meta_data.json'));
       assert.equal(md.uuid, inst.uuid);
       assert.equal(md.hostname, 'ns-vm.novalocal');
@@ -276,16 +256,7 @@ describe('metadata service over the compute DB', () => {
       assert.equal(spoofed, await curl('/latest/meta-data/instance-id'));
       assert.match(spoofed, /^i-[0-9a-f]{8}$/);
     } finally {
-      if (forwarder && forwarder.exitCode === null) {
-        const exited = new Promise((r) => forwarder!.once('exit', r));
-        forwarder.kill('SIGTERM');
-        await exited;
-      }
-      for (const n of [ns.guest, ns.net]) {
-        try {
-          ip('netns', 'del', n);
-        } catch { /* not made */ }
-      }
+      await lab.cleanup();
       db.destroyInstance(inst.uuid);
     }
   });

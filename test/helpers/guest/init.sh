@@ -34,11 +34,12 @@ if [ -n "$dev" ] && mount -t iso9660 -o ro "$dev" /mnt 2>/dev/null; then
   say "network-data=$(tr -d '\n ' </mnt/openstack/latest/network_data.json)"
 else
   say "source=metadata-service"
+  # timeout(1), not wget -T: Debian's static busybox 1.35 wget crashes (SIGSEGV) with -T.
   for _ in 1 2 3 4 5; do
-    meta=$(wget -q -T 3 -O - http://169.254.169.254/openstack/latest/meta_data.json 2>/dev/null) && break
+    meta=$(timeout 5 wget -q -O - http://169.254.169.254/openstack/latest/meta_data.json 2>/dev/null) && break
     sleep 1
   done
-  ud=$(wget -q -T 3 -O - http://169.254.169.254/openstack/latest/user_data 2>/dev/null | base64 | tr -d '\n')
+  ud=$(timeout 5 wget -q -O - http://169.254.169.254/openstack/latest/user_data 2>/dev/null | base64 | tr -d '\n')
 fi
 say "instance-id=$(echo "$meta" | sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p')"
 say "hostname=$(echo "$meta" | sed -n 's/.*"hostname": *"\([^"]*\)".*/\1/p')"
