@@ -68,15 +68,16 @@ const ACCOUNT_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 const ACCOUNT_MANAGEMENT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'];
 
 export async function handleAccount(ctx: ProxyContext, req: SwiftRequest, t: AccountTarget): Promise<SwiftResponse> {
-  const ring = ctx.rings.account;
-  const { partition, nodes } = ring.getNodes(t.account);
-  const path = quotePath(`/${t.account}`);
-  const plan = { method: req.method, path, partition };
-  // As Swift's proxy: a method the account doesn't serve is a 405 before any authorization.
+  // As Swift's proxy: a method the account doesn't serve is a 405 before any
+  // authorization (and before the ring: s3api's TEST ends here on every S3 PUT).
   const allowed = ctx.conf.allowAccountManagement ? ACCOUNT_MANAGEMENT_METHODS : ACCOUNT_METHODS;
   if (!allowed.includes(req.method)) return makeResponse(405, undefined, { allow: allowed.join(', ') });
   const denied = await authorize(req);
   if (denied) return denied;
+  const ring = ctx.rings.account;
+  const { partition, nodes } = ring.getNodes(t.account);
+  const path = quotePath(`/${t.account}`);
+  const plan = { method: req.method, path, partition };
   switch (req.method) {
     case 'OPTIONS':
       return preflight(ctx.conf, req, allowed, undefined);

@@ -8,9 +8,11 @@ import type { Readable } from 'node:stream';
 import { quotePath } from '../../common/index.js';
 import type { App, Headers, PipelineContext, S3AuthDetails, SwiftResponse } from '../types.js';
 import { subrequest } from '../subrequest.js';
+import { dropBody } from '../response.js';
 import type { S3Conf } from './conf.js';
 import type { S3Request } from './request.js';
 import type { S3Signature } from './auth/index.js';
+import { swiftError } from './swift-errors.js';
 
 export interface SwiftCall {
   query?: string;
@@ -84,6 +86,23 @@ export class S3Context {
     if (container !== undefined) path += quotePath(`/${container}`);
     if (object !== undefined) path += quotePath(`/${object}`);
     return path;
+  }
+
+  /**
+   * The account the requester's Swift paths resolve to, once the auth filter
+   * below has checked the signature (undefined when no auth filter there
+   * takes S3 credentials). Until one of our Swift requests has passed it,
+   * a `TEST` request does (Swift's s3api sends the same before
+   * `get_container_info`): the proxy answers that method 405 without
+   * reaching a storage node. A failed check is the S3 error it names.
+   */
+  async authenticatedAccount(): Promise<string | undefined> {
+    if (this.auth.account === undefined) {
+      const resp = await this.swift('TEST');
+      dropBody(resp.body);
+      if (resp.status === 401) throw await swiftError(this, resp, 'service');
+    }
+    return this.auth.account;
   }
 
   /** A Swift request through the rest of the pipeline. */

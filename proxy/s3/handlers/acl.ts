@@ -15,7 +15,7 @@ import type { S3Context } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { emptyResponse, xmlResponse } from '../response.js';
 import { readXmlBody } from '../body.js';
-import { postBucketSysmeta } from '../bucket-info.js';
+import { headBucket, postBucketSysmeta } from '../bucket-info.js';
 import { ensureOk } from '../swift-errors.js';
 import { aclFromHeaders, aclFromXml, aclXml, BUCKET_ACL_SYSMETA, decodeAcl, encodeAcl, OBJECT_ACL_SYSMETA, privateAcl, type Acl } from '../acl.js';
 import { bucketAcl, rememberIfPublic } from '../acl-check.js';
@@ -52,8 +52,13 @@ async function requestedAcl(ctx: S3Context, bucketOwner: string, current: Acl): 
 }
 
 async function getBucketAcl(ctx: S3Context): Promise<SwiftResponse> {
+  if (!ctx.conf.s3Acl) {
+    // No ACLs kept: the owner's alone, shown to whom Swift lets read the bucket.
+    await headBucket(ctx);
+    return xmlResponse(200, aclXml(privateAcl(ctx.userId)));
+  }
   const acl = await bucketAcl(ctx);
-  return xmlResponse(200, aclXml(ctx.conf.s3Acl && acl.owner !== undefined ? acl : privateAcl(ctx.userId)));
+  return xmlResponse(200, aclXml(acl.owner !== undefined ? acl : privateAcl(ctx.userId)));
 }
 
 async function putBucketAcl(ctx: S3Context): Promise<SwiftResponse> {

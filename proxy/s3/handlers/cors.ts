@@ -8,14 +8,14 @@ import type { S3Context } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { emptyResponse, xmlResponse } from '../response.js';
 import { readXmlBody } from '../body.js';
-import { bucketHeaders, postBucketSysmeta } from '../bucket-info.js';
+import { headBucket, postBucketSysmeta } from '../bucket-info.js';
 import { parseXml, xmlDocument } from '../xml.js';
 import { CORS_SYSMETA, corsXml, parseCors, storedCors } from '../cors.js';
 import { rememberBucketAccount } from '../cors-apply.js';
 import type { ResourceHandlers } from './types.js';
 
 async function getCors(ctx: S3Context): Promise<SwiftResponse> {
-  const rules = storedCors((await bucketHeaders(ctx))[CORS_SYSMETA]);
+  const rules = storedCors((await headBucket(ctx)).headers[CORS_SYSMETA]);
   if (rules.length === 0) throw S3Errors.NoSuchCORSConfiguration({ BucketName: ctx.bucket });
   await rememberBucketAccount(ctx);
   return xmlResponse(200, xmlDocument('CORSConfiguration', corsXml(rules)));

@@ -8,13 +8,13 @@ import type { S3Context } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { emptyResponse, xmlResponse } from '../response.js';
 import { readXmlBody } from '../body.js';
-import { bucketHeaders, postBucketSysmeta } from '../bucket-info.js';
+import { headBucket, postBucketSysmeta } from '../bucket-info.js';
 import { parseXml, xmlDocument } from '../xml.js';
 import { LIFECYCLE_SYSMETA, lifecycleXml, parseLifecycle, storedRules } from '../lifecycle.js';
 import type { ResourceHandlers } from './types.js';
 
 async function getLifecycle(ctx: S3Context): Promise<SwiftResponse> {
-  const rules = storedRules((await bucketHeaders(ctx))[LIFECYCLE_SYSMETA]);
+  const rules = storedRules((await headBucket(ctx)).headers[LIFECYCLE_SYSMETA]);
   if (rules.length === 0) throw S3Errors.NoSuchLifecycleConfiguration({ BucketName: ctx.bucket });
   return xmlResponse(200, xmlDocument('LifecycleConfiguration', lifecycleXml(rules)));
 }

@@ -6,7 +6,7 @@ import { contentRange, parseRange, rangesForLength } from '../../../common/index
 import { dropBody, readSmallBody } from '../../response.js';
 import type { Headers, SwiftResponse } from '../../types.js';
 import type { S3Context } from '../context.js';
-import { S3Errors, type S3Error } from '../errors.js';
+import { S3Error, S3Errors } from '../errors.js';
 import { emptyResponse } from '../response.js';
 import { ensureOk, swiftError } from '../swift-errors.js';
 import { requestBody } from '../body.js';
@@ -29,9 +29,11 @@ import {
 
 /** A 404 on an object: NoSuchKey, or NoSuchBucket when the bucket is what is missing. */
 export async function objectNotFound(ctx: S3Context): Promise<S3Error> {
-  const head = await ctx.swift('HEAD', ctx.bucket);
-  dropBody(head.body);
-  if (head.status === 404) return S3Errors.NoSuchBucket({ BucketName: ctx.bucket });
+  try {
+    await bucketHeaders(ctx);
+  } catch (err) {
+    if (err instanceof S3Error && err.code === 'NoSuchBucket') return err;
+  }
   return S3Errors.NoSuchKey({ Key: ctx.key });
 }
 

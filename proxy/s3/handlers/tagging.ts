@@ -11,7 +11,7 @@ import type { S3Context } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { emptyResponse, xmlResponse } from '../response.js';
 import { readXmlBody } from '../body.js';
-import { bucketHeaders, postBucketSysmeta } from '../bucket-info.js';
+import { bucketHeaders, headBucket, postBucketSysmeta } from '../bucket-info.js';
 import { ensureOk } from '../swift-errors.js';
 import { parseXml, xmlDocument } from '../xml.js';
 import {
@@ -88,7 +88,7 @@ async function deleteObjectTagging(ctx: S3Context): Promise<SwiftResponse> {
 }
 
 async function getBucketTagging(ctx: S3Context): Promise<SwiftResponse> {
-  const stored = (await bucketHeaders(ctx))[BUCKET_TAGGING_SYSMETA];
+  const stored = (await headBucket(ctx)).headers[BUCKET_TAGGING_SYSMETA];
   if (!stored) throw S3Errors.NoSuchTagSet({ BucketName: ctx.bucket });
   return xmlResponse(200, xmlDocument('Tagging', tagSetXml(decodeTags(stored))));
 }

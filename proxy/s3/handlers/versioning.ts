@@ -8,13 +8,13 @@ import type { S3Context } from '../context.js';
 import { S3Errors } from '../errors.js';
 import { emptyResponse, xmlResponse } from '../response.js';
 import { readXmlBody } from '../body.js';
-import { bucketHeaders, postBucketSysmeta } from '../bucket-info.js';
+import { bucketHeaders, headBucket, postBucketSysmeta } from '../bucket-info.js';
 import { childText, parseXml, tag, xmlDocument } from '../xml.js';
 import { versioningStatus } from '../versions.js';
 import type { ResourceHandlers } from './types.js';
 
 async function getVersioning(ctx: S3Context): Promise<SwiftResponse> {
-  const status = versioningStatus(await bucketHeaders(ctx));
+  const status = versioningStatus((await headBucket(ctx)).headers);
   return xmlResponse(200, xmlDocument('VersioningConfiguration', status ? tag('Status', status) : ''));
 }
 
