@@ -59,6 +59,10 @@
  * floating_range = 172.24.4.0/24   ; the default floating pool's addresses (empty: no pool)
  * default_floating_pool = nova
  * allow_same_net_traffic = true    ; guests on one network reach each other whatever their security groups say
+ * ; the Linux data plane (compute_driver = libvirt): bridges, dnsmasq, nftables
+ * networks_path = /var/lib/swiftly/networks   ; dnsmasq's pid, leases, hosts and log files
+ * public_interface =               ; where floating addresses are added as /32s (empty: none)
+ * dhcp_lease_time = 86400          ; seconds
  * ```
  */
 import { hostname } from 'node:os';
@@ -201,6 +205,9 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       floatingRange: getString(network, 'floating_range', nd.floatingRange),
       defaultFloatingPool: getString(network, 'default_floating_pool', nd.defaultFloatingPool),
       allowSameNetTraffic: getBool(network, 'allow_same_net_traffic', nd.allowSameNetTraffic),
+      networksPath: getString(network, 'networks_path', nd.networksPath),
+      publicInterface: getString(network, 'public_interface', nd.publicInterface),
+      dhcpLeaseTimeSec: getInt(network, 'dhcp_lease_time', nd.dhcpLeaseTimeSec, 1),
     },
     logLevel: getString(d, 'log_level', 'info'),
     metrics: {

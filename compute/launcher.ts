@@ -19,6 +19,7 @@ import { FakeDriver, LibvirtDriver, type HypervisorDriver } from './driver/index
 import { GlanceImageService, LocalImageService, type ImageService } from './image/index.js';
 import { ComputeManager } from './manager/compute-manager.js';
 import { HostNetworking, NetworkService, NoNetworkDriver, RecordingNetworkDriver, type NetworkDriver } from './network/index.js';
+import { LinuxNetworkDriver } from './network/linux/index.js';
 import { createTransport, type Transport } from './rpc/index.js';
 import { COMPUTE_TOPIC, ComputeApi, CONDUCTOR_TOPIC, ConductorApi, SCHEDULER_TOPIC, SchedulerApi } from './rpcapi.js';
 import { filtersByName } from './scheduler/filters.js';
@@ -37,7 +38,7 @@ export interface StartComputeOptions {
   transport?: Transport;
   /** The compute worker's driver; otherwise from `config.computeDriver`. */
   driver?: HypervisorDriver;
-  /** The compute worker's network data plane; otherwise the recording one with the fake driver, NoNetworkDriver (refuses) with others. */
+  /** The compute worker's network data plane; otherwise from the hypervisor driver's type (`networkDriverFor`). */
   networkDriver?: NetworkDriver;
   validator?: TokenValidator;
   images?: ImageService;
@@ -74,6 +75,24 @@ function makeDriver(config: ComputeConfig, images: ImageService, logger: Logger)
     });
   }
   throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake, libvirt)`);
+}
+
+/**
+ * A compute host's network data plane: the recording one beside the fake
+ * hypervisor, the Linux one (bridges, dnsmasq, nftables; `[network]`
+ * networks_path, public_interface, dhcp_lease_time) beside libvirt, and
+ * for any other a driver that refuses to plug a server into a network.
+ */
+export function networkDriverFor(config: ComputeConfig, hypervisorType: string, logger: Logger): NetworkDriver {
+  if (hypervisorType === 'fake') return new RecordingNetworkDriver();
+  if (hypervisorType === 'libvirt') {
+    const n = config.network;
+    return new LinuxNetworkDriver({
+      stateDir: n.networksPath, publicInterface: n.publicInterface || undefined, dhcpLeaseTimeSec: n.dhcpLeaseTimeSec,
+      logger: logger.child({ network: 'linux' }),
+    });
+  }
+  return new NoNetworkDriver(config.host);
 }
 
 /** The image service's client when `[glance] api_servers` names one, else the local registry. */
@@ -139,7 +158,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     }
     if (run.has('compute')) {
       driver = options.driver ?? makeDriver(config, images, logger);
-      networkDriver = options.networkDriver ?? (driver.type === 'fake' ? new RecordingNetworkDriver() : new NoNetworkDriver(config.host));
+      networkDriver = options.networkDriver ?? networkDriverFor(config, driver.type, logger);
       const manager = new ComputeManager({
         host: config.host, db, driver, images, conductor: conductorApi, compute: computeApi, logger, ratios: config.ratios,
         network: new HostNetworking(network, networkDriver),

@@ -77,6 +77,11 @@ connection_uri = qemu:///system
 instances_path = ${join(options.dataDir, 'compute', 'instances')}
 shutdown_timeout = 60
 wait_soft_reboot_seconds = 120
+
+[network]
+# nova-network (flat DHCP): add networks with swiftly compute network create, or set fixed_range
+# floating_range = 172.24.4.0/24
+networks_path = ${join(options.dataDir, 'compute', 'networks')}
 `,
     { mode: 0o600 },
   );

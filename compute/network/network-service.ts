@@ -31,10 +31,17 @@ export interface NetworkConfig {
   defaultFloatingPool: string;
   /** `allow_same_net_traffic`: guests on a network accept each other's traffic whatever their groups say. */
   allowSameNetTraffic: boolean;
+  /** `networks_path`: a Linux compute host's dnsmasq files. */
+  networksPath: string;
+  /** `public_interface`: where a Linux host adds floating addresses (empty: none). */
+  publicInterface: string;
+  /** `dhcp_lease_time`, seconds. */
+  dhcpLeaseTimeSec: number;
 }
 
 export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
   fixedRange: '', networkLabel: 'private', bridge: 'br100', dns: ['8.8.4.4'], floatingRange: '', defaultFloatingPool: 'nova', allowSameNetTraffic: true,
+  networksPath: '/var/lib/swiftly/networks', publicInterface: '', dhcpLeaseTimeSec: 86400,
 };
 
 /** A server's address as the view shows it (Nova's `addresses`). */

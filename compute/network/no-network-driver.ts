@@ -14,11 +14,11 @@ export class NoNetworkDriver implements NetworkDriver {
     return Promise.reject(new SwiftlyError('ERR_UNSUPPORTED', `compute host ${this.host} has no network driver: it cannot plug a server into a network`, { status: 500 }));
   }
 
-  setupNetwork(): Promise<void> { return this.refuse(); }
-  plugInstance(): Promise<void> { return this.refuse(); }
-  unplugInstance(): Promise<void> { return this.refuse(); }
-  applyFloating(): Promise<void> { return this.refuse(); }
-  removeFloating(): Promise<void> { return this.refuse(); }
-  applySecurityGroups(): Promise<void> { return this.refuse(); }
-  removeSecurityGroups(): Promise<void> { return this.refuse(); }
+  setupNetwork(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  plugInstance(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  unplugInstance(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  applyFloating(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  removeFloating(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  applySecurityGroups(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  removeSecurityGroups(..._args: unknown[]): Promise<void> { return this.refuse(); }
 }
