@@ -13,18 +13,20 @@
  * (ISO9660, `config-2`) as a cdrom.
  */
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, open, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../../../common/index.js';
+import { writeFileAtomicSync, type Logger } from '../../../common/index.js';
 import type { ImageRecord } from '../../image/index.js';
-import { guestMac, makeConfigDrive } from '../../metadata/index.js';
+import { guestMac, guestNics, makeConfigDrive } from '../../metadata/index.js';
+import type { NetworkInfo } from '../../network/index.js';
 import { PowerState, type Flavor, type Instance } from '../../model.js';
 import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener } from '../hypervisor-driver.js';
 import { domainXml } from './domain-xml.js';
+import { NamespacedTaps, type GuestTap } from './guest-taps.js';
 import { LifecycleEvents } from './events.js';
 import { ImageCache } from './image-cache.js';
 import { convert, createOverlay, imageInfo } from './qemu-img.js';
@@ -49,6 +51,11 @@ export interface LibvirtDriverOptions {
   /** A SOFT reboot's wait for the guest to stop before it is reset (Nova: wait_soft_reboot_seconds). */
   softRebootTimeoutMs?: number;
   virshTimeoutMs?: number;
+  /**
+   * The network namespace the host's guest networks (bridges) live in, when not ours (the Linux network
+   * driver's `netns`): guests get unmanaged taps moved there after qemu opens them.
+   */
+  networkNamespace?: string;
   logger?: Logger;
 }
 
@@ -80,11 +87,13 @@ export class LibvirtDriver implements HypervisorDriver {
   private virtType: 'qemu' | 'kvm';
   private readonly listeners: LifecycleListener[] = [];
   private events?: LifecycleEvents;
+  private readonly nsTaps?: NamespacedTaps;
 
   constructor(private readonly o: LibvirtDriverOptions) {
     this.virsh = makeVirsh(o.connectionUri ?? 'qemu:///system', o.virshTimeoutMs);
     this.cache = new ImageCache(o.instancesPath, o.images);
     this.virtType = o.virtType ?? 'qemu';
+    this.nsTaps = o.networkNamespace ? new NamespacedTaps(o.networkNamespace) : undefined;
   }
 
   private name(uuid: string): string {
@@ -100,6 +109,8 @@ export class LibvirtDriver implements HypervisorDriver {
     return {
       dir, disk: join(dir, 'disk'), console: join(dir, 'console.log'), xml: join(dir, 'libvirt.xml'),
       kernel: join(dir, 'kernel'), ramdisk: join(dir, 'ramdisk'), configDrive: join(dir, 'disk.config'),
+      /** The guest's NICs (MAC, tap, bridge), kept for re-definitions (resize) and restarts. */
+      nics: join(dir, 'network.json'),
     };
   }
 
@@ -157,8 +168,33 @@ export class LibvirtDriver implements HypervisorDriver {
   }
 
   /** `props`: the properties of the image the guest was built from (kernel_id, ramdisk_id, os_command_line). */
-  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>): string {
+  /** The guest's NICs on host networks (none: qemu's user network). */
+  private async taps(uuid: string): Promise<GuestTap[]> {
+    try {
+      return JSON.parse(await readFile(this.paths(uuid).nics, 'utf8')) as GuestTap[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  /** `virsh start` with the guest's taps where qemu can open them, then where they belong. */
+  private async start(uuid: string): Promise<void> {
+    const taps = this.nsTaps ? await this.taps(uuid) : [];
+    if (this.nsTaps && taps.length) await this.nsTaps.beforeStart(taps);
+    try {
+      await this.run(['start', this.name(uuid)]);
+    } catch (err) {
+      // Nothing of a guest that did not start stays in our namespace.
+      if (this.nsTaps && taps.length) await this.nsTaps.remove(taps);
+      throw err;
+    }
+    if (this.nsTaps && taps.length) await this.nsTaps.afterStart(taps);
+  }
+
+  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>, taps: GuestTap[]): string {
     return domainXml({
+      interfaces: taps.map((t) => (this.nsTaps ? { mac: t.mac, device: t.device } : t)),
       name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
       diskPath: p.disk, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
       kernel: props.kernel_id ? { path: p.kernel, initrdPath: props.ramdisk_id ? p.ramdisk : undefined, cmdline: props.os_command_line ?? DEFAULT_CMDLINE } : undefined,
@@ -166,9 +202,9 @@ export class LibvirtDriver implements HypervisorDriver {
     });
   }
 
-  private async define(instance: Instance, flavor: Flavor, props: Record<string, string> = instance.image_properties): Promise<void> {
+  private async define(instance: Instance, flavor: Flavor, props: Record<string, string> = instance.image_properties ?? {}): Promise<void> {
     const p = this.paths(instance.uuid);
-    await writeFile(p.xml, this.xml(instance, flavor, p, props));
+    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid)));
     await this.run(['define', p.xml]);
   }
 
@@ -179,7 +215,7 @@ export class LibvirtDriver implements HypervisorDriver {
     if (props.ramdisk_id) await copyFile(await this.cache.fetch(props.ramdisk_id), p.ramdisk);
   }
 
-  async spawn(instance: Instance, image: ImageMeta): Promise<void> {
+  async spawn(instance: Instance, image: ImageMeta, network: NetworkInfo = []): Promise<void> {
     const p = this.paths(instance.uuid);
     if (await stat(p.dir).then(() => true, () => false)) throw new HypervisorError(`Instance ${instance.uuid} already has files in ${p.dir}`, 409);
     let defined = false;
@@ -190,10 +226,13 @@ export class LibvirtDriver implements HypervisorDriver {
       const rootBytes = instance.flavor.root_gb * 1024 ** 3;
       await createOverlay(base, info.format, p.disk, rootBytes > info.virtualSize ? rootBytes : undefined);
       await this.fetchKernel(image.properties, p);
-      if (instance.config_drive) await makeConfigDrive({ instance, nics: [{ mac: guestMac(instance.uuid) }] }, p.configDrive);
+      const taps: GuestTap[] = network.map((i) => ({ mac: i.mac, device: i.device, bridge: i.network.bridge }));
+      writeFileAtomicSync(p.nics, Buffer.from(JSON.stringify(taps)));
+      const nics = network.length ? guestNics(network) : [{ mac: guestMac(instance.uuid) }];
+      if (instance.config_drive) await makeConfigDrive({ instance, nics }, p.configDrive);
       await this.define(instance, instance.flavor, image.properties);
       defined = true;
-      await this.run(['start', this.name(instance.uuid)]);
+      await this.start(instance.uuid);
     } catch (err) {
       if (!defined) await rm(p.dir, { recursive: true, force: true });
       throw err;
@@ -204,6 +243,7 @@ export class LibvirtDriver implements HypervisorDriver {
     const name = this.name(instance.uuid);
     await this.run(['destroy', name], ['notFound', 'notRunning']);
     await this.run(['undefine', '--managed-save', name], ['notFound']);
+    if (this.nsTaps) await this.nsTaps.remove(await this.taps(instance.uuid));
     await rm(this.dir(instance.uuid), { recursive: true, force: true });
   }
 
@@ -235,7 +275,7 @@ export class LibvirtDriver implements HypervisorDriver {
       if (info.power_state !== PowerState.RUNNING) throw new HypervisorError(`Requested operation is not valid: domain is not running`, 409);
       await this.run(['shutdown', name]);
       if (await this.waitOff(instance.uuid, this.o.softRebootTimeoutMs ?? 120_000)) {
-        await this.run(['start', name]);
+        await this.start(instance.uuid);
         return;
       }
       this.o.logger?.info({ instance: instance.uuid }, 'guest did not stop on ACPI; resetting');
@@ -246,7 +286,7 @@ export class LibvirtDriver implements HypervisorDriver {
       await this.run(['reset', name]);
       if (info.power_state === PowerState.PAUSED) await this.run(['resume', name]);
     } else {
-      await this.run(['start', name]);
+      await this.start(instance.uuid);
     }
   }
 
@@ -262,7 +302,7 @@ export class LibvirtDriver implements HypervisorDriver {
   }
 
   async powerOn(instance: Instance): Promise<void> {
-    await this.run(['start', this.name(instance.uuid)]);
+    await this.start(instance.uuid);
   }
 
   async pause(instance: Instance): Promise<void> {
@@ -278,7 +318,7 @@ export class LibvirtDriver implements HypervisorDriver {
   }
 
   async resume(instance: Instance): Promise<void> {
-    await this.run(['start', this.name(instance.uuid)]);
+    await this.start(instance.uuid);
   }
 
   /** The new memory/vCPUs go into the persistent definition: they apply when the guest next starts. */
