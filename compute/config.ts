@@ -63,6 +63,7 @@
  * networks_path = /var/lib/swiftly/networks   ; dnsmasq's pid, leases, hosts and log files
  * public_interface =               ; where floating addresses are added as /32s (empty: none)
  * dhcp_lease_time = 86400          ; seconds
+ * network_namespace =              ; a network namespace (which must exist) for all of it; guests get unmanaged taps moved there (empty: the host's own)
  * ```
  */
 import { hostname } from 'node:os';
@@ -208,6 +209,7 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       networksPath: getString(network, 'networks_path', nd.networksPath),
       publicInterface: getString(network, 'public_interface', nd.publicInterface),
       dhcpLeaseTimeSec: getInt(network, 'dhcp_lease_time', nd.dhcpLeaseTimeSec, 1),
+      networkNamespace: getString(network, 'network_namespace', nd.networkNamespace),
     },
     logLevel: getString(d, 'log_level', 'info'),
     metrics: {

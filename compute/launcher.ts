@@ -71,7 +71,8 @@ function makeDriver(config: ComputeConfig, images: ImageService, logger: Logger)
     const l = config.libvirt;
     return new LibvirtDriver({
       images, connectionUri: l.connectionUri, virtType: l.virtType, instancesPath: l.instancesPath, shutdownTimeoutMs: l.shutdownTimeoutMs,
-      softRebootTimeoutMs: l.softRebootTimeoutMs, virshTimeoutMs: l.virshTimeoutMs, logger: logger.child({ driver: 'libvirt' }),
+      softRebootTimeoutMs: l.softRebootTimeoutMs, virshTimeoutMs: l.virshTimeoutMs, networkNamespace: config.network.networkNamespace || undefined,
+      logger: logger.child({ driver: 'libvirt' }),
     });
   }
   throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake, libvirt)`);
@@ -89,6 +90,7 @@ export function networkDriverFor(config: ComputeConfig, hypervisorType: string, 
     const n = config.network;
     return new LinuxNetworkDriver({
       stateDir: n.networksPath, publicInterface: n.publicInterface || undefined, dhcpLeaseTimeSec: n.dhcpLeaseTimeSec,
+      netns: n.networkNamespace || undefined,
       logger: logger.child({ network: 'linux' }),
     });
   }

@@ -37,11 +37,13 @@ export interface NetworkConfig {
   publicInterface: string;
   /** `dhcp_lease_time`, seconds. */
   dhcpLeaseTimeSec: number;
+  /** `network_namespace` (swiftly's): the network namespace a Linux host's guest networks live in (empty: the host's own). */
+  networkNamespace: string;
 }
 
 export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
   fixedRange: '', networkLabel: 'private', bridge: 'br100', dns: ['8.8.4.4'], floatingRange: '', defaultFloatingPool: 'nova', allowSameNetTraffic: true,
-  networksPath: '/var/lib/swiftly/networks', publicInterface: '', dhcpLeaseTimeSec: 86400,
+  networksPath: '/var/lib/swiftly/networks', publicInterface: '', dhcpLeaseTimeSec: 86400, networkNamespace: '',
 };
 
 /** A server's address as the view shows it (Nova's `addresses`). */
