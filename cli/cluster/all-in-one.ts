@@ -34,6 +34,8 @@ export interface AllInOne {
   computeUrl?: string;
   /** The image API's URL when started with compute. */
   imageUrl?: string;
+  /** `/metrics` ports by server (`proxy-server`, `daemons`, `object-server-1`, …), as the configs set them (none in a cluster made before metrics). */
+  metricsPorts: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -63,15 +65,22 @@ function firstTempauthUser(proxyConf: string): { user: string; key: string } {
 
 export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne> {
   const paths = clusterPaths(resolve(options.dir));
-  const layout = ensureClusterLayout(paths, options.bind, undefined, { encryption: options.encryption });
+  const layout = ensureClusterLayout(paths, options.bind, undefined, { encryption: options.encryption, metrics: true });
   const proxy = getSection(readIniFile(paths.proxyConf), 'app:proxy-server') ?? {};
   const proxyHost = getString(proxy, 'bind_ip', options.bind.host);
   const proxyPort = getInt(proxy, 'bind_port', options.bind.port);
   const specs: ChildSpec[] = [];
+  const metricsPorts: Record<string, number> = {};
+  const proxyMetrics = getInt(proxy, 'metrics_bind_port', 0);
+  if (proxyMetrics) metricsPorts['proxy-server'] = proxyMetrics;
   for (let n = 1; n <= NODE_COUNT; n++) {
     for (const kind of STORAGE_KINDS) {
       const conf = paths.storageConf(kind, n);
-      const section = getSection(readIniFile(conf), `app:${kind}-server`) ?? {};
+      const ini = readIniFile(conf);
+      const section = getSection(ini, `app:${kind}-server`) ?? {};
+      if (section.metrics_bind_port) metricsPorts[`${kind}-server-${n}`] = getInt(section, 'metrics_bind_port', 0);
+      const daemonMetrics = getSection(ini, `${kind}-replicator`)?.metrics_bind_port;
+      if (daemonMetrics) metricsPorts.daemons = Number(daemonMetrics);
       specs.push({
         name: `${kind}-server-${n}`,
         args: ['server', kind, conf],
@@ -115,6 +124,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     encrypted: pipelineHas(paths.proxyConf, 'encryption'),
     computeUrl: compute?.compute.apiUrl,
     imageUrl: compute?.images.url,
+    metricsPorts,
     stop: async () => {
       await compute?.stop();
       await supervisor.stop();

@@ -144,6 +144,9 @@ export const NODE_COUNT = 3;
 export type ServerKind = 'object' | 'container' | 'account';
 export const STORAGE_KINDS: readonly ServerKind[] = ['object', 'container', 'account'];
 
+/** Where the all-in-one serves /metrics: the proxy, all daemons (one process), and each storage server at its port + 100 (6310–6332). */
+export const METRICS_PORTS = { proxy: 6080, daemons: 6090, storageOffset: 100 };
+
 /** SAIO's ports: node n serves object on 6n10, container 6n11, account 6n12. */
 export function storagePort(kind: ServerKind, node: number): number {
   return 6000 + node * 10 + 200 + STORAGE_KINDS.indexOf(kind);
@@ -188,7 +191,7 @@ export function ensureClusterLayout(
   paths: ClusterPaths,
   bind: { host: string; port: number },
   portOf: (kind: ServerKind, node: number) => number = storagePort,
-  options: { encryption?: boolean } = {},
+  options: { encryption?: boolean; metrics?: boolean } = {},
 ): CreatedCluster {
   if (existsSync(join(paths.etc, 'swift.conf'))) return { created: false };
   mkdirSync(paths.etc, { recursive: true });
@@ -199,7 +202,7 @@ export function ensureClusterLayout(
     mkdirSync(join(paths.devices(n), `sdb${n}`), { recursive: true });
     for (const kind of STORAGE_KINDS) {
       mkdirSync(join(paths.etc, `${kind}-server`), { recursive: true });
-      writeFileSync(paths.storageConf(kind, n), storageConf(paths, kind, n, portOf(kind, n)));
+      writeFileSync(paths.storageConf(kind, n), storageConf(paths, kind, n, portOf(kind, n), options.metrics ?? false));
     }
   }
   for (const kind of STORAGE_KINDS) {
@@ -210,7 +213,7 @@ export function ensureClusterLayout(
   if (options.encryption) {
     writeFileSync(paths.keymasterConf, iniText([['keymaster', { encryption_root_secret: randomBytes(32).toString('base64') }]]), { mode: 0o600 });
   }
-  writeFileSync(paths.proxyConf, proxyConf(paths, bind, adminKey, options.encryption ?? false), { mode: 0o600 });
+  writeFileSync(paths.proxyConf, proxyConf(paths, bind, adminKey, options.encryption ?? false, options.metrics ?? false), { mode: 0o600 });
   writeFileSync(join(paths.etc, CONTAINER_SYNC_REALMS_FILE), realmsConf(bind, secret()), { mode: 0o600 });
   return { created: true, adminKey };
 }
@@ -221,14 +224,18 @@ const DAEMONS: Record<ServerKind, (node: number) => [string, ConfOptions][]> = {
   account: () => [['account-reaper', {}]],
 };
 
-function storageConf(paths: ClusterPaths, kind: ServerKind, node: number, port: number): string {
+function storageConf(paths: ClusterPaths, kind: ServerKind, node: number, port: number, metrics: boolean): string {
+  // Per section, not [DEFAULT]: the server and its daemons run in different processes.
+  const daemonMetrics: ConfOptions = metrics ? { metrics_bind_port: METRICS_PORTS.daemons } : {};
   return serverConfText({
     defaults: {
       devices: paths.devices(node), mount_check: false, bind_ip: '127.0.0.1', bind_port: port, workers: 0,
       swift_dir: paths.etc, recon_cache_path: join(paths.dir, 'cache', String(node)), log_level: 'INFO',
     },
     pipeline: [`${kind}-server`],
-    extra: [[`${kind}-replicator`, {}], [`${kind}-auditor`, {}], ...DAEMONS[kind](node)],
+    app: metrics ? { metrics_bind_port: port + METRICS_PORTS.storageOffset } : {},
+    extra: ([[`${kind}-replicator`, {}], [`${kind}-auditor`, {}], ...DAEMONS[kind](node)] as [string, ConfOptions][])
+      .map(([name, o]): [string, ConfOptions] => [name, { ...o, ...daemonMetrics }]),
   });
 }
 
@@ -261,9 +268,12 @@ export function withEncryption(pipeline: readonly string[]): string[] {
   return out;
 }
 
-function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string, encryption: boolean): string {
+function proxyConf(paths: ClusterPaths, bind: { host: string; port: number }, adminKey: string, encryption: boolean, metrics: boolean): string {
   return serverConfText({
-    defaults: { bind_ip: bind.host, bind_port: bind.port, swift_dir: paths.etc, workers: 1, log_level: 'INFO' },
+    defaults: {
+      bind_ip: bind.host, bind_port: bind.port, swift_dir: paths.etc, workers: 1, log_level: 'INFO',
+      ...(metrics ? { metrics_bind_ip: '127.0.0.1', metrics_bind_port: METRICS_PORTS.proxy } : {}),
+    },
     pipeline: encryption ? withEncryption(PROXY_PIPELINE) : PROXY_PIPELINE,
     app: { account_autocreate: true },
     filters: {

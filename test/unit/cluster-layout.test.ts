@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIni, swiftConfFromIni } from '../../common/index.js';
+import { getSection, metricsListen, parseIni, readIniFile, swiftConfFromIni } from '../../common/index.js';
 import { readRingFile } from '../../ring/index.js';
 import { makeRegistry, readPipeline } from '../../proxy/index.js';
 import {
-  ensureEtcSwiftConf, FIXED_SWIFT_CONF, PROXY_PIPELINE, serverConfText, swiftConfText, writeRing,
+  clusterPaths, ensureClusterLayout, ensureEtcSwiftConf, FIXED_SWIFT_CONF, NODE_COUNT, PROXY_PIPELINE, serverConfText, STORAGE_KINDS,
+  swiftConfText, writeRing,
 } from '../../cli/cluster/layout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cluster-layout-'));
@@ -80,4 +81,38 @@ test('rings: the devices given, the same partitions each time, the builder file 
   assert.ok(!existsSync(join(root, 'container.builder')));
   writeRing(root, 'object', spec);
   assert.deepEqual(readRingFile(join(root, 'object.ring.gz')).replica2part2dev, readRingFile(join(root, 'container.ring.gz')).replica2part2dev);
+});
+
+test("the all-in-one's configs give every server a /metrics port no other server listens on; the daemons' sections share one", () => {
+  const paths = clusterPaths(join(root, 'metrics-cluster'));
+  ensureClusterLayout(paths, { host: '127.0.0.1', port: 8080 }, undefined, { metrics: true });
+  const listening = new Map<number, string>();
+  const listen = (port: number, who: string): void => {
+    assert.ok(!listening.has(port), `${who} and ${listening.get(port)} both on ${port}`);
+    listening.set(port, who);
+  };
+  const proxy = readIniFile(paths.proxyConf).defaults;
+  listen(Number(proxy.bind_port), 'proxy');
+  listen(metricsListen(proxy)!.port, 'proxy metrics');
+  const daemonPorts = new Set<number>();
+  for (const kind of STORAGE_KINDS) {
+    for (let n = 1; n <= NODE_COUNT; n++) {
+      const ini = readIniFile(paths.storageConf(kind, n));
+      const app = getSection(ini, `app:${kind}-server`)!;
+      listen(Number(app.bind_port), `${kind}-server ${n}`);
+      listen(metricsListen(app)!.port, `${kind}-server ${n} metrics`);
+      for (const name of ini.sections.keys()) {
+        if (name.startsWith('app:') || name.startsWith('pipeline:')) continue;
+        daemonPorts.add(metricsListen(getSection(ini, name)!)!.port);
+      }
+    }
+  }
+  // All daemons run in one process (swiftly daemons): one shared endpoint.
+  assert.equal(daemonPorts.size, 1);
+  listen([...daemonPorts][0], 'daemons metrics');
+  // Without the option (tests, the bench): no metrics ports at all.
+  const plain = clusterPaths(join(root, 'plain-cluster'));
+  ensureClusterLayout(plain, { host: '127.0.0.1', port: 8080 });
+  assert.equal(metricsListen(readIniFile(plain.proxyConf).defaults), undefined);
+  assert.equal(metricsListen(getSection(readIniFile(plain.storageConf('object', 1)), 'app:object-server')!), undefined);
 });
