@@ -17,6 +17,7 @@ import { generateTransId } from './trans-id.js';
 import { closingResponse, refusedRequest, withoutBody } from './any-method.js';
 import { connectionAsEventlet } from './connection-header.js';
 import { requoteRequestTarget, type ParseError } from './raw-request-line.js';
+import { closeAfterUnreadBody, isLingering } from './unread-body.js';
 
 const CONTINUE = Symbol('swiftly.continue');
 
@@ -60,13 +61,14 @@ function bodyOf(raw: ContinuableRequest): Readable | undefined {
     // No body: still let the client's Expect be answered on the final response.
     return undefined;
   }
-  const sendContinue = raw[CONTINUE];
-  if (sendContinue) {
+  if (raw[CONTINUE]) {
     const origRead = raw.read.bind(raw);
     raw.read = (n?: number) => {
       raw.read = origRead;
+      // Gone when the answer came first (unread-body.ts drops the body).
+      const sendContinue = raw[CONTINUE];
       raw[CONTINUE] = undefined;
-      sendContinue();
+      sendContinue?.();
       return origRead(n);
     };
   }
@@ -162,7 +164,8 @@ function refuseRequest(err: ParseError, socket: Socket): void {
 }
 
 export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
-  let handle: (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => Promise<void>;
+  /** `closes`: the answer closes its socket itself (closingResponse: a refused request's, a CONNECT's). */
+  let handle: (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }, closes?: boolean) => Promise<void>;
   // Sockets whose refused request is being answered: the parser keeps
   // erroring on their later bytes, which are dropped.
   const answering = new WeakSet<Socket>();
@@ -180,7 +183,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
       const req = err.code === 'HPE_INVALID_METHOD' && err.rawPacket ? refusedRequest(err.rawPacket, err.bytesParsed ?? 0, socket) : undefined;
       if (!req) return refuseRequest(err, socket);
       answering.add(socket);
-      void handle({ raw: req }, { hijack: () => {}, raw: closingResponse(req, socket) });
+      void handle({ raw: req }, { hijack: () => {}, raw: closingResponse(req, socket) }, true);
     },
     logger: false,
     bodyLimit: Number.MAX_SAFE_INTEGER,
@@ -214,13 +217,19 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   // CONNECT: Node hands over the socket (or drops it unheard); the pipeline answers.
   server.server.on('connect', (req: IncomingMessage, socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    void handle({ raw: withoutBody(req) }, { hijack: () => {}, raw: closingResponse(req, socket) });
+    void handle({ raw: withoutBody(req) }, { hijack: () => {}, raw: closingResponse(req, socket) }, true);
   });
-  handle = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+  handle = async (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }, closes = false) => {
     reply.hijack();
+    const raw = request.raw;
+    // Sent behind a body dropped after an early answer that said Connection: close.
+    const socket = raw.socket;
+    if (isLingering(socket)) {
+      socket.destroy();
+      return;
+    }
     options.metrics?.observe(request.raw, reply.raw);
     const transId = generateTransId(Date.now(), options.transIdSuffix ?? '');
-    const raw = request.raw;
     let resp: SwiftResponse;
     try {
       resp = await app(toSwiftRequest(raw, transId));
@@ -230,6 +239,11 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
     }
     resp.headers['x-trans-id'] ??= transId;
     resp.headers['x-openstack-request-id'] ??= resp.headers['x-trans-id'];
+    if (!closes && !raw.complete) {
+      // Bytes of the body already received are parsed first (the answer may have come before the parser got to them).
+      await new Promise((resolve) => setImmediate(resolve));
+      closeAfterUnreadBody(raw, socket, reply.raw, () => ((raw as ContinuableRequest)[CONTINUE] = undefined));
+    }
     try {
       await writeResponse(raw.method ?? 'GET', resp, reply.raw);
     } catch (err) {
@@ -237,7 +251,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
       reply.raw.destroy();
     }
   };
-  server.route({ method: [...server.supportedMethods], url: '*', handler: handle });
+  server.route({ method: [...server.supportedMethods], url: '*', handler: (request, reply) => handle(request, reply) });
   await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

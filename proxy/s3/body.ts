@@ -7,7 +7,6 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { readSmallBody } from '../response.js';
 import { S3Error, S3Errors } from './errors.js';
 import { CheckedStream } from './checked-stream.js';
 import type { S3Context } from './context.js';
@@ -106,8 +105,16 @@ function chunkedBody(ctx: S3Context, mode: string): { body?: Readable; failure: 
   return { body: decoder, failure: () => decoder.failure, trailers: decoder.trailers };
 }
 
-/** A small body (XML), read whole and checked (capped: S3 refuses bigger ones as MaxMessageLengthExceeded). */
+/**
+ * A small body (XML), read whole and checked (capped: S3 refuses bigger
+ * ones as MaxMessageLengthExceeded). One declared bigger is refused before
+ * a byte is read, as Swift's s3api does. What is left unread of a body
+ * past the cap stays as it is: the client's own stream is not destroyed
+ * (that would lose the answer), the edge drops the rest after the answer.
+ */
 export async function readXmlBody(ctx: S3Context, limit = 1024 * 1024, tooLarge: () => S3Error = () => S3Errors.MaxMessageLengthExceeded()): Promise<Buffer> {
+  const declared = ctx.req.swift.headers['content-length'];
+  if (ctx.signature.payload.kind !== 'streaming' && declared !== undefined && Number(declared) > limit) throw tooLarge();
   const { body, failure } = requestBody(ctx);
   if (!body) {
     if (ctx.signature.payload.kind === 'sha256' && ctx.signature.payload.hex !== createHash('sha256').digest('hex')) {
@@ -115,12 +122,19 @@ export async function readXmlBody(ctx: S3Context, limit = 1024 * 1024, tooLarge:
     }
     return Buffer.alloc(0);
   }
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return await readSmallBody(body, limit);
+    for await (const chunk of body.iterator({ destroyOnReturn: body !== ctx.req.swift.body })) {
+      size += (chunk as Buffer).length;
+      if (size > limit) break;
+      chunks.push(chunk as Buffer);
+    }
   } catch (err) {
-    const f = failure();
-    if (f) throw f;
-    if (err instanceof Error && err.message === 'body too large to buffer') throw tooLarge();
-    throw err;
+    throw failure() ?? err;
   }
+  if (size > limit) throw tooLarge();
+  const f = failure();
+  if (f) throw f;
+  return Buffer.concat(chunks);
 }

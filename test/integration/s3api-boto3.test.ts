@@ -217,6 +217,19 @@ print(json.dumps(r))
     assert.deepEqual(out, { loud: ['a', 'missing'], quiet: [false, false], no_bucket: ['NoSuchBucket', 404], too_many: ['MalformedXML', 400], too_big: ['MalformedXML', 400], empty_key: ['UserKeyMustBeSpecified', 400], left: ['c'] });
   });
 
+  it('answers MalformedXML to a DeleteObjects body far past its limit while the client is still sending it (as Swift\'s test_delete_multi_objects_error; it hung)', { timeout: 120_000 }, async () => {
+    // ~40 MB: far more than the socket buffers hold, so the client is still sending when the answer comes.
+    const out = await py(String.raw`
+r = {}
+s3.create_bucket(Bucket='mdel-huge')
+slow = client(read_timeout=30, connect_timeout=5)
+r['huge'] = code_of(slow.delete_objects, Bucket='mdel-huge', Delete={'Objects': [{'Key': ('a' * 102400) + str(i)} for i in range(400)]})
+r['after'] = s3.delete_objects(Bucket='mdel-huge', Delete={'Objects': [{'Key': 'x'}]})['Deleted'][0]['Key']
+print(json.dumps(r))
+`);
+    assert.deepEqual(out, { huge: ['MalformedXML', 400], after: 'x' });
+  });
+
   it('checks signatures: SigV2 header and presigned, SigV4 presigned, wrong secret, unknown key, clock skew', async () => {
     const out = await py(String.raw`
 import urllib.request, urllib.error
