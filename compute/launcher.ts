@@ -12,6 +12,7 @@ import { createComputeApiApp } from './api/app.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
 import { ComputeApiService } from './api/compute-api.js';
 import { NetworkApiService } from './api/network-api.js';
+import { metadataSourceOf } from './metadata/index.js';
 import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
 import { ComputeDb } from './db/index.js';
@@ -61,7 +62,7 @@ export interface ComputeServices {
   stop(): Promise<void>;
 }
 
-function makeDriver(config: ComputeConfig, images: ImageService, logger: Logger): HypervisorDriver {
+function makeDriver(config: ComputeConfig, images: ImageService, logger: Logger, network: NetworkService): HypervisorDriver {
   if (config.computeDriver === 'fake') {
     const f = config.fake;
     return new FakeDriver({ vcpus: f.vcpus, memoryMb: f.memoryMb, localGb: f.localGb, cpuArch: f.cpuArch, timeScale: f.timeScale });
@@ -72,7 +73,7 @@ function makeDriver(config: ComputeConfig, images: ImageService, logger: Logger)
     return new LibvirtDriver({
       images, connectionUri: l.connectionUri, virtType: l.virtType, instancesPath: l.instancesPath, shutdownTimeoutMs: l.shutdownTimeoutMs,
       softRebootTimeoutMs: l.softRebootTimeoutMs, virshTimeoutMs: l.virshTimeoutMs, networkNamespace: config.network.networkNamespace || undefined,
-      logger: logger.child({ driver: 'libvirt' }),
+      logger: logger.child({ driver: 'libvirt' }), metadataSource: (instance) => metadataSourceOf(network, instance),
     });
   }
   throw new Error(`compute_driver ${config.computeDriver} is not available (known: fake, libvirt)`);
@@ -159,7 +160,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       services.push(new Service({ ...common, binary: 'swiftly-conductor', topic: CONDUCTOR_TOPIC, host: config.host, manager: conductor }));
     }
     if (run.has('compute')) {
-      driver = options.driver ?? makeDriver(config, images, logger);
+      driver = options.driver ?? makeDriver(config, images, logger, network);
       networkDriver = options.networkDriver ?? networkDriverFor(config, driver.type, logger);
       const manager = new ComputeManager({
         host: config.host, db, driver, images, conductor: conductorApi, compute: computeApi, logger, ratios: config.ratios,

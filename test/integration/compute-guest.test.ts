@@ -19,6 +19,7 @@ import { silentLogger } from '../../common/index.js';
 import { computeConfig, startComputeServices, type ComputeServices } from '../../compute/index.js';
 import { GlanceImageService, startImageService, type ImageServiceHandle } from '../../compute/image/index.js';
 import { guestMac } from '../../compute/metadata/index.js';
+import { generateSshKeyPair } from '../../compute/network/index.js';
 import { novaClient } from '../helpers/compute-cloud.js';
 import { guestReport } from '../helpers/guest/guest-report.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
@@ -109,7 +110,11 @@ describe('a real Linux guest booted through the API', { skip }, () => {
     const userData = `#!/bin/sh\necho hello from swiftly's user data ${Date.now()}\n\u00e9\u0000binary\xff`;
     const udBytes = Buffer.from(userData, 'latin1');
     const t0 = Date.now();
-    const r = await nova('POST', '/servers', { server: { name: 'Guest One', imageRef: diskId, flavorRef: '1', config_drive: true, user_data: udBytes.toString('base64') } });
+    const key = generateSshKeyPair();
+    assert.equal((await nova('POST', '/os-keypairs', { keypair: { name: 'guest-key', public_key: key.publicKey } })).status, 200);
+    const r = await nova('POST', '/servers', {
+      server: { name: 'Guest One', imageRef: diskId, flavorRef: '1', config_drive: true, user_data: udBytes.toString('base64'), key_name: 'guest-key' },
+    });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const id = r.body.server.id as string;
 
@@ -132,6 +137,11 @@ describe('a real Linux guest booted through the API', { skip }, () => {
     assert.match(report.get('network-data') ?? '', new RegExp(`"ethernet_mac_address":"${guestMac(id)}"`));
     assert.match(report.get('address') ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/, 'udhcpc got an address');
     assert.equal(report.has('insmod-failed'), false, 'every module loaded');
+
+    // The drive on the host carries the key pair the server was booted with.
+    const drive = join(tmp, 'instances', id, 'disk.config');
+    const md = JSON.parse(execFileSync('isoinfo', ['-R', '-i', drive, '-x', '/openstack/latest/meta_data.json']).toString());
+    assert.deepEqual(md.public_keys, { 'guest-key': key.publicKey });
 
     const shown = (await nova('GET', `/servers/${id}`)).body.server;
     assert.equal(shown.status, 'ACTIVE');

@@ -21,7 +21,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomicSync, type Logger } from '../../../common/index.js';
 import type { ImageRecord } from '../../image/index.js';
-import { guestMac, guestNics, makeConfigDrive } from '../../metadata/index.js';
+import { guestMac, guestNics, makeConfigDrive, type MetadataSource } from '../../metadata/index.js';
 import type { NetworkInfo } from '../../network/index.js';
 import { PowerState, type Flavor, type Instance } from '../../model.js';
 import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener } from '../hypervisor-driver.js';
@@ -57,6 +57,8 @@ export interface LibvirtDriverOptions {
    */
   networkNamespace?: string;
   logger?: Logger;
+  /** What a config drive carries for a server (its interfaces, key pair, floating IP): the compute DB's, from the launcher. */
+  metadataSource?: (instance: Instance) => MetadataSource;
 }
 
 /** How long the console tail may be (Nova's MAX_CONSOLE_BYTES). */
@@ -208,6 +210,15 @@ export class LibvirtDriver implements HypervisorDriver {
     await this.run(['define', p.xml]);
   }
 
+  /**
+   * The config drive's contents: the server's key pair and floating IP from the compute DB, its interfaces as
+   * plugged in (`network`); a guest without any has the user-mode NIC (its MAC, DHCP).
+   */
+  private configDriveSource(instance: Instance, network: NetworkInfo): MetadataSource {
+    const src = this.o.metadataSource?.(instance) ?? { instance, nics: [] };
+    return { ...src, nics: network.length ? guestNics(network) : [{ mac: guestMac(instance.uuid) }] };
+  }
+
   /** An AMI's kernel and ramdisk, from the image cache into the guest's directory (Nova keeps its own copies there too). */
   private async fetchKernel(props: Record<string, string>, p: ReturnType<LibvirtDriver['paths']>): Promise<void> {
     if (!props.kernel_id) return;
@@ -228,8 +239,7 @@ export class LibvirtDriver implements HypervisorDriver {
       await this.fetchKernel(image.properties, p);
       const taps: GuestTap[] = network.map((i) => ({ mac: i.mac, device: i.device, bridge: i.network.bridge }));
       writeFileAtomicSync(p.nics, Buffer.from(JSON.stringify(taps)));
-      const nics = network.length ? guestNics(network) : [{ mac: guestMac(instance.uuid) }];
-      if (instance.config_drive) await makeConfigDrive({ instance, nics }, p.configDrive);
+      if (instance.config_drive) await makeConfigDrive(this.configDriveSource(instance, network), p.configDrive);
       await this.define(instance, instance.flavor, image.properties);
       defined = true;
       await this.start(instance.uuid);
