@@ -30,6 +30,8 @@ export interface ImageMeta {
   id: string;
   name: string;
   size: number;
+  /** The image's declared format (Glance's disk_format): how a driver reads its bytes, never probed. */
+  disk_format: string;
   properties: Record<string, string>;
 }
 

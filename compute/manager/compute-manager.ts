@@ -7,9 +7,9 @@
  */
 import type { Logger } from '../../common/index.js';
 import type { ComputeDb } from '../db/index.js';
-import type { HypervisorDriver } from '../driver/index.js';
+import type { HypervisorDriver, ImageMeta } from '../driver/index.js';
 import { ComputeResourcesUnavailableError } from '../errors.js';
-import type { ImageService } from '../image/index.js';
+import type { ImageRecord, ImageService } from '../image/index.js';
 import type { HostNetworking, NetworkInfo } from '../network/index.js';
 import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } from '../model.js';
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
@@ -36,6 +36,9 @@ export interface ComputeManagerOptions {
 }
 
 type Args = Record<string, unknown>;
+
+/** What a driver is told of the image it boots. */
+const imageMeta = (image: ImageRecord): ImageMeta => ({ id: image.id, name: image.name, size: image.size, disk_format: image.disk_format, properties: image.properties });
 type Work = (inst: Instance) => Promise<Partial<Instance>>;
 
 export class ComputeManager implements Manager {
@@ -197,7 +200,7 @@ export class ComputeManager implements Manager {
       const image = await this.options.images.show(spawning.image_ref);
       if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${spawning.image_ref} could not be found or is not active.`), { name: 'ImageNotFound' });
       const nics = await this.plugNetwork(spawning, true);
-      await this.driver.spawn(spawning, { id: image.id, name: image.name, size: image.size, properties: image.properties }, nics);
+      await this.driver.spawn(spawning, imageMeta(image), nics);
       this.db.updateInstance(uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: novaTime(), progress: 100,
       }, { task_state: [TaskState.SPAWNING] });
@@ -267,7 +270,7 @@ export class ComputeManager implements Manager {
       if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${imageRef} could not be found.`), { name: 'ImageNotFound' });
       this.db.updateInstance(uuid, { task_state: TaskState.REBUILD_SPAWNING }, { task_state: [TaskState.REBUILDING] });
       await this.driver.destroy(inst);
-      await this.driver.spawn({ ...inst, image_ref: imageRef }, { id: image.id, name: image.name, size: image.size, properties: image.properties }, await this.plugNetwork(inst));
+      await this.driver.spawn({ ...inst, image_ref: imageRef }, imageMeta(image), await this.plugNetwork(inst));
       return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING, image_ref: imageRef, image_properties: image.properties, launched_at: novaTime() };
     }, { failState: { vm_state: VmState.ERROR }, through: [TaskState.REBUILD_SPAWNING] });
   }
@@ -309,8 +312,7 @@ export class ComputeManager implements Manager {
         if (wasRunning) await this.driver.powerOn(cur);
       } else {
         await this.options.compute.call(ctx, sourceHost, 'resize_instance', uuid);
-        const image = await this.options.images.show(cur.image_ref);
-        await this.driver.spawn({ ...cur, flavor }, { id: cur.image_ref, name: image?.name ?? cur.image_ref, size: image?.size ?? 0, properties: cur.image_properties }, await this.plugNetwork(cur));
+        await this.driver.spawn({ ...cur, flavor }, await this.bootImage(cur), await this.plugNetwork(cur));
         if (!wasRunning) await this.driver.powerOff(cur);
       }
       this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_FINISH }, { task_state: [TaskState.RESIZE_MIGRATING] });
@@ -353,8 +355,18 @@ export class ComputeManager implements Manager {
   private async finishRevertResize(uuid: string, flavor: Flavor): Promise<void> {
     const inst = this.db.getInstance(uuid);
     if (!inst) return;
+    await this.driver.spawn({ ...inst, flavor }, await this.bootImage(inst), await this.plugNetwork(inst));
+  }
+
+  /**
+   * The image an instance was booted from, for booting it again elsewhere.
+   * Gone from the registry: no disk_format, which a driver that reads image
+   * data refuses rather than guess.
+   */
+  private async bootImage(inst: Instance): Promise<ImageMeta> {
     const image = await this.options.images.show(inst.image_ref);
-    await this.driver.spawn({ ...inst, flavor }, { id: inst.image_ref, name: image?.name ?? inst.image_ref, size: image?.size ?? 0, properties: inst.image_properties }, await this.plugNetwork(inst));
+    if (!image) return { id: inst.image_ref, name: inst.image_ref, size: 0, disk_format: '', properties: inst.image_properties };
+    return { ...imageMeta(image), properties: inst.image_properties };
   }
 
   /** One instance against the hypervisor's view (Nova's _sync_instance_power_state); idle instances only. */

@@ -47,7 +47,7 @@ class Images implements LibvirtImages {
   async fetchTo(id: string, path: string): Promise<ImageRecord> {
     const d = bootSector();
     await writeFile(path, d);
-    return { id, size: d.length, checksum: createHash('md5').update(d).digest('hex') } as ImageRecord;
+    return { id, size: d.length, disk_format: 'raw', checksum: createHash('md5').update(d).digest('hex') } as ImageRecord;
   }
   async upload(): Promise<ImageRecord> {
     throw new Error('not used');
@@ -104,7 +104,7 @@ describe('libvirt guest NIC on a bridge in a network namespace', { skip: unavail
 
   it('qemu gets a virtio NIC on an unmanaged tap that ends on the bridge inside the namespace; stop/start and destroy follow it', async () => {
     const info: NetworkInfo = [{ instanceUuid: instance.uuid, network: net, mac: MAC, address: '10.20.0.5', device: TAP }];
-    await driver.spawn(instance, { id: 'img', name: 'boot', size: 512, properties: {} }, info);
+    await driver.spawn(instance, { id: 'img', name: 'boot', size: 512, disk_format: 'raw', properties: {} }, info);
     const xml = execFileSync('virsh', ['-c', 'qemu:///system', 'dumpxml', `instance-${instance.uuid}`]).toString();
     assert.match(xml, new RegExp(`<interface type='ethernet'>[\\s\\S]*<mac address='${MAC}'/>[\\s\\S]*<target dev='${TAP}' managed='no'/>[\\s\\S]*<model type='virtio'/>`));
 

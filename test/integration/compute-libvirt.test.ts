@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,12 +40,12 @@ const skip = missing && !process.env.CI ? missing : false;
 if (skip) console.log(`# skipping the libvirt end-to-end tests: ${skip}`);
 
 const LINE = 'swiftly guest says hello';
-/** A boot sector: DS=0, print LINE to COM1 (0x3f8) byte by byte, then cli; hlt forever. */
-function bootSector(): Buffer {
+/** A boot sector: DS=0, print `line` to COM1 (0x3f8) byte by byte, then cli; hlt forever. */
+function bootSector(line = LINE): Buffer {
   const code = [0x31, 0xc0, 0x8e, 0xd8, 0xfc, 0xba, 0xf8, 0x03, 0xbe, 0x17, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfd];
   const sector = Buffer.alloc(512);
   Buffer.from(code).copy(sector, 0);
-  Buffer.from(`${LINE}\r\n\0`, 'latin1').copy(sector, code.length); // at 0x7c00 + 23 = 0x7c17, where `mov si` points
+  Buffer.from(`${line}\r\n\0`, 'latin1').copy(sector, code.length); // at 0x7c00 + 23 = 0x7c17, where `mov si` points
   sector[510] = 0x55;
   sector[511] = 0xaa;
   return sector;
@@ -120,8 +120,8 @@ describe('libvirt driver end to end', { skip }, () => {
     await poll(`server ${id} to go`, async () => ((await nova('GET', `/servers/${id}`)).status === 404 ? true : undefined));
   };
   const domains = () => execFileSync('virsh', ['-q', '-c', 'qemu:///system', 'list', '--all', '--name']).toString().split('\n').map((l) => l.trim()).filter(Boolean);
-  const upload = async (name: string, data: Buffer) => {
-    const img = await client.create({ name, properties: { architecture: 'x86_64' } });
+  const upload = async (name: string, data: Buffer, diskFormat = 'raw') => {
+    const img = await client.create({ name, disk_format: diskFormat, properties: { architecture: 'x86_64' } });
     await client.upload(img.id, Readable.from([data]), { size: data.length });
     return img.id;
   };
@@ -240,6 +240,59 @@ describe('libvirt driver end to end', { skip }, () => {
     assert.ok(!existsSync(join(instances, vm)));
     await remove(vm);
     await client.delete(imageId);
+  });
+
+  it('an image is read as its disk_format only: a host file named by a qcow2 (backing file, data file) never reaches a guest', async () => {
+    // A secret of the compute host's, itself a bootable disk: a guest that got to read it would print it.
+    const secretLine = `host secret ${createHash('sha1').update(tmp).digest('hex')}`;
+    const hostDir = join(tmp, 'host-files');
+    mkdirSync(hostDir);
+    const secret = join(hostDir, 'secret.img');
+    writeFileSync(secret, bootSector(secretLine));
+    const backed = join(hostDir, 'backed.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', secret, backed]);
+    const dataFile = join(hostDir, 'data-file.raw');
+    const withDataFile = join(hostDir, 'data-file.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${dataFile},data_file_raw=on`, withDataFile, '512']);
+    copyFileSync(secret, dataFile); // after create, which zeroes it
+    const plainQcow2 = join(hostDir, 'plain.qcow2');
+    execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', secret, plainQcow2]);
+    const cases: [string, Buffer, string, RegExp][] = [
+      ['backing file, declared qcow2', readFileSync(backed), 'qcow2', /is refused: it has a backing file \(".*secret\.img"\)/],
+      ['backing file, declared raw', readFileSync(backed), 'raw', /is refused: its data is a qcow2 image, not raw/],
+      ['data file, declared qcow2', readFileSync(withDataFile), 'qcow2', /is refused: it keeps its data in an external data file/],
+      ['a qcow2 declared raw', readFileSync(plainQcow2), 'raw', /is refused: its data is a qcow2 image, not raw/],
+    ];
+    const vms = await Promise.all(cases.map(async ([name, data, format]) => {
+      const imageId = await upload(name, data, format);
+      return { imageId, vm: await boot(`vm-${format}`, imageId) };
+    }));
+    for (const [n, { imageId, vm }] of vms.entries()) {
+      const s = await settled(vm);
+      assert.equal(s.status, 'ERROR', `${cases[n][0]}: ${JSON.stringify(s)}`);
+      assert.match(s.fault.message, cases[n][3], cases[n][0]);
+      assert.match(s.fault.message, new RegExp(`^Image ${imageId} \\(disk_format ${cases[n][2]}\\)`));
+      assert.ok(!existsSync(join(instances, vm)), `${cases[n][0]}: no instance disk was made`);
+      assert.ok(!domains().includes(`instance-${vm}`));
+      assert.ok(!existsSync(join(instances, '_base', createHash('sha1').update(imageId).digest('hex'))), `${cases[n][0]}: not cached`);
+    }
+    // Nothing on this compute host's instance store holds the secret's bytes.
+    const files = (readdirSync(instances, { recursive: true }) as string[]).map((f) => join(instances, f)).filter((f) => statSync(f).isFile());
+    for (const f of files) assert.ok(!readFileSync(f).includes(secretLine), `${f} holds the host secret`);
+    for (const { imageId, vm } of vms) {
+      await remove(vm);
+      await client.delete(imageId);
+    }
+    // The same bytes, declared as what they are and self-contained, boot (the secret's own line: it was its data, uploaded).
+    const good = await upload('plain qcow2', readFileSync(plainQcow2), 'qcow2');
+    const vm = await boot('vm-good-qcow2', good);
+    const out = await poll('the qcow2 guest\'s line', async () => {
+      const r = await nova('POST', `/servers/${vm}/action`, { 'os-getConsoleOutput': { length: 50 } });
+      return r.status === 200 && r.json.output.includes(secretLine) ? true : undefined;
+    });
+    assert.equal(out, true);
+    await remove(vm);
+    await client.delete(good);
   });
 
   it('libvirtd unreachable: the boot ends in ERROR with libvirt\'s error; boots work again when it returns', async () => {

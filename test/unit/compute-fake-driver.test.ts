@@ -5,7 +5,7 @@ import { parseIni } from '../../common/index.js';
 
 const flavor = { flavorid: '1', name: 'm1.tiny', memory_mb: 512, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: true, disabled: false, description: null, extra_specs: {} };
 const inst = { uuid: 'g1', display_name: 'vm', flavor } as unknown as Instance;
-const image = { id: 'i', name: 'cirros', size: 10, properties: {} };
+const image = { id: 'i', name: 'cirros', size: 10, disk_format: 'raw', properties: {} };
 
 test('the fake driver moves guests through power states and refuses what a hypervisor would', async () => {
   const d = new FakeDriver({ timeScale: 0 });

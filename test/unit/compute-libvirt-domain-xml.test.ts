@@ -9,7 +9,7 @@ import { domainXml, type DomainSpec } from '../../compute/driver/libvirt/index.j
 
 const spec: DomainSpec = {
   name: 'instance-1b4e28ba-2fa1-11d2-883f-0016d3cca427', uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', virtType: 'qemu',
-  memoryMb: 64, vcpus: 2, diskPath: '/srv/instances/1b4e28ba/disk', consolePath: '/srv/instances/1b4e28ba/console.log', displayName: 'web-1',
+  memoryMb: 64, vcpus: 2, diskPath: '/srv/instances/1b4e28ba/disk', backing: { path: '/srv/instances/_base/0a1b', format: 'raw' }, consolePath: '/srv/instances/1b4e28ba/console.log', displayName: 'web-1',
 };
 
 /** The text of the first `<tag …>text</tag>`, or the attributes of `<tag …/>`. */
@@ -43,7 +43,7 @@ describe('libvirt domain XML', () => {
 
   it('the disk and the NIC are virtio; the NIC has the MAC it was given', () => {
     const xml = domainXml({ ...spec, mac: 'fa:16:3e:01:02:03' });
-    assert.match(xml, /<source file='\/srv\/instances\/1b4e28ba\/disk'\/>\s*<target dev='vda' bus='virtio'\/>/);
+    assert.match(xml, /<source file='\/srv\/instances\/1b4e28ba\/disk'\/>\s*<backingStore[\s\S]*?<\/backingStore>\s*<target dev='vda' bus='virtio'\/>/);
     assert.match(xml, /<interface type='user'>\s*<mac address='fa:16:3e:01:02:03'\/>\s*<model type='virtio'\/>/);
     assert.doesNotMatch(xml, /bus='ide'|e1000|<kernel>|device='cdrom'/);
   });
@@ -84,6 +84,12 @@ describe('libvirt domain XML', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('names the backing image and its format, and ends the chain there (nothing probed, no backing file of the image followed)', () => {
+    const xml = domainXml({ ...spec, backing: { path: '/srv/instances/_base/0a1b', format: 'qcow2' } });
+    assert.match(xml, /<source file='\/srv\/instances\/1b4e28ba\/disk'\/>\s*<backingStore type='file'>\s*<format type='qcow2'\/>\s*<source file='\/srv\/instances\/_base\/0a1b'\/>\s*<backingStore\/>\s*<\/backingStore>/);
+    assert.match(domainXml(spec), /<format type='raw'\/>/);
   });
 
   it('escapes what goes into text and attributes', () => {

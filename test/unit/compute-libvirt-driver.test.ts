@@ -42,7 +42,7 @@ class Images implements LibvirtImages {
   async fetchTo(id: string, path: string): Promise<ImageRecord> {
     const d = this.data.get(id)!;
     writeFileSync(path, d);
-    return { id, size: d.length, checksum: createHash('md5').update(d).digest('hex') } as ImageRecord;
+    return { id, size: d.length, disk_format: 'raw', checksum: createHash('md5').update(d).digest('hex') } as ImageRecord;
   }
   async upload(id: string, body: Readable): Promise<ImageRecord> {
     const chunks: Buffer[] = [];
@@ -60,7 +60,7 @@ describe('libvirt driver on test:///default', { skip }, () => {
   let dir: string;
   let images: Images;
   let driver: LibvirtDriver;
-  const image = { id: 'img-boot', name: 'boot', size: 512, properties: {} };
+  const image = { id: 'img-boot', name: 'boot', size: 512, disk_format: 'raw', properties: {} };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'swiftly-libvirt-unit-'));

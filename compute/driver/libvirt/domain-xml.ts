@@ -8,6 +8,9 @@
  * networking) with a fixed MAC; the config drive as an IDE cdrom when there
  * is one; the first serial port written to a file (the console log); no
  * graphics.
+ * The overlay's backing store (the cached image) is spelled out with its
+ * format — the image's disk_format — and an empty chain below it, so libvirt
+ * and qemu never probe a format or follow a backing file the image names.
  */
 
 /** One guest NIC: its MAC, the host-side tap we name, the bridge it joins. */
@@ -32,6 +35,8 @@ export interface DomainSpec {
   vcpus: number;
   /** The guest's qcow2 overlay. */
   diskPath: string;
+  /** The overlay's backing file (the cached image) and its format (the image's disk_format). */
+  backing: { path: string; format: string };
   /** The NIC's MAC (`fa:16:3e:…`). */
   mac?: string;
   /** Direct kernel boot: files in the instance directory, and the kernel command line. */
@@ -113,6 +118,11 @@ ${boot}
     <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
       <source file='${e(spec.diskPath)}'/>
+      <backingStore type='file'>
+        <format type='${e(spec.backing.format)}'/>
+        <source file='${e(spec.backing.path)}'/>
+        <backingStore/>
+      </backingStore>
       <target dev='vda' bus='virtio'/>
     </disk>${cdrom}
 ${spec.interfaces?.length ? spec.interfaces.map(interfaceXml).join('') : `    <interface type='user'>${spec.mac ? `

@@ -3,7 +3,9 @@
  * of the image id>`, fetched once from the image service however many
  * guests boot at the same time (one fetch in flight per image), checked
  * against the image record's md5/sha512 before it is renamed into place —
- * a failed or corrupt fetch leaves nothing behind.
+ * a failed or corrupt fetch leaves nothing behind. A `check` given to the
+ * cache (the driver's: the bytes are the image's declared disk_format and
+ * nothing else) runs on the fetched file before the rename too.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -47,7 +49,7 @@ export class ImageCache {
   readonly dir: string;
   private readonly inflight = new Map<string, Promise<string>>();
 
-  constructor(instancesPath: string, private readonly images: ImageFetcher) {
+  constructor(instancesPath: string, private readonly images: ImageFetcher, private readonly check?: (path: string, image: ImageRecord) => Promise<unknown>) {
     this.dir = join(instancesPath, '_base');
   }
 
@@ -72,6 +74,7 @@ export class ImageCache {
     try {
       const image = await this.images.fetchTo(imageId, tmp);
       await verifyImageFile(tmp, image);
+      await this.check?.(tmp, image);
       await rename(tmp, path);
     } catch (err) {
       await rm(tmp, { force: true });

@@ -29,6 +29,7 @@ import { domainXml } from './domain-xml.js';
 import { NamespacedTaps, type GuestTap } from './guest-taps.js';
 import { LifecycleEvents } from './events.js';
 import { ImageCache } from './image-cache.js';
+import { checkImageFormat } from './image-format.js';
 import { convert, createOverlay, imageInfo } from './qemu-img.js';
 import { makeVirsh, VirshError, type Virsh } from './virsh.js';
 
@@ -93,7 +94,11 @@ export class LibvirtDriver implements HypervisorDriver {
 
   constructor(private readonly o: LibvirtDriverOptions) {
     this.virsh = makeVirsh(o.connectionUri ?? 'qemu:///system', o.virshTimeoutMs);
-    this.cache = new ImageCache(o.instancesPath, o.images);
+    // A fetched image is checked against its declared disk_format before it enters the cache; an AMI's
+    // kernel and ramdisk (aki, ari) are files qemu loads whole, never block devices, so have no format to check.
+    this.cache = new ImageCache(o.instancesPath, o.images, async (path, image) => {
+      if (image.disk_format !== 'aki' && image.disk_format !== 'ari') await checkImageFormat(path, image.disk_format, image.id);
+    });
     this.virtType = o.virtType ?? 'qemu';
     this.nsTaps = o.networkNamespace ? new NamespacedTaps(o.networkNamespace) : undefined;
   }
@@ -194,19 +199,25 @@ export class LibvirtDriver implements HypervisorDriver {
     if (this.nsTaps && taps.length) await this.nsTaps.afterStart(taps);
   }
 
-  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>, taps: GuestTap[]): string {
+  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>, taps: GuestTap[], backing: { path: string; format: string }): string {
     return domainXml({
       interfaces: taps.map((t) => (this.nsTaps ? { mac: t.mac, device: t.device } : t)),
       name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
-      diskPath: p.disk, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
+      diskPath: p.disk, backing, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
       kernel: props.kernel_id ? { path: p.kernel, initrdPath: props.ramdisk_id ? p.ramdisk : undefined, cmdline: props.os_command_line ?? DEFAULT_CMDLINE } : undefined,
       configDrivePath: instance.config_drive ? p.configDrive : undefined,
     });
   }
 
-  private async define(instance: Instance, flavor: Flavor, props: Record<string, string> = instance.image_properties ?? {}): Promise<void> {
+  /** Define the domain; `backing` is the overlay's (read from the overlay, which this driver wrote, when not given). */
+  private async define(instance: Instance, flavor: Flavor, props: Record<string, string> = instance.image_properties ?? {}, backing?: { path: string; format: string }): Promise<void> {
     const p = this.paths(instance.uuid);
-    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid)));
+    if (!backing) {
+      const overlay = await imageInfo(p.disk, 'qcow2');
+      if (!overlay.backingFilename || !overlay.backingFormat) throw new HypervisorError(`The disk of instance ${instance.uuid} has lost its backing image`);
+      backing = { path: overlay.backingFilename, format: overlay.backingFormat };
+    }
+    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid), backing));
     await this.run(['define', p.xml]);
   }
 
@@ -232,7 +243,8 @@ export class LibvirtDriver implements HypervisorDriver {
     let defined = false;
     try {
       const base = await this.cache.fetch(image.id);
-      const info = await imageInfo(base);
+      // Checked again on every boot (a cache hit too): the format comes from disk_format, never from the bytes.
+      const info = await checkImageFormat(base, image.disk_format, image.id);
       await mkdir(p.dir, { recursive: true });
       const rootBytes = instance.flavor.root_gb * 1024 ** 3;
       await createOverlay(base, info.format, p.disk, rootBytes > info.virtualSize ? rootBytes : undefined);
@@ -240,7 +252,7 @@ export class LibvirtDriver implements HypervisorDriver {
       const taps: GuestTap[] = network.map((i) => ({ mac: i.mac, device: i.device, bridge: i.network.bridge }));
       writeFileAtomicSync(p.nics, Buffer.from(JSON.stringify(taps)));
       if (instance.config_drive) await makeConfigDrive(this.configDriveSource(instance, network), p.configDrive);
-      await this.define(instance, instance.flavor, image.properties);
+      await this.define(instance, instance.flavor, image.properties, { path: base, format: info.format });
       defined = true;
       await this.start(instance.uuid);
     } catch (err) {

@@ -1,4 +1,8 @@
-/** `qemu-img`, one execFile per call: probe, overlay, convert. */
+/**
+ * `qemu-img`, one execFile per call: info, overlay, convert. Every call names
+ * every format (`-f`, `-F`, `-O`): qemu-img never probes one, so an image's
+ * bytes can't make it read something else (image-format.ts checks them).
+ */
 import { execFile } from 'node:child_process';
 
 export class QemuImgError extends Error {
@@ -21,11 +25,32 @@ function qemuImg(args: string[], timeoutMs = 600_000): Promise<string> {
 export interface ImageInfo {
   format: string;
   virtualSize: number;
+  /** The backing file the image names, if any. */
+  backingFilename?: string;
+  /** Its backing file's format, as the image records it. */
+  backingFormat?: string;
+  /** A qcow2's external data file, if any. */
+  dataFile?: string;
+  encrypted: boolean;
 }
 
-export async function imageInfo(path: string): Promise<ImageInfo> {
-  const j = JSON.parse(await qemuImg(['info', '-U', '--output=json', path])) as { format: string; 'virtual-size': number };
-  return { format: j.format, virtualSize: j['virtual-size'] };
+interface InfoJson {
+  format: string;
+  'virtual-size': number;
+  'backing-filename'?: string;
+  'full-backing-filename'?: string;
+  'backing-filename-format'?: string;
+  encrypted?: boolean;
+  'format-specific'?: { type?: string; data?: { 'data-file'?: string } };
+}
+
+/** `qemu-img info -f <format>`: the image read as `format`, never probed (and its backing chain not opened). */
+export async function imageInfo(path: string, format: string): Promise<ImageInfo> {
+  const j = JSON.parse(await qemuImg(['info', '-U', '-f', format, '--output=json', path])) as InfoJson;
+  return {
+    format: j.format, virtualSize: j['virtual-size'], backingFilename: j['full-backing-filename'] ?? j['backing-filename'],
+    backingFormat: j['backing-filename-format'], dataFile: j['format-specific']?.data?.['data-file'], encrypted: j.encrypted === true,
+  };
 }
 
 /** A qcow2 overlay on `base` (format `baseFormat`), `sizeBytes` big when it should grow past the base. */
