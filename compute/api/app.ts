@@ -1,6 +1,7 @@
 /**
  * The compute API's HTTP edge (fastify): Nova v2.1 under `/v2.1` and
- * `/v2.1/{project_id}`, X-Auth-Token checked by a TokenValidator,
+ * `/v2.1/{project_id}`, X-Auth-Token checked by a TokenValidator (for the
+ * project in the path or `X-Project-Id`, else the token's own),
  * `X-Compute-Request-Id` on every response, errors in Nova's fault shape.
  */
 import { randomUUID } from 'node:crypto';
@@ -109,9 +110,9 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     const token = req.headers['x-auth-token'];
     const params = req.params as { project_id?: string };
-    const project = params.project_id ?? (req.headers['x-project-id'] as string | undefined);
+    // No project named: the token's own (its tempauth account), when the auth service can tell.
+    const project = params.project_id || (req.headers['x-project-id'] as string | undefined) || undefined;
     if (typeof token !== 'string' || token === '') throw new HttpFault(401, 'The request you have made requires authentication.');
-    if (!project) throw new HttpFault(401, 'The request names no project: use /v2.1/{project_id}/... or X-Project-Id.');
     let principal;
     try {
       principal = await options.validator.validate(token, project);
@@ -119,8 +120,12 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
       req.log.error({ err: (err as Error).message }, 'auth service unreachable');
       throw new HttpFault(503, 'The authentication service is unavailable.');
     }
-    if (!principal) throw new HttpFault(401, 'The request you have made requires authentication.');
-    req.apiContext = { requestId: req.id, projectId: principal.projectId, userId: principal.userId, isAdmin: principal.isAdmin, principal };
+    if (!principal) {
+      throw new HttpFault(401, project ? 'The request you have made requires authentication.' : 'The request names no project (/v2.1/{project_id}/... or X-Project-Id) and the token\'s own could not be found.');
+    }
+    // Images as this user may see them: asked with the user's own token.
+    const images = options.images.forUser({ token, projectId: principal.projectId, isAdmin: principal.isAdmin });
+    req.apiContext = { requestId: req.id, projectId: principal.projectId, userId: principal.userId, isAdmin: principal.isAdmin, principal, images };
     void reply;
   };
 

@@ -32,6 +32,8 @@ export interface ComputeApiOptions {
 /** Who asks, with the request id every message of this request carries. */
 export interface ApiContext extends RequestContext {
   principal: Principal;
+  /** The image service as this caller may see it (Glance's visibility rules, the caller's own token). Never sent over the bus. */
+  images: ImageService;
 }
 
 export interface CreateServerRequest {
@@ -74,9 +76,10 @@ export class ComputeApiService {
     return f;
   }
 
-  private async activeImage(imageRef: string): Promise<ImageRecord> {
+  /** An active image the caller may use: asked as the caller, so another project's private image is not found. */
+  private async activeImage(ctx: ApiContext, imageRef: string): Promise<ImageRecord> {
     const id = imageRef.replace(/^.*\/images\//, '');
-    const image = await this.o.images.show(id);
+    const image = await ctx.images.show(id);
     if (!image) throw new InvalidArgumentError('Can not find requested image');
     if (image.status !== 'active') throw new InvalidArgumentError(`Image ${id} is not active.`);
     return image;
@@ -90,7 +93,7 @@ export class ComputeApiService {
       throw new InvalidArgumentError(`Flavor ${req.flavorRef} could not be found.`);
     }
     if (flavor.disabled) throw new InvalidArgumentError(`Flavor ${flavor.flavorid} is disabled.`);
-    const image = await this.activeImage(req.imageRef);
+    const image = await this.activeImage(ctx, req.imageRef);
     if (image.min_ram > flavor.memory_mb) throw new InvalidArgumentError("Flavor's memory is too small for requested image.");
     if (image.min_disk > flavor.root_gb && flavor.root_gb !== 0) throw new InvalidArgumentError("Flavor's disk is too small for requested image.");
     if (req.availability_zone) {
@@ -185,7 +188,7 @@ export class ComputeApiService {
   }
 
   async rebuild(ctx: ApiContext, uuid: string, imageRef: string, name?: string): Promise<Instance> {
-    const image = await this.activeImage(imageRef);
+    const image = await this.activeImage(ctx, imageRef);
     return this.startAction(ctx, uuid, 'rebuild', 'rebuild_instance', { image_ref: image.id }, name ? { display_name: name } : {});
   }
 
@@ -224,14 +227,15 @@ export class ComputeApiService {
   async createImage(ctx: ApiContext, uuid: string, name: string, metadata: Record<string, string> = {}): Promise<ImageRecord> {
     const inst = this.getInstance(ctx, uuid);
     checkInstanceState(inst, 'createImage');
-    const image = await this.o.images.create({
+    // Created as the caller: the snapshot is its project's, private.
+    const image = await ctx.images.create({
       name, owner: ctx.principal.projectId, min_ram: 0, min_disk: inst.flavor.root_gb,
       properties: { ...inst.image_properties, ...metadata, instance_uuid: uuid, image_type: 'snapshot', base_image_ref: inst.image_ref },
     });
     try {
       await this.startAction(ctx, uuid, 'createImage', 'snapshot_instance', { image_id: image.id });
     } catch (err) {
-      await this.o.images.delete(image.id);
+      await ctx.images.delete(image.id);
       throw err;
     }
     return image;

@@ -79,24 +79,27 @@ export function registerFlavorRoutes(app: FastifyInstance, d: RouteDeps): void {
     return reply.code(202).send();
   });
 
+  // Nova's image proxy: the image service asked as the caller, so a project lists and sees only what Glance shows it.
   app.get('/images', async (req) => ({
-    images: (await d.images.list()).map((i) => ({ id: i.id, name: i.name, links: imageDetail(i, d.base(req)).links })),
+    images: (await d.ctx(req).images.list()).map((i) => ({ id: i.id, name: i.name, links: imageDetail(i, d.base(req)).links })),
   }));
 
-  app.get('/images/detail', async (req) => ({ images: (await d.images.list()).map((i) => imageDetail(i, d.base(req))) }));
+  app.get('/images/detail', async (req) => ({ images: (await d.ctx(req).images.list()).map((i) => imageDetail(i, d.base(req))) }));
 
   app.get('/images/:id', async (req) => {
     const { id } = req.params as { id: string };
-    const img = await d.images.show(id);
+    const img = await d.ctx(req).images.show(id);
     if (!img) throw new HttpFault(404, 'Image not found.');
     return { image: imageDetail(img, d.base(req)) };
   });
 
   app.delete('/images/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
-    const img = await d.images.show(id);
-    if (!img || (img.owner !== null && img.owner !== d.ctx(req).principal.projectId && !d.ctx(req).principal.isAdmin)) throw new HttpFault(404, 'Image not found.');
-    await d.images.delete(id);
+    const { images, principal } = d.ctx(req);
+    const img = await images.show(id);
+    if (!img) throw new HttpFault(404, 'Image not found.');
+    if (img.owner !== principal.projectId && !principal.isAdmin) throw new HttpFault(403, `Image ${id} is not yours to delete.`);
+    await images.delete(id);
     return reply.code(204).send();
   });
 }

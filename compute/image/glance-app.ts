@@ -1,8 +1,8 @@
 /**
  * The image service's HTTP edge (fastify): Glance v2 under `/v2`.
  * X-Auth-Token is checked with the compute API's TokenValidator for the
- * project named by `X-Project-Id` (what keystonemiddleware passes on;
- * tempauth tokens don't name their project). Image data is streamed: the
+ * project named by `X-Project-Id` (what keystonemiddleware passes on), or
+ * without one for the token's own project (its tempauth account). Image data is streamed: the
  * octet-stream parser leaves the body unread for the upload route.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,8 +11,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { SwiftlyError, type Logger } from '../../common/index.js';
 import type { TokenValidator } from '../api/auth.js';
 import { applyPatch, createFields, imageView } from './glance-views.js';
-import { httpError, type Caller, type GlanceService } from './glance-service.js';
-import type { ImageDb } from './image-db.js';
+import { httpError, VISIBILITIES, type Caller, type GlanceService } from './glance-service.js';
+import { registerMemberRoutes } from './glance-members.js';
+import { MEMBER_STATUSES, type ImageDb, type MemberStatus } from './image-db.js';
 
 export interface GlanceAppOptions {
   service: GlanceService;
@@ -84,8 +85,10 @@ export function createGlanceApp(options: GlanceAppOptions): FastifyInstance {
   void app.register(async (v2) => {
     v2.addHook('preHandler', async (req) => {
       const token = req.headers['x-auth-token'];
-      const project = req.headers['x-project-id'] ?? req.headers['x-tenant-id'];
-      if (typeof token !== 'string' || !token || typeof project !== 'string' || !project) {
+      const named = req.headers['x-project-id'] ?? req.headers['x-tenant-id'];
+      // No project named: the token's own (its tempauth account).
+      const project = typeof named === 'string' && named ? named : undefined;
+      if (typeof token !== 'string' || !token) {
         throw httpError(401, 'This server could not verify that you are authorized to access the document you requested.');
       }
       let principal;
@@ -115,11 +118,15 @@ export function createGlanceApp(options: GlanceAppOptions): FastifyInstance {
       const limit = q.limit === undefined ? 25 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 0) throw httpError(400, 'limit param must be an integer');
       const caller = req.caller!;
+      if (q.visibility !== undefined && q.visibility !== 'all' && !VISIBILITIES.includes(q.visibility)) throw httpError(400, `Invalid visibility value: ${q.visibility}`);
+      if (q.member_status !== undefined && q.member_status !== 'all' && !MEMBER_STATUSES.includes(q.member_status as MemberStatus)) {
+        throw httpError(400, `Invalid status value: ${q.member_status}`);
+      }
       let images;
       try {
         images = db.list({
           project: caller.isAdmin ? undefined : caller.projectId,
-          name: q.name, status: q.status, visibility: q.visibility, owner: q.owner, limit: Math.min(limit, MAX_LIMIT), marker: q.marker,
+          name: q.name, status: q.status, visibility: q.visibility, memberStatus: q.member_status, owner: q.owner, limit: Math.min(limit, MAX_LIMIT), marker: q.marker,
         });
       } catch (err) {
         if ((err as { code?: string }).code === 'MARKER') throw httpError(400, `marker ${q.marker} not found`);
@@ -152,6 +159,8 @@ export function createGlanceApp(options: GlanceAppOptions): FastifyInstance {
       await service.delete(req.caller!, (req.params as { id: string }).id);
       return reply.code(204).send();
     });
+
+    registerMemberRoutes(v2, service);
 
     v2.put('/images/:id/file', async (req, reply) => {
       const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();

@@ -14,7 +14,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
-import type { ImageRecord, ImageService, ImageStatus } from './image-service.js';
+import type { ImageCaller, ImageRecord, ImageService, ImageStatus } from './image-service.js';
 
 export type GlanceCredentials =
   | { token: string; project: string }
@@ -100,6 +100,11 @@ export class GlanceImageService implements ImageDataService {
   private auth?: Promise<{ token: string; project: string }>;
 
   constructor(private readonly o: GlanceClientOptions) {}
+
+  /** The same image API asked with the caller's own token and project: Glance decides what it may see. */
+  forUser(caller: ImageCaller): GlanceImageService {
+    return new GlanceImageService({ ...this.o, credentials: { token: caller.token, project: caller.projectId } });
+  }
 
   private login(): Promise<{ token: string; project: string }> {
     const c = this.o.credentials;

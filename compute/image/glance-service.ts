@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { SwiftlyError, type Logger } from '../../common/index.js';
-import type { GlanceImage, ImageDb } from './image-db.js';
+import type { GlanceImage, ImageDb, ImageMember, MemberStatus } from './image-db.js';
 import type { StoredObject, SwiftStore } from './swift-store.js';
 
 /** Who references an image (compute: instances booted from it). */
@@ -20,6 +20,8 @@ export interface ImageUsage {
 export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
 export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
 export const VISIBILITIES = ['public', 'private', 'shared', 'community'];
+/** Glance's image_member_quota. */
+const MAX_MEMBERS = 128;
 
 export interface Caller {
   projectId: string;
@@ -80,8 +82,51 @@ export class GlanceService {
     return image;
   }
 
+  /**
+   * Glance's `is_image_visible`: public and community images are anyone's
+   * to use, a private one its owner's, a shared one its owner's and its
+   * members' (whatever their status: the status only decides listing).
+   */
   canSee(caller: Caller, image: GlanceImage): boolean {
-    return caller.isAdmin || image.owner === caller.projectId || image.visibility === 'public' || image.visibility === 'community';
+    if (caller.isAdmin || image.owner === caller.projectId || image.visibility === 'public' || image.visibility === 'community') return true;
+    return image.visibility === 'shared' && this.o.db.member(image.id, caller.projectId) !== undefined;
+  }
+
+  /** Members of a shared image: its owner sees them all, a member only itself. */
+  members(caller: Caller, id: string): ImageMember[] {
+    const image = this.get(caller, id);
+    const all = this.o.db.members(id);
+    return caller.isAdmin || image.owner === caller.projectId ? all : all.filter((m) => m.member_id === caller.projectId);
+  }
+
+  member(caller: Caller, id: string, memberId: string): ImageMember {
+    const found = this.members(caller, id).find((m) => m.member_id === memberId);
+    if (!found) throw httpError(404, `${memberId} is not a member of image ${id}`);
+    return found;
+  }
+
+  /** The owner shares the image with a project (pending until it accepts). */
+  addMember(caller: Caller, id: string, memberId: string): ImageMember {
+    const image = this.writable(caller, id);
+    if (image.visibility !== 'shared') throw httpError(403, `Only shared images have members.`);
+    if (this.o.db.members(id).length >= MAX_MEMBERS) throw httpError(413, `The image has reached its limit of ${MAX_MEMBERS} members.`);
+    if (!this.o.db.addMember(id, memberId)) throw httpError(409, `Member ${memberId} already exists for image ${id}.`);
+    return this.o.db.member(id, memberId)!;
+  }
+
+  /** Only the member itself accepts, rejects or resets its membership. */
+  setMemberStatus(caller: Caller, id: string, memberId: string, status: MemberStatus): ImageMember {
+    this.member(caller, id, memberId);
+    if (memberId !== caller.projectId) throw httpError(403, `You are not permitted to modify 'status' on this image member.`);
+    this.o.db.setMemberStatus(id, memberId, status);
+    return this.o.db.member(id, memberId)!;
+  }
+
+  /** The owner takes the image back from a project. */
+  removeMember(caller: Caller, id: string, memberId: string): void {
+    this.member(caller, id, memberId);
+    this.writable(caller, id);
+    this.o.db.removeMember(id, memberId);
   }
 
   /** Owner or admin, for changes (403 otherwise, as Glance's policy). */

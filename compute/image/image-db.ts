@@ -20,10 +20,25 @@ export interface ImageFilter {
   project?: string;
   name?: string;
   status?: string;
+  /** A visibility, or `all` (everything the project may see, community images too). */
   visibility?: string;
+  /** With `visibility = shared`: the caller's membership status to list (`accepted` by default; `all`). */
+  memberStatus?: string;
   owner?: string;
   limit: number;
   marker?: string;
+}
+
+export type MemberStatus = 'pending' | 'accepted' | 'rejected';
+export const MEMBER_STATUSES: readonly MemberStatus[] = ['pending', 'accepted', 'rejected'];
+
+/** Glance's image member: a project an image is shared with, and whether it took it. */
+export interface ImageMember {
+  image_id: string;
+  member_id: string;
+  status: MemberStatus;
+  created_at: string;
+  updated_at: string;
 }
 
 type Row = Record<string, unknown>;
@@ -38,6 +53,10 @@ function toImage(r: Row): GlanceImage {
     checksum: r.checksum as string | null, os_hash_algo: r.os_hash_algo as string | null, os_hash_value: r.os_hash_value as string | null,
     protected: r.protected === 1, tags: JSON.parse(r.tags as string), os_hidden: r.os_hidden === 1,
   };
+}
+
+function toMember(r: Row): ImageMember {
+  return { image_id: r.image_id as string, member_id: r.member as string, status: r.status as MemberStatus, created_at: r.created_at as string, updated_at: r.updated_at as string };
 }
 
 export class ImageDb {
@@ -71,6 +90,15 @@ export class ImageDb {
         deleted INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX IF NOT EXISTS images_list ON images (deleted, created_at, id);
+      CREATE TABLE IF NOT EXISTS image_members (
+        image_id TEXT NOT NULL,
+        member TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (image_id, member)
+      );
+      CREATE INDEX IF NOT EXISTS image_members_member ON image_members (member, status);
     `);
   }
 
@@ -96,15 +124,34 @@ export class ImageDb {
     return this.db.prepare(`SELECT 1 FROM images WHERE id = ?`).get(id) !== undefined;
   }
 
-  /** Glance's list: owned + public + shared-less-private of others hidden; admins see all. Newest first, like Glance's default sort. */
+  /**
+   * Glance's list, newest first like Glance's default sort. A project sees
+   * its own images, public ones and shared ones it accepted; community
+   * images only when it asks for them (`visibility=community` or `all`);
+   * `visibility=shared` lists its memberships of `memberStatus`
+   * (accepted by default, or `all`) and the shared images it owns. Admins
+   * see all.
+   */
   list(f: ImageFilter): GlanceImage[] {
     const where = ['deleted = 0'];
     const args: Record<string, unknown> = { limit: f.limit };
+    const memberOf = (status: string) => status === 'all'
+      ? `id IN (SELECT image_id FROM image_members WHERE member = @project)`
+      : `id IN (SELECT image_id FROM image_members WHERE member = @project AND status = @memberStatus)`;
     if (f.project !== undefined) {
-      where.push(f.visibility === 'community' ? `visibility = 'community'` : `(owner = @project OR visibility = 'public')`);
       args.project = f.project;
+      args.memberStatus = f.memberStatus ?? 'accepted';
+      const shared = `(visibility = 'shared' AND ${memberOf(args.memberStatus as string)})`;
+      if (f.visibility === 'community') where.push(`visibility = 'community'`);
+      else if (f.visibility === 'shared') where.push(`(owner = @project OR ${shared})`);
+      else if (f.visibility === 'all') where.push(`(owner = @project OR visibility IN ('public', 'community') OR ${shared})`);
+      else where.push(`(owner = @project OR visibility = 'public' OR ${shared})`);
     }
-    for (const k of ['name', 'status', 'visibility', 'owner'] as const) {
+    if (f.visibility !== undefined && f.visibility !== 'all') {
+      where.push('visibility = @visibility');
+      args.visibility = f.visibility;
+    }
+    for (const k of ['name', 'status', 'owner'] as const) {
       if (f[k] !== undefined) {
         where.push(`${k} = @${k}`);
         args[k] = f[k];
@@ -134,6 +181,31 @@ export class ImageDb {
     let sql = `UPDATE images SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @__id AND deleted = 0`;
     if (fromStatus) sql += ` AND status IN (${fromStatus.map((s) => `'${s}'`).join(', ')})`;
     return this.db.prepare(sql).run({ ...row, __id: id }).changes === 1;
+  }
+
+  /** The project's membership of an image, if any. */
+  member(imageId: string, member: string): ImageMember | undefined {
+    const r = this.db.prepare(`SELECT * FROM image_members WHERE image_id = ? AND member = ?`).get(imageId, member) as Row | undefined;
+    return r && toMember(r);
+  }
+
+  members(imageId: string): ImageMember[] {
+    return (this.db.prepare(`SELECT * FROM image_members WHERE image_id = ? ORDER BY created_at, member`).all(imageId) as Row[]).map(toMember);
+  }
+
+  /** Add a pending member; false when the project is a member already. */
+  addMember(imageId: string, member: string): boolean {
+    const now = novaTime();
+    return this.db.prepare(`INSERT OR IGNORE INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)`)
+      .run(imageId, member, now, now).changes === 1;
+  }
+
+  setMemberStatus(imageId: string, member: string, status: MemberStatus): boolean {
+    return this.db.prepare(`UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?`).run(status, novaTime(), imageId, member).changes === 1;
+  }
+
+  removeMember(imageId: string, member: string): boolean {
+    return this.db.prepare(`DELETE FROM image_members WHERE image_id = ? AND member = ?`).run(imageId, member).changes === 1;
   }
 
   /** Soft delete, as Glance: the id is never reused. */

@@ -31,33 +31,63 @@ export interface ImageRecord {
   os_hash_value?: string | null;
 }
 
+/** Who asks the image service, as the compute API learned it (the token is the user's own). */
+export interface ImageCaller {
+  token: string;
+  projectId: string;
+  isAdmin: boolean;
+}
+
 export interface ImageService {
   show(id: string): Promise<ImageRecord | undefined>;
   list(): Promise<ImageRecord[]>;
   create(image: { name: string; owner?: string; properties?: Record<string, string>; min_ram?: number; min_disk?: number }): Promise<ImageRecord>;
   update(id: string, values: Partial<Pick<ImageRecord, 'status' | 'size' | 'properties'>>): Promise<ImageRecord>;
   delete(id: string): Promise<boolean>;
+  /**
+   * The same images as `caller` may see them (Glance's visibility rules:
+   * public, its own, shared with it, community; listed: not community),
+   * what the compute API uses for a user's request. The service's own view
+   * (compute's credentials) stays for the compute host's work.
+   */
+  forUser(caller: ImageCaller): ImageService;
 }
 
 type Row = Record<string, unknown>;
 const toImage = (r: Row): ImageRecord => ({ ...(r as unknown as ImageRecord), properties: JSON.parse(r.properties as string) });
 
+/**
+ * The local registry (no image service configured). It has no members, so a
+ * `shared` image is its owner's only; snapshots are private to their owner.
+ */
 export class LocalImageService implements ImageService {
-  constructor(private readonly db: ComputeDb) {}
+  constructor(private readonly db: ComputeDb, private readonly caller?: ImageCaller) {}
+
+  forUser(caller: ImageCaller): ImageService {
+    return new LocalImageService(this.db, caller);
+  }
+
+  private visible(image: ImageRecord, listing: boolean): boolean {
+    const c = this.caller;
+    if (!c || c.isAdmin || image.owner === c.projectId || image.visibility === 'public') return true;
+    return image.visibility === 'community' && !listing;
+  }
 
   async show(id: string): Promise<ImageRecord | undefined> {
     const r = this.db.db.prepare(`SELECT * FROM images WHERE id = ? AND status != 'deleted'`).get(id) as Row | undefined;
-    return r && toImage(r);
+    const image = r && toImage(r);
+    return image && this.visible(image, false) ? image : undefined;
   }
 
   async list(): Promise<ImageRecord[]> {
-    return (this.db.db.prepare(`SELECT * FROM images WHERE status != 'deleted' ORDER BY created_at, id`).all() as Row[]).map(toImage);
+    return (this.db.db.prepare(`SELECT * FROM images WHERE status != 'deleted' ORDER BY created_at, id`).all() as Row[]).map(toImage).filter((i) => this.visible(i, true));
   }
 
   async create(image: { name: string; owner?: string; properties?: Record<string, string>; min_ram?: number; min_disk?: number }): Promise<ImageRecord> {
     const id = randomUUID();
-    this.db.db.prepare(`INSERT INTO images (id, name, status, owner, properties, min_ram, min_disk, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`)
-      .run(id, image.name, image.owner ?? null, JSON.stringify(image.properties ?? {}), image.min_ram ?? 0, image.min_disk ?? 0, novaTime());
+    const owner = this.caller && !this.caller.isAdmin ? this.caller.projectId : image.owner ?? null;
+    this.db.db.prepare(`INSERT INTO images (id, name, status, owner, visibility, properties, min_ram, min_disk, created_at) VALUES (?, ?, 'queued', ?, 'private', ?, ?, ?, ?)`)
+      .run(id, image.name, owner, JSON.stringify(image.properties ?? {}), image.min_ram ?? 0, image.min_disk ?? 0, novaTime());
     return (await this.show(id))!;
   }
 
@@ -70,6 +100,8 @@ export class LocalImageService implements ImageService {
   }
 
   async delete(id: string): Promise<boolean> {
+    const image = await this.show(id);
+    if (!image || (this.caller && !this.caller.isAdmin && image.owner !== this.caller.projectId)) return false;
     return this.db.db.prepare(`UPDATE images SET status = 'deleted', updated_at = ? WHERE id = ? AND status != 'deleted'`).run(novaTime(), id).changes === 1;
   }
 }

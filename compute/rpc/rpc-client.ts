@@ -33,7 +33,9 @@ export class RpcClient {
   }
 
   private encode(ctx: Partial<RequestContext>, method: string, args: Record<string, unknown>, options: SendOptions): Buffer {
-    const { requestId, ...context } = ctx;
+    // Only the context's own fields travel: callers may hold more (the API's principal, its image client and the user's token).
+    const { requestId, projectId, userId, isAdmin } = ctx;
+    const context = { projectId, userId, isAdmin };
     const msg: RpcRequest = {
       v: 1, version: options.version ?? this.version, method, args,
       request_id: requestId ?? newRequestId(), context,

@@ -76,6 +76,8 @@ export class TempAuth {
     } else {
       return makeResponse(400);
     }
+    const held = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
+    if (!user && key === undefined && held !== undefined && version !== 'v1') return this.describeToken(req, held);
     if (!user || key === undefined) return makeResponse(401);
     const entry = this.conf.users.get(user);
     if (!entry || !safeEqual(entry.key, key)) return makeResponse(401);
@@ -99,15 +101,42 @@ export class TempAuth {
       await cache.set(`${this.conf.resellerPrefix}/token/${token}`, [expires, groups], this.conf.tokenLife);
       await cache.set(userKey, token, this.conf.tokenLife);
     }
-    const scheme = this.conf.storageUrlScheme === 'default' ? 'http' : this.conf.storageUrlScheme;
-    const host = req.headers.host ?? 'localhost';
-    let url = entry.url.replace('$HOST', `${scheme}://${host}`);
-    if (this.conf.storageUrlScheme !== 'default') url = `${this.conf.storageUrlScheme}:${url.split(':').slice(1).join(':')}`;
     return makeResponse(200, undefined, {
       'x-auth-token': token,
       'x-storage-token': token,
       'x-auth-token-expires': String(Math.floor(expires - nowS)),
-      'x-storage-url': url,
+      'x-storage-url': this.storageUrl(req, entry.url),
+      'content-type': 'text/html; charset=UTF-8',
+    });
+  }
+
+  /** A user's storage URL as this request should see it. */
+  private storageUrl(req: SwiftRequest, template: string): string {
+    const scheme = this.conf.storageUrlScheme === 'default' ? 'http' : this.conf.storageUrlScheme;
+    const host = req.headers.host ?? 'localhost';
+    let url = template.replace('$HOST', `${scheme}://${host}`);
+    if (this.conf.storageUrlScheme !== 'default') url = `${this.conf.storageUrlScheme}:${url.split(':').slice(1).join(':')}`;
+    return url;
+  }
+
+  /**
+   * A swiftly extension (Swift's tempauth answers 401): `GET /auth/v1.0`
+   * with only `X-Auth-Token` tells the token's holder whose token it is —
+   * `X-Auth-User` (account:user), the user's storage URL and the token's
+   * remaining life — so a service given the token (compute, the image API)
+   * can name its user and find its account. Nothing a holder didn't know.
+   */
+  private async describeToken(req: SwiftRequest, token: string): Promise<SwiftResponse> {
+    const data = (await this.cache(req).get(`${this.conf.resellerPrefix}/token/${token}`)) as [number, string] | undefined;
+    const nowS = this.now() / 1000;
+    // Swift's _get_user_groups puts account:user second.
+    const user = data && data[0] >= nowS ? data[1].split(',')[1] : undefined;
+    const entry = user === undefined ? undefined : this.conf.users.get(user);
+    if (!data || !user || !entry) return makeResponse(401, undefined, { 'www-authenticate': 'Swift realm="unknown"' });
+    return makeResponse(200, undefined, {
+      'x-auth-user': user,
+      'x-storage-url': this.storageUrl(req, entry.url),
+      'x-auth-token-expires': String(Math.floor(data[0] - nowS)),
       'content-type': 'text/html; charset=UTF-8',
     });
   }
