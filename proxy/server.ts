@@ -56,6 +56,7 @@ export async function startProxyServer(conf: string | IniFile, options: ProxySer
     logger,
     now,
     info,
+    ownPaths: new Set(),
     registerInfo: (name, data) => {
       info[name] = { ...(info[name] ?? {}), ...data };
     },

@@ -166,6 +166,12 @@ export interface PipelineContext {
    * from `get_account_info` / `get_container_info`).
    */
   infoSource?: InfoSource;
+  /**
+   * First path segments a filter answers outside the Swift API at a
+   * configured path (tempauth's auth_prefix, list_endpoints_path): s3api
+   * never takes an unsigned request under one for a path-style bucket.
+   */
+  ownPaths?: Set<string>;
   /** Set by the proxy app when it is built: its rings (what list_endpoints reads). */
   rings?: import('./controllers/context.js').Rings;
   /**

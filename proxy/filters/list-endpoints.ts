@@ -86,6 +86,7 @@ async function endpointsOf(ctx: PipelineContext, req: Parameters<NonNullable<Pip
 export const listEndpoints: FilterFactory = (conf, ctx) => {
   let prefix = conf.list_endpoints_path ?? '/endpoints/';
   if (!prefix.endsWith('/')) prefix += '/';
+  ctx.ownPaths?.add(prefix.replace(/^\/+/, '').split('/')[0]);
 
   return (next) => async (req) => {
     if (!req.path.startsWith(prefix)) return next(req);

@@ -261,6 +261,7 @@ export const tempauth: FilterFactory = (conf, ctx) => {
   // No proxy app behind us (a unit test's fake): no account ACLs.
   const readAccount: AccountInfoReader = async (req, account) => ctx.infoSource?.account(req, account);
   const auth = new TempAuth(tempAuthConf(conf), ctx.now, readAccount);
+  ctx.ownPaths?.add(auth.conf.authPrefix.split('/')[1]);
   ctx.registerInfo('tempauth', { account_acls: true });
   const authorize = (req: SwiftRequest) => auth.authorize(req);
   const denied = (req: SwiftRequest) => auth.denied(req);

@@ -13,11 +13,13 @@ import { errorResponse, withS3Ids } from './response.js';
 import { parseS3Request, bucketFromHost, type S3Request } from './request.js';
 import { hasS3Credentials, readSignature } from './auth/index.js';
 import { route } from './router.js';
-import { isS3Preflight, knownBucketAccount, preflight, withCorsHeaders } from './cors-apply.js';
+import { isS3Preflight, preflight, withCorsHeaders } from './cors-apply.js';
+import { anonymousAccount, publicPathBucketAccount } from './anonymous.js';
 import { corsForbidden } from './cors.js';
 import { authorizeByAcl } from './acl-check.js';
 
 export { s3Conf, type S3Conf };
+export { publicPathBucketAccount };
 export { S3Error, S3Errors };
 
 /** Whether s3api answers this request (S3 credentials, or a bucket named by host), else it is Swift's. */
@@ -28,18 +30,10 @@ export function isS3Request(req: SwiftRequest, conf: S3Conf): boolean {
 }
 
 /**
- * The account an unsigned request's bucket is in, when its ACL may let it
- * in: with s3_acl, a GET or HEAD naming its bucket by host (a path-style
- * unsigned request is Swift's), in the account a signed request recorded
- * for a bucket or object whose ACL grants AllUsers (acl-check.ts).
+ * Answers an S3 request. `pathAccount`: the account of the public bucket
+ * an unsigned path-style request names (publicPathBucketAccount).
  */
-async function anonymousAccount(s3req: S3Request, conf: S3Conf): Promise<string | undefined> {
-  if (!conf.s3Acl || !s3req.bucketInHost || s3req.bucket === undefined) return undefined;
-  if (s3req.method !== 'GET' && s3req.method !== 'HEAD') return undefined;
-  return knownBucketAccount(s3req.swift, s3req.bucket);
-}
-
-export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: PipelineContext): Promise<SwiftResponse> {
+export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: PipelineContext, pathAccount?: string): Promise<SwiftResponse> {
   const transId = req.env.transId;
   let s3ctx: S3Context | undefined;
   try {
@@ -49,7 +43,7 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
       return withS3Ids(await preflight(req, next, s3req.bucket), transId);
     }
     if (!hasS3Credentials(req)) {
-      const account = await anonymousAccount(s3req, conf);
+      const account = await anonymousAccount(s3req, conf, pathAccount);
       if (account === undefined) throw S3Errors.AccessDenied();
       s3ctx = new S3Context(s3req, conf, next, S3Context.ANONYMOUS, ctx.now, ctx, account);
       await authorizeByAcl(s3ctx);

@@ -264,4 +264,48 @@ print('{}')
     const unknown = await curl(port, 'nobody.example.net', '/k');
     assert.deepEqual([unknown[0], code(unknown[1])], ['403', 'AccessDenied']);
   });
+
+  it('answers unsigned path-style reads (curl, /bucket/key) of buckets known as public as their ACLs grant; the proxy\'s own paths and other buckets stay Swift\'s', async () => {
+    await py(String.raw`
+s3.create_bucket(Bucket='ppub')
+s3.put_object(Bucket='ppub', Key='open', Body=b'hello path', ACL='public-read')
+s3.put_object(Bucket='ppub', Key='closed', Body=b'secret')
+s3.create_bucket(Bucket='plisted', ACL='public-read')
+s3.put_object(Bucket='plisted', Key='y', Body=b'y')
+s3.create_bucket(Bucket='pprivate')
+s3.put_object(Bucket='pprivate', Key='z', Body=b'z')
+s3.create_bucket(Bucket='info', ACL='public-read')
+print('{}')
+`);
+    const host = `127.0.0.1:${port}`;
+    const code = (body: string) => /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+    assert.deepEqual(await curl(port, host, '/ppub/open'), ['200', 'hello path']);
+    assert.equal((await curl(port, host, '/ppub/open', 'HEAD'))[0], '200');
+    const closed = await curl(port, host, '/ppub/closed');
+    assert.deepEqual([closed[0], code(closed[1])], ['403', 'AccessDenied']);
+    const privateList = await curl(port, host, '/ppub');
+    assert.deepEqual([privateList[0], code(privateList[1])], ['403', 'AccessDenied']);
+    for (const path of ['/plisted', '/plisted/']) {
+      const list = await curl(port, host, path);
+      assert.equal(list[0], '200', path);
+      assert.match(list[1], /<ListBucketResult[\s\S]*<Key>y<\/Key>/, path);
+    }
+    const privateObject = await curl(port, host, '/plisted/y');
+    assert.deepEqual([privateObject[0], code(privateObject[1])], ['403', 'AccessDenied']);
+    const missing = await curl(port, host, '/plisted/missing');
+    assert.deepEqual([missing[0], code(missing[1])], ['404', 'NoSuchKey']);
+    // Not S3's: a write, a bucket never seen public, the proxy's own paths (a public bucket named info too).
+    const swiftAnswer = async (path: string, method = 'GET') => {
+      const [status, body] = await curl(port, host, path, method);
+      return [status, code(body) ?? 'not S3'];
+    };
+    assert.deepEqual(await swiftAnswer('/plisted/new', 'PUT'), (await swiftAnswer('/nobody-here/new', 'PUT')));
+    assert.notEqual((await swiftAnswer('/plisted/new', 'PUT'))[1], 'AccessDenied');
+    assert.deepEqual((await swiftAnswer('/pprivate/z'))[1], 'not S3');
+    const info = await curl(port, host, '/info');
+    assert.equal(info[0], '200');
+    assert.ok(JSON.parse(info[1]).swift, 'Swift\'s /info');
+    assert.deepEqual(await swiftAnswer('/auth/v1.0'), ['401', 'not S3']);
+    assert.deepEqual((await swiftAnswer('/v1/AUTH_test/ppub/open'))[0], '401');
+  });
 });
