@@ -8,7 +8,8 @@
  */
 import type { Headers } from '../../types.js';
 import { S3Errors } from '../errors.js';
-import { checksumAlgorithm, checksumOf, CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type ChecksumType } from './algorithms.js';
+import { checksumAlgorithm, checksumOf, type ChecksumAlgorithm, type ChecksumType } from './algorithms.js';
+import { namedChecksumAlgorithm } from './request.js';
 import { crcCombine } from './crc-combine.js';
 
 export interface UploadChecksum {
@@ -27,10 +28,7 @@ export function uploadChecksumRequest(h: Headers): UploadChecksum | undefined {
     if (typeText !== undefined) throw S3Errors.InvalidRequest({}, 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
     return undefined;
   }
-  const algorithm = checksumAlgorithm(name);
-  if (!algorithm) {
-    throw S3Errors.InvalidRequest({}, `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.map((a) => a.name).join(', ')}]`);
-  }
+  const algorithm = namedChecksumAlgorithm(name);
   let type: ChecksumType = algorithm.name === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE';
   if (typeText !== undefined) {
     const t = typeText.trim().toUpperCase();

@@ -57,6 +57,21 @@ export function requestChecksum(h: Headers, sig: S3Signature): RequestChecksum |
   return found;
 }
 
+/** The algorithm `x-amz-checksum-algorithm` names; InvalidRequest when S3 has none such. */
+export function namedChecksumAlgorithm(name: string): ChecksumAlgorithm {
+  const algorithm = checksumAlgorithm(name);
+  if (algorithm) return algorithm;
+  throw S3Errors.InvalidRequest({}, `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.map((a) => a.name).join(', ')}]`);
+}
+
+/**
+ * S3's default checksum (since 2025) for an upload that names none: a
+ * CRC64NVME of the whole body, computed as it streams and stored as any other.
+ */
+export function defaultChecksum(): RequestChecksum {
+  return { algorithm: checksumAlgorithm('CRC64NVME')!, trailer: false };
+}
+
 /** Digests the body as it passes; at its end compares with what the client sent (header or trailer). */
 export class ChecksumCheck extends CheckedStream {
   private readonly digester: Digester;

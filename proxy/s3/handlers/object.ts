@@ -14,7 +14,7 @@ import { applyResponseOverrides, checkStorageClass, contentMd5Etag, s3ObjectHead
 import { copyObject } from './object-copy.js';
 import { selectPart } from './object-part.js';
 import { segmentChecksums } from './multipart/store.js';
-import { checksumFooters, checksumResponseHeaders, checksumSysmeta, requestChecksum, storedChecksum } from '../checksum/index.js';
+import { checksumFooters, checksumResponseHeaders, checksumSysmeta, defaultChecksum, requestChecksum, storedChecksum } from '../checksum/index.js';
 import { S3_ETAG_SYSMETA } from './multipart/complete.js';
 import type { ResourceHandlers } from './types.js';
 import { checkConditionalOutcome, checkWriteConditions, writeConditions } from '../conditional-write.js';
@@ -68,11 +68,12 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   const tags = tagging !== undefined ? parseTaggingHeader(tagging) : [];
   if (tags.length) headers[OBJECT_TAGGING_SYSMETA] = encodeTags(tags);
   Object.assign(headers, await expiryHeaders(ctx, ctx.key, Number(headers['content-length']), tags));
-  const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature);
-  if (checksum?.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
+  // Sent without a checksum, an object gets S3's default: CRC64NVME, computed as the body streams.
+  const checksum = requestChecksum(ctx.req.swift.headers, ctx.signature) ?? defaultChecksum();
+  if (checksum.value) Object.assign(headers, checksumSysmeta({ algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' }));
   const { body, failure, checksum: check } = requestBody(ctx, checksum);
   // A trailer's checksum is known only after the body: it goes in the PUT's footers.
-  const footers = check && !checksum?.value ? checksumFooters(check) : undefined;
+  const footers = check && !checksum.value ? checksumFooters(check) : undefined;
   let resp: SwiftResponse;
   try {
     resp = await ctx.swift('PUT', ctx.bucket, ctx.key, { headers, body, footers });
