@@ -117,6 +117,12 @@ describe('a real guest booted through the API onto a network: DHCP, metadata ser
   });
 
   after(async () => {
+    // A failed test would leave its guest running: delete every server left before compute stops (libvirt keeps domains).
+    if (compute && user) {
+      for (const srv of ((await nova('GET', '/servers')).body?.servers ?? []) as { id: string }[]) await nova('DELETE', `/servers/${srv.id}`);
+      const until = Date.now() + 60_000;
+      while (((await nova('GET', '/servers')).body?.servers ?? []).length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    }
     await compute?.stop();
     await metadata?.close();
     await images?.stop();

@@ -92,6 +92,12 @@ describe('a real Linux guest booted through the API', { skip }, () => {
   });
 
   after(async () => {
+    // A failed test would leave its guest running: delete every server left before compute stops (libvirt keeps domains).
+    if (compute && user) {
+      for (const srv of ((await nova('GET', '/servers')).body?.servers ?? []) as { id: string }[]) await nova('DELETE', `/servers/${srv.id}`);
+      const until = Date.now() + 60_000;
+      while (((await nova('GET', '/servers')).body?.servers ?? []).length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    }
     await compute?.stop();
     await images?.stop();
     await cluster?.stop();
