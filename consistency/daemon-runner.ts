@@ -110,7 +110,9 @@ export async function startDaemon(factory: DaemonFactory, name: string, conf: Se
   const logger = root.child({ daemon: name });
   const swiftConf = options.swiftConf ?? loadSwiftConf(getString(merged, 'swift_dir', '/etc/swift'));
   const interval = Number(merged.interval ?? merged.run_pause ?? 30);
-  const metrics = await openMetrics(merged);
+  // A `--once` pass is an operator's one-shot run beside the running daemons, which own the metrics port: it
+  // serves no /metrics (it still sends statsd), so it never fails on a port they hold.
+  const metrics = options.once ? undefined : await openMetrics(merged);
   if (metrics) options.onMetricsPort?.(metrics.port);
   const statsd = statsdFromConf(merged, name, { onError: (err) => logger.warn({ err: err.message }, 'Error sending UDP message to statsd') });
   try {
