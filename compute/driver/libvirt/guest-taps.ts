@@ -8,23 +8,13 @@
  * into the namespace, onto the network's bridge, up. It carries no address
  * or route while it is outside.
  */
-import { HostCommandError, HostCommands } from '../../network/linux/index.js';
+import { HostCommands, linkExists as has } from '../../network/linux/index.js';
 
 /** A guest NIC: MAC, host-side tap, the bridge it belongs on. */
 export interface GuestTap {
   mac: string;
   device: string;
   bridge: string;
-}
-
-async function has(cmd: HostCommands, dev: string): Promise<boolean> {
-  try {
-    await cmd.ip(['link', 'show', 'dev', dev]);
-    return true;
-  } catch (err) {
-    if (err instanceof HostCommandError && /does not exist/.test(err.stderr)) return false;
-    throw err;
-  }
 }
 
 export class NamespacedTaps {

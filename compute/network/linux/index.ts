@@ -5,6 +5,7 @@
  */
 export { LinuxNetworkDriver, type LinuxNetworkOptions } from './linux-network-driver.js';
 export { HostCommands, HostCommandError } from './host-command.js';
+export { linkExists } from './bridge.js';
 export { dnsmasqFiles, type DnsmasqFiles } from './dnsmasq.js';
 export { NAT_TABLE } from './nat.js';
 export { FILTER_TABLE, SPOOF_TABLE } from './filter.js';
