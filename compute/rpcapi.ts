@@ -4,6 +4,7 @@
  */
 import { RpcClient, type RequestContext, type Transport } from './rpc/index.js';
 import type { Flavor } from './model.js';
+import type { Network } from './network/index.js';
 import type { RequestSpec } from './scheduler/host-state.js';
 
 export const SCHEDULER_TOPIC = 'scheduler';
@@ -12,7 +13,7 @@ export const COMPUTE_TOPIC = 'compute';
 
 export const SCHEDULER_RPC_VERSION = '1.0';
 export const CONDUCTOR_RPC_VERSION = '1.0';
-export const COMPUTE_RPC_VERSION = '1.1';
+export const COMPUTE_RPC_VERSION = '1.2';
 
 type Ctx = Partial<RequestContext>;
 
@@ -53,6 +54,10 @@ export class ComputeApi {
   /** Cast an instance operation to the host that runs it. */
   cast(ctx: Ctx, host: string, method: string, instanceUuid: string, args: Record<string, unknown> = {}): Promise<void> {
     return this.client.cast(ctx, method, { instance_uuid: instanceUuid, ...args }, { server: host });
+  }
+  /** Every compute host takes a deleted network off its data plane (1.2). */
+  teardownNetwork(ctx: Ctx, network: Network): Promise<void> {
+    return this.client.cast(ctx, 'teardown_network', { network }, { fanout: true, version: '1.2' });
   }
   call<T>(ctx: Ctx, host: string, method: string, instanceUuid: string, args: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
     return this.client.call<T>(ctx, method, { instance_uuid: instanceUuid, ...args }, { server: host, timeoutMs });

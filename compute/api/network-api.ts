@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, SwiftlyError, type Logger } from '../../common/index.js';
 import { NotFoundError, type ComputeDb } from '../db/index.js';
-import type { FloatingIp, NetworkService, SecurityGroup } from '../network/index.js';
+import type { FloatingIp, Network, NetworkService, SecurityGroup } from '../network/index.js';
 import type { Instance } from '../model.js';
 import type { ComputeApi } from '../rpcapi.js';
 import type { ApiContext } from './compute-api.js';
@@ -27,6 +27,12 @@ export class NetworkApiService {
 
   private get net(): NetworkService {
     return this.o.network;
+  }
+
+  /** os-networks DELETE: out of the DB (refused while in use), then every compute host tears its data plane down. */
+  async deleteNetwork(ctx: ApiContext, net: Network): Promise<void> {
+    this.net.networks.deleteNetwork(net.id);
+    await this.o.compute.teardownNetwork(ctx, net);
   }
 
   /** A floating IP of the caller's project (any for an admin); Nova answers 404 for another project's. */

@@ -45,7 +45,7 @@ export function registerNetworkRoutes(app: FastifyInstance, d: RouteDeps): void 
 
   app.delete('/os-networks/:id', async (req, reply) => {
     requireAdmin(req, 'delete');
-    d.network.networks.deleteNetwork(visible(req, (req.params as { id: string }).id).id);
+    await d.networkApi.deleteNetwork(d.ctx(req), visible(req, (req.params as { id: string }).id));
     return reply.code(202).send();
   });
 }

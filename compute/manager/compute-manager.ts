@@ -10,7 +10,7 @@ import type { ComputeDb } from '../db/index.js';
 import type { HypervisorDriver, ImageMeta } from '../driver/index.js';
 import { ComputeResourcesUnavailableError } from '../errors.js';
 import type { ImageRecord, ImageService } from '../image/index.js';
-import type { HostNetworking, NetworkInfo } from '../network/index.js';
+import type { HostNetworking, Network, NetworkInfo } from '../network/index.js';
 import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } from '../model.js';
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
 import { COMPUTE_RPC_VERSION, type BuildRetry, type ComputeApi, type ConductorApi } from '../rpcapi.js';
@@ -102,6 +102,9 @@ export class ComputeManager implements Manager {
         finish_revert_resize: (_c, a) => this.finishRevertResize(uuid(a), a.flavor as Flavor),
         refresh_security_groups: async (_c, a) => {
           await this.options.network?.refreshSecurityGroups(uuid(a));
+        },
+        teardown_network: async (_c, a) => {
+          await this.options.network?.driver.teardownNetwork(a.network as Network);
         },
         associate_floating_ip: async (_c, a) => {
           if (!this.options.network) throw new Error(`host ${this.host} has no network driver`);

@@ -15,6 +15,8 @@ export class NoNetworkDriver implements NetworkDriver {
   }
 
   setupNetwork(..._args: unknown[]): Promise<void> { return this.refuse(); }
+  /** Nothing was ever set up here. */
+  teardownNetwork(..._args: unknown[]): Promise<void> { return Promise.resolve(); }
   plugInstance(..._args: unknown[]): Promise<void> { return this.refuse(); }
   unplugInstance(..._args: unknown[]): Promise<void> { return this.refuse(); }
   applyFloating(..._args: unknown[]): Promise<void> { return this.refuse(); }

@@ -8,6 +8,7 @@ import type { GuestInterface, IngressRule, Network, NetworkDriver } from './type
 
 export type NetworkCall =
   | { op: 'setupNetwork'; net: Network }
+  | { op: 'teardownNetwork'; net: Network }
   | { op: 'plugInstance'; net: Network; mac: string; ip: string; hostname: string }
   | { op: 'unplugInstance'; net: Network; mac: string; ip: string }
   | { op: 'applyFloating'; fixed: string; floating: string }
@@ -29,6 +30,12 @@ export class RecordingNetworkDriver implements NetworkDriver {
   async setupNetwork(net: Network): Promise<void> {
     this.calls.push({ op: 'setupNetwork', net });
     this.networks.set(net.id, net);
+  }
+
+  async teardownNetwork(net: Network): Promise<void> {
+    this.calls.push({ op: 'teardownNetwork', net });
+    this.networks.delete(net.id);
+    for (const [mac, h] of this.hosts) if (h.networkId === net.id) this.hosts.delete(mac);
   }
 
   async plugInstance(net: Network, mac: string, ip: string, hostname: string): Promise<void> {

@@ -119,6 +119,8 @@ export interface KeyPair {
 export interface NetworkDriver {
   /** Bridge with the gateway address, dnsmasq serving DHCP on it, NAT for outbound traffic. */
   setupNetwork(net: Network): Promise<void>;
+  /** Undo `setupNetwork` once the network is deleted: its DHCP server and files, its bridge, its NAT exemption. */
+  teardownNetwork(net: Network): Promise<void>;
   /** A dnsmasq static host entry mac → ip (with `hostname`) on the network. */
   plugInstance(net: Network, mac: string, ip: string, hostname: string): Promise<void>;
   /** Drop the host entry (and the lease). */

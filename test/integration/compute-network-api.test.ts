@@ -94,8 +94,11 @@ test('os-networks: admins create and delete (not while in use); a server on it g
   await nova.waitFor(s.id, (x) => x.status === 'GONE');
   assert.equal(plane.hosts.has(mac), false, 'DHCP entry removed');
   assert.equal(plane.filters.has('tap' + mac.replace(/:/g, '')), false, 'filter removed');
+  assert.equal(plane.networks.has(net.id), true, 'still set up on the host until the network is deleted');
   assert.equal((await admin.call('DELETE', `/os-networks/${net.id}`)).status, 202);
   assert.equal((await nova.call('GET', `/os-networks/${net.id}`)).status, 404);
+  await until(() => !plane.networks.has(net.id), 'the host to tear the network down');
+  assert.deepEqual(plane.calls.filter((c) => c.op === 'teardownNetwork').map((c) => 'net' in c && c.net.id), [net.id]);
 });
 
 test('boots racing for a /28: each address handed out once, the rest fail with NoMoreFixedIps and hold nothing', async () => {
