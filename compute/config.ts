@@ -64,6 +64,10 @@
  * public_interface =               ; where floating addresses are added as /32s (empty: none)
  * dhcp_lease_time = 86400          ; seconds
  * network_namespace =              ; a network namespace (which must exist) for all of it; guests get unmanaged taps moved there (empty: the host's own)
+ * [volume]
+ * ; the volume service (swiftly compute volume-service, or the all-in-one)
+ * volumes_dir = /var/lib/swiftly/volumes   ; volume-<id> files (Cinder's volumes_dir)
+ * volume_format = raw              ; raw (sparse) or qcow2 files for new volumes
  * ```
  */
 import { hostname } from 'node:os';
@@ -93,6 +97,8 @@ export interface ComputeConfig {
   fake: { vcpus: number; memoryMb: number; localGb: number; cpuArch: string; timeScale: number };
   libvirt: LibvirtConfig;
   network: NetworkConfig;
+  /** `[volume]`: the volume service's files. */
+  volume: { volumesDir: string; format: 'raw' | 'qcow2' };
   logLevel: string;
   /**
    * `[metrics]`: where each role's process serves /metrics (`api_port`,
@@ -100,7 +106,7 @@ export interface ComputeConfig {
    * `bind_ip`. One port per role, as the roles run as separate processes
    * from one compute.conf.
    */
-  metrics: { bindIp: string; ports: { api?: number; scheduler?: number; compute?: number } };
+  metrics: { bindIp: string; ports: { api?: number; scheduler?: number; compute?: number; volume?: number } };
   /** Periodic task intervals of the compute manager. */
   periodicIntervalMs: number;
 }
@@ -147,6 +153,9 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   const strategy = getString(auth, 'auth_strategy', 'tempauth');
   if (strategy !== 'tempauth' && strategy !== 'noauth2') throw new ConfigError(`[auth] auth_strategy must be tempauth or noauth2, got ${strategy}`);
   const driver = getString(d, 'compute_driver', 'fake');
+  const volume = getSection(ini, 'volume') ?? empty;
+  const volumeFormat = getString(volume, 'volume_format', 'raw');
+  if (volumeFormat !== 'raw' && volumeFormat !== 'qcow2') throw new ConfigError(`[volume] volume_format must be raw or qcow2, got ${volumeFormat}`);
   return {
     host: getString(d, 'host', hostname()),
     transportUrl: getString(d, 'transport_url', ''),
@@ -211,10 +220,11 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       dhcpLeaseTimeSec: getInt(network, 'dhcp_lease_time', nd.dhcpLeaseTimeSec, 1),
       networkNamespace: getString(network, 'network_namespace', nd.networkNamespace),
     },
+    volume: { volumesDir: getString(volume, 'volumes_dir', '/var/lib/swiftly/volumes'), format: volumeFormat },
     logLevel: getString(d, 'log_level', 'info'),
     metrics: {
       bindIp: getString(metrics, 'bind_ip', '127.0.0.1'),
-      ports: { api: port('api_port'), scheduler: port('scheduler_port'), compute: port('compute_port') },
+      ports: { api: port('api_port'), scheduler: port('scheduler_port'), compute: port('compute_port'), volume: port('volume_port') },
     },
     periodicIntervalMs: getFloat(d, 'periodic_interval', 10, 0.01) * 1000,
   };

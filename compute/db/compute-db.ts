@@ -283,6 +283,9 @@ export class ComputeDb {
       this.db.prepare(`DELETE FROM fixed_ips WHERE instance_uuid = ?`).run(uuid);
       this.db.prepare(`UPDATE floating_ips SET fixed_address = NULL, instance_uuid = NULL, updated_at = ? WHERE instance_uuid = ?`).run(now, uuid);
       this.db.prepare(`DELETE FROM security_group_instance WHERE instance_uuid = ?`).run(uuid);
+      // Its volumes stay, detached and available again (Nova detaches them on delete).
+      this.db.prepare(`UPDATE volumes SET status = 'available', updated_at = ? WHERE id IN (SELECT volume_id FROM volume_attachments WHERE instance_uuid = ?)`).run(now, uuid);
+      this.db.prepare(`DELETE FROM volume_attachments WHERE instance_uuid = ?`).run(uuid);
     }).immediate();
   }
 

@@ -247,6 +247,42 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: "volumes and their attachments to servers (Cinder's volumes, volume_attachment)",
+    up(db) {
+      db.exec(`
+        CREATE TABLE volumes (
+          id TEXT PRIMARY KEY,
+          project_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          name TEXT,
+          description TEXT,
+          size INTEGER NOT NULL,
+          status TEXT NOT NULL,
+          host TEXT,
+          format TEXT NOT NULL,
+          image_id TEXT,
+          snapshot_id TEXT,
+          bootable INTEGER NOT NULL DEFAULT 0,
+          metadata TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+        CREATE INDEX volumes_project ON volumes (project_id);
+        CREATE TABLE volume_attachments (
+          id TEXT PRIMARY KEY,
+          volume_id TEXT NOT NULL,
+          instance_uuid TEXT NOT NULL,
+          device TEXT NOT NULL,
+          host TEXT,
+          attached_at TEXT NOT NULL,
+          UNIQUE (instance_uuid, device)
+        );
+        CREATE INDEX volume_attachments_volume ON volume_attachments (volume_id);
+      `);
+    },
+  },
 ];
 
 /**

@@ -64,3 +64,13 @@ export async function createOverlay(base: string, baseFormat: string, path: stri
 export async function convert(src: string, srcFormat: string, dest: string, destFormat: string): Promise<void> {
   await qemuImg(['convert', '-U', '-f', srcFormat, '-O', destFormat, src, dest]);
 }
+
+/** A new empty image of `sizeBytes` (`qemu-img create -f <format>`). */
+export async function createImage(path: string, format: string, sizeBytes: number): Promise<void> {
+  await qemuImg(['create', '-q', '-f', format, path, String(sizeBytes)]);
+}
+
+/** Grow an image to `sizeBytes` (`qemu-img resize -f <format>`; never `--shrink`). */
+export async function resizeImage(path: string, format: string, sizeBytes: number): Promise<void> {
+  await qemuImg(['resize', '-q', '-f', format, path, String(sizeBytes)]);
+}

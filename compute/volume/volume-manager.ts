@@ -1,0 +1,125 @@
+/**
+ * The volume manager (nova-volume, later cinder-volume): consumes `volume`
+ * and `volume.<host>` and does the work on the volume host's files —
+ * create (empty, from an image fetched through the image service, or from
+ * a snapshot's file), delete, extend — moving the row through Cinder's
+ * statuses. Each step starts only from the status the API set, so a
+ * redelivered message is a no-op.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../common/index.js';
+import type { ImageDataService, ImageService } from '../image/index.js';
+import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
+import type { Manager } from '../service/index.js';
+import { VOLUME_RPC_VERSION } from './volume-rpcapi.js';
+import { VolumeStatus, type ConnectionInfo, type Volume, type VolumeBackend, type VolumeStore } from './types.js';
+
+/** Where a new volume's data comes from when it is made from a snapshot (vol-b's snapshots plug in here). */
+export interface SnapshotSource {
+  /** The snapshot's file and format on this volume host. */
+  sourceOf(snapshotId: string): Promise<{ path: string; format: string }>;
+}
+
+export interface VolumeManagerOptions {
+  host: string;
+  store: VolumeStore;
+  backend: VolumeBackend;
+  /** Image data for volumes made from images (compute's own credentials for the image service). */
+  images: ImageService;
+  snapshots?: SnapshotSource;
+  logger: Logger;
+  /** Where image data is fetched to before conversion (the volumes directory by default). */
+  scratchDir: string;
+}
+
+function hasData(images: ImageService): images is ImageDataService {
+  return typeof (images as Partial<ImageDataService>).fetchTo === 'function';
+}
+
+export class VolumeManager implements Manager {
+  readonly endpoint: RpcEndpoint;
+  private readonly log: Logger;
+
+  constructor(private readonly o: VolumeManagerOptions) {
+    this.log = o.logger.child({ manager: 'volume', host: o.host });
+    const id = (a: Record<string, unknown>) => a.volume_id as string;
+    this.endpoint = {
+      version: VOLUME_RPC_VERSION,
+      methods: {
+        create_volume: (c, a) => this.createVolume(c, id(a)),
+        delete_volume: (c, a) => this.deleteVolume(c, id(a)),
+        extend_volume: (c, a) => this.extendVolume(c, id(a), a.new_size as number),
+        initialize_connection: (_c, a) => this.initializeConnection(id(a)),
+      },
+    };
+  }
+
+  get backend(): VolumeBackend {
+    return this.o.backend;
+  }
+
+  private async createVolume(ctx: RequestContext, volumeId: string): Promise<void> {
+    const v = await this.o.store.get(volumeId);
+    if (!v || v.status !== VolumeStatus.CREATING) return;
+    try {
+      if (v.image_id) await this.fromImage(v);
+      else if (v.snapshot_id) {
+        if (!this.o.snapshots) throw new Error('this volume host has no snapshots');
+        const src = await this.o.snapshots.sourceOf(v.snapshot_id);
+        await this.o.backend.createFrom(v, src.path, src.format, v.size);
+      } else await this.o.backend.create(v, v.size);
+      await this.o.store.update(volumeId, { status: VolumeStatus.AVAILABLE }, [VolumeStatus.CREATING]);
+    } catch (err) {
+      this.log.error({ requestId: ctx.requestId, volume: volumeId, err: (err as Error).message }, 'volume create failed');
+      await this.o.backend.delete(v).catch(() => {});
+      await this.o.store.update(volumeId, { status: VolumeStatus.ERROR }).catch(() => {});
+    }
+  }
+
+  /** The image's data fetched (verified against its checksums), converted to the volume's format, grown to its size. */
+  private async fromImage(v: Volume): Promise<void> {
+    const images = this.o.images;
+    if (!hasData(images)) throw new Error('volumes from images need the image service ([glance] api_servers)');
+    const dir = await mkdtemp(join(this.o.scratchDir, '.image-'));
+    try {
+      const path = join(dir, 'image');
+      const image = await images.fetchTo(v.image_id!, path);
+      if (image.disk_format !== 'raw' && image.disk_format !== 'qcow2') throw new Error(`Image ${image.id} has disk_format ${image.disk_format}: volumes are made from raw and qcow2 images`);
+      await this.o.backend.createFrom(v, path, image.disk_format, v.size);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async deleteVolume(ctx: RequestContext, volumeId: string): Promise<void> {
+    const v = await this.o.store.get(volumeId);
+    if (!v || v.status !== VolumeStatus.DELETING) return;
+    try {
+      await this.o.backend.delete(v);
+      await this.o.store.destroy(volumeId);
+    } catch (err) {
+      this.log.error({ requestId: ctx.requestId, volume: volumeId, err: (err as Error).message }, 'volume delete failed');
+      await this.o.store.update(volumeId, { status: VolumeStatus.ERROR_DELETING }).catch(() => {});
+    }
+  }
+
+  private async extendVolume(ctx: RequestContext, volumeId: string, newSize: number): Promise<void> {
+    const v = await this.o.store.get(volumeId);
+    if (!v || v.status !== VolumeStatus.EXTENDING) return;
+    try {
+      await this.o.backend.extend(v, newSize);
+      await this.o.store.update(volumeId, { status: VolumeStatus.AVAILABLE, size: newSize }, [VolumeStatus.EXTENDING]);
+    } catch (err) {
+      this.log.error({ requestId: ctx.requestId, volume: volumeId, err: (err as Error).message }, 'volume extend failed');
+      await this.o.store.update(volumeId, { status: VolumeStatus.ERROR_EXTENDING }).catch(() => {});
+    }
+  }
+
+  /** Single host: the compute host opens the volume's own file (no export). */
+  private async initializeConnection(volumeId: string): Promise<ConnectionInfo> {
+    const v = await this.o.store.get(volumeId);
+    if (!v) throw Object.assign(new Error(`Volume ${volumeId} could not be found.`), { status: 404 });
+    return { driver_volume_type: 'file', data: { path: this.o.backend.path(v), format: v.format, volume_id: v.id } };
+  }
+}
