@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, httpMetrics, startMetricsServer, type Logger, type MetricsServer } from '../common/index.js';
+import { createLogger, httpMetrics, openSharedMetricsServer, type Logger, type MetricsServer } from '../common/index.js';
 import { createComputeApiApp } from './api/app.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
 import { ComputeApiService } from './api/compute-api.js';
@@ -184,17 +184,12 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       apiUrl = `http://${host}:${port}`;
       logger.info({ url: `${apiUrl}/v2.1` }, 'compute API listening');
     }
-    // Roles run together share one registry: one server per distinct port.
-    const byPort = new Map<number, MetricsServer>();
+    // Roles run together share one registry, and one server per distinct port (with whatever else in this process names it).
     for (const role of run) {
       const port = config.metrics.ports[role];
       if (port === undefined) continue;
-      let server = port === 0 ? undefined : byPort.get(port);
-      if (!server) {
-        server = await startMetricsServer({ host: config.metrics.bindIp, port });
-        metricsServers.push(server);
-        byPort.set(port, server);
-      }
+      const server = await openSharedMetricsServer({ host: config.metrics.bindIp, port });
+      metricsServers.push(server);
       metricsPorts[role] = server.port;
     }
   } catch (err) {

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  createLogger, getString, loadSwiftConf, metricsListen, readIniFile, requireSection, startMetricsServer, statsdFromConf,
+  createLogger, getString, loadSwiftConf, metricsListen, openSharedMetricsServer, readIniFile, requireSection, statsdFromConf,
   type Logger, type MetricsServer, type Section, type SwiftConf,
 } from '../common/index.js';
 import type { Daemon, DaemonFactory } from './daemon.js';
@@ -68,36 +68,10 @@ export interface StartDaemonOptions {
   onMetricsPort?: (port: number) => void;
 }
 
-/**
- * `/metrics` servers by address: `swiftly daemons` runs several daemons in
- * one process, whose sections may name the same port; they share one
- * server (one registry), closed when the last of them stops.
- */
-const metricsServers = new Map<string, { server: Promise<MetricsServer>; users: number }>();
-
-async function openMetrics(section: Section): Promise<{ port: number; close(): Promise<void> } | undefined> {
+/** The daemon's `/metrics` server, shared with the other daemons of this process naming the same port. */
+async function openMetrics(section: Section): Promise<MetricsServer | undefined> {
   const listen = metricsListen(section, getString(section, 'bind_ip', '0.0.0.0'));
-  if (!listen) return undefined;
-  // Port 0 (tests) asks for a server of its own.
-  const key = listen.port === 0 ? `${listen.host}:0:${metricsServers.size}:${Math.random()}` : `${listen.host}:${listen.port}`;
-  let entry = metricsServers.get(key);
-  if (!entry) {
-    const server = startMetricsServer(listen);
-    // A port that can't be had fails each daemon naming it, not later ones too.
-    server.catch(() => metricsServers.delete(key));
-    metricsServers.set(key, (entry = { server, users: 0 }));
-  }
-  entry.users++;
-  const shared = entry;
-  const server = await shared.server;
-  return {
-    port: server.port,
-    close: async () => {
-      if (--shared.users > 0) return;
-      metricsServers.delete(key);
-      await server.close();
-    },
-  };
+  return listen ? openSharedMetricsServer(listen) : undefined;
 }
 
 /**

@@ -34,7 +34,11 @@ export interface AllInOne {
   computeUrl?: string;
   /** The image API's URL when started with compute. */
   imageUrl?: string;
-  /** `/metrics` ports by server (`proxy-server`, `daemons`, `object-server-1`, …), as the configs set them (none in a cluster made before metrics). */
+  /**
+   * `/metrics` ports by server (`proxy-server`, `daemons`, `object-server-1`, …, `compute-api`, `scheduler`,
+   * `compute`, `image-api`), as the configs set them (none in a cluster made before metrics); servers of one
+   * process share a port.
+   */
   metricsPorts: Record<string, number>;
   stop(): Promise<void>;
 }
@@ -113,6 +117,13 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       await supervisor.stop(2000);
       throw err;
     }
+  }
+  if (compute) {
+    const roles = compute.compute.metricsPorts;
+    for (const [role, name] of [['api', 'compute-api'], ['scheduler', 'scheduler'], ['compute', 'compute']] as const) {
+      if (roles[role] !== undefined) metricsPorts[name] = roles[role];
+    }
+    if (compute.images.metricsPort !== undefined) metricsPorts['image-api'] = compute.images.metricsPort;
   }
   return {
     authUrl: `${proxyUrl}/auth/v1.0`,

@@ -9,6 +9,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../common/index.js';
+import { METRICS_PORTS } from './layout.js';
 import {
   GlanceImageService, readComputeConfig, readImageConfig, startComputeServices, startImageService, type ComputeServices, type ImageServiceHandle,
 } from '../../compute/index.js';
@@ -82,6 +83,15 @@ wait_soft_reboot_seconds = 120
 # nova-network (flat DHCP): add networks with swiftly compute network create, or set fixed_range
 # floating_range = 172.24.4.0/24
 networks_path = ${join(options.dataDir, 'compute', 'networks')}
+
+[metrics]
+# /metrics (Prometheus text) of each role; swiftly start runs them (and the
+# image API) in one process, so they share one port and one set of metrics.
+# Run as separate processes, give each role a port of its own.
+bind_ip = 127.0.0.1
+api_port = ${METRICS_PORTS.compute}
+scheduler_port = ${METRICS_PORTS.compute}
+compute_port = ${METRICS_PORTS.compute}
 `,
     { mode: 0o600 },
   );
@@ -97,6 +107,9 @@ export function ensureImageConf(options: ComputeStartOptions): string {
     `[DEFAULT]
 bind_host = ${bind.host}
 bind_port = ${bind.port}
+# /metrics; the same port as compute.conf's [metrics]: swiftly start runs both in one process
+metrics_bind_ip = 127.0.0.1
+metrics_bind_port = ${METRICS_PORTS.compute}
 
 [database]
 connection = sqlite:///${join(options.dataDir, 'images', 'images.sqlite')}

@@ -144,8 +144,12 @@ export const NODE_COUNT = 3;
 export type ServerKind = 'object' | 'container' | 'account';
 export const STORAGE_KINDS: readonly ServerKind[] = ['object', 'container', 'account'];
 
-/** Where the all-in-one serves /metrics: the proxy, all daemons (one process), and each storage server at its port + 100 (6310–6332). */
-export const METRICS_PORTS = { proxy: 6080, daemons: 6090, storageOffset: 100 };
+/**
+ * Where the all-in-one serves /metrics: the proxy, all daemons (one
+ * process), each storage server at its port + 100 (6310–6332), and the
+ * compute services with the image API (one process: `swiftly start`'s own).
+ */
+export const METRICS_PORTS = { proxy: 6080, daemons: 6090, storageOffset: 100, compute: 6100 };
 
 /** SAIO's ports: node n serves object on 6n10, container 6n11, account 6n12. */
 export function storagePort(kind: ServerKind, node: number): number {

@@ -32,8 +32,13 @@ export class Supervisor {
 
   constructor(private readonly logDir: string, private readonly onEvent: (msg: string) => void = () => {}) {}
 
-  /** Starts every child and resolves once each accepts connections. */
-  async start(specs: ChildSpec[], timeoutMs = 30_000): Promise<void> {
+  /**
+   * Starts every child and resolves once each accepts connections. A child
+   * that exits fails this at once; the timeout is for one that never
+   * listens, and is long because twelve Node processes starting together on
+   * a busy 2-core machine (load ~30) took over 30 s to all listen.
+   */
+  async start(specs: ChildSpec[], timeoutMs = 120_000): Promise<void> {
     for (const spec of specs) this.spawnChild(spec, 0);
     await Promise.all(specs.filter((s) => s.port !== undefined)
       .map((s) => waitForPort(s.host ?? '127.0.0.1', s.port!, timeoutMs, () => this.exitedEarly(s.name))));

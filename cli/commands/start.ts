@@ -37,9 +37,11 @@ export default class Start extends Command {
     if (cluster.encrypted) this.log(`  encryption at rest: on (root secret in ${cluster.dir}/etc/keymaster.conf: keep a copy, without it nothing reads)`);
     if (cluster.computeUrl) this.log(`  compute:  ${cluster.computeUrl}/v2.1  (X-Auth-Token from the auth URL)`);
     if (cluster.imageUrl) this.log(`  images:   ${cluster.imageUrl}/v2  (X-Auth-Token + X-Project-Id)`);
-    const metrics = Object.entries(cluster.metricsPorts);
-    if (metrics.length) {
-      this.log(`  metrics:  http://127.0.0.1:<port>/metrics (Prometheus text) on ${metrics.map(([name, port]) => `${port} ${name}`).join(', ')}`);
+    // Servers of one process share a port: `6100 compute-api+scheduler+compute+image-api`.
+    const byPort = new Map<number, string[]>();
+    for (const [name, port] of Object.entries(cluster.metricsPorts)) byPort.set(port, [...(byPort.get(port) ?? []), name]);
+    if (byPort.size) {
+      this.log(`  metrics:  http://127.0.0.1:<port>/metrics (Prometheus text) on ${[...byPort].map(([port, names]) => `${port} ${names.join('+')}`).join(', ')}`);
     }
     this.log('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {

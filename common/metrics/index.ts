@@ -7,5 +7,5 @@
  */
 export { metricsRegistry, collectProcessMetrics, counter, gauge, histogram, LATENCY_BUCKETS } from './registry.js';
 export { httpMetrics, HttpMetrics, CLIENT_DISCONNECT } from './http-metrics.js';
-export { metricsListen, startMetricsServer, serveMetricsToPrimary, type MetricsListen, type MetricsServer } from './metrics-server.js';
+export { metricsListen, startMetricsServer, openSharedMetricsServer, serveMetricsToPrimary, type MetricsListen, type MetricsServer } from './metrics-server.js';
 export { statsdConf, statsdFromConf, StatsdClient, NO_STATSD, type Statsd, type StatsdConf, type StatsdOptions } from './statsd.js';

@@ -97,3 +97,45 @@ export async function startMetricsServer(listen: MetricsListen, options: { aggre
     }),
   };
 }
+
+/**
+ * `/metrics` servers by address, for the servers of one process that name
+ * the same port (`swiftly daemons`' daemons, `swiftly start`'s compute API,
+ * scheduler, compute worker and image API): they share one server, as they
+ * share the process's registry, closed when the last of them closes.
+ */
+const shared = new Map<string, { server: Promise<MetricsServer>; users: number }>();
+
+/** Like `startMetricsServer`, but a second caller naming the same address gets the same server. Port 0 always gets a new one. */
+export async function openSharedMetricsServer(listen: MetricsListen): Promise<MetricsServer> {
+  const key = listen.port === 0 ? undefined : `${listen.host}:${listen.port}`;
+  if (key === undefined) return startMetricsServer(listen);
+  let entry = shared.get(key);
+  if (!entry) {
+    const server = startMetricsServer(listen);
+    // A port that can't be had fails each caller naming it now, not later ones too.
+    server.catch(() => shared.delete(key));
+    shared.set(key, (entry = { server, users: 0 }));
+  }
+  entry.users++;
+  const mine = entry;
+  let server: MetricsServer;
+  try {
+    server = await mine.server;
+  } catch (err) {
+    mine.users--;
+    throw err;
+  }
+  let closed = false;
+  return {
+    host: server.host,
+    port: server.port,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (--mine.users > 0) return;
+      if (shared.get(key) === mine) shared.delete(key);
+      await server.close();
+    },
+  };
+}

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, httpMetrics, startMetricsServer, type Logger, type MetricsServer } from '../../common/index.js';
+import { createLogger, httpMetrics, openSharedMetricsServer, type Logger, type MetricsServer } from '../../common/index.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from '../api/auth.js';
 import { ComputeDbImageUsage } from './compute-db-usage.js';
 import { createGlanceApp } from './glance-app.js';
@@ -59,7 +59,7 @@ export async function startImageService(options: StartImageOptions = {}): Promis
   };
   try {
     await app.listen({ host: config.bindHost, port: config.bindPort });
-    if (config.metricsBindPort !== undefined) metrics = await startMetricsServer({ host: config.metricsBindIp, port: config.metricsBindPort });
+    if (config.metricsBindPort !== undefined) metrics = await openSharedMetricsServer({ host: config.metricsBindIp, port: config.metricsBindPort });
   } catch (err) {
     await stop().catch(() => {});
     throw err;

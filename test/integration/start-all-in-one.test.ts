@@ -6,6 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { awsCli } from '../helpers/s3-clients.js';
+import { promtoolProblems, sample, scrape } from '../helpers/metrics.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -40,7 +41,7 @@ async function start(args: string[]): Promise<Started> {
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`swiftly start did not come up:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`swiftly start did not come up:\n${out}`)), 150_000);
     const check = (): void => {
       if (out.includes('Press Ctrl-C to stop.')) {
         clearTimeout(timer);
@@ -142,6 +143,8 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     assert.match((await swift(authUrl, user, key, 'list', 'glance')).stdout, new RegExp(imageId));
     assert.equal((await fetch(`http://127.0.0.1:${imagePort}/v2/images`, { headers: { 'X-Auth-Token': 'AUTH_tkbogus', 'X-Project-Id': 'admin' } })).status, 401);
 
+    await checkEveryMetricsEndpoint(first.out());
+
     assert.equal(await stop(first), 0);
     running = undefined;
     await assert.rejects(fetch(`http://127.0.0.1:${port}/healthcheck`), 'the proxy is gone after SIGTERM');
@@ -159,3 +162,63 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     if (running) await stop(running);
   }
 });
+
+/** `metrics: … on 6080 proxy-server, 6090 daemons, …, 6100 compute-api+scheduler+compute+image-api` → names by port. */
+function printedMetricsPorts(out: string): Map<number, string[]> {
+  const line = /^\s*metrics:.* on (.+)$/m.exec(out);
+  assert.ok(line, `no metrics line in output:\n${out}`);
+  return new Map(line[1].split(', ').map((e) => {
+    const [port, names] = e.split(' ');
+    return [Number(port), names.split('+')];
+  }));
+}
+
+/**
+ * Every server of the all-in-one answers /metrics with Prometheus text promtool accepts, holding what an
+ * operator graphs: requests and latency by method and status, bytes, Node's process metrics everywhere; the
+ * proxy's backend errors and error-limited nodes; the daemons' passes, replication and auditor progress and
+ * async pendings; the compute services' RPC work.
+ */
+async function checkEveryMetricsEndpoint(out: string): Promise<void> {
+  const ports = printedMetricsPorts(out);
+  const servers = [...ports.values()].flat().sort();
+  assert.deepEqual(servers, [
+    'account-server-1', 'account-server-2', 'account-server-3', 'compute', 'compute-api', 'container-server-1', 'container-server-2',
+    'container-server-3', 'daemons', 'image-api', 'object-server-1', 'object-server-2', 'object-server-3', 'proxy-server', 'scheduler',
+  ]);
+  const families = (text: string): Set<string> => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+  for (const [port, names] of ports) {
+    const text = await scrape(port);
+    assert.equal(promtoolProblems(text), '', `promtool on ${port} (${names.join('+')})`);
+    const have = families(text);
+    const want = ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes'];
+    const http = ['swiftly_http_requests_total', 'swiftly_http_request_duration_seconds', 'swiftly_http_received_bytes_total', 'swiftly_http_sent_bytes_total'];
+    if (names[0] !== 'daemons') want.push(...http);
+    if (names[0] === 'proxy-server') want.push('swiftly_proxy_backend_errors_total', 'swiftly_proxy_error_limited_nodes');
+    if (names[0] === 'daemons') {
+      want.push('swiftly_daemon_passes_total', 'swiftly_daemon_last_pass_completed_timestamp_seconds', 'swiftly_daemon_pass_stat', 'swiftly_object_async_pending_files');
+    }
+    if (names.includes('scheduler')) want.push('swiftly_rpc_messages_total', 'swiftly_rpc_handler_duration_seconds');
+    for (const family of want) assert.ok(have.has(family), `${family} on ${port} (${names.join('+')})`);
+    // Each HTTP server counted the requests it served, with a latency histogram per method and status.
+    const served: Record<string, [string, string]> = {
+      'proxy-server': ['proxy-server', 'PUT'], 'object-server-1': ['object-server', 'PUT'], 'container-server-1': ['container-server', 'PUT'],
+      'account-server-1': ['account-server', 'PUT'], 'compute-api': ['compute-api', 'GET'], 'image-api': ['image-api', 'PUT'],
+    };
+    for (const name of names) {
+      const [server, method] = served[name] ?? [];
+      if (!server) continue;
+      assert.ok(sample(text, 'swiftly_http_requests_total', { server, method })! >= 1, `${server} ${method} requests on ${port}`);
+      assert.ok(sample(text, 'swiftly_http_request_duration_seconds_count', { server, method })! >= 1, `${server} ${method} latency on ${port}`);
+      assert.ok(sample(text, 'swiftly_http_received_bytes_total', { server, method })! > 0, `${server} ${method} bytes in on ${port}`);
+      assert.ok(sample(text, 'swiftly_http_sent_bytes_total', { server, method })! > 0, `${server} ${method} bytes out on ${port}`);
+    }
+    if (names[0] === 'daemons') {
+      // Progress of every node's replicators and auditors; one sample per device for async pendings.
+      for (const daemon of ['object-replicator', 'container-replicator', 'account-replicator', 'object-auditor', 'container-auditor', 'account-auditor', 'object-updater', 'container-updater']) {
+        assert.notEqual(sample(text, 'swiftly_daemon_pass_stat', { daemon }), undefined, `${daemon}'s pass stats`);
+      }
+      for (const device of ['sdb1', 'sdb2', 'sdb3']) assert.notEqual(sample(text, 'swiftly_object_async_pending_files', { device }), undefined, `async pendings of ${device}`);
+    }
+  }
+}
