@@ -35,6 +35,16 @@ export class ContainerUpdater implements Daemon {
     this.logger = ctx.logger;
   }
 
+  passStats(): Record<string, number> {
+    return { ...this.stats };
+  }
+
+  /** One more of `stat` in this sweep's stats, and Swift's statsd counter of the same name. */
+  private count(stat: 'successes' | 'failures' | 'no_changes'): void {
+    this.stats[stat]++;
+    this.ctx.statsd?.increment(stat);
+  }
+
   private accountRing(): RingLookup {
     this.ring ??= new Ring(this.conf.swiftDir, { ringName: 'account', hashPath: this.ctx.swiftConf.hashPath });
     return this.ring;
@@ -48,7 +58,7 @@ export class ContainerUpdater implements Daemon {
     for await (const db of walkDbs(this.conf.devices, this.conf.mountCheck, 'containers', this.conf.onlyDevices, signal)) {
       await this.limiter.take(1, signal);
       jobs.push(limit(() => this.processContainer(db.dbFile).catch((err) => {
-        this.stats.failures++;
+        this.count('failures');
         this.logger.error({ err, dbFile: db.dbFile }, 'ERROR with container update');
       })));
     }
@@ -68,9 +78,11 @@ export class ContainerUpdater implements Daemon {
         Number(info.object_count) !== Number(info.reported_object_count) ||
         Number(info.bytes_used) !== Number(info.reported_bytes_used);
       if (!changed) {
-        this.stats.no_changes++;
+        this.count('no_changes');
         return;
       }
+      // Swift's container-updater.timing: containers that needed an account update only.
+      const begin = performance.now();
       const { partition, nodes } = this.accountRing().getNodes(info.account);
       const headers = {
         'X-Put-Timestamp': info.put_timestamp,
@@ -91,10 +103,11 @@ export class ContainerUpdater implements Daemon {
       }));
       if (ok.filter(Boolean).length >= Math.floor(nodes.length / 2) + 1) {
         broker.reported(info.put_timestamp, info.delete_timestamp, Number(info.object_count), Number(info.bytes_used));
-        this.stats.successes++;
+        this.count('successes');
       } else {
-        this.stats.failures++;
+        this.count('failures');
       }
+      this.ctx.statsd?.timingSince('timing', begin);
     } finally {
       broker.close();
     }

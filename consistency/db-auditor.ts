@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { dumpReconCache, getFloat, type Logger } from '../common/index.js';
+import { dumpReconCache, getFloat, type Logger, type Statsd } from '../common/index.js';
 import { AccountBroker, ContainerBroker } from '../storage/index.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
@@ -24,13 +24,19 @@ export class DbAuditor implements Daemon {
   readonly conf: CommonDaemonConf;
   private readonly limiter: RateLimiter;
   private readonly logger: Logger;
+  private readonly statsd?: Statsd;
   stats = { passes: 0, failures: 0, quarantined: 0 };
 
   constructor(ctx: DaemonContext, readonly kind: 'container' | 'account') {
+    this.statsd = ctx.statsd;
     this.name = `${kind}-auditor`;
     this.conf = commonDaemonConf(ctx.conf, { interval: 1800, bindPort: kind === 'container' ? 6201 : 6202 });
     this.limiter = new RateLimiter(getFloat(ctx.conf, `${kind}s_per_second`, 200, 0));
     this.logger = ctx.logger;
+  }
+
+  passStats(): Record<string, number> {
+    return { ...this.stats };
   }
 
   async runOnce(signal: AbortSignal): Promise<void> {
@@ -40,12 +46,17 @@ export class DbAuditor implements Daemon {
     for await (const db of walkDbs(this.conf.devices, this.conf.mountCheck, datadir, this.conf.onlyDevices, signal)) {
       await this.limiter.take(1, signal);
       if (!(await fsp.stat(db.dbFile).catch(() => undefined))) continue;
+      const begin = performance.now();
       const problem = this.check(db.dbFile);
+      // Swift's <kind>-auditor.passes / .failures / .timing (one DB's audit).
+      this.statsd?.timingSince('timing', begin);
       if (!problem) {
         this.stats.passes++;
+        this.statsd?.increment('passes');
         continue;
       }
       this.stats.failures++;
+      this.statsd?.increment('failures');
       await this.quarantine(db.devicePath, datadir, db.dbFile, problem);
     }
     const seconds = (Date.now() - started) / 1000;

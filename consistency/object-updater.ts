@@ -18,7 +18,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dumpReconCache, getFloat, quotePath, type Logger } from '../common/index.js';
+import { dumpReconCache, gauge, getFloat, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingLookup } from '../ring/index.js';
 import { asyncPendingIdentity, rewriteAsyncPending, type AsyncPendingIdentity, type AsyncUpdate } from '../storage/index.js';
 import { BackendClient, isSuccess } from './backend-client.js';
@@ -41,6 +41,21 @@ export interface UpdaterStats {
 
 const PENDING_RE = /^([0-9a-f]{32})-(\d{10}\.\d{5}(?:_[0-9a-f]{16})?)$/;
 
+/** The running updaters, whose devices /metrics counts async_pending files on. */
+const running = new Set<ObjectUpdater>();
+
+gauge(
+  'swiftly_object_async_pending_files',
+  'async_pending files waiting on the object-updater\'s devices now, by device (counted when scraped, as /recon/async does)',
+  ['device'],
+  {
+    async collect() {
+      this.reset();
+      for (const updater of running) for (const [device, n] of await updater.pendingByDevice()) this.inc({ device }, n);
+    },
+  },
+);
+
 export class ObjectUpdater implements Daemon {
   readonly name = 'object-updater';
   readonly conf: CommonDaemonConf;
@@ -56,6 +71,21 @@ export class ObjectUpdater implements Daemon {
     this.limiter = new RateLimiter(getFloat(ctx.conf, 'objects_per_second', 50, 0));
     this.logger = ctx.logger;
     this.ring = ring;
+    running.add(this);
+  }
+
+  /** How many async_pending files wait on each usable device now. */
+  async pendingByDevice(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const { device, path } of await usableDevices(this.conf.devices, this.conf.mountCheck, this.conf.onlyDevices)) {
+      let n = 0;
+      for (const dirName of await listDir(path)) {
+        if (policyOfDir(dirName, 'async_pending') === undefined) continue;
+        for (const suffix of await listDir(join(path, dirName))) n += (await listDir(join(path, dirName, suffix))).length;
+      }
+      out.set(device, n);
+    }
+    return out;
   }
 
   /** One more of `stat` in this sweep's stats, and Swift's statsd counter of the same name. */
@@ -180,6 +210,7 @@ export class ObjectUpdater implements Daemon {
   }
 
   async close(): Promise<void> {
+    running.delete(this);
     await this.client.close();
   }
 }

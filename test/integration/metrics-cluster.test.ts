@@ -13,7 +13,7 @@ import { eventually, promtoolProblems, sample, scrape, statsdSink } from '../hel
 import type { ProxyServer } from '../../proxy/index.js';
 import { daemons, startDaemon } from '../../consistency/index.js';
 import { silentLogger } from '../../common/index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -166,6 +166,46 @@ describe('metrics of a cluster', () => {
     }
     // The last daemon using the port closed it.
     await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
+  });
+
+  test('the container updater and auditor show their progress and send Swift statsd names; the object-updater counts async pendings on disk', async () => {
+    const node = cluster.node('container', 1);
+    const port = await freePort();
+    const recon = mkdtempSync(join(tmpdir(), 'swiftly-metrics-recon-'));
+    const devices = join(cluster.dir, 'node1');
+    const section = {
+      devices, mount_check: 'false', swift_dir: cluster.swiftDir, bind_ip: '127.0.0.1', bind_port: String(node.port),
+      recon_cache_path: recon, interval: '600', metrics_bind_port: String(port), log_statsd_host: '127.0.0.1', log_statsd_port: String(statsd.port),
+    };
+    const names = ['container-updater', 'container-auditor', 'object-updater'];
+    const ac = new AbortController();
+    const running = names.map((name) => startDaemon(daemons[name].factory, name, section, { signal: ac.signal, logger: silentLogger }));
+    try {
+      let text = '';
+      await eventually('the daemons to finish a pass', async () => {
+        text = await scrape(port).catch(() => '');
+        return names.every((daemon) => sample(text, 'swiftly_daemon_passes_total', { daemon, result: 'ok' }) === 1);
+      }, 30_000);
+      assert.equal(promtoolProblems(text), '');
+      // Node 1 holds a replica of container c, whose object count the account has not heard of yet.
+      assert.equal(sample(text, 'swiftly_daemon_pass_stat', { daemon: 'container-updater', stat: 'successes' }), 1);
+      assert.ok(sample(text, 'swiftly_daemon_pass_stat', { daemon: 'container-auditor', stat: 'passes' })! >= 1);
+      await eventually('the container-updater statsd lines', () => statsd.lines.includes('container-updater.successes:1|c'));
+      assert.ok(statsd.lines.some((l) => /^container-updater\.timing:[\d.]+\|ms$/.test(l)));
+      assert.ok(statsd.lines.includes('container-auditor.passes:1|c'));
+      assert.ok(statsd.lines.some((l) => /^container-auditor\.timing:[\d.]+\|ms$/.test(l)));
+      // An async_pending left on disk (the updater sleeps until its next pass) shows on its device.
+      assert.equal(sample(text, 'swiftly_object_async_pending_files', { device: 'sdb1' }), 0);
+      const suffixDir = join(devices, 'sdb1', 'async_pending', 'abc');
+      mkdirSync(suffixDir, { recursive: true });
+      writeFileSync(join(suffixDir, `${'0'.repeat(29)}abc-1700000000.00000`), '{}');
+      assert.equal(sample(await scrape(port), 'swiftly_object_async_pending_files', { device: 'sdb1' }), 1);
+      rmSync(join(devices, 'sdb1', 'async_pending'), { recursive: true, force: true });
+    } finally {
+      ac.abort();
+      await Promise.all(running);
+      rmSync(recon, { recursive: true, force: true });
+    }
   });
 
   test("the proxy's backend errors and error-limited nodes show on /metrics", async () => {
