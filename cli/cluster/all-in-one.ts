@@ -8,6 +8,7 @@ import { readIniFile, getSection, getInt, getString } from '../../common/index.j
 import { clusterPaths, ensureClusterLayout, NODE_COUNT, STORAGE_KINDS, storagePort } from './layout.js';
 import { Supervisor, type ChildSpec } from './supervisor.js';
 import { startAllInOneCompute, type AllInOneCompute } from './compute.js';
+import { dashboardChild } from './dashboard.js';
 
 export interface AllInOneOptions {
   dir: string;
@@ -17,6 +18,8 @@ export interface AllInOneOptions {
   compute?: { bind: { host: string; port: number }; imageBind?: { host: string; port: number }; driver?: string };
   /** On first start: encryption at rest in the proxy's pipeline, a new root secret in etc/keymaster.conf. */
   encryption?: boolean;
+  /** Also run the web console (`swiftly dashboard`), at `bind` on first start (127.0.0.1:8090 by default). */
+  dashboard?: { bind?: { host: string; port: number } };
 }
 
 export interface AllInOne {
@@ -34,6 +37,8 @@ export interface AllInOne {
   computeUrl?: string;
   /** The image API's URL when started with compute. */
   imageUrl?: string;
+  /** The web console's URL, when started with it. */
+  dashboardUrl?: string;
   /**
    * `/metrics` ports by server (`proxy-server`, `daemons`, `object-server-1`, …, `compute-api`, `scheduler`,
    * `compute`, `image-api`), as the configs set them (none in a cluster made before metrics); servers of one
@@ -74,6 +79,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   const proxyHost = getString(proxy, 'bind_ip', options.bind.host);
   const proxyPort = getInt(proxy, 'bind_port', options.bind.port);
   const specs: ChildSpec[] = [];
+  const reconHosts: string[] = [];
   const metricsPorts: Record<string, number> = {};
   const proxyMetrics = getInt(proxy, 'metrics_bind_port', 0);
   if (proxyMetrics) metricsPorts['proxy-server'] = proxyMetrics;
@@ -85,12 +91,10 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       if (section.metrics_bind_port) metricsPorts[`${kind}-server-${n}`] = getInt(section, 'metrics_bind_port', 0);
       const daemonMetrics = getSection(ini, `${kind}-replicator`)?.metrics_bind_port;
       if (daemonMetrics) metricsPorts.daemons = Number(daemonMetrics);
-      specs.push({
-        name: `${kind}-server-${n}`,
-        args: ['server', kind, conf],
-        host: getString(section, 'bind_ip', '127.0.0.1'),
-        port: getInt(section, 'bind_port', storagePort(kind, n)),
-      });
+      const host = getString(section, 'bind_ip', '127.0.0.1');
+      const port = getInt(section, 'bind_port', storagePort(kind, n));
+      specs.push({ name: `${kind}-server-${n}`, args: ['server', kind, conf], host, port });
+      reconHosts.push(`${host.includes(':') ? `[${host}]` : host}:${port}`);
     }
   }
   // Every node's consistency daemons in one child process (light on a laptop).
@@ -125,6 +129,19 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     }
     if (compute.images.metricsPort !== undefined) metricsPorts['image-api'] = compute.images.metricsPort;
   }
+  const dashboard = options.dashboard && dashboardChild({
+    etcDir: paths.etc, bind: options.dashboard.bind, proxyUrl, reconHosts, metricsPorts,
+    computeUrl: compute?.compute.apiUrl, imageUrl: compute?.images.url,
+  });
+  if (dashboard) {
+    try {
+      await supervisor.start([dashboard.spec]);
+    } catch (err) {
+      await compute?.stop();
+      await supervisor.stop(2000);
+      throw err;
+    }
+  }
   return {
     authUrl: `${proxyUrl}/auth/v1.0`,
     user: admin.user,
@@ -135,6 +152,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     encrypted: pipelineHas(paths.proxyConf, 'encryption'),
     computeUrl: compute?.compute.apiUrl,
     imageUrl: compute?.images.url,
+    dashboardUrl: dashboard?.url,
     metricsPorts,
     stop: async () => {
       await compute?.stop();

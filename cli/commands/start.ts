@@ -13,6 +13,7 @@ export default class Start extends Command {
     'compute-bind': Flags.string({ description: "compute API's address on first start (host:port)", default: '127.0.0.1:8774' }),
     'image-bind': Flags.string({ description: "image API's address on first start (host:port)", default: '127.0.0.1:9292' }),
     encryption: Flags.boolean({ description: 'on first start: encrypt objects at rest (keymaster + encryption in the pipeline, a new root secret in <dir>/etc/keymaster.conf)' }),
+    'dashboard-bind': Flags.string({ description: "the web console's address on first start (host:port)", default: '127.0.0.1:8090' }),
     'compute-driver': Flags.string({ description: 'hypervisor driver of the compute worker: fake or libvirt (default: compute.conf, fake)' }),
   };
 
@@ -23,6 +24,7 @@ export default class Start extends Command {
       bind: parseBind(flags.bind),
       onEvent: (msg) => this.logToStderr(msg),
       encryption: flags.encryption,
+      dashboard: { bind: parseBind(flags['dashboard-bind']) },
       compute: flags['with-compute'] ? { bind: parseBind(flags['compute-bind']), imageBind: parseBind(flags['image-bind']), driver: flags['compute-driver'] } : undefined,
     });
     this.log(`swiftly is running (${cluster.created ? 'new cluster' : 'existing cluster'} in ${cluster.dir})`);
@@ -30,6 +32,7 @@ export default class Start extends Command {
     this.log(`  user:     ${cluster.user}`);
     this.log(`  key:      ${cluster.key}`);
     this.log(`  try:      swift -A ${cluster.authUrl} -U ${cluster.user} -K ${cluster.key} stat`);
+    if (cluster.dashboardUrl) this.log(`  dashboard: ${cluster.dashboardUrl}  (log in with the user and key above)`);
     if (cluster.s3Url) {
       this.log(`  S3:       ${cluster.s3Url}  (access key ${cluster.user}, secret key ${cluster.key})`);
       this.log(`  try:      AWS_ACCESS_KEY_ID=${cluster.user} AWS_SECRET_ACCESS_KEY=${cluster.key} aws --endpoint-url ${cluster.s3Url} s3 ls`);

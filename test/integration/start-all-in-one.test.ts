@@ -76,7 +76,11 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
   const port = await freePort();
   const computePort = await freePort();
   const imagePort = await freePort();
-  const first = await start(['--bind', `127.0.0.1:${port}`, '--with-compute', '--compute-bind', `127.0.0.1:${computePort}`, '--image-bind', `127.0.0.1:${imagePort}`]);
+  const dashboardPort = await freePort();
+  const first = await start([
+    '--bind', `127.0.0.1:${port}`, '--with-compute', '--compute-bind', `127.0.0.1:${computePort}`, '--image-bind', `127.0.0.1:${imagePort}`,
+    '--dashboard-bind', `127.0.0.1:${dashboardPort}`,
+  ]);
   let running: Started | undefined = first;
   try {
     const authUrl = first.field('auth URL');
@@ -88,6 +92,17 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     assert.match(readFileSync(join(dir, 'etc', 'proxy-server.conf'), 'utf8'), new RegExp(`user_admin_admin = ${key} \\.admin \\.reseller_admin`));
     assert.match(readFileSync(join(dir, 'etc', 'swift.conf'), 'utf8'), /swift_hash_path_prefix = [0-9a-f]{32}/);
     for (const ring of ['object', 'container', 'account']) assert.ok(existsSync(join(dir, 'etc', `${ring}.ring.gz`)));
+
+    // the printed dashboard takes the printed credentials
+    const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
+    assert.equal(first.field('dashboard'), dashboardUrl);
+    const login = await fetch(`${dashboardUrl}/login`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ user, key }).toString(),
+    });
+    assert.equal(login.status, 303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    assert.equal((await fetch(`${dashboardUrl}/api/swift/?format=json`, { headers: { cookie } })).status, 200);
+    assert.match(readFileSync(join(dir, 'etc', 'dashboard.conf'), 'utf8'), new RegExp(`proxy_url = http://127.0.0.1:${port}\n`));
 
     writeFileSync(join(dir, 'hello.txt'), 'hello, swiftly\n');
     await swift(authUrl, user, key, 'upload', 'docs', 'hello.txt');
