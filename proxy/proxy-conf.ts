@@ -25,6 +25,8 @@ export interface ProxyConf {
   writeAffinity: string;
   /** e.g. "2 * replicas" or a number. */
   writeAffinityNodeCount: string;
+  /** Local handoffs an object DELETE also goes to with write_affinity; undefined (`auto`): as many as non-local primaries. */
+  writeAffinityHandoffDeleteCount?: number;
   requestNodeCount: string;
   expiringObjectsAccount: string;
   expiringObjectsContainerDivisor: number;
@@ -58,6 +60,8 @@ export function proxyConfFromSection(conf: Section): ProxyConf {
     readAffinity: getString(conf, 'read_affinity', ''),
     writeAffinity: getString(conf, 'write_affinity', ''),
     writeAffinityNodeCount: getString(conf, 'write_affinity_node_count', '2 * replicas'),
+    writeAffinityHandoffDeleteCount: ['', 'auto'].includes(getString(conf, 'write_affinity_handoff_delete_count', 'auto').trim())
+      ? undefined : getInt(conf, 'write_affinity_handoff_delete_count', 0, 0),
     requestNodeCount: getString(conf, 'request_node_count', '2 * replicas'),
     expiringObjectsAccount: '.' + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),
     expiringObjectsContainerDivisor: getInt(conf, 'expiring_objects_container_divisor', 86400, 1),

@@ -62,24 +62,61 @@ export class ProxyContext {
   }
 
   /**
-   * Nodes for a write: with write_affinity, local primaries and handoffs
-   * first (up to write_affinity_node_count), as Swift's object PUT.
+   * Nodes for an account, container or object POST write: as Swift's
+   * `make_requests`, the primaries in read order, then handoffs.
+   * write_affinity does not apply (Swift applies it to object PUTs and
+   * DELETEs only): an account or container written to local handoffs
+   * would miss the updates sent to its primaries.
    */
   writeNodes(ring: RingLookup, partition: number, primaries: RingNode[]): Iterable<RingNode> {
-    const ordered = shuffle([...primaries]);
-    const all = nodeIter({
-      primaries: ordered,
-      ring,
-      partition,
-      limiter: this.limiter,
-      requestNodeCount: nodeCount(this.conf.requestNodeCount, ring.replicaCount),
-    });
+    return this.readNodes(ring, partition, primaries);
+  }
+
+  /**
+   * Nodes for an object PUT: with write_affinity, local primaries and
+   * handoffs first (up to write_affinity_node_count), then the rest (Swift's
+   * `iter_nodes_local_first`); the replicators later move what landed on
+   * handoffs to the primaries.
+   */
+  objectPutNodes(ring: RingLookup, partition: number, primaries: RingNode[]): Iterable<RingNode> {
+    const all = this.plainNodes(ring, partition, primaries);
     const local = this.writeLocal;
     if (!local) return all;
     const max = nodeCount(this.conf.writeAffinityNodeCount, ring.replicaCount);
     const list = [...all];
     const first = list.filter(local).slice(0, max);
     return [...first, ...list.filter((n) => !first.includes(n))];
+  }
+
+  /**
+   * Nodes for an object DELETE and how many to send at once: every primary,
+   * and with write_affinity also the first local handoffs
+   * (write_affinity_handoff_delete_count, by default as many as there are
+   * non-local primaries), where an affinity PUT may have left the object:
+   * the tombstone must reach them too (Swift's object DELETE).
+   */
+  objectDeleteNodes(ring: RingLookup, partition: number, primaries: RingNode[]): { nodes: Iterable<RingNode>; count: number } {
+    const local = this.writeLocal;
+    if (!local) return { nodes: this.plainNodes(ring, partition, primaries), count: primaries.length };
+    const wanted = this.conf.writeAffinityHandoffDeleteCount ?? primaries.filter((n) => !local(n)).length;
+    const handoffs: RingNode[] = [];
+    for (const n of ring.moreNodes(partition)) {
+      if (handoffs.length >= wanted) break;
+      if (local(n) && !this.limiter.isLimited(n)) handoffs.push(n);
+    }
+    const first = [...primaries.filter((n) => !this.limiter.isLimited(n)), ...handoffs];
+    const rest = [...this.plainNodes(ring, partition, primaries)].filter((n) => !first.some((f) => f.id === n.id));
+    return { nodes: [...first, ...rest], count: primaries.length + handoffs.length };
+  }
+
+  private plainNodes(ring: RingLookup, partition: number, primaries: RingNode[]): Iterable<RingNode> {
+    return nodeIter({
+      primaries: shuffle([...primaries]),
+      ring,
+      partition,
+      limiter: this.limiter,
+      requestNodeCount: nodeCount(this.conf.requestNodeCount, ring.replicaCount),
+    });
   }
 
   /**

@@ -198,7 +198,7 @@ export async function putObjectBody(ctx: ProxyContext, req: SwiftRequest, plan: 
   const primaries = plan.ring.getPartNodes(plan.partition);
   const quorum = ctx.quorum(primaries);
   const boundary = plan.footers ? randomBytes(32).toString('hex') : undefined;
-  const { conns, early } = await connectAll(ctx, plan, ctx.writeNodes(plan.ring, plan.partition, primaries), boundary);
+  const { conns, early } = await connectAll(ctx, plan, ctx.objectPutNodes(plan.ring, plan.partition, primaries), boundary);
   if (early.some((a) => a.status === 412)) {
     // If-None-Match failed on a node that has the object: no replica may be
     // overwritten (Swift's _check_failure_put_connections).

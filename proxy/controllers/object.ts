@@ -124,7 +124,7 @@ async function objectRequest(ctx: ProxyContext, req: SwiftRequest, t: ObjectTarg
   }
   const base = withoutBody(backendHeaders(req, extra));
   if (req.method === 'POST' && req.headers['content-type']) base['content-type'] = req.headers['content-type'];
-  const sets = objectUpdateHeaders(ctx, t, base, nodes.length, quorumSize(ring.replicaCount));
-  const resp = await makeRequests(ctx, ctx.writeNodes(ring, partition, nodes), { method: req.method, path, partition }, sets, ctx.quorum(nodes));
-  return resp;
+  const targets = req.method === 'DELETE' ? ctx.objectDeleteNodes(ring, partition, nodes) : { nodes: ctx.writeNodes(ring, partition, nodes), count: nodes.length };
+  const sets = objectUpdateHeaders(ctx, t, base, targets.count, quorumSize(ring.replicaCount));
+  return makeRequests(ctx, targets.nodes, { method: req.method, path, partition }, sets, ctx.quorum(nodes));
 }

@@ -48,9 +48,9 @@ export function fakeRingNode(i: number, port: number): RingNode {
   };
 }
 
-/** One partition (0) on every node: the first `replicas` are its primaries, the rest its handoffs in order. */
-export function onePartitionRing(ports: number[], replicas = ports.length): RingLookup {
-  const devs = ports.map((port, i) => fakeRingNode(i, port));
+/** One partition (0) on every node: the first `replicas` are its primaries, the rest its handoffs in order; node i in `regions[i]` (default 1). */
+export function onePartitionRing(ports: number[], replicas = ports.length, regions: number[] = []): RingLookup {
+  const devs = ports.map((port, i) => ({ ...fakeRingNode(i, port), region: regions[i] ?? 1 }));
   const primaries = devs.slice(0, replicas);
   return {
     partPower: 0, partCount: 1, replicaCount: replicas, devs,
@@ -70,6 +70,8 @@ export interface FakeProxyOptions {
   filters?: string[];
   /** Lines added to `[app:proxy-server]`, e.g. `['node_timeout = 1']`. */
   app?: string[];
+  /** Each node's region (default 1), for affinity. */
+  regions?: number[];
 }
 
 /** A proxy on an ephemeral port over `onePartitionRing(ports)`. */
@@ -80,6 +82,6 @@ export function startProxyOverNodes(ports: number[], options: FakeProxyOptions =
       filters.map((f) => `[filter:${f}]\nuse = egg:swift#${f}\n`).join('') +
       `[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\n${(options.app ?? []).map((l) => `${l}\n`).join('')}`,
   );
-  const ring = onePartitionRing(ports, options.replicas);
+  const ring = onePartitionRing(ports, options.replicas, options.regions);
   return startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ring });
 }
