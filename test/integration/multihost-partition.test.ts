@@ -28,7 +28,7 @@ describe('multi-host: a partition and its heal', { skip: why }, () => {
       load: { keys: 60, workers: 4, timeoutMs: 8000 }, before: 4, during: 10, after: 2, healthTimeoutMs: 60_000,
     });
     console.log(figuresLine(f));
-    assert.ok(f.acked > 20, `too few writes acknowledged: ${f.acked}`);
+    assert.ok(f.acked >= 5, `too few writes acknowledged: ${f.acked}`);
     assert.deepEqual({ lost: f.lost, stale: f.stale, resurrected: f.resurrected }, { lost: 0, stale: 0, resurrected: 0 }, f.examples.join('\n'));
     assert.ok(f.healthMs >= 0, `replicas not whole within 60 s of the heal:\n${f.examples.join('\n')}`);
     assert.ok(f.faultGetP99 < 5000, `GET p99 during the partition: ${f.faultGetP99} ms`);
