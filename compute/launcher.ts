@@ -1,6 +1,7 @@
 /**
  * Starting compute's services: the API, the scheduler (with the conductor's
- * build/migrate tasks beside it, as one binary), and a compute worker —
+ * build/migrate tasks beside it, as one binary), a compute worker and a
+ * volume service —
  * together in one process (the all-in-one) or one per process from a
  * config file (`swiftly compute api|scheduler|compute <conf>`).
  */
@@ -12,6 +13,7 @@ import { createComputeApiApp } from './api/app.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
 import { ComputeApiService } from './api/compute-api.js';
 import { NetworkApiService } from './api/network-api.js';
+import { VolumeAttachService } from './api/volume-attach-api.js';
 import { metadataSourceOf } from './metadata/index.js';
 import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
@@ -26,13 +28,16 @@ import { COMPUTE_TOPIC, ComputeApi, CONDUCTOR_TOPIC, ConductorApi, SCHEDULER_TOP
 import { filtersByName } from './scheduler/filters.js';
 import { SchedulerManager } from './scheduler/scheduler-manager.js';
 import { Service } from './service/index.js';
+import {
+  FileVolumeBackend, SqliteVolumeStore, VolumeApiService, VolumeManager, VolumeRpcApi, VOLUME_BINARY, VOLUME_TOPIC, type VolumeStore,
+} from './volume/index.js';
 
-export type ComputeRole = 'api' | 'scheduler' | 'compute';
+export type ComputeRole = 'api' | 'scheduler' | 'compute' | 'volume';
 
 export interface StartComputeOptions {
   /** Replaces defaults; `dbPath` should be set (the DB file). */
   config?: Partial<ComputeConfig>;
-  /** Which services to run here (all three by default). */
+  /** Which services to run here (all four by default). */
   run?: readonly ComputeRole[];
   logger?: Logger;
   /** A transport to share (tests); otherwise made from `config.transportUrl`. */
@@ -56,6 +61,10 @@ export interface ComputeServices {
   driver?: HypervisorDriver;
   /** The compute worker's network data plane, when it has one. */
   networkDriver?: NetworkDriver;
+  /** The volume rows (every role has them: the API shows attachments, the compute worker attaches). */
+  volumes: VolumeStore;
+  /** The volume service's manager, when it runs here. */
+  volumeManager?: VolumeManager;
   /** The /metrics port of each role run here whose `[metrics] <role>_port` is set. */
   metricsPorts: Partial<Record<ComputeRole, number>>;
   /** Stop consuming, finish running work, close the API, the bus and the DB. */
@@ -115,7 +124,7 @@ function makeValidator(config: ComputeConfig): TokenValidator {
 export async function startComputeServices(options: StartComputeOptions = {}): Promise<ComputeServices> {
   const config = computeConfig(options.config);
   const logger = options.logger ?? createLogger({ name: 'swiftly-compute', level: config.logLevel });
-  const run = new Set<ComputeRole>(options.run ?? ['api', 'scheduler', 'compute']);
+  const run = new Set<ComputeRole>(options.run ?? ['api', 'scheduler', 'compute', 'volume']);
   if (config.dbPath !== ':memory:') mkdirSync(dirname(config.dbPath), { recursive: true });
   const db = new ComputeDb(config.dbPath);
   const transport = options.transport ?? createTransport(config.transportUrl, { logger, exchange: config.controlExchange });
@@ -125,6 +134,9 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const conductorApi = new ConductorApi(transport, timeout);
   const computeApi = new ComputeApi(transport, timeout);
   const schedulerApi = new SchedulerApi(transport, timeout);
+  const volumeRpc = new VolumeRpcApi(transport, timeout);
+  const volumes = new SqliteVolumeStore(db.db);
+  let volumeManager: VolumeManager | undefined;
   const common = { db, transport, logger, reportIntervalMs: config.reportIntervalMs };
   const services: Service[] = [];
   let driver: HypervisorDriver | undefined;
@@ -169,12 +181,21 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       });
       services.push(new Service({ ...common, binary: 'swiftly-compute', topic: COMPUTE_TOPIC, host: config.host, manager }));
     }
+    if (run.has('volume')) {
+      volumeManager = new VolumeManager({
+        host: config.host, store: volumes, backend: new FileVolumeBackend(config.volume.volumesDir), images, logger, scratchDir: config.volume.volumesDir,
+      });
+      mkdirSync(config.volume.volumesDir, { recursive: true });
+      services.push(new Service({ ...common, binary: VOLUME_BINARY, topic: VOLUME_TOPIC, host: config.host, manager: volumeManager }));
+    }
     for (const s of services) await s.start();
     if (run.has('api')) {
       network.ensureConfigured();
       const service = new ComputeApiService({ db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
       const networkApi = new NetworkApiService({ db, network, compute: computeApi, logger, natTimeoutMs: config.rpcResponseTimeoutMs });
-      api = createComputeApiApp({ service, db, images, network, networkApi, validator: options.validator ?? makeValidator(config), logger });
+      const volumeApi = new VolumeApiService({ store: volumes, rpc: volumeRpc, services: db, format: config.volume.format, serviceDownTimeMs: config.serviceDownTimeMs, logger });
+      const volumeAttach = new VolumeAttachService({ volumes: volumeApi, rpc: volumeRpc, compute: computeApi, logger, timeoutMs: config.rpcResponseTimeoutMs });
+      api = createComputeApiApp({ service, db, images, network, networkApi, volumeApi, volumeAttach, validator: options.validator ?? makeValidator(config), logger });
       const http = httpMetrics('compute-api');
       api.server.on('request', (req, res) => http.observe(req, res));
       await api.listen({ host: config.apiListen, port: config.apiPort });
@@ -196,7 +217,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     await stop().catch(() => {});
     throw err;
   }
-  return { config, apiUrl, api, services, transport, db, driver, networkDriver, metricsPorts, stop };
+  return { config, apiUrl, api, services, transport, db, driver, networkDriver, volumes, volumeManager, metricsPorts, stop };
 }
 
 /** Run one role from a config file until SIGINT/SIGTERM (the `swiftly compute …` commands). */

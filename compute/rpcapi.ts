@@ -13,7 +13,7 @@ export const COMPUTE_TOPIC = 'compute';
 
 export const SCHEDULER_RPC_VERSION = '1.0';
 export const CONDUCTOR_RPC_VERSION = '1.0';
-export const COMPUTE_RPC_VERSION = '1.2';
+export const COMPUTE_RPC_VERSION = '1.3';
 
 type Ctx = Partial<RequestContext>;
 

@@ -3,10 +3,10 @@
  * configs written once under `<dir>/etc/` (`compute.conf`, `image-api.conf`;
  * operator-editable, like the rest), then the image API (Glance v2, data in
  * the object store's `glance` container of the admin account) and API +
- * scheduler + one compute worker in this process, on the in-process bus
+ * scheduler + one compute worker + the volume service in this process, on the in-process bus
  * unless compute.conf names a `transport_url`.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../common/index.js';
 import { METRICS_PORTS } from './layout.js';
@@ -92,6 +92,12 @@ bind_ip = 127.0.0.1
 api_port = ${METRICS_PORTS.compute}
 scheduler_port = ${METRICS_PORTS.compute}
 compute_port = ${METRICS_PORTS.compute}
+volume_port = ${METRICS_PORTS.compute}
+
+[volume]
+# the volume service (Cinder's v3 API at the compute API's /v3): volume-<id> files, raw (sparse) or qcow2
+volumes_dir = ${join(options.dataDir, 'compute', 'volumes')}
+volume_format = raw
 `,
     { mode: 0o600 },
   );
@@ -139,7 +145,10 @@ connection = sqlite:///${join(options.dataDir, 'compute', 'state.sqlite')}
 }
 
 export async function startAllInOneCompute(options: ComputeStartOptions): Promise<AllInOneCompute> {
-  const config = readComputeConfig(ensureComputeConf(options));
+  const read = readComputeConfig(ensureComputeConf(options));
+  // A compute.conf written before volumes existed: its volumes under the data dir too.
+  const config = /^\s*\[volume\]/m.test(readFileSync(ensureComputeConf(options), 'utf8'))
+    ? read : { ...read, volume: { ...read.volume, volumesDir: join(options.dataDir, 'compute', 'volumes') } };
   const imageConfig = readImageConfig(ensureImageConf(options));
   const logger = createLogger({ name: 'swiftly-compute', level: config.logLevel, destination: options.logFile });
   const images = await startImageService({ config: imageConfig, logger: logger.child({ service: 'image-api' }) });

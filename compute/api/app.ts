@@ -20,6 +20,10 @@ import { registerNetworkRoutes } from './network-routes.js';
 import { registerKeyPairRoutes } from './keypair-routes.js';
 import { registerFloatingIpRoutes } from './floating-ip-routes.js';
 import { registerSecurityGroupRoutes } from './security-group-routes.js';
+import { registerVolumeRoutes } from './volume-routes.js';
+import { registerVolumeAttachmentRoutes } from './volume-attachment-routes.js';
+import type { VolumeAttachService } from './volume-attach-api.js';
+import type { VolumeApiService } from '../volume/index.js';
 
 export interface ComputeApiAppOptions {
   service: ComputeApiService;
@@ -27,6 +31,9 @@ export interface ComputeApiAppOptions {
   images: ImageService;
   network: NetworkService;
   networkApi: NetworkApiService;
+  /** Cinder's volumes (the /v3 API) and their attachments to servers. */
+  volumeApi: VolumeApiService;
+  volumeAttach: VolumeAttachService;
   validator: TokenValidator;
   logger: Logger;
 }
@@ -138,6 +145,17 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
       registerKeyPairRoutes(scoped, deps);
       registerFloatingIpRoutes(scoped, deps);
       registerSecurityGroupRoutes(scoped, deps);
+      registerVolumeAttachmentRoutes(scoped, deps);
+    }, { prefix });
+  }
+  // Cinder's block storage API v3 (its own service in OpenStack, port 8776; here beside compute's).
+  for (const prefix of ['/v3', '/v3/:project_id']) {
+    void app.register(async (scoped) => {
+      scoped.addHook('onRequest', async (_req, reply) => {
+        reply.header('openstack-api-version', 'volume 3.0');
+      });
+      scoped.addHook('preHandler', authenticate);
+      registerVolumeRoutes(scoped, deps);
     }, { prefix });
   }
   return app;

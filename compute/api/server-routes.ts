@@ -105,10 +105,11 @@ function securityGroupsOf(v: unknown): string[] | undefined {
 }
 
 export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
-  const show = (req: FastifyRequest, inst: Instance) =>
+  const show = async (req: FastifyRequest, inst: Instance) =>
     serverDetail(inst, d.base(req), {
       isAdmin: d.ctx(req).principal.isAdmin, fault: d.db.latestFault(inst.uuid),
       addresses: d.network.addresses(inst.uuid), securityGroups: d.network.groups.forInstance(inst.uuid).map((g) => g.name),
+      volumes: (await d.volumeAttach.list(inst)).map((a) => a.volume_id),
     });
 
   app.post('/servers', async (req, reply) => {
@@ -141,12 +142,12 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
   app.get('/servers/detail', async (req) => {
     const f = listFilters(d, req);
     const list = f.limit === 0 ? [] : d.db.listInstances(f);
-    return { servers: list.map((i) => show(req, i)), ...nextLink(d, req, list, f.limit, true) };
+    return { servers: await Promise.all(list.map((i) => show(req, i))), ...nextLink(d, req, list, f.limit, true) };
   });
 
   app.get('/servers/:id', async (req) => {
     const inst = d.service.getInstance(d.ctx(req), (req.params as { id: string }).id);
-    return { server: show(req, inst) };
+    return { server: await show(req, inst) };
   });
 
   app.delete('/servers/:id', async (req, reply) => {
@@ -175,7 +176,7 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
       case 'rebuild': {
         const a = requireObject(arg, 'rebuild');
         const inst = await d.service.rebuild(ctx, id, requireString(a.imageRef, 'imageRef'), a.name === undefined ? undefined : requireString(a.name, 'name'));
-        return reply.code(202).send({ server: show(req, inst) });
+        return reply.code(202).send({ server: await show(req, inst) });
       }
       case 'resize': {
         const a = requireObject(arg, 'resize');

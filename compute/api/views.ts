@@ -33,6 +33,8 @@ export interface ServerDetailOptions {
   addresses?: Record<string, unknown[]>;
   /** Names of the server's security groups. */
   securityGroups?: string[];
+  /** Ids of the volumes attached to it. */
+  volumes?: string[];
 }
 
 export function serverDetail(inst: Instance, base: LinkBase, opts: ServerDetailOptions) {
@@ -63,7 +65,7 @@ export function serverDetail(inst: Instance, base: LinkBase, opts: ServerDetailO
     'OS-EXT-STS:task_state': inst.task_state,
     'OS-EXT-STS:vm_state': inst.vm_state,
     'OS-EXT-STS:power_state': inst.power_state,
-    'os-extended-volumes:volumes_attached': [],
+    'os-extended-volumes:volumes_attached': (opts.volumes ?? []).map((id) => ({ id })),
     security_groups: (opts.securityGroups ?? []).map((name) => ({ name })),
   };
   if (opts.isAdmin) {

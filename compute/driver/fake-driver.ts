@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerState, type Flavor, type Instance } from '../model.js';
 import type { NetworkInfo } from '../network/types.js';
-import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta } from './hypervisor-driver.js';
+import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type VolumeDisk } from './hypervisor-driver.js';
 
 export interface FakeDriverOptions {
   vcpus?: number;
@@ -30,12 +30,14 @@ interface FakeGuest {
   boots: number;
   image: ImageMeta;
   network: NetworkInfo;
+  /** Attached volumes by device. */
+  volumes: Map<string, VolumeDisk>;
 }
 
 /** Milliseconds each operation takes on a small real guest, roughly. */
 const DELAYS = {
   spawn: 400, destroy: 60, softReboot: 250, hardReboot: 120, powerOff: 120, powerOn: 250,
-  pause: 20, unpause: 20, suspend: 150, resume: 150, snapshot: 200, resize: 40,
+  pause: 20, unpause: 20, suspend: 150, resume: 150, snapshot: 200, resize: 40, attach: 30, detach: 30,
 };
 
 export class FakeDriver implements HypervisorDriver {
@@ -100,7 +102,7 @@ export class FakeDriver implements HypervisorDriver {
     if (this.guests.has(instance.uuid)) throw new HypervisorError(`domain ${instance.uuid} already exists`, 409);
     const g: FakeGuest = {
       uuid: instance.uuid, name: instance.display_name, power_state: PowerState.NOSTATE,
-      memory_mb: instance.flavor.memory_mb, vcpus: instance.flavor.vcpus, console: [], boots: 0, image, network,
+      memory_mb: instance.flavor.memory_mb, vcpus: instance.flavor.vcpus, console: [], boots: 0, image, network, volumes: new Map(),
     };
     this.guests.set(instance.uuid, g);
     await this.wait('spawn');
@@ -175,6 +177,29 @@ export class FakeDriver implements HypervisorDriver {
     const g = this.guest(instance);
     await this.wait('snapshot');
     return { size: Math.max(g.image.size, 1) };
+  }
+
+  /** As libvirt: a suspended (managed-saved) guest takes no device change; a device name once. */
+  async attachVolume(instance: Instance, disk: VolumeDisk): Promise<void> {
+    const g = this.guest(instance);
+    this.requireState(g, [PowerState.RUNNING, PowerState.PAUSED, PowerState.SHUTDOWN], 'attach a disk to');
+    if (g.volumes.has(disk.device)) throw new HypervisorError(`Requested operation is not valid: target ${disk.device} already exists`, 409);
+    await this.wait('attach');
+    g.volumes.set(disk.device, { ...disk });
+    if (g.power_state === PowerState.RUNNING) g.console.push(`virtio_blk virtio: [${disk.device}] attached (volume ${disk.volumeId})`);
+  }
+
+  async detachVolume(instance: Instance, device: string): Promise<void> {
+    const g = this.guest(instance);
+    this.requireState(g, [PowerState.RUNNING, PowerState.PAUSED, PowerState.SHUTDOWN], 'detach a disk from');
+    if (!g.volumes.has(device)) throw new HypervisorError(`disk ${device} not found`, 404);
+    await this.wait('detach');
+    g.volumes.delete(device);
+  }
+
+  /** The volumes a guest has, by device (tests). */
+  volumesOf(uuid: string): VolumeDisk[] {
+    return [...(this.guests.get(uuid)?.volumes.values() ?? [])];
   }
 
   async getConsoleOutput(instance: Instance, lines?: number): Promise<string> {

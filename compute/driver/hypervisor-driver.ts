@@ -35,6 +35,16 @@ export interface ImageMeta {
   properties: Record<string, string>;
 }
 
+/** A volume as a guest disk: the file the volume host exports to this host (single host: the volume's own file). */
+export interface VolumeDisk {
+  volumeId: string;
+  /** The guest's device name without `/dev/` (`vdb`, …): a virtio-blk disk. */
+  device: string;
+  path: string;
+  /** How the file's bytes are laid out: `raw` or `qcow2`, never probed. */
+  format: string;
+}
+
 /** A guest's power state changed behind the manager's back (Nova's lifecycle events). */
 export type LifecycleListener = (uuid: string, powerState: PowerState) => void;
 
@@ -63,6 +73,14 @@ export interface HypervisorDriver {
   resize(instance: Instance, flavor: Flavor): Promise<void>;
   /** Copy the guest's disk into image `imageId`; returns the bytes written. */
   snapshot(instance: Instance, imageId: string): Promise<{ size: number }>;
+  /**
+   * Attach a volume as a virtio-blk disk: hot-plugged into a running (or
+   * paused) guest and kept in its definition, so it stays across a stop,
+   * start or resize; only defined for a stopped one.
+   */
+  attachVolume(instance: Instance, disk: VolumeDisk): Promise<void>;
+  /** Detach the disk `device`; resolves once the guest has let go of it (a running guest must release a hot-unplug). */
+  detachVolume(instance: Instance, device: string): Promise<void>;
   /** The tail of the guest's serial console (`lines` last lines when given). */
   getConsoleOutput(instance: Instance, lines?: number): Promise<string>;
   /** Undefined when the hypervisor has no such guest. */

@@ -15,6 +15,7 @@ import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } 
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
 import { COMPUTE_RPC_VERSION, type BuildRetry, type ComputeApi, type ConductorApi } from '../rpcapi.js';
 import type { Manager, PeriodicTask } from '../service/index.js';
+import type { ConnectionInfo } from '../volume/index.js';
 import { ResourceTracker } from './resource-tracker.js';
 import type { AllocationRatios } from '../scheduler/host-state.js';
 
@@ -100,6 +101,8 @@ export class ComputeManager implements Manager {
         })),
         revert_resize: (c, a) => this.revertResize(c, uuid(a)),
         finish_revert_resize: (_c, a) => this.finishRevertResize(uuid(a), a.flavor as Flavor),
+        attach_volume: (_c, a) => this.attachVolume(uuid(a), a.device as string, a.connection_info as ConnectionInfo),
+        detach_volume: (_c, a) => this.detachVolume(uuid(a), a.device as string),
         refresh_security_groups: async (_c, a) => {
           await this.options.network?.refreshSecurityGroups(uuid(a));
         },
@@ -237,6 +240,24 @@ export class ComputeManager implements Manager {
     this.db.finishAction(uuid, ctx.requestId, 'Success');
     this.tracker.refreshUsage();
     await this.refreshOthers(ctx, uuid, groups);
+  }
+
+  /**
+   * Attach a volume the API reserved (a call: the API answers once it is
+   * attached). `file` connections are the volume host's own file: this host
+   * is the volume host (single host).
+   */
+  private async attachVolume(uuid: string, device: string, conn: ConnectionInfo): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
+    if (conn.driver_volume_type !== 'file') throw new Error(`volume connection type ${conn.driver_volume_type} is not supported on host ${this.host}`);
+    await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: device.replace(/^\/dev\//, ''), path: conn.data.path, format: conn.data.format });
+  }
+
+  private async detachVolume(uuid: string, device: string): Promise<void> {
+    const inst = this.db.getInstance(uuid);
+    if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
+    await this.driver.detachVolume(inst, device.replace(/^\/dev\//, ''));
   }
 
   /** Plug the guest's network in on this host; what the hypervisor attaches it with. */

@@ -26,6 +26,14 @@ export interface DomainInterface {
   bridge?: string;
 }
 
+/** A volume as a guest's virtio-blk disk (`vdb`, …), its file read as `format` and never followed further. */
+export interface DomainVolume {
+  volumeId: string;
+  device: string;
+  path: string;
+  format: string;
+}
+
 export interface DomainSpec {
   name: string;
   uuid: string;
@@ -53,6 +61,8 @@ export interface DomainSpec {
   machine?: string;
   /** The guest's NICs; none or empty: one user-mode NIC. */
   interfaces?: DomainInterface[];
+  /** Attached volumes. */
+  volumes?: DomainVolume[];
 }
 
 export const SWIFTLY_XMLNS = 'https://swiftly.dev/xmlns/libvirt/instance/1.0';
@@ -74,6 +84,27 @@ function interfaceXml(nic: DomainInterface): string {
       <model type='virtio'/>
     </interface>
 `;
+}
+
+/**
+ * The `<disk>` of an attached volume (what `virsh attach-device` takes too).
+ * `<backingStore/>`: the file stands alone, so a qcow2 volume can't make
+ * qemu open a file it names; the serial is the volume id (the guest sees
+ * its first 20 characters in /sys/block/<dev>/serial).
+ */
+export function volumeDiskXml(v: DomainVolume, indent = '    '): string {
+  const e = xmlEscape;
+  if (!/^vd[b-z]$/.test(v.device)) throw new RangeError(`not a volume device: ${v.device}`);
+  if (v.format !== 'raw' && v.format !== 'qcow2') throw new RangeError(`not a volume format: ${v.format}`);
+  return [
+    `<disk type='file' device='disk'>`,
+    `  <driver name='qemu' type='${v.format}'/>`,
+    `  <source file='${e(v.path)}'/>`,
+    `  <backingStore/>`,
+    `  <target dev='${v.device}' bus='virtio'/>`,
+    `  <serial>${e(v.volumeId)}</serial>`,
+    `</disk>`,
+  ].map((l) => indent + l).join('\n') + '\n';
 }
 
 export function domainXml(spec: DomainSpec): string {
@@ -125,7 +156,7 @@ ${boot}
       </backingStore>
       <target dev='vda' bus='virtio'/>
     </disk>${cdrom}
-${spec.interfaces?.length ? spec.interfaces.map(interfaceXml).join('') : `    <interface type='user'>${spec.mac ? `
+${(spec.volumes ?? []).map((v) => volumeDiskXml(v)).join('')}${spec.interfaces?.length ? spec.interfaces.map(interfaceXml).join('') : `    <interface type='user'>${spec.mac ? `
       <mac address='${e(spec.mac)}'/>` : ''}
       <model type='virtio'/>
     </interface>

@@ -24,8 +24,8 @@ import type { ImageRecord } from '../../image/index.js';
 import { guestMac, guestNics, makeConfigDrive, type MetadataSource } from '../../metadata/index.js';
 import type { NetworkInfo } from '../../network/index.js';
 import { PowerState, type Flavor, type Instance } from '../../model.js';
-import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener } from '../hypervisor-driver.js';
-import { domainXml } from './domain-xml.js';
+import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener, type VolumeDisk } from '../hypervisor-driver.js';
+import { domainXml, volumeDiskXml } from './domain-xml.js';
 import { NamespacedTaps, type GuestTap } from './guest-taps.js';
 import { LifecycleEvents } from './events.js';
 import { ImageCache } from './image-cache.js';
@@ -52,6 +52,8 @@ export interface LibvirtDriverOptions {
   /** A SOFT reboot's wait for the guest to stop before it is reset (Nova: wait_soft_reboot_seconds). */
   softRebootTimeoutMs?: number;
   virshTimeoutMs?: number;
+  /** How long a running guest may take to release a hot-unplugged volume. */
+  detachTimeoutMs?: number;
   /**
    * The network namespace the host's guest networks (bridges) live in, when not ours (the Linux network
    * driver's `netns`): guests get unmanaged taps moved there after qemu opens them.
@@ -118,6 +120,8 @@ export class LibvirtDriver implements HypervisorDriver {
       kernel: join(dir, 'kernel'), ramdisk: join(dir, 'ramdisk'), configDrive: join(dir, 'disk.config'),
       /** The guest's NICs (MAC, tap, bridge), kept for re-definitions (resize) and restarts. */
       nics: join(dir, 'network.json'),
+      /** Attached volumes (device, file, format), kept for re-definitions. */
+      volumes: join(dir, 'volumes.json'),
     };
   }
 
@@ -185,6 +189,16 @@ export class LibvirtDriver implements HypervisorDriver {
     }
   }
 
+  /** The guest's attached volumes. */
+  private async attachedVolumes(uuid: string): Promise<VolumeDisk[]> {
+    try {
+      return JSON.parse(await readFile(this.paths(uuid).volumes, 'utf8')) as VolumeDisk[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
   /** `virsh start` with the guest's taps where qemu can open them, then where they belong. */
   private async start(uuid: string): Promise<void> {
     const taps = this.nsTaps ? await this.taps(uuid) : [];
@@ -199,8 +213,12 @@ export class LibvirtDriver implements HypervisorDriver {
     if (this.nsTaps && taps.length) await this.nsTaps.afterStart(taps);
   }
 
-  private xml(instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>, taps: GuestTap[], backing: { path: string; format: string }): string {
+  private xml(
+    instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>, taps: GuestTap[],
+    backing: { path: string; format: string }, volumes: VolumeDisk[],
+  ): string {
     return domainXml({
+      volumes,
       interfaces: taps.map((t) => (this.nsTaps ? { mac: t.mac, device: t.device } : t)),
       name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
       diskPath: p.disk, backing, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
@@ -217,7 +235,7 @@ export class LibvirtDriver implements HypervisorDriver {
       if (!overlay.backingFilename || !overlay.backingFormat) throw new HypervisorError(`The disk of instance ${instance.uuid} has lost its backing image`);
       backing = { path: overlay.backingFilename, format: overlay.backingFormat };
     }
-    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid), backing));
+    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid), backing, await this.attachedVolumes(instance.uuid)));
     await this.run(['define', p.xml]);
   }
 
@@ -370,6 +388,64 @@ export class LibvirtDriver implements HypervisorDriver {
     } finally {
       await rm(tmp, { force: true });
     }
+  }
+
+  /**
+   * `virsh attach-device --config` (and `--live` when the guest runs or is
+   * paused: virtio-blk hot-plug), then the volume is kept in volumes.json so
+   * a re-definition (resize) keeps it. A managed-saved (suspended) guest
+   * takes no device change: its saved state would not match.
+   */
+  async attachVolume(instance: Instance, disk: VolumeDisk): Promise<void> {
+    const info = await this.requireGuest(instance.uuid);
+    if (info.power_state === PowerState.SUSPENDED) throw new HypervisorError(`Requested operation is not valid: domain has a managed save image`, 409);
+    const volumes = await this.attachedVolumes(instance.uuid);
+    if (volumes.some((v) => v.device === disk.device)) throw new HypervisorError(`Requested operation is not valid: target ${disk.device} already exists`, 409);
+    const xmlPath = join(this.dir(instance.uuid), `volume-${disk.device}.xml`);
+    await writeFile(xmlPath, volumeDiskXml(disk, ''));
+    const live = info.power_state === PowerState.RUNNING || info.power_state === PowerState.PAUSED;
+    await this.run(['attach-device', this.name(instance.uuid), xmlPath, '--config', ...(live ? ['--live'] : [])]);
+    writeFileAtomicSync(this.paths(instance.uuid).volumes, Buffer.from(JSON.stringify([...volumes, disk])));
+  }
+
+  /**
+   * `virsh detach-device --config` (`--live` for a running guest, which
+   * must let go: the request is repeated, as Nova does, until the disk is
+   * gone from the live domain or the wait runs out).
+   */
+  async detachVolume(instance: Instance, device: string): Promise<void> {
+    const name = this.name(instance.uuid);
+    const volumes = await this.attachedVolumes(instance.uuid);
+    const disk = volumes.find((v) => v.device === device);
+    if (!disk) throw new HypervisorError(`No disk ${device} is attached to instance ${instance.uuid}`, 404);
+    const info = await this.requireGuest(instance.uuid);
+    if (info.power_state === PowerState.SUSPENDED) throw new HypervisorError(`Requested operation is not valid: domain has a managed save image`, 409);
+    const xmlPath = join(this.dir(instance.uuid), `volume-${device}.xml`);
+    await writeFile(xmlPath, volumeDiskXml(disk, ''));
+    const live = info.power_state === PowerState.RUNNING || info.power_state === PowerState.PAUSED;
+    if (!live) {
+      await this.run(['detach-device', name, xmlPath, '--config']);
+    } else {
+      await this.run(['detach-device', name, xmlPath, '--config', '--live']);
+      const until = Date.now() + (this.o.detachTimeoutMs ?? 60_000);
+      let asked = Date.now();
+      while (await this.liveDisk(name, device)) {
+        if (Date.now() > until) throw new HypervisorError(`The guest of instance ${instance.uuid} did not release ${device}`, 409);
+        await sleep(250);
+        if (Date.now() - asked > 5000 && (await this.liveDisk(name, device))) {
+          await this.run(['detach-device', name, xmlPath, '--live'], ['notFound']).catch(() => {});
+          asked = Date.now();
+        }
+      }
+    }
+    writeFileAtomicSync(this.paths(instance.uuid).volumes, Buffer.from(JSON.stringify(volumes.filter((v) => v.device !== device))));
+    await rm(xmlPath, { force: true });
+  }
+
+  /** Whether the running domain still has the disk `device` (`virsh domblklist`). */
+  private async liveDisk(name: string, device: string): Promise<boolean> {
+    const out = (await this.run(['domblklist', name], ['notFound'])) ?? '';
+    return out.split('\n').some((l) => l.trim().split(/\s+/)[0] === device);
   }
 
   async getConsoleOutput(instance: Instance, lines?: number): Promise<string> {
