@@ -4,7 +4,8 @@
 # takes an address with udhcpc, reads the config drive (label config-2) or
 # else the metadata service at 169.254.169.254, and reports on the serial
 # console, one "SWIFTLY-GUEST key=value" line each, then idles (the kernel
-# answers ping). The test greps these lines from the console log.
+# answers ping) watching for a hot-plugged volume (vdb), which it writes or
+# reads (see below). The test greps these lines from the console log.
 /bin/busybox mkdir -p /proc /sys /dev /mnt /tmp /bin /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -45,4 +46,33 @@ say "instance-id=$(echo "$meta" | sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p')"
 say "hostname=$(echo "$meta" | sed -n 's/.*"hostname": *"\([^"]*\)".*/\1/p')"
 say "user-data=$ud"
 say "ready"
-while true; do sleep 3600; done
+# Volumes (virtio-blk hot-plug): a disk that appears as vdb is written when the user data says
+# "volume-write <text>" (a fresh ext2 holding hello.txt), else read; unmounted at once, so a detach
+# finds it released.
+had=
+while true; do
+  if [ -e /sys/block/vdb ]; then
+    if [ -z "$had" ]; then
+      had=1
+      say "volume-attached=vdb serial=$(cat /sys/block/vdb/serial 2>/dev/null) sectors=$(cat /sys/block/vdb/size)"
+      mkdir -p /vol
+      text=$(echo "$ud" | base64 -d 2>/dev/null | sed -n 's/^volume-write //p')
+      if [ -n "$text" ]; then
+        if mke2fs -F /dev/vdb >/dev/null 2>&1 && mount /dev/vdb /vol && echo "$text" >/vol/hello.txt && sync && umount /vol; then
+          say "volume-wrote=$text"
+        else
+          say "volume-wrote=failed"
+        fi
+      elif mount -o ro /dev/vdb /vol; then
+        say "volume-read=$(cat /vol/hello.txt)"
+        umount /vol
+      else
+        say "volume-read=failed"
+      fi
+    fi
+  elif [ -n "$had" ]; then
+    had=
+    say "volume-detached=vdb"
+  fi
+  sleep 1
+done

@@ -1,0 +1,181 @@
+/**
+ * A volume between two real Linux guests (compute_driver = libvirt, qemu
+ * TCG; the test guest of test/helpers/guest, whose init watches for a
+ * hot-plugged vdb): a volume is attached to a running guest, which makes a
+ * file system on it and writes a file (its user data says what); the volume
+ * is detached (the guest has let go) and attached to a second running
+ * guest, which reads the file back — both seen on their consoles. Deleting
+ * the second server leaves the volume `available`.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../common/index.js';
+import { computeConfig, startComputeServices, type ComputeServices } from '../../compute/index.js';
+import { GlanceImageService, startImageService, type ImageServiceHandle } from '../../compute/image/index.js';
+import { novaClient } from '../helpers/compute-cloud.js';
+import { guestReport } from '../helpers/guest/guest-report.js';
+import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
+import { startSwiftlyCluster, login, type SwiftlyCluster } from './helpers/swiftly-cluster.js';
+
+const LIBVIRT_SOCK = ['/run/libvirt/libvirt-sock', '/var/run/libvirt/libvirt-sock'].find((p) => existsSync(p));
+async function why(): Promise<string | false> {
+  for (const cmd of ['virsh', 'qemu-img', 'qemu-system-x86_64', 'genisoimage']) {
+    try {
+      execFileSync(cmd, ['--version'], { stdio: 'ignore' });
+    } catch {
+      return `${cmd} not installed`;
+    }
+  }
+  if (!LIBVIRT_SOCK) return 'libvirtd is not running (no /run/libvirt/libvirt-sock)';
+  return guestBuildMissing();
+}
+const missing = await why();
+// .ci/run installs what this needs, so under CI a missing piece fails the test instead of skipping it.
+const skip = missing && !process.env.CI ? missing : false;
+if (skip) console.log(`# skipping the real-guest volume test: ${skip}`);
+
+describe('a volume moved between two real guests', { skip }, () => {
+  let cluster: SwiftlyCluster;
+  let images: ImageServiceHandle;
+  let compute: ComputeServices;
+  let tmp: string;
+  let guest: TestGuest;
+  let user: { token: string; project: string };
+
+  const nova = (method: string, path: string, body?: unknown) => novaClient(compute.apiUrl!, user.token, user.project).call(method, path, body);
+  const cinder = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${compute.apiUrl}/v3/${user.project}${path}`, {
+      method, headers: { 'x-auth-token': user.token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const poll = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 180_000): Promise<T> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  /** The guest's console report once it has `key`. */
+  const reported = async (id: string, key: string) => {
+    let last = '';
+    try {
+      return await poll(`${key} on the console of ${id}`, async () => {
+        const s = (await nova('GET', `/servers/${id}`)).body.server;
+        if (s.status === 'ERROR') throw new Error(`server ${id} failed: ${JSON.stringify(s.fault)}`);
+        const c = await nova('POST', `/servers/${id}/action`, { 'os-getConsoleOutput': {} });
+        if (c.status === 200) last = c.body.output as string;
+        const rep = c.status === 200 ? guestReport(last) : undefined;
+        return rep?.has(key) ? rep : undefined;
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; console:\n${last.slice(-3000)}`);
+    }
+  };
+  const volumeStatus = (id: string, want: string) =>
+    poll(`volume ${id} ${want}`, async () => ((await cinder('GET', `/volumes/${id}`)).body.volume.status === want ? true : undefined), 60_000);
+
+  before(async () => {
+    guest = await buildTestGuest();
+    tmp = mkdtempSync(join(tmpdir(), 'swiftly-guest-volume-'));
+    cluster = await startSwiftlyCluster();
+    const auth = { strategy: 'tempauth' as const, proxyUrl: cluster.proxyUrl, adminProjects: ['admin'], resellerPrefix: 'AUTH' };
+    images = await startImageService({
+      config: {
+        bindHost: '127.0.0.1', bindPort: 0, dbPath: join(tmp, 'images.sqlite'), computeDbPath: join(tmp, 'compute.sqlite'), auth,
+        store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 64 * 1024 * 1024, largeObjectChunkSize: 200 << 20 },
+      },
+      logger: silentLogger,
+    });
+    compute = await startComputeServices({
+      config: {
+        dbPath: join(tmp, 'compute.sqlite'), apiListen: '127.0.0.1', apiPort: 0, periodicIntervalMs: 60_000, host: 'guest1', computeDriver: 'libvirt', auth,
+        glance: { apiServer: images.url, authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin' },
+        libvirt: { ...computeConfig().libvirt, virtType: 'qemu', connectionUri: 'qemu:///system', instancesPath: join(tmp, 'instances'), shutdownTimeoutMs: 1500 },
+        volume: { volumesDir: join(tmp, 'volumes'), format: 'qcow2' },
+      },
+      logger: silentLogger,
+    });
+    user = await login(cluster.authUrl, 'test:tester', 'testing');
+  });
+
+  after(async () => {
+    // A failed test would leave its guests running: delete every server left before compute stops (libvirt keeps domains).
+    if (compute && user) {
+      for (const srv of ((await nova('GET', '/servers')).body?.servers ?? []) as { id: string }[]) await nova('DELETE', `/servers/${srv.id}`);
+      const until = Date.now() + 60_000;
+      while (((await nova('GET', '/servers')).body?.servers ?? []).length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    }
+    await compute?.stop();
+    await images?.stop();
+    await cluster?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('guest one writes a file to a hot-plugged volume; detached and attached to guest two, it reads the file; deleting guest two leaves the volume available', async () => {
+    const client = new GlanceImageService({ url: images.url, credentials: user });
+    const upload = async (name: string, path: string, disk_format: string, container_format: string, properties: Record<string, string> = {}) => {
+      const img = await client.create({ name, disk_format, container_format, properties: { architecture: 'x86_64', ...properties } });
+      await client.upload(img.id, createReadStream(path), { size: statSync(path).size });
+      return img.id;
+    };
+    const kernelId = await upload('guest-kernel', guest.kernel, 'aki', 'aki');
+    const ramdiskId = await upload('guest-ramdisk', guest.initrd, 'ari', 'ari');
+    const disk = join(tmp, 'disk.raw');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', disk, '1M']);
+    const imageId = await upload('guest', disk, 'raw', 'bare', { kernel_id: kernelId, ramdisk_id: ramdiskId, os_command_line: 'console=ttyS0 quiet' });
+
+    const text = `written-by-guest-one-${Date.now()}`;
+    const boot = async (name: string, userData: string) => {
+      const r = await nova('POST', '/servers', { server: { name, imageRef: imageId, flavorRef: '1', config_drive: true, user_data: Buffer.from(userData).toString('base64') } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return r.body.server.id as string;
+    };
+    const t0 = Date.now();
+    const [one, two] = [await boot('writer', `volume-write ${text}\n`), await boot('reader', 'read\n')];
+    const created = await cinder('POST', '/volumes', { volume: { name: 'shared', size: 1 } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const vol = created.body.volume.id as string;
+    await volumeStatus(vol, 'available');
+    await reported(one, 'ready');
+    await reported(two, 'ready');
+    const t1 = Date.now();
+
+    const a1 = await nova('POST', `/servers/${one}/os-volume_attachments`, { volumeAttachment: { volumeId: vol } });
+    assert.equal(a1.status, 200, JSON.stringify(a1.body));
+    assert.equal(a1.body.volumeAttachment.device, '/dev/vdb');
+    const wrote = await reported(one, 'volume-wrote');
+    assert.equal(wrote.get('volume-wrote'), text);
+    assert.match(wrote.get('volume-attached') ?? '', new RegExp(`^vdb serial=${vol.slice(0, 20)} sectors=${(1024 ** 3) / 512}$`), 'the guest sees a 1 GiB virtio disk with the volume id as serial');
+    assert.equal((await cinder('GET', `/volumes/${vol}`)).body.volume.status, 'in-use');
+
+    assert.equal(wrote.get('source'), 'config-drive device=/dev/sr0', 'the user data came from the config drive');
+    const busy = await nova('POST', `/servers/${two}/os-volume_attachments`, { volumeAttachment: { volumeId: vol } });
+    assert.equal(busy.status, 409, 'a volume in use goes to no second server');
+    assert.equal((await nova('DELETE', `/servers/${one}/os-volume_attachments/${vol}`)).status, 202);
+    assert.equal((await cinder('GET', `/volumes/${vol}`)).body.volume.status, 'available');
+    await reported(one, 'volume-detached');
+
+    const a2 = await nova('POST', `/servers/${two}/os-volume_attachments`, { volumeAttachment: { volumeId: vol } });
+    assert.equal(a2.status, 200, JSON.stringify(a2.body));
+    assert.equal((await reported(two, 'volume-read')).get('volume-read'), text, 'guest two reads what guest one wrote');
+    console.log(`real guests: two booted in ${t1 - t0} ms; attach → written → detach → attach → read in ${Date.now() - t1} ms`);
+
+    assert.equal((await nova('DELETE', `/servers/${two}`)).status, 204);
+    await poll(`server ${two} to go`, async () => ((await nova('GET', `/servers/${two}`)).status === 404 ? true : undefined));
+    const left = (await cinder('GET', `/volumes/${vol}`)).body.volume;
+    assert.equal(left.status, 'available', 'deleting the server leaves the volume');
+    assert.deepEqual(left.attachments, []);
+    // Hook for backups (issue 25 point 3): the volume now holds guest one's file system; a backup of `vol`
+    // restored to a new volume must have the same sha256 as `vol`'s file here.
+    assert.equal((await nova('DELETE', `/servers/${one}`)).status, 204);
+    assert.equal((await cinder('DELETE', `/volumes/${vol}`)).status, 202);
+  });
+});
