@@ -145,6 +145,19 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     assert.ok(((await flavors.json()) as { flavors: unknown[] }).flavors.length > 0);
     const denied = await fetch(`http://127.0.0.1:${computePort}/v2.1/admin/flavors`, { headers: { 'X-Auth-Token': 'AUTH_tkbogus' } });
     assert.equal(denied.status, 401);
+    // the volume service runs too: a volume made through Cinder's /v3 becomes available, its file under the data dir
+    const vol = await fetch(`http://127.0.0.1:${computePort}/v3/admin/volumes`, {
+      method: 'POST', headers: { 'X-Auth-Token': token, 'content-type': 'application/json' }, body: JSON.stringify({ volume: { name: 'aio', size: 1 } }),
+    });
+    assert.equal(vol.status, 202);
+    const volId = ((await vol.json()) as { volume: { id: string } }).volume.id;
+    for (let i = 0; ; i++) {
+      const v = (await (await fetch(`http://127.0.0.1:${computePort}/v3/admin/volumes/${volId}`, { headers: { 'X-Auth-Token': token } })).json()) as { volume: { status: string } };
+      if (v.volume.status === 'available') break;
+      assert.ok(i < 200 && v.volume.status === 'creating', `volume status ${v.volume.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(existsSync(join(dir, 'compute', 'volumes', `volume-${volId}`)));
     // and so does the image API, which keeps image data in the admin account's `glance` container
     assert.equal(first.field('images'), `http://127.0.0.1:${imagePort}/v2`);
     const imageHeaders = { 'X-Auth-Token': token, 'X-Project-Id': 'admin' };
