@@ -17,16 +17,28 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 
-export interface SwiftStoreOptions {
+/** A service account's tempauth v1.0 credentials, logged in on first use and again after a 401. */
+export interface SwiftStoreLogin {
   /** tempauth v1.0 URL, e.g. `http://127.0.0.1:8080/auth/v1.0` (Glance's `swift_store_auth_address`). */
   authUrl: string;
   /** `account:user` (Glance's `swift_store_user`). */
   user: string;
   key: string;
+}
+
+/** A user's own token and storage URL (Cinder's `backup_swift_auth = per_user`): used as given. */
+export interface SwiftStoreToken {
+  token: string;
+  storageUrl: string;
+}
+
+export type SwiftStoreOptions = (SwiftStoreLogin | SwiftStoreToken) & {
   /** Glance's `swift_store_container`. */
   container?: string;
+  /** Where segments of large objects go (`<container>_segments`); null: none made (no `putSegmented`). */
+  segmentsContainer?: string | null;
   timeoutMs?: number;
-}
+};
 
 /** An error of the store, with the proxy's status when it answered. */
 export class StoreError extends Error {
@@ -53,13 +65,15 @@ export class SwiftStore {
   }
 
   private login(): Promise<{ token: string; storageUrl: string }> {
+    const o = this.o;
+    if ('token' in o) return Promise.resolve({ token: o.token, storageUrl: o.storageUrl });
     this.auth ??= (async () => {
-      const res = await request(this.o.authUrl, { headers: { 'x-auth-user': this.o.user, 'x-auth-key': this.o.key } });
+      const res = await request(o.authUrl, { headers: { 'x-auth-user': o.user, 'x-auth-key': o.key } });
       await res.body.dump();
       const token = res.headers['x-auth-token'];
       const storageUrl = res.headers['x-storage-url'];
       if (res.statusCode !== 200 || typeof token !== 'string' || typeof storageUrl !== 'string') {
-        throw new StoreError(`store authentication as ${this.o.user} failed (HTTP ${res.statusCode})`, res.statusCode);
+        throw new StoreError(`store authentication as ${o.user} failed (HTTP ${res.statusCode})`, res.statusCode);
       }
       return { token, storageUrl };
     })();
@@ -82,7 +96,7 @@ export class SwiftStore {
     const res = await request(this.objectPath(storageUrl, name, opts.container) + (opts.query ? `?${opts.query}` : ''), {
       method, headers: { ...opts.headers, 'x-auth-token': token }, body: opts.body, headersTimeout: timeout, bodyTimeout: timeout,
     });
-    if (res.statusCode === 401 && opts.retry !== false && !(opts.body instanceof Readable)) {
+    if (res.statusCode === 401 && opts.retry !== false && !(opts.body instanceof Readable) && !('token' in this.o)) {
       await res.body.dump();
       this.auth = undefined;
       return this.call(method, name, { ...opts, retry: false });
@@ -92,7 +106,7 @@ export class SwiftStore {
 
   private async ensureContainer(): Promise<void> {
     if (this.containerReady) return;
-    for (const container of [this.container, this.segmentsContainer]) {
+    for (const container of this.o.segmentsContainer === null ? [this.container] : [this.container, this.segmentsContainer]) {
       const res = await this.call('PUT', undefined, { container });
       await res.body.dump();
       if (res.statusCode !== 201 && res.statusCode !== 202) throw new StoreError(`cannot create container ${container} (HTTP ${res.statusCode})`, res.statusCode);
@@ -102,7 +116,7 @@ export class SwiftStore {
 
   /** Where the segments of large images go. */
   get segmentsContainer(): string {
-    return `${this.container}_segments`;
+    return this.o.segmentsContainer ?? `${this.container}_segments`;
   }
 
   /**
