@@ -44,8 +44,9 @@ export async function tempauthLogin(authUrl: string, user: string, key: string):
 export class NovaClient {
   constructor(private readonly o: NovaClientOptions) {}
 
-  async request(method: string, path: string, body?: unknown): Promise<NovaResponse> {
-    const url = `${this.o.computeUrl.replace(/\/$/, '')}/v2.1/${this.o.project}${path}`;
+  /** A call to compute's API (`/v2.1`), or to the volume API beside it with `api = 'v3'` (Cinder's). */
+  async request(method: string, path: string, body?: unknown, api: 'v2.1' | 'v3' = 'v2.1'): Promise<NovaResponse> {
+    const url = `${this.o.computeUrl.replace(/\/$/, '')}/${api}/${this.o.project}${path}`;
     const headers: Record<string, string> = { 'x-auth-token': this.o.token, accept: 'application/json', 'user-agent': 'swiftly-compute' };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
@@ -127,6 +128,42 @@ export class NovaClient {
   }
 
   /** A floating IP of the project by id or address. */
+  /** A volume by id, else by name (exactly one). */
+  async findVolume(idOrName: string): Promise<Record<string, any>> {
+    try {
+      return (await this.request('GET', `/volumes/${encodeURIComponent(idOrName)}`, undefined, 'v3')).body.volume;
+    } catch (err) {
+      if (!(err instanceof NovaClientError) || err.status !== 404) throw err;
+    }
+    const hits = ((await this.request('GET', `/volumes/detail?name=${encodeURIComponent(idOrName)}`, undefined, 'v3')).body.volumes as Record<string, any>[]);
+    if (hits.length === 0) throw new NovaClientError(404, `No volume with a name or ID of '${idOrName}' exists.`, null);
+    if (hits.length > 1) throw new NovaClientError(409, `More than one volume exists with the name '${idOrName}'.`, null);
+    return hits[0];
+  }
+
+  /**
+   * Poll a volume until its status is one of `statuses` (or it is gone,
+   * when `statuses` includes `deleted`); an error status ends the wait with
+   * an error.
+   */
+  async waitForVolume(id: string, statuses: string[], options: { intervalMs?: number; timeoutMs?: number; progress?: (v: Record<string, any>) => void } = {}): Promise<Record<string, any>> {
+    const end = Date.now() + (options.timeoutMs ?? 3_600_000);
+    for (;;) {
+      let v: Record<string, any>;
+      try {
+        v = (await this.request('GET', `/volumes/${id}`, undefined, 'v3')).body.volume;
+      } catch (err) {
+        if (err instanceof NovaClientError && err.status === 404 && statuses.includes('deleted')) return { id, status: 'deleted' };
+        throw err;
+      }
+      options.progress?.(v);
+      if (statuses.includes(v.status)) return v;
+      if (/^error/.test(v.status)) throw new Error(`Volume ${id} is in status ${v.status}`);
+      if (Date.now() > end) throw new Error(`Timed out waiting for volume ${id} (status ${v.status})`);
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+    }
+  }
+
   async findFloatingIp(idOrAddress: string): Promise<Record<string, any>> {
     const all = (await this.request('GET', '/os-floating-ips')).body.floating_ips as Record<string, any>[];
     const hit = all.find((f) => f.id === idOrAddress || f.ip === idOrAddress);
