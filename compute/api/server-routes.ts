@@ -114,6 +114,8 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
 
   app.post('/servers', async (req, reply) => {
     const body = requireObject((req.body as Record<string, unknown> | null)?.server, 'server');
+    // Refused rather than ignored: a server the user meant to boot from a volume must not boot from an image instead.
+    if (body.block_device_mapping_v2 !== undefined || body.block_device_mapping !== undefined) throw new HttpFault(400, 'block_device_mapping_v2 is not supported: boot from volume is not implemented (attach volumes with os-volume_attachments)');
     const { instance, adminPass } = await d.service.createServer(d.ctx(req), {
       name: requireString(body.name, 'name'),
       imageRef: requireString(body.imageRef, 'imageRef'),

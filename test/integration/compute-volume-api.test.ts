@@ -108,6 +108,8 @@ test('volumes: create → available with its file, list/show its project\'s only
   assert.equal(size(), 2 * 1024 ** 3);
 
   assert.equal((await cv('POST', '/volumes', { volume: { name: 'nosize' } })).status, 400);
+  const bfv = await nova.call('POST', '/servers', { server: { name: 'bfv', imageRef: imageId, flavorRef: '1', block_device_mapping_v2: [{ boot_index: 0, uuid: id, source_type: 'volume', destination_type: 'volume' }] } });
+  assert.equal(bfv.status, 400, 'boot from volume is refused, not booted from an image');
   assert.equal((await cv('DELETE', `/volumes/${id}`)).status, 202);
   await volumeStatus(id, 'GONE');
   assert.equal(existsSync(file), false);
