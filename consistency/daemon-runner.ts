@@ -12,6 +12,7 @@ import {
 } from '../common/index.js';
 import type { Daemon, DaemonFactory } from './daemon.js';
 import { passEnded, watchDaemon } from './daemon-metrics.js';
+import { watchRings } from './ring-metrics.js';
 
 export interface RunnerOptions {
   /** One pass, then return (Swift's `--once`). */
@@ -88,11 +89,13 @@ export async function startDaemon(factory: DaemonFactory, name: string, conf: Se
   // serves no /metrics (it still sends statsd), so it never fails on a port they hold.
   const metrics = options.once ? undefined : await openMetrics(merged);
   if (metrics) options.onMetricsPort?.(metrics.port);
+  const unwatchRings = metrics ? watchRings(getString(merged, 'swift_dir', '/etc/swift')) : undefined;
   const statsd = statsdFromConf(merged, name, { onError: (err) => logger.warn({ err: err.message }, 'Error sending UDP message to statsd') });
   try {
     const daemon = factory({ conf: merged, swiftConf, logger, statsd });
     await runDaemon(daemon, { once: options.once, interval: Number.isFinite(interval) ? interval : 30, logger, signal: options.signal });
   } finally {
+    unwatchRings?.();
     await metrics?.close();
     statsd.close();
   }

@@ -24,3 +24,4 @@ export {
   validateDeviceName,
 } from './search-values.js';
 export type { SearchValues, AddValue, ChangeValues } from './search-values.js';
+export { ringSummary, type RingSummary } from './ring-summary.js';
