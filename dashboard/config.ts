@@ -22,13 +22,15 @@ export interface DashboardConfig {
   metricsUrls: Record<string, string>;
   /** Files larger than this go up as segments of this size and an SLO manifest (bytes). */
   segmentSize: number;
+  /** How often the cluster view scrapes every /metrics URL (ms; `metrics_interval` in seconds). */
+  metricsIntervalMs: number;
   /** Seconds a session lives at most (the token's own expiry may end it sooner). */
   sessionLife: number;
   logLevel: string;
 }
 
 const DEFAULTS = {
-  bind_ip: '127.0.0.1', bind_port: 8090, segment_size: 100 * 1024 * 1024, session_life: 8 * 3600, log_level: 'info',
+  bind_ip: '127.0.0.1', bind_port: 8090, segment_size: 100 * 1024 * 1024, session_life: 8 * 3600, log_level: 'info', metrics_interval: 15,
 };
 
 function trimSlash(url: string): string {
@@ -62,6 +64,7 @@ export function dashboardConfigFrom(section: Section): DashboardConfig {
     metricsUrls: parseNamedUrls(section.metrics_urls),
     segmentSize: getInt(section, 'segment_size', DEFAULTS.segment_size, 1),
     sessionLife: getInt(section, 'session_life', DEFAULTS.session_life, 60),
+    metricsIntervalMs: getInt(section, 'metrics_interval', DEFAULTS.metrics_interval, 1) * 1000,
     logLevel: getString(section, 'log_level', DEFAULTS.log_level),
   };
 }

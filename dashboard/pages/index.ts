@@ -4,7 +4,9 @@
  */
 import type { DashboardPage } from './page.js';
 import { objectsPage } from './objects.js';
+import { clusterPage } from './cluster.js';
+import { computePage } from './compute.js';
 
 export type { DashboardPage, PageContext } from './page.js';
 
-export const PAGES: readonly DashboardPage[] = [objectsPage];
+export const PAGES: readonly DashboardPage[] = [objectsPage, computePage, clusterPage];
