@@ -17,6 +17,8 @@ import { generateTransId } from './trans-id.js';
 import { closingResponse, refusedRequest, withoutBody } from './any-method.js';
 import { connectionAsEventlet } from './connection-header.js';
 import { requoteRequestTarget, type ParseError } from './raw-request-line.js';
+import { encodeHeaderNames, hasNonTokenNames, isTokenName, trackMessageBoundaries } from './raw-header-names.js';
+import { setAnyHeader } from './any-header.js';
 import { closeAfterUnreadBody, isLingering } from './unread-body.js';
 
 const CONTINUE = Symbol('swiftly.continue');
@@ -78,7 +80,7 @@ function bodyOf(raw: ContinuableRequest): Readable | undefined {
 export function toSwiftRequest(raw: IncomingMessage, transId: string): SwiftRequest {
   const url = raw.url ?? '/';
   const q = url.indexOf('?');
-  return {
+  const req: SwiftRequest = {
     // As sent: Swift's methods are case-sensitive (a lowercase `get` is a 405).
     method: raw.method ?? 'GET',
     path: q === -1 ? url : url.slice(0, q),
@@ -88,6 +90,23 @@ export function toSwiftRequest(raw: IncomingMessage, transId: string): SwiftRequ
     remoteAddr: raw.socket.remoteAddress ?? '',
     env: { transId },
   };
+  if (hasNonTokenNames(raw)) setAsideNonTokenNames(req);
+  return req;
+}
+
+/**
+ * Headers whose names are no tokens (raw-header-names.ts) go to
+ * `env.nonTokenHeaders`: s3api signs them, nothing sends them on (Node's
+ * HTTP client, and a storage node, refuse such names).
+ */
+function setAsideNonTokenNames(req: SwiftRequest): void {
+  const aside: Record<string, string> = {};
+  for (const name of Object.keys(req.headers)) {
+    if (isTokenName(name)) continue;
+    aside[name] = req.headers[name];
+    delete req.headers[name];
+  }
+  req.env.nonTokenHeaders = aside;
 }
 
 /** Writes a SwiftResponse to the socket, streaming its body. */
@@ -103,7 +122,7 @@ export async function writeResponse(method: string, resp: SwiftResponse, res: Se
       if (v.toLowerCase() === 'close') res.shouldKeepAlive = false;
       continue;
     }
-    res.setHeader(resp.lowerCaseHeaders ? k : titleCase(k), v);
+    setAnyHeader(res, resp.lowerCaseHeaders ? k : titleCase(k), v);
   }
   connectionAsEventlet(res);
   const body = resp.body;
@@ -173,13 +192,17 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
     // A path fastify can't decode (bad UTF-8, say) is still Swift's to answer.
     frameworkErrors: (_err, request, reply) => void handle(request, reply),
     // A method Node's parser doesn't know is still the pipeline's to answer (any-method.ts).
-    clientErrorHandler: function onClientError(error: Error, socket: Socket): void {
+    clientErrorHandler: function onClientError(error: Error, socket: Socket, fedAgain = false): void {
       const err = error as ParseError;
       if (answering.has(socket)) return;
       // Raw non-ASCII bytes in the path are Swift's to answer (raw-request-line.ts).
       const requoted = requoteRequestTarget(err, socket, server.server);
       if (requoted === true) return;
-      if (requoted) return onClientError(requoted, socket);
+      if (requoted) return onClientError(requoted, socket, true);
+      // So are header names with separators, as eventlet takes them (raw-header-names.ts).
+      const encoded = encodeHeaderNames(err, socket, server.server, fedAgain);
+      if (encoded === true) return;
+      if (encoded) return onClientError(encoded, socket, true);
       const req = err.code === 'HPE_INVALID_METHOD' && err.rawPacket ? refusedRequest(err.rawPacket, err.bytesParsed ?? 0, socket) : undefined;
       if (!req) return refuseRequest(err, socket);
       answering.add(socket);
@@ -206,6 +229,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   // A body cut short still fails (the parser errors at the early EOF).
   // (An undocumented but long-standing field of Node's http.Server.)
   (server.server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
+  trackMessageBoundaries(server.server);
   // No body parsing at all: fastify's own JSON and text parsers would read
   // a body the pipeline must stream.
   acceptAnyContentType(server);

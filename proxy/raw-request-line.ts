@@ -16,18 +16,9 @@
  */
 import { METHODS, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { parseAgain, parserOf, type ParseError } from './parse-again.js';
 
-/** A parse error as Node's HTTP server hands it to 'clientError'. */
-export type ParseError = Error & { code?: string; bytesParsed?: number; rawPacket?: Buffer };
-
-/** The parts of Node's HTTP parser (`socket.parser`, undocumented but long-standing) used here. */
-interface NodeParser {
-  remove(): void;
-  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number, connections: object): void;
-  execute(data: Buffer): number | ParseError;
-  _headers: string[];
-  _url: string;
-}
+export type { ParseError } from './parse-again.js';
 
 /** The start of an unfinished request line already fed, and the socket's byte count then. */
 const unfinishedLines = new WeakMap<Socket, { line: Buffer; through: number }>();
@@ -70,13 +61,6 @@ function requestLineStart(bytes: Buffer, errorAt: number): number | undefined {
   return start;
 }
 
-/** Node's list of the server's connections (headers timeout checks), where a parser is registered. */
-function connectionsOf(server: Server): object | undefined {
-  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
-  const list = key && (server as unknown as Record<symbol, unknown>)[key];
-  return typeof list === 'object' && list !== null ? list : undefined;
-}
-
 /**
  * For an HPE_INVALID_URL on a byte eventlet would take: feeds the request
  * again with its target quoted. True when the parser took it; the next
@@ -84,12 +68,9 @@ function connectionsOf(server: Server): object | undefined {
  * false when this error is not one to retry (the caller refuses it).
  */
 export function requoteRequestTarget(err: ParseError, socket: Socket, server: Server): boolean | ParseError {
-  const parser = (socket as Socket & { parser?: NodeParser | null }).parser;
   const packet = err.rawPacket;
   const at = err.bytesParsed;
-  if (err.code !== 'HPE_INVALID_URL' || !parser || !packet || at === undefined || at >= packet.length || !refused(packet[at])) return false;
-  const connections = connectionsOf(server);
-  if (!connections) return false;
+  if (err.code !== 'HPE_INVALID_URL' || !parserOf(socket) || !packet || at === undefined || at >= packet.length || !refused(packet[at])) return false;
   let bytes = packet;
   let errorAt = at;
   let lineStart = requestLineStart(packet, at);
@@ -115,14 +96,5 @@ export function requoteRequestTarget(err: ParseError, socket: Socket, server: Se
     bytes.subarray(targetEnd),
   ]);
   if (lineEnd === -1) unfinishedLines.set(socket, { line: fed, through: socket.bytesRead });
-  // What Node's server does for a new connection's parser, on the same parser.
-  const REQUEST = (parser.constructor as unknown as { REQUEST: number }).REQUEST;
-  parser.remove();
-  parser.initialize(REQUEST, { type: 'HTTPINCOMINGMESSAGE', socket }, (server as Server & { maxHeaderSize?: number }).maxHeaderSize ?? 0, 0, connections);
-  parser._headers = [];
-  parser._url = '';
-  const ret = parser.execute(fed);
-  if (!(ret instanceof Error)) return true;
-  ret.rawPacket = fed;
-  return ret;
+  return parseAgain(socket, server, fed);
 }

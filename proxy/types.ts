@@ -49,6 +49,12 @@ export interface RequestEnv {
   source?: string;
   /** Set by s3api on the Swift requests it makes (Swift's `s3api.auth_details`); the auth filter checks it. */
   s3Auth?: S3AuthDetails;
+  /**
+   * Set by the edge: the request's headers whose names are no RFC 9110
+   * tokens (`x-amz-meta-"`), kept out of `headers` so nothing sends them on;
+   * s3api signs them and keeps the metadata names AWS keeps.
+   */
+  nonTokenHeaders?: Headers;
   /** Free-form extras a filter wants to pass down (Swift's environ keys). */
   [key: string]: unknown;
 }

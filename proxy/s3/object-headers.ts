@@ -18,12 +18,37 @@ export function checkStorageClass(headers: Headers): void {
   if (sc !== undefined && !STORAGE_CLASSES.has(sc)) throw S3Errors.InvalidStorageClass({ StorageClassRequested: sc });
 }
 
-/** The Swift headers for the object an S3 PUT (or a REPLACE copy) describes. */
-export function swiftObjectHeaders(s3: Headers, withContent = true): Headers {
+/**
+ * User metadata names between S3 and Swift. AWS ignores a user metadata
+ * header whose name holds any of ` "),/;<=>?@[\\]{}` and keeps one with `(`
+ * (so does Swift's s3api). Node can't send `(` in a name to a storage node,
+ * so `(` is stored as `%28`, and `%` as `%25` to keep the mapping one to one
+ * (as Swift's s3api stores `_` as `=5F`).
+ */
+const AWS_IGNORED_NAME = /[ "),/;<=>?@[\\\]{}]/;
+
+function swiftMetaName(s3Name: string): string {
+  const rest = s3Name.slice(11);
+  return 'x-object-meta-' + (rest.includes('%') || rest.includes('(') ? rest.replace(/%/g, '%25').replace(/\(/g, '%28') : rest);
+}
+
+function s3MetaName(swiftName: string): string {
+  const rest = swiftName.slice(14);
+  return 'x-amz-meta-' + (rest.includes('%') ? rest.replace(/%(25|28)/g, (_m, hex: string) => (hex === '25' ? '%' : '(')) : rest);
+}
+
+/**
+ * The Swift headers for the object an S3 PUT (or a REPLACE copy) describes;
+ * `nonToken` is the request's `env.nonTokenHeaders` (names such as `x-amz-meta-(`).
+ */
+export function swiftObjectHeaders(s3: Headers, withContent = true, nonToken?: Headers): Headers {
   const out: Headers = {};
   for (const [k, v] of Object.entries(s3)) {
-    if (k.startsWith('x-amz-meta-')) out[`x-object-meta-${k.slice(11)}`] = v;
+    if (k.startsWith('x-amz-meta-')) out[swiftMetaName(k)] = v;
     else if (withContent && CONTENT_HEADERS.includes(k)) out[k] = v;
+  }
+  for (const [k, v] of Object.entries(nonToken ?? {})) {
+    if (k.startsWith('x-amz-meta-') && !AWS_IGNORED_NAME.test(k)) out[swiftMetaName(k)] = v;
   }
   return out;
 }
@@ -34,7 +59,7 @@ const PASSED = new Set([...CONTENT_HEADERS, 'content-length', 'content-range', '
 export function s3ObjectHeaders(swift: Headers): Headers {
   const out: Headers = {};
   for (const [k, v] of Object.entries(swift)) {
-    if (k.startsWith('x-object-meta-')) out[`x-amz-meta-${k.slice(14)}`] = v;
+    if (k.startsWith('x-object-meta-')) out[s3MetaName(k)] = v;
     else if (PASSED.has(k)) out[k] = v;
   }
   const s3Etag = swift['x-object-sysmeta-s3api-etag'];

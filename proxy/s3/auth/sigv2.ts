@@ -25,6 +25,8 @@ function stringToSign(req: S3Request, path: string, dateLine: string): string {
   const h = req.swift.headers;
   const amz: [string, string][] = [];
   for (const [k, v] of Object.entries(h)) if (k.startsWith('x-amz-')) amz.push([k, v.trim()]);
+  // Names Node takes only through raw-header-names.ts (`x-amz-meta-"`) are signed too.
+  for (const [k, v] of Object.entries(req.swift.env.nonTokenHeaders ?? {})) if (k.startsWith('x-amz-')) amz.push([k, v.trim()]);
   amz.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   let resource = req.bucketInHost ? `/${req.bucket}${path}` : path;
   const sub = req.queryPairs.filter((p) => SIGNED_PARAMS.has(p.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

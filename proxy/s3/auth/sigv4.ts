@@ -80,7 +80,7 @@ function parseHeaderAuth(value: string): V4Parts {
 function canonicalHeaders(req: S3Request, signed: string[]): string {
   let out = '';
   for (const name of signed) {
-    const v = req.swift.headers[name];
+    const v = req.swift.headers[name] ?? req.swift.env.nonTokenHeaders?.[name];
     if (v === undefined) throw S3Errors.SignatureDoesNotMatch();
     out += `${name}:${v.trim().replace(/\s+/g, ' ')}\n`;
   }

@@ -101,7 +101,7 @@ export async function copyObject(ctx: S3Context): Promise<SwiftResponse> {
   // The copy is the requester's, with the ACL the request asks for (never the source's).
   const headers: Headers = { 'x-copy-from': quotePath(`/${src.bucket}/${src.key}`), 'content-length': '0', ...(await newObjectAclSysmeta(ctx)) };
   if (directive === 'REPLACE') {
-    Object.assign(headers, swiftObjectHeaders(h));
+    Object.assign(headers, swiftObjectHeaders(h, true, ctx.req.swift.env.nonTokenHeaders));
     headers['x-fresh-metadata'] = 'true';
     if (headers['content-type'] === undefined) headers['content-type'] = 'binary/octet-stream';
   }

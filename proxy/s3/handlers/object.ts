@@ -42,7 +42,7 @@ export function putHeaders(ctx: S3Context): Headers {
   const h = ctx.req.swift.headers;
   checkStorageClass(h);
   if (h['content-length'] === undefined && h['x-amz-decoded-content-length'] === undefined) throw S3Errors.MissingContentLength();
-  const out = swiftObjectHeaders(h);
+  const out = swiftObjectHeaders(h, true, ctx.req.swift.env.nonTokenHeaders);
   out['content-length'] = h['x-amz-decoded-content-length'] ?? h['content-length'];
   // aws-chunked is how the body travelled, not how the object is encoded.
   if (out['content-encoding'] !== undefined) {

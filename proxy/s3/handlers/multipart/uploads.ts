@@ -29,7 +29,7 @@ async function createUpload(ctx: S3Context): Promise<SwiftResponse> {
   dropBody(seg.body);
   await ensureOk(ctx, seg, 'bucket');
   const uploadId = newUploadId();
-  const headers = swiftObjectHeaders(ctx.req.swift.headers);
+  const headers = swiftObjectHeaders(ctx.req.swift.headers, true, ctx.req.swift.env.nonTokenHeaders);
   headers['content-type'] ??= 'binary/octet-stream';
   headers['content-length'] = '0';
   if (checksum) Object.assign(headers, uploadChecksumSysmeta(checksum));
