@@ -41,5 +41,6 @@ export async function startConformanceCluster(dir: string, proxyPort: number, on
       .replace('[app:container-server]\nuse = egg:swift#container\n', '[app:container-server]\nuse = egg:swift#container\nallow_versions = true\n');
     writeFileSync(paths.storageConf('container', n), conf);
   }
-  return startAllInOne({ dir, bind, onEvent });
+  // Eleven Node processes starting at once on a loaded 2-core machine took over the default 30 s.
+  return startAllInOne({ dir, bind, onEvent, startTimeoutMs: 180_000 });
 }

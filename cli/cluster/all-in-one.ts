@@ -20,6 +20,8 @@ export interface AllInOneOptions {
   encryption?: boolean;
   /** Also run the web console (`swiftly dashboard`), at `bind` on first start (127.0.0.1:8090 by default). */
   dashboard?: { bind?: { host: string; port: number } };
+  /** How long every server has to listen before the start fails [30 s]. */
+  startTimeoutMs?: number;
 }
 
 export interface AllInOne {
@@ -102,7 +104,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   specs.push({ name: 'proxy-server', args: ['server', 'proxy', paths.proxyConf], host: proxyHost, port: proxyPort });
   const supervisor = new Supervisor(paths.log, options.onEvent);
   try {
-    await supervisor.start(specs);
+    await supervisor.start(specs, options.startTimeoutMs);
   } catch (err) {
     await supervisor.stop(2000);
     throw err;
