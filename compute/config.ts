@@ -11,6 +11,7 @@
  * report_interval = 10
  * service_down_time = 60
  * compute_driver = fake
+ * enabled_apis = osapi_compute      ; add metadata: the compute host serves the metadata service to its guests (see [network])
  * osapi_compute_listen = 127.0.0.1
  * osapi_compute_listen_port = 8774
  * cpu_allocation_ratio = 4.0
@@ -85,6 +86,14 @@ export interface ComputeConfig {
   reportIntervalMs: number;
   serviceDownTimeMs: number;
   computeDriver: string;
+  /**
+   * Nova's `enabled_apis`; swiftly reads only whether `metadata` is in it:
+   * then the compute worker serves its guests the metadata service (a unix
+   * socket `<networks_path>/metadata.sock`, and with the Linux data plane the
+   * forwarder at 169.254.169.254:80 in its namespace). Default
+   * `osapi_compute` (Nova's adds metadata).
+   */
+  enabledApis: string[];
   apiListen: string;
   apiPort: number;
   ratios: { cpu: number; ram: number; disk: number };
@@ -164,6 +173,7 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
     reportIntervalMs: getFloat(d, 'report_interval', 10, 0.01) * 1000,
     serviceDownTimeMs: getFloat(d, 'service_down_time', 60, 0.01) * 1000,
     computeDriver: driver,
+    enabledApis: listFromCsv(d.enabled_apis ?? 'osapi_compute'),
     apiListen: getString(d, 'osapi_compute_listen', '127.0.0.1'),
     apiPort: getInt(d, 'osapi_compute_listen_port', 8774, 0),
     ratios: {

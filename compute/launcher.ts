@@ -6,7 +6,7 @@
  * config file (`swiftly compute api|scheduler|compute <conf>`).
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, httpMetrics, openSharedMetricsServer, type Logger, type MetricsServer } from '../common/index.js';
 import { createComputeApiApp } from './api/app.js';
@@ -14,7 +14,7 @@ import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/
 import { ComputeApiService } from './api/compute-api.js';
 import { NetworkApiService } from './api/network-api.js';
 import { VolumeAttachService } from './api/volume-attach-api.js';
-import { metadataSourceOf } from './metadata/index.js';
+import { DbMetadataLookup, metadataSourceOf, startGuestMetadata, type GuestMetadata } from './metadata/index.js';
 import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
 import { ComputeDb } from './db/index.js';
@@ -65,6 +65,8 @@ export interface ComputeServices {
   volumes: VolumeStore;
   /** The volume service's manager, when it runs here. */
   volumeManager?: VolumeManager;
+  /** The metadata service the compute worker serves its guests (`enabled_apis` has `metadata`). */
+  metadata?: GuestMetadata;
   /** The /metrics port of each role run here whose `[metrics] <role>_port` is set. */
   metricsPorts: Partial<Record<ComputeRole, number>>;
   /** Stop consuming, finish running work, close the API, the bus and the DB. */
@@ -141,6 +143,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const services: Service[] = [];
   let driver: HypervisorDriver | undefined;
   let networkDriver: NetworkDriver | undefined;
+  let metadata: GuestMetadata | undefined;
   const network = new NetworkService(db.db, config.network);
   let api: FastifyInstance | undefined;
   let apiUrl: string | undefined;
@@ -151,6 +154,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     for (const m of metricsServers) await m.close();
     await api?.close();
     for (const s of [...services].reverse()) await s.stop();
+    await metadata?.close();
     if (driver && driver !== options.driver) await driver.close?.();
     if (ownsTransport) await transport.close();
     db.close();
@@ -180,6 +184,15 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
         resourceIntervalMs: config.periodicIntervalMs, syncPowerStateIntervalMs: config.periodicIntervalMs,
       });
       services.push(new Service({ ...common, binary: 'swiftly-compute', topic: COMPUTE_TOPIC, host: config.host, manager }));
+      if (config.enabledApis.includes('metadata')) {
+        mkdirSync(config.network.networksPath, { recursive: true });
+        metadata = await startGuestMetadata({
+          lookup: new DbMetadataLookup(db, network), socketPath: join(config.network.networksPath, 'metadata.sock'),
+          // Guests reach 169.254.169.254 through a data plane of ours only: the Linux one.
+          forwarder: networkDriver instanceof LinuxNetworkDriver, netns: config.network.networkNamespace || undefined,
+          logger: logger.child({ service: 'metadata' }),
+        });
+      }
     }
     if (run.has('volume')) {
       volumeManager = new VolumeManager({
@@ -217,7 +230,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     await stop().catch(() => {});
     throw err;
   }
-  return { config, apiUrl, api, services, transport, db, driver, networkDriver, volumes, volumeManager, metricsPorts, stop };
+  return { config, apiUrl, api, services, transport, db, driver, networkDriver, metadata, volumes, volumeManager, metricsPorts, stop };
 }
 
 /** Run one role from a config file until SIGINT/SIGTERM (the `swiftly compute …` commands). */

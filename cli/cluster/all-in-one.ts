@@ -15,7 +15,7 @@ export interface AllInOneOptions {
   bind: { host: string; port: number };
   onEvent?: (msg: string) => void;
   /** Also run the compute extension (API, scheduler, one worker). */
-  compute?: { bind: { host: string; port: number }; imageBind?: { host: string; port: number }; driver?: string };
+  compute?: { bind: { host: string; port: number }; imageBind?: { host: string; port: number }; driver?: string; networkNamespace?: string };
   /** On first start: encryption at rest in the proxy's pipeline, a new root secret in etc/keymaster.conf. */
   encryption?: boolean;
   /** Also run the web console (`swiftly dashboard`), at `bind` on first start (127.0.0.1:8090 by default). */
@@ -41,6 +41,8 @@ export interface AllInOne {
   imageUrl?: string;
   /** The web console's URL, when started with it. */
   dashboardUrl?: string;
+  /** The metadata service compute serves its guests, when started with compute (compute.conf's enabled_apis has metadata). */
+  metadata?: { socketPath: string; guestUrl?: string; netns?: string; forwarderError?: string };
   /**
    * `/metrics` ports by server (`proxy-server`, `daemons`, `object-server-1`, …, `compute-api`, `scheduler`,
    * `compute`, `image-api`), as the configs set them (none in a cluster made before metrics); servers of one
@@ -116,7 +118,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
   if (options.compute) {
     try {
       compute = await startAllInOneCompute({
-        etcDir: paths.etc, dataDir: paths.dir, proxyUrl, bind: options.compute.bind, imageBind: options.compute.imageBind, driver: options.compute.driver, admin,
+        etcDir: paths.etc, dataDir: paths.dir, proxyUrl, bind: options.compute.bind, imageBind: options.compute.imageBind, driver: options.compute.driver,
+        networkNamespace: options.compute.networkNamespace, admin,
         logFile: join(paths.log, 'compute.log'),
       });
     } catch (err) {
@@ -155,6 +158,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
     computeUrl: compute?.compute.apiUrl,
     imageUrl: compute?.images.url,
     dashboardUrl: dashboard?.url,
+    metadata: compute?.compute.metadata,
     metricsPorts,
     stop: async () => {
       await compute?.stop();

@@ -4,7 +4,8 @@
  * operator-editable, like the rest), then the image API (Glance v2, data in
  * the object store's `glance` container of the admin account) and API +
  * scheduler + one compute worker + the volume service in this process, on the in-process bus
- * unless compute.conf names a `transport_url`.
+ * unless compute.conf names a `transport_url`, and the metadata service its
+ * guests read (`enabled_apis = osapi_compute,metadata`).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export interface ComputeStartOptions {
   /** The object store's admin (tempauth `account:user` + key): the image store's account and compute's identity towards the image API. */
   admin: { user: string; key: string };
   driver?: string;
+  /** `[network] network_namespace`: an existing network namespace for guest networks (none: this host's own). */
+  networkNamespace?: string;
   /** Where the compute services log. */
   logFile: string;
 }
@@ -52,6 +55,9 @@ host = ${'aio-compute'}
 # empty: in-process message bus; e.g. rabbit://guest:guest@127.0.0.1:5672/
 transport_url =
 compute_driver = ${options.driver ?? 'fake'}
+# metadata: the compute worker serves its guests the metadata service (socket <networks_path>/metadata.sock;
+# with libvirt, its forwarder at 169.254.169.254:80 in the guest networks' namespace)
+enabled_apis = osapi_compute,metadata
 osapi_compute_listen = ${options.bind.host}
 osapi_compute_listen_port = ${options.bind.port}
 
@@ -83,6 +89,8 @@ wait_soft_reboot_seconds = 120
 # nova-network (flat DHCP): add networks with swiftly compute network create, or set fixed_range
 # floating_range = 172.24.4.0/24
 networks_path = ${join(options.dataDir, 'compute', 'networks')}
+# keep guest networks (bridges, dnsmasq, nftables, 169.254.169.254) out of this host's own namespace: ip netns add <name>
+network_namespace = ${options.networkNamespace ?? ''}
 
 [metrics]
 # /metrics (Prometheus text) of each role; swiftly start runs them (and the
@@ -156,7 +164,12 @@ export async function startAllInOneCompute(options: ComputeStartOptions): Promis
   try {
     // compute reaches the image API just started, as the object store's admin (whatever an older compute.conf says).
     const client = new GlanceImageService({ url: images.url, credentials: { authUrl: `${options.proxyUrl}/auth/v1.0`, user: options.admin.user, key: options.admin.key } });
-    compute = await startComputeServices({ config: options.driver ? { ...config, computeDriver: options.driver } : config, logger, images: client });
+    const chosen = {
+      ...config,
+      ...(options.driver ? { computeDriver: options.driver } : {}),
+      ...(options.networkNamespace !== undefined ? { network: { ...config.network, networkNamespace: options.networkNamespace } } : {}),
+    };
+    compute = await startComputeServices({ config: chosen, logger, images: client });
   } catch (err) {
     await images.stop();
     throw err;

@@ -15,6 +15,7 @@ export default class Start extends Command {
     encryption: Flags.boolean({ description: 'on first start: encrypt objects at rest (keymaster + encryption in the pipeline, a new root secret in <dir>/etc/keymaster.conf)' }),
     'dashboard-bind': Flags.string({ description: "the web console's address on first start (host:port)", default: '127.0.0.1:8090' }),
     'compute-driver': Flags.string({ description: 'hypervisor driver of the compute worker: fake or libvirt (default: compute.conf, fake)' }),
+    'network-namespace': Flags.string({ description: "an existing network namespace (ip netns add) for the guests' networks, bridges, dnsmasq and metadata forwarder (default: compute.conf's network_namespace; empty: this host's own)" }),
   };
 
   async run(): Promise<void> {
@@ -25,7 +26,7 @@ export default class Start extends Command {
       onEvent: (msg) => this.logToStderr(msg),
       encryption: flags.encryption,
       dashboard: { bind: parseBind(flags['dashboard-bind']) },
-      compute: flags['with-compute'] ? { bind: parseBind(flags['compute-bind']), imageBind: parseBind(flags['image-bind']), driver: flags['compute-driver'] } : undefined,
+      compute: flags['with-compute'] ? { bind: parseBind(flags['compute-bind']), imageBind: parseBind(flags['image-bind']), driver: flags['compute-driver'], networkNamespace: flags['network-namespace'] } : undefined,
     });
     this.log(`swiftly is running (${cluster.created ? 'new cluster' : 'existing cluster'} in ${cluster.dir})`);
     this.log(`  auth URL: ${cluster.authUrl}`);
@@ -40,6 +41,13 @@ export default class Start extends Command {
     if (cluster.encrypted) this.log(`  encryption at rest: on (root secret in ${cluster.dir}/etc/keymaster.conf: keep a copy, without it nothing reads)`);
     if (cluster.computeUrl) this.log(`  compute:  ${cluster.computeUrl}/v2.1  (X-Auth-Token from the auth URL)`);
     if (cluster.imageUrl) this.log(`  images:   ${cluster.imageUrl}/v2  (X-Auth-Token + X-Project-Id)`);
+    const md = cluster.metadata;
+    if (md) {
+      const guests = md.guestUrl
+        ? `guests: ${md.guestUrl} ${md.netns ? `in network namespace ${md.netns}` : 'through this host'}`
+        : md.forwarderError ? `guests: none, the forwarder failed: ${md.forwarderError}` : 'guests: none (their networks are not this host\'s)';
+      this.log(`  metadata: ${md.socketPath}  (${guests})`);
+    }
     // Servers of one process share a port: `6100 compute-api+scheduler+compute+image-api`.
     const byPort = new Map<number, string[]>();
     for (const [name, port] of Object.entries(cluster.metricsPorts)) byPort.set(port, [...(byPort.get(port) ?? []), name]);

@@ -13,3 +13,4 @@ export { createMetadataApp, remoteAddress, type MetadataAppOptions, type Metadat
 export { DbMetadataLookup, guestNics, metadataSourceOf } from './db-lookup.js';
 export { startMetadataForwarder, type MetadataForwarder, type MetadataForwarderOptions } from './metadata-forwarder.js';
 export { startMetadataServer, type MetadataListen, type MetadataServer } from './metadata-server.js';
+export { METADATA_ADDRESS, startGuestMetadata, type GuestMetadata, type GuestMetadataOptions } from './guest-metadata.js';

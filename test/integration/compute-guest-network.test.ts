@@ -3,7 +3,7 @@
  * namespace this test makes and removes: the Linux data plane
  * (LinuxNetworkDriver: bridge, dnsmasq with the server's MAC → fixed IP)
  * serves its DHCP; 169.254.169.254 on the namespace's lo runs the metadata
- * forwarder to the metadata service (DbMetadataLookup over the compute DB)
+ * forwarder to the metadata service (startGuestMetadata, DbMetadataLookup)
  * on a unix socket; qemu (TCG) runs in the namespace on a tap on the
  * bridge. The guest prints the fixed IP it was leased, and the instance id
  * and user data it read from the metadata service (no config drive), and
@@ -13,21 +13,17 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../common/index.js';
 import { ComputeDb, PowerState, VmState } from '../../compute/index.js';
-import { DbMetadataLookup, startMetadataServer, type MetadataServer } from '../../compute/metadata/index.js';
+import { DbMetadataLookup, startGuestMetadata, type GuestMetadata } from '../../compute/metadata/index.js';
 import { NetworkService, tapDevice, type Network } from '../../compute/network/index.js';
 import { LinuxNetworkDriver, dnsmasqFiles } from '../../compute/network/linux/index.js';
 import { guestReport } from '../helpers/guest/guest-report.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
 import { NetnsLab, netnsUnavailable } from '../helpers/netns.js';
-
-const SWIFTLY = fileURLToPath(new URL('../../cli/bin/swiftly.js', import.meta.url));
 
 async function why(): Promise<string | false> {
   const ns = await netnsUnavailable(['dnsmasq', 'nft', 'qemu-system-x86_64', 'busybox']);
@@ -47,7 +43,7 @@ describe('the test guest on a guest network: DHCP from dnsmasq, the metadata ser
   let net: NetworkService;
   let driver: LinuxNetworkDriver;
   let network: Network;
-  let metadata: MetadataServer;
+  let metadata: GuestMetadata;
 
   before(async () => {
     guest = await buildTestGuest();
@@ -58,13 +54,12 @@ describe('the test guest on a guest network: DHCP from dnsmasq, the metadata ser
     db = new ComputeDb(join(tmp, 'compute.sqlite'));
     net = new NetworkService(db.db);
     driver = new LinuxNetworkDriver({ stateDir: join(tmp, 'networks'), netns: hostNs, dnsUpstream: [] });
-    metadata = await startMetadataServer({ listen: { path: join(tmp, 'metadata.sock') }, logger: silentLogger, useForwardedFor: true, lookup: new DbMetadataLookup(db, net) });
   });
 
   after(async () => {
+    await metadata?.close();
     await lab?.cleanup();
     if (network) await driver.teardownNetwork(network).catch(() => undefined);
-    await metadata?.close();
     db?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
@@ -82,9 +77,8 @@ describe('the test guest on a guest network: DHCP from dnsmasq, the metadata ser
 
     await driver.setupNetwork(network);
     await driver.plugInstance(network, iface.mac, iface.address, 'net-guest');
-    await lab.ip(hostNs, ['addr', 'add', '169.254.169.254/32', 'dev', 'lo']);
-    const forwarder = lab.spawn(hostNs, process.execPath, [SWIFTLY, 'compute', 'metadata-forwarder', '--listen', '169.254.169.254:80', '--socket', metadata.url]);
-    await started(forwarder, 'metadata forwarder:');
+    // As a compute host serves it (enabled_apis = metadata): the service on a unix socket, its forwarder at 169.254.169.254 in the namespace.
+    metadata = await startGuestMetadata({ lookup: new DbMetadataLookup(db, net), socketPath: join(tmp, 'metadata.sock'), forwarder: true, netns: hostNs, logger: silentLogger });
 
     // The guest's tap, made in the namespace and put on the network's bridge; qemu (in the namespace too) opens it.
     await lab.ip(hostNs, ['tuntap', 'add', 'dev', iface.device, 'mode', 'tap']);
@@ -135,15 +129,3 @@ function readConsole(path: string): string {
     return '';
   }
 }
-
-async function started(child: ChildProcess, marker: string): Promise<void> {
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c));
-  child.stderr!.on('data', (c: Buffer) => (out += c));
-  const until = Date.now() + 20_000;
-  while (!out.includes(marker)) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-

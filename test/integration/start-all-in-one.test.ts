@@ -1,7 +1,9 @@
 /**
  * `swiftly start`: a fresh folder becomes a working cluster that the `swift`
  * CLI can use with the printed credentials; a second start reuses the
- * configs and data; SIGTERM stops every server.
+ * configs and data; SIGTERM stops every server. With compute: the compute
+ * and image APIs take the store's tokens, and the metadata service answers
+ * a server by its fixed IP.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +11,7 @@ import { awsCli } from '../helpers/s3-clients.js';
 import { promtoolProblems, sample, scrape } from '../helpers/metrics.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +69,17 @@ async function stop(s: Started): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
   s.child.kill('SIGTERM');
   return exited;
+}
+
+/** A GET on the metadata service's unix socket, as its forwarder sends it for a guest at `guest`. */
+function metadataGet(socketPath: string, path: string, guest: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, headers: { 'x-forwarded-for': guest } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject).end();
+  });
 }
 
 function swift(authUrl: string, user: string, key: string, ...args: string[]): Promise<{ stdout: string }> {
@@ -172,6 +186,34 @@ test('a fresh folder becomes a cluster the swift CLI uses; restart keeps configs
     assert.equal((await fetch(`http://127.0.0.1:${imagePort}/v2/images`, { headers: { 'X-Auth-Token': 'AUTH_tkbogus', 'X-Project-Id': 'admin' } })).status, 401);
 
     await checkEveryMetricsEndpoint(first.out());
+
+    // compute serves its guests the metadata service: a server on a network finds its own documents by its fixed IP
+    const socketPath = first.field('metadata');
+    assert.equal(socketPath, join(dir, 'compute', 'networks', 'metadata.sock'));
+    assert.match(first.out(), /metadata: \S+ {2}\(guests: none \(their networks are not this host's\)\)/, 'the fake driver has no data plane for a forwarder');
+    const nova = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`http://127.0.0.1:${computePort}/v2.1/admin${path}`, {
+        method, headers: { 'X-Auth-Token': token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, body: (await r.json().catch(() => undefined)) as any };
+    };
+    const net = await nova('POST', '/os-networks', { network: { label: 'private', cidr: '10.77.0.0/24' } });
+    assert.equal(net.status, 200, JSON.stringify(net.body));
+    const booted = await nova('POST', '/servers', { server: { name: 'md', imageRef: imageId, flavorRef: '1', networks: [{ uuid: net.body.network.id }] } });
+    assert.equal(booted.status, 202, JSON.stringify(booted.body));
+    const serverId = booted.body.server.id as string;
+    let fixedIp = '';
+    for (let i = 0; i < 100 && !fixedIp; i++) {
+      const s = (await nova('GET', `/servers/${serverId}`)).body.server;
+      if (s.status === 'ACTIVE') fixedIp = s.addresses.private[0].addr;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(fixedIp, '10.77.0.2');
+    const md = await metadataGet(socketPath, '/openstack/latest/meta_data.json', fixedIp);
+    assert.equal(md.status, 200);
+    assert.equal(JSON.parse(md.body).uuid, serverId);
+    assert.equal((await metadataGet(socketPath, '/openstack/latest/meta_data.json', '10.77.0.99')).status, 404, 'no server has that address');
+    assert.equal((await nova('DELETE', `/servers/${serverId}`)).status, 204);
 
     assert.equal(await stop(first), 0);
     running = undefined;

@@ -37,3 +37,8 @@ test('each hypervisor\'s data plane: recording beside fake, Linux beside libvirt
   assert.ok(other instanceof NoNetworkDriver);
   await assert.rejects(other.setupNetwork({ id: 'n', label: 'l', cidr: '10.0.0.0/24', bridge: 'br100', gateway: '10.0.0.1', dns: [] }), /compute host h1 has no network driver/);
 });
+
+test('enabled_apis: Nova\'s option; swiftly runs the metadata service only when it names metadata', () => {
+  assert.deepEqual(computeConfigFromIni(parseIni('')).enabledApis, ['osapi_compute']);
+  assert.deepEqual(computeConfigFromIni(parseIni('[DEFAULT]\nenabled_apis = osapi_compute, metadata\n')).enabledApis, ['osapi_compute', 'metadata']);
+});
