@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LibvirtDriver, type LibvirtImages } from '../../compute/driver/index.js';
@@ -20,18 +19,8 @@ import { PowerState, type Flavor, type Instance } from '../../compute/model.js';
 import { tapDevice, type Network, type NetworkInfo } from '../../compute/network/index.js';
 import { LinuxNetworkDriver } from '../../compute/network/linux/index.js';
 import { NetnsLab, netnsUnavailable } from '../helpers/netns.js';
+import { libvirtMissing } from '../helpers/guest/guest-cloud.js';
 
-function libvirtMissing(): string | undefined {
-  for (const cmd of ['virsh', 'qemu-img', 'qemu-system-x86_64']) {
-    try {
-      execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    } catch {
-      return `${cmd} not installed`;
-    }
-  }
-  if (!['/run/libvirt/libvirt-sock', '/var/run/libvirt/libvirt-sock'].some((p) => existsSync(p))) return 'libvirtd is not running';
-  return undefined;
-}
 const unavailable = libvirtMissing() ?? (await netnsUnavailable(['nft', 'dnsmasq']));
 
 /** Halts at once: the guest only needs to run, holding its NIC. */
