@@ -43,12 +43,21 @@ export class MetricsSampler {
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: SamplerOptions) {
+  /** Names by URL: servers of one process share a /metrics URL (`compute-api+scheduler+compute+image-api`), scraped once. */
+  private readonly urls = new Map<string, string>();
+
+  constructor(options: SamplerOptions) {
     this.intervalMs = options.intervalMs ?? 15_000;
     this.keepMs = options.keepMs ?? 3_600_000;
     this.timeoutMs = options.timeoutMs ?? 3_000;
     this.now = options.now ?? Date.now;
-    for (const name of Object.keys(options.urls)) this.series.set(name, { name, up: false, points: [] });
+    const byUrl = new Map<string, string[]>();
+    for (const [name, url] of Object.entries(options.urls)) byUrl.set(url, [...(byUrl.get(url) ?? []), name]);
+    for (const [url, names] of byUrl) {
+      const name = names.join('+');
+      this.urls.set(name, url);
+      this.series.set(name, { name, up: false, points: [] });
+    }
   }
 
   /** Samples now, then every interval until stop(). */
@@ -74,7 +83,7 @@ export class MetricsSampler {
   }
 
   private async round(): Promise<void> {
-    await Promise.all(Object.entries(this.options.urls).map(([name, url]) => this.scrape(name, url)));
+    await Promise.all([...this.urls].map(([name, url]) => this.scrape(name, url)));
   }
 
   private async scrape(name: string, url: string): Promise<void> {
