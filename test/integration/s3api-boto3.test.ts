@@ -240,6 +240,10 @@ v2 = client(signature_version='s3')
 r['v2_get'] = v2.get_object(Bucket='sig', Key='k')['Body'].read().decode()
 v2.put_object(Bucket='sig', Key='v2', Body=b'two', Metadata={'x': 'y'})
 r['v2_put'] = s3.get_object(Bucket='sig', Key='v2')['Body'].read().decode()
+# Bucket-level calls: botocore signs the path-style resource as /<bucket>/ and sends /<bucket> (S3 takes both).
+v2.create_bucket(Bucket='sig-v2')
+r['v2_bucket_calls'] = [v2.head_bucket(Bucket='sig-v2')['ResponseMetadata']['HTTPStatusCode'],
+                        [o['Key'] for o in v2.list_objects(Bucket='sig')['Contents']]]
 def fetch(url, method='GET', data=None):
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method=method, data=data, headers={'Content-Type': 'text/plain'} if data else {})) as resp:
@@ -282,6 +286,7 @@ print(json.dumps(r))
     assert.deepEqual(out, {
       v2_get: 'signed',
       v2_put: 'two',
+      v2_bucket_calls: [200, ['k', 'v2']],
       v4_presigned: [200, 'signed'],
       v2_presigned: [200, 'signed'],
       v4_presigned_put: [200, ''],

@@ -42,6 +42,11 @@ function makeSignature(req: S3Request, accessKey: string, signature: string, dat
       const paths = [req.rawPath];
       const normal = uriEncodeBytes(unquoteBytes(req.rawPath), true);
       if (normal !== req.rawPath) paths.push(normal);
+      // A path-style bucket request is signed with the bucket's resource as `/<bucket>/` (botocore sends `/<bucket>`
+      // but signs that; S3 takes both): the same bucket, so the same permission.
+      if (!req.bucketInHost && req.bucket !== undefined && req.key === undefined && !req.rawPath.endsWith('/')) {
+        for (const p of [...paths]) paths.push(p + '/');
+      }
       const given = Buffer.from(signature);
       for (const path of paths) {
         const mine = Buffer.from(createHmac('sha1', secret).update(stringToSign(req, path, dateLine)).digest('base64'));
