@@ -69,6 +69,13 @@
  * ; the volume service (swiftly compute volume-service, or the all-in-one)
  * volumes_dir = /var/lib/swiftly/volumes   ; volume-<id> files (Cinder's volumes_dir)
  * volume_format = raw              ; raw (sparse) or qcow2 files for new volumes
+ * [backup]
+ * ; volume backups into the object store, as Cinder's Swift backup driver (Cinder's option names and defaults)
+ * backup_swift_url =                ; storage URL up to the project (empty: <[auth] proxy_url>/v1/<reseller_prefix>_)
+ * backup_swift_container = volumebackups
+ * backup_swift_object_size = 52428800   ; bytes per object of a full backup
+ * backup_swift_block_size = 32768       ; bytes per sha256 that incremental backups compare
+ * backup_compression_algorithm = zlib   ; zlib or none
  * ```
  */
 import { hostname } from 'node:os';
@@ -108,6 +115,8 @@ export interface ComputeConfig {
   network: NetworkConfig;
   /** `[volume]`: the volume service's files. */
   volume: { volumesDir: string; format: 'raw' | 'qcow2' };
+  /** `[backup]`: volume backups in the object store (Cinder's backup_swift_* options). */
+  backup: { swiftUrl: string; container: string; objectSize: number; blockSize: number; compression: 'zlib' | 'none' };
   logLevel: string;
   /**
    * `[metrics]`: where each role's process serves /metrics (`api_port`,
@@ -164,6 +173,13 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   const driver = getString(d, 'compute_driver', 'fake');
   const volume = getSection(ini, 'volume') ?? empty;
   const volumeFormat = getString(volume, 'volume_format', 'raw');
+  const backup = getSection(ini, 'backup') ?? empty;
+  const compression = getString(backup, 'backup_compression_algorithm', 'zlib');
+  if (compression !== 'zlib' && compression !== 'none') throw new ConfigError(`[backup] backup_compression_algorithm must be zlib or none, got ${compression}`);
+  const blockSize = getInt(backup, 'backup_swift_block_size', 32768, 512);
+  const objectSize = getInt(backup, 'backup_swift_object_size', 52428800, 1);
+  if (objectSize % blockSize !== 0) throw new ConfigError(`[backup] backup_swift_object_size (${objectSize}) must be a multiple of backup_swift_block_size (${blockSize})`);
+  const proxyUrl = getString(auth, 'proxy_url', 'http://127.0.0.1:8080');
   if (volumeFormat !== 'raw' && volumeFormat !== 'qcow2') throw new ConfigError(`[volume] volume_format must be raw or qcow2, got ${volumeFormat}`);
   return {
     host: getString(d, 'host', hostname()),
@@ -231,6 +247,11 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       networkNamespace: getString(network, 'network_namespace', nd.networkNamespace),
     },
     volume: { volumesDir: getString(volume, 'volumes_dir', '/var/lib/swiftly/volumes'), format: volumeFormat },
+    backup: {
+      swiftUrl: getString(backup, 'backup_swift_url', '') || `${proxyUrl.replace(/\/$/, '')}/v1/${getString(auth, 'reseller_prefix', 'AUTH')}_`,
+      container: getString(backup, 'backup_swift_container', 'volumebackups'),
+      objectSize, blockSize, compression,
+    },
     logLevel: getString(d, 'log_level', 'info'),
     metrics: {
       bindIp: getString(metrics, 'bind_ip', '127.0.0.1'),

@@ -30,6 +30,7 @@ import { SchedulerManager } from './scheduler/scheduler-manager.js';
 import { Service } from './service/index.js';
 import {
   FileVolumeBackend, SqliteVolumeStore, VolumeApiService, VolumeManager, VolumeRpcApi, VOLUME_BINARY, VOLUME_TOPIC, type VolumeStore,
+  BackupApiService, BackupManager, FileSnapshots, SnapshotApiService, SnapshotManager, SqliteBackupStore, SqliteSnapshotStore, VolumeRawFiles,
 } from './volume/index.js';
 
 export type ComputeRole = 'api' | 'scheduler' | 'compute' | 'volume';
@@ -138,6 +139,8 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const schedulerApi = new SchedulerApi(transport, timeout);
   const volumeRpc = new VolumeRpcApi(transport, timeout);
   const volumes = new SqliteVolumeStore(db.db);
+  const snapshots = new SqliteSnapshotStore(db.db);
+  const backups = new SqliteBackupStore(db.db);
   let volumeManager: VolumeManager | undefined;
   const common = { db, transport, logger, reportIntervalMs: config.reportIntervalMs };
   const services: Service[] = [];
@@ -195,8 +198,16 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       }
     }
     if (run.has('volume')) {
+      const backend = new FileVolumeBackend(config.volume.volumesDir);
+      const files = new FileSnapshots(backend);
+      const snapshotManager = new SnapshotManager({ volumes, snapshots, files, logger });
+      const backupManager = new BackupManager({
+        volumes, backend, backups, raw: new VolumeRawFiles(backend, files, config.volume.volumesDir), logger,
+        config: { objectSize: config.backup.objectSize, blockSize: config.backup.blockSize, compression: config.backup.compression, availabilityZone: 'nova' },
+      });
       volumeManager = new VolumeManager({
-        host: config.host, store: volumes, backend: new FileVolumeBackend(config.volume.volumesDir), images, logger, scratchDir: config.volume.volumesDir,
+        host: config.host, store: volumes, backend, images, logger, scratchDir: config.volume.volumesDir,
+        snapshots: snapshotManager.source(), methods: { ...snapshotManager.methods, ...backupManager.methods },
       });
       mkdirSync(config.volume.volumesDir, { recursive: true });
       services.push(new Service({ ...common, binary: VOLUME_BINARY, topic: VOLUME_TOPIC, host: config.host, manager: volumeManager }));
@@ -206,9 +217,16 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       network.ensureConfigured();
       const service = new ComputeApiService({ db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
       const networkApi = new NetworkApiService({ db, network, compute: computeApi, logger, natTimeoutMs: config.rpcResponseTimeoutMs });
-      const volumeApi = new VolumeApiService({ store: volumes, rpc: volumeRpc, services: db, format: config.volume.format, serviceDownTimeMs: config.serviceDownTimeMs, logger });
+      const snapshotApi = new SnapshotApiService(volumes, snapshots, transport);
+      const backupApi = new BackupApiService({
+        volumes, snapshots, backups, transport, container: config.backup.container, swiftUrl: config.backup.swiftUrl, volumeFormat: config.volume.format,
+      });
+      const volumeApi = new VolumeApiService({
+        store: volumes, rpc: volumeRpc, services: db, format: config.volume.format, serviceDownTimeMs: config.serviceDownTimeMs, logger,
+        snapshots: { get: (ctx, id) => snapshotApi.directoryGet(ctx, id), countFor: (id) => snapshotApi.countFor(id) },
+      });
       const volumeAttach = new VolumeAttachService({ volumes: volumeApi, rpc: volumeRpc, compute: computeApi, logger, timeoutMs: config.rpcResponseTimeoutMs });
-      api = createComputeApiApp({ service, db, images, network, networkApi, volumeApi, volumeAttach, validator: options.validator ?? makeValidator(config), logger });
+      api = createComputeApiApp({ service, db, images, network, networkApi, volumeApi, volumeAttach, snapshotApi, backupApi, validator: options.validator ?? makeValidator(config), logger });
       const http = httpMetrics('compute-api');
       api.server.on('request', (req, res) => http.observe(req, res));
       await api.listen({ host: config.apiListen, port: config.apiPort });

@@ -23,7 +23,9 @@ import { registerSecurityGroupRoutes } from './security-group-routes.js';
 import { registerVolumeRoutes } from './volume-routes.js';
 import { registerVolumeAttachmentRoutes } from './volume-attachment-routes.js';
 import type { VolumeAttachService } from './volume-attach-api.js';
-import type { VolumeApiService } from '../volume/index.js';
+import { registerSnapshotRoutes } from './snapshot-routes.js';
+import { registerBackupRoutes } from './backup-routes.js';
+import type { BackupApiService, SnapshotApiService, VolumeApiService } from '../volume/index.js';
 
 export interface ComputeApiAppOptions {
   service: ComputeApiService;
@@ -34,6 +36,9 @@ export interface ComputeApiAppOptions {
   /** Cinder's volumes (the /v3 API) and their attachments to servers. */
   volumeApi: VolumeApiService;
   volumeAttach: VolumeAttachService;
+  /** Cinder's snapshots and backups (the /v3 API). */
+  snapshotApi: SnapshotApiService;
+  backupApi: BackupApiService;
   validator: TokenValidator;
   logger: Logger;
 }
@@ -156,6 +161,8 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
       });
       scoped.addHook('preHandler', authenticate);
       registerVolumeRoutes(scoped, deps);
+      registerSnapshotRoutes(scoped, deps);
+      registerBackupRoutes(scoped, deps);
     }, { prefix });
   }
   return app;

@@ -13,6 +13,8 @@ export interface NovaClientOptions {
   project: string;
   /** Called with each debug line when set. */
   debug?: (line: string) => void;
+  /** The API version in the path: `v2.1` (compute, the default) or `v3` (volumes, Cinder's). */
+  apiVersion?: 'v2.1' | 'v3';
 }
 
 export interface NovaResponse {
@@ -44,8 +46,8 @@ export async function tempauthLogin(authUrl: string, user: string, key: string):
 export class NovaClient {
   constructor(private readonly o: NovaClientOptions) {}
 
-  /** A call to compute's API (`/v2.1`), or to the volume API beside it with `api = 'v3'` (Cinder's). */
-  async request(method: string, path: string, body?: unknown, api: 'v2.1' | 'v3' = 'v2.1'): Promise<NovaResponse> {
+  /** A call to compute's API (`/v2.1`), or to the volume API beside it with `api = 'v3'` (Cinder's; the default of a `forVolumes()` client). */
+  async request(method: string, path: string, body?: unknown, api: 'v2.1' | 'v3' = this.o.apiVersion ?? 'v2.1'): Promise<NovaResponse> {
     const url = `${this.o.computeUrl.replace(/\/$/, '')}/${api}/${this.o.project}${path}`;
     const headers: Record<string, string> = { 'x-auth-token': this.o.token, accept: 'application/json', 'user-agent': 'swiftly-compute' };
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -74,6 +76,11 @@ export class NovaClient {
       throw new NovaClientError(res.status, fault?.message ?? String(parsed ?? res.statusText), res.headers.get('x-compute-request-id'));
     }
     return { status: res.status, headers: res.headers, body: parsed };
+  }
+
+  /** The same login for Cinder's v3 API (served beside compute's). */
+  forVolumes(): NovaClient {
+    return new NovaClient({ ...this.o, apiVersion: 'v3' });
   }
 
   async action(id: string, body: Record<string, unknown>): Promise<NovaResponse> {

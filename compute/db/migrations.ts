@@ -283,6 +283,55 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: "volume snapshots and backups (Cinder's snapshots, backups)",
+    up(db) {
+      db.exec(`
+        CREATE TABLE snapshots (
+          id TEXT PRIMARY KEY,
+          volume_id TEXT NOT NULL,
+          project_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          name TEXT,
+          description TEXT,
+          status TEXT NOT NULL,
+          progress TEXT NOT NULL DEFAULT '0%',
+          volume_size INTEGER NOT NULL,
+          metadata TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+        CREATE INDEX snapshots_volume ON snapshots (volume_id);
+        CREATE INDEX snapshots_project ON snapshots (project_id);
+        CREATE TABLE backups (
+          id TEXT PRIMARY KEY,
+          project_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          volume_id TEXT NOT NULL,
+          snapshot_id TEXT,
+          host TEXT,
+          name TEXT,
+          description TEXT,
+          status TEXT NOT NULL,
+          fail_reason TEXT,
+          container TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          object_count INTEGER NOT NULL DEFAULT 0,
+          parent_id TEXT,
+          is_incremental INTEGER NOT NULL DEFAULT 0,
+          service_metadata TEXT,
+          progress INTEGER NOT NULL DEFAULT 0,
+          data_timestamp TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT
+        );
+        CREATE INDEX backups_volume ON backups (volume_id);
+        CREATE INDEX backups_parent ON backups (parent_id);
+        CREATE INDEX backups_project ON backups (project_id);
+      `);
+    },
+  },
 ];
 
 /**

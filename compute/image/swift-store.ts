@@ -245,9 +245,22 @@ export class SwiftStore {
     return true;
   }
 
-  /** The names in the container (tests, audits). */
-  async list(): Promise<string[]> {
-    const res = await this.call('GET', undefined, { headers: { accept: 'application/json' } });
+  /** The names in the container, those starting with `prefix` when given (every page). */
+  async list(prefix?: string): Promise<string[]> {
+    const names: string[] = [];
+    for (;;) {
+      const query = new URLSearchParams({ format: 'json' });
+      if (prefix) query.set('prefix', prefix);
+      const last = names[names.length - 1];
+      if (last !== undefined) query.set('marker', last);
+      const page = await this.listPage(query.toString());
+      if (page.length === 0) return names;
+      names.push(...page);
+    }
+  }
+
+  private async listPage(query: string): Promise<string[]> {
+    const res = await this.call('GET', undefined, { headers: { accept: 'application/json' }, query });
     if (res.statusCode === 404) {
       await res.body.dump();
       return [];

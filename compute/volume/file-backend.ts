@@ -50,6 +50,13 @@ export class FileVolumeBackend implements VolumeBackend {
     });
   }
 
+  async createWith(volume: Pick<Volume, 'id' | 'format'>, sizeGb: number, write: (path: string) => Promise<void>): Promise<void> {
+    await this.publish(volume, async (tmp) => {
+      await write(tmp);
+      if ((await imageInfo(tmp, volume.format)).virtualSize < sizeGb * GIB) await resizeImage(tmp, volume.format, sizeGb * GIB);
+    });
+  }
+
   async extend(volume: Pick<Volume, 'id' | 'format'>, sizeGb: number): Promise<void> {
     await resizeImage(this.path(volume), volume.format, sizeGb * GIB);
   }

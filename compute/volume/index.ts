@@ -15,3 +15,5 @@ export { VolumeRpcApi, VOLUME_TOPIC, VOLUME_RPC_VERSION, VOLUME_BINARY } from '.
 export {
   VolumeApiService, type VolumeApiOptions, type VolumeContext, type CreateVolumeRequest, type ServiceDirectory, type SnapshotDirectory,
 } from './volume-api.js';
+export * from './snapshot/index.js';
+export * from './backup/index.js';

@@ -96,6 +96,8 @@ export interface VolumeBackend {
   create(volume: Pick<Volume, 'id' | 'format'>, sizeGb: number): Promise<void>;
   /** A new volume holding image data from `source` (a file of format `sourceFormat`), grown to `sizeGb`. */
   createFrom(volume: Pick<Volume, 'id' | 'format'>, source: string, sourceFormat: string, sizeGb: number): Promise<void>;
+  /** A new volume whose file `write` makes (in the volume's format, at a temporary path), then grown to `sizeGb`. */
+  createWith(volume: Pick<Volume, 'id' | 'format'>, sizeGb: number, write: (path: string) => Promise<void>): Promise<void>;
   /** Grow to `sizeGb` (never shrinks). */
   extend(volume: Pick<Volume, 'id' | 'format'>, sizeGb: number): Promise<void>;
   /** Remove the file; a missing one is not an error. */

@@ -40,7 +40,9 @@ export interface VolumeApiOptions {
 /** What a new volume needs to know of the snapshot it is made from. */
 export interface SnapshotDirectory {
   /** A snapshot the caller may see, or undefined. */
-  get(ctx: VolumeContext, id: string): Promise<{ size: number; status: string } | undefined>;
+  get(ctx: VolumeContext, id: string): Promise<{ size: number; status: string; host: string | null } | undefined>;
+  /** How many snapshots the volume has (Cinder refuses to delete a volume that has any). */
+  countFor(volumeId: string): Promise<number>;
 }
 
 export interface CreateVolumeRequest {
@@ -102,7 +104,9 @@ export class VolumeApiService {
     if (size === undefined || !Number.isInteger(size) || size < 1) {
       throw new InvalidArgumentError(`Invalid input received: "size" (${JSON.stringify(req.size ?? null)}) must be an integer that is larger than 0.`);
     }
-    const host = await this.pickHost();
+    let host = await this.pickHost();
+    // A snapshot's data is on its volume's host: the new volume is made there.
+    if (req.snapshotId) host = (await this.o.snapshots?.get(ctx, req.snapshotId))?.host ?? host;
     const v = await this.o.store.create({
       id: randomUUID(), project_id: ctx.principal.projectId, user_id: ctx.principal.userId, name: req.name ?? null,
       description: req.description ?? null, size, format: this.o.format, image_id: req.imageRef ? req.imageRef.replace(/^.*\/images\//, '') : null,
@@ -128,6 +132,8 @@ export class VolumeApiService {
     if (!deletable.includes(v.status)) {
       throw new VolumeStateError(`Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots or be disassociated from snapshots after volume transfer.`, 400);
     }
+    const snapshots = (await this.o.snapshots?.countFor(id)) ?? 0;
+    if (snapshots > 0) throw new VolumeStateError(`Invalid volume: Volume ${id} still has ${snapshots} dependent snapshots.`, 400);
     if (!v.host) {
       await this.o.store.destroy(id);
       return;

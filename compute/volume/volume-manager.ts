@@ -10,15 +10,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/index.js';
 import type { ImageDataService, ImageService } from '../image/index.js';
-import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
+import type { RequestContext, RpcEndpoint, RpcMethod } from '../rpc/index.js';
 import type { Manager } from '../service/index.js';
 import { VOLUME_RPC_VERSION } from './volume-rpcapi.js';
 import { VolumeStatus, type ConnectionInfo, type Volume, type VolumeBackend, type VolumeStore } from './types.js';
 
-/** Where a new volume's data comes from when it is made from a snapshot (vol-b's snapshots plug in here). */
+/** Where a new volume's data comes from when it is made from a snapshot (snapshot/snapshot-manager.ts). */
 export interface SnapshotSource {
-  /** The snapshot's file and format on this volume host. */
-  sourceOf(snapshotId: string): Promise<{ path: string; format: string }>;
+  /** Write the snapshot's data as a new image `dest` of `destFormat`. */
+  copyTo(snapshotId: string, dest: string, destFormat: string): Promise<void>;
 }
 
 export interface VolumeManagerOptions {
@@ -28,6 +28,8 @@ export interface VolumeManagerOptions {
   /** Image data for volumes made from images (compute's own credentials for the image service). */
   images: ImageService;
   snapshots?: SnapshotSource;
+  /** More methods on the same topic (the snapshot and backup managers': they work on this host's files). */
+  methods?: Record<string, RpcMethod>;
   logger: Logger;
   /** Where image data is fetched to before conversion (the volumes directory by default). */
   scratchDir: string;
@@ -51,6 +53,7 @@ export class VolumeManager implements Manager {
         delete_volume: (c, a) => this.deleteVolume(c, id(a)),
         extend_volume: (c, a) => this.extendVolume(c, id(a), a.new_size as number),
         initialize_connection: (_c, a) => this.initializeConnection(id(a)),
+        ...o.methods,
       },
     };
   }
@@ -66,8 +69,8 @@ export class VolumeManager implements Manager {
       if (v.image_id) await this.fromImage(v);
       else if (v.snapshot_id) {
         if (!this.o.snapshots) throw new Error('this volume host has no snapshots');
-        const src = await this.o.snapshots.sourceOf(v.snapshot_id);
-        await this.o.backend.createFrom(v, src.path, src.format, v.size);
+        const snapshots = this.o.snapshots;
+        await this.o.backend.createWith(v, v.size, (path) => snapshots.copyTo(v.snapshot_id!, path, v.format));
       } else await this.o.backend.create(v, v.size);
       await this.o.store.update(volumeId, { status: VolumeStatus.AVAILABLE }, [VolumeStatus.CREATING]);
     } catch (err) {

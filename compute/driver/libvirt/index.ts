@@ -3,6 +3,9 @@ export { LibvirtDriver, type LibvirtDriverOptions, type LibvirtImages } from './
 export { domainXml, type DomainSpec } from './domain-xml.js';
 export { checkImageFormat, detectFormat, qcow2HeaderProblem, ImageFormatError, BOOTABLE_FORMATS, type CheckedImage } from './image-format.js';
 export { ImageCache, verifyImageFile, type ImageFetcher } from './image-cache.js';
-export { createImage, resizeImage, convert, imageInfo, QemuImgError, type ImageInfo } from './qemu-img.js';
+export {
+  createImage, resizeImage, convert, convertInto, convertSnapshot, createInternalSnapshot, deleteInternalSnapshot, listInternalSnapshots,
+  imageInfo, mapImage, QemuImgError, type ImageInfo, type MapExtent,
+} from './qemu-img.js';
 export { parseLifecycleLine, type LifecycleEvent } from './events.js';
 export { makeVirsh, ExecVirsh, ShellVirsh, VirshError, type Virsh } from './virsh.js';

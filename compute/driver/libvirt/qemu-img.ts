@@ -74,3 +74,49 @@ export async function createImage(path: string, format: string, sizeBytes: numbe
 export async function resizeImage(path: string, format: string, sizeBytes: number): Promise<void> {
   await qemuImg(['resize', '-q', '-f', format, path, String(sizeBytes)]);
 }
+
+/**
+ * Copy `src` into an existing image `dest` (`convert -n`: not re-created, so
+ * a qcow2 keeps its internal snapshots; regions that are zero in `src` are
+ * written as zeros). `dest` must be at least as large.
+ */
+export async function convertInto(src: string, srcFormat: string, dest: string, destFormat: string): Promise<void> {
+  await qemuImg(['convert', '-n', '-f', srcFormat, '-O', destFormat, src, dest]);
+}
+
+/** A qcow2 named by `--image-opts` (`qemu-img snapshot` has no `-f`): its format is still never probed. */
+const qcow2Opts = (path: string) => `driver=qcow2,file.driver=file,file.filename=${path.replace(/,/g, ',,')}`;
+
+/** Internal snapshots of a qcow2 (`qemu-img snapshot`); the image must not be open for writing elsewhere. */
+export async function createInternalSnapshot(path: string, name: string): Promise<void> {
+  await qemuImg(['snapshot', '-q', '--image-opts', '-c', name, qcow2Opts(path)]);
+}
+
+export async function deleteInternalSnapshot(path: string, name: string): Promise<void> {
+  await qemuImg(['snapshot', '-q', '--image-opts', '-d', name, qcow2Opts(path)]);
+}
+
+/** The tags of a qcow2's internal snapshots. */
+export async function listInternalSnapshots(path: string): Promise<string[]> {
+  const j = JSON.parse(await qemuImg(['info', '-U', '-f', 'qcow2', '--output=json', path])) as { snapshots?: { name: string }[] };
+  return (j.snapshots ?? []).map((s) => s.name);
+}
+
+/** A qcow2's internal snapshot `name` written out as a standalone image (`convert -l snapshot.name=`). */
+export async function convertSnapshot(src: string, name: string, dest: string, destFormat: string): Promise<void> {
+  await qemuImg(['convert', '-U', '-f', 'qcow2', '-l', `snapshot.name=${name}`, '-O', destFormat, src, dest]);
+}
+
+/** One extent of `qemu-img map`: whether it holds data and whether it reads as zeros. */
+export interface MapExtent {
+  start: number;
+  length: number;
+  data: boolean;
+  zero: boolean;
+}
+
+/** `qemu-img map -f <format>`: which ranges hold data (for a raw file: SEEK_DATA/SEEK_HOLE). */
+export async function mapImage(path: string, format: string): Promise<MapExtent[]> {
+  return (JSON.parse(await qemuImg(['map', '-U', '-f', format, '--output=json', path])) as MapExtent[])
+    .map(({ start, length, data, zero }) => ({ start, length, data, zero }));
+}

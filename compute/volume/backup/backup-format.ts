@@ -7,7 +7,9 @@
  *   account, or the container the request names;
  * - objects `<prefix>-00001`, `<prefix>-00002`, … each one piece of the
  *   volume (`backup_swift_object_size` bytes in a full backup, a run of
- *   changed blocks in an incremental one), zlib-compressed or not;
+ *   changed blocks in an incremental one), zlib-compressed or not; a full
+ *   backup stores no object for a piece that is all zeros (a sparse
+ *   volume's unwritten parts): a restore writes zeros where no object is;
  * - `<prefix>_metadata`: JSON, the object list with each object's offset,
  *   length, md5 (of the bytes stored) and compression, `parent_id`;
  * - `<prefix>_sha256file`: JSON, a sha256 per `backup_swift_block_size`
@@ -15,7 +17,8 @@
  *
  * `<prefix>` is Cinder's `volume_<volume id>/<UTC yyyymmddHHMMSS>/az_<az>_backup_<backup id>`.
  * swiftly adds to the metadata what a restore needs to check itself:
- * the volume's byte size and format and the sha256 of the whole volume.
+ * the volume's byte size and format and its checksum (the sha256 of its
+ * block sha256s, see block-hasher.ts).
  */
 
 /** One stored piece: Cinder's `{ "<name>": { offset, length, md5, compression } }` entries. */
@@ -41,8 +44,8 @@ export interface BackupMetadata {
   /** swiftly: the volume as backed up. */
   volume_size_bytes: number;
   volume_format: string;
-  /** swiftly: sha256 of the whole volume, checked after a restore. */
-  volume_sha256: string;
+  /** swiftly: sha256 over the volume's block sha256s in order, checked after a restore. */
+  volume_checksum: string;
   object_size: number;
   block_size: number;
   /** swiftly: the object prefix, so a child finds its parent's objects. */

@@ -1,12 +1,12 @@
 /**
  * Writes one backup of a volume's raw bytes into the object store, as
- * Cinder's chunked backup driver does, streamed: a full backup reads the
- * volume once, `objectSize` bytes per object, each piece hashed (sha256 per
- * block and of the whole volume) and compressed as it passes on its way
- * into a PUT. An incremental backup first hashes each object-sized chunk,
- * compares its blocks with the parent's `sha256file`, and uploads only the
- * runs of changed blocks (each run one object, with its offset), reading
- * those bytes again. The sha256file and then the metadata object come
+ * Cinder's chunked backup driver does, streamed in bounded pieces: each
+ * `objectSize` chunk is read and hashed (a sha256 per block), then what
+ * must be stored is read again (from the page cache, as a rule) and
+ * compressed on its way into a PUT — in a full backup the whole chunk,
+ * unless it is all zeros; in an incremental one only the runs of blocks
+ * whose sha256 differs from the parent's `sha256file` (each run one
+ * object, with its offset). The sha256file and then the metadata object come
  * last: a backup without its metadata object is incomplete and never used.
  * Each object's md5 is checked against the store's ETag.
  */
@@ -16,8 +16,9 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDeflate } from 'node:zlib';
 import { StoreError, type SwiftStore } from '../../image/index.js';
-import { BlockHasher } from './block-hasher.js';
-import { readRange } from './file-range.js';
+import { BlockHasher, volumeChecksum } from './block-hasher.js';
+import { hashRange, readRange } from './file-range.js';
+import type { ZeroBlocks } from './zero-blocks.js';
 import {
   METADATA_VERSION, metadataName, objectName, sha256fileName,
   type BackupMetadata, type BackupObjectEntry, type BackupSha256File,
@@ -35,6 +36,8 @@ export interface BackupWriteOptions {
   prefix: string;
   /** The raw bytes of the volume: a raw file, or a raw copy of a qcow2 volume. */
   source: { path: string; sizeBytes: number; format: string };
+  /** Blocks known to be holes, not read (zero-blocks.ts). */
+  zeroBlocks?: ZeroBlocks;
   /** `backup_swift_object_size`: bytes per object of a full backup (a multiple of `blockSize`). */
   objectSize: number;
   /** `backup_swift_block_size`: bytes per sha256 of the sha256file. */
@@ -58,29 +61,28 @@ export interface BackupWriteResult {
 export async function writeBackup(store: SwiftStore, o: BackupWriteOptions): Promise<BackupWriteResult> {
   if (o.objectSize % o.blockSize !== 0) throw new RangeError(`backup object size ${o.objectSize} is not a multiple of the block size ${o.blockSize}`);
   if (o.parent && o.parent.metadata.block_size !== o.blockSize) throw new RangeError(`the parent backup's block size ${o.parent.metadata.block_size} differs from ${o.blockSize}`);
-  const whole = createHash('sha256');
-  const hasher = new BlockHasher(o.blockSize, whole);
+  const hasher = new BlockHasher(o.blockSize);
   const objects: Record<string, BackupObjectEntry>[] = [];
   let storedBytes = 0;
   let read = 0;
   const fh = await open(o.source.path, 'r');
   try {
-    const put = async (offset: number, length: number, tap?: (b: Buffer) => void) => {
+    const put = async (offset: number, length: number) => {
       const name = objectName(o.prefix, objects.length + 1);
-      const { md5, stored } = await putPiece(store, name, readRange(fh, offset, length), length, o.compression, tap);
+      const { md5, stored } = await putPiece(store, name, readRange(fh, offset, length), length, o.compression);
       objects.push({ [name]: { offset, length, md5, compression: o.compression } });
       storedBytes += stored;
     };
     for (let offset = 0; offset < o.source.sizeBytes; offset += o.objectSize) {
       const length = Math.min(o.objectSize, o.source.sizeBytes - offset);
-      const progress = (b: Buffer) => { hasher.update(b); read += b.length; o.onProgress?.(read); };
+      // First the chunk's block hashes (zero blocks cost a memcmp), then what must be stored is read again.
+      const first = hasher.sha256s.length;
+      await hashRange(fh, offset, length, hasher, o.blockSize, o.zeroBlocks, (n) => { read += n; o.onProgress?.(read); });
+      if (offset + length === o.source.sizeBytes) hasher.finish();
       if (!o.parent) {
-        await put(offset, length, progress);
+        if (hasher.sha256s.slice(first).some((h) => h !== hasher.zeroBlockSha256)) await put(offset, length);
         continue;
       }
-      const first = hasher.sha256s.length;
-      for await (const b of readRange(fh, offset, length)) progress(b);
-      if (offset + length === o.source.sizeBytes) hasher.finish();
       for (const [from, to] of changedRuns(hasher.sha256s, o.parent.sha256s, first, hasher.sha256s.length)) {
         const start = from * o.blockSize;
         await put(start, Math.min(to * o.blockSize, o.source.sizeBytes) - start);
@@ -91,7 +93,7 @@ export async function writeBackup(store: SwiftStore, o: BackupWriteOptions): Pro
     const common = { version: METADATA_VERSION, backup_id: o.backupId, volume_id: o.volumeId, backup_name: o.name ?? null, backup_description: o.description ?? null, created_at: createdAt } as const;
     const metadata: BackupMetadata = {
       ...common, parent_id: o.parent?.metadata.backup_id ?? null, objects,
-      volume_size_bytes: o.source.sizeBytes, volume_format: o.source.format, volume_sha256: whole.digest('hex'),
+      volume_size_bytes: o.source.sizeBytes, volume_format: o.source.format, volume_checksum: volumeChecksum(sha256s),
       object_size: o.objectSize, block_size: o.blockSize, prefix: o.prefix,
     };
     const shaFile: BackupSha256File = { ...common, chunk_size: o.blockSize, sha256s };
@@ -117,16 +119,14 @@ export function changedRuns(mine: string[], parents: string[], first: number, en
 
 /** PUT one piece, compressed or not, its md5 (of what is stored) checked against the ETag. */
 async function putPiece(
-  store: SwiftStore, name: string, data: AsyncIterable<Buffer>, length: number, compression: Compression, tap?: (b: Buffer) => void,
+  store: SwiftStore, name: string, data: AsyncIterable<Buffer>, length: number, compression: Compression,
 ): Promise<{ md5: string; stored: number }> {
   const md5 = createHash('md5');
   let stored = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _enc, done) { md5.update(chunk); stored += chunk.length; done(null, chunk); },
   });
-  const tapped = Readable.from((async function* () {
-    for await (const b of data) { tap?.(b); yield b; }
-  })(), { objectMode: false });
+  const tapped = Readable.from(data, { objectMode: false });
   const body = new PassThrough();
   const feeding = compression === 'zlib' ? pipeline(tapped, createDeflate(), counted, body) : pipeline(tapped, counted, body);
   // An uncompressed piece has a known length: the proxy refuses it if short. A compressed one goes chunked.

@@ -1,0 +1,19 @@
+import { Args, Command } from '@oclif/core';
+import { computeClient } from '../../../../../compute/index.js';
+import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
+import { findIn } from '../../../../lib/volume-backup-cli.js';
+
+export default class BackupShow extends Command {
+  static override description = 'Show a volume backup';
+  static override args = { backup: Args.string({ description: 'backup id or name', required: true }) };
+  static override flags = { ...computeFlags };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(BackupShow);
+    await guard(this, async () => {
+      const b = await findIn((await clientFrom(this, flags)).forVolumes(), 'backups', args.backup);
+      delete b.links;
+      this.log(computeClient.formatProperties(b));
+    });
+  }
+}
