@@ -75,6 +75,16 @@ const STATES: Record<string, PowerState> = {
   paused: PowerState.PAUSED, 'shut off': PowerState.SHUTDOWN, crashed: PowerState.CRASHED, pmsuspended: PowerState.SUSPENDED,
 };
 
+/** A JSON list this driver keeps beside a guest (its NICs, its volumes); none written yet: empty. */
+async function readJsonList<T>(path: string): Promise<T[]> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T[];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 /** `virsh dominfo`'s `Key: value` lines. */
 export function parseFields(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -180,23 +190,13 @@ export class LibvirtDriver implements HypervisorDriver {
 
   /** `props`: the properties of the image the guest was built from (kernel_id, ramdisk_id, os_command_line). */
   /** The guest's NICs on host networks (none: qemu's user network). */
-  private async taps(uuid: string): Promise<GuestTap[]> {
-    try {
-      return JSON.parse(await readFile(this.paths(uuid).nics, 'utf8')) as GuestTap[];
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+  private taps(uuid: string): Promise<GuestTap[]> {
+    return readJsonList<GuestTap>(this.paths(uuid).nics);
   }
 
   /** The guest's attached volumes. */
-  private async attachedVolumes(uuid: string): Promise<VolumeDisk[]> {
-    try {
-      return JSON.parse(await readFile(this.paths(uuid).volumes, 'utf8')) as VolumeDisk[];
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+  private attachedVolumes(uuid: string): Promise<VolumeDisk[]> {
+    return readJsonList<VolumeDisk>(this.paths(uuid).volumes);
   }
 
   /** `virsh start` with the guest's taps where qemu can open them, then where they belong. */
