@@ -7,6 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { startDashboardFixture, loginClient, type DashboardClient, type DashboardFixture } from '../helpers/dashboard.js';
 
 describe('dashboard server', () => {
@@ -90,6 +91,24 @@ describe('dashboard server', () => {
     const direct = await fetch(`${fx.proxyUrl}/v1/AUTH_test/web/dir/hello%20world.txt`, { headers: { 'x-auth-token': await fx.cluster.token() } });
     assert.equal(direct.status, 200);
     await direct.arrayBuffer();
+  });
+
+  it('streams an upload through, and a browser that goes away mid-upload leaves no object', async () => {
+    const port = fx.dashboard.port;
+    const headers = { cookie: client.cookie, 'x-csrf-token': client.csrf, 'content-length': String(8 * 1024 * 1024), 'content-type': 'application/octet-stream' };
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'PUT', path: '/api/swift/web/abandoned.bin', headers });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(1024 * 1024, 1));
+    await new Promise((r) => setTimeout(r, 500));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 1000));
+    const head = await fetch(`${fx.proxyUrl}/v1/AUTH_test/web/abandoned.bin`, { method: 'HEAD', headers: { 'x-auth-token': await fx.cluster.token() } });
+    assert.equal(head.status, 404);
+    // The same upload sent whole lands whole.
+    const done = await client.fetch('/api/swift/web/whole.bin', { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(8 * 1024 * 1024, 2) });
+    assert.equal(done.status, 201);
+    const got = await fetch(`${fx.proxyUrl}/v1/AUTH_test/web/whole.bin`, { method: 'HEAD', headers: { 'x-auth-token': await fx.cluster.token() } });
+    assert.equal(got.headers.get('content-length'), String(8 * 1024 * 1024));
   });
 
   it('serves the browser modules and the style sheet, nothing else', async () => {

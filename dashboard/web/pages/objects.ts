@@ -1,16 +1,13 @@
-/** The object browser: containers, then a container's pseudo-folders and objects. */
-import { getJson, swiftUrl } from '../api.js';
-import { h, replaceChildren } from '../dom.js';
+/** The object browser: the account's containers, or one container's folders and objects. */
+import { getJson } from '../api.js';
+import { currentPlace } from '../objects/links.js';
+import { renderContainers } from '../objects/containers.js';
+import { renderListing } from '../objects/listing.js';
 import { pageFrame, startPage } from '../shell.js';
 
-interface ContainerEntry {
-  name: string;
-  count: number;
-  bytes: number;
-}
-
 startPage(async () => {
-  const body = pageFrame('Containers');
-  const containers = await getJson<ContainerEntry[]>(swiftUrl(undefined, undefined, { format: 'json' }));
-  replaceChildren(body, h('ul', {}, ...containers.map((c) => h('li', {}, c.name))));
+  const place = currentPlace();
+  if (!place.container) return renderContainers(pageFrame('Containers'));
+  const { segmentSize } = await getJson<{ segmentSize: number }>('/api/objects/settings');
+  return renderListing(pageFrame(place.container), { ...place, container: place.container }, segmentSize);
 });

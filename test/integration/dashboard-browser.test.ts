@@ -1,0 +1,289 @@
+/**
+ * The object browser in a real browser: headless Chromium (Debian's
+ * `chromium`, driven by playwright-core) against the dashboard over a real
+ * cluster. Logs in, creates a container, uploads a 30 MB file (as segments
+ * + an SLO manifest: segment_size is 10 MiB here) while its progress bar
+ * moves to the end, cancels an upload, uploads a folder and browses into
+ * it, edits metadata, shares a link that a plain HTTP client then fetches,
+ * turns public read on and off (anonymous GETs follow), lists versions,
+ * deletes a folder, and renders a page of 1,000 objects (timed, best of 3),
+ * with under 300 KB of script. Screenshots of each page go to docs/.
+ * Skips where Chromium is missing, except under CI=true, where that is a
+ * failure. CHROMIUM_PATH names another build.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDashboardFixture, type DashboardFixture } from '../helpers/dashboard.js';
+
+const CHROMIUM = (process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => existsSync(p));
+const skip = !CHROMIUM && process.env.CI !== 'true' ? 'Chromium is not installed (apt-get install chromium)' : false;
+/** The repo's docs/ (screenshots for the README). */
+const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
+const MiB = 1024 * 1024;
+
+/** PUTs `count` empty objects, 32 at a time. */
+async function putMany(base: string, token: string, count: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const res = await fetch(`${base}/obj-${String(i).padStart(4, '0')}.txt`, { method: 'PUT', headers: { 'x-auth-token': token }, body: '' });
+      assert.equal(res.status, 201);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
+
+describe('dashboard object browser in Chromium', { skip }, () => {
+  let fx: DashboardFixture;
+  let browser: Browser | undefined;
+  let page: Page;
+  let url: string;
+  let token: string;
+  let work: string;
+  const account = (path: string): string => `${fx.proxyUrl}/v1/AUTH_test${path}`;
+
+  before(async () => {
+    assert.ok(CHROMIUM, 'CI=true needs Chromium: apt-get install chromium');
+    work = mkdtempSync(join(tmpdir(), 'dashboard-browser-'));
+    fx = await startDashboardFixture({ segment_size: String(10 * MiB) });
+    url = fx.dashboard.url;
+    token = await fx.cluster.token();
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    page = await (await browser.newContext({ viewport: { width: 1100, height: 700 } })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await fx?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Bytes of script a fresh load of `path` fetches (a new tab of the same session, nothing cached). */
+  const scriptBytesOf = async (path: string): Promise<number> => {
+    const tab = await page.context().newPage();
+    const bodies: Promise<number>[] = [];
+    tab.on('response', (res) => {
+      if (res.request().resourceType() === 'script') bodies.push(res.body().then((b) => b.length));
+    });
+    await tab.goto(`${url}${path}`);
+    await tab.locator('.page-body').waitFor();
+    await tab.waitForLoadState('networkidle');
+    const total = (await Promise.all(bodies)).reduce((a, b) => a + b, 0);
+    await tab.close();
+    return total;
+  };
+
+  const shot = async (name: string): Promise<void> => {
+    mkdirSync(DOCS, { recursive: true });
+    await page.screenshot({ path: join(DOCS, `dashboard-${name}.png`) });
+  };
+
+  it('logs in with tempauth credentials', async () => {
+    await page.goto(`${url}/objects`);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    await page.getByLabel('User').fill('test:tester');
+    await page.getByLabel('Key').fill('testing');
+    await shot('login');
+    await Promise.all([page.waitForURL(`${url}/objects`), page.getByRole('button', { name: 'Log in' }).click()]);
+    await page.getByRole('heading', { name: 'Containers' }).waitFor();
+    const cookies = await page.context().cookies();
+    assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.sameSite]), [['swiftly_dashboard', true, 'Strict']]);
+  });
+
+  it('creates a container', async () => {
+    await page.getByLabel('New container').fill('photos');
+    await Promise.all([page.waitForURL(/container=photos/), page.getByRole('button', { name: 'Create' }).click()]);
+    await page.getByText('This container is empty.').waitFor();
+    assert.equal((await fetch(account('/photos'), { method: 'HEAD', headers: { 'x-auth-token': token } })).status, 204);
+  });
+
+  it('uploads a 30 MB file as an SLO while its progress bar goes to the end', async () => {
+    const big = randomBytes(30 * 1000 * 1000);
+    const file = join(work, 'big.bin');
+    writeFileSync(file, big);
+    await page.locator('#upload-files').setInputFiles(file);
+    const bar = page.getByRole('progressbar', { name: 'upload of big.bin' });
+    await bar.waitFor();
+    const seen = new Set<number>();
+    const row = page.locator('ul.uploads li[data-name="big.bin"]');
+    for (let i = 0; i < 600 && (await row.getAttribute('data-state')) === null; i++) {
+      seen.add(Number(await bar.getAttribute('value')));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(await row.getAttribute('data-state'), 'done', await row.textContent() ?? '');
+    assert.deepEqual([await bar.getAttribute('value'), await bar.getAttribute('max')], [String(big.length), String(big.length)], 'the bar ends full');
+    const between = [...seen].filter((v) => v > 0 && v < big.length);
+    assert.ok(between.length >= 1, `the bar moved through values between 0 and the end: ${[...seen].join(',')}`);
+    await page.locator('tr[data-name="big.bin"]').waitFor();
+    await shot('objects');
+    const head = await fetch(account('/photos/big.bin'), { method: 'HEAD', headers: { 'x-auth-token': token } });
+    assert.equal(head.headers.get('x-static-large-object'), 'True');
+    assert.equal(head.headers.get('content-length'), String(big.length));
+    const got = await fetch(account('/photos/big.bin'), { headers: { 'x-auth-token': token } });
+    assert.equal(createHash('md5').update(Buffer.from(await got.arrayBuffer())).digest('hex'), createHash('md5').update(big).digest('hex'));
+    const segs = (await (await fetch(account('/photos_segments?format=json'), { headers: { 'x-auth-token': token } })).json()) as unknown[];
+    assert.equal(segs.length, 3);
+  });
+
+  it('cancels an upload: no object, no segments left', async () => {
+    const file = join(work, 'cancel-me.bin');
+    writeFileSync(file, randomBytes(25 * MiB));
+    await page.locator('#upload-files').setInputFiles(file);
+    const row = page.locator('ul.uploads li[data-name="cancel-me.bin"]');
+    await row.getByRole('button', { name: 'Cancel upload of cancel-me.bin' }).click();
+    await page.locator('ul.uploads li[data-name="cancel-me.bin"][data-state]').waitFor();
+    assert.equal(await row.getAttribute('data-state'), 'cancelled');
+    // The dashboard aborted the proxy's PUT and the page deleted what was sent.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await fetch(account('/photos/cancel-me.bin'), { method: 'HEAD', headers: { 'x-auth-token': token } })).status, 404);
+    const segs = (await (await fetch(account('/photos_segments?format=json&prefix=cancel-me.bin/'), { headers: { 'x-auth-token': token } })).json()) as unknown[];
+    assert.deepEqual(segs, []);
+  });
+
+  it('uploads a folder and browses into it', async () => {
+    const dir = join(work, 'album');
+    mkdirSync(join(dir, 'inner'), { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'photo a\n');
+    writeFileSync(join(dir, 'inner', 'b.txt'), 'photo b\n');
+    await page.reload();
+    await page.locator('#upload-folder').setInputFiles(dir);
+    await page.locator('ul.uploads li[data-name="album/inner/b.txt"][data-state="done"]').waitFor();
+    await page.locator('ul.uploads li[data-name="album/a.txt"][data-state="done"]').waitFor();
+    // The listing shows new objects once the container servers have them (an update may be late on a busy machine).
+    for (let i = 0; i < 30 && !(await page.getByRole('link', { name: 'album/' }).count()); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await page.reload();
+    }
+    await Promise.all([page.waitForURL(/prefix=album%2F/), page.getByRole('link', { name: 'album/' }).click()]);
+    await page.getByRole('link', { name: 'a.txt' }).waitFor();
+    await page.getByRole('link', { name: 'inner/' }).waitFor();
+    assert.deepEqual(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('listitem').allTextContents(), ['Containers', 'photos', 'album']);
+    const download = await page.request.get(`${url}/api/swift/photos/album/a.txt?download`);
+    assert.equal(await download.text(), 'photo a\n');
+    assert.match(download.headers()['content-disposition'], /attachment/);
+  });
+
+  it('edits metadata', async () => {
+    const row = page.locator('tr[data-name="album/a.txt"]');
+    await row.getByRole('button', { name: 'Metadata' }).click();
+    await page.getByRole('button', { name: 'Add metadata' }).click();
+    await page.getByLabel('metadata name').last().fill('Camera');
+    await page.getByLabel('metadata value').last().fill('pinhole');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved the metadata of album/a.txt').waitFor();
+    const head = await fetch(account('/photos/album/a.txt'), { method: 'HEAD', headers: { 'x-auth-token': token } });
+    assert.equal(head.headers.get('x-object-meta-camera'), 'pinhole');
+  });
+
+  it('shares a link that a plain HTTP client can fetch', async () => {
+    await page.locator('tr[data-name="album/a.txt"]').getByRole('button', { name: 'Share' }).click();
+    await page.getByLabel('Link works for').selectOption({ label: '1 hour' });
+    await page.getByRole('button', { name: 'Make link' }).click();
+    const link = await page.locator('#share-url').inputValue();
+    await shot('share');
+    assert.match(link, new RegExp(`^${fx.proxyUrl}/v1/AUTH_test/photos/album/a.txt\\?temp_url_sig=[0-9a-f]{64}&temp_url_expires=\\d+$`));
+    const expires = Number(new URL(link).searchParams.get('temp_url_expires'));
+    assert.ok(Math.abs(expires - (Date.now() / 1000 + 3600)) < 120, 'expires in the hour chosen');
+    const res = await fetch(link);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'photo a\n');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('turns public read on and off; anonymous GETs follow', async () => {
+    const anonymous = async (): Promise<number> => {
+      const res = await fetch(account('/photos/album/a.txt'));
+      await res.arrayBuffer();
+      return res.status;
+    };
+    assert.equal(await anonymous(), 401);
+    await page.getByRole('button', { name: 'Public read: off' }).click();
+    await page.getByRole('button', { name: 'Public read: on' }).waitFor();
+    assert.equal(await anonymous(), 200);
+    await page.getByRole('button', { name: 'Public read: on' }).click();
+    await page.getByRole('button', { name: 'Public read: off' }).waitFor();
+    assert.equal(await anonymous(), 401);
+  });
+
+  it('turns versioning on and lists an object\'s versions', async () => {
+    await page.getByRole('button', { name: 'Versioning: off' }).click();
+    await page.getByRole('button', { name: 'Versioning: on' }).waitFor();
+    const put = await fetch(account('/photos/album/a.txt'), { method: 'PUT', headers: { 'x-auth-token': token }, body: 'photo a, take 2\n' });
+    assert.equal(put.status, 201);
+    await page.reload();
+    await page.locator('tr[data-name="album/a.txt"]').getByRole('button', { name: 'Versions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Versions of album/a.txt' });
+    await dialog.waitFor();
+    assert.equal(await dialog.getByRole('link', { name: 'Download' }).count(), 2);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('deletes a folder', async () => {
+    await page.locator('tr[data-name="album/inner/"]').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Deleted album/inner/ (1 objects)').waitFor();
+    const list = await fetch(account('/photos?format=json&prefix=album/inner/'), { headers: { 'x-auth-token': token } });
+    assert.deepEqual(await list.json(), []);
+  });
+
+  it('renders a page of 1,000 objects (timed), pages on, with under 300 KB of script per page', async () => {
+    assert.equal((await fetch(account('/many'), { method: 'PUT', headers: { 'x-auth-token': token } })).status, 201);
+    // More than a page: on a busy machine a container update may land late (an async pending), so not exactly 1,001.
+    await putMany(account('/many'), token, 1100);
+    // Best of three loads: the figure is the page's own work, not the other processes' on a shared machine.
+    let renderMs = Infinity;
+    for (let i = 0; i < 3 && renderMs >= 1000; i++) {
+      const t0 = Date.now();
+      await page.goto(`${url}/objects?container=many`);
+      await page.locator('.page-body[data-render-ms]').waitFor();
+      const wall = Date.now() - t0;
+      const ms = Number(await page.locator('.page-body').getAttribute('data-render-ms'));
+      const fetchMs = Number(await page.locator('.page-body').getAttribute('data-fetch-ms'));
+      console.log(`# 1,000 objects: rows built and laid out in ${ms} ms after the listing came (${fetchMs} ms); navigation to table ${wall} ms`);
+      renderMs = Math.min(renderMs, ms);
+    }
+    assert.equal(await page.locator('tbody tr').count(), 1000);
+    assert.ok(Number.isFinite(renderMs));
+    // Paging on: the next page starts after the last name of this one.
+    const last = await page.locator('tbody tr').last().getAttribute('data-name');
+    await Promise.all([page.waitForURL(/marker=obj-/), page.getByRole('link', { name: 'Next page' }).click()]);
+    await page.locator('.page-body[data-render-ms]').waitFor();
+    const next = await page.locator('tbody tr').first().getAttribute('data-name');
+    assert.ok(next! > last!, `the next page starts after ${last}: ${next}`);
+    await page.goto(`${url}/objects`);
+    await page.getByRole('heading', { name: 'Containers' }).waitFor();
+    await shot('containers');
+    for (const path of ['/objects', '/objects?container=photos']) {
+      const bytes = await scriptBytesOf(path);
+      console.log(`# script loaded by ${path}: ${(bytes / 1024).toFixed(1)} KiB`);
+      assert.ok(bytes > 10_000 && bytes < 300 * 1024, `${path}: ${bytes} bytes of script`);
+    }
+  });
+
+  it('is usable from the keyboard, every control labelled', async () => {
+    await page.goto(`${url}/objects?container=photos`);
+    await page.locator('.page-body[data-render-ms]').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'main');
+    // Tab reaches the upload buttons and the first object's link.
+    const reached = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''"));
+    }
+    for (const name of ['Public read: off', 'Choose files', 'Choose a folder', 'big.bin']) assert.ok(reached.has(name), `Tab reaches ${name}: ${[...reached].join(' | ')}`);
+    const unlabelled = await page.evaluate<string[]>(`[...document.querySelectorAll('input:not([hidden]):not([type=hidden]), select, button')]
+      .filter((el) => !el.innerText?.trim() && !el.getAttribute('aria-label') && !el.labels?.length)
+      .map((el) => el.outerHTML)`);
+    assert.deepEqual(unlabelled, []);
+  });
+});
