@@ -16,7 +16,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -257,6 +257,22 @@ export class MultiHostBed {
     for (const h of this.hosts) writeRingToHost(h.paths, kind, builder);
   }
 
+  /** The JSON log lines host `n`'s servers wrote whose `name` is `server` (e.g. `object-server`). */
+  serverLog(n: number, server: string): Record<string, unknown>[] {
+    const dir = this.host(n).paths.log;
+    const out: Record<string, unknown>[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.log'))) {
+      for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.name === server) out.push(entry);
+        } catch { /* a line cut by a kill */ }
+      }
+    }
+    return out;
+  }
+
   /** Replication requests (REPLICATE/SSYNC) host `n` received on each network, counted by nftables. */
   async replicationCounters(n: number): Promise<{ netA: number; netB: number }> {
     const h = this.host(n);
@@ -269,7 +285,7 @@ export class MultiHostBed {
     if (this.torn) return;
     this.torn = true;
     LIVE_BEDS.delete(this);
-    await (this.dispatcher as { close?: () => Promise<void> } | undefined)?.close?.().catch(() => undefined);
+    await (this.dispatcher as { destroy?: () => Promise<void> } | undefined)?.destroy?.().catch(() => undefined);
     for (const ns of [...this.namespaces].reverse()) await removeNamespace(ns);
     this.namespaces.length = 0;
     if (!this.options.keepFiles) rmSync(this.root, { recursive: true, force: true });

@@ -103,12 +103,17 @@ export class MixedLoad {
   }
 
   private async write(key: string, kind: WriteKind): Promise<void> {
+    await this.writeOnce(key, kind, this.pickProxy());
+  }
+
+  /** One write through `proxy`, recorded in the ledger; resolves with its status (0: no answer). */
+  async writeOnce(key: string, kind: WriteKind, proxy: string): Promise<number> {
     const op = this.ledger.begin(key, kind);
-    const proxy = this.pickProxy();
     const body = kind === 'put' ? Buffer.concat([Buffer.from(`${op.version}\n`), randomBytes(256 + Math.floor(Math.random() * 2048))]) : undefined;
     const headers: Record<string, string> = kind === 'put' ? { [VERSION_HEADER]: op.version!, 'content-type': 'application/octet-stream' } : {};
     const res = await this.timed(proxy, kind === 'put' ? 'PUT' : 'DELETE', this.objectPath(key), headers, body);
     if (kind === 'put' ? res.status === 201 : res.status === 204 || res.status === 404) this.ledger.ack(op);
+    return res.status;
   }
 
   private async get(key: string): Promise<void> {

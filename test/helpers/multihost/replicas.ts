@@ -18,7 +18,7 @@ export function objectRing(bed: MultiHostBed): Ring {
 }
 
 /** What one node holds for an object: a version, absent (404), or an error (unreachable, 5xx). */
-export async function nodeState(bed: MultiHostBed, node: RingNode, partition: number, path: string): Promise<Observed | 'error'> {
+export async function nodeState(bed: MultiHostBed, node: Pick<RingNode, 'ip' | 'port' | 'device'>, partition: number, path: string): Promise<Observed | 'error'> {
   try {
     const res = await request(`http://${node.ip}:${node.port}/${quotePath(node.device)}/${partition}${path}`, {
       method: 'HEAD', headers: { 'x-backend-storage-policy-index': '0' }, dispatcher: bed.dispatcher, signal: AbortSignal.timeout(5000),
@@ -76,8 +76,11 @@ export async function checkThroughProxies(load: MixedLoad, proxies: string[]): P
   for (const proxy of proxies) {
     for (let i = 0; i < keys.length; i += 16) {
       await Promise.all(keys.slice(i, i + 16).map(async (key) => {
-        const res = await load.send(proxy, 'GET', load.objectPath(key), {}, undefined);
-        if (res.status !== 200 && res.status !== 404) throw new Error(`GET ${key} via ${proxy}: ${res.status}`);
+        let res: { status: number; version: string | null } = { status: 0, version: null };
+        for (let attempt = 0; attempt < 5 && res.status !== 200 && res.status !== 404; attempt++) {
+          res = await load.send(proxy, 'GET', load.objectPath(key), {}, undefined).catch(() => ({ status: 0, version: null }));
+        }
+        if (res.status !== 200 && res.status !== 404) throw new Error(`GET ${key} via ${proxy}: ${res.status || 'no answer'} five times`);
         const seen = res.status === 200 ? res.version : null;
         tally.add(load.ledger.verdict(key, seen), `GET ${key} via ${proxy}: ${seen ?? '404'}`);
       }));
@@ -86,8 +89,17 @@ export async function checkThroughProxies(load: MixedLoad, proxies: string[]): P
   return tally;
 }
 
+/** Whether `dir` holds a .data/.ts/.meta file at any depth (lock and temp entries, which come and go, skipped). */
 function hasObjectFiles(dir: string): boolean {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // removed meanwhile (replicated away)
+    throw err;
+  }
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
     if (e.isDirectory() ? hasObjectFiles(join(dir, e.name)) : /\.(data|ts|meta)$/.test(e.name)) return true;
   }
   return false;

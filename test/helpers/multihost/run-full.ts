@@ -28,9 +28,16 @@ async function main(): Promise<number> {
       [faults.delayHost(5, 200), Math.max(10, seconds / 2)],
     ];
     for (const [fault, during] of plan) {
-      const f = await runScenario(bed, fault, {
-        load: { keys: 200, workers: 8, timeoutMs: 10_000 }, before: 5, during, after: 5, healthTimeoutMs: 300_000,
-      });
+      let f: ScenarioFigures;
+      try {
+        f = await runScenario(bed, fault, {
+          load: { keys: 200, workers: 8, timeoutMs: 10_000 }, before: 5, during, after: 5, healthTimeoutMs: 300_000,
+        });
+      } catch (err) {
+        failures.push(`${fault.name}: ${(err as Error).stack ?? String(err)}`);
+        process.stdout.write(`${fault.name}: FAILED: ${(err as Error).message}\n`);
+        continue;
+      }
       all.push(f);
       process.stdout.write(`${figuresLine(f)}\n`);
       if (f.lost || f.stale || f.resurrected || f.healthMs < 0) failures.push(`${f.scenario}:\n  ${f.examples.join('\n  ')}`);

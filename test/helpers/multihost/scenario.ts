@@ -35,6 +35,9 @@ export interface ScenarioFigures {
   faultGetP50: number;
   faultGetP99: number;
   faultGetMax: number;
+  /** The same before the fault, for comparison (the machine's own speed). */
+  baseGetP50: number;
+  baseGetP99: number;
   examples: string[];
 }
 
@@ -72,6 +75,7 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
   const viaProxies = await checkThroughProxies(load, proxies);
   const counts = load.ledger.counts();
   const lat = load.getLatencies(faultFrom, faultTo);
+  const base = load.getLatencies(0, faultFrom);
   const v = health.report.verdicts.counts;
   const p = viaProxies.counts;
   return {
@@ -87,6 +91,8 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
     faultGetP50: quantile(lat, 0.5),
     faultGetP99: quantile(lat, 0.99),
     faultGetMax: lat.length ? Math.max(...lat) : 0,
+    baseGetP50: quantile(base, 0.5),
+    baseGetP99: quantile(base, 0.99),
     examples: [...health.report.examples, ...health.leftovers.slice(0, 5).map((l) => `handoff left: ${l}`), ...health.report.verdicts.examples, ...viaProxies.examples, ...load.reads.examples.slice(0, 3)],
   };
 }
@@ -94,7 +100,7 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
 export function figuresLine(f: ScenarioFigures): string {
   return `${f.scenario}: acked ${f.acked} (unknown ${f.unknown}), GETs ${f.gets}, lost ${f.lost}, stale ${f.stale}, resurrected ${f.resurrected}, `
     + `in-load bad reads ${f.inLoadBadReads}, replica health ${f.healthMs < 0 ? 'NOT reached' : `${(f.healthMs / 1000).toFixed(1)} s`} after heal, `
-    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms`;
+    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms (before it: p50 ${f.baseGetP50} ms p99 ${f.baseGetP99} ms)`;
 }
 
 /** The faults of issue 24, one call each on the bed. */
