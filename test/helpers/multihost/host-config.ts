@@ -54,8 +54,8 @@ export interface DaemonTuning {
 
 /** A storage server's conf: the server and its replicator and updater (no auditor, expirer, reaper, sync: the bed doesn't exercise them). */
 export function storageConfText(p: HostPaths, kind: ServerKind, t: DaemonTuning): string {
-  const daemons: [string, ConfOptions][] = [[`${kind}-replicator`, { interval: t.replicatorInterval, concurrency: 4, node_timeout: 5, conn_timeout: 0.5 }]];
-  if (kind !== 'account') daemons.push([`${kind}-updater`, { interval: t.updaterInterval, node_timeout: 5, conn_timeout: 0.5 }]);
+  const daemons: [string, ConfOptions][] = [[`${kind}-replicator`, { interval: t.replicatorInterval, concurrency: 4, node_timeout: 10, conn_timeout: 2 }]];
+  if (kind !== 'account') daemons.push([`${kind}-updater`, { interval: t.updaterInterval, node_timeout: 10, conn_timeout: 2 }]);
   return serverConfText({
     defaults: {
       devices: p.devices, mount_check: false, bind_ip: '0.0.0.0', bind_port: STORAGE_PORTS[kind], workers: 0,

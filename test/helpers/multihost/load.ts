@@ -140,10 +140,10 @@ export class MixedLoad {
   }
 
   /** One request; a GET's body is read to its first line (the version it carries). */
-  async send(proxy: string, method: string, path: string, headers: Record<string, string>, body: Buffer | undefined): Promise<{ status: number; version: string | null }> {
+  async send(proxy: string, method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, timeoutMs = this.o.timeoutMs ?? 10_000): Promise<{ status: number; version: string | null }> {
     const res = await request(`${proxy}${path}`, {
       method, headers, body, dispatcher: this.o.dispatcher,
-      signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const data = Buffer.from(await res.body.arrayBuffer());
     const version = method === 'GET' && res.statusCode === 200 ? data.subarray(0, data.indexOf(10)).toString() : null;
