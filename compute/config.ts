@@ -20,6 +20,8 @@
  * allow_resize_to_same_host = true
  * [database]
  * connection = sqlite:////var/lib/swiftly/compute.sqlite
+ * ; or, for services on several hosts: postgresql://user:password@dbhost:5432/compute
+ * ; (or postgresql://user@/compute?host=/var/run/postgresql: the unix socket)
  * [auth]
  * auth_strategy = tempauth        ; or noauth2 (token "user:project")
  * proxy_url = http://127.0.0.1:8080
@@ -84,6 +86,7 @@ import {
   ConfigError, getBool, getFloat, getInt, getSection, getString, listFromCsv, parseIni, readIniFile, type IniFile, type Section,
 } from '../common/index.js';
 import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from './network/network-service.js';
+import { isPostgresUrl } from './db/index.js';
 
 export interface ComputeConfig {
   host: string;
@@ -105,6 +108,7 @@ export interface ComputeConfig {
   apiPort: number;
   ratios: { cpu: number; ram: number; disk: number };
   allowResizeToSameHost: boolean;
+  /** `[database] connection`: the SQLite file, or a `postgresql://` URL. */
   dbPath: string;
   auth: { strategy: 'tempauth' | 'noauth2'; proxyUrl: string; adminProjects: string[]; resellerPrefix: string };
   /** The image service; `apiServer` empty: LocalImageService. */
@@ -140,10 +144,11 @@ export interface LibvirtConfig {
 
 export const DEFAULT_FILTERS = ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'CoreFilter', 'DiskFilter', 'ImagePropertiesFilter'];
 
-/** `sqlite:////abs/path`, `sqlite:///rel/path` or a plain path. */
+/** `sqlite:////abs/path`, `sqlite:///rel/path` or a plain path; a `postgresql://` URL as it is. */
 function dbPathFrom(connection: string): string {
+  if (isPostgresUrl(connection)) return connection;
   if (!connection.startsWith('sqlite:')) {
-    if (/^[a-z]+:\/\//.test(connection)) throw new ConfigError(`[database] connection: only sqlite is supported, got ${connection}`);
+    if (/^[a-z]+:\/\//.test(connection)) throw new ConfigError(`[database] connection: sqlite:// or postgresql:// only, got ${connection}`);
     return connection;
   }
   const m = /^sqlite:\/\/\/(.*)$/.exec(connection);

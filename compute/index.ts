@@ -13,7 +13,7 @@ export {
   LocalImageService, GlanceImageService, GlanceClientError, ImageChecksumError, startImageService, runImageService, readImageConfig, imageConfig, SwiftStore,
   type ImageService, type ImageRecord, type ImageDataService, type ImageServiceHandle, type ImageConfig, type GlanceImageBody,
 } from './image/index.js';
-export { ComputeDb } from './db/index.js';
+export { ComputeDb, openComputeDb } from './db/index.js';
 export { createTransport, MemoryTransport, AmqpTransport, type Transport } from './rpc/index.js';
 export * from './model.js';
 export * as computeClient from './client/index.js';

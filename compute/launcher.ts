@@ -17,7 +17,7 @@ import { VolumeAttachService } from './api/volume-attach-api.js';
 import { DbMetadataLookup, metadataSourceOf, startGuestMetadata, type GuestMetadata } from './metadata/index.js';
 import { computeConfig, readComputeConfig, type ComputeConfig } from './config.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
-import { ComputeDb } from './db/index.js';
+import { openComputeDb, type ComputeDb } from './db/index.js';
 import { FakeDriver, LibvirtDriver, type HypervisorDriver } from './driver/index.js';
 import { GlanceImageService, LocalImageService, type ImageService } from './image/index.js';
 import { ComputeManager } from './manager/compute-manager.js';
@@ -29,14 +29,14 @@ import { filtersByName } from './scheduler/filters.js';
 import { SchedulerManager } from './scheduler/scheduler-manager.js';
 import { Service } from './service/index.js';
 import {
-  FileVolumeBackend, SqliteVolumeStore, VolumeApiService, VolumeManager, VolumeRpcApi, VOLUME_BINARY, VOLUME_TOPIC, type VolumeStore,
-  BackupApiService, BackupManager, FileSnapshots, SnapshotApiService, SnapshotManager, SqliteBackupStore, SqliteSnapshotStore, VolumeRawFiles,
+  FileVolumeBackend, SqlVolumeStore, VolumeApiService, VolumeManager, VolumeRpcApi, VOLUME_BINARY, VOLUME_TOPIC, type VolumeStore,
+  BackupApiService, BackupManager, FileSnapshots, SnapshotApiService, SnapshotManager, SqlBackupStore, SqlSnapshotStore, VolumeRawFiles,
 } from './volume/index.js';
 
 export type ComputeRole = 'api' | 'scheduler' | 'compute' | 'volume';
 
 export interface StartComputeOptions {
-  /** Replaces defaults; `dbPath` should be set (the DB file). */
+  /** Replaces defaults; `dbPath` should be set (the SQLite file, or a `postgresql://` URL). */
   config?: Partial<ComputeConfig>;
   /** Which services to run here (all four by default). */
   run?: readonly ComputeRole[];
@@ -128,8 +128,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const config = computeConfig(options.config);
   const logger = options.logger ?? createLogger({ name: 'swiftly-compute', level: config.logLevel });
   const run = new Set<ComputeRole>(options.run ?? ['api', 'scheduler', 'compute', 'volume']);
-  if (config.dbPath !== ':memory:') mkdirSync(dirname(config.dbPath), { recursive: true });
-  const db = new ComputeDb(config.dbPath);
+  const db = await openComputeDb(config.dbPath);
   const transport = options.transport ?? createTransport(config.transportUrl, { logger, exchange: config.controlExchange });
   const ownsTransport = !options.transport;
   const images = options.images ?? makeImages(config, db);
@@ -138,16 +137,16 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
   const computeApi = new ComputeApi(transport, timeout);
   const schedulerApi = new SchedulerApi(transport, timeout);
   const volumeRpc = new VolumeRpcApi(transport, timeout);
-  const volumes = new SqliteVolumeStore(db.db);
-  const snapshots = new SqliteSnapshotStore(db.db);
-  const backups = new SqliteBackupStore(db.db);
+  const volumes = new SqlVolumeStore(db.sql);
+  const snapshots = new SqlSnapshotStore(db.sql);
+  const backups = new SqlBackupStore(db.sql);
   let volumeManager: VolumeManager | undefined;
   const common = { db, transport, logger, reportIntervalMs: config.reportIntervalMs };
   const services: Service[] = [];
   let driver: HypervisorDriver | undefined;
   let networkDriver: NetworkDriver | undefined;
   let metadata: GuestMetadata | undefined;
-  const network = new NetworkService(db.db, config.network);
+  const network = new NetworkService(db.sql, config.network);
   let api: FastifyInstance | undefined;
   let apiUrl: string | undefined;
   const metricsServers: MetricsServer[] = [];
@@ -160,7 +159,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     await metadata?.close();
     if (driver && driver !== options.driver) await driver.close?.();
     if (ownsTransport) await transport.close();
-    db.close();
+    await db.close();
   };
 
   try {
@@ -214,7 +213,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     }
     for (const s of services) await s.start();
     if (run.has('api')) {
-      network.ensureConfigured();
+      await network.ensureConfigured();
       const service = new ComputeApiService({ db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
       const networkApi = new NetworkApiService({ db, network, compute: computeApi, logger, natTimeoutMs: config.rpcResponseTimeoutMs });
       const snapshotApi = new SnapshotApiService(volumes, snapshots, transport);

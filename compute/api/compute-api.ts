@@ -61,17 +61,17 @@ export class ComputeApiService {
   }
 
   /** An instance the caller may see (its project's, or any for an admin). */
-  getInstance(ctx: ApiContext, uuid: string): Instance {
-    const inst = this.db.getInstance(uuid);
+  async getInstance(ctx: ApiContext, uuid: string): Promise<Instance> {
+    const inst = await this.db.getInstance(uuid);
     if (!inst || (inst.project_id !== ctx.principal.projectId && !ctx.principal.isAdmin)) {
       throw new NotFoundError(`Instance ${uuid} could not be found.`);
     }
     return inst;
   }
 
-  getFlavor(flavorRef: string): Flavor {
+  async getFlavor(flavorRef: string): Promise<Flavor> {
     const id = flavorRef.replace(/^.*\/flavors\//, '');
-    const f = this.db.getFlavor(id);
+    const f = await this.db.getFlavor(id);
     if (!f) throw new NotFoundError(`Flavor ${id} could not be found.`);
     return f;
   }
@@ -88,7 +88,7 @@ export class ComputeApiService {
   async createServer(ctx: ApiContext, req: CreateServerRequest): Promise<{ instance: Instance; adminPass: string }> {
     let flavor: Flavor;
     try {
-      flavor = this.getFlavor(req.flavorRef);
+      flavor = await this.getFlavor(req.flavorRef);
     } catch {
       throw new InvalidArgumentError(`Flavor ${req.flavorRef} could not be found.`);
     }
@@ -97,20 +97,20 @@ export class ComputeApiService {
     if (image.min_ram > flavor.memory_mb) throw new InvalidArgumentError("Flavor's memory is too small for requested image.");
     if (image.min_disk > flavor.root_gb && flavor.root_gb !== 0) throw new InvalidArgumentError("Flavor's disk is too small for requested image.");
     if (req.availability_zone) {
-      const zones = new Set(this.db.listServices('swiftly-compute').map((s) => s.availability_zone));
+      const zones = new Set((await this.db.listServices('swiftly-compute')).map((s) => s.availability_zone));
       if (!zones.has(req.availability_zone)) throw new InvalidArgumentError('The requested availability zone is not available');
     }
     const net = this.o.network;
-    if (req.key_name !== undefined && !net.keypairs.get(ctx.principal.userId, req.key_name)) throw new InvalidArgumentError('Invalid key_name provided.');
-    if (req.networks !== undefined) net.validateRequested(ctx.principal.projectId, req.networks);
+    if (req.key_name !== undefined && !await net.keypairs.get(ctx.principal.userId, req.key_name)) throw new InvalidArgumentError('Invalid key_name provided.');
+    if (req.networks !== undefined) await net.validateRequested(ctx.principal.projectId, req.networks);
     const groups: SecurityGroup[] = [];
     for (const name of new Set(req.security_groups ?? ['default'])) {
-      const g = name === 'default' ? net.groups.ensureDefault(ctx.principal.projectId) : net.groups.getByName(ctx.principal.projectId, name);
+      const g = name === 'default' ? await net.groups.ensureDefault(ctx.principal.projectId) : await net.groups.getByName(ctx.principal.projectId, name);
       if (!g) throw new InvalidArgumentError(`Security group ${name} not found for project ${ctx.principal.projectId}.`);
       groups.push(g);
     }
     const uuid = randomUUID();
-    const instance = this.db.createInstance({
+    const instance = await this.db.createInstance({
       uuid, display_name: req.name, project_id: ctx.principal.projectId, user_id: ctx.principal.userId,
       image_ref: image.id, image_properties: image.properties, flavor, host: null, node: null,
       availability_zone: req.availability_zone ?? null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
@@ -118,39 +118,39 @@ export class ComputeApiService {
       config_drive: req.config_drive ?? false, user_data: req.user_data ?? null,
       requested_networks: req.networks ?? null,
     });
-    for (const g of groups) net.groups.addInstance(g.id, uuid);
-    this.db.startAction({ uuid, action: 'create', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    for (const g of groups) await net.groups.addInstance(g.id, uuid);
+    await this.db.startAction({ uuid, action: 'create', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     try {
       await this.o.conductor.buildInstances(ctx, uuid);
     } catch (err) {
       // The client is told the create failed: the half-made instance must not show up later.
-      this.db.destroyInstance(uuid);
+      await this.db.destroyInstance(uuid);
       throw err;
     }
     return { instance, adminPass: randomUUID().replace(/-/g, '').slice(0, 12) };
   }
 
-  private hostIsUp(host: string): boolean {
-    const svc = this.db.getService('swiftly-compute', host);
+  private async hostIsUp(host: string): Promise<boolean> {
+    const svc = await this.db.getService('swiftly-compute', host);
     return !!svc && serviceIsUp(svc.last_seen_up, this.o.serviceDownTimeMs ?? 60_000);
   }
 
   /** Nova's delete: local when no compute holds the instance (never scheduled, or its host is down), else cast. */
   async deleteServer(ctx: ApiContext, uuid: string): Promise<void> {
-    const inst = this.getInstance(ctx, uuid);
+    const inst = await this.getInstance(ctx, uuid);
     if (inst.task_state === TaskState.DELETING) return;
-    this.db.startAction({ uuid, action: 'delete', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
-    if (!inst.host || !this.hostIsUp(inst.host)) {
-      this.db.destroyInstance(uuid);
-      this.db.finishAction(uuid, ctx.requestId, 'Success', inst.host ? `host ${inst.host} is down: deleted locally` : null);
+    await this.db.startAction({ uuid, action: 'delete', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    if (!inst.host || !await this.hostIsUp(inst.host)) {
+      await this.db.destroyInstance(uuid);
+      await this.db.finishAction(uuid, ctx.requestId, 'Success', inst.host ? `host ${inst.host} is down: deleted locally` : null);
       return;
     }
     const prev = inst.task_state;
-    this.db.updateInstance(uuid, { task_state: TaskState.DELETING }, { task_state: [prev] });
+    await this.db.updateInstance(uuid, { task_state: TaskState.DELETING }, { task_state: [prev] });
     try {
       await this.o.compute.cast(ctx, inst.host, 'terminate_instance', uuid);
     } catch (err) {
-      this.db.updateInstance(uuid, { task_state: prev }, { task_state: [TaskState.DELETING] });
+      await this.db.updateInstance(uuid, { task_state: prev }, { task_state: [TaskState.DELETING] });
       throw err;
     }
   }
@@ -163,69 +163,69 @@ export class ComputeApiService {
     ctx: ApiContext, uuid: string, action: ActionName, method: string, args: Record<string, unknown> = {},
     extra: Partial<Instance> = {}, novaAction: string = action,
   ): Promise<Instance> {
-    const inst = this.getInstance(ctx, uuid);
+    const inst = await this.getInstance(ctx, uuid);
     const rule = checkInstanceState(inst, action);
     if (!inst.host) throw new InstanceInvalidStateError(`Instance ${uuid} has no host.`);
     let updated: Instance;
     try {
-      updated = this.db.updateInstance(uuid, { task_state: rule.taskState as TaskState, ...extra }, { vm_state: [inst.vm_state], task_state: [inst.task_state] });
+      updated = await this.db.updateInstance(uuid, { task_state: rule.taskState as TaskState, ...extra }, { vm_state: [inst.vm_state], task_state: [inst.task_state] });
     } catch (err) {
-      throw new InstanceInvalidStateError(`Cannot '${novaAction}' instance ${uuid} while it is in task_state ${this.db.getInstance(uuid)?.task_state ?? 'deleted'}`);
+      throw new InstanceInvalidStateError(`Cannot '${novaAction}' instance ${uuid} while it is in task_state ${(await this.db.getInstance(uuid))?.task_state ?? 'deleted'}`);
     }
-    this.db.startAction({ uuid, action: novaAction, requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    await this.db.startAction({ uuid, action: novaAction, requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     try {
       await this.o.compute.cast(ctx, inst.host, method, uuid, args);
     } catch (err) {
-      this.db.updateInstance(uuid, { task_state: inst.task_state }, { task_state: [rule.taskState] });
-      this.db.finishAction(uuid, ctx.requestId, 'Error', (err as Error).message);
+      await this.db.updateInstance(uuid, { task_state: inst.task_state }, { task_state: [rule.taskState] });
+      await this.db.finishAction(uuid, ctx.requestId, 'Error', (err as Error).message);
       throw err;
     }
     return updated;
   }
 
-  reboot(ctx: ApiContext, uuid: string, type: 'SOFT' | 'HARD'): Promise<Instance> {
-    return this.startAction(ctx, uuid, type === 'HARD' ? 'reboot_hard' : 'reboot_soft', 'reboot_instance', { reboot_type: type }, {}, 'reboot');
+  async reboot(ctx: ApiContext, uuid: string, type: 'SOFT' | 'HARD'): Promise<Instance> {
+    return await this.startAction(ctx, uuid, type === 'HARD' ? 'reboot_hard' : 'reboot_soft', 'reboot_instance', { reboot_type: type }, {}, 'reboot');
   }
 
   async rebuild(ctx: ApiContext, uuid: string, imageRef: string, name?: string): Promise<Instance> {
     const image = await this.activeImage(ctx, imageRef);
-    return this.startAction(ctx, uuid, 'rebuild', 'rebuild_instance', { image_ref: image.id }, name ? { display_name: name } : {});
+    return await this.startAction(ctx, uuid, 'rebuild', 'rebuild_instance', { image_ref: image.id }, name ? { display_name: name } : {});
   }
 
   async resize(ctx: ApiContext, uuid: string, flavorRef: string): Promise<void> {
-    const inst = this.getInstance(ctx, uuid);
+    const inst = await this.getInstance(ctx, uuid);
     let flavor: Flavor;
     try {
-      flavor = this.getFlavor(flavorRef);
+      flavor = await this.getFlavor(flavorRef);
     } catch {
       throw new InvalidArgumentError(`Flavor ${flavorRef} could not be found.`);
     }
     if (flavor.flavorid === inst.flavor.flavorid) throw new InvalidArgumentError('When resizing, instances must change flavor!');
     const rule = checkInstanceState(inst, 'resize');
     try {
-      this.db.updateInstance(uuid, { task_state: rule.taskState as TaskState }, { vm_state: [inst.vm_state], task_state: [null] });
+      await this.db.updateInstance(uuid, { task_state: rule.taskState as TaskState }, { vm_state: [inst.vm_state], task_state: [null] });
     } catch {
-      throw new InstanceInvalidStateError(`Cannot 'resize' instance ${uuid} while it is in task_state ${this.db.getInstance(uuid)?.task_state}`);
+      throw new InstanceInvalidStateError(`Cannot 'resize' instance ${uuid} while it is in task_state ${(await this.db.getInstance(uuid))?.task_state}`);
     }
-    this.db.startAction({ uuid, action: 'resize', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
+    await this.db.startAction({ uuid, action: 'resize', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     try {
       await this.o.conductor.migrateServer(ctx, uuid, flavor);
     } catch (err) {
-      this.db.updateInstance(uuid, { task_state: null }, { task_state: [rule.taskState] });
+      await this.db.updateInstance(uuid, { task_state: null }, { task_state: [rule.taskState] });
       throw err;
     }
   }
 
-  confirmResize(ctx: ApiContext, uuid: string): Promise<Instance> {
-    return this.startAction(ctx, uuid, 'confirmResize', 'confirm_resize');
+  async confirmResize(ctx: ApiContext, uuid: string): Promise<Instance> {
+    return await this.startAction(ctx, uuid, 'confirmResize', 'confirm_resize');
   }
 
-  revertResize(ctx: ApiContext, uuid: string): Promise<Instance> {
-    return this.startAction(ctx, uuid, 'revertResize', 'revert_resize');
+  async revertResize(ctx: ApiContext, uuid: string): Promise<Instance> {
+    return await this.startAction(ctx, uuid, 'revertResize', 'revert_resize');
   }
 
   async createImage(ctx: ApiContext, uuid: string, name: string, metadata: Record<string, string> = {}): Promise<ImageRecord> {
-    const inst = this.getInstance(ctx, uuid);
+    const inst = await this.getInstance(ctx, uuid);
     checkInstanceState(inst, 'createImage');
     // Created as the caller: the snapshot is its project's, private.
     const image = await ctx.images.create({
@@ -241,13 +241,13 @@ export class ComputeApiService {
     return image;
   }
 
-  simpleAction(ctx: ApiContext, uuid: string, action: 'start' | 'stop' | 'pause' | 'unpause' | 'suspend' | 'resume'): Promise<Instance> {
+  async simpleAction(ctx: ApiContext, uuid: string, action: 'start' | 'stop' | 'pause' | 'unpause' | 'suspend' | 'resume'): Promise<Instance> {
     const method = { start: 'start_instance', stop: 'stop_instance', pause: 'pause_instance', unpause: 'unpause_instance', suspend: 'suspend_instance', resume: 'resume_instance' }[action];
-    return this.startAction(ctx, uuid, action, method);
+    return await this.startAction(ctx, uuid, action, method);
   }
 
   async consoleOutput(ctx: ApiContext, uuid: string, length?: number): Promise<string> {
-    const inst = this.getInstance(ctx, uuid);
+    const inst = await this.getInstance(ctx, uuid);
     const ok = [VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.STOPPED, VmState.RESIZED] as string[];
     if (!inst.host || !ok.includes(inst.vm_state)) {
       throw new InstanceInvalidStateError(`Cannot 'get_console_output' instance ${uuid} while it is in vm_state ${inst.vm_state}`);

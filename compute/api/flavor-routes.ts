@@ -27,18 +27,18 @@ function asNumber(v: unknown, field: string, min: number): number {
 
 export function registerFlavorRoutes(app: FastifyInstance, d: RouteDeps): void {
   app.get('/flavors', async (req) => {
-    const flavors = d.db.listFlavors(flavorFilters(req.query as Record<string, string>));
+    const flavors = await d.db.listFlavors(flavorFilters(req.query as Record<string, string>));
     return { flavors: flavors.map((f) => flavorRef(f, d.base(req))) };
   });
 
   app.get('/flavors/detail', async (req) => {
-    const flavors = d.db.listFlavors(flavorFilters(req.query as Record<string, string>));
+    const flavors = await d.db.listFlavors(flavorFilters(req.query as Record<string, string>));
     return { flavors: flavors.map((f) => flavorDetail(f, d.base(req))) };
   });
 
   app.get('/flavors/:id', async (req) => {
     const { id } = req.params as { id: string };
-    const f = d.db.getFlavor(id);
+    const f = await d.db.getFlavor(id);
     if (!f) throw new HttpFault(404, `Flavor ${id} could not be found.`);
     return { flavor: flavorDetail(f, d.base(req)) };
   });
@@ -55,7 +55,7 @@ export function registerFlavorRoutes(app: FastifyInstance, d: RouteDeps): void {
     if (id !== undefined && id !== null && (typeof id !== 'string' || !/^[\w.\- ]{1,255}$/.test(id))) {
       throw new HttpFault(400, `Invalid input for field/attribute id. Value: ${JSON.stringify(id)}.`);
     }
-    const f = d.db.createFlavor({
+    const f = await d.db.createFlavor({
       flavorid: typeof id === 'string' ? id : undefined,
       name: name.trim(),
       memory_mb: asNumber(body.ram, 'ram', 1),
@@ -75,7 +75,7 @@ export function registerFlavorRoutes(app: FastifyInstance, d: RouteDeps): void {
   app.delete('/flavors/:id', async (req, reply) => {
     requireAdmin(d, req, 'os_compute_api:os-flavor-manage:delete');
     const { id } = req.params as { id: string };
-    if (!d.db.deleteFlavor(id)) throw new HttpFault(404, `Flavor ${id} could not be found.`);
+    if (!await d.db.deleteFlavor(id)) throw new HttpFault(404, `Flavor ${id} could not be found.`);
     return reply.code(202).send();
   });
 

@@ -9,9 +9,9 @@ function optionalString(v: unknown, field: string): string | undefined {
 }
 
 export function registerNetworkRoutes(app: FastifyInstance, d: RouteDeps): void {
-  const visible = (req: FastifyRequest, id: string) => {
+  const visible = async (req: FastifyRequest, id: string) => {
     const { principal } = d.ctx(req);
-    const n = d.network.networks.getNetwork(id);
+    const n = await d.network.networks.getNetwork(id);
     if (!n || (!principal.isAdmin && n.projectId !== undefined && n.projectId !== principal.projectId)) throw new HttpFault(404, 'Network could not be found.');
     return n;
   };
@@ -21,17 +21,17 @@ export function registerNetworkRoutes(app: FastifyInstance, d: RouteDeps): void 
 
   app.get('/os-networks', async (req) => {
     const { principal } = d.ctx(req);
-    const list = d.network.networks.listNetworks(principal.isAdmin ? undefined : principal.projectId);
+    const list = await d.network.networks.listNetworks(principal.isAdmin ? undefined : principal.projectId);
     return { networks: list.map((n) => networkView(n, principal.isAdmin)) };
   });
 
-  app.get('/os-networks/:id', async (req) => ({ network: networkView(visible(req, (req.params as { id: string }).id), d.ctx(req).principal.isAdmin) }));
+  app.get('/os-networks/:id', async (req) => ({ network: networkView(await visible(req, (req.params as { id: string }).id), d.ctx(req).principal.isAdmin) }));
 
   app.post('/os-networks', async (req) => {
     requireAdmin(req, 'create');
     const b = requireObject((req.body as Record<string, unknown> | null)?.network, 'network');
     const dns = [optionalString(b.dns1, 'dns1'), optionalString(b.dns2, 'dns2')].filter((x): x is string => x !== undefined);
-    const n = d.network.networks.createNetwork({
+    const n = await d.network.networks.createNetwork({
       label: requireString(b.label, 'label'),
       cidr: requireString(b.cidr, 'cidr'),
       bridge: optionalString(b.bridge, 'bridge'),
@@ -45,7 +45,7 @@ export function registerNetworkRoutes(app: FastifyInstance, d: RouteDeps): void 
 
   app.delete('/os-networks/:id', async (req, reply) => {
     requireAdmin(req, 'delete');
-    await d.networkApi.deleteNetwork(d.ctx(req), visible(req, (req.params as { id: string }).id));
+    await d.networkApi.deleteNetwork(d.ctx(req), await visible(req, (req.params as { id: string }).id));
     return reply.code(202).send();
   });
 }

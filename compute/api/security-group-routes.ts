@@ -55,38 +55,43 @@ function ruleFrom(b: Record<string, unknown>, parentGroupId: string, groupId: st
 
 export function registerSecurityGroupRoutes(app: FastifyInstance, d: RouteDeps): void {
   const groups = d.network.groups;
-  const view = (g: Parameters<typeof securityGroupView>[0]) => securityGroupView(g, (id) => groups.get(id));
+  const view = async (g: Parameters<typeof securityGroupView>[0]) => {
+    const sources = new Map<string, Awaited<ReturnType<typeof groups.get>>>();
+    for (const r of g.rules) if (r.groupId && !sources.has(r.groupId)) sources.set(r.groupId, await groups.get(r.groupId));
+    return securityGroupView(g, (id) => sources.get(id));
+  };
   const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
 
   app.get('/os-security-groups', async (req) => {
     const { principal } = d.ctx(req);
     const q = req.query as Record<string, string | undefined>;
     const all = principal.isAdmin && q.all_tenants !== undefined && q.all_tenants !== '0' && q.all_tenants.toLowerCase() !== 'false';
-    return { security_groups: groups.list(all ? undefined : principal.projectId).map(view) };
+    return { security_groups: await Promise.all((await groups.list(all ? undefined : principal.projectId)).map(view)) };
   });
 
   app.post('/os-security-groups', async (req) => {
     const b = requireObject((req.body as Record<string, unknown> | null)?.security_group, 'security_group');
     const name = text(b.name, 'name');
     if (name.trim() === '') throw new HttpFault(400, 'Security group name cannot be empty.');
-    const g = groups.create(d.ctx(req).principal.projectId, name, b.description === undefined ? '' : text(b.description, 'description'));
-    return { security_group: view(g) };
+    const g = await groups.create(d.ctx(req).principal.projectId, name, b.description === undefined ? '' : text(b.description, 'description'));
+    return { security_group: await view(g) };
   });
 
-  app.get('/os-security-groups/:id', async (req) => ({ security_group: view(d.networkApi.group(d.ctx(req), idOf(req))) }));
+  app.get('/os-security-groups/:id', async (req) => ({ security_group: await view(await d.networkApi.group(d.ctx(req), idOf(req))) }));
 
   app.put('/os-security-groups/:id', async (req) => {
-    const g = d.networkApi.group(d.ctx(req), idOf(req));
+    const g = await d.networkApi.group(d.ctx(req), idOf(req));
     const b = requireObject((req.body as Record<string, unknown> | null)?.security_group, 'security_group');
-    return { security_group: view(groups.update(g.id, text(b.name ?? g.name, 'name'), text(b.description ?? g.description, 'description'))) };
+    return { security_group: await view(await groups.update(g.id, text(b.name ?? g.name, 'name'), text(b.description ?? g.description, 'description'))) };
   });
 
   app.delete('/os-security-groups/:id', async (req, reply) => {
     const ctx = d.ctx(req);
-    const g = d.networkApi.group(ctx, idOf(req));
+    const g = await d.networkApi.group(ctx, idOf(req));
     // Rules of other groups naming this one go with it: their members' filters change.
-    const affected = groups.referencing(g.id).flatMap((p) => groups.members(p));
-    groups.delete(g.id);
+    const affected: string[] = [];
+    for (const p of await groups.referencing(g.id)) affected.push(...await groups.members(p));
+    await groups.delete(g.id);
     await d.networkApi.refresh(ctx, affected);
     return reply.code(202).send();
   });
@@ -95,30 +100,30 @@ export function registerSecurityGroupRoutes(app: FastifyInstance, d: RouteDeps):
     const ctx = d.ctx(req);
     const b = requireObject((req.body as Record<string, unknown> | null)?.security_group_rule, 'security_group_rule');
     if (b.parent_group_id === undefined || b.parent_group_id === null || b.parent_group_id === '') throw new HttpFault(400, "Invalid input for field/attribute parent_group_id. Value: None. 'parent_group_id' is a required property");
-    const parent = d.networkApi.group(ctx, String(b.parent_group_id));
+    const parent = await d.networkApi.group(ctx, String(b.parent_group_id));
     let source: string | undefined;
     if (b.group_id !== undefined && b.group_id !== null && b.group_id !== '') {
-      const g = groups.get(String(b.group_id));
+      const g = await groups.get(String(b.group_id));
       if (!g || g.projectId !== parent.projectId) throw new HttpFault(404, `Security group ${String(b.group_id)} not found.`);
       source = g.id;
     }
-    const rule = groups.addRule(ruleFrom(b, parent.id, source));
-    await d.networkApi.refresh(ctx, groups.members(parent.id));
-    return { security_group_rule: ruleView(rule, source ? groups.get(source) : undefined) };
+    const rule = await groups.addRule(ruleFrom(b, parent.id, source));
+    await d.networkApi.refresh(ctx, await groups.members(parent.id));
+    return { security_group_rule: ruleView(rule, source ? await groups.get(source) : undefined) };
   });
 
   app.delete('/os-security-group-rules/:id', async (req, reply) => {
     const ctx = d.ctx(req);
-    const rule = groups.getRule(idOf(req));
+    const rule = await groups.getRule(idOf(req));
     if (!rule) throw new HttpFault(404, `Rule (${idOf(req)}) not found.`);
-    const parent = d.networkApi.group(ctx, rule.parentGroupId);
-    groups.deleteRule(rule.id);
-    await d.networkApi.refresh(ctx, groups.members(parent.id));
+    const parent = await d.networkApi.group(ctx, rule.parentGroupId);
+    await groups.deleteRule(rule.id);
+    await d.networkApi.refresh(ctx, await groups.members(parent.id));
     return reply.code(202).send();
   });
 
   app.get('/servers/:id/os-security-groups', async (req) => {
-    const inst = d.service.getInstance(d.ctx(req), idOf(req));
-    return { security_groups: groups.forInstance(inst.uuid).map(view) };
+    const inst = await d.service.getInstance(d.ctx(req), idOf(req));
+    return { security_groups: await Promise.all((await groups.forInstance(inst.uuid)).map(view)) };
   });
 }

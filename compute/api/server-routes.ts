@@ -107,8 +107,8 @@ function securityGroupsOf(v: unknown): string[] | undefined {
 export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
   const show = async (req: FastifyRequest, inst: Instance) =>
     serverDetail(inst, d.base(req), {
-      isAdmin: d.ctx(req).principal.isAdmin, fault: d.db.latestFault(inst.uuid),
-      addresses: d.network.addresses(inst.uuid), securityGroups: d.network.groups.forInstance(inst.uuid).map((g) => g.name),
+      isAdmin: d.ctx(req).principal.isAdmin, fault: await d.db.latestFault(inst.uuid),
+      addresses: await d.network.addresses(inst.uuid), securityGroups: (await d.network.groups.forInstance(inst.uuid)).map((g) => g.name),
       volumes: (await d.volumeAttach.list(inst)).map((a) => a.volume_id),
     });
 
@@ -129,7 +129,7 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
       security_groups: securityGroupsOf(body.security_groups),
     });
     const ref = serverRef(instance, d.base(req));
-    const groups = d.network.groups.forInstance(instance.uuid).map((g) => ({ name: g.name }));
+    const groups = (await d.network.groups.forInstance(instance.uuid)).map((g) => ({ name: g.name }));
     return reply.code(202).header('location', ref.links[0].href).send({
       server: { id: ref.id, links: ref.links, 'OS-DCF:diskConfig': 'MANUAL', security_groups: groups, adminPass },
     });
@@ -137,18 +137,18 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
 
   app.get('/servers', async (req) => {
     const f = listFilters(d, req);
-    const list = f.limit === 0 ? [] : d.db.listInstances(f);
+    const list = f.limit === 0 ? [] : await d.db.listInstances(f);
     return { servers: list.map((i) => serverRef(i, d.base(req))), ...nextLink(d, req, list, f.limit, false) };
   });
 
   app.get('/servers/detail', async (req) => {
     const f = listFilters(d, req);
-    const list = f.limit === 0 ? [] : d.db.listInstances(f);
+    const list = f.limit === 0 ? [] : await d.db.listInstances(f);
     return { servers: await Promise.all(list.map((i) => show(req, i))), ...nextLink(d, req, list, f.limit, true) };
   });
 
   app.get('/servers/:id', async (req) => {
-    const inst = d.service.getInstance(d.ctx(req), (req.params as { id: string }).id);
+    const inst = await d.service.getInstance(d.ctx(req), (req.params as { id: string }).id);
     return { server: await show(req, inst) };
   });
 
@@ -158,8 +158,8 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
   });
 
   app.get('/servers/:id/os-instance-actions', async (req) => {
-    const inst = d.service.getInstance(d.ctx(req), (req.params as { id: string }).id);
-    return { instanceActions: d.db.listActions(inst.uuid).reverse() };
+    const inst = await d.service.getInstance(d.ctx(req), (req.params as { id: string }).id);
+    return { instanceActions: (await d.db.listActions(inst.uuid)).reverse() };
   });
 
   app.post('/servers/:id/action', async (req, reply) => {
@@ -218,18 +218,18 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
       case 'addFloatingIp': {
         const a = requireObject(arg, 'addFloatingIp');
         const fixed = a.fixed_address === undefined ? undefined : requireString(a.fixed_address, 'fixed_address');
-        await d.networkApi.addFloatingIp(ctx, d.service.getInstance(ctx, id), requireString(a.address, 'address'), fixed);
+        await d.networkApi.addFloatingIp(ctx, await d.service.getInstance(ctx, id), requireString(a.address, 'address'), fixed);
         return reply.code(202).send();
       }
       case 'removeFloatingIp': {
         const a = requireObject(arg, 'removeFloatingIp');
-        await d.networkApi.removeFloatingIp(ctx, d.service.getInstance(ctx, id), requireString(a.address, 'address'));
+        await d.networkApi.removeFloatingIp(ctx, await d.service.getInstance(ctx, id), requireString(a.address, 'address'));
         return reply.code(202).send();
       }
       case 'addSecurityGroup':
       case 'removeSecurityGroup': {
         const name = requireString(requireObject(arg, action).name, 'name');
-        const inst = d.service.getInstance(ctx, id);
+        const inst = await d.service.getInstance(ctx, id);
         await (action === 'addSecurityGroup' ? d.networkApi.addSecurityGroup(ctx, inst, name) : d.networkApi.removeSecurityGroup(ctx, inst, name));
         return reply.code(202).send();
       }

@@ -8,12 +8,12 @@ export function registerVolumeAttachmentRoutes(app: FastifyInstance, d: RouteDep
   const server = (req: { params: unknown }) => (req.params as { id: string }).id;
 
   app.get('/servers/:id/os-volume_attachments', async (req) => {
-    const inst = d.service.getInstance(d.ctx(req), server(req));
+    const inst = await d.service.getInstance(d.ctx(req), server(req));
     return { volumeAttachments: (await d.volumeAttach.list(inst)).map(attachmentView) };
   });
 
   app.get('/servers/:id/os-volume_attachments/:volume', async (req) => {
-    const inst = d.service.getInstance(d.ctx(req), server(req));
+    const inst = await d.service.getInstance(d.ctx(req), server(req));
     const { volume } = req.params as { volume: string };
     const a = (await d.volumeAttach.list(inst)).find((x) => x.volume_id === volume);
     if (!a) throw new HttpFault(404, `Volume ${volume} is not attached to server ${inst.uuid}`);
@@ -23,7 +23,7 @@ export function registerVolumeAttachmentRoutes(app: FastifyInstance, d: RouteDep
   app.post('/servers/:id/os-volume_attachments', async (req) => {
     const b = requireObject((req.body as Record<string, unknown> | null)?.volumeAttachment, 'volumeAttachment');
     const ctx = d.ctx(req);
-    const inst = d.service.getInstance(ctx, server(req));
+    const inst = await d.service.getInstance(ctx, server(req));
     const device = b.device === undefined || b.device === null ? undefined : requireString(b.device, 'device');
     const a = await d.volumeAttach.attach(ctx, inst, requireString(b.volumeId, 'volumeId'), device);
     return { volumeAttachment: attachmentView(a) };
@@ -31,7 +31,7 @@ export function registerVolumeAttachmentRoutes(app: FastifyInstance, d: RouteDep
 
   app.delete('/servers/:id/os-volume_attachments/:volume', async (req, reply) => {
     const ctx = d.ctx(req);
-    const inst = d.service.getInstance(ctx, server(req));
+    const inst = await d.service.getInstance(ctx, server(req));
     await d.volumeAttach.detach(ctx, inst, (req.params as { volume: string }).volume);
     return reply.code(202).send();
   });

@@ -41,7 +41,7 @@ export class ConductorManager implements Manager {
         migrate_server: (ctx, a) => this.migrateServer(ctx, a.instance_uuid as string, a.flavor as Flavor),
       },
     };
-    this.periodicTasks = [{ name: 'fail_builds_on_dead_hosts', intervalMs: options.reapIntervalMs ?? 10_000, run: async () => this.failBuildsOnDeadHosts() }];
+    this.periodicTasks = [{ name: 'fail_builds_on_dead_hosts', intervalMs: options.reapIntervalMs ?? 10_000, run: () => this.failBuildsOnDeadHosts() }];
   }
 
   /**
@@ -50,25 +50,25 @@ export class ConductorManager implements Manager {
    * claims are released (the instance leaves the host), so the resources
    * are free for others. A restarted worker finds nothing left to do.
    */
-  failBuildsOnDeadHosts(now = Date.now()): void {
+  async failBuildsOnDeadHosts(now = Date.now()): Promise<void> {
     const { db } = this.options;
     const down = this.options.serviceDownTimeMs ?? 60_000;
-    for (const svc of db.listServices('swiftly-compute')) {
+    for (const svc of await db.listServices('swiftly-compute')) {
       if (serviceIsUp(svc.last_seen_up, down, now)) continue;
-      for (const inst of db.listInstances({ host: svc.host, vmState: [VmState.BUILDING] })) {
+      for (const inst of await db.listInstances({ host: svc.host, vmState: [VmState.BUILDING] })) {
         try {
-          db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, task_state: null, host: null, node: null }, { vm_state: [VmState.BUILDING] });
-          db.addFault(inst.uuid, 500, `Compute host ${svc.host} went down while the instance was building`, 'fail_builds_on_dead_hosts', svc.host);
+          await db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, task_state: null, host: null, node: null }, { vm_state: [VmState.BUILDING] });
+          await db.addFault(inst.uuid, 500, `Compute host ${svc.host} went down while the instance was building`, 'fail_builds_on_dead_hosts', svc.host);
           this.log.warn({ instance: inst.uuid, host: svc.host }, 'build stranded on a dead host set to ERROR');
         } catch { /* moved on meanwhile */ }
       }
-      db.setComputeNodeUsage(svc.host, db.usageOnHost(svc.host));
+      await db.setComputeNodeUsage(svc.host, await db.usageOnHost(svc.host));
     }
   }
 
   async buildInstances(ctx: RequestContext, uuid: string, retry: BuildRetry): Promise<void> {
     const { db } = this.options;
-    const inst = db.getInstance(uuid);
+    const inst = await db.getInstance(uuid);
     if (!inst || inst.vm_state !== VmState.BUILDING || inst.task_state !== TaskState.SCHEDULING) return; // deleted or moved on meanwhile
     const maxAttempts = this.options.maxAttempts ?? 3;
     let host: string;
@@ -85,9 +85,9 @@ export class ConductorManager implements Manager {
       const e = err as Error;
       this.log.warn({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'build failed to schedule');
       try {
-        db.updateInstance(uuid, { vm_state: VmState.ERROR, task_state: null }, { task_state: [TaskState.SCHEDULING] });
-        db.addFault(uuid, 500, e.message, (e as { remoteName?: string }).remoteName ?? e.name);
-        db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+        await db.updateInstance(uuid, { vm_state: VmState.ERROR, task_state: null }, { task_state: [TaskState.SCHEDULING] });
+        await db.addFault(uuid, 500, e.message, (e as { remoteName?: string }).remoteName ?? e.name);
+        await db.finishAction(uuid, ctx.requestId, 'Error', e.message);
       } catch { /* deleted meanwhile */ }
       return;
     }
@@ -98,7 +98,7 @@ export class ConductorManager implements Manager {
 
   async migrateServer(ctx: RequestContext, uuid: string, flavor: Flavor): Promise<void> {
     const { db } = this.options;
-    const inst = db.getInstance(uuid);
+    const inst = await db.getInstance(uuid);
     if (!inst || inst.task_state !== TaskState.RESIZE_PREP || !inst.host) return;
     try {
       const dests = await this.options.scheduler.selectDestinations(ctx, {
@@ -110,9 +110,9 @@ export class ConductorManager implements Manager {
       const e = err as Error;
       this.log.warn({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'resize failed to schedule');
       try {
-        db.updateInstance(uuid, { task_state: null }, { task_state: [TaskState.RESIZE_PREP] });
-        db.addFault(uuid, 500, e.message, e.name);
-        db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+        await db.updateInstance(uuid, { task_state: null }, { task_state: [TaskState.RESIZE_PREP] });
+        await db.addFault(uuid, 500, e.message, e.name);
+        await db.finishAction(uuid, ctx.requestId, 'Error', e.message);
       } catch { /* deleted meanwhile */ }
     }
   }

@@ -1,25 +1,29 @@
 /**
  * The compute state DB's schema, as numbered migrations applied in order
- * (the number kept in `PRAGMA user_version`). Add a migration, never edit
- * one that has shipped.
+ * (the number kept in SQLite's `PRAGMA user_version`, PostgreSQL's
+ * `swiftly_schema` table). Add a migration, never edit one that has
+ * shipped. DDL is written once, in SQLite's words, through `db.exec`:
+ * PostgreSQL runs it as `pgDdl` rewrites it (types, identity columns, an
+ * explicit `rowid`); anything else must be SQL both engines take, or branch
+ * on `db.dialect`.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase, SqlExecutor } from './sql-database.js';
 
 export interface Migration {
   version: number;
   description: string;
-  up(db: Database.Database): void;
+  up(db: SqlExecutor): Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'services with heartbeats, compute nodes with resources',
-    up(db) {
-      db.exec(`
+    async up(db) {
+      await db.exec(`
         CREATE TABLE services (
           id INTEGER PRIMARY KEY AUTOINCREMENT,
-          binary TEXT NOT NULL,
+          "binary" TEXT NOT NULL,
           host TEXT NOT NULL,
           topic TEXT NOT NULL,
           availability_zone TEXT NOT NULL DEFAULT 'nova',
@@ -29,7 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
           last_seen_up INTEGER,
           created_at TEXT NOT NULL,
           updated_at TEXT,
-          UNIQUE (binary, host)
+          UNIQUE ("binary", host)
         );
         CREATE TABLE compute_nodes (
           id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,8 +56,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     description: 'flavors, instances, instance faults and actions',
-    up(db) {
-      db.exec(`
+    async up(db) {
+      await db.exec(`
         CREATE TABLE flavors (
           id INTEGER PRIMARY KEY AUTOINCREMENT,
           flavorid TEXT NOT NULL UNIQUE,
@@ -124,19 +128,19 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX instance_actions_uuid ON instance_actions (instance_uuid, id);
       `);
       // devstack's flavors, so a fresh cloud can boot something.
-      const add = db.prepare(`INSERT INTO flavors (flavorid, name, memory_mb, vcpus, root_gb, created_at) VALUES (?, ?, ?, ?, ?, ?)`);
+      const add = `INSERT INTO flavors (flavorid, name, memory_mb, vcpus, root_gb, created_at) VALUES (?, ?, ?, ?, ?, ?)`;
       const now = new Date().toISOString().slice(0, 19) + 'Z';
       for (const [id, name, ram, vcpus, disk] of [
         ['1', 'm1.tiny', 512, 1, 1], ['2', 'm1.small', 2048, 1, 20], ['3', 'm1.medium', 4096, 2, 40],
         ['4', 'm1.large', 8192, 4, 80], ['5', 'm1.xlarge', 16384, 8, 160],
-      ] as const) add.run(id, name, ram, vcpus, disk, now);
+      ] as const) await db.run(add, [id, name, ram, vcpus, disk, now]);
     },
   },
   {
     version: 3,
     description: 'a local image registry, until the image service (Glance in the object store) replaces it',
-    up(db) {
-      db.exec(`
+    async up(db) {
+      await db.exec(`
         CREATE TABLE images (
           id TEXT PRIMARY KEY,
           name TEXT NOT NULL,
@@ -154,18 +158,18 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `);
       // One bootable image, so a fresh cloud (fake driver) can boot something.
-      db.prepare(`INSERT INTO images (id, name, status, size, properties, created_at) VALUES (?, ?, 'active', ?, ?, ?)`)
-        .run(crypto.randomUUID(), 'cirros-0.6.2-x86_64-disk', 21430272, JSON.stringify({ architecture: 'x86_64' }), new Date().toISOString().slice(0, 19) + 'Z');
+      await db.run(`INSERT INTO images (id, name, status, size, properties, created_at) VALUES (?, ?, 'active', ?, ?, ?)`,
+        [crypto.randomUUID(), 'cirros-0.6.2-x86_64-disk', 21430272, JSON.stringify({ architecture: 'x86_64' }), new Date().toISOString().slice(0, 19) + 'Z']);
     },
   },
   {
     version: 4,
     description: 'nova-network: networks, fixed and floating IPs, security groups, key pairs',
-    up(db) {
+    async up(db) {
       // Each fixed address is unique across networks (networks never overlap), which is what
       // keeps two racing builds from getting the same one; the metadata service finds a
       // guest by it. Floating addresses are rows from the start (the pool), owned once allocated.
-      db.exec(`
+      await db.exec(`
         CREATE TABLE networks (
           id TEXT PRIMARY KEY,
           label TEXT NOT NULL,
@@ -240,8 +244,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     description: "a server's config drive flag and user data (Nova's instances.config_drive, instances.user_data)",
-    up(db) {
-      db.exec(`
+    async up(db) {
+      await db.exec(`
         ALTER TABLE instances ADD COLUMN config_drive INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE instances ADD COLUMN user_data TEXT;
       `);
@@ -250,8 +254,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     description: "volumes and their attachments to servers (Cinder's volumes, volume_attachment)",
-    up(db) {
-      db.exec(`
+    async up(db) {
+      await db.exec(`
         CREATE TABLE volumes (
           id TEXT PRIMARY KEY,
           project_id TEXT NOT NULL,
@@ -286,8 +290,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 7,
     description: "volume snapshots and backups (Cinder's snapshots, backups)",
-    up(db) {
-      db.exec(`
+    async up(db) {
+      await db.exec(`
         CREATE TABLE snapshots (
           id TEXT PRIMARY KEY,
           volume_id TEXT NOT NULL,
@@ -336,16 +340,11 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /**
  * Apply every migration newer than the DB's version, each in its own
- * immediate transaction that re-reads the version first: services starting
- * together on a fresh DB file apply each migration exactly once.
+ * transaction that re-reads the version first (`applyMigration`): services
+ * starting together on a fresh DB apply each migration exactly once.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  for (const m of migrations) {
-    db.transaction(() => {
-      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
-  }
-  return db.pragma('user_version', { simple: true }) as number;
+export async function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+  const at = await db.schemaVersion();
+  for (const m of migrations) if (m.version > at) await db.applyMigration(m.version, (tx) => m.up(tx));
+  return db.schemaVersion();
 }

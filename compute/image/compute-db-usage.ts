@@ -1,26 +1,34 @@
 /**
  * ImageUsage from the compute DB: an image is in use while a live
- * (not deleted) instance was booted from it. Opened read-only, so the image
- * service can run beside compute or in its own process on the same host.
+ * (not deleted) instance was booted from it. The DB is the one compute.conf's
+ * `[database] connection` names: a SQLite file (opened read-only, so the
+ * image service can run beside compute on the same host) or PostgreSQL
+ * (any host: the same database the compute services use).
  */
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { isPostgresUrl, openSqlDatabase, SqliteDatabase, type SqlDatabase } from '../db/index.js';
 import type { ImageUsage } from './glance-service.js';
 
 export class ComputeDbImageUsage implements ImageUsage {
-  private db?: Database.Database;
+  private db?: SqlDatabase;
 
-  constructor(private readonly path: string) {}
+  /** @param connection a SQLite path or a `postgresql://` URL */
+  constructor(private readonly connection: string) {}
 
-  inUse(imageId: string): boolean {
-    // Opened lazily: the compute DB may be created after the image service starts (no DB yet: no servers).
-    if (!this.db && !existsSync(this.path)) return false;
-    this.db ??= new Database(this.path, { readonly: true, fileMustExist: true });
-    this.db.pragma('busy_timeout = 5000');
-    return this.db.prepare(`SELECT 1 FROM instances WHERE image_ref = ? AND deleted = 0 LIMIT 1`).get(imageId) !== undefined;
+  async inUse(imageId: string): Promise<boolean> {
+    if (!this.db) {
+      if (isPostgresUrl(this.connection)) {
+        this.db = await openSqlDatabase(this.connection);
+      } else {
+        // Opened lazily: the compute DB may be created after the image service starts (no DB yet: no servers).
+        if (!existsSync(this.connection)) return false;
+        this.db = new SqliteDatabase(this.connection, { readonly: true });
+      }
+    }
+    return (await this.db.get(`SELECT 1 FROM instances WHERE image_ref = ? AND deleted = 0 LIMIT 1`, [imageId])) !== undefined;
   }
 
-  close(): void {
-    this.db?.close();
+  async close(): Promise<void> {
+    await this.db?.close();
   }
 }

@@ -24,10 +24,12 @@
  * [DEFAULT] image_size_cap = 1099511627776   ; bytes, the largest image accepted
  * [compute]
  * ; the compute DB, to refuse deleting an image a server uses (409); empty: no check
+ * ; (compute.conf's [database] connection: a SQLite file, or postgresql://… when compute runs on several hosts)
  * connection = sqlite:////var/lib/swiftly/compute.sqlite
  * ```
  */
 import { ConfigError, getInt, getSection, getString, listFromCsv, parseIni, readIniFile, type IniFile, type Section } from '../../common/index.js';
+import { isPostgresUrl } from '../db/index.js';
 
 export interface ImageConfig {
   bindHost: string;
@@ -37,7 +39,7 @@ export interface ImageConfig {
   store: { authUrl: string; user: string; key: string; container: string; largeObjectSize: number; largeObjectChunkSize: number };
   /** Glance's image_size_cap, bytes. */
   imageSizeCap: number;
-  /** The compute DB file for in-use checks, or '' for none. */
+  /** The compute DB for in-use checks (a SQLite path or a `postgresql://` URL), or '' for none. */
   computeDbPath: string;
   logLevel: string;
   /** `/metrics` on `metrics_bind_ip:metrics_bind_port` ([DEFAULT]); unset port: none. */
@@ -45,8 +47,10 @@ export interface ImageConfig {
   metricsBindPort?: number;
 }
 
-function sqlitePath(connection: string, where: string): string {
+/** A SQLite path from `sqlite:///path` or a plain path; a `postgresql://` URL as it is where `postgres` allows one. */
+function sqlitePath(connection: string, where: string, postgres = false): string {
   if (connection === '') return '';
+  if (postgres && isPostgresUrl(connection)) return connection;
   const m = /^sqlite:\/\/\/(.*)$/.exec(connection);
   if (m && m[1]) return m[1];
   if (/^[a-z]+:\/\//.test(connection)) throw new ConfigError(`[${where}] connection: only sqlite is supported, got ${connection}`);
@@ -79,7 +83,7 @@ export function imageConfigFromIni(ini: IniFile): ImageConfig {
       largeObjectChunkSize: getInt(store, 'swift_store_large_object_chunk_size', 200, 1) * 1024 * 1024,
     },
     imageSizeCap: getInt(d, 'image_size_cap', 1099511627776, 1),
-    computeDbPath: sqlitePath(getString(getSection(ini, 'compute') ?? empty, 'connection', ''), 'compute'),
+    computeDbPath: sqlitePath(getString(getSection(ini, 'compute') ?? empty, 'connection', ''), 'compute', true),
     logLevel: getString(d, 'log_level', 'info'),
     metricsBindIp: getString(d, 'metrics_bind_ip', getString(d, 'bind_host', '127.0.0.1')),
     metricsBindPort: d.metrics_bind_port ? getInt(d, 'metrics_bind_port', 0, 0) : undefined,

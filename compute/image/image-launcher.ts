@@ -54,7 +54,7 @@ export async function startImageService(options: StartImageOptions = {}): Promis
   const stop = async () => {
     await metrics?.close();
     await app.close();
-    computeUsage?.close();
+    await computeUsage?.close();
     db.close();
   };
   try {

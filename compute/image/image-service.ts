@@ -5,7 +5,7 @@
  * interface over HTTP.
  */
 import { randomUUID } from 'node:crypto';
-import type { ComputeDb } from '../db/index.js';
+import type { ComputeDb, SqlValue } from '../db/index.js';
 import { novaTime } from '../model.js';
 
 export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted';
@@ -74,34 +74,36 @@ export class LocalImageService implements ImageService {
   }
 
   async show(id: string): Promise<ImageRecord | undefined> {
-    const r = this.db.db.prepare(`SELECT * FROM images WHERE id = ? AND status != 'deleted'`).get(id) as Row | undefined;
+    const r = await this.db.sql.get(`SELECT * FROM images WHERE id = ? AND status != 'deleted'`, [id]);
     const image = r && toImage(r);
     return image && this.visible(image, false) ? image : undefined;
   }
 
   async list(): Promise<ImageRecord[]> {
-    return (this.db.db.prepare(`SELECT * FROM images WHERE status != 'deleted' ORDER BY created_at, id`).all() as Row[]).map(toImage).filter((i) => this.visible(i, true));
+    return (await this.db.sql.all(`SELECT * FROM images WHERE status != 'deleted' ORDER BY created_at, id`)).map(toImage).filter((i) => this.visible(i, true));
   }
 
   async create(image: { name: string; owner?: string; properties?: Record<string, string>; min_ram?: number; min_disk?: number }): Promise<ImageRecord> {
     const id = randomUUID();
     const owner = this.caller && !this.caller.isAdmin ? this.caller.projectId : image.owner ?? null;
-    this.db.db.prepare(`INSERT INTO images (id, name, status, owner, visibility, properties, min_ram, min_disk, created_at) VALUES (?, ?, 'queued', ?, 'private', ?, ?, ?, ?)`)
-      .run(id, image.name, owner, JSON.stringify(image.properties ?? {}), image.min_ram ?? 0, image.min_disk ?? 0, novaTime());
+    await this.db.sql.run(`INSERT INTO images (id, name, status, owner, visibility, properties, min_ram, min_disk, created_at) VALUES (?, ?, 'queued', ?, 'private', ?, ?, ?, ?)`,
+      [id, image.name, owner, JSON.stringify(image.properties ?? {}), image.min_ram ?? 0, image.min_disk ?? 0, novaTime()]);
     return (await this.show(id))!;
   }
 
   async update(id: string, values: Partial<Pick<ImageRecord, 'status' | 'size' | 'properties'>>): Promise<ImageRecord> {
-    const row: Record<string, unknown> = { ...values, updated_at: novaTime() };
+    const row: Record<string, SqlValue> = { updated_at: novaTime() };
+    if (values.status !== undefined) row.status = values.status;
+    if (values.size !== undefined) row.size = values.size;
     if (values.properties) row.properties = JSON.stringify(values.properties);
     const cols = Object.keys(row);
-    this.db.db.prepare(`UPDATE images SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @__id`).run({ ...row, __id: id });
+    await this.db.sql.run(`UPDATE images SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...Object.values(row), id]);
     return (await this.show(id))!;
   }
 
   async delete(id: string): Promise<boolean> {
     const image = await this.show(id);
     if (!image || (this.caller && !this.caller.isAdmin && image.owner !== this.caller.projectId)) return false;
-    return this.db.db.prepare(`UPDATE images SET status = 'deleted', updated_at = ? WHERE id = ? AND status != 'deleted'`).run(novaTime(), id).changes === 1;
+    return (await this.db.sql.run(`UPDATE images SET status = 'deleted', updated_at = ? WHERE id = ? AND status != 'deleted'`, [novaTime(), id])).changes === 1;
   }
 }

@@ -118,7 +118,7 @@ export class ComputeManager implements Manager {
           await this.options.network.driver.removeFloating(a.fixed_address as string, a.floating_address as string);
         },
         get_console_output: async (_c, a) => {
-          const inst = this.db.getInstance(uuid(a));
+          const inst = await this.db.getInstance(uuid(a));
           if (!inst) throw Object.assign(new Error(`Instance ${uuid(a)} could not be found.`), { status: 404, name: 'InstanceNotFound' });
           return this.driver.getConsoleOutput(inst, typeof a.length === 'number' ? a.length : undefined);
         },
@@ -137,13 +137,13 @@ export class ComputeManager implements Manager {
   async initHost(): Promise<void> {
     await this.driver.initHost(this.host);
     await this.tracker.updateAvailableResource();
-    for (const inst of this.db.listInstances({ host: this.host })) {
+    for (const inst of await this.db.listInstances({ host: this.host })) {
       try {
         if (inst.vm_state === VmState.BUILDING) {
           await this.driver.destroy(inst).catch(() => {});
-          this.tracker.abortClaim(inst.uuid);
-          this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
-          this.db.addFault(inst.uuid, 500, `Compute host ${this.host} restarted while the instance was building`, 'init_host', this.host);
+          await this.tracker.abortClaim(inst.uuid);
+          await this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
+          await this.db.addFault(inst.uuid, 500, `Compute host ${this.host} restarted while the instance was building`, 'init_host', this.host);
           this.log.warn({ instance: inst.uuid }, 'instance was building when the host went down; set to ERROR');
         } else if (inst.task_state === TaskState.DELETING) {
           await this.terminate({ requestId: 'req-init-host' }, inst.uuid);
@@ -152,14 +152,14 @@ export class ComputeManager implements Manager {
           await this.options.network?.plug(inst);
           if (inst.task_state !== null) {
             const info = await this.driver.getInfo(inst.uuid);
-            this.db.updateInstance(inst.uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE });
+            await this.db.updateInstance(inst.uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE });
           }
         }
       } catch (err) {
         this.log.error({ instance: inst.uuid, err: (err as Error).message }, 'init_host: could not reconcile instance');
       }
     }
-    this.tracker.refreshUsage();
+    await this.tracker.refreshUsage();
   }
 
   /**
@@ -169,32 +169,32 @@ export class ComputeManager implements Manager {
    * reverts_task_state + wrap_instance_fault).
    */
   private async act(ctx: RequestContext, uuid: string, expected: (string | null)[], work: Work, opts: { failState?: Partial<Instance>; through?: string[] } = {}): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst || !expected.includes(inst.task_state)) {
       this.log.info({ requestId: ctx.requestId, instance: uuid, task_state: inst?.task_state }, 'instance no longer in the expected task state; skipped');
       return;
     }
     try {
       const values = await work(inst);
-      this.db.updateInstance(uuid, { ...values, task_state: null }, { task_state: [...expected, ...(opts.through ?? [])] });
-      this.db.finishAction(uuid, ctx.requestId, 'Success');
+      await this.db.updateInstance(uuid, { ...values, task_state: null }, { task_state: [...expected, ...(opts.through ?? [])] });
+      await this.db.finishAction(uuid, ctx.requestId, 'Success');
     } catch (err) {
       const e = err as Error & { status?: number };
       this.log.error({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'instance operation failed');
       const info = await this.driver.getInfo(uuid).catch(() => undefined);
       try {
-        this.db.updateInstance(uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE, ...opts.failState });
-        this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
-        this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+        await this.db.updateInstance(uuid, { task_state: null, power_state: info?.power_state ?? PowerState.NOSTATE, ...opts.failState });
+        await this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
+        await this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
       } catch { /* deleted meanwhile */ }
     }
   }
 
   private async buildAndRun(ctx: RequestContext, uuid: string, retry: BuildRetry): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst || inst.vm_state !== VmState.BUILDING || inst.task_state !== TaskState.SCHEDULING) return;
     try {
-      this.tracker.claim(uuid, inst.flavor);
+      await this.tracker.claim(uuid, inst.flavor);
     } catch (err) {
       if (!(err instanceof ComputeResourcesUnavailableError)) throw err;
       this.log.info({ requestId: ctx.requestId, instance: uuid, reason: err.message }, 'claim failed; rescheduling');
@@ -202,43 +202,43 @@ export class ComputeManager implements Manager {
       return;
     }
     try {
-      const spawning = this.db.updateInstance(uuid, { task_state: TaskState.SPAWNING }, { task_state: [TaskState.SCHEDULING] });
+      const spawning = await this.db.updateInstance(uuid, { task_state: TaskState.SPAWNING }, { task_state: [TaskState.SCHEDULING] });
       const image = await this.options.images.show(spawning.image_ref);
       if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${spawning.image_ref} could not be found or is not active.`), { name: 'ImageNotFound' });
       const nics = await this.plugNetwork(spawning, true);
       await this.driver.spawn(spawning, imageMeta(image), nics);
-      this.db.updateInstance(uuid, {
+      await this.db.updateInstance(uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: novaTime(), progress: 100,
       }, { task_state: [TaskState.SPAWNING] });
-      this.db.finishAction(uuid, ctx.requestId, 'Success');
+      await this.db.finishAction(uuid, ctx.requestId, 'Success');
       // Servers whose rules name this one's groups now accept its addresses.
-      await this.refreshOthers(ctx, uuid, this.groupsOf(uuid));
+      await this.refreshOthers(ctx, uuid, await this.groupsOf(uuid));
     } catch (err) {
       const e = err as Error & { status?: number };
-      const now = this.db.getInstance(uuid);
+      const now = await this.db.getInstance(uuid);
       if (!now || now.task_state === TaskState.DELETING) return; // deleted meanwhile: terminate cleans up
       this.log.error({ requestId: ctx.requestId, instance: uuid, err: e.message }, 'build failed');
       await this.driver.destroy(now).catch(() => {});
       await this.options.network?.unplug(now).catch((e: Error) => this.log.warn({ instance: uuid, err: e.message }, 'unplug after a failed build failed'));
       // Nova deallocates a failed build's network: its addresses go back to the pool.
-      this.options.network?.service.releaseForInstance(uuid);
-      this.tracker.abortClaim(uuid);
-      this.db.updateInstance(uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
-      this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
-      this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+      await this.options.network?.service.releaseForInstance(uuid);
+      await this.tracker.abortClaim(uuid);
+      await this.db.updateInstance(uuid, { vm_state: VmState.ERROR, task_state: null, power_state: PowerState.NOSTATE });
+      await this.db.addFault(uuid, e.status ?? 500, e.message, e.name, this.host);
+      await this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
     }
   }
 
   private async terminate(ctx: RequestContext, uuid: string): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst) return;
-    const groups = this.groupsOf(uuid);
+    const groups = await this.groupsOf(uuid);
     await this.driver.destroy(inst);
     // The guest is gone: a data plane that fails to forget it must not keep it from being deleted.
     await this.options.network?.unplug(inst).catch((err: Error) => this.log.error({ instance: uuid, err: err.message }, 'could not unplug a deleted server\'s network'));
-    this.db.destroyInstance(uuid);
-    this.db.finishAction(uuid, ctx.requestId, 'Success');
-    this.tracker.refreshUsage();
+    await this.db.destroyInstance(uuid);
+    await this.db.finishAction(uuid, ctx.requestId, 'Success');
+    await this.tracker.refreshUsage();
     await this.refreshOthers(ctx, uuid, groups);
   }
 
@@ -248,14 +248,14 @@ export class ComputeManager implements Manager {
    * is the volume host (single host).
    */
   private async attachVolume(uuid: string, device: string, conn: ConnectionInfo): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
     if (conn.driver_volume_type !== 'file') throw new Error(`volume connection type ${conn.driver_volume_type} is not supported on host ${this.host}`);
     await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: device.replace(/^\/dev\//, ''), path: conn.data.path, format: conn.data.format });
   }
 
   private async detachVolume(uuid: string, device: string): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
     await this.driver.detachVolume(inst, device.replace(/^\/dev\//, ''));
   }
@@ -265,8 +265,8 @@ export class ComputeManager implements Manager {
     return this.options.network ? this.options.network.plug(inst, allocate) : [];
   }
 
-  private groupsOf(uuid: string): string[] {
-    return this.options.network?.service.groups.forInstance(uuid).map((g) => g.id) ?? [];
+  private async groupsOf(uuid: string): Promise<string[]> {
+    return (await this.options.network?.service.groups.forInstance(uuid))?.map((g) => g.id) ?? [];
   }
 
   /**
@@ -278,10 +278,10 @@ export class ComputeManager implements Manager {
     const service = this.options.network?.service;
     if (!service) return;
     const targets = new Set<string>();
-    for (const g of groups) for (const parent of service.groups.referencing(g)) for (const m of service.groups.members(parent)) targets.add(m);
+    for (const g of groups) for (const parent of await service.groups.referencing(g)) for (const m of await service.groups.members(parent)) targets.add(m);
     targets.delete(self);
     for (const uuid of targets) {
-      const inst = this.db.getInstance(uuid);
+      const inst = await this.db.getInstance(uuid);
       if (!inst?.host) continue;
       await this.options.compute.cast(ctx, inst.host, 'refresh_security_groups', uuid)
         .catch((err: Error) => this.log.warn({ instance: uuid, err: err.message }, 'could not ask for a security group refresh'));
@@ -292,7 +292,7 @@ export class ComputeManager implements Manager {
     return this.act(ctx, uuid, [TaskState.REBUILDING], async (inst) => {
       const image = await this.options.images.show(imageRef);
       if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${imageRef} could not be found.`), { name: 'ImageNotFound' });
-      this.db.updateInstance(uuid, { task_state: TaskState.REBUILD_SPAWNING }, { task_state: [TaskState.REBUILDING] });
+      await this.db.updateInstance(uuid, { task_state: TaskState.REBUILD_SPAWNING }, { task_state: [TaskState.REBUILDING] });
       await this.driver.destroy(inst);
       await this.driver.spawn({ ...inst, image_ref: imageRef }, imageMeta(image), await this.plugNetwork(inst));
       return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING, image_ref: imageRef, image_properties: image.properties, launched_at: novaTime() };
@@ -301,7 +301,7 @@ export class ComputeManager implements Manager {
 
   private snapshot(ctx: RequestContext, uuid: string, imageId: string): Promise<void> {
     return this.act(ctx, uuid, [TaskState.IMAGE_SNAPSHOT], async (inst) => {
-      this.db.updateInstance(uuid, { task_state: TaskState.IMAGE_UPLOADING }, { task_state: [TaskState.IMAGE_SNAPSHOT] });
+      await this.db.updateInstance(uuid, { task_state: TaskState.IMAGE_UPLOADING }, { task_state: [TaskState.IMAGE_SNAPSHOT] });
       try {
         await this.options.images.update(imageId, { status: 'saving' });
         const { size } = await this.driver.snapshot(inst, imageId);
@@ -316,20 +316,20 @@ export class ComputeManager implements Manager {
 
   /** On the destination: claim the new flavor, move or reshape the guest, end in VERIFY_RESIZE. */
   private async prepResize(ctx: RequestContext, uuid: string, flavor: Flavor, sourceHost: string): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst || inst.task_state !== TaskState.RESIZE_PREP) return;
     try {
-      this.tracker.resizeClaim(uuid, flavor, sourceHost, inst.flavor);
+      await this.tracker.resizeClaim(uuid, flavor, sourceHost, inst.flavor);
     } catch (err) {
       const e = err as Error;
-      this.db.updateInstance(uuid, { task_state: null });
-      this.db.addFault(uuid, 500, e.message, e.name, this.host);
-      this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
+      await this.db.updateInstance(uuid, { task_state: null });
+      await this.db.addFault(uuid, 500, e.message, e.name, this.host);
+      await this.db.finishAction(uuid, ctx.requestId, 'Error', e.message);
       return;
     }
     const wasRunning = inst.power_state === PowerState.RUNNING;
     await this.act(ctx, uuid, [TaskState.RESIZE_PREP], async (cur) => {
-      this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_MIGRATING }, { task_state: [TaskState.RESIZE_PREP] });
+      await this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_MIGRATING }, { task_state: [TaskState.RESIZE_PREP] });
       if (sourceHost === this.host) {
         if (wasRunning) await this.driver.powerOff(cur);
         await this.driver.resize(cur, flavor);
@@ -339,14 +339,14 @@ export class ComputeManager implements Manager {
         await this.driver.spawn({ ...cur, flavor }, await this.bootImage(cur), await this.plugNetwork(cur));
         if (!wasRunning) await this.driver.powerOff(cur);
       }
-      this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_FINISH }, { task_state: [TaskState.RESIZE_MIGRATING] });
+      await this.db.updateInstance(uuid, { task_state: TaskState.RESIZE_FINISH }, { task_state: [TaskState.RESIZE_MIGRATING] });
       return { vm_state: VmState.RESIZED, flavor, power_state: wasRunning ? PowerState.RUNNING : PowerState.SHUTDOWN };
     }, { failState: { vm_state: VmState.ERROR }, through: [TaskState.RESIZE_MIGRATING, TaskState.RESIZE_FINISH] });
   }
 
   /** On a resize's source: the guest leaves this host. */
   private async dropGuest(uuid: string): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst) return;
     await this.driver.powerOff(inst).catch(() => {});
     await this.driver.destroy(inst);
@@ -377,7 +377,7 @@ export class ComputeManager implements Manager {
 
   /** On a resize's source, reverting: the guest comes back with its old flavor. */
   private async finishRevertResize(uuid: string, flavor: Flavor): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst) return;
     await this.driver.spawn({ ...inst, flavor }, await this.bootImage(inst), await this.plugNetwork(inst));
   }
@@ -401,19 +401,19 @@ export class ComputeManager implements Manager {
     const expect = { task_state: [null], vm_state: [inst.vm_state] };
     try {
       if (!info) {
-        this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, power_state: PowerState.NOSTATE }, expect);
-        this.db.addFault(inst.uuid, 500, 'Instance is missing from the hypervisor', 'sync_power_states', this.host);
+        await this.db.updateInstance(inst.uuid, { vm_state: VmState.ERROR, power_state: PowerState.NOSTATE }, expect);
+        await this.db.addFault(inst.uuid, 500, 'Instance is missing from the hypervisor', 'sync_power_states', this.host);
       } else if (inst.vm_state === VmState.ACTIVE && (info.power_state === PowerState.SHUTDOWN || info.power_state === PowerState.CRASHED)) {
-        this.db.updateInstance(inst.uuid, { vm_state: VmState.STOPPED, power_state: info.power_state }, expect);
+        await this.db.updateInstance(inst.uuid, { vm_state: VmState.STOPPED, power_state: info.power_state }, expect);
       } else if (info.power_state !== inst.power_state) {
-        this.db.updateInstance(inst.uuid, { power_state: info.power_state }, expect);
+        await this.db.updateInstance(inst.uuid, { power_state: info.power_state }, expect);
       }
     } catch { /* an action started meanwhile: its own end state wins */ }
   }
 
   /** A lifecycle event from the driver (Nova's handle_lifecycle_event): re-read that guest now rather than at the next periodic sync. */
   private async handleLifecycleEvent(uuid: string): Promise<void> {
-    const inst = this.db.getInstance(uuid);
+    const inst = await this.db.getInstance(uuid);
     if (!inst || inst.host !== this.host) return;
     await this.syncInstancePowerState(inst);
   }
@@ -425,12 +425,12 @@ export class ComputeManager implements Manager {
    */
   async syncPowerStates(): Promise<void> {
     const known = new Map((await this.driver.listInstances()).map((g) => [g.uuid, g]));
-    for (const inst of this.db.listInstances({ host: this.host })) {
+    for (const inst of await this.db.listInstances({ host: this.host })) {
       known.delete(inst.uuid);
       await this.syncInstancePowerState(inst);
     }
     for (const guest of known.values()) {
-      const inst = this.db.getInstance(guest.uuid, true);
+      const inst = await this.db.getInstance(guest.uuid, true);
       const inFlight = inst && !inst.deleted && (inst.host === this.host || inst.resize_source_host === this.host || inst.vm_state === VmState.BUILDING);
       if (!inFlight) {
         this.log.warn({ instance: guest.uuid }, 'removing a guest with no live instance on this host');

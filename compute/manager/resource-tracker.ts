@@ -1,8 +1,9 @@
 /**
  * The compute host's resource tracker (Nova's ResourceTracker): claims are
- * taken in one immediate SQLite transaction that checks what the host's
- * instances use against what it has, then assigns the instance to the
- * host. Usage is always counted from the instances assigned here, so
+ * taken in one DB transaction (SQLite: immediate; PostgreSQL: serializable,
+ * re-run when another claim on the host raced it) that checks what the
+ * host's instances use against what it has, then assigns the instance to
+ * the host. Usage is always counted from the instances assigned here, so
  * releasing a claim is clearing the instance's host — a crash cannot leak
  * one.
  */
@@ -23,19 +24,19 @@ export class ResourceTracker {
   /** Report the hypervisor's resources and the instances' usage (Nova: update_available_resource). */
   async updateAvailableResource(): Promise<void> {
     const r = await this.driver.getHostResources();
-    this.db.upsertComputeNode({ host: this.host, ...r });
-    this.refreshUsage();
+    await this.db.upsertComputeNode({ host: this.host, ...r });
+    await this.refreshUsage();
   }
 
-  refreshUsage(): void {
-    this.db.setComputeNodeUsage(this.host, this.db.usageOnHost(this.host));
+  async refreshUsage(): Promise<void> {
+    await this.db.setComputeNodeUsage(this.host, await this.db.usageOnHost(this.host));
   }
 
   /** Fit `need` on this host beside what is used, or throw; `credit` is already counted and will be freed. */
-  private check(need: Flavor, credit?: Flavor): void {
-    const node = this.db.getComputeNode(this.host);
+  private async check(db: ComputeDb, need: Flavor, credit?: Flavor): Promise<void> {
+    const node = await db.getComputeNode(this.host);
     if (!node) throw new ComputeResourcesUnavailableError(`host ${this.host} has no compute node record`);
-    const used = this.db.usageOnHost(this.host);
+    const used = await db.usageOnHost(this.host);
     const back = credit ?? { memory_mb: 0, vcpus: 0, root_gb: 0, ephemeral_gb: 0 };
     const freeRam = node.memory_mb * this.ratios.ram - used.memory_mb_used + back.memory_mb;
     const freeCpu = node.vcpus * this.ratios.cpu - used.vcpus_used + back.vcpus;
@@ -46,26 +47,26 @@ export class ResourceTracker {
   }
 
   /** Claim the instance's flavor here and assign the instance to this host. */
-  claim(uuid: string, flavor: Flavor): void {
-    this.db.db.transaction(() => {
-      this.check(flavor);
-      this.db.updateInstance(uuid, { host: this.host, node: this.host });
-    }).immediate();
-    this.refreshUsage();
+  async claim(uuid: string, flavor: Flavor): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.check(tx, flavor);
+      await tx.updateInstance(uuid, { host: this.host, node: this.host });
+    });
+    await this.refreshUsage();
   }
 
   /** A resize's claim on the destination; the source keeps the old flavor until confirmed or reverted. */
-  resizeClaim(uuid: string, newFlavor: Flavor, sourceHost: string, oldFlavor: Flavor): void {
-    this.db.db.transaction(() => {
-      this.check(newFlavor, sourceHost === this.host ? oldFlavor : undefined);
-      this.db.updateInstance(uuid, { host: this.host, node: this.host, resize_source_host: sourceHost, old_flavor: oldFlavor, new_flavor: newFlavor });
-    }).immediate();
-    this.refreshUsage();
+  async resizeClaim(uuid: string, newFlavor: Flavor, sourceHost: string, oldFlavor: Flavor): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.check(tx, newFlavor, sourceHost === this.host ? oldFlavor : undefined);
+      await tx.updateInstance(uuid, { host: this.host, node: this.host, resize_source_host: sourceHost, old_flavor: oldFlavor, new_flavor: newFlavor });
+    });
+    await this.refreshUsage();
   }
 
   /** Give the claim back: the instance no longer belongs to any host (Nova: abort_instance_claim). */
-  abortClaim(uuid: string): void {
-    this.db.updateInstance(uuid, { host: null, node: null });
-    this.refreshUsage();
+  async abortClaim(uuid: string): Promise<void> {
+    await this.db.updateInstance(uuid, { host: null, node: null });
+    await this.refreshUsage();
   }
 }

@@ -19,12 +19,12 @@ export function guestNics(info: NetworkInfo): GuestNic[] {
 }
 
 /** What a server's metadata is made of, from the compute DB. */
-export function metadataSourceOf(net: NetworkService, instance: Instance): MetadataSource {
-  const key = instance.key_name ? net.keypairs.get(instance.user_id, instance.key_name) : undefined;
-  const floating = net.floating.forInstance(instance.uuid)[0];
+export async function metadataSourceOf(net: NetworkService, instance: Instance): Promise<MetadataSource> {
+  const key = instance.key_name ? await net.keypairs.get(instance.user_id, instance.key_name) : undefined;
+  const floating = (await net.floating.forInstance(instance.uuid))[0];
   return {
     instance,
-    nics: guestNics(net.networkInfo(instance.uuid)),
+    nics: guestNics(await net.networkInfo(instance.uuid)),
     publicKeys: key ? { [key.name]: key.publicKey } : {},
     ...(floating ? { floatingIp: floating.address } : {}),
   };
@@ -34,9 +34,9 @@ export function metadataSourceOf(net: NetworkService, instance: Instance): Metad
 export class DbMetadataLookup implements MetadataLookup {
   constructor(private readonly db: ComputeDb, private readonly net: NetworkService) {}
 
-  byFixedIp(address: string): MetadataSource | undefined {
-    const fixed = this.net.networks.fixedIpByAddress(address);
-    const instance = fixed && this.db.getInstance(fixed.instanceUuid);
+  async byFixedIp(address: string): Promise<MetadataSource | undefined> {
+    const fixed = await this.net.networks.fixedIpByAddress(address);
+    const instance = fixed && await this.db.getInstance(fixed.instanceUuid);
     return instance ? metadataSourceOf(this.net, instance) : undefined;
   }
 }

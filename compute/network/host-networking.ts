@@ -19,14 +19,14 @@ export class HostNetworking {
    * hypervisor needs to attach the guest.
    */
   async plug(inst: Instance, allocate = false): Promise<NetworkInfo> {
-    const info = allocate ? this.service.allocateForInstance(inst) : this.service.networkInfo(inst.uuid);
+    const info = allocate ? await this.service.allocateForInstance(inst) : await this.service.networkInfo(inst.uuid);
     const hostname = sanitizeHostname(inst.display_name, `server-${inst.uuid}`);
     for (const iface of info) {
       await this.driver.setupNetwork(iface.network);
       await this.driver.plugInstance(iface.network, iface.mac, iface.address, hostname);
-      await this.driver.applySecurityGroups(iface, this.service.ingressRules(inst.uuid, iface.network));
+      await this.driver.applySecurityGroups(iface, await this.service.ingressRules(inst.uuid, iface.network));
     }
-    for (const f of this.service.floating.forInstance(inst.uuid)) {
+    for (const f of await this.service.floating.forInstance(inst.uuid)) {
       if (f.fixedAddress) await this.driver.applyFloating(f.fixedAddress, f.address);
     }
     return info;
@@ -34,10 +34,10 @@ export class HostNetworking {
 
   /** Take the server off this host's data plane (its addresses stay allocated: the DB releases them on delete). */
   async unplug(inst: Instance): Promise<void> {
-    for (const f of this.service.floating.forInstance(inst.uuid)) {
+    for (const f of await this.service.floating.forInstance(inst.uuid)) {
       if (f.fixedAddress) await this.driver.removeFloating(f.fixedAddress, f.address);
     }
-    for (const iface of this.service.networkInfo(inst.uuid)) {
+    for (const iface of await this.service.networkInfo(inst.uuid)) {
       await this.driver.removeSecurityGroups(iface);
       await this.driver.unplugInstance(iface.network, iface.mac, iface.address);
     }
@@ -45,8 +45,8 @@ export class HostNetworking {
 
   /** Re-apply each interface's filter from the DB (a group's rules or members changed). */
   async refreshSecurityGroups(instanceUuid: string): Promise<void> {
-    for (const iface of this.service.networkInfo(instanceUuid)) {
-      await this.driver.applySecurityGroups(iface, this.service.ingressRules(instanceUuid, iface.network));
+    for (const iface of await this.service.networkInfo(instanceUuid)) {
+      await this.driver.applySecurityGroups(iface, await this.service.ingressRules(instanceUuid, iface.network));
     }
   }
 }

@@ -1,5 +1,5 @@
 /** Key pairs in the compute DB: per user, by name (Nova's key_pairs). */
-import type Database from 'better-sqlite3';
+import type { SqlExecutor } from '../db/index.js';
 import { SwiftlyError } from '../../common/index.js';
 import { novaTime } from '../model.js';
 import type { KeyPair } from './types.js';
@@ -22,25 +22,25 @@ function toKeyPair(r: Row): KeyPair {
 }
 
 export class KeyPairDb {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
-  create(kp: Omit<KeyPair, 'createdAt'>): KeyPair {
-    const res = this.db.prepare(`INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-      .run(kp.userId, kp.name, kp.fingerprint, kp.publicKey, kp.type, novaTime());
+  async create(kp: Omit<KeyPair, 'createdAt'>): Promise<KeyPair> {
+    const res = await this.sql.run(`INSERT INTO key_pairs (user_id, name, fingerprint, public_key, type, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [kp.userId, kp.name, kp.fingerprint, kp.publicKey, kp.type, novaTime()]);
     if (res.changes === 0) throw new KeyPairExistsError(kp.name);
-    return this.get(kp.userId, kp.name)!;
+    return (await this.get(kp.userId, kp.name))!;
   }
 
-  get(userId: string, name: string): KeyPair | undefined {
-    const r = this.db.prepare(`SELECT * FROM key_pairs WHERE user_id = ? AND name = ?`).get(userId, name) as Row | undefined;
+  async get(userId: string, name: string): Promise<KeyPair | undefined> {
+    const r = await this.sql.get(`SELECT * FROM key_pairs WHERE user_id = ? AND name = ?`, [userId, name]);
     return r && toKeyPair(r);
   }
 
-  list(userId: string): KeyPair[] {
-    return (this.db.prepare(`SELECT * FROM key_pairs WHERE user_id = ? ORDER BY name`).all(userId) as Row[]).map(toKeyPair);
+  async list(userId: string): Promise<KeyPair[]> {
+    return (await this.sql.all(`SELECT * FROM key_pairs WHERE user_id = ? ORDER BY name`, [userId])).map(toKeyPair);
   }
 
-  delete(userId: string, name: string): boolean {
-    return this.db.prepare(`DELETE FROM key_pairs WHERE user_id = ? AND name = ?`).run(userId, name).changes === 1;
+  async delete(userId: string, name: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM key_pairs WHERE user_id = ? AND name = ?`, [userId, name])).changes === 1;
   }
 }

@@ -5,8 +5,8 @@
  * the data plane applies them, and the `addresses` of the server view.
  * Used by the API and by each compute host; holds no state of its own.
  */
-import Database from 'better-sqlite3';
 import { InvalidArgumentError } from '../../common/index.js';
+import type { SqlExecutor } from '../db/index.js';
 import type { Instance } from '../model.js';
 import { FloatingIpDb } from './floating-ip-db.js';
 import { KeyPairDb } from './keypair-db.js';
@@ -69,55 +69,59 @@ export class NetworkService {
   readonly groups: SecurityGroupDb;
   readonly keypairs: KeyPairDb;
 
-  constructor(db: Database.Database, readonly config: NetworkConfig = DEFAULT_NETWORK_CONFIG) {
-    this.networks = new NetworkDb(db);
-    this.floating = new FloatingIpDb(db);
-    this.groups = new SecurityGroupDb(db);
-    this.keypairs = new KeyPairDb(db);
+  constructor(sql: SqlExecutor, readonly config: NetworkConfig = DEFAULT_NETWORK_CONFIG) {
+    this.networks = new NetworkDb(sql);
+    this.floating = new FloatingIpDb(sql);
+    this.groups = new SecurityGroupDb(sql);
+    this.keypairs = new KeyPairDb(sql);
   }
 
   /** The network of `fixed_range` and the pool of `floating_range`, made when missing (idempotent; the API calls it at start). */
-  ensureConfigured(): void {
+  async ensureConfigured(): Promise<void> {
     const c = this.config;
     if (c.fixedRange) {
       try {
-        if (!this.networks.findNetworkByCidr(c.fixedRange)) this.networks.createNetwork({ label: c.networkLabel, cidr: c.fixedRange, bridge: c.bridge, dns: c.dns });
+        if (!await this.networks.findNetworkByCidr(c.fixedRange)) await this.networks.createNetwork({ label: c.networkLabel, cidr: c.fixedRange, bridge: c.bridge, dns: c.dns });
       } catch (err) {
         // Another service made it meanwhile: fine; anything else is a configuration error.
-        if (!this.networks.findNetworkByCidr(c.fixedRange)) throw err;
+        if (!await this.networks.findNetworkByCidr(c.fixedRange)) throw err;
       }
     }
-    if (c.floatingRange) this.floating.ensurePool(c.defaultFloatingPool, c.floatingRange);
+    if (c.floatingRange) await this.floating.ensurePool(c.defaultFloatingPool, c.floatingRange);
   }
 
   /** Check what a create asks for (Nova: NetworkNotFound and duplicates → 400). */
-  validateRequested(projectId: string, requested: RequestedNetworks): void {
+  async validateRequested(projectId: string, requested: RequestedNetworks): Promise<void> {
     if (typeof requested === 'string') return;
     const seen = new Set<string>();
     for (const r of requested) {
-      const net = this.networks.getNetwork(r.uuid);
+      const net = await this.networks.getNetwork(r.uuid);
       if (!net || (net.projectId !== undefined && net.projectId !== projectId)) throw new InvalidArgumentError(`Network ${r.uuid} could not be found.`);
       if (seen.has(r.uuid)) throw new InvalidArgumentError(`Duplicate networks (${r.uuid}) are not allowed`);
       seen.add(r.uuid);
     }
   }
 
-  private requestedNetworks(inst: Instance): Network[] {
+  private async requestedNetworks(inst: Instance): Promise<Network[]> {
     const req: RequestedNetworks = inst.requested_networks ?? 'auto';
     if (req === 'none') return [];
     if (req === 'auto') return this.networks.listNetworks(inst.project_id);
-    return req.map((r) => {
-      const net = this.networks.getNetwork(r.uuid);
+    const out: Network[] = [];
+    for (const r of req) {
+      const net = await this.networks.getNetwork(r.uuid);
       if (!net) throw new InvalidArgumentError(`Network ${r.uuid} could not be found.`);
-      return net;
-    });
+      out.push(net);
+    }
+    return out;
   }
 
-  private info(fixed: FixedIp[]): NetworkInfo {
-    return fixed.map((f) => {
-      const network = this.networks.getNetwork(f.networkId)!;
-      return { instanceUuid: f.instanceUuid, network, mac: f.mac, address: f.address, device: tapDevice(f.mac) };
-    });
+  private async info(fixed: FixedIp[]): Promise<NetworkInfo> {
+    const out: NetworkInfo = [];
+    for (const f of fixed) {
+      const network = (await this.networks.getNetwork(f.networkId))!;
+      out.push({ instanceUuid: f.instanceUuid, network, mac: f.mac, address: f.address, device: tapDevice(f.mac) });
+    }
+    return out;
   }
 
   /**
@@ -126,25 +130,25 @@ export class NetworkService {
    * same). If one network has no address left, what this call took is
    * given back and the error thrown.
    */
-  allocateForInstance(inst: Instance): NetworkInfo {
-    const before = new Set(this.networks.fixedIpsForInstance(inst.uuid).map((f) => f.address));
+  async allocateForInstance(inst: Instance): Promise<NetworkInfo> {
+    const before = new Set((await this.networks.fixedIpsForInstance(inst.uuid)).map((f) => f.address));
     const got: FixedIp[] = [];
     try {
-      for (const net of this.requestedNetworks(inst)) got.push(this.networks.allocateFixedIp(inst.uuid, net));
+      for (const net of await this.requestedNetworks(inst)) got.push(await this.networks.allocateFixedIp(inst.uuid, net));
     } catch (err) {
-      for (const f of got) if (!before.has(f.address)) this.networks.releaseFixedIp(f.address);
+      for (const f of got) if (!before.has(f.address)) await this.networks.releaseFixedIp(f.address);
       throw err;
     }
     return this.info(got);
   }
 
   /** The server's interfaces as allocated. */
-  networkInfo(instanceUuid: string): NetworkInfo {
-    return this.info(this.networks.fixedIpsForInstance(instanceUuid));
+  async networkInfo(instanceUuid: string): Promise<NetworkInfo> {
+    return this.info(await this.networks.fixedIpsForInstance(instanceUuid));
   }
 
-  releaseForInstance(instanceUuid: string): void {
-    this.networks.releaseFixedIps(instanceUuid);
+  async releaseForInstance(instanceUuid: string): Promise<void> {
+    await this.networks.releaseFixedIps(instanceUuid);
   }
 
   /**
@@ -152,19 +156,19 @@ export class NetworkService {
    * `allow_same_net_traffic`), and each rule of its groups — a source group
    * becomes one `/32` per fixed address of that group's live members.
    */
-  ingressRules(instanceUuid: string, network: Network): IngressRule[] {
+  async ingressRules(instanceUuid: string, network: Network): Promise<IngressRule[]> {
     const out = new Map<string, IngressRule>();
     const add = (r: IngressRule) => out.set(JSON.stringify([r.protocol, r.fromPort, r.toPort, r.cidr]), r);
     if (this.config.allowSameNetTraffic) add({ cidr: network.cidr });
-    for (const g of this.groups.forInstance(instanceUuid)) {
+    for (const g of await this.groups.forInstance(instanceUuid)) {
       for (const rule of g.rules) {
         const base: IngressRule = { cidr: '0.0.0.0/0' };
         if (rule.protocol) base.protocol = rule.protocol;
         if (rule.fromPort !== undefined) base.fromPort = rule.fromPort;
         if (rule.toPort !== undefined) base.toPort = rule.toPort;
         if (rule.groupId) {
-          for (const member of this.groups.members(rule.groupId)) {
-            for (const f of this.networks.fixedIpsForInstance(member)) add({ ...base, cidr: `${f.address}/32` });
+          for (const member of await this.groups.members(rule.groupId)) {
+            for (const f of await this.networks.fixedIpsForInstance(member)) add({ ...base, cidr: `${f.address}/32` });
           }
         } else {
           add({ ...base, cidr: rule.cidr ?? '0.0.0.0/0' });
@@ -178,17 +182,17 @@ export class NetworkService {
    * The servers whose filters change when `groupId`'s rules or members
    * change: its members, and the members of groups with a rule naming it.
    */
-  affectedByGroup(groupId: string): string[] {
-    const out = new Set(this.groups.members(groupId));
-    for (const g of this.groups.referencing(groupId)) for (const m of this.groups.members(g)) out.add(m);
+  async affectedByGroup(groupId: string): Promise<string[]> {
+    const out = new Set(await this.groups.members(groupId));
+    for (const g of await this.groups.referencing(groupId)) for (const m of await this.groups.members(g)) out.add(m);
     return [...out];
   }
 
   /** Nova's `addresses`: per network label, fixed addresses then the floating ones NATed to them. */
-  addresses(instanceUuid: string): Record<string, AddressView[]> {
+  async addresses(instanceUuid: string): Promise<Record<string, AddressView[]>> {
     const out: Record<string, AddressView[]> = {};
-    const floating = this.floating.forInstance(instanceUuid);
-    for (const iface of this.networkInfo(instanceUuid)) {
+    const floating = await this.floating.forInstance(instanceUuid);
+    for (const iface of await this.networkInfo(instanceUuid)) {
       const list = (out[iface.network.label] ??= []);
       const mac = iface.mac;
       list.push({ version: 4, addr: iface.address, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': mac });

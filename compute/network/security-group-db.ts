@@ -4,9 +4,8 @@
  * as Nova's ensure_default), which can't be deleted.
  */
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { InvalidArgumentError } from '../../common/index.js';
-import { NotFoundError } from '../db/index.js';
+import { NotFoundError, type SqlExecutor } from '../db/index.js';
 import { novaTime } from '../model.js';
 import type { IpProtocol, SecurityGroup, SecurityGroupRule } from './types.js';
 
@@ -25,117 +24,121 @@ function toRule(r: Row): SecurityGroupRule {
 export type NewRule = Omit<SecurityGroupRule, 'id'>;
 
 export class SecurityGroupDb {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
-  private withRules(r: Row): SecurityGroup {
-    const rules = (this.db.prepare(`SELECT * FROM security_group_rules WHERE parent_group_id = ? ORDER BY rowid`).all(r.id) as Row[]).map(toRule);
+  private async withRules(r: Row): Promise<SecurityGroup> {
+    const rules = (await this.sql.all(`SELECT * FROM security_group_rules WHERE parent_group_id = ? ORDER BY rowid`, [r.id as string])).map(toRule);
     return { id: r.id as string, name: r.name as string, description: r.description as string, projectId: r.project_id as string, rules };
   }
 
   /** The project's `default` group, made if missing. */
-  ensureDefault(projectId: string): SecurityGroup {
-    this.db.prepare(`INSERT INTO security_groups (id, name, description, project_id, created_at) VALUES (?, 'default', 'default', ?, ?) ON CONFLICT (project_id, name) DO NOTHING`)
-      .run(randomUUID(), projectId, novaTime());
-    return this.getByName(projectId, 'default')!;
+  async ensureDefault(projectId: string): Promise<SecurityGroup> {
+    await this.sql.run(`INSERT INTO security_groups (id, name, description, project_id, created_at) VALUES (?, 'default', 'default', ?, ?) ON CONFLICT (project_id, name) DO NOTHING`,
+      [randomUUID(), projectId, novaTime()]);
+    return (await this.getByName(projectId, 'default'))!;
   }
 
-  create(projectId: string, name: string, description: string): SecurityGroup {
-    this.ensureDefault(projectId);
+  async create(projectId: string, name: string, description: string): Promise<SecurityGroup> {
+    await this.ensureDefault(projectId);
     const id = randomUUID();
-    const res = this.db.prepare(`INSERT INTO security_groups (id, name, description, project_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING`)
-      .run(id, name, description, projectId, novaTime());
+    const res = await this.sql.run(`INSERT INTO security_groups (id, name, description, project_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING`,
+      [id, name, description, projectId, novaTime()]);
     if (res.changes === 0) throw new InvalidArgumentError(`Security group ${name} already exists`);
-    return this.get(id)!;
+    return (await this.get(id))!;
   }
 
-  get(id: string): SecurityGroup | undefined {
-    const r = this.db.prepare(`SELECT * FROM security_groups WHERE id = ?`).get(id) as Row | undefined;
+  async get(id: string): Promise<SecurityGroup | undefined> {
+    const r = await this.sql.get(`SELECT * FROM security_groups WHERE id = ?`, [id]);
     return r && this.withRules(r);
   }
 
-  getByName(projectId: string, name: string): SecurityGroup | undefined {
-    const r = this.db.prepare(`SELECT * FROM security_groups WHERE project_id = ? AND name = ?`).get(projectId, name) as Row | undefined;
+  async getByName(projectId: string, name: string): Promise<SecurityGroup | undefined> {
+    const r = await this.sql.get(`SELECT * FROM security_groups WHERE project_id = ? AND name = ?`, [projectId, name]);
     return r && this.withRules(r);
   }
 
   /** A project's groups (its default one made first), or every group when `projectId` is undefined. */
-  list(projectId?: string): SecurityGroup[] {
-    if (projectId !== undefined) this.ensureDefault(projectId);
+  async list(projectId?: string): Promise<SecurityGroup[]> {
+    if (projectId !== undefined) await this.ensureDefault(projectId);
     const rows = projectId === undefined
-      ? this.db.prepare(`SELECT * FROM security_groups ORDER BY project_id, rowid`).all()
-      : this.db.prepare(`SELECT * FROM security_groups WHERE project_id = ? ORDER BY rowid`).all(projectId);
-    return (rows as Row[]).map((r) => this.withRules(r));
+      ? await this.sql.all(`SELECT * FROM security_groups ORDER BY project_id, rowid`)
+      : await this.sql.all(`SELECT * FROM security_groups WHERE project_id = ? ORDER BY rowid`, [projectId]);
+    const out: SecurityGroup[] = [];
+    for (const r of rows) out.push(await this.withRules(r));
+    return out;
   }
 
-  update(id: string, name: string, description: string): SecurityGroup {
-    const g = this.get(id);
+  async update(id: string, name: string, description: string): Promise<SecurityGroup> {
+    const g = await this.get(id);
     if (!g) throw new NotFoundError(`Security group ${id} not found.`);
     if (g.name === 'default' && name !== 'default') throw new InvalidArgumentError('Unable to update system group \'default\'');
-    const res = this.db.prepare(`UPDATE security_groups SET name = ?, description = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM security_groups WHERE project_id = ? AND name = ? AND id != ?)`)
-      .run(name, description, id, g.projectId, name, id);
+    const res = await this.sql.run(`UPDATE security_groups SET name = ?, description = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM security_groups WHERE project_id = ? AND name = ? AND id != ?)`,
+      [name, description, id, g.projectId, name, id]);
     if (res.changes === 0) throw new InvalidArgumentError(`Security group ${name} already exists`);
-    return this.get(id)!;
+    return (await this.get(id))!;
   }
 
   /** Refused for `default` and while a server is in the group (Nova answers 400 for both). */
-  delete(id: string): void {
-    this.db.transaction(() => {
-      const g = this.get(id);
+  async delete(id: string): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const g = await new SecurityGroupDb(tx).get(id);
       if (!g) throw new NotFoundError(`Security group ${id} not found.`);
       if (g.name === 'default') throw new InvalidArgumentError('Removing default security group not allowed.');
-      if (this.db.prepare(`SELECT 1 FROM security_group_instance si JOIN instances i ON i.uuid = si.instance_uuid WHERE si.security_group_id = ? AND i.deleted = 0 LIMIT 1`).get(id)) {
+      if (await tx.get(`SELECT 1 FROM security_group_instance si JOIN instances i ON i.uuid = si.instance_uuid WHERE si.security_group_id = ? AND i.deleted = 0 LIMIT 1`, [id])) {
         throw new InvalidArgumentError('Security group is still in use');
       }
-      this.db.prepare(`DELETE FROM security_group_rules WHERE parent_group_id = ? OR group_id = ?`).run(id, id);
-      this.db.prepare(`DELETE FROM security_group_instance WHERE security_group_id = ?`).run(id);
-      this.db.prepare(`DELETE FROM security_groups WHERE id = ?`).run(id);
-    }).immediate();
+      await tx.run(`DELETE FROM security_group_rules WHERE parent_group_id = ? OR group_id = ?`, [id, id]);
+      await tx.run(`DELETE FROM security_group_instance WHERE security_group_id = ?`, [id]);
+      await tx.run(`DELETE FROM security_groups WHERE id = ?`, [id]);
+    });
   }
 
   /** Add a rule; the same rule twice is refused (Nova: SecurityGroupRuleExists → 400). */
-  addRule(rule: NewRule): SecurityGroupRule {
-    return this.db.transaction(() => {
-      const g = this.get(rule.parentGroupId);
+  async addRule(rule: NewRule): Promise<SecurityGroupRule> {
+    return this.sql.transaction(async (tx) => {
+      const g = await new SecurityGroupDb(tx).get(rule.parentGroupId);
       if (!g) throw new NotFoundError(`Security group ${rule.parentGroupId} not found.`);
       const same = g.rules.find((r) => r.protocol === rule.protocol && r.fromPort === rule.fromPort && r.toPort === rule.toPort && r.cidr === rule.cidr && r.groupId === rule.groupId);
       if (same) throw new InvalidArgumentError(`This rule already exists in group ${g.id}`);
       const id = randomUUID();
-      this.db.prepare(`INSERT INTO security_group_rules (id, parent_group_id, protocol, from_port, to_port, cidr, group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(id, rule.parentGroupId, rule.protocol ?? null, rule.fromPort ?? null, rule.toPort ?? null, rule.cidr ?? null, rule.groupId ?? null, novaTime());
+      await tx.run(`INSERT INTO security_group_rules (id, parent_group_id, protocol, from_port, to_port, cidr, group_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [id, rule.parentGroupId, rule.protocol ?? null, rule.fromPort ?? null, rule.toPort ?? null, rule.cidr ?? null, rule.groupId ?? null, novaTime()]);
       return { ...rule, id };
-    }).immediate();
+    });
   }
 
-  getRule(id: string): SecurityGroupRule | undefined {
-    const r = this.db.prepare(`SELECT * FROM security_group_rules WHERE id = ?`).get(id) as Row | undefined;
+  async getRule(id: string): Promise<SecurityGroupRule | undefined> {
+    const r = await this.sql.get(`SELECT * FROM security_group_rules WHERE id = ?`, [id]);
     return r && toRule(r);
   }
 
-  deleteRule(id: string): void {
-    this.db.prepare(`DELETE FROM security_group_rules WHERE id = ?`).run(id);
+  async deleteRule(id: string): Promise<void> {
+    await this.sql.run(`DELETE FROM security_group_rules WHERE id = ?`, [id]);
   }
 
-  addInstance(groupId: string, instanceUuid: string): void {
-    this.db.prepare(`INSERT INTO security_group_instance (security_group_id, instance_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING`).run(groupId, instanceUuid);
+  async addInstance(groupId: string, instanceUuid: string): Promise<void> {
+    await this.sql.run(`INSERT INTO security_group_instance (security_group_id, instance_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING`, [groupId, instanceUuid]);
   }
 
-  removeInstance(groupId: string, instanceUuid: string): boolean {
-    return this.db.prepare(`DELETE FROM security_group_instance WHERE security_group_id = ? AND instance_uuid = ?`).run(groupId, instanceUuid).changes === 1;
+  async removeInstance(groupId: string, instanceUuid: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM security_group_instance WHERE security_group_id = ? AND instance_uuid = ?`, [groupId, instanceUuid])).changes === 1;
   }
 
-  forInstance(instanceUuid: string): SecurityGroup[] {
-    const rows = this.db.prepare(`SELECT g.* FROM security_groups g JOIN security_group_instance si ON si.security_group_id = g.id WHERE si.instance_uuid = ? ORDER BY g.name`).all(instanceUuid) as Row[];
-    return rows.map((r) => this.withRules(r));
+  async forInstance(instanceUuid: string): Promise<SecurityGroup[]> {
+    const rows = await this.sql.all(`SELECT g.* FROM security_groups g JOIN security_group_instance si ON si.security_group_id = g.id WHERE si.instance_uuid = ? ORDER BY g.name`, [instanceUuid]);
+    const out: SecurityGroup[] = [];
+    for (const r of rows) out.push(await this.withRules(r));
+    return out;
   }
 
   /** The live servers in a group. */
-  members(groupId: string): string[] {
-    return (this.db.prepare(`SELECT si.instance_uuid FROM security_group_instance si JOIN instances i ON i.uuid = si.instance_uuid WHERE si.security_group_id = ? AND i.deleted = 0`)
-      .all(groupId) as Row[]).map((r) => r.instance_uuid as string);
+  async members(groupId: string): Promise<string[]> {
+    return (await this.sql.all(`SELECT si.instance_uuid FROM security_group_instance si JOIN instances i ON i.uuid = si.instance_uuid WHERE si.security_group_id = ? AND i.deleted = 0`,
+      [groupId])).map((r) => r.instance_uuid as string);
   }
 
   /** Groups with a rule whose source is `groupId` (their members' filters name its members' addresses). */
-  referencing(groupId: string): string[] {
-    return (this.db.prepare(`SELECT DISTINCT parent_group_id FROM security_group_rules WHERE group_id = ?`).all(groupId) as Row[]).map((r) => r.parent_group_id as string);
+  async referencing(groupId: string): Promise<string[]> {
+    return (await this.sql.all(`SELECT DISTINCT parent_group_id FROM security_group_rules WHERE group_id = ?`, [groupId])).map((r) => r.parent_group_id as string);
   }
 }

@@ -33,6 +33,7 @@ export class SchedulerManager implements Manager {
   private readonly weighers: HostWeigher[];
   private readonly ratios: AllocationRatios;
   private readonly pending = new Map<string, { host: string; flavor: Flavor; until: number }>();
+  private selecting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SchedulerOptions) {
     this.filters = options.filters ?? ALL_FILTERS;
@@ -47,20 +48,20 @@ export class SchedulerManager implements Manager {
   }
 
   /** Every compute host as the scheduler sees it now. */
-  hostStates(now = Date.now()): HostState[] {
+  async hostStates(now = Date.now()): Promise<HostState[]> {
     const { db } = this.options;
-    const services = new Map(db.listServices('swiftly-compute').map((s) => [s.host, s]));
+    const services = new Map((await db.listServices('swiftly-compute')).map((s) => [s.host, s]));
     for (const [uuid, p] of this.pending) {
-      const inst = db.getInstance(uuid);
+      const inst = await db.getInstance(uuid);
       // Claimed (host set) or expired; a vanished instance ages out with its TTL.
       if (p.until < now || inst?.host) this.pending.delete(uuid);
     }
     const out: HostState[] = [];
-    for (const node of db.listComputeNodes()) {
+    for (const node of await db.listComputeNodes()) {
       const svc = services.get(node.host);
       if (!svc) continue;
       const up = serviceIsUp(svc.last_seen_up, this.options.serviceDownTimeMs ?? 60_000, now);
-      const h = hostStateOf(node, svc, db.usageOnHost(node.host), up, this.ratios);
+      const h = hostStateOf(node, svc, await db.usageOnHost(node.host), up, this.ratios);
       for (const p of this.pending.values()) if (p.host === node.host) consumeFromRequest(h, p.flavor);
       out.push(h);
     }
@@ -68,8 +69,15 @@ export class SchedulerManager implements Manager {
   }
 
   /** Filter, weigh, pick the best; throws NoValidHostError naming the filter that emptied the list. */
-  selectDestinations(spec: RequestSpec): { host: string; node: string }[] {
-    let hosts = this.hostStates();
+  selectDestinations(spec: RequestSpec): Promise<{ host: string; node: string }[]> {
+    // One at a time: each selection must count the ones before it (the pending list) and the DB reads are async.
+    const run = this.selecting.then(() => this.selectNow(spec));
+    this.selecting = run.catch(() => {});
+    return run;
+  }
+
+  private async selectNow(spec: RequestSpec): Promise<{ host: string; node: string }[]> {
+    let hosts = await this.hostStates();
     if (hosts.length === 0) throw new NoValidHostError('There are not enough hosts available.');
     for (const f of this.filters) {
       const before = hosts.length;

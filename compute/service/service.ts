@@ -66,11 +66,11 @@ export class Service {
 
   async start(): Promise<void> {
     const { db } = this.options;
-    db.registerService(this.binary, this.host, this.topic, this.options.availabilityZone ?? 'nova');
+    await db.registerService(this.binary, this.host, this.topic, this.options.availabilityZone ?? 'nova');
     await this.manager.initHost?.();
-    db.heartbeat(this.binary, this.host);
+    await db.heartbeat(this.binary, this.host);
     await this.rpc.start();
-    this.every(this.options.reportIntervalMs ?? 10_000, 'report_state', async () => db.heartbeat(this.binary, this.host));
+    this.every(this.options.reportIntervalMs ?? 10_000, 'report_state', async () => await db.heartbeat(this.binary, this.host));
     for (const task of this.manager.periodicTasks ?? []) this.every(task.intervalMs, task.name, () => task.run());
     this.log.info({ topic: this.topic }, 'service started');
   }

@@ -8,7 +8,7 @@
  */
 export * from './types.js';
 export { VolumeNotFoundError, VolumeStateError } from './errors.js';
-export { SqliteVolumeStore } from './volume-db.js';
+export { SqlVolumeStore } from './volume-db.js';
 export { FileVolumeBackend } from './file-backend.js';
 export { VolumeManager, type VolumeManagerOptions, type SnapshotSource } from './volume-manager.js';
 export { VolumeRpcApi, VOLUME_TOPIC, VOLUME_RPC_VERSION, VOLUME_BINARY } from './volume-rpcapi.js';

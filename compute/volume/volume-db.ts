@@ -1,10 +1,9 @@
 /**
- * `VolumeStore` over the compute DB's SQLite file (tables `volumes` and
- * `volume_attachments`, migration 6). better-sqlite3 is synchronous; the
- * methods are async so callers are written for a PostgreSQL store too.
- * Status changes are compare-and-swaps in one immediate transaction.
+ * `VolumeStore` over the compute DB (tables `volumes` and
+ * `volume_attachments`, migration 6), on either engine (SqlExecutor: SQLite
+ * or PostgreSQL). Status changes are compare-and-swaps in one transaction.
  */
-import type Database from 'better-sqlite3';
+import { isUniqueViolation, type SqlExecutor, type SqlValue } from '../db/index.js';
 import { novaTime } from '../model.js';
 import { VolumeNotFoundError, VolumeStateError } from './errors.js';
 import {
@@ -14,43 +13,41 @@ import {
 type Row = Record<string, unknown>;
 
 function toVolume(r: Row): Volume {
-  return { ...(r as unknown as Volume), bootable: r.bootable === 1, metadata: JSON.parse((r.metadata as string | null) ?? '{}') };
+  const { rowid: _, ...rest } = r; // PostgreSQL's explicit rowid
+  return { ...(rest as unknown as Volume), bootable: r.bootable === 1, metadata: JSON.parse((r.metadata as string | null) ?? '{}') };
 }
 
-export class SqliteVolumeStore implements VolumeStore {
-  constructor(private readonly db: Database.Database) {}
-
-  private getSync(id: string): Volume | undefined {
-    const r = this.db.prepare(`SELECT * FROM volumes WHERE id = ?`).get(id) as Row | undefined;
-    return r && toVolume(r);
-  }
+export class SqlVolumeStore implements VolumeStore {
+  constructor(private readonly sql: SqlExecutor) {}
 
   async create(v: NewVolume): Promise<Volume> {
-    this.db.prepare(`INSERT INTO volumes (id, project_id, user_id, name, description, size, status, host, format, image_id, snapshot_id, bootable, metadata, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?)`).run(
+    await this.sql.run(`INSERT INTO volumes (id, project_id, user_id, name, description, size, status, host, format, image_id, snapshot_id, bootable, metadata, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?)`, [
       v.id, v.project_id, v.user_id, v.name, v.description, v.size, v.host ?? null, v.format, v.image_id ?? null, v.snapshot_id ?? null,
-      v.bootable ? 1 : 0, JSON.stringify(v.metadata ?? {}), novaTime());
-    return this.getSync(v.id)!;
+      v.bootable ? 1 : 0, JSON.stringify(v.metadata ?? {}), novaTime()]);
+    return (await this.get(v.id))!;
   }
 
   async get(id: string): Promise<Volume | undefined> {
-    return this.getSync(id);
+    const r = await this.sql.get(`SELECT * FROM volumes WHERE id = ?`, [id]);
+    return r && toVolume(r);
   }
 
   async list(f: VolumeFilters = {}): Promise<Volume[]> {
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: SqlValue[] = [];
     if (f.projectId) { where.push('project_id = ?'); params.push(f.projectId); }
     if (f.status) { where.push('status = ?'); params.push(f.status); }
     if (f.name) { where.push('name = ?'); params.push(f.name); }
     if (f.host) { where.push('host = ?'); params.push(f.host); }
-    const rows = this.db.prepare(`SELECT * FROM volumes ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id`).all(...params) as Row[];
+    const rows = await this.sql.all(`SELECT * FROM volumes ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id`, params);
     return rows.map(toVolume);
   }
 
   async update(id: string, values: Partial<Omit<Volume, 'id' | 'created_at'>>, expected?: readonly VolumeStatus[]): Promise<Volume> {
-    return this.db.transaction(() => {
-      const cur = this.getSync(id);
+    return this.sql.transaction(async (tx) => {
+      const store = new SqlVolumeStore(tx);
+      const cur = await store.get(id);
       if (!cur) throw new VolumeNotFoundError(id);
       if (expected && !expected.includes(cur.status)) {
         throw new VolumeStateError(`Invalid volume: Volume ${id} status must be ${expected.join(' or ')}, but current status is: ${cur.status}.`);
@@ -58,54 +55,56 @@ export class SqliteVolumeStore implements VolumeStore {
       const row: Record<string, unknown> = { ...values, updated_at: novaTime() };
       if ('bootable' in row) row.bootable = row.bootable ? 1 : 0;
       if ('metadata' in row) row.metadata = JSON.stringify(row.metadata ?? {});
+      for (const [k, v] of Object.entries(row)) if (v === undefined) row[k] = null;
       const cols = Object.keys(row);
-      this.db.prepare(`UPDATE volumes SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @__id`).run({ ...row, __id: id });
-      return this.getSync(id)!;
-    }).immediate();
+      await tx.run(`UPDATE volumes SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...Object.values(row) as SqlValue[], id]);
+      return (await store.get(id))!;
+    });
   }
 
   async destroy(id: string): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM volume_attachments WHERE volume_id = ?`).run(id);
-      this.db.prepare(`DELETE FROM volumes WHERE id = ?`).run(id);
-    }).immediate();
+    await this.sql.transaction(async (tx) => {
+      await tx.run(`DELETE FROM volume_attachments WHERE volume_id = ?`, [id]);
+      await tx.run(`DELETE FROM volumes WHERE id = ?`, [id]);
+    });
   }
 
   async reserveAttachment(a: Omit<VolumeAttachment, 'attached_at'>): Promise<VolumeAttachment> {
-    return this.db.transaction(() => {
-      const cur = this.getSync(a.volume_id);
+    return this.sql.transaction(async (tx) => {
+      const cur = await new SqlVolumeStore(tx).get(a.volume_id);
       if (!cur) throw new VolumeNotFoundError(a.volume_id);
       if (cur.status !== VolumeStatus.AVAILABLE) {
         throw new VolumeStateError(`Invalid volume: volume ${a.volume_id} status must be available, but current status is: ${cur.status}`);
       }
       const now = novaTime();
-      this.db.prepare(`UPDATE volumes SET status = 'attaching', updated_at = ? WHERE id = ?`).run(now, a.volume_id);
+      await tx.run(`UPDATE volumes SET status = 'attaching', updated_at = ? WHERE id = ?`, [now, a.volume_id]);
       try {
-        this.db.prepare(`INSERT INTO volume_attachments (id, volume_id, instance_uuid, device, host, attached_at) VALUES (?, ?, ?, ?, ?, ?)`)
-          .run(a.id, a.volume_id, a.instance_uuid, a.device, a.host, now);
+        await tx.run(`INSERT INTO volume_attachments (id, volume_id, instance_uuid, device, host, attached_at) VALUES (?, ?, ?, ?, ?, ?)`,
+          [a.id, a.volume_id, a.instance_uuid, a.device, a.host, now]);
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new VolumeStateError(`Device ${a.device} of server ${a.instance_uuid} is already in use.`);
+        if (isUniqueViolation(err)) throw new VolumeStateError(`Device ${a.device} of server ${a.instance_uuid} is already in use.`);
         throw err;
       }
       return { ...a, attached_at: now };
-    }).immediate();
+    });
   }
 
   async attachments(filter: { volumeId?: string; instanceUuid?: string }): Promise<VolumeAttachment[]> {
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: SqlValue[] = [];
     if (filter.volumeId) { where.push('volume_id = ?'); params.push(filter.volumeId); }
     if (filter.instanceUuid) { where.push('instance_uuid = ?'); params.push(filter.instanceUuid); }
-    return this.db.prepare(`SELECT * FROM volume_attachments ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY device, id`).all(...params) as VolumeAttachment[];
+    const rows = await this.sql.all<VolumeAttachment & { rowid?: number }>(`SELECT * FROM volume_attachments ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY device, id`, params);
+    return rows.map(({ rowid: _, ...a }) => a);
   }
 
   async removeAttachment(id: string): Promise<void> {
-    this.db.transaction(() => {
-      const a = this.db.prepare(`SELECT volume_id FROM volume_attachments WHERE id = ?`).get(id) as { volume_id: string } | undefined;
+    await this.sql.transaction(async (tx) => {
+      const a = await tx.get<{ volume_id: string }>(`SELECT volume_id FROM volume_attachments WHERE id = ?`, [id]);
       if (!a) return;
-      this.db.prepare(`DELETE FROM volume_attachments WHERE id = ?`).run(id);
-      const left = this.db.prepare(`SELECT COUNT(*) AS n FROM volume_attachments WHERE volume_id = ?`).get(a.volume_id) as { n: number };
-      if (left.n === 0) this.db.prepare(`UPDATE volumes SET status = 'available', updated_at = ? WHERE id = ?`).run(novaTime(), a.volume_id);
-    }).immediate();
+      await tx.run(`DELETE FROM volume_attachments WHERE id = ?`, [id]);
+      const left = (await tx.get<{ n: number }>(`SELECT COUNT(*) AS n FROM volume_attachments WHERE volume_id = ?`, [a.volume_id]))!;
+      if (left.n === 0) await tx.run(`UPDATE volumes SET status = 'available', updated_at = ? WHERE id = ?`, [novaTime(), a.volume_id]);
+    });
   }
 }

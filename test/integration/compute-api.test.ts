@@ -110,7 +110,7 @@ test('server create, show, list with filters, console, delete', async () => {
   assert.equal(otherActions[0].action, 'create');
   assert.equal(otherActions[0].result, 'Success');
   const created = create.headers.get('x-compute-request-id');
-  assert.equal(cloud.api.db.listActions(id)[0].request_id, created);
+  assert.equal((await cloud.api.db.listActions(id))[0].request_id, created);
   await nova.call('DELETE', `/servers/${other}`);
 });
 
@@ -224,7 +224,7 @@ test('the periodic sync follows the hypervisor: a guest that shut down is SHUTOF
   driver.simulateGuestShutdown(a);
   const off = await nova.waitStatus(a, 'SHUTOFF', 5000);
   assert.equal(off['OS-EXT-STS:power_state'], 4);
-  const gone = cloud.api.db.getInstance(b)!;
+  const gone = (await cloud.api.db.getInstance(b))!;
   await driver.destroy(gone);
   const err = await nova.waitStatus(b, 'ERROR', 5000);
   assert.match((err.fault as { message: string }).message, /missing from the hypervisor/);

@@ -66,14 +66,14 @@ test('server create --config-drive true --user-data <file> sends both: the serve
     assert.match(created.stdout, /\| config_drive +\| True +\|/);
     assert.match(created.stderr, new RegExp(`"config_drive":true,"user_data":"${Buffer.from('#!/bin/sh\necho \xe9\n', 'latin1').toString('base64').replace(/[+/]/g, '\\$&')}"`));
     const id = /\| id +\| ([0-9a-f-]{36}) +\|/.exec(created.stdout)![1];
-    const { ComputeDb } = await import('../../compute/index.js');
-    const db = new ComputeDb(cloud.dbPath);
+    const { openComputeDb } = await import('../../compute/db/index.js');
+    const db = await openComputeDb(cloud.dbPath);
     try {
-      const inst = db.getInstance(id)!;
+      const inst = (await db.getInstance(id))!;
       assert.equal(inst.config_drive, true);
       assert.deepEqual(Buffer.from(inst.user_data!, 'base64'), Buffer.from('#!/bin/sh\necho \xe9\n', 'latin1'));
     } finally {
-      db.close();
+      await db.close();
     }
     await cli('server', 'delete', id, '--wait');
   } finally {

@@ -53,27 +53,27 @@ test('a compute worker killed mid-spawn: the server ends in ERROR and its claim 
   try {
     const db = ctl.db;
     let worker = startWorker();
-    await until('the worker heartbeats', () => (db.getService('swiftly-compute', 'victim')?.report_count ?? 0) > 1);
+    await until('the worker heartbeats', async () => ((await db.getService('swiftly-compute', 'victim'))?.report_count ?? 0) > 1);
     const nova = novaClient(ctl.apiUrl!);
     const imageId = (await nova.call('GET', '/images')).body.images[0].id;
     const id = (await nova.call('POST', '/servers', { server: { name: 'doomed', imageRef: imageId, flavorRef: '1' } })).body.server.id;
     await nova.waitFor(id, (s) => s['OS-EXT-STS:task_state'] === 'spawning');
-    assert.equal(db.usageOnHost('victim').memory_mb_used, 512, 'claimed while spawning');
+    assert.equal((await db.usageOnHost('victim')).memory_mb_used, 512, 'claimed while spawning');
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
     const s = await nova.waitStatus(id, 'ERROR', 8000);
     assert.match((s.fault as { message: string }).message, /Compute host victim went down while the instance was building/);
-    assert.equal(db.getInstance(id)!.host, null);
-    assert.equal(db.usageOnHost('victim').memory_mb_used, 0);
-    assert.equal(db.getComputeNode('victim')!.memory_mb_used, 0, 'the claim is released in the node record too');
+    assert.equal((await db.getInstance(id))!.host, null);
+    assert.equal((await db.usageOnHost('victim')).memory_mb_used, 0);
+    assert.equal((await db.getComputeNode('victim'))!.memory_mb_used, 0, 'the claim is released in the node record too');
     // The worker comes back: the build message it never acked is redelivered, and ignored.
     worker = startWorker();
-    const before = db.getService('swiftly-compute', 'victim')!.report_count;
-    await until('the worker is back', () => db.getService('swiftly-compute', 'victim')!.report_count > before + 2);
+    const before = (await db.getService('swiftly-compute', 'victim'))!.report_count;
+    await until('the worker is back', async () => (await db.getService('swiftly-compute', 'victim'))!.report_count > before + 2);
     await sleep(300);
     const again = (await nova.call('GET', `/servers/${id}`)).body.server;
     assert.equal(again.status, 'ERROR');
-    assert.equal(db.usageOnHost('victim').memory_mb_used, 0);
+    assert.equal((await db.usageOnHost('victim')).memory_mb_used, 0);
     assert.equal((await nova.call('DELETE', `/servers/${id}`)).status, 204);
   } finally {
     for (const c of children) c.kill('SIGKILL');

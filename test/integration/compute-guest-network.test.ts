@@ -17,7 +17,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../common/index.js';
-import { ComputeDb, PowerState, VmState } from '../../compute/index.js';
+import { ComputeDb, openComputeDb, PowerState, VmState } from '../../compute/index.js';
 import { DbMetadataLookup, startGuestMetadata, type GuestMetadata } from '../../compute/metadata/index.js';
 import { NetworkService, tapDevice, type Network } from '../../compute/network/index.js';
 import { LinuxNetworkDriver, dnsmasqFiles } from '../../compute/network/linux/index.js';
@@ -51,8 +51,8 @@ describe('the test guest on a guest network: DHCP from dnsmasq, the metadata ser
     chmodSync(tmp, 0o755); // dnsmasq reads its hosts file as nobody
     lab = new NetnsLab();
     hostNs = await lab.add('host');
-    db = new ComputeDb(join(tmp, 'compute.sqlite'));
-    net = new NetworkService(db.db);
+    db = await openComputeDb(join(tmp, 'compute.sqlite'));
+    net = new NetworkService(db.sql);
     driver = new LinuxNetworkDriver({ stateDir: join(tmp, 'networks'), netns: hostNs, dnsUpstream: [] });
   });
 
@@ -60,19 +60,19 @@ describe('the test guest on a guest network: DHCP from dnsmasq, the metadata ser
     await metadata?.close();
     await lab?.cleanup();
     if (network) await driver.teardownNetwork(network).catch(() => undefined);
-    db?.close();
+    await db?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('the guest is leased its fixed IP, reads its instance id and user data from the metadata service, and answers ping', async () => {
-    network = net.networks.createNetwork({ label: 'private', cidr: '10.47.0.0/24', dns: [] });
+    network = await net.networks.createNetwork({ label: 'private', cidr: '10.47.0.0/24', dns: [] });
     const userData = Buffer.from(`#!/bin/sh\necho metadata ${Date.now()}\n`);
-    const inst = db.createInstance({
+    const inst = await db.createInstance({
       uuid: crypto.randomUUID(), display_name: 'net guest', project_id: 'AUTH_test', user_id: 'test:tester', image_ref: 'img', image_properties: {},
-      flavor: db.getFlavor('1')!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
+      flavor: (await db.getFlavor('1'))!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
       power_state: PowerState.RUNNING, metadata: {}, key_name: null, user_data: userData.toString('base64'), requested_networks: [{ uuid: network.id }],
     });
-    const [iface] = net.allocateForInstance(inst);
+    const [iface] = await net.allocateForInstance(inst);
     assert.equal(iface.device, tapDevice(iface.mac));
 
     await driver.setupNetwork(network);
@@ -118,7 +118,7 @@ describe('the test guest on a guest network: DHCP from dnsmasq, the metadata ser
     qemu.kill('SIGTERM');
     await gone;
     await driver.unplugInstance(network, iface.mac, iface.address);
-    db.destroyInstance(inst.uuid);
+    await db.destroyInstance(inst.uuid);
   });
 });
 

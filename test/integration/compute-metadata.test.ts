@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { silentLogger } from '../../common/index.js';
 import { DbMetadataLookup, makeConfigDrive, startMetadataServer, type MetadataServer, type MetadataSource } from '../../compute/metadata/index.js';
-import { ComputeDb, PowerState, VmState, type Instance } from '../../compute/index.js';
+import { ComputeDb, openComputeDb, PowerState, VmState, type Instance } from '../../compute/index.js';
 import { NetnsLab, netnsUnavailable } from '../helpers/netns.js';
 import { NetworkService, generateSshKeyPair, sshFingerprint } from '../../compute/network/index.js';
 
@@ -167,13 +167,13 @@ describe('metadata service over the compute DB', () => {
   let net: NetworkService;
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'swiftly-metadata-db-'));
-    db = new ComputeDb(join(tmp, 'compute.sqlite'));
-    net = new NetworkService(db.db);
+    db = await openComputeDb(join(tmp, 'compute.sqlite'));
+    net = new NetworkService(db.sql);
     server = await startMetadataServer({ listen: { path: join(tmp, 'metadata.sock') }, logger: silentLogger, useForwardedFor: true, lookup: new DbMetadataLookup(db, net) });
   });
   after(async () => {
     await server?.close();
-    db?.close();
+    await db?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -187,18 +187,18 @@ describe('metadata service over the compute DB', () => {
   });
 
   it('finds the server by its fixed IP and serves its network, key pair and floating IP; a released address finds nothing', async () => {
-    const network = net.networks.createNetwork({ label: 'private', cidr: '10.31.0.0/24', dns: ['10.31.0.1'] });
+    const network = await net.networks.createNetwork({ label: 'private', cidr: '10.31.0.0/24', dns: ['10.31.0.1'] });
     const kp = generateSshKeyPair();
-    net.keypairs.create({ name: 'mine', userId: 'test:tester', publicKey: kp.publicKey, fingerprint: sshFingerprint(kp.publicKey), type: 'ssh' });
-    const inst = db.createInstance({
+    await net.keypairs.create({ name: 'mine', userId: 'test:tester', publicKey: kp.publicKey, fingerprint: sshFingerprint(kp.publicKey), type: 'ssh' });
+    const inst = await db.createInstance({
       uuid: crypto.randomUUID(), display_name: 'db vm', project_id: 'AUTH_test', user_id: 'test:tester', image_ref: 'img', image_properties: {},
-      flavor: db.getFlavor('1')!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
+      flavor: (await db.getFlavor('1'))!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
       power_state: PowerState.RUNNING, metadata: {}, key_name: 'mine', user_data: Buffer.from('ud').toString('base64'),
     });
-    const [iface] = net.allocateForInstance(inst);
-    net.floating.ensurePool('public', '192.0.2.0/28');
-    const fip = net.floating.allocate('AUTH_test', 'public');
-    assert.ok(net.floating.associate(fip.id, iface.address, inst.uuid));
+    const [iface] = await net.allocateForInstance(inst);
+    await net.floating.ensurePool('public', '192.0.2.0/28');
+    const fip = await net.floating.allocate('AUTH_test', 'public');
+    assert.ok(await net.floating.associate(fip.id, iface.address, inst.uuid));
 
     const md = JSON.parse((await viaSocket('/openstack/latest/meta_data.json', iface.address)).body);
     assert.equal(md.uuid, inst.uuid);
@@ -213,19 +213,19 @@ describe('metadata service over the compute DB', () => {
     assert.equal((await viaSocket('/latest/meta-data/public-keys/0/openssh-key', iface.address)).body, kp.publicKey);
     assert.equal((await viaSocket('/latest/user-data', iface.address)).body, 'ud');
     assert.equal((await viaSocket('/latest/meta-data/instance-id', '10.31.0.200')).status, 404, 'an address no server holds');
-    db.destroyInstance(inst.uuid);
+    await db.destroyInstance(inst.uuid);
     assert.equal((await viaSocket('/latest/meta-data/instance-id', iface.address)).status, 404, 'a deleted server\'s address finds nothing');
   });
 
   it('from a guest network namespace: 169.254.169.254:80 forwards to the service, which answers by the guest\'s fixed IP', { skip: NETNS_MISSING }, async () => {
-    const network = net.networks.createNetwork({ label: 'nsnet', cidr: '10.32.0.0/24', dns: [] });
-    const inst = db.createInstance({
+    const network = await net.networks.createNetwork({ label: 'nsnet', cidr: '10.32.0.0/24', dns: [] });
+    const inst = await db.createInstance({
       uuid: crypto.randomUUID(), display_name: 'ns vm', project_id: 'AUTH_test', user_id: 'test:tester', image_ref: 'img', image_properties: {},
-      flavor: db.getFlavor('1')!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
+      flavor: (await db.getFlavor('1'))!, host: 'cn1', node: 'cn1', availability_zone: null, vm_state: VmState.ACTIVE, task_state: null,
       power_state: PowerState.RUNNING, metadata: {}, key_name: null, user_data: Buffer.from('from the namespace').toString('base64'),
       requested_networks: [{ uuid: network.id }],
     });
-    const [iface] = net.allocateForInstance(inst);
+    const [iface] = await net.allocateForInstance(inst);
     // Two namespaces of this test: "net" (the guest network's side: gateway + 169.254.169.254) and "guest" (the fixed IP).
     const lab = new NetnsLab();
     try {
@@ -257,7 +257,7 @@ describe('metadata service over the compute DB', () => {
       assert.match(spoofed, /^i-[0-9a-f]{8}$/);
     } finally {
       await lab.cleanup();
-      db.destroyInstance(inst.uuid);
+      await db.destroyInstance(inst.uuid);
     }
   });
 });

@@ -24,8 +24,8 @@ test('resize moves the guest to another host; revert brings it back; confirm fre
   assert.equal(await hostOf(), dest);
   assert.ok(await drivers.get(dest)!.getInfo(id));
   assert.equal(await drivers.get(source)!.getInfo(id), undefined);
-  assert.equal(db.usageOnHost(dest).memory_mb_used, 2048);
-  assert.equal(db.usageOnHost(source).memory_mb_used, 512, 'the source keeps the old flavor until confirm or revert');
+  assert.equal((await db.usageOnHost(dest)).memory_mb_used, 2048);
+  assert.equal((await db.usageOnHost(source)).memory_mb_used, 512, 'the source keeps the old flavor until confirm or revert');
 
   assert.equal((await nova.call('POST', `/servers/${id}/action`, { revertResize: null })).status, 202);
   const back = await nova.waitStatus(id, 'ACTIVE');
@@ -33,15 +33,15 @@ test('resize moves the guest to another host; revert brings it back; confirm fre
   assert.equal(await hostOf(), source);
   assert.equal((await drivers.get(source)!.getInfo(id))?.memory_mb, 512);
   assert.equal(await drivers.get(dest)!.getInfo(id), undefined);
-  assert.equal(db.usageOnHost(dest).memory_mb_used, 0);
+  assert.equal((await db.usageOnHost(dest)).memory_mb_used, 0);
 
   await nova.call('POST', `/servers/${id}/action`, { resize: { flavorRef: '2' } });
   await nova.waitStatus(id, 'VERIFY_RESIZE');
   assert.equal((await nova.call('POST', `/servers/${id}/action`, { confirmResize: null })).status, 204);
   await nova.waitStatus(id, 'ACTIVE');
   assert.equal(await hostOf(), dest);
-  assert.equal(db.usageOnHost(source).memory_mb_used, 0);
-  assert.equal(db.usageOnHost(dest).memory_mb_used, 2048);
+  assert.equal((await db.usageOnHost(source)).memory_mb_used, 0);
+  assert.equal((await db.usageOnHost(dest)).memory_mb_used, 2048);
   await nova.call('DELETE', `/servers/${id}`);
   await nova.waitFor(id, (s) => s.status === 'GONE');
   assert.equal(await drivers.get(dest)!.getInfo(id), undefined);

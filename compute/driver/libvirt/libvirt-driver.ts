@@ -61,7 +61,7 @@ export interface LibvirtDriverOptions {
   networkNamespace?: string;
   logger?: Logger;
   /** What a config drive carries for a server (its interfaces, key pair, floating IP): the compute DB's, from the launcher. */
-  metadataSource?: (instance: Instance) => MetadataSource;
+  metadataSource?: (instance: Instance) => Promise<MetadataSource>;
 }
 
 /** How long the console tail may be (Nova's MAX_CONSOLE_BYTES). */
@@ -243,8 +243,8 @@ export class LibvirtDriver implements HypervisorDriver {
    * The config drive's contents: the server's key pair and floating IP from the compute DB, its interfaces as
    * plugged in (`network`); a guest without any has the user-mode NIC (its MAC, DHCP).
    */
-  private configDriveSource(instance: Instance, network: NetworkInfo): MetadataSource {
-    const src = this.o.metadataSource?.(instance) ?? { instance, nics: [] };
+  private async configDriveSource(instance: Instance, network: NetworkInfo): Promise<MetadataSource> {
+    const src = (await this.o.metadataSource?.(instance)) ?? { instance, nics: [] };
     return { ...src, nics: network.length ? guestNics(network) : [{ mac: guestMac(instance.uuid) }] };
   }
 
@@ -269,7 +269,7 @@ export class LibvirtDriver implements HypervisorDriver {
       await this.fetchKernel(image.properties, p);
       const taps: GuestTap[] = network.map((i) => ({ mac: i.mac, device: i.device, bridge: i.network.bridge }));
       writeFileAtomicSync(p.nics, Buffer.from(JSON.stringify(taps)));
-      if (instance.config_drive) await makeConfigDrive(this.configDriveSource(instance, network), p.configDrive);
+      if (instance.config_drive) await makeConfigDrive(await this.configDriveSource(instance, network), p.configDrive);
       await this.define(instance, instance.flavor, image.properties, { path: base, format: info.format });
       defined = true;
       await this.start(instance.uuid);

@@ -11,7 +11,7 @@ export { BlockHasher } from './block-hasher.js';
 export { getJson, putJson } from './store-json.js';
 export * from './backup-types.js';
 export { BackupNotFoundError, BackupStateError } from './backup-errors.js';
-export { SqliteBackupStore } from './backup-db.js';
+export { SqlBackupStore } from './backup-db.js';
 export { VolumeRawFiles, type RawFile } from './volume-raw.js';
 export { BackupManager, type BackupManagerOptions, type BackupConfig, type StoreAuth } from './backup-manager.js';
 export { BackupApiService, type BackupApiOptions, type CreateBackupRequest, type BackupCaller } from './backup-api.js';

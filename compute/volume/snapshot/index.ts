@@ -5,7 +5,7 @@
  */
 export * from './snapshot-types.js';
 export { SnapshotNotFoundError, SnapshotStateError } from './snapshot-errors.js';
-export { SqliteSnapshotStore } from './snapshot-db.js';
+export { SqlSnapshotStore } from './snapshot-db.js';
 export { FileSnapshots } from './file-snapshots.js';
 export { SnapshotManager, type SnapshotManagerOptions } from './snapshot-manager.js';
 export { SnapshotApiService, type CreateSnapshotRequest, type VolumeCaller } from './snapshot-api.js';
