@@ -31,7 +31,7 @@ export class NetworkApiService {
 
   /** os-networks DELETE: out of the DB (refused while in use), then every compute host tears its data plane down. */
   async deleteNetwork(ctx: ApiContext, net: Network): Promise<void> {
-    this.net.networks.deleteNetwork(net.id);
+    await this.net.networks.deleteNetwork(net.id);
     await this.o.compute.teardownNetwork(ctx, net);
   }
 
