@@ -3,7 +3,8 @@
  * and PostgreSQL in a database of its own (unique name, dropped afterwards)
  * on the server at SWIFTLY_TEST_PG_URL (default: the local unix socket,
  * which `.ci/run` sets up). A test for both runs once per engine; the
- * PostgreSQL one skips, saying why, where no server answers.
+ * PostgreSQL one skips, saying why, where no server answers, except under
+ * CI=true, where that is a failure (as the browser tests do without Chromium).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,9 @@ export async function postgresUnavailable(): Promise<string | undefined> {
     await c.query('SELECT 1');
     return undefined;
   } catch (err) {
-    return `no PostgreSQL at ${TEST_PG_URL} (${(err as Error).message}); set SWIFTLY_TEST_PG_URL`;
+    const why = `no PostgreSQL at ${TEST_PG_URL} (${(err as Error).message}); set SWIFTLY_TEST_PG_URL`;
+    if (process.env.CI === 'true') throw new Error(`${why}: CI=true needs PostgreSQL (.ci/run starts it)`);
+    return why;
   } finally {
     await c.end().catch(() => {});
   }
