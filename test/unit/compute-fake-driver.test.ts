@@ -55,5 +55,5 @@ test('compute config: Nova option names, defaults, sqlite URL', () => {
   assert.deepEqual(c.scheduler.enabledFilters, ['ComputeFilter', 'RamFilter']);
   assert.equal(c.apiPort, 8774);
   assert.equal(c.apiListen, '127.0.0.1');
-  assert.throws(() => computeConfigFromIni(parseIni('[database]\nconnection = mysql://x/y\n')), /only sqlite/);
+  assert.throws(() => computeConfigFromIni(parseIni('[database]\nconnection = mysql://x/y\n')), /sqlite:\/\/ or postgresql:\/\/ only/);
 });

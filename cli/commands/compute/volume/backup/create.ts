@@ -5,7 +5,7 @@ import { waitFor } from '../../../../lib/volume-backup-cli.js';
 
 export default class BackupCreate extends Command {
   static override description = 'Back a volume up into the object store (container volumebackups of your account), fully or incrementally';
-  static override args = { volume: Args.string({ description: 'volume id', required: true }) };
+  static override args = { volume: Args.string({ ignoreStdin: true, description: 'volume id', required: true }) };
   static override flags = {
     ...computeFlags,
     name: Flags.string({ description: 'backup name' }),

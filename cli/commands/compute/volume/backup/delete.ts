@@ -5,7 +5,7 @@ import { findIn, waitFor } from '../../../../lib/volume-backup-cli.js';
 export default class BackupDelete extends Command {
   static override description = 'Delete volume backups and their objects (refused while incremental backups depend on one)';
   static override strict = false;
-  static override args = { backup: Args.string({ description: 'backup id or name (several may be given)', required: true }) };
+  static override args = { backup: Args.string({ ignoreStdin: true, description: 'backup id or name (several may be given)', required: true }) };
   static override flags = { ...computeFlags, wait: Flags.boolean({ description: 'wait until they are gone', default: false }) };
 
   async run(): Promise<void> {

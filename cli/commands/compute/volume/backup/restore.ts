@@ -5,7 +5,7 @@ import { findIn, waitFor } from '../../../../lib/volume-backup-cli.js';
 
 export default class BackupRestore extends Command {
   static override description = 'Restore a backup to a new volume, or onto an existing available one (--volume); checked against the checksum taken at backup';
-  static override args = { backup: Args.string({ description: 'backup id or name', required: true }) };
+  static override args = { backup: Args.string({ ignoreStdin: true, description: 'backup id or name', required: true }) };
   static override flags = {
     ...computeFlags,
     volume: Flags.string({ description: 'restore onto this available volume (at least the backup\'s size)' }),

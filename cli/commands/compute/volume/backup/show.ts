@@ -5,7 +5,7 @@ import { findIn } from '../../../../lib/volume-backup-cli.js';
 
 export default class BackupShow extends Command {
   static override description = 'Show a volume backup';
-  static override args = { backup: Args.string({ description: 'backup id or name', required: true }) };
+  static override args = { backup: Args.string({ ignoreStdin: true, description: 'backup id or name', required: true }) };
   static override flags = { ...computeFlags };
 
   async run(): Promise<void> {

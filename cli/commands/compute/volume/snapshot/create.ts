@@ -5,7 +5,7 @@ import { waitFor } from '../../../../lib/volume-backup-cli.js';
 
 export default class SnapshotCreate extends Command {
   static override description = 'Snapshot a volume (an available one: internal qcow2 snapshot, or a copy of a raw volume)';
-  static override args = { volume: Args.string({ description: 'volume id', required: true }) };
+  static override args = { volume: Args.string({ ignoreStdin: true, description: 'volume id', required: true }) };
   static override flags = {
     ...computeFlags,
     name: Flags.string({ description: 'snapshot name' }),

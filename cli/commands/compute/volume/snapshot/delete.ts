@@ -5,7 +5,7 @@ import { findIn, waitFor } from '../../../../lib/volume-backup-cli.js';
 export default class SnapshotDelete extends Command {
   static override description = 'Delete volume snapshots';
   static override strict = false;
-  static override args = { snapshot: Args.string({ description: 'snapshot id or name (several may be given)', required: true }) };
+  static override args = { snapshot: Args.string({ ignoreStdin: true, description: 'snapshot id or name (several may be given)', required: true }) };
   static override flags = { ...computeFlags, wait: Flags.boolean({ description: 'wait until they are gone', default: false }) };
 
   async run(): Promise<void> {

@@ -5,7 +5,7 @@ import { findIn } from '../../../../lib/volume-backup-cli.js';
 
 export default class SnapshotShow extends Command {
   static override description = 'Show a volume snapshot';
-  static override args = { snapshot: Args.string({ description: 'snapshot id or name', required: true }) };
+  static override args = { snapshot: Args.string({ ignoreStdin: true, description: 'snapshot id or name', required: true }) };
   static override flags = { ...computeFlags };
 
   async run(): Promise<void> {
