@@ -31,13 +31,17 @@ export interface BackupObjectEntry {
   compression: 'zlib' | 'none';
 }
 
-export interface BackupMetadata {
+/** The fields Cinder's `_metadata` and `_sha256file` objects both open with. */
+interface BackupHeader {
   version: '1.0.0';
   backup_id: string;
   volume_id: string;
   backup_name: string | null;
   backup_description: string | null;
   created_at: string;
+}
+
+export interface BackupMetadata extends BackupHeader {
   parent_id: string | null;
   /** In volume order; an incremental backup's cover only what changed. */
   objects: Record<string, BackupObjectEntry>[];
@@ -52,13 +56,7 @@ export interface BackupMetadata {
   prefix: string;
 }
 
-export interface BackupSha256File {
-  version: '1.0.0';
-  backup_id: string;
-  volume_id: string;
-  backup_name: string | null;
-  backup_description: string | null;
-  created_at: string;
+export interface BackupSha256File extends BackupHeader {
   chunk_size: number;
   sha256s: string[];
 }
