@@ -11,46 +11,27 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../common/index.js';
-import { computeConfig, startComputeServices, type ComputeServices } from '../../compute/index.js';
-import { GlanceImageService, startImageService, type ImageServiceHandle } from '../../compute/image/index.js';
-import { novaClient } from '../helpers/compute-cloud.js';
 import { guestReport } from '../helpers/guest/guest-report.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
-import { startSwiftlyCluster, login, type SwiftlyCluster } from './helpers/swiftly-cluster.js';
+import { libvirtMissing, startGuestCloud, type GuestCloud } from '../helpers/guest/guest-cloud.js';
 
-const LIBVIRT_SOCK = ['/run/libvirt/libvirt-sock', '/var/run/libvirt/libvirt-sock'].find((p) => existsSync(p));
-async function why(): Promise<string | false> {
-  for (const cmd of ['virsh', 'qemu-img', 'qemu-system-x86_64', 'genisoimage']) {
-    try {
-      execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    } catch {
-      return `${cmd} not installed`;
-    }
-  }
-  if (!LIBVIRT_SOCK) return 'libvirtd is not running (no /run/libvirt/libvirt-sock)';
-  return guestBuildMissing();
-}
-const missing = await why();
+const missing = libvirtMissing(['genisoimage']) ?? (await guestBuildMissing());
 // .ci/run installs what this needs, so under CI a missing piece fails the test instead of skipping it.
 const skip = missing && !process.env.CI ? missing : false;
 if (skip) console.log(`# skipping the real-guest volume test: ${skip}`);
 
 describe('a volume moved between two real guests', { skip }, () => {
-  let cluster: SwiftlyCluster;
-  let images: ImageServiceHandle;
-  let compute: ComputeServices;
+  let cloud: GuestCloud;
   let tmp: string;
   let guest: TestGuest;
-  let user: { token: string; project: string };
 
-  const nova = (method: string, path: string, body?: unknown) => novaClient(compute.apiUrl!, user.token, user.project).call(method, path, body);
+  const nova = (method: string, path: string, body?: unknown) => cloud.nova(method, path, body);
   const cinder = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${compute.apiUrl}/v3/${user.project}${path}`, {
-      method, headers: { 'x-auth-token': user.token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    const res = await fetch(`${cloud.compute.apiUrl}/v3/${cloud.user.project}${path}`, {
+      method, headers: { 'x-auth-token': cloud.user.token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -86,54 +67,17 @@ describe('a volume moved between two real guests', { skip }, () => {
   before(async () => {
     guest = await buildTestGuest();
     tmp = mkdtempSync(join(tmpdir(), 'swiftly-guest-volume-'));
-    cluster = await startSwiftlyCluster();
-    const auth = { strategy: 'tempauth' as const, proxyUrl: cluster.proxyUrl, adminProjects: ['admin'], resellerPrefix: 'AUTH' };
-    images = await startImageService({
-      config: {
-        bindHost: '127.0.0.1', bindPort: 0, dbPath: join(tmp, 'images.sqlite'), computeDbPath: join(tmp, 'compute.sqlite'), auth,
-        store: { authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin', container: 'glance', largeObjectSize: 64 * 1024 * 1024, largeObjectChunkSize: 200 << 20 },
-      },
-      logger: silentLogger,
-    });
-    compute = await startComputeServices({
-      config: {
-        dbPath: join(tmp, 'compute.sqlite'), apiListen: '127.0.0.1', apiPort: 0, periodicIntervalMs: 60_000, host: 'guest1', computeDriver: 'libvirt', auth,
-        glance: { apiServer: images.url, authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin' },
-        libvirt: { ...computeConfig().libvirt, virtType: 'qemu', connectionUri: 'qemu:///system', instancesPath: join(tmp, 'instances'), shutdownTimeoutMs: 1500 },
-        volume: { volumesDir: join(tmp, 'volumes'), format: 'qcow2' },
-      },
-      logger: silentLogger,
-    });
-    user = await login(cluster.authUrl, 'test:tester', 'testing');
+    cloud = await startGuestCloud(tmp, { host: 'guest1', volume: { format: 'qcow2' } });
   });
 
   after(async () => {
-    // A failed test would leave its guests running: delete every server left before compute stops (libvirt keeps domains).
-    if (compute && user) {
-      for (const srv of ((await nova('GET', '/servers')).body?.servers ?? []) as { id: string }[]) await nova('DELETE', `/servers/${srv.id}`);
-      const until = Date.now() + 60_000;
-      while (((await nova('GET', '/servers')).body?.servers ?? []).length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    }
-    await compute?.stop();
-    await images?.stop();
-    await cluster?.stop();
+    await cloud?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   it('guest one writes a file to a hot-plugged volume; detached and attached to guest two, it reads the file; deleting guest two leaves the volume available', async () => {
-    const client = new GlanceImageService({ url: images.url, credentials: user });
-    const upload = async (name: string, path: string, disk_format: string, container_format: string, properties: Record<string, string> = {}) => {
-      const img = await client.create({ name, disk_format, container_format, properties: { architecture: 'x86_64', ...properties } });
-      await client.upload(img.id, createReadStream(path), { size: statSync(path).size });
-      return img.id;
-    };
-    const kernelId = await upload('guest-kernel', guest.kernel, 'aki', 'aki');
-    const ramdiskId = await upload('guest-ramdisk', guest.initrd, 'ari', 'ari');
-    const disk = join(tmp, 'disk.raw');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', disk, '1M']);
     const marker = `image-data-${Date.now()}`;
-    writeFileSync(disk, marker, { flag: 'r+' });
-    const imageId = await upload('guest', disk, 'raw', 'bare', { kernel_id: kernelId, ramdisk_id: ramdiskId, os_command_line: 'console=ttyS0 quiet' });
+    const { diskId: imageId } = await cloud.uploadGuest(guest, marker);
 
     const text = `written-by-guest-one-${Date.now()}`;
     const boot = async (name: string, userData: string) => {

@@ -7,7 +7,7 @@
  * (libvirt keeps domains past compute's stop).
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../common/index.js';
 import { computeConfig, startComputeServices, type ComputeConfig, type ComputeServices } from '../../../compute/index.js';
@@ -42,8 +42,8 @@ export interface GuestCloud {
   client: GlanceImageService;
   /** The compute API as test:tester. */
   nova: Nova;
-  /** The test guest as three images (kernel aki, ramdisk ari, a 1 MiB raw disk booting them); returns their ids, the disk's first. */
-  uploadGuest(guest: TestGuest): Promise<{ diskId: string; kernelId: string; ramdiskId: string }>;
+  /** The test guest as three images (kernel aki, ramdisk ari, a 1 MiB raw disk booting them, starting with `diskData` if given); returns their ids, the disk's first. */
+  uploadGuest(guest: TestGuest, diskData?: string): Promise<{ diskId: string; kernelId: string; ramdiskId: string }>;
   /** Delete every server left, wait for them to go, stop everything. */
   stop(): Promise<void>;
 }
@@ -54,6 +54,8 @@ export interface GuestCloudOptions {
   /** `[network]` options over the defaults (networks_path is `<tmp>/networks`). */
   network?: Partial<ComputeConfig['network']>;
   enabledApis?: string[];
+  /** `[volume]` options (volumes under `<tmp>/volumes`); the defaults' otherwise. */
+  volume?: Partial<ComputeConfig['volume']>;
 }
 
 /** A cloud for real guests in `tmp`: compute with libvirt on qemu:///system (TCG), instances under `<tmp>/instances`. */
@@ -78,6 +80,7 @@ export async function startGuestCloud(tmp: string, o: GuestCloudOptions): Promis
         glance: { apiServer: images.url, authUrl: cluster.authUrl, user: 'admin:admin', key: 'admin' },
         libvirt: { ...defaults.libvirt, virtType: 'qemu', connectionUri: 'qemu:///system', instancesPath: join(tmp, 'instances'), shutdownTimeoutMs: 1500 },
         network: { ...defaults.network, networksPath: join(tmp, 'networks'), ...o.network },
+        ...(o.volume ? { volume: { ...defaults.volume, volumesDir: join(tmp, 'volumes'), ...o.volume } } : {}),
       },
       logger: silentLogger,
     });
@@ -98,11 +101,12 @@ export async function startGuestCloud(tmp: string, o: GuestCloudOptions): Promis
   const started = { images, compute };
   return {
     cluster, images, compute, user, client, nova,
-    async uploadGuest(guest) {
+    async uploadGuest(guest, diskData) {
       const kernelId = await upload('guest-kernel', guest.kernel, { disk_format: 'aki', container_format: 'aki' });
       const ramdiskId = await upload('guest-ramdisk', guest.initrd, { disk_format: 'ari', container_format: 'ari' });
       const disk = join(tmp, 'disk.raw');
       execFileSync('qemu-img', ['create', '-q', '-f', 'raw', disk, '1M']);
+      if (diskData !== undefined) writeFileSync(disk, diskData, { flag: 'r+' });
       const diskId = await upload('guest', disk, { disk_format: 'raw', container_format: 'bare' }, {
         kernel_id: kernelId, ramdisk_id: ramdiskId, os_command_line: 'console=ttyS0 quiet',
       });
