@@ -5,8 +5,10 @@
  * file system on it and writes a file (its user data says what); the volume
  * is detached (the guest has let go) and attached to a second running
  * guest, which reads the file back — both seen on their consoles. Deleting
- * the second server leaves the volume `available`. On the way, a volume
- * made from an image holds the image's bytes.
+ * the second server leaves the volume `available`, and a backup of it into
+ * swiftly restored to a new volume hashes the same (sha256 of the bytes a
+ * guest sees) and holds the guest's file. On the way, a volume made from an
+ * image holds the image's bytes.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guestReport } from '../helpers/guest/guest-report.js';
+import { sha256AndFind } from '../helpers/guest/sha256-find.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
 import { libvirtMissing, startGuestCloud, type GuestCloud } from '../helpers/guest/guest-cloud.js';
 
@@ -63,6 +66,23 @@ describe('a volume moved between two real guests', { skip }, () => {
   };
   const volumeStatus = (id: string, want: string) =>
     poll(`volume ${id} ${want}`, async () => ((await cinder('GET', `/volumes/${id}`)).body.volume.status === want ? true : undefined), 60_000);
+
+  const backupStatus = (id: string, want: string) =>
+    poll(`backup ${id} ${want}`, async () => {
+      const b = (await cinder('GET', `/backups/${id}`)).body.backup;
+      if (b.status === 'error') throw new Error(`backup ${id} failed: ${b.fail_reason}`);
+      return b.status === want ? true : undefined;
+    }, 120_000);
+  /** What a guest sees of a volume (its qcow2 file converted to raw): the sha256 of those bytes and whether they hold `text`. */
+  const guestView = async (id: string, text: string) => {
+    const raw = join(tmp, `view-${id}.raw`);
+    execFileSync('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', join(tmp, 'volumes', `volume-${id}`), raw]);
+    try {
+      return await sha256AndFind(raw, Buffer.from(text));
+    } finally {
+      rmSync(raw, { force: true });
+    }
+  };
 
   before(async () => {
     guest = await buildTestGuest();
@@ -132,9 +152,28 @@ describe('a volume moved between two real guests', { skip }, () => {
     const left = (await cinder('GET', `/volumes/${vol}`)).body.volume;
     assert.equal(left.status, 'available', 'deleting the server leaves the volume');
     assert.deepEqual(left.attachments, []);
-    // Hook for backups (issue 25 point 3): the volume now holds guest one's file system; a backup of `vol`
-    // restored to a new volume must have the same sha256 as `vol`'s file here.
+
+    // The volume holds guest one's file system: backed up into swiftly and restored to a new volume, whose
+    // guest-visible bytes hash the same and hold the guest's file.
+    const t2 = Date.now();
+    const bk = await cinder('POST', '/backups', { backup: { volume_id: vol, name: 'guest-fs' } });
+    assert.equal(bk.status, 202, JSON.stringify(bk.body));
+    const backupId = bk.body.backup.id as string;
+    await backupStatus(backupId, 'available');
+    const rs = await cinder('POST', `/backups/${backupId}/restore`, { restore: { name: 'guest-fs-restored' } });
+    assert.equal(rs.status, 202, JSON.stringify(rs.body));
+    const restored = rs.body.restore.volume_id as string;
+    await volumeStatus(restored, 'available');
+    const t3 = Date.now();
+    const [orig, copy] = [await guestView(vol, text), await guestView(restored, text)];
+    assert.ok(orig.holds, 'the original volume holds the text guest one wrote');
+    assert.ok(copy.holds, 'the restored volume holds the text guest one wrote');
+    assert.equal(copy.sha256, orig.sha256, 'the restored volume\'s guest-visible bytes hash as the original\'s');
+    console.log(`backup + restore of the 1 GiB volume: ${t3 - t2} ms; sha256 ${orig.sha256.slice(0, 16)}…`);
+
     assert.equal((await nova('DELETE', `/servers/${one}`)).status, 204);
-    assert.equal((await cinder('DELETE', `/volumes/${vol}`)).status, 202);
+    for (const id of [vol, restored]) assert.equal((await cinder('DELETE', `/volumes/${id}`)).status, 202);
+    assert.equal((await cinder('DELETE', `/backups/${backupId}`)).status, 202);
+    await poll(`backup ${backupId} to go`, async () => ((await cinder('GET', `/backups/${backupId}`)).status === 404 ? true : undefined), 60_000);
   });
 });

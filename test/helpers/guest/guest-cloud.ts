@@ -81,6 +81,8 @@ export async function startGuestCloud(tmp: string, o: GuestCloudOptions): Promis
         libvirt: { ...defaults.libvirt, virtType: 'qemu', connectionUri: 'qemu:///system', instancesPath: join(tmp, 'instances'), shutdownTimeoutMs: 1500 },
         network: { ...defaults.network, networksPath: join(tmp, 'networks'), ...o.network },
         ...(o.volume ? { volume: { ...defaults.volume, volumesDir: join(tmp, 'volumes'), ...o.volume } } : {}),
+        // Volume backups go to this cloud's own cluster, as the user who asks.
+        backup: { ...defaults.backup, swiftUrl: `${cluster.proxyUrl}/v1/AUTH_` },
       },
       logger: silentLogger,
     });
