@@ -12,16 +12,24 @@ import { SwiftCluster } from '../helpers/swift-cluster.js';
 import { spawn } from 'node:child_process';
 import { awsCli, boto3, S3_PIPELINE } from '../helpers/s3-clients.js';
 
-/** curl with no credentials, the bucket named by Host (virtual-hosted style): [status, body]. */
+/**
+ * curl with no credentials, the bucket named by Host (virtual-hosted style): [status, body].
+ * HEAD goes as `--head`: `-X HEAD` makes curl wait for the body Content-Length announces until
+ * the server drops the idle connection (a minute). curl failing (a cut or short body) fails the test.
+ */
 function curl(port: number, host: string, path: string, method = 'GET'): Promise<[string, string]> {
   return new Promise((resolve, reject) => {
-    const args = ['-s', '-X', method, '-H', `Host: ${host}`, '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`];
+    const verb = method === 'HEAD' ? ['--head', '-o', '/dev/null'] : ['-X', method];
+    const args = ['-sS', ...verb, '-H', `Host: ${host}`, '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`];
     if (method === 'PUT') args.push('--data-binary', 'x');
     const child = spawn('curl', args);
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
-    child.once('close', () => {
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`curl ${args.join(' ')} exited ${code}: ${err}`));
       const nl = out.lastIndexOf('\n');
       resolve([out.slice(nl + 1), out.slice(0, nl)]);
     });
