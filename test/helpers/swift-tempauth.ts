@@ -77,7 +77,19 @@ export async function startSwiftTempauth(): Promise<SwiftTempauth> {
   start('swift-account-server', 'account-server.conf');
   const proxy = start('swift-proxy-server', 'proxy-server.conf');
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  await Promise.all([waitHttp(`http://127.0.0.1:${accountPort}/healthcheck`), waitHttp(`${proxyUrl}/info`)]);
+  const kill = async () => {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) { p.kill('SIGKILL'); await new Promise((r) => p.once('exit', r)); }
+    await memcache.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    // Debian's Python servers take 20-30 s to start on a loaded machine (as swift-cluster.ts allows for).
+    await Promise.all([waitHttp(`http://127.0.0.1:${accountPort}/healthcheck`, 90_000), waitHttp(`${proxyUrl}/info`, 90_000)]);
+  } catch (err) {
+    // Without this the servers it started keep the test process alive after the failed hook.
+    await kill();
+    throw err;
+  }
   const stopProxy = async () => {
     if (proxy.exitCode !== null || proxy.signalCode !== null) return;
     proxy.kill('SIGKILL');
@@ -87,10 +99,6 @@ export async function startSwiftTempauth(): Promise<SwiftTempauth> {
     proxyUrl,
     authUrl: `${proxyUrl}/auth/v1.0`,
     stopProxy,
-    async close() {
-      for (const p of procs) if (p.exitCode === null && p.signalCode === null) { p.kill('SIGKILL'); await new Promise((r) => p.once('exit', r)); }
-      await memcache.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: kill,
   };
 }

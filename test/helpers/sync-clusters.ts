@@ -25,10 +25,17 @@ export interface SyncSide {
 export async function startSyncClusters(backends: { a: Backend; b: Backend }): Promise<{ a: SyncSide; b: SyncSide }> {
   const ports = { a: await freePort(), b: await freePort() };
   const files = { 'container-sync-realms.conf': syncRealmsConf(ports.a, ports.b) };
-  const [A, B] = await Promise.all([
+  // Both start at once; when one fails the other is stopped, or its servers would keep the test process alive.
+  const started = await Promise.allSettled([
     SwiftCluster.start({ backend: backends.a, swiftDirFiles: files }),
     SwiftCluster.start({ backend: backends.b, swiftDirFiles: files }),
   ]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  const [A, B] = started.map((r) => (r as PromiseFulfilledResult<SwiftCluster>).value) as [SwiftCluster, SwiftCluster];
   const side = async (name: 'a' | 'b', cluster: SwiftCluster): Promise<SyncSide> => {
     const port = ports[name];
     await cluster.startProxy('', SYNC_PIPELINE, { container_sync: { swift_dir: cluster.swiftDir, current: `//test/${name}` } }, port);
