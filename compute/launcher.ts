@@ -225,7 +225,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
         snapshots: { get: (ctx, id) => snapshotApi.directoryGet(ctx, id), countFor: (id) => snapshotApi.countFor(id) },
       });
       const volumeAttach = new VolumeAttachService({ volumes: volumeApi, rpc: volumeRpc, compute: computeApi, logger, timeoutMs: config.rpcResponseTimeoutMs });
-      api = createComputeApiApp({ service, db, images, network, networkApi, volumeApi, volumeAttach, snapshotApi, backupApi, validator: options.validator ?? makeValidator(config), logger });
+      api = createComputeApiApp({ service, db, images, network, networkApi, volumeApi, volumeAttach, snapshotApi, backupApi, validator: options.validator ?? makeValidator(config), logger, serviceDownTimeMs: config.serviceDownTimeMs });
       const http = httpMetrics('compute-api');
       api.server.on('request', (req, res) => http.observe(req, res));
       await api.listen({ host: config.apiListen, port: config.apiPort });

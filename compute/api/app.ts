@@ -25,6 +25,7 @@ import { registerVolumeAttachmentRoutes } from './volume-attachment-routes.js';
 import type { VolumeAttachService } from './volume-attach-api.js';
 import { registerSnapshotRoutes } from './snapshot-routes.js';
 import { registerBackupRoutes } from './backup-routes.js';
+import { registerServiceRoutes } from './service-routes.js';
 import type { BackupApiService, SnapshotApiService, VolumeApiService } from '../volume/index.js';
 
 export interface ComputeApiAppOptions {
@@ -41,6 +42,8 @@ export interface ComputeApiAppOptions {
   backupApi: BackupApiService;
   validator: TokenValidator;
   logger: Logger;
+  /** Nova: service_down_time (60 s): a service whose last heartbeat is older is `down` in os-services. */
+  serviceDownTimeMs?: number;
 }
 
 /** Per-request state the routes read. */
@@ -151,6 +154,7 @@ export function createComputeApiApp(options: ComputeApiAppOptions): FastifyInsta
       registerFloatingIpRoutes(scoped, deps);
       registerSecurityGroupRoutes(scoped, deps);
       registerVolumeAttachmentRoutes(scoped, deps);
+      registerServiceRoutes(scoped, deps);
     }, { prefix });
   }
   // Cinder's block storage API v3 (its own service in OpenStack, port 8776; here beside compute's).
