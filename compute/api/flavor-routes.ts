@@ -99,7 +99,13 @@ export function registerFlavorRoutes(app: FastifyInstance, d: RouteDeps): void {
     const img = await images.show(id);
     if (!img) throw new HttpFault(404, 'Image not found.');
     if (img.owner !== principal.projectId && !principal.isAdmin) throw new HttpFault(403, `Image ${id} is not yours to delete.`);
-    await images.delete(id);
+    try {
+      await images.delete(id);
+    } catch (err) {
+      // The image service refuses an image a live server was booted from: the caller's conflict, not an API fault.
+      if ((err as { status?: number }).status === 409) throw new HttpFault(409, `Image ${id} is in use by a server and cannot be deleted.`);
+      throw err;
+    }
     return reply.code(204).send();
   });
 }
