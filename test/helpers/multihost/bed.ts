@@ -50,6 +50,8 @@ export interface BedOptions {
   daemons?: Partial<DaemonTuning>;
   /** `[app:proxy-server]` options for every proxy, over the bed's. */
   proxyApp?: ConfOptions;
+  /** `[filter:tempauth]` of every proxy (its users), which puts tempauth in their pipeline; default: no auth. */
+  proxyTempauth?: ConfOptions | null;
   /** Start the hosts' daemons with their servers (default true). */
   startDaemons?: boolean;
   /**
@@ -115,6 +117,7 @@ export class MultiHostBed {
       replicas: options.replicas ?? 3,
       daemons: { replicatorInterval: 5, updaterInterval: 5, ...options.daemons },
       proxyApp: options.proxyApp ?? {},
+      proxyTempauth: options.proxyTempauth ?? null,
       startDaemons: options.startDaemons ?? true,
       servers: options.servers ?? 'per-server',
       keepFiles: options.keepFiles ?? process.env.MULTIHOST_KEEP === '1',
@@ -154,7 +157,7 @@ export class MultiHostBed {
         n, region, zone: n, proxy, ns, ip: hostIpA(n), replicationIp: hostIpB(n), paths: hostPaths(this.root, n),
         proxyUrl: proxy ? `http://${hostIpA(n)}:${PROXY_PORT}` : undefined,
       };
-      writeHostFiles(host.paths, host, swiftConf, o.daemons, proxy ? { region, app: o.proxyApp } : undefined);
+      writeHostFiles(host.paths, host, swiftConf, o.daemons, proxy ? { region, app: o.proxyApp, tempauth: o.proxyTempauth } : undefined);
       this.hosts.push(host);
     }
     const builders = buildRings(this.root, this.hosts, o.partPower, o.replicas);

@@ -71,12 +71,15 @@ export interface ProxyTuning {
   region: number;
   /** `[app:proxy-server]` options over the bed's (affinity to `region`, short timeouts). */
   app?: ConfOptions;
+  /** `[filter:tempauth]` options (`user_<account>_<user> = <key> [groups]`): tempauth in the pipeline; none: no auth. */
+  tempauth?: ConfOptions | null;
 }
 
 export function proxyConfText(p: HostPaths, t: ProxyTuning): string {
   return serverConfText({
     defaults: { bind_ip: '0.0.0.0', bind_port: PROXY_PORT, swift_dir: p.etc, workers: 0, log_level: 'INFO' },
-    pipeline: ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'proxy-server'],
+    pipeline: ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', ...(t.tempauth ? ['tempauth'] : []), 'proxy-server'],
+    filters: t.tempauth ? { tempauth: t.tempauth } : undefined,
     app: {
       account_autocreate: true, conn_timeout: 0.5, node_timeout: 3, error_suppression_interval: 60, error_suppression_limit: 10,
       sorting_method: 'affinity', read_affinity: `r${t.region}=100`, write_affinity: `r${t.region}`, write_affinity_node_count: '2 * replicas',
