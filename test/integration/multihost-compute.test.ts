@@ -112,12 +112,15 @@ describe('multi-host: compute on two hosts over RabbitMQ and PostgreSQL', { skip
     await pgdb?.drop();
   });
 
-  it('places servers on both hosts, each run by its own worker; an image in use on another host is not deleted', async () => {
+  it('places servers on both hosts, each run by its own worker; an image in use on another host is not deleted', async (t) => {
+    const booting = Date.now();
     const servers = await boot(Array.from({ length: 6 }, (_, i) => `vm${i}`));
+    t.diagnostic(`six servers ACTIVE ${Date.now() - booting} ms after the first POST`);
     for (const s of servers) assert.equal(s.status, 'ACTIVE', JSON.stringify(s));
     const byHost = new Map<string, Json[]>();
     for (const s of servers) byHost.set(hostOf(s), [...(byHost.get(hostOf(s)) ?? []), s]);
     assert.deepEqual([...byHost.keys()].sort(), [H2, H3], `placed on ${[...byHost.keys()].join(', ')}`);
+    t.diagnostic(`placed: ${[H2, H3].map((h) => `${h} ${byHost.get(h)!.length}`).join(', ')}`);
 
     for (const s of servers) {
       // The host field is the worker's own claim, written by it in the shared DB.
@@ -148,7 +151,7 @@ describe('multi-host: compute on two hosts over RabbitMQ and PostgreSQL', { skip
     assert.equal((await glance('demo', 'GET', `/images/${imageId}`)).status, 200, 'the image is still there');
   });
 
-  it('a killed worker host goes down in os-services and the scheduler stops placing there', async () => {
+  it('a killed worker host goes down in os-services and the scheduler stops placing there', async (t) => {
     const services = async (): Promise<Map<string, string>> => {
       const r = await nova('admin', 'GET', '/os-services?binary=swiftly-compute');
       assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -166,6 +169,7 @@ describe('multi-host: compute on two hosts over RabbitMQ and PostgreSQL', { skip
       state = await services();
     }
     const downAfter = Date.now() - killedAt;
+    t.diagnostic(`host 3 down in os-services ${downAfter} ms after the kill (service_down_time ${compute.tuning.serviceDownTime} s)`);
     assert.equal(state.get(H2), 'up');
     assert.ok(downAfter >= compute.tuning.serviceDownTime * 1000 - 1000, `down after ${downAfter} ms: sooner than service_down_time`);
 
