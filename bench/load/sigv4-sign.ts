@@ -33,23 +33,42 @@ function signingKey(c: S3Credentials, day: string): Buffer {
   return k;
 }
 
+const SIGNED_HEADERS = 'host;x-amz-content-sha256;x-amz-date';
+
+/** Signs many requests of one method, host, payload hash and time: only the path and query differ. */
+export interface V4Signer {
+  /** x-amz-date and x-amz-content-sha256, the same for every request it signs. */
+  headers: Record<string, string>;
+  /** The Authorization value up to its signature (`…, Signature=`). */
+  authorizationPrefix: string;
+  /** The signature (hex) of a request for `path` (already SigV4-encoded) with `canonicalQuery`. */
+  signature(path: string, canonicalQuery?: string): string;
+}
+
+export function v4Signer(c: S3Credentials, method: string, host: string, payloadHash: string, now = new Date()): V4Signer {
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${c.region}/s3/aws4_request`;
+  const key = signingKey(c, day);
+  const canonicalHeaders = `host:${host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n\n${SIGNED_HEADERS}\n${payloadHash}`;
+  const toSignHead = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n`;
+  return {
+    headers: { 'x-amz-date': amzDate, 'x-amz-content-sha256': payloadHash },
+    authorizationPrefix: `AWS4-HMAC-SHA256 Credential=${c.accessKey}/${scope}, SignedHeaders=${SIGNED_HEADERS}, Signature=`,
+    signature(path, canonicalQuery = '') {
+      const canonical = `${method}\n${path}\n${canonicalQuery}\n${canonicalHeaders}`;
+      return createHmac('sha256', key).update(toSignHead + createHash('sha256').update(canonical).digest('hex')).digest('hex');
+    },
+  };
+}
+
 /**
  * The headers to add to a request for `path` (already SigV4-encoded) and
  * `query` (name → value, unencoded): Authorization, x-amz-date,
  * x-amz-content-sha256 (`payloadHash`: the body's SHA-256 hex or UNSIGNED-PAYLOAD).
  */
 export function signV4(c: S3Credentials, method: string, host: string, path: string, query: Record<string, string>, payloadHash: string, now = new Date()): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
-  const day = amzDate.slice(0, 8);
   const canonicalQuery = Object.keys(query).sort().map((k) => `${sigv4Encode(k)}=${sigv4Encode(query[k])}`).join('&');
-  const signed = 'host;x-amz-content-sha256;x-amz-date';
-  const canonical = `${method}\n${path}\n${canonicalQuery}\nhost:${host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n\n${signed}\n${payloadHash}`;
-  const scope = `${day}/${c.region}/s3/aws4_request`;
-  const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
-  const signature = createHmac('sha256', signingKey(c, day)).update(toSign).digest('hex');
-  return {
-    authorization: `AWS4-HMAC-SHA256 Credential=${c.accessKey}/${scope}, SignedHeaders=${signed}, Signature=${signature}`,
-    'x-amz-date': amzDate,
-    'x-amz-content-sha256': payloadHash,
-  };
+  const signer = v4Signer(c, method, host, payloadHash, now);
+  return { authorization: signer.authorizationPrefix + signer.signature(path, canonicalQuery), ...signer.headers };
 }

@@ -49,18 +49,27 @@ function init(args)
   checked = id ~= 1
 end
 
+-- The headers of a request for path p (S3_WRK_SCRIPT adds its signature).
+function sign(p)
+  return headers
+end
+
 function request()
   if mode == "static" then return static_req end
+  local p
   if not checked then
     checked = true
-    return wrk.format(method, path .. id .. "-0", headers, body)
+    p = path .. id .. "-0"
+  else
+    n = n + 1
+    if mode == "put" or mode == "each" then
+      p = path .. id .. "-" .. n
+    else
+      local t = math.random(#counts)
+      p = path .. t .. "-" .. math.random(counts[t])
+    end
   end
-  n = n + 1
-  if mode == "put" or mode == "each" then
-    return wrk.format(method, path .. id .. "-" .. n, headers, body)
-  end
-  local t = math.random(#counts)
-  return wrk.format(method, path .. t .. "-" .. math.random(counts[t]), headers, body)
+  return wrk.format(method, p, sign(p), body)
 end
 
 function done(summary, latency, requests)
@@ -100,3 +109,32 @@ export const WRK_SCRIPT = BASE + RESPONSE;
 
 /** WRK_SCRIPT without its response() function (see above). */
 export const LEAN_WRK_SCRIPT = BASE;
+
+/**
+ * S3 with SigV4 (s3-signed.ts): the file named by $BENCH_S3_SIGNATURES
+ * holds one line per request path, `<path> <signature>`, signed before the
+ * run with the same x-amz-date (sent, with x-amz-content-sha256, as a
+ * header argument); the Authorization argument is the value up to its
+ * signature. A path without a line goes out with a signature the server
+ * refuses (403), counted as bad.
+ */
+const SIGNED = String.raw`
+local signatures = {}
+local authorization
+local unsigned_init = init
+function init(args)
+  unsigned_init(args)
+  authorization = headers["Authorization"]
+  for line in io.lines(os.getenv("BENCH_S3_SIGNATURES")) do
+    local sp = string.find(line, " ", 1, true)
+    signatures[string.sub(line, 1, sp - 1)] = string.sub(line, sp + 1)
+  end
+end
+
+function sign(p)
+  headers["Authorization"] = authorization .. (signatures[p] or "none")
+  return headers
+end
+`;
+
+export const S3_WRK_SCRIPT = BASE + RESPONSE + SIGNED;

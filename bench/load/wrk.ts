@@ -1,20 +1,23 @@
 /**
  * Runs wrk (the neutral load generator, its own process) with the bench's
  * Lua script and returns what it measured plus its own CPU seconds. HEAD
- * goes to head-client.ts instead (wrk 4.1 cannot read HEAD responses), and
- * S3 jobs (`s3` set) to s3-client.ts (SigV4 signing, which wrk's Lua cannot do).
+ * goes to head-client.ts instead (wrk 4.1 cannot read HEAD responses). S3
+ * jobs (`s3` set): the 4 KiB PUTs and GETs run in wrk with each request's
+ * SigV4 signature computed before the run (s3-signed.ts); the multipart
+ * ones in s3-client.ts, which signs as it goes (a few hundred requests).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { reapedChildrenCpu } from '../cluster/procs.js';
-import { LEAN_WRK_SCRIPT, WRK_SCRIPT } from './wrk-script.js';
+import { LEAN_WRK_SCRIPT, S3_WRK_SCRIPT, WRK_SCRIPT } from './wrk-script.js';
+import { signS3Job } from './s3-signed.js';
 import type { S3Credentials } from './sigv4-sign.js';
 
-/** The last two only with `s3` (s3-client.ts). */
+/** The last two only with `s3` (s3-client.ts); put and pick with `s3` too (wrk, signed ahead). */
 export type WrkMode = 'static' | 'put' | 'pick' | 'each' | 'multipart-put' | 'multipart-get';
 
 export interface WrkJob {
@@ -55,16 +58,17 @@ export interface WrkResult {
 const HEAD_CLIENT = fileURLToPath(new URL('./head-client.js', import.meta.url));
 const S3_CLIENT = fileURLToPath(new URL('./s3-client.js', import.meta.url));
 
-/** The folder holding the two scripts, written once per run. */
+/** The folder holding the scripts (written once per run) and an S3 job's signatures. */
 let scriptDir: string | undefined;
 
-function scriptFile(lean: boolean): string {
+function scriptFile(kind: 'bench' | 'lean' | 's3'): string {
   if (!scriptDir) {
     scriptDir = mkdtempSync(join(tmpdir(), 'swiftly-bench-wrk-'));
     writeFileSync(join(scriptDir, 'bench.lua'), WRK_SCRIPT);
     writeFileSync(join(scriptDir, 'lean.lua'), LEAN_WRK_SCRIPT);
+    writeFileSync(join(scriptDir, 's3.lua'), S3_WRK_SCRIPT);
   }
-  return join(scriptDir, lean ? 'lean.lua' : 'bench.lua');
+  return join(scriptDir, `${kind}.lua`);
 }
 
 /** Installs Debian's wrk when it is missing. */
@@ -76,9 +80,19 @@ export function ensureWrk(): void {
 }
 
 export async function runWrk(job: WrkJob): Promise<WrkResult> {
-  // Only GETs can bring big answers; a PUT's answers are kept, so a failed 256 MiB upload says what it was.
-  const scriptPath = scriptFile(job.mode === 'static' && !job.limit && job.method === 'GET');
   const threads = Math.min(job.threads ?? 2, job.connections);
+  const nodeClient = job.s3 ? (job.mode.startsWith('multipart') ? S3_CLIENT : undefined) : job.method === 'HEAD' ? HEAD_CLIENT : undefined;
+  // Only GETs can bring big answers; a PUT's answers are kept, so a failed 256 MiB upload says what it was.
+  let scriptPath = scriptFile(job.mode === 'static' && !job.limit && job.method === 'GET' ? 'lean' : 'bench');
+  let env = process.env;
+  let signatures: string | undefined;
+  if (job.s3 && !nodeClient) {
+    scriptPath = scriptFile('s3');
+    const signed = signS3Job(job, threads, scriptDir!);
+    signatures = signed.file;
+    env = { ...process.env, BENCH_S3_SIGNATURES: signed.file };
+    job = { ...job, headers: { ...job.headers, ...signed.headers }, limit: signed.limit ?? job.limit };
+  }
   const args = [
     '-t', String(threads), '-c', String(job.connections), '-d', `${job.seconds}s`, '--timeout', '120s',
     '-s', scriptPath, job.url, '--',
@@ -87,10 +101,9 @@ export async function runWrk(job: WrkJob): Promise<WrkResult> {
   ];
   const cpu0 = reapedChildrenCpu();
   const t0 = performance.now();
-  const nodeClient = job.s3 ? S3_CLIENT : job.method === 'HEAD' ? HEAD_CLIENT : undefined;
   const child = nodeClient
     ? spawn(process.execPath, [nodeClient, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('/usr/bin/wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn('/usr/bin/wrk', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   // wrk ends only at its duration; once every limited thread is done, SIGINT makes it report now.
   const limited = job.mode === 'each' || (job.limit ?? 0) > 0;
@@ -100,6 +113,7 @@ export async function runWrk(job: WrkJob): Promise<WrkResult> {
   });
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  if (signatures) rmSync(signatures, { force: true });
   const wall = (performance.now() - t0) / 1000;
   const clientCpu = reapedChildrenCpu() - cpu0;
   const line = out.split('\n').find((l) => l.startsWith('BENCHJSON '));
