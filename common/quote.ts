@@ -4,12 +4,17 @@
  * to storage, daemons to storage).
  */
 
+/** What quote(safe='/') leaves as it is. */
+const SAFE = /^[A-Za-z0-9_.~\/-]*$/;
+
 /**
  * Percent-encodes the UTF-8 bytes of `path`, leaving letters, digits,
  * `_.-~` and `/` as they are. A lone surrogate is encoded as U+FFFD, as
  * `Buffer.from(s, 'utf8')` would.
  */
 export function quotePath(path: string): string {
+  // Most names need no escape (every request's path goes through here).
+  if (SAFE.test(path)) return path;
   // encodeURIComponent keeps !'()* too; Python's quote does not.
   return encodeURIComponent(wellFormed(path))
     .replace(/%2F/g, '/')

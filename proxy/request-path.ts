@@ -22,8 +22,10 @@ function isHex(c: number): boolean {
  * text to encode as UTF-8.
  */
 export function unquoteBytes(s: string): Buffer {
-  const out: number[] = [];
   const src = Buffer.from(s, /^[\0-\xff]*$/.test(s) ? 'latin1' : 'utf8');
+  // Most paths hold no escape: their bytes are the answer.
+  if (!s.includes('%')) return src;
+  const out: number[] = [];
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
     if (c === 0x25 && i + 2 < src.length && isHex(src[i + 1]) && isHex(src[i + 2])) {

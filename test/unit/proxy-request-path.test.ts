@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSwiftPath, splitPath } from '../../proxy/request-path.js';
+import { parseSwiftPath, splitPath, unquoteBytes } from '../../proxy/request-path.js';
 
 describe("Swift's split_path(path, 1, 4, True)", () => {
   const cases: [string, (string | undefined)[] | 'ValueError'][] = [
@@ -46,5 +46,17 @@ describe('the controller a path goes to', () => {
     assert.deepEqual(parseSwiftPath('/v1/a//'), { ok: true, path: { version: 'v1', account: 'a', container: undefined, object: undefined } });
     assert.deepEqual(parseSwiftPath('/v1/a/c/'), { ok: true, path: { version: 'v1', account: 'a', container: 'c', object: undefined } });
     assert.deepEqual(parseSwiftPath('/v1/a/c%20d/o/%E2%98%83'), { ok: true, path: { version: 'v1', account: 'a', container: 'c d', object: 'o/\u2603' } });
+  });
+});
+
+describe("unquoteBytes: Python's unquote to bytes", () => {
+  it('bytes as they are without escapes; escapes decoded; a bad escape kept; text past latin1 as UTF-8', () => {
+    assert.deepEqual(unquoteBytes('/v1/AUTH_test/c/o'), Buffer.from('/v1/AUTH_test/c/o'));
+    // A header value as Node reads it: raw UTF-8 bytes as latin1 code units.
+    assert.deepEqual(unquoteBytes('caf\u00c3\u00a9'), Buffer.from('café'));
+    assert.deepEqual(unquoteBytes('\u2603'), Buffer.from('\u2603'));
+    assert.deepEqual(unquoteBytes('/a%20b%2Fc%e2%98%83'), Buffer.from('/a b/c\u2603'));
+    assert.deepEqual(unquoteBytes('%zz%4'), Buffer.from('%zz%4'));
+    assert.deepEqual(unquoteBytes(''), Buffer.alloc(0));
   });
 });

@@ -62,17 +62,24 @@ function parseCredential(credential: string, malformed: () => Error): Omit<V4Par
   return { accessKey, date, region, service };
 }
 
+/** `Credential=…, SignedHeaders=…, Signature=…` after the algorithm: each comma-separated field a name=value (the last of a name wins). */
 function parseHeaderAuth(value: string): V4Parts {
   const malformed = () => S3Errors.AuthorizationHeaderMalformed();
-  const fields = new Map<string, string>();
-  for (const part of value.slice(V4_ALGORITHM.length).split(',')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) throw malformed();
-    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  let credential: string | undefined;
+  let signed: string | undefined;
+  let signature: string | undefined;
+  // Read in place (no split, no map): this runs for every S3 request.
+  for (let start = V4_ALGORITHM.length; start <= value.length;) {
+    let end = value.indexOf(',', start);
+    if (end === -1) end = value.length;
+    const eq = value.indexOf('=', start);
+    if (eq === -1 || eq > end) throw malformed();
+    const name = value.slice(start, eq).trim();
+    if (name === 'Credential') credential = value.slice(eq + 1, end).trim();
+    else if (name === 'SignedHeaders') signed = value.slice(eq + 1, end).trim();
+    else if (name === 'Signature') signature = value.slice(eq + 1, end).trim();
+    start = end + 1;
   }
-  const credential = fields.get('Credential');
-  const signed = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
   if (!credential || !signed || !signature) throw malformed();
   return { ...parseCredential(credential, malformed), signedHeaders: signed.split(';'), signature };
 }
@@ -97,10 +104,10 @@ function canonicalQuery(req: S3Request, skipSignature: boolean): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
-/** The paths a client may have signed: as sent first, then SigV4-normalised. */
-function candidatePaths(rawPath: string): string[] {
+/** The path SigV4-normalised, the other path a client may have signed (only when it differs from the one sent). */
+function normalisedPath(rawPath: string): string | undefined {
   const normal = uriEncodeBytes(unquoteBytes(rawPath), true);
-  return normal === rawPath ? [rawPath] : [rawPath, normal];
+  return normal === rawPath ? undefined : normal;
 }
 
 function makeSignature(req: S3Request, parts: V4Parts, amzDate: string, payloadHash: string, presigned: boolean, payload: S3Signature['payload']): S3Signature {
@@ -114,15 +121,19 @@ function makeSignature(req: S3Request, parts: V4Parts, amzDate: string, payloadH
     v4: { seedSignature: parts.signature, amzDate, scope },
     verify(secret: string): boolean {
       const key = signingKey(secret, parts.date, parts.region, parts.service);
-      for (const path of candidatePaths(req.rawPath)) {
+      const matches = (path: string): boolean => {
         const canonical = `${req.method}\n${path}\n${query}\n${headers}\n${signedList}\n${payloadHash}`;
         const toSign = `${V4_ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-        if (sameHex(createHmac('sha256', key).update(toSign).digest('hex'), parts.signature)) {
-          result.v4!.signingKey = key;
-          return true;
-        }
+        return sameHex(createHmac('sha256', key).update(toSign).digest('hex'), parts.signature);
+      };
+      // The path as sent first; the normalised one is worked out only when that fails.
+      let ok = matches(req.rawPath);
+      if (!ok) {
+        const normal = normalisedPath(req.rawPath);
+        ok = normal !== undefined && matches(normal);
       }
-      return false;
+      if (ok) result.v4!.signingKey = key;
+      return ok;
     },
   };
   return result;
