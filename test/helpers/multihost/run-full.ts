@@ -10,6 +10,7 @@
 import { MultiHostBed } from './bed.js';
 import { faults, figuresLine, runScenario, type Fault, type ScenarioFigures } from './scenario.js';
 import { netnsUnavailable } from '../netns.js';
+import { runComputeScenario } from './compute-scenario.js';
 
 const seconds = Number(process.env.MULTIHOST_SECONDS ?? 60);
 
@@ -55,6 +56,10 @@ async function main(): Promise<number> {
   } finally {
     await bed.teardown();
   }
+  // Compute across hosts (point 5), on a three-host bed of its own.
+  const compute = await runComputeScenario();
+  process.stdout.write(`${compute.lines.join('\n')}\n`);
+  if (!compute.ok) failures.push(`compute across hosts:\n  ${compute.lines.join('\n  ')}`);
   if (failures.length) process.stderr.write(`FAILED\n${failures.join('\n')}\n`);
   return failures.length ? 1 : 0;
 }
