@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../helpers/swift-cluster.js';
 import { FIXED_SWIFT_CONF as TEST_SWIFT_CONF } from '../../cli/cluster/layout.js';
+import { writeRingFile } from '../../ring/index.js';
+import { makeDevice } from '../helpers/ring-fixtures.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/swiftly.js');
 
@@ -23,12 +25,10 @@ describe('swiftly server proxy', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'swiftly-proxycmd-'));
     writeFileSync(join(dir, 'swift.conf'), TEST_SWIFT_CONF);
-    for (const kind of ['account', 'container', 'object']) {
-      const b = join(dir, `${kind}.builder`);
-      execFileSync('swift-ring-builder', [b, 'create', '4', '1', '0'], { stdio: 'ignore' });
-      execFileSync('swift-ring-builder', [b, 'add', 'r1z1-127.0.0.1:9/sdb1', '100'], { stdio: 'ignore' });
-      execFileSync('swift-ring-builder', [b, 'rebalance'], { stdio: 'ignore' });
-    }
+    // One device (nothing listens on port 9), every partition on it: written directly rather than by nine
+    // swift-ring-builder runs (a Python start each); Swift's format either way.
+    const ring = { devs: [makeDevice(0, 1, 1, '127.0.0.1', 9, 'sdb1', 100)], replica2part2dev: [new Uint16Array(16)], partShift: 28, version: 1 };
+    for (const kind of ['account', 'container', 'object']) writeRingFile(join(dir, `${kind}.ring.gz`), ring);
     port = await freePort();
     const conf = join(dir, 'proxy-server.conf');
     writeFileSync(
