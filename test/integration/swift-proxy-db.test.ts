@@ -1,7 +1,7 @@
 /**
  * Protocol proof: Debian's real swift-proxy-server (tempauth,
- * account_autocreate) over rings built by Debian's swift-ring-builder,
- * whose account and container rings point at three swiftly account and
+ * account_autocreate) over rings in Swift's format (written by our
+ * RingBuilder; ring-interop checks Swift's own builder against us), whose account and container rings point at three swiftly account and
  * three swiftly container servers and whose object ring points at three
  * real swift-object-servers; driven by python-swiftclient's `swift` CLI and
  * direct HTTP.
@@ -17,7 +17,7 @@ import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js'
 import { startStorageServer, type ListeningServer } from '../../storage/index.js';
 import { startMemcache, type MemcacheServer } from '../helpers/memcache-server.js';
 import { freePort } from '../helpers/swift-cluster.js';
-import { ensureEtcSwiftConf, FIXED_SWIFT_CONF, PROXY_PIPELINE, serverConfText, type ConfOptions } from '../../cli/cluster/layout.js';
+import { ensureEtcSwiftConf, FIXED_SWIFT_CONF, PROXY_PIPELINE, serverConfText, writeRing, type ConfOptions } from '../../cli/cluster/layout.js';
 
 const root = mkdtempSync(join(tmpdir(), 'swiftly-proxy-db-'));
 const etc = join(root, 'etc');
@@ -28,16 +28,9 @@ let memcached: MemcacheServer;
 let proxyPort = 0;
 const user = userInfo().username;
 
-async function ringBuilder(...args: string[]): Promise<void> {
-  const r = await run('swift-ring-builder', args, etc);
-  // 1 is swift-ring-builder's "done, with warnings"
-  if (r.status !== 0 && r.status !== 1) throw new Error(`swift-ring-builder ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-}
-
-async function buildRing(name: string, devs: { port: number; device: string }[]): Promise<void> {
-  await ringBuilder(`${name}.builder`, 'create', '6', '3', '1');
-  await ringBuilder(`${name}.builder`, 'add', ...devs.flatMap((d) => [`r1z1-127.0.0.1:${d.port}/${d.device}`, '100']));
-  await ringBuilder(`${name}.builder`, 'rebalance');
+/** Part power 6, 3 replicas, the devices in zone 1 (nine swift-ring-builder runs did this at a Python start each). */
+function buildRing(name: string, devs: { port: number; device: string }[]): void {
+  writeRing(etc, name, { partPower: 6, replicas: 3, minPartHours: 1, devices: devs.map((d) => ({ zone: 1, weight: 100, ...d })) });
 }
 
 function startSwift(bin: string, confPath: string): void {
@@ -93,7 +86,9 @@ before(async () => {
   const mark = (what: string): void => {
     if (process.env.SWIFTLY_DEBUG_SWIFT) process.stderr.write(`${what}: ${Date.now() - t0} ms\n`);
   };
-  await Promise.all([buildRing('account', accountDevs), buildRing('container', containerDevs), buildRing('object', objectDevs)]);
+  buildRing('account', accountDevs);
+  buildRing('container', containerDevs);
+  buildRing('object', objectDevs);
   const defaults: ConfOptions = { bind_ip: '127.0.0.1', workers: 0, user, swift_dir: etc, devices: srv, mount_check: false, log_level: 'ERROR' };
   for (const d of objectDevs) {
     const conf = join(etc, `object-${d.port}.conf`);
