@@ -84,6 +84,9 @@ export class StatsdClient implements Statsd {
   private readonly prefix: string;
   private readonly socket: Socket;
   private lastErrorAt = 0;
+  /** Datagrams handed to the socket and not yet sent (a hostname is looked up first). */
+  private inFlight = 0;
+  private closing = false;
 
   /** `tailPrefix`: the server's log name (`proxy-server`, `object-server`, `object-replicator`). */
   constructor(private readonly conf: StatsdConf, tailPrefix: string, private readonly options: StatsdOptions = {}) {
@@ -119,11 +122,18 @@ export class StatsdClient implements Statsd {
     if (bytes) this.send(metric, (elapsedSeconds * 1000 / bytes) * 1000, 'ms', sampleRate);
   }
 
+  /**
+   * Closes the socket once what was counted so far has gone out: a
+   * `--once` pass counts up to its last moment and closes right after.
+   */
   close(): void {
-    this.socket.close();
+    if (this.closing) return;
+    this.closing = true;
+    if (this.inFlight === 0) this.socket.close();
   }
 
   private send(metric: string, value: number, type: 'c' | 'ms', sampleRate?: number): void {
+    if (this.closing) return;
     const rate = (sampleRate ?? this.conf.defaultSampleRate) * this.conf.sampleRateFactor;
     let line = `${this.prefix}${metric}:${value}|${type}`;
     if (rate < 1) {
@@ -131,8 +141,11 @@ export class StatsdClient implements Statsd {
       line += `|@${rate}`;
     }
     // A hostname is looked up per send (Swift's choice too: DNS changes are followed).
+    this.inFlight++;
     this.socket.send(line, this.conf.port, this.conf.host, (err) => {
+      this.inFlight--;
       if (err) this.failed(err);
+      if (this.closing && this.inFlight === 0) this.socket.close();
     });
   }
 

@@ -54,3 +54,22 @@ test('access_log_statsd_* options win over log_statsd_*; no host means no client
   });
   assert.throws(() => statsdConf({ log_statsd_host: 'a', log_statsd_port: 'x' }), /log_statsd_port/);
 });
+
+test('close() lets what was counted before it go out (a --once pass counts up to its end), and drops what comes after', async () => {
+  const sink = await statsdSink();
+  try {
+    // A hostname: each send waits for a lookup, so the datagrams are still in flight when close() comes.
+    const client = statsdFromConf({ log_statsd_host: 'localhost', log_statsd_port: String(sink.port) }, 'object-expirer');
+    for (let i = 0; i < 20; i++) client.increment('objects');
+    client.timing('timing', 5);
+    client.close();
+    client.increment('after');
+    await eventually('21 lines', () => sink.lines.length === 21);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sink.lines.filter((l) => l === 'object-expirer.objects:1|c').length, 20);
+    assert.ok(sink.lines.includes('object-expirer.timing:5|ms'));
+    assert.ok(!sink.lines.some((l) => l.startsWith('object-expirer.after')));
+  } finally {
+    sink.close();
+  }
+});
