@@ -63,7 +63,11 @@ export class AccountReaper implements Daemon {
     const started = Date.now();
     this.stats = { accounts: 0, containers_deleted: 0, objects_deleted: 0, failures: 0 };
     const mine = new Map(localDevices(this.ring('account'), this.conf).map((d) => [d.device, d]));
-    for await (const db of walkDbs(this.conf.devices, this.conf.mountCheck, 'accounts', this.conf.onlyDevices, signal)) {
+    const unusable = (device: string): void => {
+      this.ctx.statsd?.increment('errors');
+      this.logger.debug({ device }, 'Skipping: device not mounted');
+    };
+    for await (const db of walkDbs(this.conf.devices, this.conf.mountCheck, 'accounts', this.conf.onlyDevices, signal, unusable)) {
       const dev = mine.get(db.device);
       if (!dev || !existsSync(db.dbFile)) continue;
       const broker = new AccountBroker(db.dbFile, '');
@@ -73,7 +77,9 @@ export class AccountReaper implements Daemon {
         if (Number(Timestamp.parse(String(info.delete_timestamp)).seconds) + this.delayReaping > Date.now() / 1000) continue;
         const nodes = this.ring('account').getPartNodes(db.partition);
         const shard = nodes.findIndex((n) => n.id === dev.id);
+        const begin = performance.now();
         await this.reapAccount(broker, String(info.account), shard, nodes.length, signal);
+        this.ctx.statsd?.timingSince('timing', begin);
       } catch (err) {
         this.stats.failures++;
         this.logger.error({ err, dbFile: db.dbFile }, 'Exception with account');
@@ -116,6 +122,7 @@ export class AccountReaper implements Daemon {
       try {
         for (;;) {
           const res = await this.client.request(node, 'GET', `/${quotePath(node.device)}/${c.partition}${cpath}?format=json&marker=${encodeURIComponent(marker)}`);
+          this.returnCode(res.status);
           if (res.status === 404) break;
           if (res.status !== 200) throw new Error(`container listing ${res.status}`);
           policy = Number(res.headers['x-backend-storage-policy-index'] ?? 0);
@@ -148,6 +155,7 @@ export class AccountReaper implements Daemon {
         return 0;
       }
     }));
+    this.tally('containers', statuses);
     if (statuses.some((s) => isSuccess(s) || s === 404)) this.stats.containers_deleted++;
     else this.stats.failures++;
   }
@@ -170,8 +178,31 @@ export class AccountReaper implements Daemon {
         return 0;
       }
     }));
+    this.tally('objects', statuses);
     if (statuses.some((s) => isSuccess(s) || s === 404)) this.stats.objects_deleted++;
     else this.stats.failures++;
+  }
+
+  /** Swift's `return_codes.<N>xx` of one backend answer (0: none, a timeout or refused connection). */
+  private returnCode(status: number): void {
+    if (status) this.ctx.statsd?.increment(`return_codes.${Math.floor(status / 100)}`);
+  }
+
+  /**
+   * Swift's statsd counters of one container's or object's DELETEs (its
+   * direct_client: any answer but 2xx fails): `<kind>_failures` per failed
+   * replica, then `<kind>_deleted` when most succeeded,
+   * `<kind>_remaining` when none did, else `<kind>_possibly_remaining`.
+   */
+  private tally(kind: 'containers' | 'objects', statuses: number[]): void {
+    let successes = 0;
+    for (const status of statuses) {
+      this.returnCode(status);
+      if (isSuccess(status)) successes++;
+      else this.ctx.statsd?.increment(`${kind}_failures`);
+    }
+    const failures = statuses.length - successes;
+    this.ctx.statsd?.increment(successes > failures ? `${kind}_deleted` : successes === 0 ? `${kind}_remaining` : `${kind}_possibly_remaining`);
   }
 
   async close(): Promise<void> {

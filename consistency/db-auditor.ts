@@ -40,6 +40,16 @@ export class DbAuditor implements Daemon {
   }
 
   async runOnce(signal: AbortSignal): Promise<void> {
+    try {
+      await this.auditPass(signal);
+    } catch (err) {
+      // Swift's <kind>-auditor.errors: a pass that broke off (the runner logs it).
+      this.statsd?.increment('errors');
+      throw err;
+    }
+  }
+
+  private async auditPass(signal: AbortSignal): Promise<void> {
     const started = Date.now();
     this.stats = { passes: 0, failures: 0, quarantined: 0 };
     const datadir = this.kind === 'container' ? 'containers' : 'accounts';

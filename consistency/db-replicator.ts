@@ -63,6 +63,12 @@ const newStats = (): DbReplicationStats => ({
 
 const HASH_RE = /^[0-9a-f]{32}$/;
 
+/** Swift's statsd name for each counter of the stats that has one (`removes` takes the device too). */
+const STATSD_NAME: Partial<Record<keyof DbReplicationStats, string>> = {
+  attempted: 'attempts', no_change: 'no_changes', hashmatch: 'hashmatches', rsync: 'rsyncs',
+  remote_merge: 'remote_merges', diff: 'diffs', diff_capped: 'diff_caps',
+};
+
 export class DbReplicator implements Daemon {
   readonly name: string;
   readonly conf: CommonDaemonConf;
@@ -93,6 +99,13 @@ export class DbReplicator implements Daemon {
   private getRing(): RingLookup {
     this.ring ??= new Ring(this.conf.swiftDir, { ringName: this.kind, hashPath: this.ctx.swiftConf.hashPath });
     return this.ring;
+  }
+
+  /** One more of `stat` in this pass's stats, and Swift's statsd counter for it. */
+  private count(stat: Exclude<keyof DbReplicationStats, 'start'>): void {
+    this.stats[stat]++;
+    const name = STATSD_NAME[stat];
+    if (name) this.ctx.statsd?.increment(name);
   }
 
   private broker(dbFile: string): DatabaseBroker {
@@ -127,10 +140,14 @@ export class DbReplicator implements Daemon {
             const dbFile = join(root, part, suffix, hash, `${hash}.db`);
             jobs.push(limit(async () => {
               if (signal.aborted) return;
+              const begin = performance.now();
               try {
                 await this.replicateDb(ring, device, Number(part), hash, dbFile);
+                // Swift's timing: one DB's replication that did not fail outright.
+                this.ctx.statsd?.timingSince('timing', begin);
               } catch (err) {
                 this.stats.failure++;
+                this.ctx.statsd?.increment('failures');
                 this.logger.error({ err, dbFile }, 'ERROR reading HTTP response / replicating DB');
               }
             }));
@@ -152,7 +169,7 @@ export class DbReplicator implements Daemon {
     } catch {
       return;
     }
-    this.stats.attempted++;
+    this.count('attempted');
     const broker = this.broker(dbFile);
     try {
       const now = Date.now() / 1000;
@@ -161,7 +178,7 @@ export class DbReplicator implements Daemon {
         broker.close();
         await removeDbDir(dbFile);
         this.syncStoreRemove(dbFile);
-        this.stats.remove++;
+        this.removed(device);
         return;
       }
       const info = broker.getReplicationInfo();
@@ -175,9 +192,13 @@ export class DbReplicator implements Daemon {
       while (queue.length) {
         const node = queue.shift()!;
         try {
-          results.push(await this.replicateToNode(node, broker, partition, hash, info));
+          const ok = await this.replicateToNode(node, broker, partition, hash, info);
+          results.push(ok);
+          // Swift's successes / failures count replicas, one per peer tried.
+          this.ctx.statsd?.increment(ok ? 'successes' : 'failures');
         } catch (err) {
           results.push(false);
+          this.ctx.statsd?.increment('failures');
           if (err instanceof DriveNotMountedError) {
             this.logger.error({ node: `${node.ip}:${node.port}/${node.device}` }, 'ERROR Remote drive not mounted');
             let next = handoffs.next();
@@ -204,7 +225,7 @@ export class DbReplicator implements Daemon {
         if (broker.removeIfUnchanged(Number(info.max_row))) {
           await removeEmptyParents(dbFile);
           this.syncStoreRemove(dbFile);
-          this.stats.remove++;
+          this.removed(device);
           return;
         } else {
           this.logger.debug({ dbFile }, 'Not deleting db (max_row changed)');
@@ -213,6 +234,12 @@ export class DbReplicator implements Daemon {
     } finally {
       broker.close();
     }
+  }
+
+  /** A DB removed from `device` (Swift's delete_db: `removes.<device>`). */
+  private removed(device: RingDevice): void {
+    this.stats.remove++;
+    this.ctx.statsd?.increment(`removes.${device.device}`);
   }
 
   private syncStoreUpdate(broker: ContainerBroker): void {
@@ -245,7 +272,7 @@ export class DbReplicator implements Daemon {
     ]);
     if (res.status === 507) throw new DriveNotMountedError(node);
     if (res.status === 404) {
-      this.stats.rsync++;
+      this.count('rsync');
       return this.copyWhole(node, broker, partition, hash, String(info.id), 'complete_rsync');
     }
     if (!isSuccess(res.status)) return false;
@@ -254,17 +281,17 @@ export class DbReplicator implements Daemon {
     const localSync = broker.getSync(remoteId, false);
     const point = Number(rinfo.point ?? -1);
     if (Math.max(point, localSync) >= maxRow) {
-      this.stats.no_change++;
+      this.count('no_change');
       return true;
     }
     if (rinfo.hash === info.hash) {
-      this.stats.hashmatch++;
+      this.count('hashmatch');
       broker.mergeSyncs([{ remote_id: remoteId, sync_point: point }], false);
       return true;
     }
     const remoteMax = Number(rinfo.max_row);
     if (maxRow > 0 && remoteMax / maxRow < 0.5 && maxRow - remoteMax > this.perDiff) {
-      this.stats.remote_merge++;
+      this.count('remote_merge');
       return this.copyWhole(node, broker, partition, hash, String(info.id), 'rsync_then_merge');
     }
     return this.usync(node, broker, partition, hash, Math.max(point, localSync), String(info.id), remoteId);
@@ -274,7 +301,7 @@ export class DbReplicator implements Daemon {
   private async usync(
     node: RingDevice, broker: DatabaseBroker, partition: number, hash: string, point: number, localId: string, remoteId: string,
   ): Promise<boolean> {
-    this.stats.diff++;
+    this.count('diff');
     const syncTable = broker.getSyncs();
     let rows = broker.getItemsSince(point, this.perDiff);
     let batches = 0;
@@ -287,7 +314,7 @@ export class DbReplicator implements Daemon {
       rows = broker.getItemsSince(point, this.perDiff);
     }
     if (rows.length) {
-      this.stats.diff_capped++;
+      this.count('diff_capped');
       return false;
     }
     const res = await this.rpc(node, partition, hash, ['merge_syncs', syncTable]);

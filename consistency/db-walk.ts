@@ -18,8 +18,9 @@ const HASH_RE = /^[0-9a-f]{32}$/;
 
 export async function* walkDbs(
   devices: string, mountCheck: boolean, datadir: 'containers' | 'accounts' | 'sync_containers', only?: Set<string>, signal?: AbortSignal,
+  onUnusable?: (device: string) => void,
 ): AsyncGenerator<DbLocation> {
-  for (const { device, path: devicePath } of await usableDevices(devices, mountCheck, only)) {
+  for (const { device, path: devicePath } of await usableDevices(devices, mountCheck, only, onUnusable)) {
     const root = join(devicePath, datadir);
     for (const part of await listDir(root)) {
       if (!/^\d+$/.test(part)) continue;

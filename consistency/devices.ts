@@ -18,13 +18,20 @@ export async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** Every usable device under `devices`, optionally restricted to `only`. */
-export async function usableDevices(devices: string, mountCheck: boolean, only?: Set<string>): Promise<{ device: string; path: string }[]> {
+/**
+ * Every usable device under `devices`, optionally restricted to `only`;
+ * `onUnusable` hears of each one skipped as unmounted or not a directory
+ * (daemons count those as Swift's statsd `errors`).
+ */
+export async function usableDevices(
+  devices: string, mountCheck: boolean, only?: Set<string>, onUnusable?: (device: string) => void,
+): Promise<{ device: string; path: string }[]> {
   const out: { device: string; path: string }[] = [];
   for (const device of (await listDir(devices)).sort()) {
     if (only && !only.has(device)) continue;
     const path = await checkDevice(devices, device, mountCheck);
     if (path) out.push({ device, path });
+    else onUnusable?.(device);
   }
   return out;
 }

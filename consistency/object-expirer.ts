@@ -123,12 +123,22 @@ export class ObjectExpirer implements Daemon {
         const task = parseTaskObject(row.name);
         if (!task || signal.aborted) return;
         if (task.deleteAt > now || !this.inMyShare(container, row.name)) return;
+        // Swift's object-expirer.objects / .errors / .timing, one per task.
+        const begin = performance.now();
         if (await this.deleteActualObject(task, row.content_type === ASYNC_DELETE_TYPE)) {
           this.stats.objects++;
-          if (await this.popQueue(container, row.name)) left--;
+          // Swift counts an object once its queue row is gone too, else an error (the row is tried again).
+          if (await this.popQueue(container, row.name)) {
+            left--;
+            this.ctx.statsd?.increment('objects');
+          } else {
+            this.ctx.statsd?.increment('errors');
+          }
         } else {
           this.stats.failures++;
+          this.ctx.statsd?.increment('errors');
         }
+        this.ctx.statsd?.timingSince('timing', begin);
       })));
       if (left === 0) await this.deleteQueueContainer(container);
     }

@@ -37,7 +37,11 @@ export interface UpdaterStats {
   failures: number;
   unlinks: number;
   quarantines: number;
+  /** Unusable devices and async_pending files with an unexpected name (Swift's `errors`). */
+  errors: number;
 }
+
+const newStats = (): UpdaterStats => ({ successes: 0, failures: 0, unlinks: 0, quarantines: 0, errors: 0 });
 
 const PENDING_RE = /^([0-9a-f]{32})-(\d{10}\.\d{5}(?:_[0-9a-f]{16})?)$/;
 
@@ -63,7 +67,7 @@ export class ObjectUpdater implements Daemon {
   private readonly limiter: RateLimiter;
   private readonly logger: Logger;
   private ring?: RingLookup;
-  stats: UpdaterStats = { successes: 0, failures: 0, unlinks: 0, quarantines: 0 };
+  stats: UpdaterStats = newStats();
 
   constructor(private readonly ctx: DaemonContext, ring?: RingLookup) {
     this.conf = commonDaemonConf(ctx.conf, { interval: 300, concurrency: 8 });
@@ -89,7 +93,7 @@ export class ObjectUpdater implements Daemon {
   }
 
   /** One more of `stat` in this sweep's stats, and Swift's statsd counter of the same name. */
-  private count(stat: 'successes' | 'failures' | 'unlinks' | 'quarantines'): void {
+  private count(stat: keyof UpdaterStats): void {
     this.stats[stat]++;
     this.ctx.statsd?.increment(stat);
   }
@@ -106,21 +110,31 @@ export class ObjectUpdater implements Daemon {
 
   async runOnce(signal: AbortSignal): Promise<void> {
     const started = Date.now();
-    this.stats = { successes: 0, failures: 0, unlinks: 0, quarantines: 0 };
+    this.stats = newStats();
     const limit = pLimit(this.conf.concurrency);
-    const jobs: Promise<void>[] = [];
-    for (const { path: devPath } of await usableDevices(this.conf.devices, this.conf.mountCheck, this.conf.onlyDevices)) {
+    const devices = await usableDevices(this.conf.devices, this.conf.mountCheck, this.conf.onlyDevices, (device) => {
+      this.count('errors');
+      this.logger.warn({ device }, 'Skipping: device not mounted');
+    });
+    // Each device's sweep is timed as Swift's `timing`; they share the concurrency limit.
+    await Promise.all(devices.map(async ({ path: devPath }) => {
+      const begin = performance.now();
+      const jobs: Promise<void>[] = [];
+      let sawAsyncDir = false;
       for (const dirName of await listDir(devPath)) {
         const policy = policyOfDir(dirName, 'async_pending');
         if (policy === undefined) continue;
+        sawAsyncDir = true;
         const asyncDir = join(devPath, dirName);
         for (const suffix of (await listDir(asyncDir)).sort()) {
           if (signal.aborted) break;
           jobs.push(limit(() => this.sweepSuffix(devPath, join(asyncDir, suffix), policy, signal)));
         }
       }
-    }
-    await Promise.all(jobs);
+      await Promise.all(jobs);
+      // Swift times only the sweeps of devices that have an async_pending dir.
+      if (sawAsyncDir) this.ctx.statsd?.timingSince('timing', begin);
+    }));
     const sweep = (Date.now() - started) / 1000;
     this.logger.info({ ...this.stats, seconds: sweep }, 'Object update sweep completed');
     dumpReconCache(this.conf.reconCachePath, 'object', { object_updater_sweep: sweep, object_updater_stats: this.stats });
@@ -133,7 +147,11 @@ export class ObjectUpdater implements Daemon {
       if (signal.aborted) return;
       const m = PENDING_RE.exec(name);
       const file = join(suffixDir, name);
-      if (!m) continue;
+      if (!m) {
+        this.count('errors');
+        this.logger.error({ file }, 'ERROR async pending file with unexpected name');
+        continue;
+      }
       if (seen.has(m[1])) {
         await fsp.rm(file, { force: true });
         this.count('unlinks');

@@ -3,7 +3,7 @@
  * `/v1/<account>[/<container>[/<object>]]` to a controller, answers `/info`,
  * and applies the checks Swift makes before any controller runs.
  */
-import { loadSwiftConf, type Section, type SwiftConf } from '../common/index.js';
+import { loadSwiftConf, statsdFromConf, type Section, type SwiftConf } from '../common/index.js';
 import type { RingLookup } from '../ring/index.js';
 import type { App, PipelineContext, SwiftRequest, SwiftResponse } from './types.js';
 import { makeResponse } from './response.js';
@@ -77,7 +77,11 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
     },
   };
   rings.object(swiftConf.defaultPolicy.index);
-  const ctx = new ProxyContext(conf, swiftConf, rings, pctx.logger, pctx.now, new MemoryCache(pctx.now));
+  // The app's own statsd names (Swift's proxy app logger, tail prefix proxy-server): its errors, the controllers' counters.
+  const statsd = statsdFromConf(section, 'proxy-server', {
+    onError: (err) => pctx.logger.warn({ err: err.message }, 'Error sending UDP message to statsd'),
+  });
+  const ctx = new ProxyContext(conf, swiftConf, rings, pctx.logger, pctx.now, new MemoryCache(pctx.now), statsd);
   options.onContext?.(ctx);
   pctx.rings = rings;
   pctx.swiftConf = swiftConf;
@@ -100,12 +104,17 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
   const app: App = async (req) => {
     if (req.path === '/info') return handleInfo(req, pctx);
     const parsed = parseRequestPath(req);
+    // Swift's proxy-server.errors: a request refused before any controller (handle_request's checks).
     if (!parsed.ok) {
+      statsd.increment('errors');
       if (parsed.reason === 'split') return makeResponse(404);
       return makeResponse(412, parsed.reason === 'utf8' ? 'Invalid UTF8 or contains NULL' : 'Bad URL');
     }
     const { version, account, container, object } = parsed.path;
-    if (!c.valid_api_versions.includes(version)) return makeResponse(400);
+    if (!c.valid_api_versions.includes(version)) {
+      statsd.increment('errors');
+      return makeResponse(400);
+    }
     if (Buffer.byteLength(account) > c.max_account_name_length) {
       return makeResponse(400, `Account name length of ${Buffer.byteLength(account)} longer than ${c.max_account_name_length}`);
     }

@@ -31,6 +31,8 @@ export interface ProxyConf {
   expiringObjectsAccount: string;
   expiringObjectsContainerDivisor: number;
   logHeaders: boolean;
+  /** Count (statsd `handoff_count`, `handoff_all_count`) and log handoffs past the expected ones. */
+  logHandoffs: boolean;
   /** CORS: origins allowed for every container, headers exposed to every origin, and whether an unallowed origin gets no CORS headers. */
   corsAllowOrigin: string[];
   corsExposeHeaders: string[];
@@ -66,6 +68,7 @@ export function proxyConfFromSection(conf: Section): ProxyConf {
     expiringObjectsAccount: '.' + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),
     expiringObjectsContainerDivisor: getInt(conf, 'expiring_objects_container_divisor', 86400, 1),
     logHeaders: getBool(conf, 'log_headers', false),
+    logHandoffs: getBool(conf, 'log_handoffs', true),
     corsAllowOrigin: listFromCsv(conf.cors_allow_origin),
     corsExposeHeaders: listFromCsv(conf.cors_expose_headers).map((h) => h.toLowerCase()),
     strictCorsMode: getBool(conf, 'strict_cors_mode', true),

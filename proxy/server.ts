@@ -96,6 +96,7 @@ export async function startProxyServer(conf: string | IniFile, options: ProxySer
       await metrics?.close();
       unwatch?.();
       await proxyCtx?.client.close();
+      proxyCtx?.statsd.close();
     },
   };
 }

@@ -55,6 +55,12 @@ export interface RequestEnv {
    * s3api signs them and keeps the metadata names AWS keeps.
    */
   nonTokenHeaders?: Headers;
+  /**
+   * Set by s3api: the path of the last Swift request it made for this S3
+   * request (Swift's `swift.backend_path`), which proxy_logging's statsd
+   * names go by.
+   */
+  backendPath?: string;
   /** Free-form extras a filter wants to pass down (Swift's environ keys). */
   [key: string]: unknown;
 }

@@ -1,6 +1,8 @@
 /**
  * Swift's NodeIter: the primaries in this request's order, then handoffs from
- * the ring, skipping error-limited nodes, up to `request_node_count` nodes.
+ * the ring, skipping error-limited nodes, until `request_node_count` nodes
+ * were used. A node that is error-limited by the time the next one is asked
+ * for (its request just failed) is not counted, so another takes its place.
  */
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { ErrorLimiter } from './error-limiter.js';
@@ -11,28 +13,34 @@ export interface NodeIterOptions {
   ring: RingLookup;
   partition: number;
   limiter: ErrorLimiter;
-  /** Total nodes to yield at most (primaries + handoffs). */
+  /** Total nodes to use at most (primaries + handoffs), error-limited ones not counted. */
   requestNodeCount: number;
+  /**
+   * Told of each handoff yielded past the expected ones (`request_node_count`
+   * minus the primaries: more means primaries were error-limited), with
+   * `all` when every primary was (Swift's `log_handoffs`).
+   */
+  onExtraHandoff?: (handoffs: number, all: boolean) => void;
 }
 
 export function* nodeIter(opts: NodeIterOptions): Generator<RingNode> {
-  let yielded = 0;
+  let nodesLeft = opts.requestNodeCount;
+  const expectedHandoffs = nodesLeft - opts.primaries.length;
   const seen = new Set<number>();
   for (const node of opts.primaries) {
     seen.add(node.id);
     if (opts.limiter.isLimited(node)) continue;
-    yielded++;
     yield node;
+    if (!opts.limiter.isLimited(node) && --nodesLeft <= 0) return;
   }
   let handoffs = 0;
-  const maxHandoffs = Math.max(0, opts.requestNodeCount - opts.primaries.length);
   for (const node of opts.ring.moreNodes(opts.partition)) {
-    if (handoffs >= maxHandoffs && yielded >= opts.requestNodeCount) break;
-    if (handoffs >= maxHandoffs) break;
-    handoffs++;
     if (seen.has(node.id) || opts.limiter.isLimited(node)) continue;
-    yielded++;
+    handoffs++;
+    const extra = handoffs - expectedHandoffs;
+    if (extra > 0) opts.onExtraHandoff?.(handoffs, extra === opts.primaries.length);
     yield node;
+    if (!opts.limiter.isLimited(node) && --nodesLeft <= 0) return;
   }
 }
 

@@ -2,7 +2,7 @@
  * What every controller shares for the life of the proxy: options, rings,
  * the backend client, error limiting and node ordering.
  */
-import type { Logger, SwiftConf } from '../../common/index.js';
+import { NO_STATSD, type Logger, type Statsd, type SwiftConf } from '../../common/index.js';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { ProxyConf } from '../proxy-conf.js';
 import { nodeCount } from '../proxy-conf.js';
@@ -35,12 +35,25 @@ export class ProxyContext {
     readonly now: () => number,
     /** Used for account/container info when no cache filter is in the pipeline. */
     readonly localCache: Cache,
+    /**
+     * Swift's proxy app statsd client (`proxy-server.` names); controllers
+     * count under their server type (`controllerStat`).
+     */
+    readonly statsd: Statsd = NO_STATSD,
   ) {
     this.client = new BackendClient({ connTimeout: conf.connTimeout, nodeTimeout: conf.nodeTimeout });
     this.limiter = new ErrorLimiter(conf.errorSuppressionLimit, conf.errorSuppressionInterval, now, countBackendError);
     this.timings = new NodeTimings(now);
     if (conf.sortingMethod === 'affinity' && conf.readAffinity) this.readSort = readAffinitySorter(conf.readAffinity);
     this.writeLocal = writeAffinityMatcher(conf.writeAffinity);
+  }
+
+  /**
+   * One more of a controller's statsd counter: Swift's controllers prefix
+   * the proxy's names with their server type (`proxy-server.object.client_timeouts`).
+   */
+  controllerStat(serverType: 'account' | 'container' | 'object', metric: string): void {
+    this.statsd.increment(`${serverType}.${metric}`);
   }
 
   /** Primaries in this request's order (Swift's `sort_nodes`). */
@@ -58,7 +71,23 @@ export class ProxyContext {
       partition,
       limiter: this.limiter,
       requestNodeCount: nodeCount(this.conf.requestNodeCount, ring.replicaCount),
+      onExtraHandoff: this.extraHandoff(ring),
     });
+  }
+
+  /**
+   * Swift's log_handoffs: a handoff used past the expected ones (primaries
+   * were error-limited) is logged and counted as `<type>.handoff_count`,
+   * and as `handoff_all_count` when no primary was usable.
+   */
+  private extraHandoff(ring: RingLookup): ((handoffs: number, all: boolean) => void) | undefined {
+    if (!this.conf.logHandoffs) return undefined;
+    const type = ring === this.rings.account ? 'account' : ring === this.rings.container ? 'container' : 'object';
+    return (handoffs, all) => {
+      this.controllerStat(type, 'handoff_count');
+      this.logger.warn({ handoffs, type }, 'Handoff requested');
+      if (all) this.controllerStat(type, 'handoff_all_count');
+    };
   }
 
   /**
@@ -116,6 +145,7 @@ export class ProxyContext {
       partition,
       limiter: this.limiter,
       requestNodeCount: nodeCount(this.conf.requestNodeCount, ring.replicaCount),
+      onExtraHandoff: this.extraHandoff(ring),
     });
   }
 

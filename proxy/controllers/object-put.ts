@@ -141,7 +141,11 @@ async function streamBody(ctx: ProxyContext, body: Readable | undefined, live: S
     } catch (err) {
       // A stalled client still gets its 408 (then the connection closes);
       // destroying the body here would destroy the socket the answer needs.
-      if (err instanceof Timeout) return { ok: false, response: closing(makeResponse(408)) };
+      if (err instanceof Timeout) {
+        ctx.controllerStat('object', 'client_timeouts');
+        return { ok: false, response: closing(makeResponse(408)) };
+      }
+      ctx.controllerStat('object', 'client_disconnects');
       body.destroy();
       return { ok: false, response: makeResponse(499) };
     }
@@ -154,7 +158,11 @@ async function streamBody(ctx: ProxyContext, body: Readable | undefined, live: S
     await sendToAll(ctx, live, chunk);
     if (live.size < quorum) return { ok: false, response: closing(makeResponse(503)) };
   }
-  if (plan.contentLength !== undefined && bytes < plan.contentLength) return { ok: false, response: makeResponse(499) };
+  if (plan.contentLength !== undefined && bytes < plan.contentLength) {
+    // Swift: 'Client disconnected without sending enough data'.
+    ctx.controllerStat('object', 'client_disconnects');
+    return { ok: false, response: makeResponse(499) };
+  }
   return { ok: true, bytes };
 }
 

@@ -93,12 +93,11 @@ export const proxyLogging: FilterFactory = (conf, ctx) => {
  * out) when the body ends, with the `object.policy.<n>.` twins.
  */
 function swiftStats(statsd: Statsd, req: SwiftRequest, resp: SwiftResponse, valid: Set<string>, startPerf: number): (status: number, bytes: number) => void {
-  // Swift reads swift.backend_path first, which its s3api sets; S3 requests here go by their own path (unnamed).
-  const path = req.path;
   const source = typeof req.env.source === 'string' ? req.env.source : undefined;
   const policy = resp.headers['x-backend-storage-policy-index'];
   const names = (status: number): string[] => {
-    const name = statsdMetricName(path, source, req.method, status, valid);
+    // Swift reads swift.backend_path first: an S3 request goes by the Swift path s3api last asked for.
+    const name = statsdMetricName(req.env.backendPath ?? req.path, source, req.method, status, valid);
     if (!name) return [];
     return name.startsWith('object.') && policy !== undefined ? [name, name.replace(/^object\./, `object.policy.${policy}.`)] : [name];
   };

@@ -105,8 +105,14 @@ export class S3Context {
     return this.auth.account;
   }
 
-  /** A Swift request through the rest of the pipeline. */
-  swift(method: string, container?: string, object?: string, call: SwiftCall = {}): Promise<SwiftResponse> {
+  /**
+   * A Swift request through the rest of the pipeline. Its path becomes the
+   * request's `backendPath` (Swift's `s3api.backend_path`, then
+   * `swift.backend_path`): the last one made names the S3 request's type in
+   * proxy_logging's statsd names (`object.PUT.200`). The auth check's `TEST`
+   * does not count, as in Swift.
+   */
+  async swift(method: string, container?: string, object?: string, call: SwiftCall = {}): Promise<SwiftResponse> {
     const sub = subrequest(this.req.swift, {
       method,
       path: this.swiftPath(container, object),
@@ -122,6 +128,8 @@ export class S3Context {
       sub.env.authorizeOverride = true;
     }
     if (call.footers) sub.updateFooters = call.footers;
-    return this.next(sub);
+    const resp = await this.next(sub);
+    if (method !== 'TEST') this.req.swift.env.backendPath = sub.path;
+    return resp;
   }
 }

@@ -39,13 +39,46 @@ describe('proxy node selection', () => {
     assert.equal(limiter.isLimited(n), true, '507 limits at once');
   });
 
-  it('yields primaries, skips limited ones, then handoffs up to request_node_count', () => {
+  it('yields primaries, skips limited ones, then handoffs until request_node_count usable nodes (as Swift: a limited one takes no place)', () => {
     const primaries = [node(0), node(1), node(2)];
-    const handoffs = [node(3), node(4), node(5), node(6)];
+    const handoffs = [node(3), node(4), node(5), node(6), node(7), node(8)];
     const limiter = new ErrorLimiter(0, 60);
     limiter.error(primaries[1]);
-    const got = [...nodeIter({ primaries, ring: fakeRing(primaries, handoffs), partition: 0, limiter, requestNodeCount: nodeCount('2 * replicas', 3) })];
-    assert.deepEqual(got.map((n) => n.id), [0, 2, 3, 4, 5]);
+    limiter.error(handoffs[1]);
+    const extra: [number, boolean][] = [];
+    const got = [...nodeIter({
+      primaries, ring: fakeRing(primaries, handoffs), partition: 0, limiter, requestNodeCount: nodeCount('2 * replicas', 3),
+      onExtraHandoff: (n, all) => extra.push([n, all]),
+    })];
+    assert.deepEqual(got.map((n) => n.id), [0, 2, 3, 5, 6, 7]);
+    // Three handoffs are expected (request_node_count - primaries); the fourth is there because a primary was limited.
+    assert.deepEqual(extra, [[4, false]]);
+  });
+
+  it('a node error-limited while it was tried is not counted: the next one takes its place', () => {
+    const primaries = [node(0), node(1), node(2)];
+    const handoffs = [node(3), node(4), node(5)];
+    const limiter = new ErrorLimiter(0, 60);
+    const got: number[] = [];
+    for (const n of nodeIter({ primaries, ring: fakeRing(primaries, handoffs), partition: 0, limiter, requestNodeCount: 3 })) {
+      got.push(n.id);
+      if (n.id === 1) limiter.error(n);
+    }
+    assert.deepEqual(got, [0, 1, 2, 3]);
+  });
+
+  it('says when every primary was skipped (handoff_all_count)', () => {
+    const primaries = [node(0), node(1), node(2)];
+    const handoffs = [3, 4, 5, 6, 7, 8, 9].map((i) => node(i));
+    const limiter = new ErrorLimiter(0, 60);
+    for (const p of primaries) limiter.error(p);
+    const extra: [number, boolean][] = [];
+    const got = [...nodeIter({
+      primaries, ring: fakeRing(primaries, handoffs), partition: 0, limiter, requestNodeCount: 6,
+      onExtraHandoff: (n, all) => extra.push([n, all]),
+    })];
+    assert.deepEqual(got.map((n) => n.id), [3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(extra, [[4, false], [5, false], [6, true]]);
   });
 
   it('sorts by read affinity and picks write-affinity nodes', () => {
