@@ -7,11 +7,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCloud, novaClient, type TestCloud } from '../helpers/compute-cloud.js';
 import { promtoolProblems, sample, scrape } from '../helpers/metrics.js';
 import { startImageService, type ImageServiceHandle } from '../../compute/image/index.js';
+import { computeConfig } from '../../compute/index.js';
 import { silentLogger } from '../../common/index.js';
 
 let cloud: TestCloud;
@@ -68,4 +70,27 @@ test('the image API counts its requests on metrics_bind_port', async () => {
   const text = await scrape(images.metricsPort!);
   assert.equal(promtoolProblems(text), '');
   assert.equal(sample(text, 'swiftly_http_requests_total', { server: 'image-api', method: 'GET', status: String(res.status) }), 1);
+});
+
+test("the metadata service's requests are counted on its compute worker's metrics port, not on the guest-facing paths", async () => {
+  const worker = await cloud.addCompute('cn-meta', {
+    enabledApis: ['osapi_compute', 'metadata'], network: { ...computeConfig().network, networksPath: join(tmp, 'networks') },
+  });
+  const socketPath = worker.metadata!.socketPath;
+  const ask = (path: string): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+    get({ socketPath, path }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject);
+  });
+  assert.equal((await ask('/')).status, 200);
+  // /metrics on the metadata service is an EC2 version it doesn't know, as in Nova: no metrics there.
+  const there = await ask('/metrics');
+  assert.equal(there.status, 404);
+  assert.doesNotMatch(there.body, /swiftly_http_requests_total/);
+  const text = await scrape(worker.metricsPorts.compute!);
+  assert.equal(promtoolProblems(text), '');
+  assert.equal(sample(text, 'swiftly_http_requests_total', { server: 'metadata-api', method: 'GET', status: '200' }), 1);
+  assert.equal(sample(text, 'swiftly_http_requests_total', { server: 'metadata-api', method: 'GET', status: '404' }), 1);
 });
