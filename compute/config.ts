@@ -71,6 +71,10 @@
  * ; the volume service (swiftly compute volume-service, or the all-in-one)
  * volumes_dir = /var/lib/swiftly/volumes   ; volume-<id> files (Cinder's volumes_dir)
  * volume_format = raw              ; raw (sparse) or qcow2 files for new volumes
+ * ; volumes attached to guests on other hosts: exported with qemu-nbd (no authentication: a storage network only)
+ * target_ip_address =               ; the address exports listen on, this host's storage IP (Cinder's name; empty: no exports)
+ * nbd_port_range = 10809-10908     ; one port per exported volume, from this range
+ * network_namespace =              ; a network namespace (which must exist) the exports listen in (empty: the host's own)
  * [backup]
  * ; volume backups into the object store, as Cinder's Swift backup driver (Cinder's option names and defaults)
  * backup_swift_url =                ; storage URL up to the project (empty: <[auth] proxy_url>/v1/<reseller_prefix>_)
@@ -81,7 +85,7 @@
  * ```
  */
 import { hostname } from 'node:os';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import {
   ConfigError, getBool, getFloat, getInt, getSection, getString, listFromCsv, parseIni, readIniFile, type IniFile, type Section,
 } from '../common/index.js';
@@ -117,8 +121,8 @@ export interface ComputeConfig {
   fake: { vcpus: number; memoryMb: number; localGb: number; cpuArch: string; timeScale: number };
   libvirt: LibvirtConfig;
   network: NetworkConfig;
-  /** `[volume]`: the volume service's files. */
-  volume: { volumesDir: string; format: 'raw' | 'qcow2' };
+  /** `[volume]`: the volume service's files, and its NBD exports to other hosts (`targetIpAddress` set). */
+  volume: { volumesDir: string; format: 'raw' | 'qcow2'; targetIpAddress?: string; nbdPortRange?: [number, number]; networkNamespace?: string };
   /** `[backup]`: volume backups in the object store (Cinder's backup_swift_* options). */
   backup: { swiftUrl: string; container: string; objectSize: number; blockSize: number; compression: 'zlib' | 'none' };
   logLevel: string;
@@ -186,6 +190,13 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
   if (objectSize % blockSize !== 0) throw new ConfigError(`[backup] backup_swift_object_size (${objectSize}) must be a multiple of backup_swift_block_size (${blockSize})`);
   const proxyUrl = getString(auth, 'proxy_url', 'http://127.0.0.1:8080');
   if (volumeFormat !== 'raw' && volumeFormat !== 'qcow2') throw new ConfigError(`[volume] volume_format must be raw or qcow2, got ${volumeFormat}`);
+  const targetIp = getString(volume, 'target_ip_address', '');
+  if (targetIp && !isIP(targetIp)) throw new ConfigError(`[volume] target_ip_address must be an IP address, got ${targetIp}`);
+  const range = /^(\d+)-(\d+)$/.exec(getString(volume, 'nbd_port_range', '10809-10908'));
+  const nbdPortRange: [number, number] = range ? [Number(range[1]), Number(range[2])] : [0, -1];
+  if (!(nbdPortRange[0] >= 1 && nbdPortRange[0] <= nbdPortRange[1] && nbdPortRange[1] <= 65535)) {
+    throw new ConfigError(`[volume] nbd_port_range must be <first>-<last> ports, got ${volume.nbd_port_range}`);
+  }
   return {
     host: getString(d, 'host', hostname()),
     transportUrl: getString(d, 'transport_url', ''),
@@ -251,7 +262,10 @@ export function computeConfigFromIni(ini: IniFile): ComputeConfig {
       dhcpLeaseTimeSec: getInt(network, 'dhcp_lease_time', nd.dhcpLeaseTimeSec, 1),
       networkNamespace: getString(network, 'network_namespace', nd.networkNamespace),
     },
-    volume: { volumesDir: getString(volume, 'volumes_dir', '/var/lib/swiftly/volumes'), format: volumeFormat },
+    volume: {
+      volumesDir: getString(volume, 'volumes_dir', '/var/lib/swiftly/volumes'), format: volumeFormat,
+      targetIpAddress: targetIp, nbdPortRange, networkNamespace: getString(volume, 'network_namespace', ''),
+    },
     backup: {
       swiftUrl: getString(backup, 'backup_swift_url', '') || `${proxyUrl.replace(/\/$/, '')}/v1/${getString(auth, 'reseller_prefix', 'AUTH')}_`,
       container: getString(backup, 'backup_swift_container', 'volumebackups'),

@@ -29,7 +29,7 @@ import { filtersByName } from './scheduler/filters.js';
 import { SchedulerManager } from './scheduler/scheduler-manager.js';
 import { Service } from './service/index.js';
 import {
-  FileVolumeBackend, SqlVolumeStore, VolumeApiService, VolumeManager, VolumeRpcApi, VOLUME_BINARY, VOLUME_TOPIC, type VolumeStore,
+  FileVolumeBackend, NbdExports, SqlVolumeStore, VolumeApiService, VolumeManager, VolumeRpcApi, VOLUME_BINARY, VOLUME_TOPIC, type VolumeStore,
   BackupApiService, BackupManager, FileSnapshots, SnapshotApiService, SnapshotManager, SqlBackupStore, SqlSnapshotStore, VolumeRawFiles,
 } from './volume/index.js';
 
@@ -182,7 +182,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       networkDriver = options.networkDriver ?? networkDriverFor(config, driver.type, logger);
       const manager = new ComputeManager({
         host: config.host, db, driver, images, conductor: conductorApi, compute: computeApi, logger, ratios: config.ratios,
-        network: new HostNetworking(network, networkDriver),
+        network: new HostNetworking(network, networkDriver), volumes: { store: volumes, rpc: volumeRpc },
         resourceIntervalMs: config.periodicIntervalMs, syncPowerStateIntervalMs: config.periodicIntervalMs,
       });
       services.push(new Service({ ...common, binary: 'swiftly-compute', topic: COMPUTE_TOPIC, host: config.host, manager }));
@@ -204,8 +204,12 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
         volumes, backend, backups, raw: new VolumeRawFiles(backend, files, config.volume.volumesDir), logger,
         config: { objectSize: config.backup.objectSize, blockSize: config.backup.blockSize, compression: config.backup.compression, availabilityZone: 'nova' },
       });
+      const v = config.volume;
+      const exports = v.targetIpAddress ? new NbdExports({
+        bindHost: v.targetIpAddress, ports: v.nbdPortRange ?? [10809, 10908], netns: v.networkNamespace || undefined, stateDir: join(v.volumesDir, 'nbd'),
+      }) : undefined;
       volumeManager = new VolumeManager({
-        host: config.host, store: volumes, backend, images, logger, scratchDir: config.volume.volumesDir,
+        host: config.host, store: volumes, backend, images, logger, scratchDir: config.volume.volumesDir, exports,
         snapshots: snapshotManager.source(), methods: { ...snapshotManager.methods, ...backupManager.methods },
       });
       mkdirSync(config.volume.volumesDir, { recursive: true });

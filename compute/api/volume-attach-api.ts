@@ -3,9 +3,11 @@
  * detach_volume, with Cinder's reserve → initialize_connection → attach
  * steps): the volume is reserved with a compare-and-swap (available →
  * attaching, so two servers can't take one volume: 409), its host says how
- * to reach it, the server's host attaches it (a call: the answer comes once
- * the disk is there), and the volume is `in-use`. Any failure gives the
- * volume back (available).
+ * to reach it (its file when the server runs on the volume host, else an
+ * NBD export it starts for the server's host), the server's host attaches
+ * it (a call: the answer comes once the disk is there), and the volume is
+ * `in-use`. Any failure gives the volume back (available) and stops the
+ * export; so does a detach (Cinder's terminate_connection).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/index.js';
@@ -57,12 +59,16 @@ export class VolumeAttachService {
     const dev = device ?? DEVICES.find((d) => !used.has(d));
     if (!dev) throw new VolumeStateError(`No free disk device names for prefix 'vd'`, 400);
     const attachment = await this.o.volumes.store.reserveAttachment({ id: randomUUID(), volume_id: volumeId, instance_uuid: inst.uuid, device: dev, host });
+    const volumeHost = volume.host;
+    let connected = false;
     try {
-      const conn = await this.o.rpc.initializeConnection(ctx, volume.host, volumeId);
+      const conn = await this.o.rpc.initializeConnection(ctx, volumeHost, volumeId, { host });
+      connected = true;
       await this.o.compute.call(ctx, host, 'attach_volume', inst.uuid, { device: dev, connection_info: conn }, this.o.timeoutMs);
       await this.o.volumes.store.update(volumeId, { status: VolumeStatus.IN_USE }, [VolumeStatus.ATTACHING]);
     } catch (err) {
       this.o.logger.warn({ instance: inst.uuid, volume: volumeId, err: (err as Error).message }, 'volume attach failed; the volume is released');
+      if (connected) await this.terminate(ctx, volumeHost, volumeId, host);
       await this.o.volumes.store.removeAttachment(attachment.id);
       throw err;
     }
@@ -80,6 +86,19 @@ export class VolumeAttachService {
       await this.o.volumes.store.update(volumeId, { status: VolumeStatus.IN_USE }, [VolumeStatus.DETACHING]).catch(() => {});
       throw err;
     }
+    const volume = await this.o.volumes.store.get(volumeId);
+    if (volume?.host) await this.terminate(ctx, volume.host, volumeId, host);
     await this.o.volumes.store.removeAttachment(attachment.id);
+  }
+
+  /**
+   * Stop what the volume host exported for `computeHost`. The guest has let
+   * go (or never held it), so a volume host that can't be told does not keep
+   * the volume from being given back: logged as an error, and the export it
+   * left is the one the next attach to that host gets back.
+   */
+  private async terminate(ctx: VolumeContext, volumeHost: string, volumeId: string, computeHost: string): Promise<void> {
+    await this.o.rpc.terminateConnection(ctx, volumeHost, volumeId, { host: computeHost })
+      .catch((err: Error) => this.o.logger.error({ volume: volumeId, host: volumeHost, err: err.message }, 'could not stop the volume\'s export'));
   }
 }

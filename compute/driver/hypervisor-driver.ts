@@ -35,13 +35,25 @@ export interface ImageMeta {
   properties: Record<string, string>;
 }
 
-/** A volume as a guest disk: the file the volume host exports to this host (single host: the volume's own file). */
+/** A volume host's NBD export of a volume: `host:port`, export `name`. */
+export interface NbdSource {
+  host: string;
+  port: number;
+  name: string;
+}
+
+/**
+ * A volume as a guest disk: the volume's own file (this host is its volume
+ * host), or the volume host's NBD export of it (another host's volume).
+ * Exactly one of `path` and `nbd`.
+ */
 export interface VolumeDisk {
   volumeId: string;
   /** The guest's device name without `/dev/` (`vdb`, …): a virtio-blk disk. */
   device: string;
-  path: string;
-  /** How the file's bytes are laid out: `raw` or `qcow2`, never probed. */
+  path?: string;
+  nbd?: NbdSource;
+  /** How the bytes are laid out: `raw` or `qcow2`, never probed (an NBD export is `raw`: its host reads the file's format). */
   format: string;
 }
 

@@ -15,7 +15,7 @@ import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } 
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
 import { COMPUTE_RPC_VERSION, type BuildRetry, type ComputeApi, type ConductorApi } from '../rpcapi.js';
 import type { Manager, PeriodicTask } from '../service/index.js';
-import type { ConnectionInfo } from '../volume/index.js';
+import type { ConnectionInfo, VolumeRpcApi, VolumeStore } from '../volume/index.js';
 import { ResourceTracker } from './resource-tracker.js';
 import type { AllocationRatios } from '../scheduler/host-state.js';
 
@@ -34,6 +34,8 @@ export interface ComputeManagerOptions {
   resourceIntervalMs?: number;
   /** Nova: sync_power_state_interval. */
   syncPowerStateIntervalMs?: number;
+  /** The volume rows and the volume hosts' RPC: a deleted server's volumes on other hosts have their exports stopped. */
+  volumes?: { store: VolumeStore; rpc: VolumeRpcApi };
 }
 
 type Args = Record<string, unknown>;
@@ -236,6 +238,7 @@ export class ComputeManager implements Manager {
     await this.driver.destroy(inst);
     // The guest is gone: a data plane that fails to forget it must not keep it from being deleted.
     await this.options.network?.unplug(inst).catch((err: Error) => this.log.error({ instance: uuid, err: err.message }, 'could not unplug a deleted server\'s network'));
+    await this.releaseVolumes(ctx, uuid);
     await this.db.destroyInstance(uuid);
     await this.db.finishAction(uuid, ctx.requestId, 'Success');
     await this.tracker.refreshUsage();
@@ -243,15 +246,38 @@ export class ComputeManager implements Manager {
   }
 
   /**
+   * A deleted server's volumes on other hosts: their exports stop (the DB
+   * gives the volumes back with the server's row). The guest is gone, so a
+   * volume host that can't be told is logged and does not keep the server.
+   */
+  private async releaseVolumes(ctx: RequestContext, uuid: string): Promise<void> {
+    const v = this.options.volumes;
+    if (!v) return;
+    for (const a of await v.store.attachments({ instanceUuid: uuid })) {
+      const volume = await v.store.get(a.volume_id);
+      if (!volume?.host || volume.host === this.host) continue;
+      await v.rpc.terminateConnection(ctx, volume.host, volume.id, { host: this.host })
+        .catch((err: Error) => this.log.error({ instance: uuid, volume: volume.id, err: err.message }, 'could not stop a deleted server\'s volume export'));
+    }
+  }
+
+  /**
    * Attach a volume the API reserved (a call: the API answers once it is
-   * attached). `file` connections are the volume host's own file: this host
-   * is the volume host (single host).
+   * attached): `file`, the volume host's own file (this host is the volume
+   * host); `nbd`, the volume host's export of it, read as raw.
    */
   private async attachVolume(uuid: string, device: string, conn: ConnectionInfo): Promise<void> {
     const inst = await this.db.getInstance(uuid);
     if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
-    if (conn.driver_volume_type !== 'file') throw new Error(`volume connection type ${conn.driver_volume_type} is not supported on host ${this.host}`);
-    await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: device.replace(/^\/dev\//, ''), path: conn.data.path, format: conn.data.format });
+    const dev = device.replace(/^\/dev\//, '');
+    if (conn.driver_volume_type === 'file') {
+      await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: dev, path: conn.data.path, format: conn.data.format });
+    } else if (conn.driver_volume_type === 'nbd') {
+      const { host, port, name } = conn.data;
+      await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: dev, format: 'raw', nbd: { host, port, name } });
+    } else {
+      throw new Error(`volume connection type ${(conn as { driver_volume_type: string }).driver_volume_type} is not supported on host ${this.host}`);
+    }
   }
 
   private async detachVolume(uuid: string, device: string): Promise<void> {

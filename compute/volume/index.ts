@@ -3,13 +3,14 @@
  * volumes as qcow2 or raw files on a volume host, their rows in the compute
  * DB (`VolumeStore`), the manager on RPC topic `volume`, the API's business
  * layer, and how a compute host reaches a volume (`ConnectionInfo`: the
- * file itself on a single host). Snapshots and backups build on
+ * file itself on the volume host, an NBD export from any other host). Snapshots and backups build on
  * `VolumeStore` and `VolumeBackend`.
  */
 export * from './types.js';
 export { VolumeNotFoundError, VolumeStateError } from './errors.js';
 export { SqlVolumeStore } from './volume-db.js';
 export { FileVolumeBackend } from './file-backend.js';
+export { NbdExports, type NbdExportOptions } from './nbd-exports.js';
 export { VolumeManager, type VolumeManagerOptions, type SnapshotSource } from './volume-manager.js';
 export { VolumeRpcApi, VOLUME_TOPIC, VOLUME_RPC_VERSION, VOLUME_BINARY } from './volume-rpcapi.js';
 export {

@@ -106,8 +106,26 @@ export interface VolumeBackend {
   virtualSize(volume: Pick<Volume, 'id' | 'format'>): Promise<number>;
 }
 
-/** How a compute host reaches a volume (Cinder's connection_info): `file` = the volume host's own file, attached directly. */
-export interface ConnectionInfo {
-  driver_volume_type: 'file';
-  data: { path: string; format: VolumeFormat; volume_id: string };
+/** Who asks for a connection (Cinder's connector, in small): the compute host that will open the volume. */
+export interface VolumeConnector {
+  host: string;
+}
+
+/**
+ * How a compute host reaches a volume (Cinder's connection_info). `file`:
+ * the volume host's own file, attached directly (the compute host is the
+ * volume host). `nbd`: the volume host exports it with qemu-nbd at
+ * `host:port` under the export `name`; the export serves the guest-visible
+ * bytes (a qcow2 file is read through its format on the volume host), so
+ * the compute host reads it as raw.
+ */
+export type ConnectionInfo =
+  | { driver_volume_type: 'file'; data: { path: string; format: VolumeFormat; volume_id: string } }
+  | { driver_volume_type: 'nbd'; data: NbdConnection & { volume_id: string } };
+
+/** Where an NBD export listens and what it is called. */
+export interface NbdConnection {
+  host: string;
+  port: number;
+  name: string;
 }

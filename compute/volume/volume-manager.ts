@@ -13,7 +13,8 @@ import type { ImageDataService, ImageService } from '../image/index.js';
 import type { RequestContext, RpcEndpoint, RpcMethod } from '../rpc/index.js';
 import type { Manager } from '../service/index.js';
 import { VOLUME_RPC_VERSION } from './volume-rpcapi.js';
-import { VolumeStatus, type ConnectionInfo, type Volume, type VolumeBackend, type VolumeStore } from './types.js';
+import type { NbdExports } from './nbd-exports.js';
+import { VolumeStatus, type ConnectionInfo, type Volume, type VolumeBackend, type VolumeConnector, type VolumeStore } from './types.js';
 
 /** Where a new volume's data comes from when it is made from a snapshot (snapshot/snapshot-manager.ts). */
 export interface SnapshotSource {
@@ -33,6 +34,8 @@ export interface VolumeManagerOptions {
   logger: Logger;
   /** Where image data is fetched to before conversion (the volumes directory by default). */
   scratchDir: string;
+  /** How volumes reach guests on other hosts (`[volume] target_ip_address` set); absent: only this host's guests attach them. */
+  exports?: NbdExports;
 }
 
 function hasData(images: ImageService): images is ImageDataService {
@@ -52,7 +55,8 @@ export class VolumeManager implements Manager {
         create_volume: (c, a) => this.createVolume(c, id(a)),
         delete_volume: (c, a) => this.deleteVolume(c, id(a)),
         extend_volume: (c, a) => this.extendVolume(c, id(a), a.new_size as number),
-        initialize_connection: (_c, a) => this.initializeConnection(id(a)),
+        initialize_connection: (_c, a) => this.initializeConnection(id(a), a.connector as VolumeConnector | undefined),
+        terminate_connection: (_c, a) => this.terminateConnection(id(a), a.connector as VolumeConnector | undefined),
         ...o.methods,
       },
     };
@@ -119,10 +123,28 @@ export class VolumeManager implements Manager {
     }
   }
 
-  /** Single host: the compute host opens the volume's own file (no export). */
-  private async initializeConnection(volumeId: string): Promise<ConnectionInfo> {
+  /**
+   * How `connector`'s host reaches the volume (Cinder's initialize_connection):
+   * this very host opens the file itself; another host gets an NBD export
+   * (the same one again if it already runs: a retried attach).
+   */
+  private async initializeConnection(volumeId: string, connector?: VolumeConnector): Promise<ConnectionInfo> {
     const v = await this.o.store.get(volumeId);
     if (!v) throw Object.assign(new Error(`Volume ${volumeId} could not be found.`), { status: 404 });
-    return { driver_volume_type: 'file', data: { path: this.o.backend.path(v), format: v.format, volume_id: v.id } };
+    const path = this.o.backend.path(v);
+    if (!connector || connector.host === this.o.host) return { driver_volume_type: 'file', data: { path, format: v.format, volume_id: v.id } };
+    if (!this.o.exports) {
+      throw Object.assign(new Error(`Volume host ${this.o.host} exports no volumes to other hosts ([volume] target_ip_address is not set), and ${connector.host} is not this host`), { status: 400 });
+    }
+    const nbd = await this.o.exports.export(v.id, path, v.format);
+    this.log.info({ volume: v.id, to: connector.host, port: nbd.port }, 'volume exported over NBD');
+    return { driver_volume_type: 'nbd', data: { ...nbd, volume_id: v.id } };
+  }
+
+  /** The other host let go of the volume (Cinder's terminate_connection): its export stops. This host's own guests had no export. */
+  private async terminateConnection(volumeId: string, connector?: VolumeConnector): Promise<void> {
+    if (!connector || connector.host === this.o.host || !this.o.exports) return;
+    await this.o.exports.unexport(volumeId);
+    this.log.info({ volume: volumeId, from: connector.host }, 'NBD export stopped');
   }
 }

@@ -26,11 +26,16 @@ export interface DomainInterface {
   bridge?: string;
 }
 
-/** A volume as a guest's virtio-blk disk (`vdb`, …), its file read as `format` and never followed further. */
+/**
+ * A volume as a guest's virtio-blk disk (`vdb`, …): its file (`path`), read
+ * as `format` and never followed further, or an NBD export (`nbd`) qemu
+ * connects to over TCP (`host`, `port`) or a unix socket (`socket`).
+ */
 export interface DomainVolume {
   volumeId: string;
   device: string;
-  path: string;
+  path?: string;
+  nbd?: { name: string; host?: string; port?: number; socket?: string };
   format: string;
 }
 
@@ -86,21 +91,37 @@ function interfaceXml(nic: DomainInterface): string {
 `;
 }
 
+/** The `<source>` of a volume's disk: its file, or the NBD export qemu opens itself. */
+function volumeSourceXml(v: DomainVolume): string[] {
+  const e = xmlEscape;
+  if (v.nbd && v.path === undefined) {
+    const n = v.nbd;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(n.name)) throw new RangeError(`not an NBD export name: ${n.name}`);
+    let host: string;
+    if (n.socket !== undefined) host = `<host transport='unix' socket='${e(n.socket)}'/>`;
+    else if (n.host !== undefined && Number.isInteger(n.port) && n.port! > 0 && n.port! < 65536) host = `<host name='${e(n.host)}' port='${n.port}'/>`;
+    else throw new RangeError(`an NBD volume needs a socket or a host and port: ${JSON.stringify(n)}`);
+    return [`  <source protocol='nbd' name='${e(n.name)}'>`, `    ${host}`, `  </source>`];
+  }
+  if (v.path === undefined || v.nbd) throw new RangeError(`volume ${v.volumeId} needs exactly one of a file and an NBD export`);
+  return [`  <source file='${e(v.path)}'/>`, `  <backingStore/>`];
+}
+
 /**
  * The `<disk>` of an attached volume (what `virsh attach-device` takes too).
- * `<backingStore/>`: the file stands alone, so a qcow2 volume can't make
- * qemu open a file it names; the serial is the volume id (the guest sees
- * its first 20 characters in /sys/block/<dev>/serial).
+ * A file: `<backingStore/>`, it stands alone, so a qcow2 volume can't make
+ * qemu open a file it names. An NBD export: `type='network'`, read raw (its
+ * host reads the file's format). The serial is the volume id (the guest
+ * sees its first 20 characters in /sys/block/<dev>/serial).
  */
 export function volumeDiskXml(v: DomainVolume, indent = '    '): string {
   const e = xmlEscape;
   if (!/^vd[b-z]$/.test(v.device)) throw new RangeError(`not a volume device: ${v.device}`);
   if (v.format !== 'raw' && v.format !== 'qcow2') throw new RangeError(`not a volume format: ${v.format}`);
   return [
-    `<disk type='file' device='disk'>`,
+    `<disk type='${v.nbd && v.path === undefined ? 'network' : 'file'}' device='disk'>`,
     `  <driver name='qemu' type='${v.format}'/>`,
-    `  <source file='${e(v.path)}'/>`,
-    `  <backingStore/>`,
+    ...volumeSourceXml(v),
     `  <target dev='${v.device}' bus='virtio'/>`,
     `  <serial>${e(v.volumeId)}</serial>`,
     `</disk>`,

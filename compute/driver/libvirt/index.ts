@@ -9,3 +9,4 @@ export {
 } from './qemu-img.js';
 export { parseLifecycleLine, type LifecycleEvent } from './events.js';
 export { makeVirsh, ExecVirsh, ShellVirsh, VirshError, type Virsh } from './virsh.js';
+export { processRuns, stopProcess, readPidFile } from './host-process.js';

@@ -25,13 +25,14 @@ import { guestMac, guestNics, makeConfigDrive, type MetadataSource } from '../..
 import type { NetworkInfo } from '../../network/index.js';
 import { PowerState, type Flavor, type Instance } from '../../model.js';
 import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener, type VolumeDisk } from '../hypervisor-driver.js';
-import { domainXml, volumeDiskXml } from './domain-xml.js';
+import { domainXml, volumeDiskXml, type DomainVolume } from './domain-xml.js';
 import { NamespacedTaps, type GuestTap } from './guest-taps.js';
 import { LifecycleEvents } from './events.js';
 import { ImageCache } from './image-cache.js';
 import { checkImageFormat } from './image-format.js';
 import { convert, createOverlay, imageInfo } from './qemu-img.js';
 import { makeVirsh, VirshError, type Virsh } from './virsh.js';
+import { NbdRelays } from './nbd-relay.js';
 
 /** What the driver needs of the image service: data in (boot) and out (snapshot). */
 export interface LibvirtImages {
@@ -56,7 +57,8 @@ export interface LibvirtDriverOptions {
   detachTimeoutMs?: number;
   /**
    * The network namespace the host's guest networks (bridges) live in, when not ours (the Linux network
-   * driver's `netns`): guests get unmanaged taps moved there after qemu opens them.
+   * driver's `netns`): guests get unmanaged taps moved there after qemu opens them, and reach other hosts'
+   * NBD volume exports through relays started there (nbd-relay.ts).
    */
   networkNamespace?: string;
   logger?: Logger;
@@ -103,6 +105,7 @@ export class LibvirtDriver implements HypervisorDriver {
   private readonly listeners: LifecycleListener[] = [];
   private events?: LifecycleEvents;
   private readonly nsTaps?: NamespacedTaps;
+  private readonly relays?: NbdRelays;
 
   constructor(private readonly o: LibvirtDriverOptions) {
     this.virsh = makeVirsh(o.connectionUri ?? 'qemu:///system', o.virshTimeoutMs);
@@ -113,6 +116,7 @@ export class LibvirtDriver implements HypervisorDriver {
     });
     this.virtType = o.virtType ?? 'qemu';
     this.nsTaps = o.networkNamespace ? new NamespacedTaps(o.networkNamespace) : undefined;
+    this.relays = o.networkNamespace ? new NbdRelays(o.networkNamespace) : undefined;
   }
 
   private name(uuid: string): string {
@@ -199,8 +203,23 @@ export class LibvirtDriver implements HypervisorDriver {
     return readJsonList<VolumeDisk>(this.paths(uuid).volumes);
   }
 
-  /** `virsh start` with the guest's taps where qemu can open them, then where they belong. */
+  /** How the domain reads a volume: its file, the export itself, or (network in a namespace) the export through a relay's socket. */
+  private domainVolume(uuid: string, disk: VolumeDisk): DomainVolume {
+    if (!disk.nbd) return disk;
+    const { host, port, name } = disk.nbd;
+    const nbd = this.relays ? { name, socket: this.relays.paths(this.dir(uuid), disk.device).socket } : { name, host, port };
+    return { volumeId: disk.volumeId, device: disk.device, format: disk.format, nbd };
+  }
+
+  /** The relays of the guest's NBD volumes running (none without a namespace). */
+  private async ensureRelays(uuid: string, disks?: VolumeDisk[]): Promise<void> {
+    if (!this.relays) return;
+    for (const d of disks ?? await this.attachedVolumes(uuid)) if (d.nbd) await this.relays.ensure(this.dir(uuid), d.device, d.nbd);
+  }
+
+  /** `virsh start` with the guest's taps where qemu can open them, then where they belong; its NBD volumes' relays first. */
   private async start(uuid: string): Promise<void> {
+    await this.ensureRelays(uuid);
     const taps = this.nsTaps ? await this.taps(uuid) : [];
     if (this.nsTaps && taps.length) await this.nsTaps.beforeStart(taps);
     try {
@@ -218,7 +237,7 @@ export class LibvirtDriver implements HypervisorDriver {
     backing: { path: string; format: string }, volumes: VolumeDisk[],
   ): string {
     return domainXml({
-      volumes,
+      volumes: volumes.map((v) => this.domainVolume(instance.uuid, v)),
       interfaces: taps.map((t) => (this.nsTaps ? { mac: t.mac, device: t.device } : t)),
       name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
       diskPath: p.disk, backing, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
@@ -284,6 +303,7 @@ export class LibvirtDriver implements HypervisorDriver {
     await this.run(['destroy', name], ['notFound', 'notRunning']);
     await this.run(['undefine', '--managed-save', name], ['notFound']);
     if (this.nsTaps) await this.nsTaps.remove(await this.taps(instance.uuid));
+    if (this.relays) for (const d of await this.attachedVolumes(instance.uuid)) if (d.nbd) await this.relays.stop(this.dir(instance.uuid), d.device);
     await rm(this.dir(instance.uuid), { recursive: true, force: true });
   }
 
@@ -394,7 +414,9 @@ export class LibvirtDriver implements HypervisorDriver {
    * `virsh attach-device --config` (and `--live` when the guest runs or is
    * paused: virtio-blk hot-plug), then the volume is kept in volumes.json so
    * a re-definition (resize) keeps it. A managed-saved (suspended) guest
-   * takes no device change: its saved state would not match.
+   * takes no device change: its saved state would not match. Another
+   * host's volume is its NBD export (through a relay when our network is
+   * in a namespace: started first, stopped again if the attach fails).
    */
   async attachVolume(instance: Instance, disk: VolumeDisk): Promise<void> {
     const info = await this.requireGuest(instance.uuid);
@@ -402,9 +424,15 @@ export class LibvirtDriver implements HypervisorDriver {
     const volumes = await this.attachedVolumes(instance.uuid);
     if (volumes.some((v) => v.device === disk.device)) throw new HypervisorError(`Requested operation is not valid: target ${disk.device} already exists`, 409);
     const xmlPath = join(this.dir(instance.uuid), `volume-${disk.device}.xml`);
-    await writeFile(xmlPath, volumeDiskXml(disk, ''));
+    await writeFile(xmlPath, volumeDiskXml(this.domainVolume(instance.uuid, disk), ''));
     const live = info.power_state === PowerState.RUNNING || info.power_state === PowerState.PAUSED;
-    await this.run(['attach-device', this.name(instance.uuid), xmlPath, '--config', ...(live ? ['--live'] : [])]);
+    await this.ensureRelays(instance.uuid, [disk]);
+    try {
+      await this.run(['attach-device', this.name(instance.uuid), xmlPath, '--config', ...(live ? ['--live'] : [])]);
+    } catch (err) {
+      if (disk.nbd) await this.relays?.stop(this.dir(instance.uuid), disk.device);
+      throw err;
+    }
     writeFileAtomicSync(this.paths(instance.uuid).volumes, Buffer.from(JSON.stringify([...volumes, disk])));
   }
 
@@ -421,7 +449,7 @@ export class LibvirtDriver implements HypervisorDriver {
     const info = await this.requireGuest(instance.uuid);
     if (info.power_state === PowerState.SUSPENDED) throw new HypervisorError(`Requested operation is not valid: domain has a managed save image`, 409);
     const xmlPath = join(this.dir(instance.uuid), `volume-${device}.xml`);
-    await writeFile(xmlPath, volumeDiskXml(disk, ''));
+    await writeFile(xmlPath, volumeDiskXml(this.domainVolume(instance.uuid, disk), ''));
     const live = info.power_state === PowerState.RUNNING || info.power_state === PowerState.PAUSED;
     if (!live) {
       await this.run(['detach-device', name, xmlPath, '--config']);
@@ -440,6 +468,7 @@ export class LibvirtDriver implements HypervisorDriver {
     }
     writeFileAtomicSync(this.paths(instance.uuid).volumes, Buffer.from(JSON.stringify(volumes.filter((v) => v.device !== device))));
     await rm(xmlPath, { force: true });
+    if (disk.nbd) await this.relays?.stop(this.dir(instance.uuid), device);
   }
 
   /** Whether the running domain still has the disk `device` (`virsh domblklist`). */
