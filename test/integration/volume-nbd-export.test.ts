@@ -71,7 +71,7 @@ test('qemu-nbd exports serve the volume\'s bytes, skip a taken port, are reused,
   assert.equal(a.name, `volume-${ids[0]}`);
   assert.ok(a.port > first && a.port <= first + 20, `the held port ${first} is skipped (got ${a.port})`);
   await readPattern(a.port, a.name, 0x41);
-  await assert.rejects(readPattern(a.port, a.name, 0x42), undefined, 'the check can fail');
+  await assert.rejects(readPattern(a.port, a.name, 0x42), Error, 'the check can fail');
 
   assert.deepEqual(await exports.export(ids[0]!, path(ids[0]!), 'qcow2'), a, 'exporting again gives the running export');
   const b = await exports.export(ids[1]!, path(ids[1]!), 'qcow2');
@@ -80,7 +80,7 @@ test('qemu-nbd exports serve the volume\'s bytes, skip a taken port, are reused,
 
   await exports.unexport(ids[0]!);
   assert.equal(await exports.running(ids[0]!), undefined);
-  await assert.rejects(readPattern(a.port, a.name, 0x41), undefined, 'nothing serves the volume once unexported');
+  await assert.rejects(readPattern(a.port, a.name, 0x41), Error, 'nothing serves the volume once unexported');
   await exports.unexport(ids[0]!);
   await readPattern(b.port, b.name, 0x42);
   await exports.unexport(ids[1]!);

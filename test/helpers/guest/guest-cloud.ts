@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../common/index.js';
-import { computeConfig, startComputeServices, type ComputeConfig, type ComputeServices } from '../../../compute/index.js';
+import { computeConfig, startComputeServices, type ComputeConfig, type ComputeRole, type ComputeServices } from '../../../compute/index.js';
 import { GlanceImageService, startImageService, type ImageServiceHandle } from '../../../compute/image/index.js';
 import { novaClient } from '../compute-cloud.js';
 import { login, startSwiftlyCluster, type SwiftlyCluster } from '../../integration/helpers/swiftly-cluster.js';
@@ -56,6 +56,8 @@ export interface GuestCloudOptions {
   enabledApis?: string[];
   /** `[volume]` options (volumes under `<tmp>/volumes`); the defaults' otherwise. */
   volume?: Partial<ComputeConfig['volume']>;
+  /** The compute services this host runs (all four by default). */
+  run?: readonly ComputeRole[];
 }
 
 /** A cloud for real guests in `tmp`: compute with libvirt on qemu:///system (TCG), instances under `<tmp>/instances`. */
@@ -84,6 +86,7 @@ export async function startGuestCloud(tmp: string, o: GuestCloudOptions): Promis
         // Volume backups go to this cloud's own cluster, as the user who asks.
         backup: { ...defaults.backup, swiftUrl: `${cluster.proxyUrl}/v1/AUTH_` },
       },
+      run: o.run,
       logger: silentLogger,
     });
   } catch (err) {
