@@ -72,7 +72,7 @@
  * volumes_dir = /var/lib/swiftly/volumes   ; volume-<id> files (Cinder's volumes_dir)
  * volume_format = raw              ; raw (sparse) or qcow2 files for new volumes
  * ; volumes attached to guests on other hosts: exported with qemu-nbd (no authentication: a storage network only)
- * target_ip_address =               ; the address exports listen on, this host's storage IP (Cinder's name; empty: no exports)
+ * target_ip_address =               ; the address exports listen on, this host's storage IP (Cinder's name; empty: no exports, every host gets the file's path)
  * nbd_port_range = 10809-10908     ; one port per exported volume, from this range
  * network_namespace =              ; a network namespace (which must exist) the exports listen in (empty: the host's own)
  * [backup]

@@ -126,16 +126,16 @@ export class VolumeManager implements Manager {
   /**
    * How `connector`'s host reaches the volume (Cinder's initialize_connection):
    * this very host opens the file itself; another host gets an NBD export
-   * (the same one again if it already runs: a retried attach).
+   * (the same one again if it already runs: a retried attach). A volume
+   * host that exports nothing (`[volume] target_ip_address` unset) gives
+   * every host the file's path: right when they share `volumes_dir` (one
+   * machine, or a shared file system), as Cinder's NFS driver does.
    */
   private async initializeConnection(volumeId: string, connector?: VolumeConnector): Promise<ConnectionInfo> {
     const v = await this.o.store.get(volumeId);
     if (!v) throw Object.assign(new Error(`Volume ${volumeId} could not be found.`), { status: 404 });
     const path = this.o.backend.path(v);
-    if (!connector || connector.host === this.o.host) return { driver_volume_type: 'file', data: { path, format: v.format, volume_id: v.id } };
-    if (!this.o.exports) {
-      throw Object.assign(new Error(`Volume host ${this.o.host} exports no volumes to other hosts ([volume] target_ip_address is not set), and ${connector.host} is not this host`), { status: 400 });
-    }
+    if (!connector || connector.host === this.o.host || !this.o.exports) return { driver_volume_type: 'file', data: { path, format: v.format, volume_id: v.id } };
     const nbd = await this.o.exports.export(v.id, path, v.format);
     this.log.info({ volume: v.id, to: connector.host, port: nbd.port }, 'volume exported over NBD');
     return { driver_volume_type: 'nbd', data: { ...nbd, volume_id: v.id } };

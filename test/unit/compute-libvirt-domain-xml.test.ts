@@ -99,6 +99,27 @@ describe('libvirt domain XML', () => {
     assert.doesNotMatch(xml, /<a & /);
   });
 
+  it('a volume is its file, or an NBD export over TCP or a unix socket (a network disk read raw); valid against the schema', () => {
+    const file = { volumeId: '5c2f0d2a-9d7e-4a54-9bcb-1f7d3f0e0a11', device: 'vdb', path: '/srv/volumes/volume-5c2f', format: 'qcow2' };
+    const tcp = { volumeId: file.volumeId, device: 'vdc', format: 'raw', nbd: { name: 'volume-5c2f', host: '10.231.0.12', port: 10809 } };
+    const unix = { volumeId: file.volumeId, device: 'vdd', format: 'raw', nbd: { name: 'volume-5c2f', socket: '/srv/instances/1b4e28ba/nbd-vdd.sock' } };
+    const xml = domainXml({ ...spec, volumes: [file, tcp, unix] });
+    assert.match(xml, /<disk type='file' device='disk'>\s*<driver name='qemu' type='qcow2'\/>\s*<source file='\/srv\/volumes\/volume-5c2f'\/>\s*<backingStore\/>\s*<target dev='vdb'/);
+    assert.match(xml, /<disk type='network' device='disk'>\s*<driver name='qemu' type='raw'\/>\s*<source protocol='nbd' name='volume-5c2f'>\s*<host name='10.231.0.12' port='10809'\/>\s*<\/source>\s*<target dev='vdc' bus='virtio'\/>/);
+    assert.match(xml, /<source protocol='nbd' name='volume-5c2f'>\s*<host transport='unix' socket='\/srv\/instances\/1b4e28ba\/nbd-vdd.sock'\/>\s*<\/source>\s*<target dev='vdd'/);
+    assert.throws(() => domainXml({ ...spec, volumes: [{ ...tcp, path: '/x' }] }), RangeError, 'a file and an export at once');
+    assert.throws(() => domainXml({ ...spec, volumes: [{ ...tcp, nbd: { name: 'volume-5c2f', host: '10.231.0.12' } }] }), RangeError, 'no port');
+    assert.throws(() => domainXml({ ...spec, volumes: [{ ...tcp, nbd: { ...tcp.nbd, name: "v'x" } }] }), RangeError);
+    if (!hasValidator()) return;
+    const dir = mkdtempSync(join(tmpdir(), 'domain-xml-'));
+    try {
+      writeFileSync(join(dir, 'd.xml'), xml);
+      execFileSync('virt-xml-validate', [join(dir, 'd.xml'), 'domain'], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses memory or vCPU counts libvirt could not take', () => {
     assert.throws(() => domainXml({ ...spec, memoryMb: 0 }), RangeError);
     assert.throws(() => domainXml({ ...spec, memoryMb: 1.5 }), RangeError);
