@@ -98,6 +98,7 @@ export class VolumeAttachService {
    * left is the one the next attach to that host gets back.
    */
   private async terminate(ctx: VolumeContext, volumeHost: string, volumeId: string, computeHost: string): Promise<void> {
+    if (volumeHost === computeHost) return; // its own file: nothing was exported
     await this.o.rpc.terminateConnection(ctx, volumeHost, volumeId, { host: computeHost })
       .catch((err: Error) => this.o.logger.error({ volume: volumeId, host: volumeHost, err: err.message }, 'could not stop the volume\'s export'));
   }

@@ -7,19 +7,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { commandMissing } from './commands.js';
 
 const exec = promisify(execFile);
 
 /** Why namespaces can't be made here, or undefined when they can. */
 export async function netnsUnavailable(tools: string[] = []): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'network namespaces need root';
-  for (const t of ['ip', ...tools]) {
-    try {
-      await exec('sh', ['-c', `command -v ${t}`]);
-    } catch {
-      return `${t} is not installed`;
-    }
-  }
+  const missing = await commandMissing(['ip', ...tools]);
+  if (missing) return missing;
   try {
     const probe = `swprobe${randomBytes(3).toString('hex')}`;
     await exec('ip', ['netns', 'add', probe]);

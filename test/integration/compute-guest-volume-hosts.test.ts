@@ -19,21 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../common/index.js';
 import { computeConfig, startComputeServices, type ComputeServices } from '../../compute/index.js';
-import { guestReport } from '../helpers/guest/guest-report.js';
+import { cinderOf, poll, reported as reportedOn, volumeStatus as waitVolume, type Cinder } from '../helpers/guest/guest-volumes.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
 import { libvirtMissing, startGuestCloud, type GuestCloud } from '../helpers/guest/guest-cloud.js';
+import { netnsUnavailable } from '../helpers/netns.js';
 import { addNamespace, hostIpA, listeningPorts, makeBridges, nsExec, plug, removeNamespace, runPrefix } from '../helpers/multihost/network.js';
 
-/** socat and mke2fs answer -V, not --version (which libvirtMissing asks). */
-function toolMissing(cmd: string): string | undefined {
-  try {
-    execFileSync(cmd, ['-V'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return `${cmd} not installed`;
-  }
-}
-const missing = libvirtMissing(['genisoimage', 'qemu-nbd', 'qemu-io']) ?? toolMissing('socat') ?? toolMissing('mke2fs') ?? (await guestBuildMissing());
+const missing = libvirtMissing(['genisoimage']) ?? (await netnsUnavailable(['qemu-nbd', 'qemu-io', 'socat', 'mke2fs'])) ?? (await guestBuildMissing());
 // .ci/run installs what this needs, so under CI a missing piece fails the test instead of skipping it.
 const skip = missing && !process.env.CI ? missing : false;
 if (skip) console.log(`# skipping the cross-host volume test: ${skip}`);
@@ -50,39 +42,9 @@ describe('a volume attached across hosts over NBD', { skip }, () => {
   let guest: TestGuest;
 
   const nova = (method: string, path: string, body?: unknown) => cloud.nova(method, path, body);
-  const cinder = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${cloud.compute.apiUrl}/v3/${cloud.user.project}${path}`, {
-      method, headers: { 'x-auth-token': cloud.user.token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const poll = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  const reported = async (id: string, key: string) => {
-    let last = '';
-    try {
-      return await poll(`${key} on the console of ${id}`, async () => {
-        const s = (await nova('GET', `/servers/${id}`)).body.server;
-        if (s.status === 'ERROR') throw new Error(`server ${id} failed: ${JSON.stringify(s.fault)}`);
-        const c = await nova('POST', `/servers/${id}/action`, { 'os-getConsoleOutput': {} });
-        if (c.status === 200) last = c.body.output as string;
-        const rep = c.status === 200 ? guestReport(last) : undefined;
-        return rep?.has(key) ? rep : undefined;
-      });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}; console:\n${last.slice(-3000)}`);
-    }
-  };
-  const volumeStatus = (id: string, want: string) =>
-    poll(`volume ${id} ${want}`, async () => ((await cinder('GET', `/volumes/${id}`)).body.volume.status === want ? true : undefined), 60_000);
+  const cinder: Cinder = (method, path, body) => cinderOf(cloud)(method, path, body);
+  const reported = (id: string, key: string) => reportedOn(cloud, id, key);
+  const volumeStatus = (id: string, want: string) => waitVolume(cinder, id, want);
   /** NBD ports something listens on in the volume host's namespace. */
   const exportPorts = async () => [...(await listeningPorts(ns.volume))].filter((p) => p >= PORTS[0] && p <= PORTS[1]);
 

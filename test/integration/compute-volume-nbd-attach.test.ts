@@ -14,20 +14,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commandMissing } from '../helpers/commands.js';
 import type { FakeDriver } from '../../compute/index.js';
 import { computeConfig } from '../../compute/index.js';
 import { NbdExports } from '../../compute/volume/index.js';
 import { startTestCloud, novaClient, type TestCloud } from '../helpers/compute-cloud.js';
 
 const exec = promisify(execFile);
-let missing: string | undefined;
-for (const cmd of ['qemu-nbd', 'qemu-io', 'qemu-img']) {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-  } catch {
-    missing ??= `${cmd} not installed`;
-  }
-}
+const missing = await commandMissing(['qemu-nbd', 'qemu-io', 'qemu-img']);
 const skip = missing && !process.env.CI ? missing : false;
 
 let cloud: TestCloud;

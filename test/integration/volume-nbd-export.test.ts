@@ -14,17 +14,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commandMissing } from '../helpers/commands.js';
 import { NbdExports } from '../../compute/volume/index.js';
 
 const exec = promisify(execFile);
-let missing: string | undefined;
-for (const cmd of ['qemu-nbd', 'qemu-io', 'qemu-img']) {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-  } catch {
-    missing ??= `${cmd} not installed`;
-  }
-}
+const missing = await commandMissing(['qemu-nbd', 'qemu-io', 'qemu-img']);
 const skip = missing && !process.env.CI ? missing : false;
 
 let tmp: string;

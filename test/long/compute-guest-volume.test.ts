@@ -16,8 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { guestReport } from '../helpers/guest/guest-report.js';
 import { sha256AndFind } from '../helpers/guest/sha256-find.js';
+import { cinderOf, poll, reported as reportedOn, volumeStatus as waitVolume, type Cinder } from '../helpers/guest/guest-volumes.js';
 import { buildTestGuest, guestBuildMissing, type TestGuest } from '../helpers/guest/build-guest.js';
 import { libvirtMissing, startGuestCloud, type GuestCloud } from '../helpers/guest/guest-cloud.js';
 
@@ -32,40 +32,9 @@ describe('a volume moved between two real guests', { skip }, () => {
   let guest: TestGuest;
 
   const nova = (method: string, path: string, body?: unknown) => cloud.nova(method, path, body);
-  const cinder = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${cloud.compute.apiUrl}/v3/${cloud.user.project}${path}`, {
-      method, headers: { 'x-auth-token': cloud.user.token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const poll = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 180_000): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  /** The guest's console report once it has `key`. */
-  const reported = async (id: string, key: string) => {
-    let last = '';
-    try {
-      return await poll(`${key} on the console of ${id}`, async () => {
-        const s = (await nova('GET', `/servers/${id}`)).body.server;
-        if (s.status === 'ERROR') throw new Error(`server ${id} failed: ${JSON.stringify(s.fault)}`);
-        const c = await nova('POST', `/servers/${id}/action`, { 'os-getConsoleOutput': {} });
-        if (c.status === 200) last = c.body.output as string;
-        const rep = c.status === 200 ? guestReport(last) : undefined;
-        return rep?.has(key) ? rep : undefined;
-      });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}; console:\n${last.slice(-3000)}`);
-    }
-  };
-  const volumeStatus = (id: string, want: string) =>
-    poll(`volume ${id} ${want}`, async () => ((await cinder('GET', `/volumes/${id}`)).body.volume.status === want ? true : undefined), 60_000);
+  const cinder: Cinder = (method, path, body) => cinderOf(cloud)(method, path, body);
+  const reported = (id: string, key: string) => reportedOn(cloud, id, key);
+  const volumeStatus = (id: string, want: string) => waitVolume(cinder, id, want);
 
   const backupStatus = (id: string, want: string) =>
     poll(`backup ${id} ${want}`, async () => {
