@@ -57,3 +57,14 @@ test('compute config: Nova option names, defaults, sqlite URL', () => {
   assert.equal(c.apiListen, '127.0.0.1');
   assert.throws(() => computeConfigFromIni(parseIni('[database]\nconnection = mysql://x/y\n')), /sqlite:\/\/ or postgresql:\/\/ only/);
 });
+
+test('compute config: [volume] NBD exports (target_ip_address, nbd_port_range, network_namespace)', () => {
+  const none = computeConfigFromIni(parseIni(''));
+  assert.deepEqual([none.volume.targetIpAddress, none.volume.nbdPortRange, none.volume.networkNamespace], ['', [10809, 10908], '']);
+  const c = computeConfigFromIni(parseIni('[volume]\ntarget_ip_address = 10.0.0.5\nnbd_port_range = 20000-20009\nnetwork_namespace = storage\n'));
+  assert.deepEqual([c.volume.targetIpAddress, c.volume.nbdPortRange, c.volume.networkNamespace], ['10.0.0.5', [20000, 20009], 'storage']);
+  assert.throws(() => computeConfigFromIni(parseIni('[volume]\ntarget_ip_address = volhost\n')), /target_ip_address must be an IP address/);
+  for (const bad of ['20009-20000', '0-5', '10809', '10809-70000']) {
+    assert.throws(() => computeConfigFromIni(parseIni(`[volume]\nnbd_port_range = ${bad}\n`)), /nbd_port_range must be/, bad);
+  }
+});
