@@ -4,8 +4,10 @@
  * consistency daemons (`swiftly daemons …`) from its own config folder,
  * proxies (`swiftly server proxy`) on some of them, joined by two bridges
  * in a namespace of their own (network.ts). One call each: start, stop or
- * kill -9 a host's processes, cut a host off, slow it with netem, heal,
+ * kill -9 a host's processes, cut a host off, slow it, heal,
  * run a command in it, write a ring to every host, tear everything down.
+ * (The delay is a userspace relay in the host's namespace, delay.ts: this
+ * kernel has no netem.)
  *
  * The test process stays in the machine's own namespace and reaches the
  * bed through a gateway in the client namespace (`bed.dispatcher`, an
@@ -25,9 +27,10 @@ import type { Dispatcher } from 'undici';
 import type { ConfOptions, ServerKind } from '../../../cli/cluster/layout.js';
 import { loadBuilder, saveBuilder, type RingBuilder } from '../../../ring/index.js';
 import {
-  addNamespace, addReplicationCounters, CLIENT_IP, clearDelay, cutOff, hostIpA, hostIpB, listeningPorts, makeBridges, NET_A, NET_B,
-  nsExec, plug, readCounter, reconnect, removeNamespace, runPrefix, setDelay, sweepStaleNamespaces, namespacePids,
+  addNamespace, addReplicationCounters, CLIENT_IP, cutOff, hostIpA, hostIpB, listeningPorts, makeBridges, NET_A, NET_B,
+  nsExec, plug, readCounter, reconnect, removeNamespace, runPrefix, sweepStaleNamespaces, namespacePids,
 } from './network.js';
+import { Delay } from './delay.js';
 import {
   bedSwiftConf, buildRings, hostPaths, KINDS, PROXY_PORT, STORAGE_PORTS, writeHostFiles, writeRingToHost,
   type BedHostSpec, type DaemonTuning, type HostPaths,
@@ -98,6 +101,7 @@ export class MultiHostBed {
   dispatcher!: Dispatcher;
   private gateway?: ChildProcess;
   private readonly procs = new Map<string, ChildProcess>();
+  private readonly delays = new Map<number, Delay>();
   private readonly namespaces: string[] = [];
   private torn = false;
 
@@ -212,7 +216,9 @@ export class MultiHostBed {
   /** kill -9 of every process in host `n`'s namespace, as a host losing power would. */
   async killHost(n: number): Promise<void> {
     const h = this.host(n);
+    const links = new Set([...this.delays.values()].map((d) => d.pid));
     for (const pid of await namespacePids(h.ns)) {
+      if (links.has(pid)) continue; // a delay's relay is the link, not the host
       try {
         process.kill(pid, 'SIGKILL');
       } catch { /* gone */ }
@@ -230,9 +236,16 @@ export class MultiHostBed {
     await this.cut(...this.hosts.filter((h) => h.region === region).map((h) => h.n));
   }
 
-  /** Adds `ms` of netem delay to everything host `n` sends. */
+  /** Adds `ms` of delay to everything host `n` sends on both networks (a relay in its namespace: delay.ts). */
   async delay(n: number, ms: number): Promise<void> {
-    await setDelay(this.host(n).ns, ms);
+    await this.undelay(n);
+    this.delays.set(n, await Delay.add(this.host(n).ns, ms));
+  }
+
+  private async undelay(n: number): Promise<void> {
+    const d = this.delays.get(n);
+    this.delays.delete(n);
+    await d?.remove();
   }
 
   /** Undoes every cut and delay (of the given hosts, or all). */
@@ -240,7 +253,7 @@ export class MultiHostBed {
     const which = ns.length ? ns.map((n) => this.host(n)) : this.hosts;
     await Promise.all(which.map(async (h) => {
       await reconnect(h.ns);
-      await clearDelay(h.ns);
+      await this.undelay(h.n);
     }));
   }
 
@@ -289,6 +302,7 @@ export class MultiHostBed {
     this.torn = true;
     LIVE_BEDS.delete(this);
     await (this.dispatcher as { destroy?: () => Promise<void> } | undefined)?.destroy?.().catch(() => undefined);
+    for (const n of [...this.delays.keys()]) await this.undelay(n);
     for (const ns of [...this.namespaces].reverse()) await removeNamespace(ns);
     this.namespaces.length = 0;
     if (!this.options.keepFiles) rmSync(this.root, { recursive: true, force: true });

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   if (cmd !== 'up') throw new Error(`unknown command ${cmd}: up [hosts] | sweep`);
-  const why = await netnsUnavailable(['nft', 'tc', 'ss']);
+  const why = await netnsUnavailable(['nft', 'ss']);
   if (why) throw new Error(why);
   const hosts = arg ? Number(arg) : 6;
   const bed = await MultiHostBed.create({ hosts });

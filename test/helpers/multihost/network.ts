@@ -116,19 +116,6 @@ export async function reconnect(ns: string): Promise<void> {
   if (tables.includes(`inet ${CUT_TABLE}`)) await nsExec(ns, 'nft', ['delete', 'table', 'inet', CUT_TABLE]);
 }
 
-/** `ms` of delay on everything `ns` sends (both networks), by tc netem. */
-export async function setDelay(ns: string, ms: number): Promise<void> {
-  for (const dev of ['eth-a', 'eth-b']) {
-    await nsExec(ns, 'tc', ['qdisc', 'replace', 'dev', dev, 'root', 'netem', 'delay', `${ms}ms`]);
-  }
-}
-
-export async function clearDelay(ns: string): Promise<void> {
-  for (const dev of ['eth-a', 'eth-b']) {
-    await nsExec(ns, 'tc', ['qdisc', 'del', 'dev', dev, 'root']).catch(() => undefined);
-  }
-}
-
 /** TCP ports something listens on inside `ns`. */
 export async function listeningPorts(ns: string): Promise<Set<number>> {
   const out = await nsExec(ns, 'ss', ['-Hltn']);

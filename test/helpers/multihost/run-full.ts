@@ -15,7 +15,7 @@ import { runComputeScenario } from './compute-scenario.js';
 const seconds = Number(process.env.MULTIHOST_SECONDS ?? 60);
 
 async function main(): Promise<number> {
-  const why = await netnsUnavailable(['nft', 'tc', 'ss']);
+  const why = await netnsUnavailable(['nft', 'ss']);
   if (why) throw new Error(why);
   const bed = await MultiHostBed.create({ hosts: 6, regions: 2, daemons: { replicatorInterval: 5, updaterInterval: 5 } });
   const failures: string[] = [];

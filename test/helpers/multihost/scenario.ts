@@ -112,5 +112,5 @@ export const faults = {
     undo: (bed) => bed.heal(...bed.hosts.filter((h) => h.region === r).map((h) => h.n)),
   }),
   killHost: (n: number): Fault => ({ name: `kill -9 host ${n}`, apply: (bed) => bed.killHost(n), undo: (bed) => bed.startHost(n) }),
-  delayHost: (n: number, ms: number): Fault => ({ name: `${ms} ms netem on host ${n}`, apply: (bed) => bed.delay(n, ms), undo: (bed) => bed.heal(n) }),
+  delayHost: (n: number, ms: number): Fault => ({ name: `${ms} ms delay on host ${n}`, apply: (bed) => bed.delay(n, ms), undo: (bed) => bed.heal(n) }),
 };
