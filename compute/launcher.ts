@@ -12,6 +12,7 @@ import { createLogger, httpMetrics, openSharedMetricsServer, type Logger, type M
 import { createComputeApiApp } from './api/app.js';
 import { HttpTokenValidator, NoAuthValidator, type TokenValidator } from './api/auth.js';
 import { ComputeApiService } from './api/compute-api.js';
+import { BootVolumes } from './api/boot-volume-api.js';
 import { NetworkApiService } from './api/network-api.js';
 import { VolumeAttachService } from './api/volume-attach-api.js';
 import { DbMetadataLookup, metadataSourceOf, startGuestMetadata, type GuestMetadata } from './metadata/index.js';
@@ -218,7 +219,6 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     for (const s of services) await s.start();
     if (run.has('api')) {
       await network.ensureConfigured();
-      const service = new ComputeApiService({ db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs });
       const networkApi = new NetworkApiService({ db, network, compute: computeApi, logger, natTimeoutMs: config.rpcResponseTimeoutMs });
       const snapshotApi = new SnapshotApiService(volumes, snapshots, transport);
       const backupApi = new BackupApiService({
@@ -227,6 +227,10 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
       const volumeApi = new VolumeApiService({
         store: volumes, rpc: volumeRpc, services: db, format: config.volume.format, serviceDownTimeMs: config.serviceDownTimeMs, logger,
         snapshots: { get: (ctx, id) => snapshotApi.directoryGet(ctx, id), countFor: (id) => snapshotApi.countFor(id) },
+      });
+      const service = new ComputeApiService({
+        db, images, network, conductor: conductorApi, compute: computeApi, logger, serviceDownTimeMs: config.serviceDownTimeMs,
+        bootVolumes: new BootVolumes({ api: volumeApi, rpc: volumeRpc }, logger),
       });
       const volumeAttach = new VolumeAttachService({ volumes: volumeApi, rpc: volumeRpc, compute: computeApi, logger, timeoutMs: config.rpcResponseTimeoutMs });
       api = createComputeApiApp({ service, db, images, network, networkApi, volumeApi, volumeAttach, snapshotApi, backupApi, validator: options.validator ?? makeValidator(config), logger, serviceDownTimeMs: config.serviceDownTimeMs });

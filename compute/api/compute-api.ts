@@ -16,6 +16,8 @@ import type { ComputeApi, ConductorApi } from '../rpcapi.js';
 import { serviceIsUp } from '../service/index.js';
 import type { Principal } from './auth.js';
 import { checkInstanceState, type ActionName } from './state-machine.js';
+import type { BootVolumeRequest } from './block-device-params.js';
+import type { BootVolumes } from './boot-volume-api.js';
 
 export interface ComputeApiOptions {
   db: ComputeDb;
@@ -27,6 +29,8 @@ export interface ComputeApiOptions {
   serviceDownTimeMs?: number;
   /** How long `os-getConsoleOutput` waits for the compute host. */
   consoleTimeoutMs?: number;
+  /** Boot from volume, and volumes deleted with their server (absent: no volume service). */
+  bootVolumes?: BootVolumes;
 }
 
 /** Who asks, with the request id every message of this request carries. */
@@ -38,7 +42,10 @@ export interface ApiContext extends RequestContext {
 
 export interface CreateServerRequest {
   name: string;
-  imageRef: string;
+  /** The image to boot; '' or absent when `bootVolume` is given. */
+  imageRef?: string;
+  /** Boot from this volume (block_device_mapping_v2 with boot_index 0). */
+  bootVolume?: BootVolumeRequest;
   flavorRef: string;
   metadata?: Record<string, string>;
   availability_zone?: string;
@@ -93,9 +100,20 @@ export class ComputeApiService {
       throw new InvalidArgumentError(`Flavor ${req.flavorRef} could not be found.`);
     }
     if (flavor.disabled) throw new InvalidArgumentError(`Flavor ${flavor.flavorid} is disabled.`);
-    const image = await this.activeImage(ctx, req.imageRef);
-    if (image.min_ram > flavor.memory_mb) throw new InvalidArgumentError("Flavor's memory is too small for requested image.");
-    if (image.min_disk > flavor.root_gb && flavor.root_gb !== 0) throw new InvalidArgumentError("Flavor's disk is too small for requested image.");
+    // A volume-backed server has no image of its own (Nova: image_ref ''), only the properties of the one its volume holds.
+    let boot: { imageRef: string; properties: Record<string, string> };
+    if (req.bootVolume) {
+      if (!this.o.bootVolumes) throw new InvalidArgumentError('Block Device Mapping is Invalid: this cloud has no volume service.');
+      const { properties, minRam } = await this.o.bootVolumes.check(ctx, req.bootVolume);
+      if (minRam > flavor.memory_mb) throw new InvalidArgumentError("Flavor's memory is too small for requested image.");
+      boot = { imageRef: '', properties };
+    } else {
+      if (!req.imageRef) throw new InvalidArgumentError('Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+      const image = await this.activeImage(ctx, req.imageRef);
+      if (image.min_ram > flavor.memory_mb) throw new InvalidArgumentError("Flavor's memory is too small for requested image.");
+      if (image.min_disk > flavor.root_gb && flavor.root_gb !== 0) throw new InvalidArgumentError("Flavor's disk is too small for requested image.");
+      boot = { imageRef: image.id, properties: image.properties };
+    }
     if (req.availability_zone) {
       const zones = new Set((await this.db.listServices('swiftly-compute')).map((s) => s.availability_zone));
       if (!zones.has(req.availability_zone)) throw new InvalidArgumentError('The requested availability zone is not available');
@@ -112,22 +130,35 @@ export class ComputeApiService {
     const uuid = randomUUID();
     const instance = await this.db.createInstance({
       uuid, display_name: req.name, project_id: ctx.principal.projectId, user_id: ctx.principal.userId,
-      image_ref: image.id, image_properties: image.properties, flavor, host: null, node: null,
+      image_ref: boot.imageRef, image_properties: boot.properties, flavor, host: null, node: null,
       availability_zone: req.availability_zone ?? null, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
       power_state: PowerState.NOSTATE, metadata: req.metadata ?? {}, key_name: req.key_name ?? null,
       config_drive: req.config_drive ?? false, user_data: req.user_data ?? null,
       requested_networks: req.networks ?? null,
     });
     for (const g of groups) await net.groups.addInstance(g.id, uuid);
+    if (req.bootVolume) {
+      try {
+        await this.o.bootVolumes!.record(ctx, uuid, req.bootVolume);
+      } catch (err) {
+        await this.db.destroyInstance(uuid);
+        throw err;
+      }
+    }
     await this.db.startAction({ uuid, action: 'create', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     try {
       await this.o.conductor.buildInstances(ctx, uuid);
     } catch (err) {
       // The client is told the create failed: the half-made instance must not show up later.
-      await this.db.destroyInstance(uuid);
+      await this.bootVolumes(ctx, await this.db.destroyInstance(uuid));
       throw err;
     }
     return { instance, adminPass: randomUUID().replace(/-/g, '').slice(0, 12) };
+  }
+
+  /** Volumes a deleted server left `deleting` (delete_on_termination) are deleted on their hosts. */
+  private async bootVolumes(ctx: ApiContext, doomed: string[]): Promise<void> {
+    if (doomed.length) await this.o.bootVolumes?.deleteTerminated(ctx, doomed);
   }
 
   private async hostIsUp(host: string): Promise<boolean> {
@@ -141,7 +172,7 @@ export class ComputeApiService {
     if (inst.task_state === TaskState.DELETING) return;
     await this.db.startAction({ uuid, action: 'delete', requestId: ctx.requestId, userId: ctx.principal.userId, projectId: ctx.principal.projectId });
     if (!inst.host || !await this.hostIsUp(inst.host)) {
-      await this.db.destroyInstance(uuid);
+      await this.bootVolumes(ctx, await this.db.destroyInstance(uuid));
       await this.db.finishAction(uuid, ctx.requestId, 'Success', inst.host ? `host ${inst.host} is down: deleted locally` : null);
       return;
     }
@@ -188,6 +219,7 @@ export class ComputeApiService {
   }
 
   async rebuild(ctx: ApiContext, uuid: string, imageRef: string, name?: string): Promise<Instance> {
+    if ((await this.getInstance(ctx, uuid)).image_ref === '') throw new InvalidArgumentError('Unable to rebuild with a different image for a volume-backed server.');
     const image = await this.activeImage(ctx, imageRef);
     return await this.startAction(ctx, uuid, 'rebuild', 'rebuild_instance', { image_ref: image.id }, name ? { display_name: name } : {});
   }
@@ -227,6 +259,7 @@ export class ComputeApiService {
   async createImage(ctx: ApiContext, uuid: string, name: string, metadata: Record<string, string> = {}): Promise<ImageRecord> {
     const inst = await this.getInstance(ctx, uuid);
     checkInstanceState(inst, 'createImage');
+    if (inst.image_ref === '') throw new InvalidArgumentError('createImage of a volume-backed server is not supported here: snapshot its volume instead (POST /v3/{project_id}/snapshots with force).');
     // Created as the caller: the snapshot is its project's, private.
     const image = await ctx.images.create({
       name, owner: ctx.principal.projectId, min_ram: 0, min_disk: inst.flavor.root_gb,

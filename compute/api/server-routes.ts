@@ -5,6 +5,7 @@ import type { Instance } from '../model.js';
 import type { RequestedNetworks } from '../network/index.js';
 import { HttpFault, type RouteDeps } from './app.js';
 import { vmStatesForStatus } from './state-machine.js';
+import { bootVolumeOf } from './block-device-params.js';
 import { serverDetail, serverRef } from './views.js';
 
 type Query = Record<string, string | undefined>;
@@ -114,11 +115,15 @@ export function registerServerRoutes(app: FastifyInstance, d: RouteDeps): void {
 
   app.post('/servers', async (req, reply) => {
     const body = requireObject((req.body as Record<string, unknown> | null)?.server, 'server');
-    // Refused rather than ignored: a server the user meant to boot from a volume must not boot from an image instead.
-    if (body.block_device_mapping_v2 !== undefined || body.block_device_mapping !== undefined) throw new HttpFault(400, 'block_device_mapping_v2 is not supported: boot from volume is not implemented (attach volumes with os-volume_attachments)');
+    // The legacy v1 mapping is refused rather than ignored: a server meant to boot from a volume must not boot from an image.
+    if (body.block_device_mapping !== undefined) throw new HttpFault(400, 'block_device_mapping (v1) is not supported: use block_device_mapping_v2');
+    const bootVolume = bootVolumeOf(body.block_device_mapping_v2);
+    if (!bootVolume && (body.imageRef === undefined || body.imageRef === null || body.imageRef === '')) throw new HttpFault(400, 'Missing imageRef attribute');
     const { instance, adminPass } = await d.service.createServer(d.ctx(req), {
       name: requireString(body.name, 'name'),
-      imageRef: requireString(body.imageRef, 'imageRef'),
+      // Booting from a volume, imageRef is '' or absent (Nova); any image named is not booted.
+      imageRef: bootVolume ? undefined : requireString(body.imageRef, 'imageRef'),
+      bootVolume,
       flavorRef: requireString(typeof body.flavorRef === 'number' ? String(body.flavorRef) : body.flavorRef, 'flavorRef'),
       metadata: metadataOf(body.metadata),
       availability_zone: body.availability_zone === undefined ? undefined : requireString(body.availability_zone, 'availability_zone'),

@@ -47,7 +47,8 @@ export function serverDetail(inst: Instance, base: LinkBase, opts: ServerDetailO
     user_id: inst.user_id,
     metadata: inst.metadata,
     hostId: hostId(inst),
-    image: { id: inst.image_ref, links: [{ rel: 'bookmark', href: `${base.origin}/${base.projectId}/images/${inst.image_ref}` }] },
+    // A volume-backed server has no image: Nova shows "".
+    image: inst.image_ref === '' ? '' : { id: inst.image_ref, links: [{ rel: 'bookmark', href: `${base.origin}/${base.projectId}/images/${inst.image_ref}` }] },
     flavor: { id: inst.flavor.flavorid, links: [{ rel: 'bookmark', href: `${base.origin}/${base.projectId}/flavors/${inst.flavor.flavorid}` }] },
     created: inst.created_at,
     updated: inst.updated_at ?? inst.created_at,

@@ -78,6 +78,7 @@ export class VolumeAttachService {
   async detach(ctx: VolumeContext, inst: Instance, volumeId: string): Promise<void> {
     const attachment = (await this.list(inst)).find((a) => a.volume_id === volumeId);
     if (!attachment) throw new VolumeNotFoundError(volumeId);
+    if (attachment.boot_index === 0) throw new VolumeStateError("Can't detach root device volume", 400);
     const host = this.checkServer(inst, 'detach_volume');
     await this.o.volumes.store.update(volumeId, { status: VolumeStatus.DETACHING }, [VolumeStatus.IN_USE]);
     try {

@@ -1,7 +1,7 @@
 /**
  * Cinder's v3 volumes API (`/v3/{project_id}/volumes…`): create (empty,
  * from an image, from a snapshot), list, detail, show, update, delete and
- * the `os-extend` action. A project sees only its own volumes; an admin
+ * the `os-extend` and `os-set_bootable` actions. A project sees only its own volumes; an admin
  * lists every project's with `all_tenants`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,6 +9,7 @@ import { HttpFault, type RouteDeps } from './app.js';
 import { requireObject } from './server-routes.js';
 import { volumeDetail, volumeSummary } from './volume-views.js';
 import type { Volume } from '../volume/index.js';
+import { flagOf } from './volume-params.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -86,6 +87,13 @@ export function registerVolumeRoutes(app: FastifyInstance, d: RouteDeps): void {
     if (action === 'os-extend') {
       await volumes.extend(d.ctx(req), id, sizeOf(requireObject(arg, 'os-extend').new_size, 'new_size') ?? 0);
       return reply.code(202).send();
+    }
+    if (action === 'os-set_bootable') {
+      // Cinder: 200, no body; `bootable` required.
+      const a = requireObject(arg, 'os-set_bootable');
+      if (a.bootable === undefined) throw new HttpFault(400, 'Must specify bootable in request.');
+      await volumes.update(d.ctx(req), id, { bootable: flagOf(a.bootable, 'bootable') });
+      return reply.code(200).send();
     }
     throw new HttpFault(400, `There is no such action: ${action}`);
   });

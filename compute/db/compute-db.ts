@@ -282,19 +282,28 @@ export class ComputeDb {
     });
   }
 
-  /** Mark deleted (kept for `changes-since` and actions, as Nova's soft-deleted rows). */
-  async destroyInstance(uuid: string): Promise<void> {
+  /**
+   * Mark deleted (kept for `changes-since` and actions, as Nova's soft-deleted rows).
+   * Returns the volumes it left `deleting` (delete_on_termination): the caller has their hosts delete them.
+   */
+  async destroyInstance(uuid: string): Promise<string[]> {
     const now = novaTime();
-    await this.sql.transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       await tx.run(`UPDATE instances SET deleted = 1, deleted_at = ?, terminated_at = ?, vm_state = 'deleted', task_state = NULL, power_state = 0, updated_at = ? WHERE uuid = ?`,
         [now, now, now, uuid]);
       // Its fixed addresses go back to their networks, its floating ones stay with the project, unassociated (Nova's delete).
       await tx.run(`DELETE FROM fixed_ips WHERE instance_uuid = ?`, [uuid]);
       await tx.run(`UPDATE floating_ips SET fixed_address = NULL, instance_uuid = NULL, updated_at = ? WHERE instance_uuid = ?`, [now, uuid]);
       await tx.run(`DELETE FROM security_group_instance WHERE instance_uuid = ?`, [uuid]);
-      // Its volumes stay, detached and available again (Nova detaches them on delete).
-      await tx.run(`UPDATE volumes SET status = 'available', updated_at = ? WHERE id IN (SELECT volume_id FROM volume_attachments WHERE instance_uuid = ?)`, [now, uuid]);
+      // Its volumes stay, detached and available again (Nova detaches them on delete), but those marked
+      // delete_on_termination (a root volume), which go; a volume still being made is left to finish.
+      const doomed = (await tx.all<{ id: string }>(`SELECT id FROM volumes WHERE status NOT IN ('creating', 'deleting')
+        AND id IN (SELECT volume_id FROM volume_attachments WHERE instance_uuid = ? AND delete_on_termination = 1)`, [uuid])).map((r) => r.id);
+      await tx.run(`UPDATE volumes SET status = 'available', updated_at = ? WHERE status IN ('attaching', 'in-use', 'detaching')
+        AND id IN (SELECT volume_id FROM volume_attachments WHERE instance_uuid = ? AND delete_on_termination = 0)`, [now, uuid]);
+      for (const id of doomed) await tx.run(`UPDATE volumes SET status = 'deleting', updated_at = ? WHERE id = ?`, [now, id]);
       await tx.run(`DELETE FROM volume_attachments WHERE instance_uuid = ?`, [uuid]);
+      return doomed;
     });
   }
 

@@ -336,6 +336,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description: "a server's root volume (Nova's block_device_mapping boot_index, delete_on_termination) on its attachment",
+    async up(db) {
+      await db.exec(`
+        ALTER TABLE volume_attachments ADD COLUMN boot_index INTEGER;
+        ALTER TABLE volume_attachments ADD COLUMN delete_on_termination INTEGER NOT NULL DEFAULT 0;
+      `);
+    },
+  },
 ];
 
 /**

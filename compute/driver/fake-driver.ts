@@ -98,11 +98,12 @@ export class FakeDriver implements HypervisorDriver {
     };
   }
 
-  async spawn(instance: Instance, image: ImageMeta, network: NetworkInfo = []): Promise<void> {
+  async spawn(instance: Instance, image: ImageMeta, network: NetworkInfo = [], root?: VolumeDisk): Promise<void> {
     if (this.guests.has(instance.uuid)) throw new HypervisorError(`domain ${instance.uuid} already exists`, 409);
     const g: FakeGuest = {
       uuid: instance.uuid, name: instance.display_name, power_state: PowerState.NOSTATE,
-      memory_mb: instance.flavor.memory_mb, vcpus: instance.flavor.vcpus, console: [], boots: 0, image, network, volumes: new Map(),
+      memory_mb: instance.flavor.memory_mb, vcpus: instance.flavor.vcpus, console: [], boots: 0, image, network,
+      volumes: new Map(root ? [[root.device, { ...root }]] : []),
     };
     this.guests.set(instance.uuid, g);
     await this.wait('spawn');

@@ -49,7 +49,7 @@ export interface NbdSource {
  */
 export interface VolumeDisk {
   volumeId: string;
-  /** The guest's device name without `/dev/` (`vdb`, …): a virtio-blk disk. */
+  /** The guest's device name without `/dev/` (`vdb`, …; `vda` for a root volume): a virtio-blk disk. */
   device: string;
   path?: string;
   nbd?: NbdSource;
@@ -69,9 +69,11 @@ export interface HypervisorDriver {
   /**
    * Create and start a guest; resolves once it runs. `network`: its
    * interfaces, already plugged in on the host (tap device name, MAC,
-   * address); empty or absent: no host networking.
+   * address); empty or absent: no host networking. `root`: the guest boots
+   * from this volume (device `vda`) instead of a disk made from `image`,
+   * which then only lends its properties (kernel, ramdisk, command line).
    */
-  spawn(instance: Instance, image: ImageMeta, network?: NetworkInfo): Promise<void>;
+  spawn(instance: Instance, image: ImageMeta, network?: NetworkInfo, root?: VolumeDisk): Promise<void>;
   /** Stop and remove a guest; a guest the driver doesn't know is not an error. */
   destroy(instance: Instance): Promise<void>;
   reboot(instance: Instance, type: 'SOFT' | 'HARD'): Promise<void>;

@@ -15,7 +15,8 @@ import { novaTime, PowerState, TaskState, VmState, type Flavor, type Instance } 
 import type { RequestContext, RpcEndpoint } from '../rpc/index.js';
 import { COMPUTE_RPC_VERSION, type BuildRetry, type ComputeApi, type ConductorApi } from '../rpcapi.js';
 import type { Manager, PeriodicTask } from '../service/index.js';
-import type { ConnectionInfo, VolumeRpcApi, VolumeStore } from '../volume/index.js';
+import { deleteTerminatedVolumes, type ConnectionInfo, type VolumeRpcApi, type VolumeStore } from '../volume/index.js';
+import { RootVolumes, volumeDisk } from './root-volume.js';
 import { ResourceTracker } from './resource-tracker.js';
 import type { AllocationRatios } from '../scheduler/host-state.js';
 
@@ -34,8 +35,13 @@ export interface ComputeManagerOptions {
   resourceIntervalMs?: number;
   /** Nova: sync_power_state_interval. */
   syncPowerStateIntervalMs?: number;
-  /** The volume rows and the volume hosts' RPC: a deleted server's volumes on other hosts have their exports stopped. */
+  /**
+   * The volume rows and the volume hosts' RPC: servers that boot from a volume, volumes deleted with their server,
+   * and a deleted server's volumes on other hosts have their exports stopped.
+   */
   volumes?: { store: VolumeStore; rpc: VolumeRpcApi };
+  /** How long a build waits for its root volume to be made (Nova: block_device_allocate_retries × interval). */
+  blockDeviceWaitMs?: number;
 }
 
 type Args = Record<string, unknown>;
@@ -52,9 +58,11 @@ export class ComputeManager implements Manager {
   private readonly db: ComputeDb;
   private readonly driver: HypervisorDriver;
   private readonly log: Logger;
+  private readonly roots?: RootVolumes;
 
   constructor(private readonly options: ComputeManagerOptions) {
     this.host = options.host;
+    this.roots = options.volumes && new RootVolumes(options.volumes, options.host, options.blockDeviceWaitMs);
     this.db = options.db;
     this.driver = options.driver;
     this.log = options.logger.child({ manager: 'compute', host: options.host });
@@ -205,10 +213,17 @@ export class ComputeManager implements Manager {
     }
     try {
       const spawning = await this.db.updateInstance(uuid, { task_state: TaskState.SPAWNING }, { task_state: [TaskState.SCHEDULING] });
-      const image = await this.options.images.show(spawning.image_ref);
-      if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${spawning.image_ref} could not be found or is not active.`), { name: 'ImageNotFound' });
+      const root = await this.roots?.prepare(ctx, spawning);
+      let meta: ImageMeta;
+      if (root) meta = await this.bootImage(spawning, root.imageId);
+      else {
+        const image = await this.options.images.show(spawning.image_ref);
+        if (!image || image.status !== 'active') throw Object.assign(new Error(`Image ${spawning.image_ref} could not be found or is not active.`), { name: 'ImageNotFound' });
+        meta = imageMeta(image);
+      }
       const nics = await this.plugNetwork(spawning, true);
-      await this.driver.spawn(spawning, imageMeta(image), nics);
+      await this.driver.spawn(spawning, meta, nics, root?.disk);
+      if (root) await this.roots!.attached(root);
       await this.db.updateInstance(uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: novaTime(), progress: 100,
       }, { task_state: [TaskState.SPAWNING] });
@@ -239,7 +254,8 @@ export class ComputeManager implements Manager {
     // The guest is gone: a data plane that fails to forget it must not keep it from being deleted.
     await this.options.network?.unplug(inst).catch((err: Error) => this.log.error({ instance: uuid, err: err.message }, 'could not unplug a deleted server\'s network'));
     await this.releaseVolumes(ctx, uuid);
-    await this.db.destroyInstance(uuid);
+    const doomed = await this.db.destroyInstance(uuid);
+    if (this.options.volumes) await deleteTerminatedVolumes(this.options.volumes, ctx, doomed, this.log);
     await this.db.finishAction(uuid, ctx.requestId, 'Success');
     await this.tracker.refreshUsage();
     await this.refreshOthers(ctx, uuid, groups);
@@ -269,15 +285,7 @@ export class ComputeManager implements Manager {
   private async attachVolume(uuid: string, device: string, conn: ConnectionInfo): Promise<void> {
     const inst = await this.db.getInstance(uuid);
     if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
-    const dev = device.replace(/^\/dev\//, '');
-    if (conn.driver_volume_type === 'file') {
-      await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: dev, path: conn.data.path, format: conn.data.format });
-    } else if (conn.driver_volume_type === 'nbd') {
-      const { host, port, name } = conn.data;
-      await this.driver.attachVolume(inst, { volumeId: conn.data.volume_id, device: dev, format: 'raw', nbd: { host, port, name } });
-    } else {
-      throw new Error(`volume connection type ${(conn as { driver_volume_type: string }).driver_volume_type} is not supported on host ${this.host}`);
-    }
+    await this.driver.attachVolume(inst, volumeDisk(conn, device));
   }
 
   private async detachVolume(uuid: string, device: string): Promise<void> {
@@ -413,9 +421,9 @@ export class ComputeManager implements Manager {
    * Gone from the registry: no disk_format, which a driver that reads image
    * data refuses rather than guess.
    */
-  private async bootImage(inst: Instance): Promise<ImageMeta> {
-    const image = await this.options.images.show(inst.image_ref);
-    if (!image) return { id: inst.image_ref, name: inst.image_ref, size: 0, disk_format: '', properties: inst.image_properties };
+  private async bootImage(inst: Instance, imageRef = inst.image_ref): Promise<ImageMeta> {
+    const image = imageRef ? await this.options.images.show(imageRef) : undefined;
+    if (!image) return { id: imageRef, name: imageRef, size: 0, disk_format: '', properties: inst.image_properties };
     return { ...imageMeta(image), properties: inst.image_properties };
   }
 

@@ -12,6 +12,7 @@ export { SqlVolumeStore } from './volume-db.js';
 export { FileVolumeBackend } from './file-backend.js';
 export { NbdExports, type NbdExportOptions } from './nbd-exports.js';
 export { VolumeManager, type VolumeManagerOptions, type SnapshotSource } from './volume-manager.js';
+export { deleteTerminatedVolumes } from './terminated-volumes.js';
 export { VolumeRpcApi, VOLUME_TOPIC, VOLUME_RPC_VERSION, VOLUME_BINARY } from './volume-rpcapi.js';
 export {
   VolumeApiService, type VolumeApiOptions, type VolumeContext, type CreateVolumeRequest, type ServiceDirectory, type SnapshotDirectory,

@@ -50,7 +50,15 @@ export interface VolumeAttachment {
   /** The compute host of the server when it was attached. */
   host: string | null;
   attached_at: string;
+  /** 0: the server boots from this volume (its root disk, `/dev/vda`); null: an attached data volume. */
+  boot_index: number | null;
+  /** Deleted with the server (Nova's block device mapping flag; root volumes only here). */
+  delete_on_termination: boolean;
 }
+
+/** What an attachment is recorded with (a data volume by default: no boot index, kept on server delete). */
+export type NewAttachment = Omit<VolumeAttachment, 'attached_at' | 'boot_index' | 'delete_on_termination'>
+  & Partial<Pick<VolumeAttachment, 'boot_index' | 'delete_on_termination'>>;
 
 /** The fields a new volume row takes. */
 export type NewVolume = Pick<Volume, 'id' | 'project_id' | 'user_id' | 'name' | 'description' | 'size' | 'format'>
@@ -77,8 +85,15 @@ export interface VolumeStore {
   /** Remove the row (after its file is gone). */
   destroy(id: string): Promise<void>;
 
-  /** Record an attachment and move the volume `available` → `attaching` in one step; 409 when it isn't available. */
-  reserveAttachment(a: Omit<VolumeAttachment, 'attached_at'>): Promise<VolumeAttachment>;
+  /**
+   * Record an attachment and move the volume `available` → `attaching` in
+   * one step; 409 when it isn't available. `whileCreating`: a volume still
+   * `creating` (a root volume made from an image for the server) keeps its
+   * status; the server's host waits for it, then `claimAttachment`.
+   */
+  reserveAttachment(a: NewAttachment, opts?: { whileCreating?: boolean }): Promise<VolumeAttachment>;
+  /** `available` → `attaching` for an attachment recorded while the volume was being made; 409 otherwise. */
+  claimAttachment(id: string): Promise<void>;
   attachments(filter: { volumeId?: string; instanceUuid?: string }): Promise<VolumeAttachment[]>;
   /** Drop an attachment; the volume becomes `available` again. */
   removeAttachment(id: string): Promise<void>;

@@ -163,8 +163,8 @@ export class VolumeApiService {
     }
   }
 
-  /** Name, description, metadata (Cinder's PUT). */
-  async update(ctx: VolumeContext, id: string, values: { name?: string | null; description?: string | null; metadata?: Record<string, string> }): Promise<Volume> {
+  /** Name, description, metadata (Cinder's PUT); bootable (os-set_bootable). */
+  async update(ctx: VolumeContext, id: string, values: { name?: string | null; description?: string | null; metadata?: Record<string, string>; bootable?: boolean }): Promise<Volume> {
     await this.get(ctx, id);
     return this.o.store.update(id, values);
   }

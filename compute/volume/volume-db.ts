@@ -7,7 +7,7 @@ import { isUniqueViolation, type SqlExecutor, type SqlValue } from '../db/index.
 import { novaTime } from '../model.js';
 import { VolumeNotFoundError, VolumeStateError } from './errors.js';
 import {
-  VolumeStatus, type NewVolume, type Volume, type VolumeAttachment, type VolumeFilters, type VolumeStore,
+  VolumeStatus, type NewAttachment, type NewVolume, type Volume, type VolumeAttachment, type VolumeFilters, type VolumeStore,
 } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -69,23 +69,38 @@ export class SqlVolumeStore implements VolumeStore {
     });
   }
 
-  async reserveAttachment(a: Omit<VolumeAttachment, 'attached_at'>): Promise<VolumeAttachment> {
+  async reserveAttachment(a: NewAttachment, opts: { whileCreating?: boolean } = {}): Promise<VolumeAttachment> {
     return this.sql.transaction(async (tx) => {
       const cur = await new SqlVolumeStore(tx).get(a.volume_id);
       if (!cur) throw new VolumeNotFoundError(a.volume_id);
-      if (cur.status !== VolumeStatus.AVAILABLE) {
+      const creating = opts.whileCreating && cur.status === VolumeStatus.CREATING;
+      if (cur.status !== VolumeStatus.AVAILABLE && !creating) {
         throw new VolumeStateError(`Invalid volume: volume ${a.volume_id} status must be available, but current status is: ${cur.status}`);
       }
       const now = novaTime();
-      await tx.run(`UPDATE volumes SET status = 'attaching', updated_at = ? WHERE id = ?`, [now, a.volume_id]);
+      if (!creating) await tx.run(`UPDATE volumes SET status = 'attaching', updated_at = ? WHERE id = ?`, [now, a.volume_id]);
+      const row = { ...a, boot_index: a.boot_index ?? null, delete_on_termination: a.delete_on_termination ?? false, attached_at: now };
       try {
-        await tx.run(`INSERT INTO volume_attachments (id, volume_id, instance_uuid, device, host, attached_at) VALUES (?, ?, ?, ?, ?, ?)`,
-          [a.id, a.volume_id, a.instance_uuid, a.device, a.host, now]);
+        await tx.run(`INSERT INTO volume_attachments (id, volume_id, instance_uuid, device, host, attached_at, boot_index, delete_on_termination) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [row.id, row.volume_id, row.instance_uuid, row.device, row.host, now, row.boot_index, row.delete_on_termination ? 1 : 0]);
       } catch (err) {
         if (isUniqueViolation(err)) throw new VolumeStateError(`Device ${a.device} of server ${a.instance_uuid} is already in use.`);
         throw err;
       }
-      return { ...a, attached_at: now };
+      return row;
+    });
+  }
+
+  async claimAttachment(id: string): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const a = await tx.get<{ volume_id: string }>(`SELECT volume_id FROM volume_attachments WHERE id = ?`, [id]);
+      if (!a) throw new VolumeStateError(`Attachment ${id} is gone.`);
+      const others = (await tx.get<{ n: number }>(`SELECT COUNT(*) AS n FROM volume_attachments WHERE volume_id = ? AND id <> ?`, [a.volume_id, id]))!;
+      const cur = await new SqlVolumeStore(tx).get(a.volume_id);
+      if (!cur || cur.status !== VolumeStatus.AVAILABLE || Number(others.n) > 0) {
+        throw new VolumeStateError(`Invalid volume: volume ${a.volume_id} status must be available, but current status is: ${cur?.status ?? 'deleted'}`);
+      }
+      await tx.run(`UPDATE volumes SET status = 'attaching', updated_at = ? WHERE id = ?`, [novaTime(), a.volume_id]);
     });
   }
 
@@ -94,8 +109,11 @@ export class SqlVolumeStore implements VolumeStore {
     const params: SqlValue[] = [];
     if (filter.volumeId) { where.push('volume_id = ?'); params.push(filter.volumeId); }
     if (filter.instanceUuid) { where.push('instance_uuid = ?'); params.push(filter.instanceUuid); }
-    const rows = await this.sql.all<VolumeAttachment & { rowid?: number }>(`SELECT * FROM volume_attachments ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY device, id`, params);
-    return rows.map(({ rowid: _, ...a }) => a);
+    const rows = await this.sql.all<Row>(`SELECT * FROM volume_attachments ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY device, id`, params);
+    return rows.map(({ rowid: _, ...a }) => ({
+      ...(a as unknown as VolumeAttachment), boot_index: a.boot_index === null || a.boot_index === undefined ? null : Number(a.boot_index),
+      delete_on_termination: Number(a.delete_on_termination) === 1,
+    }));
   }
 
   async removeAttachment(id: string): Promise<void> {
@@ -104,7 +122,8 @@ export class SqlVolumeStore implements VolumeStore {
       if (!a) return;
       await tx.run(`DELETE FROM volume_attachments WHERE id = ?`, [id]);
       const left = (await tx.get<{ n: number }>(`SELECT COUNT(*) AS n FROM volume_attachments WHERE volume_id = ?`, [a.volume_id]))!;
-      if (left.n === 0) await tx.run(`UPDATE volumes SET status = 'available', updated_at = ? WHERE id = ?`, [novaTime(), a.volume_id]);
+      // A volume still being made (a root volume whose server failed first) keeps its status.
+      if (Number(left.n) === 0) await tx.run(`UPDATE volumes SET status = 'available', updated_at = ? WHERE id = ? AND status IN ('attaching', 'in-use', 'detaching')`, [novaTime(), a.volume_id]);
     });
   }
 }

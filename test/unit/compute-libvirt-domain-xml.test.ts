@@ -92,6 +92,20 @@ describe('libvirt domain XML', () => {
     assert.match(domainXml(spec), /<format type='raw'\/>/);
   });
 
+  it('boots from a root volume: its file is vda (read as its format, nothing behind it), with its id as serial, and no overlay', () => {
+    const rootVolume = { volumeId: '6f2d7c1e-0000-4000-8000-000000000001', device: 'vda', path: '/srv/volumes/volume-6f2d7c1e', format: 'qcow2' };
+    const { diskPath: _d, backing: _b, ...noOverlay } = spec;
+    const xml = domainXml({ ...noOverlay, rootVolume, volumes: [{ ...rootVolume, volumeId: 'data', device: 'vdb', path: '/srv/volumes/volume-data', format: 'raw' }] });
+    assert.match(xml, /<disk type='file' device='disk'>\s*<driver name='qemu' type='qcow2'\/>\s*<source file='\/srv\/volumes\/volume-6f2d7c1e'\/>\s*<backingStore\/>\s*<target dev='vda' bus='virtio'\/>\s*<serial>6f2d7c1e-0000-4000-8000-000000000001<\/serial>/);
+    assert.match(xml, /<target dev='vdb' bus='virtio'\/>/);
+    assert.equal(xml.match(/<target dev='vda'/g)?.length, 1, 'one vda');
+    assert.doesNotMatch(xml, /\/srv\/instances\/1b4e28ba\/disk|_base/, 'no overlay, no cached image');
+    assert.match(xml, /<boot dev='hd'\/>/);
+    assert.throws(() => domainXml({ ...spec, rootVolume }), RangeError, 'an overlay and a root volume');
+    assert.throws(() => domainXml(noOverlay), RangeError, 'neither');
+    assert.throws(() => domainXml({ ...noOverlay, rootVolume: { ...rootVolume, device: 'vdb' } }), RangeError, 'a root volume is vda');
+  });
+
   it('escapes what goes into text and attributes', () => {
     const xml = domainXml({ ...spec, displayName: `<a & 'b'>`, diskPath: `/tmp/it's&<x>/disk` });
     assert.match(xml, /<swiftly:name>&lt;a &amp; &apos;b&apos;&gt;<\/swiftly:name>/);

@@ -91,6 +91,21 @@ describe('libvirt driver on test:///default', { skip }, () => {
     await driver.destroy(inst);
   });
 
+  it('boots from a root volume: its file is vda, no overlay nor cached image; destroy leaves the volume file', async () => {
+    const inst = instance(flavor(64, 1));
+    const vol = join(dir, 'volume-root');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', vol, '1G']);
+    await driver.spawn(inst, { id: '', name: '', size: 0, disk_format: '', properties: {} }, [], { volumeId: 'root-vol', device: 'vda', path: vol, format: 'qcow2' });
+    assert.equal((await driver.getInfo(inst.uuid))?.power_state, PowerState.RUNNING);
+    assert.equal(existsSync(join(dir, inst.uuid, 'disk')), false, 'no overlay');
+    const xml = (await driver.virsh.run(['dumpxml', `instance-${inst.uuid}`]))!;
+    assert.match(xml, new RegExp(`<source file='${vol}'[^>]*/>[\\s\\S]*?<target dev='vda' bus='virtio'/>`));
+    assert.match(readFileSync(join(dir, inst.uuid, 'libvirt.xml'), 'utf8'), new RegExp(`<source file='${vol}'/>\\s*<backingStore/>\\s*<target dev='vda'`));
+    await driver.destroy(inst);
+    assert.equal(existsSync(vol), true, 'the volume outlives the guest');
+    rmSync(vol);
+  });
+
   it('moves through power states as libvirt reports them', async () => {
     const inst = instance(flavor(64, 1));
     await driver.spawn(inst, image);

@@ -8,6 +8,7 @@
  * networking) with a fixed MAC; the config drive as an IDE cdrom when there
  * is one; the first serial port written to a file (the console log); no
  * graphics.
+ * A server booted from a volume has that volume's disk as vda instead.
  * The overlay's backing store (the cached image) is spelled out with its
  * format — the image's disk_format — and an empty chain below it, so libvirt
  * and qemu never probe a format or follow a backing file the image names.
@@ -46,10 +47,12 @@ export interface DomainSpec {
   virtType: 'qemu' | 'kvm';
   memoryMb: number;
   vcpus: number;
-  /** The guest's qcow2 overlay. */
-  diskPath: string;
+  /** The guest's qcow2 overlay (absent: it boots from `rootVolume`). */
+  diskPath?: string;
   /** The overlay's backing file (the cached image) and its format (the image's disk_format). */
-  backing: { path: string; format: string };
+  backing?: { path: string; format: string };
+  /** Boot from a volume: its disk is `vda`, in place of an overlay (Nova's volume-backed server). */
+  rootVolume?: DomainVolume;
   /** The NIC's MAC (`fa:16:3e:…`). */
   mac?: string;
   /** Direct kernel boot: files in the instance directory, and the kernel command line. */
@@ -114,9 +117,9 @@ function volumeSourceXml(v: DomainVolume): string[] {
  * host reads the file's format). The serial is the volume id (the guest
  * sees its first 20 characters in /sys/block/<dev>/serial).
  */
-export function volumeDiskXml(v: DomainVolume, indent = '    '): string {
+export function volumeDiskXml(v: DomainVolume, indent = '    ', root = false): string {
   const e = xmlEscape;
-  if (!/^vd[b-z]$/.test(v.device)) throw new RangeError(`not a volume device: ${v.device}`);
+  if (!(root ? /^vda$/ : /^vd[b-z]$/).test(v.device)) throw new RangeError(`not a ${root ? 'root ' : ''}volume device: ${v.device}`);
   if (v.format !== 'raw' && v.format !== 'qcow2') throw new RangeError(`not a volume format: ${v.format}`);
   return [
     `<disk type='${v.nbd && v.path === undefined ? 'network' : 'file'}' device='disk'>`,
@@ -126,6 +129,26 @@ export function volumeDiskXml(v: DomainVolume, indent = '    '): string {
     `  <serial>${e(v.volumeId)}</serial>`,
     `</disk>`,
   ].map((l) => indent + l).join('\n') + '\n';
+}
+
+/** `vda`: the qcow2 overlay on its cached image, or the root volume. */
+function rootDiskXml(spec: DomainSpec): string {
+  const e = xmlEscape;
+  if (spec.rootVolume) {
+    if (spec.diskPath !== undefined) throw new RangeError('a guest boots from an overlay or from a root volume, not both');
+    return volumeDiskXml(spec.rootVolume, '    ', true).replace(/\n$/, '');
+  }
+  if (spec.diskPath === undefined || !spec.backing) throw new RangeError('a guest needs an overlay and its backing image, or a root volume');
+  return `    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${e(spec.diskPath)}'/>
+      <backingStore type='file'>
+        <format type='${e(spec.backing.format)}'/>
+        <source file='${e(spec.backing.path)}'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vda' bus='virtio'/>
+    </disk>`;
 }
 
 export function domainXml(spec: DomainSpec): string {
@@ -167,16 +190,7 @@ ${boot}
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${e(spec.diskPath)}'/>
-      <backingStore type='file'>
-        <format type='${e(spec.backing.format)}'/>
-        <source file='${e(spec.backing.path)}'/>
-        <backingStore/>
-      </backingStore>
-      <target dev='vda' bus='virtio'/>
-    </disk>${cdrom}
+${rootDiskXml(spec)}${cdrom}
 ${(spec.volumes ?? []).map((v) => volumeDiskXml(v)).join('')}${spec.interfaces?.length ? spec.interfaces.map(interfaceXml).join('') : `    <interface type='user'>${spec.mac ? `
       <mac address='${e(spec.mac)}'/>` : ''}
       <model type='virtio'/>

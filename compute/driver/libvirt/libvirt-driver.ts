@@ -10,7 +10,9 @@
  * cache, are copied into the guest's directory and booted directly, with
  * the image's `os_command_line` (else Nova's `root=/dev/vda console=tty0
  * console=ttyS0`). A server created with a config drive gets `disk.config`
- * (ISO9660, `config-2`) as a cdrom.
+ * (ISO9660, `config-2`) as a cdrom. A server booted from a volume has no
+ * overlay: the volume's file is its `vda`, kept in volumes.json with its
+ * other volumes (destroy leaves the file: it is the volume host's).
  */
 import { constants } from 'node:fs';
 import { access, copyFile, mkdir, open, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
@@ -234,13 +236,15 @@ export class LibvirtDriver implements HypervisorDriver {
 
   private xml(
     instance: Instance, flavor: Flavor, p: ReturnType<LibvirtDriver['paths']>, props: Record<string, string>, taps: GuestTap[],
-    backing: { path: string; format: string }, volumes: VolumeDisk[],
+    backing: { path: string; format: string } | undefined, volumes: VolumeDisk[],
   ): string {
+    const root = volumes.find((v) => v.device === 'vda');
     return domainXml({
-      volumes: volumes.map((v) => this.domainVolume(instance.uuid, v)),
+      volumes: volumes.filter((v) => v !== root).map((v) => this.domainVolume(instance.uuid, v)),
+      rootVolume: root && this.domainVolume(instance.uuid, root),
       interfaces: taps.map((t) => (this.nsTaps ? { mac: t.mac, device: t.device } : t)),
       name: this.name(instance.uuid), uuid: instance.uuid, virtType: this.virtType, memoryMb: flavor.memory_mb, vcpus: flavor.vcpus,
-      diskPath: p.disk, backing, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
+      diskPath: root ? undefined : p.disk, backing, consolePath: p.console, displayName: instance.display_name, mac: guestMac(instance.uuid),
       kernel: props.kernel_id ? { path: p.kernel, initrdPath: props.ramdisk_id ? p.ramdisk : undefined, cmdline: props.os_command_line ?? DEFAULT_CMDLINE } : undefined,
       configDrivePath: instance.config_drive ? p.configDrive : undefined,
     });
@@ -249,12 +253,14 @@ export class LibvirtDriver implements HypervisorDriver {
   /** Define the domain; `backing` is the overlay's (read from the overlay, which this driver wrote, when not given). */
   private async define(instance: Instance, flavor: Flavor, props: Record<string, string> = instance.image_properties ?? {}, backing?: { path: string; format: string }): Promise<void> {
     const p = this.paths(instance.uuid);
-    if (!backing) {
+    const volumes = await this.attachedVolumes(instance.uuid);
+    // A guest booted from a volume (vda among its volumes) has no overlay.
+    if (!backing && !volumes.some((v) => v.device === 'vda')) {
       const overlay = await imageInfo(p.disk, 'qcow2');
       if (!overlay.backingFilename || !overlay.backingFormat) throw new HypervisorError(`The disk of instance ${instance.uuid} has lost its backing image`);
       backing = { path: overlay.backingFilename, format: overlay.backingFormat };
     }
-    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid), backing, await this.attachedVolumes(instance.uuid)));
+    await writeFile(p.xml, this.xml(instance, flavor, p, props, await this.taps(instance.uuid), backing, volumes));
     await this.run(['define', p.xml]);
   }
 
@@ -274,22 +280,30 @@ export class LibvirtDriver implements HypervisorDriver {
     if (props.ramdisk_id) await copyFile(await this.cache.fetch(props.ramdisk_id), p.ramdisk);
   }
 
-  async spawn(instance: Instance, image: ImageMeta, network: NetworkInfo = []): Promise<void> {
+  async spawn(instance: Instance, image: ImageMeta, network: NetworkInfo = [], root?: VolumeDisk): Promise<void> {
     const p = this.paths(instance.uuid);
     if (await stat(p.dir).then(() => true, () => false)) throw new HypervisorError(`Instance ${instance.uuid} already has files in ${p.dir}`, 409);
+    if (root && root.device !== 'vda') throw new HypervisorError(`A root volume is vda, not ${root.device}`, 400);
     let defined = false;
     try {
-      const base = await this.cache.fetch(image.id);
-      // Checked again on every boot (a cache hit too): the format comes from disk_format, never from the bytes.
-      const info = await checkImageFormat(base, image.disk_format, image.id);
-      await mkdir(p.dir, { recursive: true });
-      const rootBytes = instance.flavor.root_gb * 1024 ** 3;
-      await createOverlay(base, info.format, p.disk, rootBytes > info.virtualSize ? rootBytes : undefined);
+      let backing: { path: string; format: string } | undefined;
+      if (root) {
+        await mkdir(p.dir, { recursive: true });
+        writeFileAtomicSync(p.volumes, Buffer.from(JSON.stringify([root])));
+      } else {
+        const base = await this.cache.fetch(image.id);
+        // Checked again on every boot (a cache hit too): the format comes from disk_format, never from the bytes.
+        const info = await checkImageFormat(base, image.disk_format, image.id);
+        await mkdir(p.dir, { recursive: true });
+        const rootBytes = instance.flavor.root_gb * 1024 ** 3;
+        await createOverlay(base, info.format, p.disk, rootBytes > info.virtualSize ? rootBytes : undefined);
+        backing = { path: base, format: info.format };
+      }
       await this.fetchKernel(image.properties, p);
       const taps: GuestTap[] = network.map((i) => ({ mac: i.mac, device: i.device, bridge: i.network.bridge }));
       writeFileAtomicSync(p.nics, Buffer.from(JSON.stringify(taps)));
       if (instance.config_drive) await makeConfigDrive(await this.configDriveSource(instance, network), p.configDrive);
-      await this.define(instance, instance.flavor, image.properties, { path: base, format: info.format });
+      await this.define(instance, instance.flavor, image.properties, backing);
       defined = true;
       await this.start(instance.uuid);
     } catch (err) {
