@@ -6,23 +6,23 @@
  * moves to the end, cancels an upload, uploads a folder and browses into
  * it, edits metadata, shares a link that a plain HTTP client then fetches,
  * turns public read on and off (anonymous GETs follow), lists versions,
- * deletes a folder, and renders a page of 1,000 objects (timed, best of 3),
- * with under 300 KB of script. Screenshots of each page go to docs/.
+ * deletes a folder, and renders a page of 1,000 objects in under a second
+ * (timed in the page, best of 3), with under 300 KB of script. Screenshots
+ * of each page go to docs/.
  * Skips where Chromium is missing, except under CI=true, where that is a
  * failure. CHROMIUM_PATH names another build.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, scriptBytesOf, skipWithoutChromium as skip, unlabelledControls } from '../helpers/chromium.js';
 import { startDashboardFixture, type DashboardFixture } from '../helpers/dashboard.js';
 
-const CHROMIUM = (process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => existsSync(p));
-const skip = !CHROMIUM && process.env.CI !== 'true' ? 'Chromium is not installed (apt-get install chromium)' : false;
 /** The repo's docs/ (screenshots for the README). */
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 const MiB = 1024 * 1024;
@@ -64,21 +64,6 @@ describe('dashboard object browser in Chromium', { skip }, () => {
     await fx?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
-
-  /** Bytes of script a fresh load of `path` fetches (a new tab of the same session, nothing cached). */
-  const scriptBytesOf = async (path: string): Promise<number> => {
-    const tab = await page.context().newPage();
-    const bodies: Promise<number>[] = [];
-    tab.on('response', (res) => {
-      if (res.request().resourceType() === 'script') bodies.push(res.body().then((b) => b.length));
-    });
-    await tab.goto(`${url}${path}`);
-    await tab.locator('.page-body').waitFor();
-    await tab.waitForLoadState('networkidle');
-    const total = (await Promise.all(bodies)).reduce((a, b) => a + b, 0);
-    await tab.close();
-    return total;
-  };
 
   const shot = async (name: string): Promise<void> => {
     mkdirSync(DOCS, { recursive: true });
@@ -233,26 +218,31 @@ describe('dashboard object browser in Chromium', { skip }, () => {
     assert.deepEqual(await list.json(), []);
   });
 
-  it('renders a page of 1,000 objects (timed), pages on, with under 300 KB of script per page', async () => {
+  it('renders a page of 1,000 objects in under a second, pages on, with under 300 KB of script per page', async () => {
     assert.equal((await fetch(account('/many'), { method: 'PUT', headers: { 'x-auth-token': token } })).status, 201);
     // More than a page: on a busy machine a container update may land late (an async pending), so not exactly 1,001.
     await putMany(account('/many'), token, 1100);
-    // Best of three loads: the figure is the page's own work, not the other processes' on a shared machine.
+    // Timed by the page itself: from the listing's answers to the first frame painted with the rows (the page's
+    // own work; the server's wait is reported apart). Best of three loads: the machine is shared.
     let renderMs = Infinity;
     for (let i = 0; i < 3 && renderMs >= 1000; i++) {
-      const t0 = Date.now();
       await page.goto(`${url}/objects?container=many`);
-      await page.locator('.page-body[data-render-ms]').waitFor();
-      const wall = Date.now() - t0;
-      const ms = Number(await page.locator('.page-body').getAttribute('data-render-ms'));
-      const fetchMs = Number(await page.locator('.page-body').getAttribute('data-fetch-ms'));
-      console.log(`# 1,000 objects: rows built and laid out in ${ms} ms after the listing came (${fetchMs} ms); navigation to table ${wall} ms`);
+      const body = page.locator('.page-body[data-render-ms]');
+      await body.waitFor();
+      const [ms, fetchMs, shownMs] = await Promise.all(['data-render-ms', 'data-fetch-ms', 'data-shown-ms'].map(async (a) => Number(await body.getAttribute(a))));
+      console.log(`# 1,000 objects: rows built, laid out and painted ${ms} ms after the listing came (it took ${fetchMs} ms); navigation start to painted ${shownMs} ms`);
       renderMs = Math.min(renderMs, ms);
     }
     assert.equal(await page.locator('tbody tr').count(), 1000);
-    assert.ok(Number.isFinite(renderMs));
+    assert.ok(renderMs < 1000, `a page of 1,000 objects rendered in ${renderMs} ms`);
+    // Rows off screen are in the page (find, Tab, screen readers), just not laid out until they scroll near.
+    const lastRow = page.locator('tbody tr').last();
+    await lastRow.getByRole('button', { name: 'Metadata' }).focus();
+    assert.ok(await lastRow.isVisible() && (await lastRow.boundingBox())!.height > 10, 'the last row shows when reached');
+    assert.deepEqual(await page.getByRole('table').getByRole('columnheader').allTextContents(), ['Name', 'Size', 'Modified', 'Actions']);
+    assert.equal(await page.getByRole('table').getByRole('row').count(), 1001, 'a header row and 1,000 rows, as a table');
     // Paging on: the next page starts after the last name of this one.
-    const last = await page.locator('tbody tr').last().getAttribute('data-name');
+    const last = await lastRow.getAttribute('data-name');
     await Promise.all([page.waitForURL(/marker=obj-/), page.getByRole('link', { name: 'Next page' }).click()]);
     await page.locator('.page-body[data-render-ms]').waitFor();
     const next = await page.locator('tbody tr').first().getAttribute('data-name');
@@ -261,7 +251,7 @@ describe('dashboard object browser in Chromium', { skip }, () => {
     await page.getByRole('heading', { name: 'Containers' }).waitFor();
     await shot('containers');
     for (const path of ['/objects', '/objects?container=photos']) {
-      const bytes = await scriptBytesOf(path);
+      const bytes = await scriptBytesOf(page.context(), `${url}${path}`, '.page-body');
       console.log(`# script loaded by ${path}: ${(bytes / 1024).toFixed(1)} KiB`);
       assert.ok(bytes > 10_000 && bytes < 300 * 1024, `${path}: ${bytes} bytes of script`);
     }
@@ -281,9 +271,6 @@ describe('dashboard object browser in Chromium', { skip }, () => {
       reached.add(await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''"));
     }
     for (const name of ['Public read: off', 'Choose files', 'Choose a folder', 'big.bin']) assert.ok(reached.has(name), `Tab reaches ${name}: ${[...reached].join(' | ')}`);
-    const unlabelled = await page.evaluate<string[]>(`[...document.querySelectorAll('input:not([hidden]):not([type=hidden]), select, button')]
-      .filter((el) => !el.innerText?.trim() && !el.getAttribute('aria-label') && !el.labels?.length)
-      .map((el) => el.outerHTML)`);
-    assert.deepEqual(unlabelled, []);
+    assert.deepEqual(await unlabelledControls(page), []);
   });
 });

@@ -5,24 +5,24 @@
  * the proxy and an object-replicator with their /metrics (the rings come
  * from the daemons' metrics), and a compute cloud with the fake driver
  * taking the cluster's tempauth tokens: a server is booted and deleted from
- * the page. Screenshots go to docs/. Skips where Chromium is missing,
+ * the page. Every control of the cluster page is labelled, and it loads
+ * under 300 KB of script. Screenshots go to docs/. Skips where Chromium is missing,
  * except under CI=true, where that is a failure. CHROMIUM_PATH names
  * another build.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../../common/index.js';
 import { daemons, startDaemon } from '../../consistency/index.js';
 import { dashboardConfigFrom, startDashboard, type DashboardServer } from '../../dashboard/index.js';
+import { CHROMIUM, scriptBytesOf, skipWithoutChromium as skip, unlabelledControls } from '../helpers/chromium.js';
 import { startTestCloud, type TestCloud } from '../helpers/compute-cloud.js';
 import { freePort, SwiftCluster } from '../helpers/swift-cluster.js';
 
-const CHROMIUM = (process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => existsSync(p));
-const skip = !CHROMIUM && process.env.CI !== 'true' ? 'Chromium is not installed (apt-get install chromium)' : false;
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 
 describe('the dashboard\'s cluster and compute views in a browser', { skip }, () => {
@@ -54,7 +54,7 @@ describe('the dashboard\'s cluster and compute views in a browser', { skip }, ()
     });
     dashboard = await startDashboard(config, { logger: silentLogger });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(`${dashboard.url}/login`);
     await page.fill('#user', 'admin:admin');
     await page.fill('#key', 'admin');
@@ -91,6 +91,10 @@ describe('the dashboard\'s cluster and compute views in a browser', { skip }, ()
     assert.equal(await row.locator('td').nth(1).innerText(), 'container');
     assert.ok(await page.locator('svg.chart').count() >= 3, 'disk usage, request rate and latency charts');
     await page.screenshot({ path: join(DOCS, 'dashboard-cluster.png'), fullPage: true });
+    assert.deepEqual(await unlabelledControls(page), []);
+    const bytes = await scriptBytesOf(page.context(), `${dashboard!.url}/cluster`, '#rings-h');
+    console.log(`# script loaded by /cluster: ${(bytes / 1024).toFixed(1)} KiB`);
+    assert.ok(bytes > 5_000 && bytes < 300 * 1024, `/cluster: ${bytes} bytes of script`);
   });
 
   it('boots a server with the fake driver, shows it ACTIVE without reloading, and deletes it after confirmation', async () => {

@@ -44,16 +44,18 @@ const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]
 /**
  * One row as HTML text, every value escaped: a page of 1,000 rows parsed
  * at once by the browser is several times faster than as many DOM calls.
+ * The roles are spelled out because the style sheet lays rows out as grids
+ * (`display` other than table's), which would otherwise cost them their table semantics.
  */
 function rowHtml(container: string, prefix: string, e: ListingEntry, versioning: boolean): string {
   const name = entryName(e);
   const shown = esc(name.slice(prefix.length));
   if (isSubdir(e)) {
-    return `<tr data-name="${esc(name)}" data-kind="folder"><td class="name"><a href="${esc(objectsHref(container, name))}" class="folder">${shown}</a></td>`
-      + '<td class="num"></td><td>folder</td><td class="actions"><button type="button" class="danger" data-action="delete-folder">Delete</button></td></tr>';
+    return `<tr role="row" data-name="${esc(name)}" data-kind="folder"><td role="cell" class="name"><a href="${esc(objectsHref(container, name))}" class="folder">${shown}</a></td>`
+      + '<td role="cell" class="num"></td><td role="cell">folder</td><td role="cell" class="actions"><button type="button" class="danger" data-action="delete-folder">Delete</button></td></tr>';
   }
-  return `<tr data-name="${esc(name)}" data-kind="object"><td class="name"><a href="${esc(swiftUrl(container, name, { download: '' }))}" download="${shown}">${shown}</a></td>`
-    + `<td class="num">${esc(formatBytes(e.bytes))}</td><td>${esc(formatDate(e.last_modified))}</td><td class="actions">`
+  return `<tr role="row" data-name="${esc(name)}" data-kind="object"><td role="cell" class="name"><a href="${esc(swiftUrl(container, name, { download: '' }))}" download="${shown}">${shown}</a></td>`
+    + `<td role="cell" class="num">${esc(formatBytes(e.bytes))}</td><td role="cell">${esc(formatDate(e.last_modified))}</td><td role="cell" class="actions">`
     + '<button type="button" data-action="meta">Metadata</button><button type="button" data-action="share">Share</button>'
     + (versioning ? '<button type="button" data-action="versions">Versions</button>' : '')
     + '<button type="button" class="danger" data-action="delete">Delete</button></td></tr>';
@@ -115,29 +117,44 @@ function uploadZone(container: string, prefix: string, queue: UploadQueue): HTML
 }
 
 /** The table and pager of one page of the listing, with the container's state they depend on. */
-async function listingPage(place: Place & { container: string }, reload: () => void): Promise<{ nodes: Node[]; info: Headers; fetchMs: number; renderMs: number }> {
+async function listingPage(place: Place & { container: string }, reload: () => void): Promise<{ nodes: Node[]; info: Headers; fetchMs: number; fetchedAt: number }> {
   const { container, prefix, marker } = place;
   const started = performance.now();
   const [info, entries] = await Promise.all([headers(container), listObjects(container, { prefix, marker, limit: PAGE_SIZE })]);
   const fetched = performance.now();
   const versioning = (info.get('x-versions-enabled') ?? '').toLowerCase() === 'true';
-  const tbody = h('tbody', {});
+  const tbody = h('tbody', { role: 'rowgroup' });
   tbody.innerHTML = entries.map((e) => rowHtml(container, prefix, e, versioning)).join('');
   tbody.addEventListener('click', (e) => {
     const button = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
     const name = button?.closest<HTMLTableRowElement>('tr')?.dataset.name;
     if (button && name) act(button.dataset.action!, container, name, reload).catch(showError);
   });
-  const table = h('table', { class: 'list objects', 'aria-label': `Objects in ${container}/${prefix}` },
-    h('colgroup', {}, h('col', { class: 'name' }), h('col', { class: 'size' }), h('col', { class: 'modified' }), h('col', { class: 'actions' })),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col', class: 'num' }, 'Size'), h('th', { scope: 'col' }, 'Modified'), h('th', { scope: 'col' }, 'Actions'))),
+  const th = (label: string, cls?: string) => h('th', { scope: 'col', role: 'columnheader', class: cls ?? null }, label);
+  const table = h('table', { class: 'list objects', role: 'table', 'aria-label': `Objects in ${container}/${prefix}` },
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, th('Name'), th('Size', 'num'), th('Modified'), th('Actions'))),
     tbody);
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' },
     marker ? h('a', { href: objectsHref(container, prefix) }, 'First page') : null,
     entries.length >= PAGE_SIZE ? h('a', { href: objectsHref(container, prefix, entryName(entries[entries.length - 1])), rel: 'next' }, 'Next page') : null,
     h('span', { class: 'muted' }, `${entries.length} entries on this page; ${info.get('x-container-object-count') ?? '?'} objects, ${formatBytes(Number(info.get('x-container-bytes-used') ?? 0))} in the container`));
   const nodes = [entries.length ? table : h('p', { class: 'muted' }, prefix ? 'This folder is empty.' : 'This container is empty.'), pager];
-  return { nodes, info, fetchMs: fetched - started, renderMs: performance.now() - fetched };
+  return { nodes, info, fetchMs: fetched - started, fetchedAt: fetched };
+}
+
+/**
+ * Once the rows are laid out and the next frame is painted, notes on the
+ * page (what the browser test reads, in ms): `fetchMs`, the listing's
+ * requests; `renderMs`, from their answers to that frame (the page's own
+ * work); `shownMs`, from the navigation's start to that frame.
+ */
+async function markShown(body: HTMLElement, page: { fetchMs: number; fetchedAt: number }): Promise<void> {
+  void body.offsetHeight;
+  await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
+  const now = performance.now();
+  body.dataset.fetchMs = page.fetchMs.toFixed(1);
+  body.dataset.shownMs = now.toFixed(1);
+  body.dataset.renderMs = (now - page.fetchedAt).toFixed(1);
 }
 
 export async function renderListing(body: HTMLElement, place: Place & { container: string }, segmentSize: number): Promise<void> {
@@ -146,12 +163,8 @@ export async function renderListing(body: HTMLElement, place: Place & { containe
   // Re-lists after a change; the upload queue and the switches stay as they are.
   const show = async (): Promise<void> => {
     const page = await listingPage(place, reload);
-    const started = performance.now();
     replaceChildren(listing, ...page.nodes);
-    // What the browser test reads: the listing's fetch, and the rows built and laid out, in ms.
-    void listing.offsetHeight;
-    body.dataset.fetchMs = page.fetchMs.toFixed(1);
-    body.dataset.renderMs = (page.renderMs + performance.now() - started).toFixed(1);
+    await markShown(body, page);
   };
   const reload = (): void => void show().catch(showError);
   const first = await listingPage(place, reload);
@@ -162,10 +175,7 @@ export async function renderListing(body: HTMLElement, place: Place & { containe
   const settings = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Container settings' },
     toggle('Public read', read.includes('.r:*'), (on) => post(container, undefined, on ? { 'x-container-read': PUBLIC_READ } : { 'x-remove-container-read': '1' })),
     toggle('Versioning', versioning, (on) => post(container, undefined, { 'x-versions-enabled': String(on) }).then(reload)));
-  const started = performance.now();
   replaceChildren(listing, ...first.nodes);
   replaceChildren(body, crumbs(container, prefix), settings, uploadZone(container, prefix, queue), uploads, listing);
-  void body.offsetHeight;
-  body.dataset.fetchMs = first.fetchMs.toFixed(1);
-  body.dataset.renderMs = (first.renderMs + performance.now() - started).toFixed(1);
+  await markShown(body, first);
 }
