@@ -44,6 +44,12 @@ const HOST_WORKER = fileURLToPath(new URL('./host-worker.js', import.meta.url));
 export interface BedOptions {
   /** How many hosts (default 6). */
   hosts?: number;
+  /**
+   * Spare hosts after those (default 0): set up and running like the others,
+   * in the last region, but with no device in the rings: hosts an operator
+   * adds to the ring later (e.g. host 7 of a six-host bed).
+   */
+  spares?: number;
   /** Regions, hosts split evenly in order (default 2: hosts 1–3 region 1, 4–6 region 2). */
   regions?: number;
   /** Hosts running a proxy (default: the first host of each region). */
@@ -63,6 +69,8 @@ export interface BedOptions {
    * (host-worker.ts), a third of the start-up cost, for short tests.
    */
   servers?: 'per-server' | 'per-host';
+  /** How long a host's servers may take to listen (ms, default 180 s; a loaded machine may need more). */
+  startTimeoutMs?: number;
   /** Leave the bed's folder (confs, logs) after teardown (also: MULTIHOST_KEEP=1). */
   keepFiles?: boolean;
 }
@@ -76,6 +84,8 @@ export interface BedHost extends BedHostSpec {
   paths: HostPaths;
   /** The proxy's URL when the host runs one. */
   proxyUrl?: string;
+  /** Whether the bed's first rings hold its device (false for spares). */
+  inFirstRing: boolean;
 }
 
 type ProcName = ServerKind | 'servers' | 'daemons' | 'proxy';
@@ -113,10 +123,10 @@ export class MultiHostBed {
     const hosts = options.hosts ?? 6;
     const regions = options.regions ?? 2;
     const perRegion = Math.ceil(hosts / regions);
-    const regionOf = (n: number): number => Math.floor((n - 1) / perRegion) + 1;
+    const regionOf = (n: number): number => Math.min(Math.floor((n - 1) / perRegion) + 1, regions);
     const proxies = options.proxies ?? Array.from({ length: regions }, (_, r) => r * perRegion + 1);
     const full = {
-      hosts, regions, proxies,
+      hosts, regions, proxies, spares: options.spares ?? 0,
       partPower: options.partPower ?? 6,
       replicas: options.replicas ?? 3,
       daemons: { replicatorInterval: 5, updaterInterval: 5, ...options.daemons },
@@ -124,6 +134,7 @@ export class MultiHostBed {
       proxyTempauth: options.proxyTempauth ?? null,
       startDaemons: options.startDaemons ?? true,
       servers: options.servers ?? 'per-server',
+      startTimeoutMs: options.startTimeoutMs ?? 180_000,
       keepFiles: options.keepFiles ?? process.env.MULTIHOST_KEEP === '1',
     };
     const root = mkdtempSync(join(tmpdir(), `${runPrefix()}-`));
@@ -148,7 +159,7 @@ export class MultiHostBed {
     await plug(this.clientNs, 'eth-a', `${CLIENT_IP}/24`, this.bridgeNs, 'bra', 'cla');
     const secret = (): string => randomBytes(8).toString('hex');
     const swiftConf = bedSwiftConf(secret(), secret());
-    for (let n = 1; n <= o.hosts; n++) {
+    for (let n = 1; n <= o.hosts + o.spares; n++) {
       const region = regionOf(n);
       const ns = `${this.prefix}-h${n}`;
       await addNamespace(ns);
@@ -158,13 +169,13 @@ export class MultiHostBed {
       await addReplicationCounters(ns);
       const proxy = o.proxies.includes(n);
       const host: BedHost = {
-        n, region, zone: n, proxy, ns, ip: hostIpA(n), replicationIp: hostIpB(n), paths: hostPaths(this.root, n),
+        n, region, zone: n, proxy, ns, ip: hostIpA(n), replicationIp: hostIpB(n), paths: hostPaths(this.root, n), inFirstRing: n <= o.hosts,
         proxyUrl: proxy ? `http://${hostIpA(n)}:${PROXY_PORT}` : undefined,
       };
       writeHostFiles(host.paths, host, swiftConf, o.daemons, proxy ? { region, app: o.proxyApp, tempauth: o.proxyTempauth } : undefined);
       this.hosts.push(host);
     }
-    const builders = buildRings(this.root, this.hosts, o.partPower, o.replicas);
+    const builders = buildRings(this.root, this.hosts.filter((h) => h.inFirstRing), o.partPower, o.replicas);
     for (const kind of KINDS) this.pushRing(kind, builders[kind]);
     const sock = join(this.root, 'gateway.sock');
     this.gateway = this.spawnIn(this.clientNs, [GATEWAY_WORKER, sock], join(this.root, 'gateway.log'));
@@ -193,7 +204,7 @@ export class MultiHostBed {
     await this.waitFor(async () => {
       const open = await listeningPorts(h.ns);
       return ports.every((p) => open.has(p));
-    }, `host ${n}'s servers`);
+    }, `host ${n}'s servers`, undefined, this.options.startTimeoutMs);
   }
 
   /** Starts host `n`'s consistency daemons (one `swiftly daemons` process over its three confs). */
@@ -330,7 +341,7 @@ export class MultiHostBed {
       `bed ${this.prefix}: files in ${this.root}`,
       `  bridges: namespace ${this.bridgeNs} (bra: ${NET_A}.0/24 storage+proxies, brb: ${NET_B}.0/24 replication)`,
       `  client:  namespace ${this.clientNs}, ${CLIENT_IP}`,
-      ...this.hosts.map((h) => `  host ${h.n}: namespace ${h.ns}, region ${h.region} zone ${h.zone}, ${h.ip} / replication ${h.replicationIp}, confs ${h.paths.etc}${h.proxyUrl ? `, proxy ${h.proxyUrl}` : ''}`),
+      ...this.hosts.map((h) => `  host ${h.n}: namespace ${h.ns}, region ${h.region} zone ${h.zone}, ${h.ip} / replication ${h.replicationIp}, confs ${h.paths.etc}${h.proxyUrl ? `, proxy ${h.proxyUrl}` : ''}${h.inFirstRing ? '' : ', spare (not in the first rings)'}`),
       `  try:     ip netns exec ${this.clientNs} curl -i ${this.proxyHosts[0]?.proxyUrl ?? ''}/info`,
     ];
     return lines.join('\n');

@@ -54,9 +54,9 @@ export class MixedLoad {
     return `/v1/${this.account}/${this.container}/${key}`;
   }
 
-  /** Creates the container (through any proxy that answers). */
+  /** Creates the container (through any proxy that answers; 2 minutes, as a bed just started on a loaded machine needed more than 30 s). */
   async prepare(): Promise<void> {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       for (const proxy of this.o.proxies) {
         const res = await this.send(proxy, 'PUT', `/v1/${this.account}/${this.container}`, {}, undefined).catch(() => undefined);

@@ -19,9 +19,15 @@ import type { Fault } from './scenario.js';
 export const RSYNC_PORT = 873;
 const SWIFTLY_BIN = new URL('../../../cli/bin/swiftly.js', import.meta.url).pathname;
 
-/** Starts an rsync daemon on every host (its net-A address, port 873, module `swift` → its etc); namespaces' teardown ends them. */
+/**
+ * Starts an rsync daemon on every host that has none listening (its net-A
+ * address, port 873, module `swift` → its etc): again after a kill -9 of a
+ * host took its daemon too. Namespaces' teardown ends them.
+ */
 export async function startRsyncDaemons(bed: MultiHostBed): Promise<ChildProcess[]> {
-  const children = bed.hosts.map((h) => {
+  const missing = [];
+  for (const h of bed.hosts) if (!(await listeningPorts(h.ns)).has(RSYNC_PORT)) missing.push(h);
+  const children = missing.map((h) => {
     const conf = join(h.paths.dir, 'rsyncd.conf');
     writeFileSync(conf, [
       'use chroot = no', 'uid = root', 'gid = root', `pid file = ${join(h.paths.dir, 'rsyncd.pid')}`, `log file = ${join(h.paths.log, 'rsyncd.log')}`,
@@ -32,7 +38,7 @@ export async function startRsyncDaemons(bed: MultiHostBed): Promise<ChildProcess
     closeSync(fd);
     return child;
   });
-  for (const h of bed.hosts) {
+  for (const h of missing) {
     const deadline = Date.now() + 60_000;
     while (!(await listeningPorts(h.ns)).has(RSYNC_PORT)) {
       if (Date.now() > deadline) throw new Error(`host ${h.n}'s rsync daemon not listening`);

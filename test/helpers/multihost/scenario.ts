@@ -35,6 +35,8 @@ export interface ScenarioFigures {
   faultGetP50: number;
   faultGetP99: number;
   faultGetMax: number;
+  /** GETs sent while the fault was on that got no answer or one other than 200 or 404 (a failed read). */
+  faultGetErrors: number;
   /** The same before the fault, for comparison (the machine's own speed). */
   baseGetP50: number;
   baseGetP99: number;
@@ -91,6 +93,7 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
     faultGetP50: quantile(lat, 0.5),
     faultGetP99: quantile(lat, 0.99),
     faultGetMax: lat.length ? Math.max(...lat) : 0,
+    faultGetErrors: load.samples.filter((s) => s.op === 'GET' && s.at >= faultFrom && s.at < faultTo && s.status !== 200 && s.status !== 404).length,
     baseGetP50: quantile(base, 0.5),
     baseGetP99: quantile(base, 0.99),
     examples: [...health.report.examples, ...health.leftovers.slice(0, 5).map((l) => `handoff left: ${l}`), ...health.report.verdicts.examples, ...viaProxies.examples, ...load.reads.examples.slice(0, 3)],
@@ -100,7 +103,7 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
 export function figuresLine(f: ScenarioFigures): string {
   return `${f.scenario}: acked ${f.acked} (unknown ${f.unknown}), GETs ${f.gets}, lost ${f.lost}, stale ${f.stale}, resurrected ${f.resurrected}, `
     + `in-load bad reads ${f.inLoadBadReads}, replica health ${f.healthMs < 0 ? 'NOT reached' : `${(f.healthMs / 1000).toFixed(1)} s`} after heal, `
-    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms (before it: p50 ${f.baseGetP50} ms p99 ${f.baseGetP99} ms)`;
+    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms, failed ${f.faultGetErrors} (before it: p50 ${f.baseGetP50} ms p99 ${f.baseGetP99} ms)`;
 }
 
 /** The faults of issue 24, one call each on the bed. */
