@@ -8,7 +8,8 @@
  * spell out in `<backingStore>` or merge back (block commit/rebase) when a
  * snapshot is deleted, and deleting any snapshot is `qemu-img snapshot -d`.
  * The price: taken with `qemu-img`, so only while no guest has the volume
- * open (an in-use volume is refused, see the snapshot API).
+ * open: an in-use volume (taken only with `force`) works while its guest is
+ * off; a running qemu holds the write lock and the snapshot fails.
  *
  * raw volumes have no room for internal snapshots: the snapshot is a sparse
  * raw copy `volume-<id>.snapshot-<snapshot id>` (`qemu-img convert`).
