@@ -86,6 +86,29 @@ export class NbdExports {
     throw new Error(`no free port in ${first}-${last} for an NBD export of volume ${volumeId}`);
   }
 
+  /**
+   * After the volume host's restart (Cinder's ensure_export): the export
+   * of `volumeId` runs again on the port it had, the one the other host's
+   * guest was given. False when it never was exported (nothing to do).
+   */
+  async restore(volumeId: string, path: string, format: VolumeFormat): Promise<boolean> {
+    const rec = await this.record(volumeId);
+    if (!rec) return false;
+    if (await this.running(volumeId)) return true;
+    const problem = await this.startQemuNbd(volumeId, path, format, rec.port, rec.name);
+    if (problem !== undefined) throw new Error(`qemu-nbd could not export volume ${volumeId} again on port ${rec.port}: ${problem}`);
+    return true;
+  }
+
+  /** The volumes this host has export records of (running or not). */
+  async exported(): Promise<string[]> {
+    const names = await readdir(this.o.stateDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    return names.map((n) => /^volume-(.+)\.json$/.exec(n)?.[1]).filter((id): id is string => id !== undefined);
+  }
+
   /** Stop the export (none running: nothing to do). */
   async unexport(volumeId: string, path?: string): Promise<void> {
     const f = this.files(volumeId);
@@ -101,10 +124,8 @@ export class NbdExports {
   /** Ports of the exports this host runs. */
   private async portsInUse(): Promise<Set<number>> {
     const ports = new Set<number>();
-    for (const n of await readdir(this.o.stateDir)) {
-      const m = /^volume-(.+)\.json$/.exec(n);
-      if (!m) continue;
-      const up = await this.running(m[1]!);
+    for (const id of await this.exported()) {
+      const up = await this.running(id);
       if (up) ports.add(up.port);
     }
     return ports;

@@ -62,6 +62,30 @@ export class VolumeManager implements Manager {
     };
   }
 
+  /**
+   * At start (Cinder's ensure_export): every volume of this host attached to
+   * another host's server is exported again on its port (qemu-nbd does not
+   * outlive a reboot of the machine), and an export no attachment needs any
+   * more (a terminate_connection that never came) stops.
+   */
+  async initHost(): Promise<void> {
+    const exports = this.o.exports;
+    if (!exports) return;
+    const needed = new Set<string>();
+    for (const v of await this.o.store.list({ host: this.o.host })) {
+      const remote = (await this.o.store.attachments({ volumeId: v.id })).some((a) => a.host !== this.o.host);
+      if (!remote) continue;
+      needed.add(v.id);
+      if (await exports.restore(v.id, this.o.backend.path(v), v.format)) this.log.info({ volume: v.id }, 'NBD export running');
+      else this.log.warn({ volume: v.id }, 'a volume attached to another host has no export record: detach and attach it again');
+    }
+    for (const id of await exports.exported()) {
+      if (needed.has(id)) continue;
+      await exports.unexport(id);
+      this.log.info({ volume: id }, 'NBD export no attachment needs stopped');
+    }
+  }
+
   get backend(): VolumeBackend {
     return this.o.backend;
   }

@@ -3,19 +3,21 @@
  * exports on loopback: a server on `cn1` attaching a volume of `vol1`
  * (`[volume] target_ip_address` set) gets an `nbd` disk whose export serves
  * the volume's bytes; a detach stops the export, and so does deleting the
- * server; a server on the volume host itself still gets the file.
+ * server; a server on the volume host itself still gets the file; after
+ * the volume host's restart (its qemu-nbd killed) the export runs again on
+ * its port.
  * (compute-guest-volume-hosts.test.ts does it with a real guest across
  * network namespaces.)
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { commandMissing } from '../helpers/commands.js';
-import type { FakeDriver } from '../../compute/index.js';
+import type { ComputeConfig, FakeDriver } from '../../compute/index.js';
 import { computeConfig } from '../../compute/index.js';
 import { NbdExports } from '../../compute/volume/index.js';
 import { startTestCloud, novaClient, type TestCloud } from '../helpers/compute-cloud.js';
@@ -30,6 +32,7 @@ let cn1: FakeDriver;
 let vol1: FakeDriver;
 let volumesDir: string;
 let imageId: string;
+let volumeConfig: ComputeConfig['volume'];
 
 /** A base port whose range is likely free: the kernel's pick of a free one. */
 async function freePort(): Promise<number> {
@@ -77,9 +80,8 @@ before(async () => {
   cloud = await startTestCloud();
   volumesDir = join(cloud.dir, 'volumes');
   const first = await freePort();
-  const volumeHost = await cloud.addCompute('vol1', {
-    volume: { ...computeConfig().volume, volumesDir, targetIpAddress: '127.0.0.1', nbdPortRange: [first, Math.min(first + 20, 65535)] },
-  }, { run: ['volume', 'compute'] });
+  volumeConfig = { ...computeConfig().volume, volumesDir, targetIpAddress: '127.0.0.1', nbdPortRange: [first, Math.min(first + 20, 65535)] };
+  const volumeHost = await cloud.addCompute('vol1', { volume: volumeConfig }, { run: ['volume', 'compute'] });
   cn1 = cloud.parts[1]!.driver as FakeDriver;
   vol1 = volumeHost.driver as FakeDriver;
   nova = novaClient(cloud.url);
@@ -95,7 +97,7 @@ after(async () => {
   await cloud?.close();
 });
 
-test('another host\'s server gets the volume as an NBD export serving its bytes; detach and server delete stop it; the volume host\'s own server gets the file', { skip }, async () => {
+test('another host\'s server gets the volume as an NBD export serving its bytes; detach and server delete stop it; the volume host\'s own server gets the file; a restarted volume host exports it again', { skip }, async () => {
   const created = await cinder('POST', '/volumes', { volume: { name: 'remote', size: 1 } });
   assert.equal(created.status, 202, JSON.stringify(created.body));
   const vol = created.body.volume.id as string;
@@ -119,8 +121,23 @@ test('another host\'s server gets the volume as an NBD export serving its bytes;
   await volumeStatus(vol, 'available');
   await assert.rejects(nbdRead(disk!.nbd!, 0x61), Error, 'the detach stopped the export');
 
+  assert.equal((await nova.call('POST', `/servers/${near}/os-volume_attachments`, { volumeAttachment: { volumeId: vol } })).status, 200);
+  const [local] = vol1.volumesOf(near);
+  assert.deepEqual([local?.path, local?.format, local?.nbd], [join(volumesDir, `volume-${vol}`), 'raw', undefined]);
+  assert.equal((await nova.call('DELETE', `/servers/${near}/os-volume_attachments/${vol}`)).status, 202);
+  await volumeStatus(vol, 'available');
+
   assert.equal((await nova.call('POST', `/servers/${server}/os-volume_attachments`, { volumeAttachment: { volumeId: vol } })).status, 200);
   const [again] = cn1.volumesOf(server);
+  await nbdRead(again!.nbd!, 0x61);
+
+  // vol1's machine restarts: qemu-nbd is gone, and the volume service, started again, exports the volume on its old port.
+  process.kill(Number(readFileSync(join(volumesDir, 'nbd', `volume-${vol}.pid`), 'utf8')), 'SIGKILL');
+  await assert.rejects(nbdRead(again!.nbd!, 0x61), Error, 'the export is down');
+  const old = cloud.parts.find((p) => p.config.host === 'vol1')!;
+  await old.stop();
+  cloud.parts.splice(cloud.parts.indexOf(old), 1);
+  await cloud.addCompute('vol1', { volume: volumeConfig }, { run: ['volume'] });
   await nbdRead(again!.nbd!, 0x61);
   assert.equal((await nova.call('DELETE', `/servers/${server}`)).status, 204);
   await volumeStatus(vol, 'available');
@@ -132,9 +149,4 @@ test('another host\'s server gets the volume as an NBD export serving its bytes;
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  assert.equal((await nova.call('POST', `/servers/${near}/os-volume_attachments`, { volumeAttachment: { volumeId: vol } })).status, 200);
-  const [local] = vol1.volumesOf(near);
-  assert.deepEqual([local?.path, local?.format, local?.nbd], [join(volumesDir, `volume-${vol}`), 'raw', undefined]);
-  assert.equal((await nova.call('DELETE', `/servers/${near}/os-volume_attachments/${vol}`)).status, 202);
-  await volumeStatus(vol, 'available');
 });
