@@ -17,6 +17,7 @@ import { Transform } from 'node:stream';
 import busboy from 'busboy';
 import { quotePath } from '../../common/index.js';
 import type { FilterFactory, Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../types.js';
+import { filterStatsd } from './filter-statsd.js';
 import { makeResponse, reasonFor } from '../response.js';
 import { unquoteBytes } from '../request-path.js';
 import { drain, subrequest } from './subrequest.js';
@@ -132,6 +133,8 @@ interface FormOutcome {
 
 export const formpost: FilterFactory = (conf, ctx) => {
   const digests = allowedDigests(conf.allowed_digests, ctx.logger, 'formpost');
+  // Swift's formpost logger has the proxy's log name: proxy-server.formpost.digests.<digest>.
+  const statsd = filterStatsd(conf, ctx);
   ctx.registerInfo('formpost', {
     allowed_digests: digests.allowed,
     ...(digests.deprecated.length ? { deprecated_digests: digests.deprecated } : {}),
@@ -171,6 +174,7 @@ export const formpost: FilterFactory = (conf, ctx) => {
     const sig = extractDigest(attrs.get('signature') ?? '');
     if (!sig || !digests.allowed.includes(sig.digest as Digest)) throw new FormUnauthorized('invalid signature');
     if (!keys.some((key) => sameSignature(hmacHex(sig.digest as Digest, key, message), sig.hex))) throw new FormUnauthorized('invalid signature');
+    statsd.increment(`formpost.digests.${sig.digest}`);
 
     const objectPath = (!path.endsWith('/') && path.split('/').length - 1 < 4 ? path + '/' : path) + file.filename;
     const capped = new CappedStream(maxFileSize);

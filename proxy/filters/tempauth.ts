@@ -7,7 +7,7 @@
  * (`X-Account-Access-Control`, read from the account's sysmeta).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { quotePath } from '../../common/index.js';
+import { NO_STATSD, quotePath, type Statsd } from '../../common/index.js';
 import type { Cache, FilterFactory, SwiftRequest, SwiftResponse } from '../types.js';
 import type { AccountInfo } from '../controllers/info.js';
 import { makeResponse } from '../response.js';
@@ -16,6 +16,7 @@ import { MemoryCache } from '../cache/memory-cache.js';
 import { ACCOUNT_ACL_HEADER, ACCOUNT_ACL_SYSMETA, accountAclError, accountAclsFromSysmeta, type AccountAcls } from '../account-acl.js';
 import { cleanAcl, parseAcl, referrerAllowed, AclError } from './acl.js';
 import { accountPrefix, tempAuthConf, userAccountId, userGroups, type TempAuthConf } from './tempauth-conf.js';
+import { filterStatsd } from './filter-statsd.js';
 
 /** How tempauth reads an account's info (Swift's `get_account_info`); undefined with no proxy app behind it. */
 export type AccountInfoReader = (req: SwiftRequest, account: string) => Promise<AccountInfo | undefined>;
@@ -35,6 +36,12 @@ export class TempAuth {
     readonly conf: TempAuthConf,
     private readonly now: () => number,
     private readonly accountInfo?: AccountInfoReader,
+    /**
+     * Swift's `tempauth.<reseller_prefix>.` statsd names: `unauthorized`
+     * and `forbidden` (a request denied 401 or 403), `token_denied` (a token
+     * request refused), `errors` (a path it cannot read).
+     */
+    readonly statsd: Statsd = NO_STATSD,
   ) {
     this.fallbackCache = new MemoryCache(now);
   }
@@ -71,16 +78,18 @@ export class TempAuth {
         // /auth/v1/<account>/auth with X-Storage-User: <user>
         const account = parts[1];
         if (user && !user.includes(':')) user = `${account}:${user}`;
-        if (!user || user.split(':')[0] !== account) return makeResponse(401);
+        if (!user || user.split(':')[0] !== account) return this.tokenDenied();
       }
     } else {
+      // Swift's handle_request: no handler for the version.
+      this.statsd.increment('errors');
       return makeResponse(400);
     }
     const held = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
     if (!user && key === undefined && held !== undefined && version !== 'v1') return this.describeToken(req, held);
-    if (!user || key === undefined) return makeResponse(401);
+    if (!user || key === undefined) return this.tokenDenied();
     const entry = this.conf.users.get(user);
-    if (!entry || !safeEqual(entry.key, key)) return makeResponse(401);
+    if (!entry || !safeEqual(entry.key, key)) return this.tokenDenied();
     const cache = this.cache(req);
     const nowS = this.now() / 1000;
     const groups = userGroups(this.conf, user).join(',');
@@ -110,6 +119,12 @@ export class TempAuth {
     });
   }
 
+  /** A token request refused (Swift's `token_denied`). */
+  private tokenDenied(): SwiftResponse {
+    this.statsd.increment('token_denied');
+    return makeResponse(401);
+  }
+
   /** A user's storage URL as this request should see it. */
   private storageUrl(req: SwiftRequest, template: string): string {
     const scheme = this.conf.storageUrlScheme === 'default' ? 'http' : this.conf.storageUrlScheme;
@@ -132,7 +147,11 @@ export class TempAuth {
     // Swift's _get_user_groups puts account:user second.
     const user = data && data[0] >= nowS ? data[1].split(',')[1] : undefined;
     const entry = user === undefined ? undefined : this.conf.users.get(user);
-    if (!data || !user || !entry) return makeResponse(401, undefined, { 'www-authenticate': 'Swift realm="unknown"' });
+    if (!data || !user || !entry) {
+      // Swift answers any token request without a user so.
+      this.statsd.increment('token_denied');
+      return makeResponse(401, undefined, { 'www-authenticate': 'Swift realm="unknown"' });
+    }
     return makeResponse(200, undefined, {
       'x-auth-user': user,
       'x-storage-url': this.storageUrl(req, entry.url),
@@ -141,8 +160,11 @@ export class TempAuth {
     });
   }
 
+  /** Swift's `denied_response`: 403 to a known user, 401 to anyone else. */
   denied(req: SwiftRequest): SwiftResponse {
-    return makeResponse(req.env.remoteUser ? 403 : 401);
+    const status = req.env.remoteUser ? 403 : 401;
+    this.statsd.increment(status === 403 ? 'forbidden' : 'unauthorized');
+    return makeResponse(status);
   }
 
   /**
@@ -152,7 +174,10 @@ export class TempAuth {
    */
   async authorize(req: SwiftRequest): Promise<SwiftResponse | undefined> {
     const parsed = parseRequestPath(req);
-    if (!parsed.ok) return makeResponse(404);
+    if (!parsed.ok) {
+      this.statsd.increment('errors');
+      return makeResponse(404);
+    }
     const { account, container, object } = parsed.path;
     const prefix = accountPrefix(this.conf, account);
     if (prefix === undefined) return this.denied(req);
@@ -217,7 +242,11 @@ export class TempAuth {
         s3.swiftOwner = groups.includes('.reseller_admin') || groups.includes(s3.account);
       }
     }
-    if (s3.failure !== undefined) return makeResponse(401, undefined, { 'x-s3-failure': s3.failure });
+    if (s3.failure !== undefined) {
+      // Swift leaves such a request to denied_response, which counts it.
+      this.statsd.increment('unauthorized');
+      return makeResponse(401, undefined, { 'x-s3-failure': s3.failure });
+    }
     if (req.path.startsWith(s3.pathPrefix)) req.path = `/v1/${s3.account}${req.path.slice(s3.pathPrefix.length)}`;
     req.env.remoteUser = s3.groups;
     return undefined;
@@ -260,7 +289,10 @@ function swiftRealm(path: string): string {
 export const tempauth: FilterFactory = (conf, ctx) => {
   // No proxy app behind us (a unit test's fake): no account ACLs.
   const readAccount: AccountInfoReader = async (req, account) => ctx.infoSource?.account(req, account);
-  const auth = new TempAuth(tempAuthConf(conf), ctx.now, readAccount);
+  const authConf = tempAuthConf(conf);
+  // Swift's statsd tail prefix: tempauth.<first reseller prefix, with its '_'> (NONE for the empty one).
+  const statsd = filterStatsd(conf, ctx, `tempauth.${authConf.resellerPrefix || 'NONE'}`);
+  const auth = new TempAuth(authConf, ctx.now, readAccount, statsd);
   ctx.ownPaths?.add(auth.conf.authPrefix.split('/')[1]);
   ctx.registerInfo('tempauth', { account_acls: true });
   const authorize = (req: SwiftRequest) => auth.authorize(req);
@@ -275,7 +307,13 @@ export const tempauth: FilterFactory = (conf, ctx) => {
     // A filter before us (tempurl, formpost's pre-authed PUTs) has authorized the request itself.
     if (allowOverrides && req.env.authorizeOverride) return next(req);
     if (req.path.startsWith(auth.conf.authPrefix) || req.path === auth.conf.authPrefix.slice(0, -1)) {
-      return auth.handleGetToken(req);
+      try {
+        return await auth.handleGetToken(req);
+      } catch (err) {
+        // Swift's handle(): a token request that broke (the cache failed) is one of its errors; catch_errors answers it.
+        auth.statsd.increment('errors');
+        throw err;
+      }
     }
     const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
     if (req.env.s3Auth) {
@@ -301,6 +339,8 @@ export const tempauth: FilterFactory = (conf, ctx) => {
         if (groups.split(',').includes('.reseller_admin')) req.env.resellerRequest = true;
         hook(req);
       } else if (auth.conf.resellerPrefix) {
+        // Ours, and unknown or expired: denied outright.
+        auth.statsd.increment('unauthorized');
         return makeResponse(401, undefined, { 'www-authenticate': swiftRealm(req.path) });
       } else if (!req.env.authorize) {
         // With an empty prefix the token may be another auth's: deny unless it says otherwise.

@@ -14,6 +14,7 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { quotePath } from '../../common/index.js';
 import type { FilterFactory, Headers, PipelineContext, SwiftRequest, SwiftResponse } from '../types.js';
+import { filterStatsd } from './filter-statsd.js';
 import { makeResponse } from '../response.js';
 import { unquoteBytes } from '../request-path.js';
 import { allowedDigests, extractDigest, hmacHex, pythonInt, sameSignature, tempUrlKeys, type Digest } from './signatures.js';
@@ -166,6 +167,8 @@ export const tempurl: FilterFactory = (conf, ctx) => {
   const list = (name: keyof typeof DEFAULTS) => (conf[name] ?? DEFAULTS[name]).split(/\s+/).filter(Boolean);
   const methods = list('methods');
   const digests = allowedDigests(conf.allowed_digests, ctx.logger, 'tempurl');
+  // Swift's tempurl logger has the proxy's log name: proxy-server.tempurl.digests.<digest>.
+  const statsd = filterStatsd(conf, ctx);
   const incomingRemove = new HeaderMatcher(list('incoming_remove_headers'));
   const incomingAllow = new HeaderMatcher(list('incoming_allow_headers'));
   const outgoingRemove = new HeaderMatcher(list('outgoing_remove_headers'));
@@ -213,6 +216,8 @@ export const tempurl: FilterFactory = (conf, ctx) => {
       if (scope) break;
     }
     if (!scope) return invalid();
+    // Which digest a valid signature used (Swift counts it so operators see what retiring one would break).
+    statsd.increment(`tempurl.digests.${sig.digest}`);
 
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
       const bad = DISALLOWED_INCOMING.find((h) => req.headers[h] !== undefined);
