@@ -146,7 +146,7 @@ export function createObjectApp(ctx: StorageAppContext, options: { diskIo?: Disk
     io: options.diskIo,
   });
   const updater = new ContainerUpdater(conf, ctx.swiftConf.hashPath, logger, ctx.statsd);
-  const server: ObjectServer = { conf, swiftConf: ctx.swiftConf, manager, updater, logger };
+  const server: ObjectServer = { conf, swiftConf: ctx.swiftConf, manager, updater, logger, statsd: ctx.statsd };
   return {
     manualContinue: true,
     handler: async (request, reply) => {

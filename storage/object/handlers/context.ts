@@ -1,6 +1,6 @@
 /** What every object verb handler gets: the parsed request and the server's parts. */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger, SwiftConf } from '../../../common/index.js';
+import type { Logger, Statsd, SwiftConf } from '../../../common/index.js';
 import type { ObjectServerConf } from '../object-conf.js';
 import type { DiskFileManager } from '../disk-file.js';
 import type { ContainerUpdater, UpdateContext } from '../container-update.js';
@@ -11,6 +11,8 @@ export interface ObjectServer {
   manager: DiskFileManager;
   updater: ContainerUpdater;
   logger: Logger;
+  /** Swift's `object-server.` statsd names the handlers count (`PUT.timeouts`); absent when statsd is off. */
+  statsd?: Statsd;
 }
 
 export interface ObjectRequest {

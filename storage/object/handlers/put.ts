@@ -55,6 +55,8 @@ export async function handlePut(s: ObjectServer, r: ObjectRequest): Promise<void
       clientTimeout: s.conf.clientTimeout,
       maxUploadTime: s.conf.maxUploadTime,
       maxSize: s.swiftConf.constraints.max_file_size,
+      // Swift's PUT.timeouts: an upload still going past max_upload_time (not a read that stalled).
+      onUploadExpired: () => s.statsd?.increment('PUT.timeouts'),
     });
     if (size !== undefined && received.size !== size) throw new HttpError(499);
     const footers = mime ? await readFooters(mime.rest) : {};
@@ -109,6 +111,8 @@ interface BodyLimits {
   clientTimeout: number;
   maxUploadTime: number;
   maxSize: number;
+  /** Told when the upload outlasts `maxUploadTime` (before the 408). */
+  onUploadExpired?: () => void;
 }
 
 /**
@@ -144,7 +148,10 @@ export function receiveBody(req: IncomingMessage | Readable, out: Writable, limi
       timer = setTimeout(() => finish(new HttpError(408)), limits.clientTimeout * 1000);
     };
     const onData = (chunk: Buffer): void => {
-      if (Date.now() > deadline) return finish(new HttpError(408));
+      if (Date.now() > deadline) {
+        limits.onUploadExpired?.();
+        return finish(new HttpError(408));
+      }
       size += chunk.length;
       if (size > limits.maxSize) return finish(new HttpError(413, 'Your request is too large.', { 'Content-Type': 'text/plain' }));
       md5.update(chunk);
