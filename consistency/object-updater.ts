@@ -18,7 +18,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dumpReconCache, gauge, getFloat, quotePath, type Logger } from '../common/index.js';
+import { BackendTimeoutError, dumpReconCache, gauge, getFloat, quotePath, type Logger } from '../common/index.js';
 import { Ring, type RingLookup } from '../ring/index.js';
 import { asyncPendingIdentity, rewriteAsyncPending, type AsyncPendingIdentity, type AsyncUpdate } from '../storage/index.js';
 import { BackendClient, isSuccess } from './backend-client.js';
@@ -190,8 +190,12 @@ export class ObjectUpdater implements Daemon {
     let newSuccess = false;
     await Promise.all(nodes.map(async (node) => {
       if (successes.has(node.id)) return;
+      const begin = performance.now();
+      // Swift's updater.timing.status.<N>: 500 until the node answers, 499 when it took the request and never answered.
+      let status = 500;
       try {
         const res = await this.client.request(node, update.op, `/${quotePath(node.device)}/${partition}${path}`, { headers });
+        status = res.status;
         if (isSuccess(res.status)) {
           successes.add(node.id);
           newSuccess = true;
@@ -199,7 +203,10 @@ export class ObjectUpdater implements Daemon {
           this.logger.debug({ status: res.status, node: `${node.ip}:${node.port}/${node.device}` }, 'container update failed');
         }
       } catch (err) {
+        if (answerTimedOut(err)) status = 499;
         this.logger.debug({ err, node: `${node.ip}:${node.port}/${node.device}` }, 'container update failed');
+      } finally {
+        this.ctx.statsd?.timingSince(`updater.timing.status.${status}`, begin);
       }
     }));
     if (nodes.every((n) => successes.has(n.id))) {
@@ -231,6 +238,12 @@ export class ObjectUpdater implements Daemon {
     running.delete(this);
     await this.client.close();
   }
+}
+
+/** Whether a container update went out and its answer never came (headers or body past node_timeout). */
+function answerTimedOut(err: unknown): boolean {
+  if (err instanceof BackendTimeoutError) return err.phase === 'response';
+  return (err as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 export const createObjectUpdater = (ctx: DaemonContext): ObjectUpdater => new ObjectUpdater(ctx);

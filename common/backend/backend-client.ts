@@ -86,7 +86,7 @@ export class BackendClient {
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body };
     } catch (err) {
       if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
-        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`);
+        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`, err instanceof undiciErrors.ConnectTimeoutError ? 'connect' : 'response');
       }
       throw err;
     }
@@ -203,7 +203,7 @@ export class BackendClient {
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: Readable.from([whole]) };
     } catch (err) {
       if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
-        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`);
+        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`, err instanceof undiciErrors.ConnectTimeoutError ? 'connect' : 'response');
       }
       throw err;
     } finally {

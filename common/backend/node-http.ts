@@ -37,7 +37,8 @@ export interface BackendTimeouts {
 }
 
 export class BackendTimeoutError extends Error {
-  constructor(what: string) {
+  /** `connect`: no connection within conn_timeout; `response`: the request went and no answer came within node_timeout. */
+  constructor(what: string, readonly phase: 'connect' | 'response' = 'response') {
     super(`${what} timed out`);
     this.name = 'BackendTimeoutError';
   }
