@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import {
   BackendClient, containerSyncSignature, objectRingName, quotePath, Timestamp,
-  type BackendResponse, type ContainerSyncRealms, type HashPathSecrets, type Logger, type SyncTarget,
+  type BackendResponse, type ContainerSyncRealms, type HashPathSecrets, type Logger, type Statsd, type SyncTarget,
 } from '../common/index.js';
 import { Ring, type RingLookup, type RingNode } from '../ring/index.js';
 import { decodeTimestamps } from '../storage/index.js';
@@ -54,6 +54,8 @@ export interface RowSenderOptions {
   /** Seconds for each remote request (Swift's `conn_timeout`, 5). */
   remoteTimeout: number;
   logger: Logger;
+  /** Swift's `container-sync.` names: `deletes`, `puts` and their `.timing` (one row, start to end). */
+  statsd?: Statsd;
 }
 
 export interface RowStats {
@@ -144,11 +146,14 @@ export class RowSender {
 
   /** Sends one row; true when the remote side now agrees with it. Failures are logged, not thrown. */
   async sendRow(job: SyncJob, row: SyncRow, stats: RowStats): Promise<boolean> {
+    const started = performance.now();
     try {
       const [tsData, , tsMeta] = decodeTimestamps(row.created_at);
       if (row.deleted) {
         await this.deleteRemote(job, row.name, tsData);
         stats.deletes++;
+        this.opts.statsd?.increment('deletes');
+        this.opts.statsd?.timingSince('deletes.timing', started);
         return true;
       }
       if (await this.remoteIsCurrent(job, row.name, tsMeta)) return true;
@@ -156,6 +161,8 @@ export class RowSender {
       if (sent) {
         stats.puts++;
         stats.bytes += Number(row.size) || 0;
+        this.opts.statsd?.increment('puts');
+        this.opts.statsd?.timingSince('puts.timing', started);
       }
       return true;
     } catch (err) {

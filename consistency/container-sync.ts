@@ -91,8 +91,14 @@ export class ContainerSync implements Daemon {
     this.sender = new RowSender({
       swiftDir: this.conf.swiftDir, hashPath: ctx.swiftConf.hashPath, realms: this.realms, local: this.local,
       remote: () => this.remotes[Math.floor(Math.random() * this.remotes.length)],
-      remoteTimeout, logger: this.logger,
+      remoteTimeout, logger: this.logger, statsd: ctx.statsd,
     });
+  }
+
+  /** One more of a container's outcome in the pass's stats, and Swift's statsd counter of the same name. */
+  private count(stat: 'syncs' | 'skips' | 'failures'): void {
+    this.stats[stat]++;
+    this.ctx.statsd?.increment(stat);
   }
 
   private containerRing(): RingLookup {
@@ -127,7 +133,7 @@ export class ContainerSync implements Daemon {
       if (ordinal < 0) return;
       const metadata = broker.metadata;
       if (metadata[SYSMETA_VERSIONS_CONT]?.[0]) {
-        this.stats.skips++;
+        this.count('skips');
         this.logger.warn({ account: info.account, container: info.container }, 'Skipping container with object versioning configured');
         return;
       }
@@ -135,12 +141,12 @@ export class ContainerSync implements Daemon {
       const syncTo = metadata['X-Container-Sync-To']?.[0];
       const userKey = metadata['X-Container-Sync-Key']?.[0];
       if (!syncTo || !userKey) {
-        this.stats.skips++;
+        this.count('skips');
         return;
       }
       const valid = validateSyncTo(syncTo, this.allowedSyncHosts, this.realms);
       if ('error' in valid || !valid.target) {
-        this.stats.failures++;
+        this.count('failures');
         this.logger.info({ dbFile, error: 'error' in valid ? valid.error : 'no target' }, 'ERROR container sync-to');
         return;
       }
@@ -148,9 +154,9 @@ export class ContainerSync implements Daemon {
         account: info.account, container: info.container, policyIndex: Number(info.storage_policy_index), target: valid.target, userKey,
       };
       await this.syncRows(broker, job, ordinal, nodes.length, info.x_container_sync_point1, info.x_container_sync_point2, signal);
-      this.stats.syncs++;
+      this.count('syncs');
     } catch (err) {
-      this.stats.failures++;
+      this.count('failures');
       this.logger.error({ err, dbFile }, 'ERROR Syncing container');
     } finally {
       broker.close();
@@ -170,7 +176,7 @@ export class ContainerSync implements Daemon {
       const row = nextRow(point2);
       if (!row || row.ROWID > point1) break;
       if (!(await this.sender.sendRow(job, row, stats))) {
-        this.stats.failures++;
+        this.count('failures');
         firstFailed ??= point2;
       }
       point2 = row.ROWID;
@@ -182,7 +188,7 @@ export class ContainerSync implements Daemon {
       const row = nextRow(point1);
       if (!row) break;
       if (hashPathRaw(this.ctx.swiftConf.hashPath, job.account, job.container, row.name).readUInt32BE(0) % replicas === ordinal) {
-        if (!(await this.sender.sendRow(job, row, stats))) this.stats.failures++;
+        if (!(await this.sender.sendRow(job, row, stats))) this.count('failures');
       }
       point1 = row.ROWID;
       broker.setXContainerSyncPoints(point1, null);
