@@ -3,14 +3,16 @@
  * not cover, each from its real code path: the proxy app's `errors`, its
  * object controller's `client_timeouts`, `client_disconnects` and
  * `handoff_count`; S3 requests named by the Swift path s3api asked for
- * (`object.PUT.200`); the object-updater's `errors` and `timing`, a db
- * auditor's `errors`, a db replicator's counters, the object-expirer's and
- * the account-reaper's. A UDP socket on loopback receives the lines; the
- * cluster has 4 nodes so a partition has a handoff.
+ * (`object.PUT.200`); tempauth's, tempurl's and formpost's; the object
+ * server's `PUT.timeouts`; the object-updater's `errors`, `timing` and
+ * `updater.timing.status.<N>`, a db auditor's `errors`, a db replicator's
+ * counters, container-sync's, the object-expirer's and the account-reaper's.
+ * A UDP socket on loopback receives the lines; the cluster has 4 nodes so a
+ * partition has a handoff.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +45,11 @@ describe("Swift's statsd names from the proxy app, s3api and the daemons", () =>
       assert.fail(`missing ${want.filter((w) => !has(w)).join(', ')} in:\n${statsd.lines.join('\n')}`);
     });
   };
+  /** Waits until `n` lines start with `prefix` (UDP datagrams sent may not have been read yet). */
+  const countOf = async (prefix: string, n: number): Promise<void> => {
+    await eventually(`${n} × ${prefix}`, () => lines(prefix).length >= n, 5_000).catch(() => undefined);
+    assert.equal(lines(prefix).length, n, statsd.lines.join('\n'));
+  };
   /** A daemon's section for storage node `i` of `kind` (its devices and port). */
   const section = (kind: 'account' | 'container' | 'object', i: number, extra: Section = {}): Section => ({
     devices: join(cluster.dir, `node${i}`), mount_check: 'false', swift_dir: cluster.swiftDir, bind_ip: '127.0.0.1',
@@ -54,14 +61,19 @@ describe("Swift's statsd names from the proxy app, s3api and the daemons", () =>
   before(async () => {
     statsd = await statsdSink();
     recon = mkdtempSync(join(tmpdir(), 'swiftly-statsd-recon-'));
-    cluster = await SwiftCluster.start({ backend: 'swiftly', nodes: 4 });
+    cluster = await SwiftCluster.start({
+      backend: 'swiftly', nodes: 4,
+      // The object servers count too (PUT.timeouts: an upload past max_upload_time).
+      storageApp: (kind): Record<string, string | number> => (kind === 'object' ? { log_statsd_host: '127.0.0.1', log_statsd_port: statsd.port, max_upload_time: 2 } : {}),
+    });
     proxy = await cluster.startProxy(
       [
         'error_suppression_limit = 0', 'error_suppression_interval = 600', 'request_node_count = 3',
         'client_timeout = 3', 'allow_account_management = true',
       ].join('\n'),
-      S3_PIPELINE,
-      {},
+      S3_PIPELINE.replace(' tempauth ', ' tempurl formpost tempauth '),
+      // Container sync to a full URL: the sender's X-Timestamp is kept, as the auth filter wants it with the sync key.
+      { gatekeeper: { shunt_inbound_x_timestamp: 'false' } },
       0,
       // [DEFAULT]: the proxy app's statsd and proxy_logging's.
       { log_statsd_host: '127.0.0.1', log_statsd_port: statsd.port },
@@ -142,6 +154,8 @@ describe("Swift's statsd names from the proxy app, s3api and the daemons", () =>
       rmSync(join(suffixDir, 'not-a-pending'), { force: true });
     }
     await waitFor(['object-updater.successes:1|c', 'object-updater.unlinks:1|c', /^object-updater\.timing:[\d.]+\|ms$/]);
+    // Each container replica's answer to the update, timed by its status.
+    await countOf('object-updater.updater.timing.status.201:', 3);
     assert.equal(lines('object-updater.errors:1|c').length, 2, statsd.lines.join('\n'));
     // The update reached the container: the object is listed.
     const listing = await fetch(`${base}/v1/AUTH_test/c?format=json`, { headers: { 'x-auth-token': token } });
@@ -206,6 +220,116 @@ describe("Swift's statsd names from the proxy app, s3api and the daemons", () =>
       'account-reaper.containers_deleted:1|c', 'account-reaper.objects_deleted:1|c', 'account-reaper.return_codes.2:1|c',
       /^account-reaper\.timing:[\d.]+\|ms$/,
     ]);
+  });
+
+  /** Waits until every replica of `container` lists exactly `names` (comma-separated). */
+  const listedOnAllReplicas = async (container: string, names: string): Promise<void> => {
+    const { partition, nodes } = cluster.ring('container').getNodes('AUTH_test', container);
+    await eventually(`${names} on every replica of ${container}`, async () => {
+      const listed = await Promise.all(nodes.map(async (n) => {
+        const r = await fetch(`http://127.0.0.1:${n.port}/${n.device}/${partition}/AUTH_test/${container}?format=json`);
+        return r.status === 200 ? ((await r.json()) as { name: string }[]).map((o) => o.name).join(',') : '';
+      }));
+      return listed.every((l) => l === names);
+    });
+  };
+
+  test('tempauth.AUTH_.unauthorized, .forbidden, .token_denied and .errors', async () => {
+    // An unknown token of ours: denied outright.
+    assert.equal((await req('GET', '/v1/AUTH_test/c', {}, undefined, 'AUTH_tkbogus')).status, 401);
+    // A user of the account who is not its admin, without an ACL: denied by authorize.
+    const reader = await cluster.token('test:tester2', 'testing2');
+    assert.equal((await req('GET', '/v1/AUTH_test/c', {}, undefined, reader)).status, 403);
+    // A token request with the wrong key, and one for an auth version tempauth has no handler for.
+    const tokenReq = async (path: string, headers: Record<string, string>): Promise<number> => {
+      const res = await fetch(`${base}${path}`, { headers });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    assert.equal(await tokenReq('/auth/v1.0', { 'x-auth-user': 'test:tester', 'x-auth-key': 'wrong' }), 401);
+    assert.equal(await tokenReq('/auth/v9', { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' }), 400);
+    await waitFor(['tempauth.AUTH_.unauthorized:1|c', 'tempauth.AUTH_.forbidden:1|c', 'tempauth.AUTH_.token_denied:1|c', 'tempauth.AUTH_.errors:1|c']);
+  });
+
+  test('proxy-server.tempurl.digests.sha256 and proxy-server.formpost.digests.sha512: the digest of a signature that held', async () => {
+    const key = 'statsd-secret';
+    assert.equal((await req('POST', '/v1/AUTH_test', { 'x-account-meta-temp-url-key': key })).status, 204);
+    assert.equal((await req('PUT', '/v1/AUTH_test/c/signed', {}, Buffer.from('signed'))).status, 201);
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const sig = createHmac('sha256', key).update(`GET\n${expires}\n/v1/AUTH_test/c/signed`).digest('hex');
+    const got = await fetch(`${base}/v1/AUTH_test/c/signed?temp_url_sig=${sig}&temp_url_expires=${expires}`);
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), 'signed');
+
+    const fields = { redirect: '', max_file_size: '100', max_file_count: '1', expires: String(expires) };
+    const signature = createHmac('sha512', key)
+      .update(['/v1/AUTH_test/c', fields.redirect, fields.max_file_size, fields.max_file_count, fields.expires].join('\n')).digest('hex');
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ ...fields, signature })) form.append(k, v);
+    form.append('file', new Blob(['posted']), 'posted');
+    const posted = await fetch(`${base}/v1/AUTH_test/c`, { method: 'POST', body: form });
+    await posted.arrayBuffer();
+    assert.equal(posted.status, 201);
+    await waitFor(['proxy-server.tempurl.digests.sha256:1|c', 'proxy-server.formpost.digests.sha512:1|c']);
+  });
+
+  test('object-server.PUT.timeouts: an upload still going past max_upload_time (408)', async () => {
+    const { partition, nodes } = cluster.ring('object').getNodes('AUTH_test', 'c', 'slow');
+    const socket = connect(nodes[0].port, '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let got = '';
+      socket.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n')) resolve(got);
+      });
+      socket.on('close', () => resolve(got));
+      socket.on('error', () => resolve(got));
+    });
+    socket.write([
+      `PUT /${nodes[0].device}/${partition}/AUTH_test/c/slow HTTP/1.1`, 'Host: x', `X-Timestamp: ${Timestamp.now().internal}`,
+      'Content-Type: text/plain', 'Content-Length: 2', 'X-Backend-Storage-Policy-Index: 0', '', 'a',
+    ].join('\r\n'));
+    // max_upload_time is 2 s: the second byte comes after it.
+    await sleep(2500);
+    socket.write('b');
+    assert.match(await answer, /^HTTP\/1\.1 408 /);
+    socket.destroy();
+    await waitFor(['object-server.PUT.timeouts:1|c']);
+  });
+
+  test('container-sync: syncs, puts, deletes and their timings, skips, failures', async () => {
+    const key = randomBytes(8).toString('hex');
+    const target = (container: string): string => `http://127.0.0.1:${proxy.port}/v1/AUTH_test/${container}`;
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncdst', { 'x-container-sync-key': key })).status, 201);
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncsrc', { 'x-container-sync-to': target('syncdst'), 'x-container-sync-key': key })).status, 201);
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncsrc/kept', {}, Buffer.from('kept'))).status, 201);
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncsrc/gone', {}, Buffer.from('gone'))).status, 201);
+    // Each row is sent by one replica: every replica must have it (a container update may have gone to async_pending).
+    await listedOnAllReplicas('syncsrc', 'gone,kept');
+    assert.equal((await req('DELETE', '/v1/AUTH_test/syncsrc/gone')).status, 204);
+    await listedOnAllReplicas('syncsrc', 'kept');
+    // A target that does not exist: the row's PUT there fails.
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncbroken', { 'x-container-sync-to': target('nosuch'), 'x-container-sync-key': key })).status, 201);
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncbroken/o', {}, Buffer.from('o'))).status, 201);
+    // A synced container that object versioning (its sysmeta, set on the container servers) says to skip.
+    assert.equal((await req('PUT', '/v1/AUTH_test/syncversioned', { 'x-container-sync-to': target('syncdst'), 'x-container-sync-key': key })).status, 201);
+    const { partition, nodes } = cluster.ring('container').getNodes('AUTH_test', 'syncversioned');
+    for (const node of nodes) {
+      const res = await fetch(`http://127.0.0.1:${node.port}/${node.device}/${partition}/AUTH_test/syncversioned`, {
+        method: 'POST', headers: { 'x-timestamp': Timestamp.now().internal, 'x-container-sysmeta-versions-container': 'versions' },
+      });
+      assert.equal(res.status, 204);
+    }
+    for (const i of [0, 1, 2, 3]) await once('container-sync', section('container', i));
+    // Each row goes from one replica; each container replica on a node counts its container.
+    await waitFor([
+      'container-sync.puts:1|c', /^container-sync\.puts\.timing:[\d.]+\|ms$/, 'container-sync.deletes:1|c',
+      /^container-sync\.deletes\.timing:[\d.]+\|ms$/, 'container-sync.syncs:1|c', 'container-sync.skips:1|c', 'container-sync.failures:1|c',
+    ]);
+    // Each replica of the versioned container skips it (the last datagrams may still be on their way).
+    await countOf('container-sync.skips:1|c', 3);
+    // The synced object reached the target.
+    assert.equal((await req('GET', '/v1/AUTH_test/syncdst/kept')).status, 200);
   });
 
   test('proxy-server.object.handoff_count: a read that skipped an error-limited primary used a handoff past the expected ones', async () => {
