@@ -18,24 +18,11 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../../test/helpers/chromium.js';
-import { startDashboardFixture } from '../../test/helpers/dashboard.js';
+import { putMany, startDashboardFixture } from '../../test/helpers/dashboard.js';
 
 const { values } = parseArgs({ options: { loads: { type: 'string', default: '9' }, objects: { type: 'string', default: '1000' } } });
 const loads = Number(values.loads);
 const objects = Number(values.objects);
-
-/** PUTs `count` empty objects into `base`, 32 at a time. */
-async function putMany(base: string, token: string, count: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      const res = await fetch(`${base}/obj-${String(i).padStart(5, '0')}.txt`, { method: 'PUT', headers: { 'x-auth-token': token }, body: '' });
-      if (res.status !== 201) throw new Error(`PUT obj ${i}: ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
-}
 
 const stats = (xs: number[]): string => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,7 +38,7 @@ async function main(): Promise<number> {
     const base = `${fx.proxyUrl}/v1/AUTH_test/many`;
     const put = await fetch(base, { method: 'PUT', headers: { 'x-auth-token': token } });
     if (put.status !== 201) throw new Error(`PUT container: ${put.status}`);
-    await putMany(base, token, objects);
+    await putMany(base, token, objects, 5);
     const page = await (await browser.newContext({ viewport: { width: 1100, height: 700 } })).newPage();
     const url = fx.dashboard.url;
     await page.goto(`${url}/login`);

@@ -77,3 +77,16 @@ export async function loginClient(dashboardUrl: string, user: string, key: strin
     },
   };
 }
+
+/** PUTs `count` empty objects `obj-<i>.txt` (i zero-padded to `width`) into the container URL `base`, 32 at a time. */
+export async function putMany(base: string, token: string, count: number, width = 4): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const res = await fetch(`${base}/obj-${String(i).padStart(width, '0')}.txt`, { method: 'PUT', headers: { 'x-auth-token': token }, body: '' });
+      if (res.status !== 201) throw new Error(`PUT obj-${i}: ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}

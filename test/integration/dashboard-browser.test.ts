@@ -21,24 +21,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, scriptBytesOf, skipWithoutChromium as skip, unlabelledControls } from '../helpers/chromium.js';
-import { startDashboardFixture, type DashboardFixture } from '../helpers/dashboard.js';
+import { putMany, startDashboardFixture, type DashboardFixture } from '../helpers/dashboard.js';
 
 /** The repo's docs/ (screenshots for the README). */
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 const MiB = 1024 * 1024;
-
-/** PUTs `count` empty objects, 32 at a time. */
-async function putMany(base: string, token: string, count: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      const res = await fetch(`${base}/obj-${String(i).padStart(4, '0')}.txt`, { method: 'PUT', headers: { 'x-auth-token': token }, body: '' });
-      assert.equal(res.status, 201);
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
-}
 
 describe('dashboard object browser in Chromium', { skip }, () => {
   let fx: DashboardFixture;
