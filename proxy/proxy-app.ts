@@ -3,7 +3,8 @@
  * `/v1/<account>[/<container>[/<object>]]` to a controller, answers `/info`,
  * and applies the checks Swift makes before any controller runs.
  */
-import { loadSwiftConf, statsdFromConf, type Section, type SwiftConf } from '../common/index.js';
+import { loadSwiftConf, type Section, type SwiftConf } from '../common/index.js';
+import { filterStatsd } from './filters/filter-statsd.js';
 import type { RingLookup } from '../ring/index.js';
 import type { App, PipelineContext, SwiftRequest, SwiftResponse } from './types.js';
 import { makeResponse } from './response.js';
@@ -78,9 +79,7 @@ export function createProxyApp(section: Section, pctx: PipelineContext, options:
   };
   rings.object(swiftConf.defaultPolicy.index);
   // The app's own statsd names (Swift's proxy app logger, tail prefix proxy-server): its errors, the controllers' counters.
-  const statsd = statsdFromConf(section, 'proxy-server', {
-    onError: (err) => pctx.logger.warn({ err: err.message }, 'Error sending UDP message to statsd'),
-  });
+  const statsd = filterStatsd(section, pctx, 'proxy-server');
   const ctx = new ProxyContext(conf, swiftConf, rings, pctx.logger, pctx.now, new MemoryCache(pctx.now), statsd);
   options.onContext?.(ctx);
   pctx.rings = rings;

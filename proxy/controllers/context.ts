@@ -82,13 +82,18 @@ export class ProxyContext {
    */
   private extraHandoff(ring: RingLookup): ((handoffs: number, all: boolean) => void) | undefined {
     if (!this.conf.logHandoffs) return undefined;
-    const type = ring === this.rings.account ? 'account' : ring === this.rings.container ? 'container' : 'object';
-    return (handoffs, all) => {
+    return this.handoffReporters[ring === this.rings.account ? 'account' : ring === this.rings.container ? 'container' : 'object'];
+  }
+
+  /** One `log_handoffs` reporter per server type, made once rather than per request. */
+  private readonly handoffReporters = Object.fromEntries((['account', 'container', 'object'] as const).map((type) => [
+    type,
+    (handoffs: number, all: boolean): void => {
       this.controllerStat(type, 'handoff_count');
       this.logger.warn({ handoffs, type }, 'Handoff requested');
       if (all) this.controllerStat(type, 'handoff_all_count');
-    };
-  }
+    },
+  ])) as Record<'account' | 'container' | 'object', (handoffs: number, all: boolean) => void>;
 
   /**
    * Nodes for an account, container or object POST write: as Swift's
