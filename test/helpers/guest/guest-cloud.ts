@@ -56,6 +56,8 @@ export interface GuestCloudOptions {
   enabledApis?: string[];
   /** `[volume]` options (volumes under `<tmp>/volumes`); the defaults' otherwise. */
   volume?: Partial<ComputeConfig['volume']>;
+  /** `[backup]` options over the defaults (backups go to the cloud's own cluster). */
+  backup?: Partial<ComputeConfig['backup']>;
   /** The compute services this host runs (all four by default). */
   run?: readonly ComputeRole[];
 }
@@ -84,7 +86,7 @@ export async function startGuestCloud(tmp: string, o: GuestCloudOptions): Promis
         network: { ...defaults.network, networksPath: join(tmp, 'networks'), ...o.network },
         ...(o.volume ? { volume: { ...defaults.volume, volumesDir: join(tmp, 'volumes'), ...o.volume } } : {}),
         // Volume backups go to this cloud's own cluster, as the user who asks.
-        backup: { ...defaults.backup, swiftUrl: `${cluster.proxyUrl}/v1/AUTH_` },
+        backup: { ...defaults.backup, swiftUrl: `${cluster.proxyUrl}/v1/AUTH_`, ...o.backup },
       },
       run: o.run,
       logger: silentLogger,
