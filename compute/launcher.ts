@@ -200,7 +200,7 @@ export async function startComputeServices(options: StartComputeOptions = {}): P
     if (run.has('volume')) {
       const backend = new FileVolumeBackend(config.volume.volumesDir);
       const files = new FileSnapshots(backend);
-      const snapshotManager = new SnapshotManager({ volumes, snapshots, files, logger });
+      const snapshotManager = new SnapshotManager({ volumes, snapshots, files, logger, host: config.host, compute: computeApi });
       const backupManager = new BackupManager({
         volumes, backend, backups, raw: new VolumeRawFiles(backend, files, config.volume.volumesDir), logger,
         config: { objectSize: config.backup.objectSize, blockSize: config.backup.blockSize, compression: config.backup.compression, availabilityZone: 'nova' },

@@ -95,6 +95,15 @@ export interface HypervisorDriver {
   attachVolume(instance: Instance, disk: VolumeDisk): Promise<void>;
   /** Detach the disk `device`; resolves once the guest has let go of it (a running guest must release a hot-unplug). */
   detachVolume(instance: Instance, device: string): Promise<void>;
+  /**
+   * A point-in-time copy of the attached disk `device` of a running (or
+   * paused) guest, written by the hypervisor to a new file `target.path`
+   * while the guest goes on (Nova's volume_snapshot_create for attached
+   * volumes). Resolves false when the guest is not running: nothing holds
+   * the disk, so the caller copies the file itself. Drivers without it:
+   * the caller always copies the file.
+   */
+  snapshotVolume?(instance: Instance, device: string, target: { path: string; format: 'raw' | 'qcow2' }): Promise<boolean>;
   /** The tail of the guest's serial console (`lines` last lines when given). */
   getConsoleOutput(instance: Instance, lines?: number): Promise<string>;
   /** Undefined when the hypervisor has no such guest. */

@@ -113,6 +113,7 @@ export class ComputeManager implements Manager {
         finish_revert_resize: (_c, a) => this.finishRevertResize(uuid(a), a.flavor as Flavor),
         attach_volume: (_c, a) => this.attachVolume(uuid(a), a.device as string, a.connection_info as ConnectionInfo),
         detach_volume: (_c, a) => this.detachVolume(uuid(a), a.device as string),
+        volume_snapshot_create: (_c, a) => this.snapshotVolume(uuid(a), a.device as string, a.target as { path: string; format: 'raw' | 'qcow2' }),
         refresh_security_groups: async (_c, a) => {
           await this.options.network?.refreshSecurityGroups(uuid(a));
         },
@@ -292,6 +293,14 @@ export class ComputeManager implements Manager {
     const inst = await this.db.getInstance(uuid);
     if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
     await this.driver.detachVolume(inst, device.replace(/^\/dev\//, ''));
+  }
+
+  /** A point-in-time copy of a running guest's volume, by its hypervisor; false: not running, or a driver that can't. */
+  private async snapshotVolume(uuid: string, device: string, target: { path: string; format: 'raw' | 'qcow2' }): Promise<boolean> {
+    const inst = await this.db.getInstance(uuid);
+    if (!inst) throw Object.assign(new Error(`Instance ${uuid} could not be found.`), { status: 404 });
+    if (!this.driver.snapshotVolume) return false;
+    return this.driver.snapshotVolume(inst, device.replace(/^\/dev\//, ''), target);
   }
 
   /** Plug the guest's network in on this host; what the hypervisor attaches it with. */

@@ -14,7 +14,11 @@
  * hot-plugged vdb): a volume attached to it gets a file system and a file
  * (its user data says what); the volume is detached (the guest has let go)
  * and attached to guest two, which reads the file back — both seen on their
- * consoles. Deleting guest two leaves the volume `available`, and a backup
+ * consoles. A forced snapshot taken while guest two runs with the volume
+ * attached (its qemu holds the file: the copy is libvirt's push-mode
+ * backup) holds guest one's text and not what guest two writes after it
+ * (a second volume hot-plugged as vdc is its signal to write again).
+ * Deleting guest two leaves the volume `available`, and a backup
  * of it into swiftly restored to a new volume hashes the same (sha256 of the
  * bytes a guest sees) and holds the guest's file. On the way, a volume made
  * from an image holds the image's bytes.
@@ -44,6 +48,7 @@ describe('real Linux guests booted through the API', { skip }, () => {
   let images: { diskId: string; kernelId: string; ramdiskId: string };
   const marker = `image-data-${Date.now()}`;
   const text = `written-by-guest-one-${Date.now()}`;
+  const textB = `written-by-guest-two-after-the-snapshot-${Date.now()}`;
   // Guest one's user data: binary bytes to round trip, and the line that makes it write a hot-plugged volume.
   const udBytes = Buffer.from(`#!/bin/sh\necho hello from swiftly's user data ${Date.now()}\nvolume-write ${text}\n\u00e9\u0000binary\xff`, 'latin1');
   const key = generateSshKeyPair();
@@ -55,6 +60,12 @@ describe('real Linux guests booted through the API', { skip }, () => {
   const cinder: Cinder = (method, path, body) => cinderOf(cloud)(method, path, body);
   const reported = (id: string, k: string) => reportedOn(cloud, id, k);
   const volumeStatus = (id: string, want: string) => waitVolume(cinder, id, want);
+  const snapshotStatus = (id: string, want: string) =>
+    poll(`snapshot ${id} ${want}`, async () => {
+      const s = (await cinder('GET', `/snapshots/${id}`)).body.snapshot;
+      if (s.status === 'error') throw new Error(`snapshot ${id} failed`);
+      return s.status === want ? true : undefined;
+    }, 120_000);
   const backupStatus = (id: string, want: string) =>
     poll(`backup ${id} ${want}`, async () => {
       const b = (await cinder('GET', `/backups/${id}`)).body.backup;
@@ -88,7 +99,7 @@ describe('real Linux guests booted through the API', { skip }, () => {
     };
     t0 = Date.now();
     one = await boot('Guest One', udBytes, { key_name: 'guest-key' });
-    two = await boot('reader', Buffer.from('read\n'));
+    two = await boot('reader', Buffer.from(`read\nvolume-rewrite ${textB}\n`));
   });
 
   after(async () => {
@@ -171,6 +182,29 @@ describe('real Linux guests booted through the API', { skip }, () => {
     assert.equal((await reported(two, 'volume-read')).get('volume-read'), text, 'guest two reads what guest one wrote');
     console.log(`real guests: attach → written → detach → attach → read in ${Date.now() - t1} ms`);
 
+    // A forced snapshot of the volume while running guest two has it attached: its qemu holds the file's lock, so the
+    // copy is its hypervisor's (libvirt's push-mode backup). Guest two then writes textB (a second volume hot-plugged
+    // as vdc is its signal); a volume made from the snapshot holds guest one's text and not textB.
+    const t4 = Date.now();
+    const sn = await cinder('POST', '/snapshots', { snapshot: { volume_id: vol, name: 'live', force: true } });
+    assert.equal(sn.status, 202, JSON.stringify(sn.body));
+    const snapId = sn.body.snapshot.id as string;
+    await snapshotStatus(snapId, 'available');
+    assert.equal((await cinder('GET', `/volumes/${vol}`)).body.volume.status, 'in-use', 'the volume stays attached');
+    const signal = await cinder('POST', '/volumes', { volume: { name: 'signal', size: 1 } });
+    assert.equal(signal.status, 202, JSON.stringify(signal.body));
+    await volumeStatus(signal.body.volume.id, 'available');
+    const a3 = await nova('POST', `/servers/${two}/os-volume_attachments`, { volumeAttachment: { volumeId: signal.body.volume.id } });
+    assert.equal(a3.status, 200, JSON.stringify(a3.body));
+    assert.equal((await reported(two, 'volume-rewrote')).get('volume-rewrote'), textB, 'guest two wrote again after the snapshot');
+    const fromSnap = await cinder('POST', '/volumes', { volume: { name: 'from-live-snapshot', snapshot_id: snapId } });
+    assert.equal(fromSnap.status, 202, JSON.stringify(fromSnap.body));
+    const snapVol = fromSnap.body.volume.id as string;
+    await volumeStatus(snapVol, 'available');
+    assert.ok((await guestView(snapVol, text)).holds, 'the volume from the snapshot holds what was written before it');
+    assert.equal((await guestView(snapVol, textB)).holds, false, 'the volume from the snapshot does not hold what was written after it');
+    console.log(`live snapshot → write → volume from the snapshot checked in ${Date.now() - t4} ms`);
+
     assert.equal((await nova('DELETE', `/servers/${two}`)).status, 204);
     await poll(`server ${two} to go`, async () => ((await nova('GET', `/servers/${two}`)).status === 404 ? true : undefined));
     const left = (await cinder('GET', `/volumes/${vol}`)).body.volume;
@@ -189,14 +223,16 @@ describe('real Linux guests booted through the API', { skip }, () => {
     const restored = rs.body.restore.volume_id as string;
     await volumeStatus(restored, 'available');
     const t3 = Date.now();
-    const [orig, copy] = [await guestView(vol, text), await guestView(restored, text)];
-    assert.ok(orig.holds, 'the original volume holds the text guest one wrote');
-    assert.ok(copy.holds, 'the restored volume holds the text guest one wrote');
+    const [orig, copy] = [await guestView(vol, textB), await guestView(restored, textB)];
+    assert.ok(orig.holds, 'the original volume holds the text last written (guest two\'s, after guest one\'s)');
+    assert.ok(copy.holds, 'the restored volume holds the text last written');
     assert.equal(copy.sha256, orig.sha256, 'the restored volume\'s guest-visible bytes hash as the original\'s');
     console.log(`backup + restore of the 1 GiB volume: ${t3 - t2} ms; sha256 ${orig.sha256.slice(0, 16)}…`);
 
     assert.equal(await deleteServer(nova, one), 204);
-    for (const id of [vol, restored]) assert.equal((await cinder('DELETE', `/volumes/${id}`)).status, 202);
+    assert.equal((await cinder('DELETE', `/snapshots/${snapId}`)).status, 202);
+    await poll(`snapshot ${snapId} to go`, async () => ((await cinder('GET', `/snapshots/${snapId}`)).status === 404 ? true : undefined), 60_000);
+    for (const id of [vol, restored, snapVol, signal.body.volume.id]) assert.equal((await cinder('DELETE', `/volumes/${id}`)).status, 202);
     assert.equal((await cinder('DELETE', `/backups/${backupId}`)).status, 202);
     await poll(`backup ${backupId} to go`, async () => ((await cinder('GET', `/backups/${backupId}`)).status === 404 ? true : undefined), 60_000);
     for (const img of [images.diskId, images.ramdiskId, images.kernelId]) assert.equal(await cloud.client.delete(img), true);

@@ -28,6 +28,7 @@ import type { NetworkInfo } from '../../network/index.js';
 import { PowerState, type Flavor, type Instance } from '../../model.js';
 import { HypervisorError, type GuestInfo, type HostResources, type HypervisorDriver, type ImageMeta, type LifecycleListener, type VolumeDisk } from '../hypervisor-driver.js';
 import { domainXml, volumeDiskXml, type DomainVolume } from './domain-xml.js';
+import { pushDiskBackup, type DiskBackupTarget } from './disk-backup.js';
 import { NamespacedTaps, type GuestTap } from './guest-taps.js';
 import { LifecycleEvents } from './events.js';
 import { ImageCache } from './image-cache.js';
@@ -483,6 +484,16 @@ export class LibvirtDriver implements HypervisorDriver {
     writeFileAtomicSync(this.paths(instance.uuid).volumes, Buffer.from(JSON.stringify(volumes.filter((v) => v.device !== device))));
     await rm(xmlPath, { force: true });
     if (disk.nbd) await this.relays?.stop(this.dir(instance.uuid), device);
+  }
+
+  /** A running guest's disk copied by its qemu (disk-backup.ts: `virsh backup-begin`, push mode). */
+  async snapshotVolume(instance: Instance, device: string, target: DiskBackupTarget): Promise<boolean> {
+    const info = await this.requireGuest(instance.uuid);
+    if (info.power_state !== PowerState.RUNNING && info.power_state !== PowerState.PAUSED) return false;
+    const name = this.name(instance.uuid);
+    if (!(await this.liveDisk(name, device))) throw new HypervisorError(`No disk ${device} is attached to instance ${instance.uuid}`, 404);
+    await pushDiskBackup(this.virsh, name, device, target, join(this.dir(instance.uuid), `backup-${device}.xml`));
+    return true;
   }
 
   /** Whether the running domain still has the disk `device` (`virsh domblklist`). */

@@ -7,14 +7,17 @@
  * attach/detach and the domain XML already use — no backing chain to record,
  * spell out in `<backingStore>` or merge back (block commit/rebase) when a
  * snapshot is deleted, and deleting any snapshot is `qemu-img snapshot -d`.
- * The price: taken with `qemu-img`, so only while no guest has the volume
- * open: an in-use volume (taken only with `force`) works while its guest is
- * off; a running qemu holds the write lock and the snapshot fails.
+ * An internal snapshot is written with `qemu-img`, so only while no guest
+ * has the volume open.
  *
- * raw volumes have no room for internal snapshots: the snapshot is a sparse
- * raw copy `volume-<id>.snapshot-<snapshot id>` (`qemu-img convert`).
+ * A copy file `volume-<id>.snapshot-<snapshot id>`, in the volume's format,
+ * is the snapshot instead (a) of a raw volume, which has no room for
+ * internal snapshots (a sparse `qemu-img convert` copy), and (b) of a volume
+ * in use by a running guest, whose qemu holds the file's write lock: that
+ * guest's hypervisor writes the copy (snapshot-manager.ts). Whichever it is,
+ * a snapshot with a copy file is read and deleted through that file.
  */
-import { rm } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import {
   convert, convertSnapshot, createInternalSnapshot, deleteInternalSnapshot, listInternalSnapshots,
 } from '../../driver/libvirt/index.js';
@@ -25,7 +28,8 @@ type VolumeRef = Pick<Volume, 'id' | 'format'>;
 export class FileSnapshots {
   constructor(private readonly backend: VolumeBackend) {}
 
-  private copyPath(volume: VolumeRef, snapshotId: string): string {
+  /** The copy file of a snapshot (a raw volume's, or one a running guest's hypervisor wrote). */
+  copyPath(volume: VolumeRef, snapshotId: string): string {
     if (!/^[0-9a-f-]{36}$/.test(snapshotId)) throw new RangeError(`not a snapshot id: ${snapshotId}`);
     return `${this.backend.path(volume)}.snapshot-${snapshotId}`;
   }
@@ -40,8 +44,12 @@ export class FileSnapshots {
     }
   }
 
+  private async hasCopy(volume: VolumeRef, snapshotId: string): Promise<boolean> {
+    return access(this.copyPath(volume, snapshotId)).then(() => true, () => false);
+  }
+
   async delete(volume: VolumeRef, snapshotId: string): Promise<void> {
-    if (volume.format === 'qcow2') {
+    if (volume.format === 'qcow2' && !(await this.hasCopy(volume, snapshotId))) {
       if (!(await listInternalSnapshots(this.backend.path(volume))).includes(snapshotId)) return;
       await deleteInternalSnapshot(this.backend.path(volume), snapshotId);
     } else {
@@ -51,7 +59,7 @@ export class FileSnapshots {
 
   /** The snapshot's data written to a new image `dest` of `destFormat` (a new volume, a raw copy for a backup). */
   async copyTo(volume: VolumeRef, snapshotId: string, dest: string, destFormat: string): Promise<void> {
-    if (volume.format === 'qcow2') await convertSnapshot(this.backend.path(volume), snapshotId, dest, destFormat);
-    else await convert(this.copyPath(volume, snapshotId), 'raw', dest, destFormat);
+    if (volume.format === 'qcow2' && !(await this.hasCopy(volume, snapshotId))) await convertSnapshot(this.backend.path(volume), snapshotId, dest, destFormat);
+    else await convert(this.copyPath(volume, snapshotId), volume.format, dest, destFormat);
   }
 }

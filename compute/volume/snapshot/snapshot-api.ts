@@ -55,9 +55,8 @@ export class SnapshotApiService {
 
   async create(ctx: VolumeCaller, req: CreateSnapshotRequest): Promise<Snapshot> {
     const v = await this.volume(ctx, req.volumeId);
-    // Cinder takes an in-use volume's snapshot only with force=true (crash-consistent). Taken with qemu-img on the
-    // volume host: a guest that is off (or the fake driver) holds no lock; a running qemu holds the file's write
-    // lock, so qemu-img fails and the snapshot ends in `error` (a live snapshot through the guest's qemu is not done).
+    // Cinder takes an in-use volume's snapshot only with force=true (crash-consistent): a running guest's hypervisor
+    // copies it (its qemu holds the file's lock), else qemu-img on the volume host (snapshot-manager.ts).
     if (v.status === VolumeStatus.IN_USE && !req.force) {
       throw new SnapshotStateError(`Invalid volume: Volume ${v.id} status must be available, but current status is: in-use.`);
     }

@@ -48,9 +48,26 @@ say "user-data=$ud"
 say "ready"
 # Volumes (virtio-blk hot-plug): a disk that appears as vdb is written when the user data says
 # "volume-write <text>" (a fresh ext2 holding hello.txt), else read; unmounted at once, so a detach
-# finds it released.
+# finds it released. A second disk hot-plugged as vdc is the signal to write again: with a user data
+# line "volume-rewrite <text>", hello.txt on vdb then holds that text.
 had=
+hadc=
 while true; do
+  if [ -e /sys/block/vdc ]; then
+    if [ -z "$hadc" ]; then
+      hadc=1
+      again=$(echo "$ud" | base64 -d 2>/dev/null | sed -n 's/^volume-rewrite //p')
+      if [ -n "$again" ] && [ -e /sys/block/vdb ]; then
+        if mount /dev/vdb /vol && echo "$again" >/vol/hello.txt && sync && umount /vol; then
+          say "volume-rewrote=$again"
+        else
+          say "volume-rewrote=failed"
+        fi
+      fi
+    fi
+  else
+    hadc=
+  fi
   if [ -e /sys/block/vdb ]; then
     if [ -z "$had" ]; then
       had=1
