@@ -87,6 +87,12 @@ export const isGoodDefault: GoodPredicate = (s) => s >= 200 && s < 400;
  * Tries nodes in order until one gives a good answer; its body is returned
  * as a stream. Otherwise the best of the collected answers (404 when most
  * said so), or 503.
+ *
+ * With `tombstones` (object reads), as Swift's GetOrHeadHandler: a 404
+ * carrying X-Backend-Timestamp (a tombstone) is remembered, and a good
+ * answer older than the newest one remembered is dropped, not served (the
+ * object was deleted after that copy was written; a node the DELETE did not
+ * reach, such as a handoff, still holds it until replication).
  */
 export async function firstGood(
   ctx: ProxyContext,
@@ -94,8 +100,10 @@ export async function firstGood(
   plan: RequestPlan,
   headers: Headers,
   isGood: GoodPredicate = isGoodDefault,
+  tombstones = false,
 ): Promise<{ response?: BackendResponse; node?: RingNode; answers: NodeAnswer[] }> {
   const answers: NodeAnswer[] = [];
+  let latest404: Timestamp | undefined;
   for (const node of nodes) {
     const started = ctx.now();
     try {
@@ -103,9 +111,16 @@ export async function firstGood(
         timeout: ctx.conf.recoverableNodeTimeout,
       });
       noteResult(ctx, node, res.status, started);
-      if (isGood(res.status)) return { response: res, node, answers };
+      if (isGood(res.status)) {
+        if (latest404 && timestampOf(res.headers).compare(latest404) < 0) {
+          dropBody(res.body);
+          continue;
+        }
+        return { response: res, node, answers };
+      }
       const buf = await readSmallBody(res.body);
       if (res.status < 500) answers.push({ status: res.status, headers: res.headers, body: buf });
+      if (tombstones) latest404 = newer(latest404, tombstoneOf(res.status, res.headers));
     } catch (err) {
       ctx.logger.warn({ err, node: `${node.ip}:${node.port}/${node.device}`, method: plan.method }, 'ERROR with node');
       noteResult(ctx, node, 'error', started);
@@ -113,6 +128,20 @@ export async function firstGood(
   }
   return { answers };
 }
+
+/** A 404's X-Backend-Timestamp: when the object it answers for was deleted (undefined: no tombstone, or not a 404). */
+function tombstoneOf(status: number, h: Record<string, string>): Timestamp | undefined {
+  if (status !== 404 || !h['x-backend-timestamp']) return undefined;
+  try {
+    const ts = Timestamp.parse(h['x-backend-timestamp']);
+    return ts.compare(Timestamp.parse(0)) > 0 ? ts : undefined;
+  } catch (err) {
+    if (err instanceof InvalidTimestampError) return undefined;
+    throw err;
+  }
+}
+
+const newer = (a: Timestamp | undefined, b: Timestamp | undefined): Timestamp | undefined => (!a ? b : !b ? a : b.compare(a) > 0 ? b : a);
 
 /** The answer when no node gave a good one. */
 export function noGoodAnswer(answers: NodeAnswer[]): SwiftResponse {
@@ -147,7 +176,8 @@ function timestampOf(h: Record<string, string>): Timestamp {
 
 /**
  * `X-Newest: true`: ask `count` nodes at once and keep the good answer with
- * the newest timestamp (the others' bodies are dropped).
+ * the newest timestamp (the others' bodies are dropped); with `tombstones`,
+ * none older than the newest tombstone a node answered (see firstGood).
  */
 export async function newestGood(
   ctx: ProxyContext,
@@ -156,6 +186,7 @@ export async function newestGood(
   headers: Headers,
   count: number,
   isGood: GoodPredicate = isGoodDefault,
+  tombstones = false,
 ): Promise<{ response?: BackendResponse; node?: RingNode; answers: NodeAnswer[] }> {
   const source = new NodeSource(nodes);
   const results = await Promise.all(
@@ -166,7 +197,13 @@ export async function newestGood(
     }),
   );
   const answers = results.flatMap((r) => r?.answers ?? []);
-  const good = results.filter((r) => r?.response) as { response: BackendResponse; node: RingNode }[];
+  let good = results.filter((r) => r?.response) as { response: BackendResponse; node: RingNode }[];
+  // A tombstone newer than a copy: that copy is not served (Swift drops sources older than latest_404_timestamp).
+  const latest404 = tombstones ? answers.reduce<Timestamp | undefined>((t, a) => newer(t, tombstoneOf(a.status, a.headers)), undefined) : undefined;
+  if (latest404) {
+    for (const g of good) if (timestampOf(g.response.headers).compare(latest404) < 0) dropBody(g.response.body);
+    good = good.filter((g) => timestampOf(g.response.headers).compare(latest404) >= 0);
+  }
   if (good.length === 0) return { answers };
   good.sort((a, b) => timestampOf(b.response.headers).compare(timestampOf(a.response.headers)));
   for (const g of good.slice(1)) dropBody(g.response.body);
