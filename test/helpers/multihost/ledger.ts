@@ -22,6 +22,9 @@ export interface WriteOp {
   /** The version a PUT writes (`<key>@<seq>`). */
   version?: string;
   outcome: Outcome;
+  /** When it was sent (ms) and through which proxy (for traces of wrong reads). */
+  at?: number;
+  proxy?: string;
 }
 
 /** A key's state as read: a version, or absent (404). */
@@ -46,6 +49,11 @@ export class Ledger {
 
   ack(op: WriteOp): void {
     op.outcome = 'acked';
+  }
+
+  /** `key`'s writes, oldest first. */
+  history(key: string): readonly WriteOp[] {
+    return this.writes.get(key) ?? [];
   }
 
   keys(): string[] {

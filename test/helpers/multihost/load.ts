@@ -22,6 +22,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Pause between a worker's operations (ms). */
   pauseMs?: number;
+  /** Called on a GET whose version the ledger does not allow (while the load runs), with the response's X-Timestamp. */
+  onBadRead?: (key: string, proxy: string, observed: string | null, timestamp: string | undefined) => void;
 }
 
 export interface Sample {
@@ -109,6 +111,8 @@ export class MixedLoad {
   /** One write through `proxy`, recorded in the ledger; resolves with its status (0: no answer). */
   async writeOnce(key: string, kind: WriteKind, proxy: string): Promise<number> {
     const op = this.ledger.begin(key, kind);
+    op.at = Date.now();
+    op.proxy = proxy;
     const body = kind === 'put' ? Buffer.concat([Buffer.from(`${op.version}\n`), randomBytes(256 + Math.floor(Math.random() * 2048))]) : undefined;
     const headers: Record<string, string> = kind === 'put' ? { [VERSION_HEADER]: op.version!, 'content-type': 'application/octet-stream' } : {};
     const res = await this.timed(proxy, kind === 'put' ? 'PUT' : 'DELETE', this.objectPath(key), headers, body);
@@ -119,35 +123,41 @@ export class MixedLoad {
   private async get(key: string): Promise<void> {
     const proxy = this.pickProxy();
     const res = await this.timed(proxy, 'GET', this.objectPath(key), {}, undefined);
-    if (res.status === 200) this.reads.add(this.ledger.verdict(key, res.version), `GET ${key} via ${proxy} read ${res.version}`);
-    else if (res.status === 404) this.reads.add(this.ledger.verdict(key, null), `GET ${key} via ${proxy} read 404`);
+    if (res.status !== 200 && res.status !== 404) return;
+    const seen = res.status === 200 ? res.version : null;
+    const verdict = this.ledger.verdict(key, seen);
+    this.reads.add(verdict, `GET ${key} via ${proxy} read ${seen ?? '404'}`);
+    if (verdict !== 'ok') this.o.onBadRead?.(key, proxy, seen, res.timestamp);
   }
 
-  private async timed(proxy: string, method: Sample['op'], path: string, headers: Record<string, string>, body: Buffer | undefined): Promise<{ status: number; version: string | null }> {
+  private async timed(proxy: string, method: Sample['op'], path: string, headers: Record<string, string>, body: Buffer | undefined): Promise<{ status: number; version: string | null; timestamp?: string }> {
     const started = Date.now();
     let status = 0;
     let version: string | null = null;
+    let timestamp: string | undefined;
     try {
       const res = await this.send(proxy, method, path, headers, body);
       status = res.status;
       version = res.version;
+      timestamp = res.timestamp;
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_CONNECT_TIMEOUT') this.proxyDownUntil.set(proxy, Date.now() + 3000);
     }
     this.samples.push({ at: started, ms: Date.now() - started, op: method, status, proxy });
-    return { status, version };
+    return { status, version, timestamp };
   }
 
   /** One request; a GET's body is read to its first line (the version it carries). */
-  async send(proxy: string, method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, timeoutMs = this.o.timeoutMs ?? 10_000): Promise<{ status: number; version: string | null }> {
+  async send(proxy: string, method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, timeoutMs = this.o.timeoutMs ?? 10_000): Promise<{ status: number; version: string | null; timestamp?: string }> {
     const res = await request(`${proxy}${path}`, {
       method, headers, body, dispatcher: this.o.dispatcher,
       signal: AbortSignal.timeout(timeoutMs),
     });
     const data = Buffer.from(await res.body.arrayBuffer());
     const version = method === 'GET' && res.statusCode === 200 ? data.subarray(0, data.indexOf(10)).toString() : null;
-    return { status: res.statusCode, version };
+    const ts = res.headers['x-timestamp'];
+    return { status: res.statusCode, version, timestamp: typeof ts === 'string' ? ts : undefined };
   }
 }
 

@@ -13,7 +13,9 @@
  * MULTIHOST_SECONDS (default 60) is how long each cut lasts;
  * MULTIHOST_SCENARIOS (default all) picks some, by the names in `plan`;
  * MULTIHOST_SERVERS=per-host runs each host's three storage servers in one
- * process (a lighter bed for a busy machine; default: one process each).
+ * process (a lighter bed for a busy machine; default: one process each);
+ * MULTIHOST_TRACE=<file> appends a JSON line per wrong read the load sees
+ * (trace.ts: which nodes held what, the key's last writes).
  */
 import { MultiHostBed } from './bed.js';
 import { faults, figuresLine, runScenario, type Fault, type ScenarioFigures } from './scenario.js';
@@ -79,8 +81,9 @@ async function main(): Promise<number> {
       process.stdout.write(`${figuresLine(f)}\n`);
       for (const s of steps ?? []) process.stdout.write(`${stepLine(s)}\n`);
       // A ring change may fail no GET. Reads of an older version while the load runs are counted (in-load bad reads), not
-      // gated: the proxies' write_affinity leaves the other region's primaries behind until replication (Swift says as much);
-      // the 2026-12-05 run saw 63, 9 and 46 of them in the ring changes, mostly through the region-2 proxy, and 0 in the faults.
+      // gated: the proxies' write_affinity leaves the other region's primaries a version behind until a replication pass
+      // (20-60 s on this loaded machine), and the first good answer is served, as Swift's proxy serves it. MULTIHOST_TRACE=<file>
+      // records, for each such read, what every primary and handoff held and the key's last writes (trace.ts).
       const readsFailed = steps !== undefined && f.faultGetErrors > 0;
       if (f.lost || f.stale || f.resurrected || f.healthMs < 0 || readsFailed) failures.push(`${f.scenario}:\n  ${f.examples.join('\n  ')}`);
     }

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MultiHostBed } from './bed.js';
 import { MixedLoad, quantile, type LoadOptions } from './load.js';
 import { checkThroughProxies, waitForReplicaHealth } from './replicas.js';
+import { badReadTracer } from './trace.js';
 
 export interface Fault {
   name: string;
@@ -38,6 +39,7 @@ export interface ScenarioFigures {
   /** GETs sent while the fault was on that got no answer or one other than 200 or 404 (a failed read). */
   faultGetErrors: number;
   /** The same before the fault, for comparison (the machine's own speed). */
+  baseGets: number;
   baseGetP50: number;
   baseGetP99: number;
   examples: string[];
@@ -54,7 +56,9 @@ export interface ScenarioOptions {
 
 export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOptions): Promise<ScenarioFigures> {
   const proxies = bed.proxyHosts.map((h) => h.proxyUrl!);
-  const load = new MixedLoad({ ...o.load, dispatcher: bed.dispatcher, proxies, container: o.load.container ?? `ledger-${fault.name.replace(/\W+/g, '-')}` });
+  const trace = process.env.MULTIHOST_TRACE;
+  const onBadRead = trace ? badReadTracer(bed, trace, fault.name, () => load) : undefined;
+  const load: MixedLoad = new MixedLoad({ ...o.load, dispatcher: bed.dispatcher, proxies, container: o.load.container ?? `ledger-${fault.name.replace(/\W+/g, '-')}`, onBadRead });
   await load.prepare();
   load.start();
   let healedAt = 0;
@@ -94,6 +98,7 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
     faultGetP99: quantile(lat, 0.99),
     faultGetMax: lat.length ? Math.max(...lat) : 0,
     faultGetErrors: load.samples.filter((s) => s.op === 'GET' && s.at >= faultFrom && s.at < faultTo && s.status !== 200 && s.status !== 404).length,
+    baseGets: base.length,
     baseGetP50: quantile(base, 0.5),
     baseGetP99: quantile(base, 0.99),
     examples: [...health.report.examples, ...health.leftovers.slice(0, 5).map((l) => `handoff left: ${l}`), ...health.report.verdicts.examples, ...viaProxies.examples, ...load.reads.examples.slice(0, 3)],
@@ -103,7 +108,8 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
 export function figuresLine(f: ScenarioFigures): string {
   return `${f.scenario}: acked ${f.acked} (unknown ${f.unknown}), GETs ${f.gets}, lost ${f.lost}, stale ${f.stale}, resurrected ${f.resurrected}, `
     + `in-load bad reads ${f.inLoadBadReads}, replica health ${f.healthMs < 0 ? 'NOT reached' : `${(f.healthMs / 1000).toFixed(1)} s`} after heal, `
-    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms, failed ${f.faultGetErrors} (before it: p50 ${f.baseGetP50} ms p99 ${f.baseGetP99} ms)`;
+    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms, failed ${f.faultGetErrors} `
+    + (f.baseGets ? `(before it: p50 ${f.baseGetP50} ms p99 ${f.baseGetP99} ms)` : '(no GET answered before it)');
 }
 
 /** The faults of issue 24, one call each on the bed. */
