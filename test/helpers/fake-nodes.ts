@@ -6,6 +6,7 @@
  */
 import type { AddressInfo, Server } from 'node:net';
 import net from 'node:net';
+import http from 'node:http';
 import { parseIni, silentLogger, swiftConfFromIni } from '../../common/index.js';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import { startProxyServer, type ProxyServer } from '../../proxy/index.js';
@@ -84,4 +85,35 @@ export function startProxyOverNodes(ports: number[], options: FakeProxyOptions =
   );
   const ring = onePartitionRing(ports, options.replicas, options.regions);
   return startProxyServer(conf, { logger: silentLogger, port: 0, swiftConf: swiftConfFromIni(parseIni(TEST_SWIFT_CONF)), loadRing: () => ring });
+}
+
+/**
+ * A storage node that answers the proxy's account and container HEADs
+ * itself (policy 0) and hands object requests to `answer` with the
+ * object's name.
+ */
+export function objectNode(answer: (name: string, req: http.IncomingMessage, res: http.ServerResponse) => void): http.Server {
+  return http.createServer((req, res) => {
+    const parts = (req.url ?? '').split('?')[0].split('/').slice(3);
+    if (parts.length < 3) {
+      res.writeHead(204, { 'x-backend-storage-policy-index': '0', 'x-put-timestamp': '1700000000.00000' }).end();
+      return;
+    }
+    answer(parts[2], req, res);
+  });
+}
+
+/** Listens on ephemeral ports; resolves with them in order. */
+export async function listenAll(servers: Server[]): Promise<number[]> {
+  const ports: number[] = [];
+  for (const s of servers) ports.push(await listenOnEphemeralPort(s));
+  return ports;
+}
+
+/** Closes servers and the connections they still hold. */
+export async function closeAll(servers: http.Server[]): Promise<void> {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
 }

@@ -13,7 +13,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { ProxyServer } from '../../proxy/index.js';
-import { listenOnEphemeralPort, startProxyOverNodes } from '../helpers/fake-nodes.js';
+import { closeAll, listenAll, objectNode, startProxyOverNodes } from '../helpers/fake-nodes.js';
 
 const OLD = '1700000001.00000';
 const DELETED = '1700000002.00000';
@@ -23,24 +23,16 @@ const NEWER = '1700000003.00000';
 type Held = Record<string, { body: string; ts: string } | { tombstone: string }>;
 
 function storageNode(held: Held): http.Server {
-  return http.createServer((req, res) => {
-    const parts = (req.url ?? '').split('?')[0].split('/').slice(3);
-    if (parts.length < 3) {
-      // Account and container HEADs for the proxy's info lookups.
-      res.writeHead(204, { 'x-backend-storage-policy-index': '0', 'x-put-timestamp': '1700000000.00000' }).end();
-      return;
-    }
-    const obj = held[parts[2]];
+  return objectNode((name, req, res) => {
+    const obj = held[name];
     if (!obj) {
       res.writeHead(404, { 'content-length': '0' }).end();
-      return;
-    }
-    if ('tombstone' in obj) {
+    } else if ('tombstone' in obj) {
       res.writeHead(404, { 'content-length': '0', 'x-backend-timestamp': obj.tombstone }).end();
-      return;
+    } else {
+      res.writeHead(200, { 'content-length': String(obj.body.length), etag: 'x', 'x-timestamp': obj.ts, 'x-backend-timestamp': obj.ts, 'x-backend-data-timestamp': obj.ts });
+      res.end(req.method === 'HEAD' ? undefined : obj.body);
     }
-    res.writeHead(200, { 'content-length': String(obj.body.length), etag: 'x', 'x-timestamp': obj.ts, 'x-backend-timestamp': obj.ts, 'x-backend-data-timestamp': obj.ts });
-    res.end(req.method === 'HEAD' ? undefined : obj.body);
   });
 }
 
@@ -63,23 +55,15 @@ describe('object GET after a tombstone', () => {
       { deleted: { body: 'old', ts: OLD }, rewritten: { body: 'newer', ts: NEWER }, onHandoff: { tombstone: DELETED }, firstOld: { tombstone: DELETED } },
       { onHandoff: { body: 'old', ts: OLD } },
     ];
-    const ports: number[] = [];
-    for (const held of nodes) {
-      const s = storageNode(held);
-      servers.push(s);
-      ports.push(await listenOnEphemeralPort(s));
-    }
-    proxy = await startProxyOverNodes(ports, {
+    servers.push(...nodes.map(storageNode));
+    proxy = await startProxyOverNodes(await listenAll(servers), {
       replicas: 3, regions: [1, 2, 2, 2], app: ['sorting_method = affinity', 'read_affinity = r1=100, r2=200'],
     });
   });
 
   after(async () => {
     await proxy?.close();
-    for (const s of servers) {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }
+    await closeAll(servers);
   });
 
   it('does not serve a copy older than a tombstone it met first', async () => {

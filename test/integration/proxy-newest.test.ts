@@ -8,20 +8,14 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { ProxyServer } from '../../proxy/index.js';
-import { listenOnEphemeralPort, startProxyOverNodes } from '../helpers/fake-nodes.js';
+import { closeAll, listenAll, objectNode, startProxyOverNodes } from '../helpers/fake-nodes.js';
 
 /** What one storage node holds of each object: its body and timestamp headers. */
 type Held = Record<string, { body: string; headers: Record<string, string> }>;
 
 function storageNode(held: Held): http.Server {
-  return http.createServer((req, res) => {
-    const parts = (req.url ?? '').split('?')[0].split('/').slice(3);
-    if (parts.length < 3) {
-      // Account and container HEADs for the proxy's info lookups.
-      res.writeHead(204, { 'x-backend-storage-policy-index': '0', 'x-put-timestamp': '1700000000.00000' }).end();
-      return;
-    }
-    const obj = held[parts[2]];
+  return objectNode((name, req, res) => {
+    const obj = held[name];
     if (!obj) {
       res.writeHead(404, { 'content-length': '0' }).end();
       return;
@@ -56,21 +50,13 @@ describe('X-Newest', () => {
         data: { body: 'oldest', headers: { 'x-backend-timestamp': '1700000000.50000', 'x-backend-data-timestamp': '1700000000.50000' } },
       },
     ];
-    const ports: number[] = [];
-    for (const held of nodes) {
-      const s = storageNode(held);
-      servers.push(s);
-      ports.push(await listenOnEphemeralPort(s));
-    }
-    proxy = await startProxyOverNodes(ports);
+    servers.push(...nodes.map(storageNode));
+    proxy = await startProxyOverNodes(await listenAll(servers));
   });
 
   after(async () => {
     await proxy?.close();
-    for (const s of servers) {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }
+    await closeAll(servers);
   });
 
   it('orders timestamps of the same time by their offsets', async () => {
