@@ -32,6 +32,8 @@ export interface Sample {
   op: 'GET' | 'PUT' | 'DELETE';
   status: number;
   proxy: string;
+  /** Why no answer came (status 0): the error's code or name (TimeoutError: past the deadline). */
+  error?: string;
 }
 
 export const VERSION_HEADER = 'x-object-meta-ledger-version';
@@ -135,6 +137,7 @@ export class MixedLoad {
     let status = 0;
     let version: string | null = null;
     let timestamp: string | undefined;
+    let error: string | undefined;
     try {
       const res = await this.send(proxy, method, path, headers, body);
       status = res.status;
@@ -142,9 +145,10 @@ export class MixedLoad {
       timestamp = res.timestamp;
     } catch (err) {
       const code = (err as { code?: string }).code;
+      error = code ?? (err as Error).name;
       if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_CONNECT_TIMEOUT') this.proxyDownUntil.set(proxy, Date.now() + 3000);
     }
-    this.samples.push({ at: started, ms: Date.now() - started, op: method, status, proxy });
+    this.samples.push({ at: started, ms: Date.now() - started, op: method, status, proxy, error });
     return { status, version, timestamp };
   }
 

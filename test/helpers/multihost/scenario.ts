@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MultiHostBed } from './bed.js';
-import { MixedLoad, quantile, type LoadOptions } from './load.js';
+import { MixedLoad, quantile, type LoadOptions, type Sample } from './load.js';
 import { checkThroughProxies, waitForReplicaHealth } from './replicas.js';
 import { badReadTracer } from './trace.js';
 
@@ -38,6 +38,8 @@ export interface ScenarioFigures {
   faultGetMax: number;
   /** GETs sent while the fault was on that got no answer or one other than 200 or 404 (a failed read). */
   faultGetErrors: number;
+  /** Those failed GETs by status or error and proxy, e.g. `503 via 10.231.0.11:8080 ×2, TimeoutError via … ×1`. */
+  faultGetFailures: string;
   /** The same before the fault, for comparison (the machine's own speed). */
   baseGets: number;
   baseGetP50: number;
@@ -82,6 +84,7 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
   const counts = load.ledger.counts();
   const lat = load.getLatencies(faultFrom, faultTo);
   const base = load.getLatencies(0, faultFrom);
+  const failedGets = load.samples.filter((s) => s.op === 'GET' && s.at >= faultFrom && s.at < faultTo && s.status !== 200 && s.status !== 404);
   const v = health.report.verdicts.counts;
   const p = viaProxies.counts;
   return {
@@ -97,7 +100,8 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
     faultGetP50: quantile(lat, 0.5),
     faultGetP99: quantile(lat, 0.99),
     faultGetMax: lat.length ? Math.max(...lat) : 0,
-    faultGetErrors: load.samples.filter((s) => s.op === 'GET' && s.at >= faultFrom && s.at < faultTo && s.status !== 200 && s.status !== 404).length,
+    faultGetErrors: failedGets.length,
+    faultGetFailures: [...new Set(failedGets.map(failure))].sort().map((w) => `${w} ×${failedGets.filter((s) => failure(s) === w).length}`).join(', '),
     baseGets: base.length,
     baseGetP50: quantile(base, 0.5),
     baseGetP99: quantile(base, 0.99),
@@ -105,10 +109,13 @@ export async function runScenario(bed: MultiHostBed, fault: Fault, o: ScenarioOp
   };
 }
 
+/** A failed GET in words: its status, or why no answer came, and through which proxy. */
+const failure = (s: Sample): string => `${s.status || s.error || 'no answer'} via ${s.proxy.replace(/^http:\/\//, '')}`;
+
 export function figuresLine(f: ScenarioFigures): string {
   return `${f.scenario}: acked ${f.acked} (unknown ${f.unknown}), GETs ${f.gets}, lost ${f.lost}, stale ${f.stale}, resurrected ${f.resurrected}, `
     + `in-load bad reads ${f.inLoadBadReads}, replica health ${f.healthMs < 0 ? 'NOT reached' : `${(f.healthMs / 1000).toFixed(1)} s`} after heal, `
-    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms, failed ${f.faultGetErrors} `
+    + `GET during fault p50 ${f.faultGetP50} ms p99 ${f.faultGetP99} ms max ${f.faultGetMax} ms, failed ${f.faultGetErrors}${f.faultGetErrors ? ` (${f.faultGetFailures})` : ''} `
     + (f.baseGets ? `(before it: p50 ${f.baseGetP50} ms p99 ${f.baseGetP99} ms)` : '(no GET answered before it)');
 }
 
