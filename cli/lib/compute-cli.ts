@@ -1,8 +1,6 @@
 /** Shared flags and plumbing of the `swiftly compute flavor|server …` commands. */
 import { Flags, type Command } from '@oclif/core';
-import { computeClient } from '../../compute/index.js';
-
-const { NovaClient, tempauthLogin, Spinner, formatProperties } = computeClient;
+import { NovaClient, Spinner, formatProperties, tempauthLogin } from '../../compute/client.js';
 
 export const computeFlags = {
   'compute-url': Flags.string({ description: 'the compute API root', env: 'SWIFTLY_COMPUTE_URL', default: 'http://127.0.0.1:8774' }),
@@ -21,7 +19,7 @@ export const waitFlag = {
 export type ComputeFlags = { [K in keyof typeof computeFlags]: (typeof computeFlags)[K] extends { default: infer D } ? D : string | undefined };
 
 /** A logged-in client from the flags. */
-export async function clientFrom(cmd: Command, flags: Record<string, unknown>): Promise<InstanceType<typeof NovaClient>> {
+export async function clientFrom(cmd: Command, flags: Record<string, unknown>): Promise<NovaClient> {
   const debug = flags.debug ? (line: string) => process.stderr.write(line + '\n') : undefined;
   let token = flags.token as string | undefined;
   let project = flags.project as string | undefined;
@@ -49,7 +47,7 @@ export async function guard(cmd: Command, fn: () => Promise<void>): Promise<void
 }
 
 /** Wait for a server with a spinner showing status, task state and progress. */
-export async function waitWithSpinner(client: InstanceType<typeof NovaClient>, id: string, statuses: string[], what: string): Promise<Record<string, any>> {
+export async function waitWithSpinner(client: NovaClient, id: string, statuses: string[], what: string): Promise<Record<string, any>> {
   const spinner = new Spinner();
   spinner.start(`${what} ${id}…`);
   try {
@@ -82,7 +80,7 @@ export function formatAddresses(addresses: Record<string, { addr: string }[]> | 
 }
 
 /** `--nic` values → the create body's `networks`: `auto`, `none`, or `net-id=<id or label>` each. */
-export async function networksFrom(client: InstanceType<typeof NovaClient>, nics: string[]): Promise<string | { uuid: string }[]> {
+export async function networksFrom(client: NovaClient, nics: string[]): Promise<string | { uuid: string }[]> {
   if (nics.length === 1 && (nics[0] === 'auto' || nics[0] === 'none')) return nics[0];
   const out: { uuid: string }[] = [];
   for (const nic of nics) {

@@ -1,8 +1,6 @@
 /** Shared flags and plumbing of the `swiftly compute image …` commands (glance CLI style). */
 import { Flags, type Command } from '@oclif/core';
-import { computeClient, GlanceImageService, type GlanceImageBody } from '../../compute/index.js';
-
-const { tempauthLogin, formatProperties } = computeClient;
+import { GlanceImageService, formatProperties, tempauthLogin, type GlanceImageBody } from '../../compute/client.js';
 
 export const imageFlags = {
   'image-url': Flags.string({ description: 'the image API root', env: 'SWIFTLY_IMAGE_URL', default: 'http://127.0.0.1:9292' }),

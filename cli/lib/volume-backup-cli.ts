@@ -1,11 +1,9 @@
 /** Plumbing of `swiftly compute volume snapshot|backup …`: finding by id or name, waiting with progress. */
-import { computeClient } from '../../compute/index.js';
+import { NovaClientError, ProgressBar, Spinner, type NovaClient } from '../../compute/client.js';
 
-type Client = InstanceType<typeof computeClient.NovaClient>;
-const { NovaClientError, ProgressBar, Spinner } = computeClient;
 
 /** A snapshot or backup by id, or by unique name. */
-export async function findIn(client: Client, kind: 'snapshots' | 'backups', idOrName: string): Promise<Record<string, any>> {
+export async function findIn(client: NovaClient, kind: 'snapshots' | 'backups', idOrName: string): Promise<Record<string, any>> {
   const one = kind.slice(0, -1);
   try {
     return (await client.request('GET', `/${kind}/${encodeURIComponent(idOrName)}`)).body[one];
@@ -22,7 +20,7 @@ export async function findIn(client: Client, kind: 'snapshots' | 'backups', idOr
  * `deleted`); `error` ends the wait. A backup's `progress` (percent) drives a
  * progress bar over the volume's size; other waits show a spinner.
  */
-export async function waitFor(client: Client, kind: 'snapshots' | 'backups' | 'volumes', id: string, want: string, label: string): Promise<Record<string, any>> {
+export async function waitFor(client: NovaClient, kind: 'snapshots' | 'backups' | 'volumes', id: string, want: string, label: string): Promise<Record<string, any>> {
   const one = kind.slice(0, -1);
   let bar: InstanceType<typeof ProgressBar> | undefined;
   const spinner = kind === 'backups' ? undefined : new Spinner();

@@ -1,16 +1,14 @@
 /** Plumbing of the `swiftly compute volume …` commands: waiting with a spinner, the show view. */
 import { Flags } from '@oclif/core';
-import { computeClient } from '../../compute/index.js';
+import { Spinner, formatProperties, type NovaClient } from '../../compute/client.js';
 
-const { Spinner, formatProperties } = computeClient;
-type Client = InstanceType<typeof computeClient.NovaClient>;
 
 export const volumeWaitFlag = {
   wait: Flags.boolean({ description: 'wait for the volume to settle, with a progress spinner', default: false }),
 };
 
 /** Wait for a volume with a spinner showing its status and the time spent. */
-export async function waitVolumeWithSpinner(client: Client, id: string, statuses: string[], what: string): Promise<Record<string, any>> {
+export async function waitVolumeWithSpinner(client: NovaClient, id: string, statuses: string[], what: string): Promise<Record<string, any>> {
   const spinner = new Spinner();
   const t0 = Date.now();
   spinner.start(`${what} ${id}…`);

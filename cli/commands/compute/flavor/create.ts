@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatProperties } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FlavorCreate extends Command {
@@ -27,7 +27,7 @@ export default class FlavorCreate extends Command {
       if (flags.id) body.id = flags.id;
       const f = (await client.request('POST', '/flavors', { flavor: body })).body.flavor;
       delete f.links;
-      this.log(computeClient.formatProperties(f));
+      this.log(formatProperties(f));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FlavorList extends Command {
@@ -11,7 +11,7 @@ export default class FlavorList extends Command {
     await guard(this, async () => {
       const client = await clientFrom(this, flags);
       const flavors = (await client.request('GET', '/flavors/detail')).body.flavors as Record<string, any>[];
-      this.log(computeClient.formatTable(
+      this.log(formatTable(
         ['ID', 'Name', 'Memory_MiB', 'Disk', 'Ephemeral', 'Swap', 'VCPUs', 'RXTX_Factor', 'Is_Public'],
         flavors.map((f) => [f.id, f.name, f.ram, f.disk, f['OS-FLV-EXT-DATA:ephemeral'], f.swap, f.vcpus, f.rxtx_factor, f['os-flavor-access:is_public']]),
       ));

@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatProperties } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FlavorShow extends Command {
@@ -12,7 +12,7 @@ export default class FlavorShow extends Command {
     await guard(this, async () => {
       const f = await (await clientFrom(this, flags)).findFlavor(args.flavor);
       delete f.links;
-      this.log(computeClient.formatProperties(f));
+      this.log(formatProperties(f));
     });
   }
 }

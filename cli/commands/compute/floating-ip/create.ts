@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FloatingIpCreate extends Command {
@@ -10,7 +10,7 @@ export default class FloatingIpCreate extends Command {
     const { flags } = await this.parse(FloatingIpCreate);
     await guard(this, async () => {
       const f = (await (await clientFrom(this, flags)).request('POST', '/os-floating-ips', flags.pool ? { pool: flags.pool } : {})).body.floating_ip;
-      this.log(computeClient.formatTable(['Id', 'IP', 'Server Id', 'Fixed IP', 'Pool'], [[f.id, f.ip, f.instance_id ?? '-', f.fixed_ip ?? '-', f.pool]]));
+      this.log(formatTable(['Id', 'IP', 'Server Id', 'Fixed IP', 'Pool'], [[f.id, f.ip, f.instance_id ?? '-', f.fixed_ip ?? '-', f.pool]]));
     });
   }
 }

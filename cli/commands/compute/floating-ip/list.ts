@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FloatingIpList extends Command {
@@ -10,7 +10,7 @@ export default class FloatingIpList extends Command {
     const { flags } = await this.parse(FloatingIpList);
     await guard(this, async () => {
       const ips = (await (await clientFrom(this, flags)).request('GET', '/os-floating-ips')).body.floating_ips as Record<string, any>[];
-      this.log(computeClient.formatTable(['Id', 'IP', 'Server Id', 'Fixed IP', 'Pool'], ips.map((f) => [f.id, f.ip, f.instance_id ?? '-', f.fixed_ip ?? '-', f.pool])));
+      this.log(formatTable(['Id', 'IP', 'Server Id', 'Fixed IP', 'Pool'], ips.map((f) => [f.id, f.ip, f.instance_id ?? '-', f.fixed_ip ?? '-', f.pool])));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class FloatingIpPools extends Command {
@@ -10,7 +10,7 @@ export default class FloatingIpPools extends Command {
     const { flags } = await this.parse(FloatingIpPools);
     await guard(this, async () => {
       const pools = (await (await clientFrom(this, flags)).request('GET', '/os-floating-ip-pools')).body.floating_ip_pools as { name: string }[];
-      this.log(computeClient.formatTable(['name'], pools.map((p) => [p.name])));
+      this.log(formatTable(['name'], pools.map((p) => [p.name])));
     });
   }
 }

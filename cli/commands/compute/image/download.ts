@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { ProgressBar } from '../../../../compute/client.js';
 import { findImage, imageClientFrom, imageFlags } from '../../../lib/image-cli.js';
 import { guard } from '../../../lib/compute-cli.js';
 
@@ -19,7 +19,7 @@ export default class ImageDownload extends Command {
     await guard(this, async () => {
       const client = await imageClientFrom(this, flags);
       const image = await findImage(client, args.image);
-      const bar = flags.progress && flags.file ? new computeClient.ProgressBar(`downloading ${image.id as string}`, image.size as number) : undefined;
+      const bar = flags.progress && flags.file ? new ProgressBar(`downloading ${image.id as string}`, image.size as number) : undefined;
       const { stream } = await client.download(image.id as string, { onProgress: bar && ((n) => bar.update(n)) });
       if (!flags.file) {
         await pipeline(stream, process.stdout);

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { imageClientFrom, imageFlags } from '../../../lib/image-cli.js';
 import { guard } from '../../../lib/compute-cli.js';
 
@@ -18,7 +18,7 @@ export default class ImageList extends Command {
       const filters: Record<string, string> = {};
       for (const k of ['name', 'status', 'visibility'] as const) if (flags[k]) filters[k] = flags[k]!;
       const images = await (await imageClientFrom(this, flags)).listBodies(filters);
-      this.log(computeClient.formatTable(['ID', 'Name', 'Status', 'Disk Format', 'Size', 'Visibility'],
+      this.log(formatTable(['ID', 'Name', 'Status', 'Disk Format', 'Size', 'Visibility'],
         images.map((i) => [i.id, i.name, i.status, i.disk_format, i.size, i.visibility])));
     });
   }

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { ProgressBar } from '../../../../compute/client.js';
 import { findImage, imageClientFrom, imageFlags, imageProperties } from '../../../lib/image-cli.js';
 import { guard } from '../../../lib/compute-cli.js';
 
@@ -40,7 +40,7 @@ export default class ImageUpload extends Command {
         }
         id = (await client.createBody(body)).id as string;
       }
-      const bar = flags.progress ? new computeClient.ProgressBar(`uploading ${id}`, size) : undefined;
+      const bar = flags.progress ? new ProgressBar(`uploading ${id}`, size) : undefined;
       await client.upload(id, createReadStream(args.file), { size, onProgress: bar && ((n) => bar.update(n)) });
       bar?.done(size);
       this.log(imageProperties((await client.showBody(id))!));

@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class KeypairList extends Command {
@@ -10,7 +10,7 @@ export default class KeypairList extends Command {
     const { flags } = await this.parse(KeypairList);
     await guard(this, async () => {
       const keys = (await (await clientFrom(this, flags)).request('GET', '/os-keypairs')).body.keypairs as { keypair: Record<string, string> }[];
-      this.log(computeClient.formatTable(['Name', 'Fingerprint'], keys.map(({ keypair: k }) => [k.name, k.fingerprint])));
+      this.log(formatTable(['Name', 'Fingerprint'], keys.map(({ keypair: k }) => [k.name, k.fingerprint])));
     });
   }
 }

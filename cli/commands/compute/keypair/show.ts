@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatProperties } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class KeypairShow extends Command {
@@ -11,7 +11,7 @@ export default class KeypairShow extends Command {
     const { args, flags } = await this.parse(KeypairShow);
     await guard(this, async () => {
       const k = (await (await clientFrom(this, flags)).request('GET', `/os-keypairs/${encodeURIComponent(args.name)}`)).body.keypair;
-      this.log(computeClient.formatProperties(k));
+      this.log(formatProperties(k));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatProperties } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class NetworkCreate extends Command {
@@ -26,7 +26,7 @@ export default class NetworkCreate extends Command {
       if (flags['dhcp-start']) body.dhcp_start = flags['dhcp-start'];
       if (flags['project-id']) body.project_id = flags['project-id'];
       const n = (await (await clientFrom(this, flags)).request('POST', '/os-networks', { network: body })).body.network;
-      this.log(computeClient.formatProperties(n));
+      this.log(formatProperties(n));
     });
   }
 }

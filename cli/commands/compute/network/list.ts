@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class NetworkList extends Command {
@@ -10,7 +10,7 @@ export default class NetworkList extends Command {
     const { flags } = await this.parse(NetworkList);
     await guard(this, async () => {
       const nets = (await (await clientFrom(this, flags)).request('GET', '/os-networks')).body.networks as Record<string, any>[];
-      this.log(computeClient.formatTable(['ID', 'Label', 'CIDR', 'Gateway'], nets.map((n) => [n.id, n.label, n.cidr, n.gateway])));
+      this.log(formatTable(['ID', 'Label', 'CIDR', 'Gateway'], nets.map((n) => [n.id, n.label, n.cidr, n.gateway])));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatProperties } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class NetworkShow extends Command {
@@ -10,7 +10,7 @@ export default class NetworkShow extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(NetworkShow);
     await guard(this, async () => {
-      this.log(computeClient.formatProperties(await (await clientFrom(this, flags)).findIn('os-networks', args.network)));
+      this.log(formatProperties(await (await clientFrom(this, flags)).findIn('os-networks', args.network)));
     });
   }
 }

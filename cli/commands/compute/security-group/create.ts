@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class SecurityGroupCreate extends Command {
@@ -11,7 +11,7 @@ export default class SecurityGroupCreate extends Command {
     const { args, flags } = await this.parse(SecurityGroupCreate);
     await guard(this, async () => {
       const g = (await (await clientFrom(this, flags)).request('POST', '/os-security-groups', { security_group: { name: args.name, description: flags.description } })).body.security_group;
-      this.log(computeClient.formatTable(['Id', 'Name', 'Description'], [[g.id, g.name, g.description]]));
+      this.log(formatTable(['Id', 'Name', 'Description'], [[g.id, g.name, g.description]]));
     });
   }
 }

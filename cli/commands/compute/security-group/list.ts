@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class SecurityGroupList extends Command {
@@ -11,7 +11,7 @@ export default class SecurityGroupList extends Command {
     await guard(this, async () => {
       const path = flags['all-tenants'] ? '/os-security-groups?all_tenants=1' : '/os-security-groups';
       const groups = (await (await clientFrom(this, flags)).request('GET', path)).body.security_groups as Record<string, any>[];
-      this.log(computeClient.formatTable(['Id', 'Name', 'Description', 'Rules'], groups.map((g) => [g.id, g.name, g.description, g.rules.length])));
+      this.log(formatTable(['Id', 'Name', 'Description', 'Rules'], groups.map((g) => [g.id, g.name, g.description, g.rules.length])));
     });
   }
 }

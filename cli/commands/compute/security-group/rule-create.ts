@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class SecurityGroupRuleCreate extends Command {
@@ -24,7 +24,7 @@ export default class SecurityGroupRuleCreate extends Command {
       if (flags.cidr) rule.cidr = flags.cidr;
       if (flags['source-group']) rule.group_id = (await client.findIn('os-security-groups', flags['source-group'])).id;
       const r = (await client.request('POST', '/os-security-group-rules', { security_group_rule: rule })).body.security_group_rule;
-      this.log(computeClient.formatTable(
+      this.log(formatTable(
         ['Rule Id', 'IP Protocol', 'From Port', 'To Port', 'IP Range', 'Source Group'],
         [[r.id, r.ip_protocol ?? 'any', r.from_port ?? '', r.to_port ?? '', r.ip_range?.cidr ?? '', r.group?.name ?? '']],
       ));

@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatProperties, formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../lib/compute-cli.js';
 
 export default class SecurityGroupShow extends Command {
@@ -11,8 +11,8 @@ export default class SecurityGroupShow extends Command {
     const { args, flags } = await this.parse(SecurityGroupShow);
     await guard(this, async () => {
       const g = await (await clientFrom(this, flags)).findIn('os-security-groups', args.group);
-      this.log(computeClient.formatProperties({ id: g.id, name: g.name, description: g.description, tenant_id: g.tenant_id }));
-      this.log(computeClient.formatTable(
+      this.log(formatProperties({ id: g.id, name: g.name, description: g.description, tenant_id: g.tenant_id }));
+      this.log(formatTable(
         ['Rule Id', 'IP Protocol', 'From Port', 'To Port', 'IP Range', 'Source Group'],
         (g.rules as Record<string, any>[]).map((r) => [r.id, r.ip_protocol ?? 'any', r.from_port ?? '', r.to_port ?? '', r.ip_range?.cidr ?? '', r.group?.name ?? '']),
       ));

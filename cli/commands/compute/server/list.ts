@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../compute/index.js';
+import { formatTable } from '../../../../compute/client.js';
 import { clientFrom, computeFlags, formatAddresses, guard } from '../../../lib/compute-cli.js';
 
 export default class ServerList extends Command {
@@ -20,7 +20,7 @@ export default class ServerList extends Command {
       if (flags.status) q.set('status', flags.status);
       if (flags['all-tenants']) q.set('all_tenants', '1');
       const servers = (await client.request('GET', `/servers/detail${q.size ? `?${q}` : ''}`)).body.servers as Record<string, any>[];
-      this.log(computeClient.formatTable(
+      this.log(formatTable(
         ['ID', 'Name', 'Status', 'Task State', 'Power State', 'Networks', 'Flavor', 'Image'],
         servers.map((s) => [s.id, s.name, s.status, s['OS-EXT-STS:task_state'], ['NOSTATE', 'Running', '', 'Paused', 'Shutdown', '', 'Crashed', 'Suspended'][s['OS-EXT-STS:power_state']] ?? '-', formatAddresses(s.addresses), s.flavor?.id, s.image?.id]),
       ));

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatProperties } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 import { waitFor } from '../../../../lib/volume-backup-cli.js';
 
@@ -26,10 +26,10 @@ export default class BackupCreate extends Command {
         incremental: flags.incremental, force: flags.force, snapshot_id: flags.snapshot,
       };
       const b = (await client.request('POST', '/backups', { backup: body })).body.backup;
-      if (!flags.wait) return this.log(computeClient.formatProperties({ id: b.id, name: b.name }));
+      if (!flags.wait) return this.log(formatProperties({ id: b.id, name: b.name }));
       const done = await waitFor(client, 'backups', b.id, 'available', 'Backup');
       delete done.links;
-      this.log(computeClient.formatProperties(done));
+      this.log(formatProperties(done));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatTable } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 
 export default class BackupList extends Command {
@@ -12,7 +12,7 @@ export default class BackupList extends Command {
       const client = (await clientFrom(this, flags)).forVolumes();
       const q = flags.volume ? `?volume_id=${encodeURIComponent(flags.volume)}` : '';
       const all = (await client.request('GET', `/backups/detail${q}`)).body.backups as Record<string, any>[];
-      this.log(computeClient.formatTable(['ID', 'Volume ID', 'Status', 'Name', 'Size', 'Object Count', 'Container', 'Incremental'],
+      this.log(formatTable(['ID', 'Volume ID', 'Status', 'Name', 'Size', 'Object Count', 'Container', 'Incremental'],
         all.map((b) => [b.id, b.volume_id, b.status, b.name ?? '', String(b.size), String(b.object_count), b.container, String(b.is_incremental)])));
     });
   }

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatProperties } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 import { findIn, waitFor } from '../../../../lib/volume-backup-cli.js';
 
@@ -24,7 +24,7 @@ export default class BackupRestore extends Command {
         const v = await waitFor(client, 'volumes', r.volume_id, 'available', 'Volume');
         r.volume_status = v.status;
       }
-      this.log(computeClient.formatProperties(r));
+      this.log(formatProperties(r));
     });
   }
 }

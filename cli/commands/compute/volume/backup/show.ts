@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatProperties } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 import { findIn } from '../../../../lib/volume-backup-cli.js';
 
@@ -13,7 +13,7 @@ export default class BackupShow extends Command {
     await guard(this, async () => {
       const b = await findIn((await clientFrom(this, flags)).forVolumes(), 'backups', args.backup);
       delete b.links;
-      this.log(computeClient.formatProperties(b));
+      this.log(formatProperties(b));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatProperties } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 import { waitFor } from '../../../../lib/volume-backup-cli.js';
 
@@ -19,7 +19,7 @@ export default class SnapshotCreate extends Command {
       const client = (await clientFrom(this, flags)).forVolumes();
       let s = (await client.request('POST', '/snapshots', { snapshot: { volume_id: args.volume, name: flags.name, description: flags.description } })).body.snapshot;
       if (flags.wait) s = await waitFor(client, 'snapshots', s.id, 'available', 'Snapshot');
-      this.log(computeClient.formatProperties(s));
+      this.log(formatProperties(s));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatTable } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 
 export default class SnapshotList extends Command {
@@ -12,7 +12,7 @@ export default class SnapshotList extends Command {
       const client = (await clientFrom(this, flags)).forVolumes();
       const q = flags.volume ? `?volume_id=${encodeURIComponent(flags.volume)}` : '';
       const all = (await client.request('GET', `/snapshots/detail${q}`)).body.snapshots as Record<string, any>[];
-      this.log(computeClient.formatTable(['ID', 'Volume ID', 'Status', 'Name', 'Size'], all.map((s) => [s.id, s.volume_id, s.status, s.name ?? '', String(s.size)])));
+      this.log(formatTable(['ID', 'Volume ID', 'Status', 'Name', 'Size'], all.map((s) => [s.id, s.volume_id, s.status, s.name ?? '', String(s.size)])));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { computeClient } from '../../../../../compute/index.js';
+import { formatProperties } from '../../../../../compute/client.js';
 import { clientFrom, computeFlags, guard } from '../../../../lib/compute-cli.js';
 import { findIn } from '../../../../lib/volume-backup-cli.js';
 
@@ -11,7 +11,7 @@ export default class SnapshotShow extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotShow);
     await guard(this, async () => {
-      this.log(computeClient.formatProperties(await findIn((await clientFrom(this, flags)).forVolumes(), 'snapshots', args.snapshot)));
+      this.log(formatProperties(await findIn((await clientFrom(this, flags)).forVolumes(), 'snapshots', args.snapshot)));
     });
   }
 }
