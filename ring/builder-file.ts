@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { deflateRawSync, inflateRawSync, constants as zconst } from 'node:zlib';
-import { RingError, SwiftlyError, writeFileAtomicSync } from '../common/index.js';
+import { RingError, SwiftlyError, writeFileAtomicSync } from '../common/core.js';
 import type { BuilderDevice, BuilderState } from './builder-state.js';
 import { RingBuilder } from './builder.js';
 

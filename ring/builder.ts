@@ -3,7 +3,7 @@
  * overload, min_part_hours — whose `rebalance()` assigns partitions and
  * whose `getRing()` gives the RingData written to a `.ring.gz`.
  */
-import { InvalidArgumentError, RingError } from '../common/index.js';
+import { InvalidArgumentError, RingError } from '../common/core.js';
 import { balancePerDev, getBalance } from './balance.js';
 import {
   liveDevs,

@@ -5,7 +5,7 @@
  * dev id or tier node, so a rebalance of 2**20 partitions stays in
  * milliseconds per pass.
  */
-import { RingError } from '../common/index.js';
+import { RingError } from '../common/core.js';
 import { NONE_DEV, type BuilderState } from './builder-state.js';
 import type { Prng } from './prng.js';
 import type { ReplicaPlan } from './replica-plan.js';

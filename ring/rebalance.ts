@@ -10,7 +10,7 @@
  * everything picked up; then move replicas off overweight devices, one
  * per partition, to devices with room, for a few passes.
  */
-import { RingError } from '../common/index.js';
+import { RingError } from '../common/core.js';
 import { NONE_DEV, type BuilderState } from './builder-state.js';
 import { buildDispersionGraph } from './dispersion.js';
 import { PartPlacer } from './placement.js';

@@ -4,7 +4,7 @@
  * `_build_weighted/wanted/target_replicas_by_tier`, `get_required_overload`
  * and `_set_parts_wanted`, computed per tier (cheap: no per-partition work).
  */
-import { RingError } from '../common/index.js';
+import { RingError } from '../common/core.js';
 import type { BuilderState } from './builder-state.js';
 import { liveDevs } from './builder-state.js';
 import { DEPTH_DEVICE, TIERS_PER_DEV, type TierTree } from './tier-tree.js';

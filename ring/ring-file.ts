@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { gunzipSync, gzipSync, constants as zconst } from 'node:zlib';
-import { RingError, writeFileAtomicSync } from '../common/index.js';
+import { RingError, writeFileAtomicSync } from '../common/core.js';
 import { pyJsonDumps } from './py-json.js';
 import type { RingData, RingDevice } from './types.js';
 

@@ -5,7 +5,7 @@
  * over typed arrays.
  */
 import { hash } from 'node:crypto';
-import { RingError } from '../common/index.js';
+import { RingError } from '../common/core.js';
 import type { RingData, RingDevice, RingNode } from './types.js';
 
 function ringError(message: string): RingError {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPathTop32, RingError, type HashPathSecrets } from '../common/index.js';
+import { hashPathTop32, RingError, type HashPathSecrets } from '../common/core.js';
 import { parseRing } from './ring-file.js';
 import { RingTable } from './ring-table.js';
 import type { RingData, RingDevice, RingLookup, RingNode } from './types.js';

@@ -4,7 +4,7 @@
  * address normalisation they share (swift/common/ring/utils.py).
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { InvalidArgumentError } from '../common/index.js';
+import { InvalidArgumentError } from '../common/core.js';
 import type { BuilderDevice } from './builder-state.js';
 
 /** What a search may constrain; absent keys match anything. */

@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeFileAtomicSync } from '../../common/index.js';
+import { writeFileAtomicSync } from '../../common/core.js';
 import { parseRing } from '../../ring/index.js';
 
 export interface PushOutcome {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Args, Command } from '@oclif/core';
-import { SwiftlyError } from '../../common/index.js';
+import { SwiftlyError } from '../../common/core.js';
 import { loadBuilder, saveBuilder, writeRingFile, type RingBuilder } from '../../ring/index.js';
 import { formatDevice } from './format.js';
 

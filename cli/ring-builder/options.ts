@@ -3,7 +3,7 @@
  * syntax (`--region 1 --zone 2 --ip … -y`), parsed the way Python's optparse
  * does: options and arguments may mix, `--opt=v`, `-ov`, `--` ends options.
  */
-import { InvalidArgumentError } from '../../common/index.js';
+import { InvalidArgumentError } from '../../common/core.js';
 import {
   validateAndNormalizeAddress,
   validateDeviceName,

@@ -1,8 +1,9 @@
 /**
- * The client commands of the CLI (`swiftly compute server list`, …) import
- * what a client needs and nothing of the servers: every `swiftly …` call is
- * a fresh process, and loading fastify, pino, amqplib, better-sqlite3 or the
- * compute services cost about a second of CPU per call. Each command module
+ * The client commands of the CLI (`swiftly compute server list`,
+ * `swiftly ring …`, `swift-ring-builder …`) import what a client needs and
+ * nothing of the servers: every call is a fresh process, and loading
+ * fastify, pino, prom-client, amqplib, better-sqlite3 or the compute
+ * services cost 0.3–0.5 s of CPU per call. Each command module
  * is imported in a child node whose imports are recorded
  * (test/helpers/import-recorder.ts); none may reach a server package or a
  * server module of ours.
@@ -82,4 +83,10 @@ test('the compute client commands import no server package or server module', as
   const commands = modulesUnder(join(dist, 'cli/commands/compute'), (f) => f.includes('/'));
   assert.ok(commands.length > 40, `found ${commands.length} compute client commands`);
   assert.deepEqual(await serverImports(commands), []);
+});
+
+test('the ring commands and swift-ring-builder import no server package or server module', async () => {
+  const modules = [...modulesUnder(join(dist, 'cli/commands/ring'), () => true), ...modulesUnder(join(dist, 'cli/ring-builder'), () => true)];
+  assert.ok(modules.length > 20, `found ${modules.length} ring command modules`);
+  assert.deepEqual(await serverImports(modules), []);
 });

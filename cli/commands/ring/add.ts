@@ -1,5 +1,5 @@
 import { parseAddValue, type NewDevice } from '../../../ring/index.js';
-import { SwiftlyError } from '../../../common/index.js';
+import { SwiftlyError } from '../../../common/core.js';
 import { EXIT_ERROR, EXIT_SUCCESS, RingBuilderCommand } from '../../ring-builder/command.js';
 import { formatDevice, pyFloat } from '../../ring-builder/format.js';
 import { deviceFromOpts, parseDeviceOptions, parseFloatArg } from '../../ring-builder/options.js';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
-import { hashPath, loadSwiftConf, SwiftlyError, type HashPathSecrets } from '../../../common/index.js';
+import { hashPath, loadSwiftConf, SwiftlyError, type HashPathSecrets } from '../../../common/core.js';
 import { Ring, type RingNode } from '../../../ring/index.js';
 
 /** `swift-get-nodes`: where an account, container or object lives. */

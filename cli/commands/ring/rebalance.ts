@@ -1,4 +1,4 @@
-import { SwiftlyError } from '../../../common/index.js';
+import { SwiftlyError } from '../../../common/core.js';
 import { MAX_BALANCE, type RebalanceResult } from '../../../ring/index.js';
 import { EXIT_ERROR, EXIT_SUCCESS, EXIT_WARNING, RingBuilderCommand } from '../../ring-builder/command.js';
 import { fixed, timedelta } from '../../ring-builder/format.js';
