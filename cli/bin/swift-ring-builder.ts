@@ -5,8 +5,6 @@
  * `swift-ring-builder <builder_file>` onto `swiftly ring show`).
  */
 import { existsSync } from 'node:fs';
-import { execute } from '@oclif/core';
-import { builderAndRingFiles } from '../ring-builder/command.js';
 
 /** Swift's command names → our oclif command ids. */
 const COMMANDS: Record<string, string> = {
@@ -49,6 +47,10 @@ if (file === undefined) {
   console.log(USAGE);
   process.exit(0);
 }
+// As in swiftly.ts: @oclif/core's own node check, before oclif is loaded (so the imports below are dynamic).
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true';
+const { builderAndRingFiles } = await import('../ring-builder/command.js');
+const { execute } = await import('@oclif/core');
 if (command !== undefined && !(command in COMMANDS)) {
   // Swift reads the builder before it looks at the command.
   const { builderFile } = builderAndRingFiles(file);
