@@ -28,6 +28,8 @@ export interface ProxyConf {
   /** Local handoffs an object DELETE also goes to with write_affinity; undefined (`auto`): as many as non-local primaries. */
   writeAffinityHandoffDeleteCount?: number;
   requestNodeCount: string;
+  /** Primaries' 404s without a timestamp an object read disregards (Swift's default 1: a rebalance's new primary). */
+  rebalanceMissingSuppressionCount: number;
   expiringObjectsAccount: string;
   expiringObjectsContainerDivisor: number;
   logHeaders: boolean;
@@ -65,6 +67,7 @@ export function proxyConfFromSection(conf: Section): ProxyConf {
     writeAffinityHandoffDeleteCount: ['', 'auto'].includes(getString(conf, 'write_affinity_handoff_delete_count', 'auto').trim())
       ? undefined : getInt(conf, 'write_affinity_handoff_delete_count', 0, 0),
     requestNodeCount: getString(conf, 'request_node_count', '2 * replicas'),
+    rebalanceMissingSuppressionCount: getInt(conf, 'rebalance_missing_suppression_count', 1, 0),
     expiringObjectsAccount: '.' + getString(conf, 'expiring_objects_account_name', 'expiring_objects'),
     expiringObjectsContainerDivisor: getInt(conf, 'expiring_objects_container_divisor', 86400, 1),
     logHeaders: getBool(conf, 'log_headers', false),

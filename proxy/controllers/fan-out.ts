@@ -84,15 +84,34 @@ export type GoodPredicate = (status: number) => boolean;
 export const isGoodDefault: GoodPredicate = (s) => s >= 200 && s < 400;
 
 /**
+ * Swift's GetOrHeadHandler rules for object reads, kept across the nodes
+ * of one request: the newest tombstone a 404 carried (X-Backend-Timestamp),
+ * and how many primaries' 404s without a timestamp are still to be
+ * disregarded (`rebalance_missing_suppression_count`).
+ */
+export interface ObjectReadState {
+  latest404?: Timestamp;
+  suppressMissing: number;
+}
+
+export const objectReadState = (ctx: ProxyContext): ObjectReadState => ({ suppressMissing: ctx.conf.rebalanceMissingSuppressionCount });
+
+/**
  * Tries nodes in order until one gives a good answer; its body is returned
  * as a stream. Otherwise the best of the collected answers (404 when most
  * said so), or 503.
  *
- * With `tombstones` (object reads), as Swift's GetOrHeadHandler: a 404
- * carrying X-Backend-Timestamp (a tombstone) is remembered, and a good
- * answer older than the newest one remembered is dropped, not served (the
- * object was deleted after that copy was written; a node the DELETE did not
- * reach, such as a handoff, still holds it until replication).
+ * With `objectRead` (object GET and HEAD), as Swift's GetOrHeadHandler:
+ *  - a 404 carrying X-Backend-Timestamp (a tombstone) is remembered, and a
+ *    good answer older than the newest one remembered is dropped, not
+ *    served (the object was deleted after that copy was written; a node the
+ *    DELETE did not reach, such as a handoff, still holds it until
+ *    replication);
+ *  - a handoff's 404 or 5xx without a timestamp is no answer (it never had
+ *    the object), nor are the first `rebalance_missing_suppression_count`
+ *    primaries' 404s without one (a primary a rebalance just gave the
+ *    partition has nothing yet): with the other primaries down, the client
+ *    gets 503, not a 404 for an object that exists.
  */
 export async function firstGood(
   ctx: ProxyContext,
@@ -100,10 +119,9 @@ export async function firstGood(
   plan: RequestPlan,
   headers: Headers,
   isGood: GoodPredicate = isGoodDefault,
-  tombstones = false,
+  objectRead?: ObjectReadState,
 ): Promise<{ response?: BackendResponse; node?: RingNode; answers: NodeAnswer[] }> {
   const answers: NodeAnswer[] = [];
-  let latest404: Timestamp | undefined;
   for (const node of nodes) {
     const started = ctx.now();
     try {
@@ -112,6 +130,7 @@ export async function firstGood(
       });
       noteResult(ctx, node, res.status, started);
       if (isGood(res.status)) {
+        const latest404 = objectRead?.latest404;
         if (latest404 && timestampOf(res.headers).compare(latest404) < 0) {
           dropBody(res.body);
           continue;
@@ -119,14 +138,34 @@ export async function firstGood(
         return { response: res, node, answers };
       }
       const buf = await readSmallBody(res.body);
+      if (objectRead) {
+        const tombstone = tombstoneOf(res.status, res.headers);
+        if (!tombstone && !hasTimestamp(res.headers)) {
+          if (node.handoff_index !== undefined && (res.status === 404 || res.status >= 500)) continue;
+          if (res.status === 404 && objectRead.suppressMissing > 0) {
+            objectRead.suppressMissing--;
+            continue;
+          }
+        }
+        objectRead.latest404 = newer(objectRead.latest404, tombstone);
+      }
       if (res.status < 500) answers.push({ status: res.status, headers: res.headers, body: buf });
-      if (tombstones) latest404 = newer(latest404, tombstoneOf(res.status, res.headers));
     } catch (err) {
       ctx.logger.warn({ err, node: `${node.ip}:${node.port}/${node.device}`, method: plan.method }, 'ERROR with node');
       noteResult(ctx, node, 'error', started);
     }
   }
   return { answers };
+}
+
+/** Whether an answer carries a non-zero X-Backend-Timestamp (Swift's `Timestamp(...)` truth). */
+function hasTimestamp(h: Record<string, string>): boolean {
+  try {
+    return !!h['x-backend-timestamp'] && Timestamp.parse(h['x-backend-timestamp']).compare(Timestamp.parse(0)) > 0;
+  } catch (err) {
+    if (err instanceof InvalidTimestampError) return false;
+    throw err;
+  }
 }
 
 /** A 404's X-Backend-Timestamp: when the object it answers for was deleted (undefined: no tombstone, or not a 404). */
@@ -176,7 +215,7 @@ function timestampOf(h: Record<string, string>): Timestamp {
 
 /**
  * `X-Newest: true`: ask `count` nodes at once and keep the good answer with
- * the newest timestamp (the others' bodies are dropped); with `tombstones`,
+ * the newest timestamp (the others' bodies are dropped); with `objectRead`,
  * none older than the newest tombstone a node answered (see firstGood).
  */
 export async function newestGood(
@@ -186,20 +225,20 @@ export async function newestGood(
   headers: Headers,
   count: number,
   isGood: GoodPredicate = isGoodDefault,
-  tombstones = false,
+  objectRead?: ObjectReadState,
 ): Promise<{ response?: BackendResponse; node?: RingNode; answers: NodeAnswer[] }> {
   const source = new NodeSource(nodes);
   const results = await Promise.all(
     Array.from({ length: count }, async () => {
       const node = source.next();
       if (!node) return undefined;
-      return firstGood(ctx, [node], plan, headers, isGood);
+      return firstGood(ctx, [node], plan, headers, isGood, objectRead);
     }),
   );
   const answers = results.flatMap((r) => r?.answers ?? []);
   let good = results.filter((r) => r?.response) as { response: BackendResponse; node: RingNode }[];
   // A tombstone newer than a copy: that copy is not served (Swift drops sources older than latest_404_timestamp).
-  const latest404 = tombstones ? answers.reduce<Timestamp | undefined>((t, a) => newer(t, tombstoneOf(a.status, a.headers)), undefined) : undefined;
+  const latest404 = objectRead?.latest404;
   if (latest404) {
     for (const g of good) if (timestampOf(g.response.headers).compare(latest404) < 0) dropBody(g.response.body);
     good = good.filter((g) => timestampOf(g.response.headers).compare(latest404) >= 0);

@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import type { RingLookup, RingNode } from '../../ring/index.js';
 import type { Headers, SwiftRequest, SwiftResponse } from '../types.js';
 import type { ProxyContext } from './context.js';
-import { firstGood, newestGood, noGoodAnswer, passThrough, wantsNewest, type RequestPlan } from './fan-out.js';
+import { firstGood, newestGood, noGoodAnswer, objectReadState, passThrough, wantsNewest, type RequestPlan } from './fan-out.js';
 import type { BackendResponse } from '../../common/index.js';
 import { dropBody } from '../response.js';
 
@@ -179,8 +179,8 @@ class ResumingBody extends Readable {
 export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetPlan, primaries: RingNode[]): Promise<SwiftResponse> {
   const iter = ctx.readNodes(plan.ring, plan.partition, primaries)[Symbol.iterator]();
   const got = wantsNewest(req.headers)
-    ? await newestGood(ctx, keepOpen(iter), plan, plan.headers, plan.ring.replicaCount, isGoodObject, true)
-    : await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject, true);
+    ? await newestGood(ctx, keepOpen(iter), plan, plan.headers, plan.ring.replicaCount, isGoodObject, objectReadState(ctx))
+    : await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject, objectReadState(ctx));
   if (!got.response) return noGoodAnswer(got.answers);
   const resp = passThrough(got.response, req.method);
   // As Swift's proxy answers: a bare ETag, and ranges are welcome.
