@@ -44,7 +44,8 @@ function get(port: number, path: string): Promise<{ status: number; body: Buffer
 }
 
 async function waitUp(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // Generous: a loaded machine can take many seconds to start node.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     try {
       await get(port, '/sda/0/a/c/ping');
       return;

@@ -76,6 +76,8 @@ describe('encryption at rest through the proxy', () => {
     assert.equal(head.headers.get('etag'), md5(body));
     assert.equal(head.headers.get('x-object-meta-colour'), secretMeta);
 
+    // The PUT was answered at a quorum of two; the third replica may land a moment later on a busy machine.
+    for (const until = Date.now() + 10_000; onDisk().length < 3 && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
     const stored = onDisk();
     assert.ok(stored.length >= 3, 'three replicas on disk');
     const probe = body.subarray(1000, 1032);
