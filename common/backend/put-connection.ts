@@ -62,8 +62,9 @@ export class PutConnection<N extends BackendNode = BackendNode> {
     });
   }
 
-  end(): void {
-    if (!this.failed) this.req.end();
+  /** Ends the request, `chunk` (if any) in the same write as the end. */
+  end(chunk?: Buffer): void {
+    if (!this.failed) this.req.end(chunk);
   }
 
   abort(): void {

@@ -69,6 +69,8 @@ export interface FakeProxyOptions {
   replicas?: number;
   /** Filters (Swift egg names) before proxy-server in the pipeline, e.g. `['catch_errors']`. */
   filters?: string[];
+  /** Options of those filters' sections, by filter name, e.g. `{ keymaster: { encryption_root_secret: … } }`. */
+  filterConf?: Record<string, Record<string, string>>;
   /** Lines added to `[app:proxy-server]`, e.g. `['node_timeout = 1']`. */
   app?: string[];
   /** Each node's region (default 1), for affinity. */
@@ -80,7 +82,7 @@ export function startProxyOverNodes(ports: number[], options: FakeProxyOptions =
   const filters = options.filters ?? [];
   const conf = parseIni(
     `[DEFAULT]\n[pipeline:main]\npipeline = ${[...filters, 'proxy-server'].join(' ')}\n` +
-      filters.map((f) => `[filter:${f}]\nuse = egg:swift#${f}\n`).join('') +
+      filters.map((f) => `[filter:${f}]\nuse = egg:swift#${f}\n${Object.entries(options.filterConf?.[f] ?? {}).map(([k, v]) => `${k} = ${v}\n`).join('')}`).join('') +
       `[app:proxy-server]\nuse = egg:swift#proxy\nswift_dir = unused\n${(options.app ?? []).map((l) => `${l}\n`).join('')}`,
   );
   const ring = onePartitionRing(ports, options.replicas, options.regions);
