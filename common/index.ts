@@ -17,4 +17,5 @@ export {
   type BackendHeaders, type BackendNode, type BackendResponse, type BackendTimeouts, type WholeBackendResponse,
 } from './backend/node-http.js';
 export * from './any-content-type.js';
+export * from './lazy-schema-compilers.js';
 export * from './metrics/index.js';

@@ -10,7 +10,7 @@ import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { acceptAnyContentType, pipeBody, type HttpMetrics, type Logger } from '../common/index.js';
+import { acceptAnyContentType, lazySchemaCompilers, pipeBody, type HttpMetrics, type Logger } from '../common/index.js';
 import type { App, SwiftRequest, SwiftResponse } from './types.js';
 import { dropBody, lowerHeaders, makeResponse, reasonFor } from './response.js';
 import { generateTransId } from './trans-id.js';
@@ -189,6 +189,7 @@ export async function startEdge(app: App, options: EdgeOptions): Promise<Edge> {
   // erroring on their later bytes, which are dropped.
   const answering = new WeakSet<Socket>();
   const server = Fastify({
+    schemaController: lazySchemaCompilers(),
     // A path fastify can't decode (bad UTF-8, say) is still Swift's to answer.
     frameworkErrors: (_err, request, reply) => void handle(request, reply),
     // A method Node's parser doesn't know is still the pipeline's to answer (any-method.ts).

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { acceptAnyContentType, SwiftlyError, type Logger } from '../../common/index.js';
+import { acceptAnyContentType, lazySchemaCompilers, SwiftlyError, type Logger } from '../../common/index.js';
 import { BACKEND_METHOD_HEADER, createShimmedListener } from './method-shim.js';
 
 /** Every method a backend handler may see (the shimmed ones arrive as PROPPATCH). */
@@ -68,6 +68,7 @@ export function createBackendServer(options: BackendServerOptions): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    schemaController: lazySchemaCompilers(),
     // A path that does not decode as UTF-8 still reaches the handler, which
     // answers as Swift does (412 "Invalid UTF8") rather than fastify's 400.
     frameworkErrors: (err, req, res) => {
