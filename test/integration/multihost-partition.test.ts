@@ -50,8 +50,13 @@ describe('multi-host: a partition and its heal', { skip: why }, () => {
     assert.ok(onHandoffs > 0, 'no object needed a local handoff');
     assert.ok(handoffLeftovers(bed).length > 0);
     for (const key of keys) assert.equal((await load.send(proxy, 'GET', load.objectPath(key), {}, undefined)).status, 200);
-    const readOn = bed.hosts.flatMap((h) => bed.serverLog(h.n, 'object-server')
+    const servedGets = () => bed.hosts.flatMap((h) => bed.serverLog(h.n, 'object-server')
       .filter((e) => e.method === 'GET' && String(e.url).includes('/affinity/')).map(() => h.region));
+    // A server writes its request log line after the answer, so the last GET's line may land a moment after the
+    // proxy's 200: read the logs until they hold a line per GET, then once more a moment later.
+    for (const until = Date.now() + 10_000; servedGets().length < keys.length && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    const readOn = servedGets();
     assert.ok(readOn.length >= keys.length && readOn.every((r) => r === 2), `GETs served by regions ${readOn}`);
     for (const h of bed.hosts) await bed.startDaemons(h.n);
     const health = await waitForReplicaHealth(bed, load, 180_000);
