@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRingFile } from '../../ring/index.js';
+import { swiftRingBuilderBatch } from '../helpers/swift-python.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/swift-ring-builder.js');
 
@@ -24,12 +25,6 @@ function srb(cwd: string, ...args: string[]): { status: number; out: string; err
   const run = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', input: '' });
   if (run.error) throw run.error;
   return { status: run.status ?? -1, out: run.stdout, err: run.stderr };
-}
-
-function swift(cwd: string, ...args: string[]): { status: number; out: string } {
-  const run = spawnSync('swift-ring-builder', args, { cwd, encoding: 'utf8', input: '' });
-  if (run.error) throw run.error;
-  return { status: run.status ?? -1, out: run.stdout };
 }
 
 const DEVICES = [
@@ -170,16 +165,17 @@ describe('swift-ring-builder', () => {
   });
 });
 
+type Run = { status: number; out: string };
+/** Each of `commands` through our swift-ring-builder binary, a process each. */
+const ours = (cwd: string, commands: string[][]): Run[] => commands.map((args) => srb(cwd, ...args));
+/** Each of `commands` through Debian's swift-ring-builder code (one Python process runs them in turn, see swiftRingBuilderBatch). */
+const swift = swiftRingBuilderBatch;
+
 /** Runs `commands` with a tool in a fresh dir `name`: each command's arguments, exit status and output lines. */
-function transcript(tool: typeof srb | typeof swift, name: string, commands: string[][]): string[] {
+function transcript(tool: typeof ours, name: string, commands: string[][]): string[] {
   const cwd = join(dir, name);
   mkdirSync(cwd);
-  const outs: string[] = [];
-  for (const args of commands) {
-    const r = tool(cwd, ...args);
-    outs.push(`${args.slice(1).join(' ')} → ${r.status}`, ...r.out.split('\n'));
-  }
-  return outs;
+  return tool(cwd, commands).flatMap((r, i) => [`${commands[i].slice(1).join(' ')} → ${r.status}`, ...r.out.split('\n')]);
 }
 
 describe('side by side with Debian swift-ring-builder', () => {
@@ -194,9 +190,9 @@ describe('side by side with Debian swift-ring-builder', () => {
       ['o.builder'],
     ];
     // Ids and clocks differ between the two runs.
-    const run = (tool: typeof srb | typeof swift, name: string): string[] => transcript(tool, name, commands)
+    const run = (tool: typeof ours, name: string): string[] => transcript(tool, name, commands)
       .map((l) => l.replace(/, id [0-9a-f]{32}$/, ', id X').replace(/\(\d+:\d\d:\d\d remaining\)/, '(T remaining)'));
-    assert.deepEqual(run(srb, 'ours'), run(swift, 'swift'));
+    assert.deepEqual(run(ours, 'ours'), run(swift, 'swift'));
   });
 });
 
@@ -212,7 +208,7 @@ describe('the flag forms of the set commands, beside Debian swift-ring-builder',
       ['o.builder', 'set_info', '--ip', '10.0.0.2', '--change-device', 'sdz'],
       ['o.builder', 'search', '--ip', '10.0.0.2'],
     ];
-    assert.deepEqual(transcript(srb, 'flags-ours', commands), transcript(swift, 'flags-swift', commands));
+    assert.deepEqual(transcript(ours, 'flags-ours', commands), transcript(swift, 'flags-swift', commands));
   });
 
   test('a flag form with a value too many or missing is a usage error', () => {
