@@ -149,11 +149,18 @@ describe('image service over a swiftly cluster', () => {
       req.on('error', () => resolve());
       req.on('response', (res) => { res.resume(); resolve(); });
       req.write(data.subarray(0, 1024 * 1024));
-      // A part of the data, then the connection drops.
-      setTimeout(() => req.destroy(), 200);
+      // A part of the data; once the service has begun saving it (on a loaded machine that can take
+      // longer than any fixed wait: an upload it never began leaves the image queued), the connection drops.
+      void (async () => {
+        for (let i = 0; i < 400; i++) {
+          if ((await api('GET', `/v2/images/${id}`)).json.status === 'saving') break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        req.destroy();
+      })();
     });
     let image;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 200; i++) {
       image = (await api('GET', `/v2/images/${id}`)).json;
       if (image.status !== 'saving') break;
       await new Promise((r) => setTimeout(r, 50));
