@@ -12,7 +12,8 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import client from 'prom-client';
+import type * as Prom from 'prom-client';
+import { aggregatorRegistry } from './prom.js';
 import { collectProcessMetrics, metricsRegistry } from './registry.js';
 
 type Options = Record<string, string | undefined>;
@@ -40,14 +41,14 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-let workerSide: client.AggregatorRegistry<client.PrometheusContentType> | undefined;
+let workerSide: Prom.AggregatorRegistry<Prom.PrometheusContentType> | undefined;
 
 /** In a node:cluster worker: answer the primary's requests for this worker's metrics. */
 export function serveMetricsToPrimary(): void {
   if (!cluster.isWorker || workerSide) return;
   collectProcessMetrics();
   // Constructing it is what installs the worker's message listener.
-  workerSide = new client.AggregatorRegistry();
+  workerSide = new (aggregatorRegistry())();
 }
 
 /**
@@ -56,7 +57,7 @@ export function serveMetricsToPrimary(): void {
  */
 export async function startMetricsServer(listen: MetricsListen, options: { aggregateWorkers?: boolean } = {}): Promise<MetricsServer> {
   collectProcessMetrics();
-  const aggregator = options.aggregateWorkers ? new client.AggregatorRegistry() : undefined;
+  const aggregator = options.aggregateWorkers ? new (aggregatorRegistry())() : undefined;
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {

@@ -4,9 +4,10 @@
  * since one process may run several servers (tests, `swiftly daemons`) that
  * each ask for the same metric.
  */
-import client from 'prom-client';
+import type * as Prom from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from './prom.js';
 
-export const metricsRegistry = client.register;
+export const metricsRegistry = Registry.globalRegistry;
 
 let processMetrics = false;
 
@@ -14,7 +15,7 @@ let processMetrics = false;
 export function collectProcessMetrics(): void {
   if (processMetrics) return;
   processMetrics = true;
-  client.collectDefaultMetrics({ register: metricsRegistry });
+  collectDefaultMetrics({ register: metricsRegistry });
   // Gauges named like counters (promtool's lint refuses them); the same
   // numbers stay as nodejs_active_{handles,requests,resources}{type}.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
@@ -25,10 +26,10 @@ export function collectProcessMetrics(): void {
 type Aggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
 
 /** A counter, made once per process. */
-export function counter<L extends string>(name: string, help: string, labelNames: readonly L[]): client.Counter<L> {
+export function counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Prom.Counter<L> {
   const found = metricsRegistry.getSingleMetric(name);
-  if (found) return found as client.Counter<L>;
-  return new client.Counter({ name, help, labelNames, registers: [metricsRegistry] });
+  if (found) return found as Prom.Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
 }
 
 /**
@@ -38,20 +39,20 @@ export function counter<L extends string>(name: string, help: string, labelNames
  */
 export function gauge<L extends string>(
   name: string, help: string, labelNames: readonly L[],
-  options: { aggregator?: Aggregator; collect?: (this: client.Gauge<L>) => void | Promise<void> } = {},
-): client.Gauge<L> {
+  options: { aggregator?: Aggregator; collect?: (this: Prom.Gauge<L>) => void | Promise<void> } = {},
+): Prom.Gauge<L> {
   const found = metricsRegistry.getSingleMetric(name);
-  if (found) return found as client.Gauge<L>;
-  return new client.Gauge({ name, help, labelNames, aggregator: options.aggregator ?? 'sum', collect: options.collect, registers: [metricsRegistry] });
+  if (found) return found as Prom.Gauge<L>;
+  return new Gauge({ name, help, labelNames, aggregator: options.aggregator ?? 'sum', collect: options.collect, registers: [metricsRegistry] });
 }
 
 /** A histogram, made once per process. */
 export function histogram<L extends string>(
   name: string, help: string, labelNames: readonly L[], buckets: number[],
-): client.Histogram<L> {
+): Prom.Histogram<L> {
   const found = metricsRegistry.getSingleMetric(name);
-  if (found) return found as client.Histogram<L>;
-  return new client.Histogram({ name, help, labelNames, buckets, registers: [metricsRegistry] });
+  if (found) return found as Prom.Histogram<L>;
+  return new Histogram({ name, help, labelNames, buckets, registers: [metricsRegistry] });
 }
 
 /** Latency buckets (seconds) shared by request and pass histograms. */
