@@ -1,16 +1,21 @@
 /**
- * HTTP to storage nodes, for the proxy and the daemons. undici Pools (one
- * per node, keep-alive) carry every request but object PUTs, HEADs and
- * replication verbs. PUTs go through node:http because they need
- * `Expect: 100-continue` (undici refuses that header) so the proxy learns a
- * node will take the body before the client's body is read; HEADs because
- * undici closes the connection after each one. REPLICATE and SSYNC go over
- * a connection of their own: the storage edge recognises those verbs only
- * as the first request on a connection (see storage/http/method-shim.ts).
+ * HTTP to storage nodes, for the proxy, the daemons and the storage
+ * servers' own updates. undici Pools (one per node, keep-alive) carry every
+ * `request` but object PUTs, HEADs and replication verbs. PUTs go through
+ * node:http because they need `Expect: 100-continue` (undici refuses that
+ * header) so the proxy learns a node will take the body before the client's
+ * body is read; HEADs because undici closes the connection after each one.
+ * REPLICATE and SSYNC go over a connection of their own: the storage edge
+ * recognises those verbs only as the first request on a connection (see
+ * storage/http/method-shim.ts).
+ *
+ * undici is imported on first use, not with this module: ~170 ms of CPU at
+ * a process start, and a storage server, which imports common for
+ * everything else, sends only bodiless updates (`requestWhole`, node:http).
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { Client, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import {
   armTimeouts, BackendTimeoutError, flatHeaders, markStale, nodeOrigin, retryStale,
   type BackendHeaders, type BackendNode, type BackendResponse, type BackendTimeouts, type WholeBackendResponse,
@@ -33,6 +38,22 @@ function headInLatin1(req: http.ClientRequest): void {
   };
 }
 
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+let loadingUndici: Promise<Undici> | undefined;
+
+/** undici, imported once; after that, at hand without a wait. */
+async function loadUndici(): Promise<Undici> {
+  return undici ?? (undici = await (loadingUndici ??= import('undici')));
+}
+
+/** A timeout of undici's as ours (connect or response), other errors as they are. */
+function backendError(err: unknown, u: Undici, what: string): unknown {
+  const connect = err instanceof u.errors.ConnectTimeoutError;
+  if (connect || err instanceof u.errors.HeadersTimeoutError) return new BackendTimeoutError(what, connect ? 'connect' : 'response');
+  return err;
+}
+
 /** What a request may send: a whole body or a stream. */
 export type BackendBody = string | Buffer | Readable;
 
@@ -47,11 +68,11 @@ export class BackendClient {
 
   constructor(private readonly timeouts: BackendTimeouts) {}
 
-  private pool(node: BackendNode): Pool {
+  private pool(u: Undici, node: BackendNode): Pool {
     const origin = nodeOrigin(node);
     let p = this.pools.get(origin);
     if (!p) {
-      p = new Pool(origin, {
+      p = new u.Pool(origin, {
         connect: { timeout: this.timeouts.connTimeout * 1000 },
         keepAliveTimeout: 20_000,
         headersTimeout: this.timeouts.nodeTimeout * 1000,
@@ -74,8 +95,9 @@ export class BackendClient {
     const timeoutMs = (options.timeout ?? this.timeouts.nodeTimeout) * 1000;
     if (method === 'HEAD' && options.body === undefined) return this.head(node, path, headers, timeoutMs);
     if (method === 'UPDATE') return this.freshRequest(node, method, path, headers, options.body, timeoutMs);
+    const u = undici ?? await loadUndici();
     try {
-      const res = await this.pool(node).request({
+      const res = await this.pool(u, node).request({
         path,
         method,
         headers,
@@ -85,11 +107,19 @@ export class BackendClient {
       });
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body };
     } catch (err) {
-      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
-        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`, err instanceof undiciErrors.ConnectTimeoutError ? 'connect' : 'response');
-      }
-      throw err;
+      throw backendError(err, u, `${method} ${node.ip}:${node.port}${path}`);
     }
+  }
+
+  /**
+   * A bodiless request whose answer is small (a container or account
+   * update), on the kept-alive node:http agent, its answer read whole.
+   * `timeout` (seconds, node_timeout by default) bounds the wait from
+   * connection to the answer's end.
+   */
+  requestWhole(node: BackendNode, method: string, path: string, headers: BackendHeaders, options: { timeout?: number } = {}): Promise<WholeBackendResponse> {
+    const timeoutMs = (options.timeout ?? this.timeouts.nodeTimeout) * 1000;
+    return this.agentRequest(node, method, path, headers, timeoutMs, true).then(({ res, body }) => ({ status: res.status, headers: res.headers, body }));
   }
 
   /**
@@ -99,20 +129,35 @@ export class BackendClient {
    * HEAD used twice the cluster CPU of a GET, and left a TIME_WAIT per request).
    */
   private head(node: BackendNode, path: string, headers: BackendHeaders, timeoutMs: number): Promise<BackendResponse> {
+    return this.agentRequest(node, 'HEAD', path, headers, timeoutMs, false).then(({ res }) => res);
+  }
+
+  /**
+   * A bodiless request on the kept-alive agent, resolved once its answer has
+   * ended (so that a caller destroying `res.body` finds it ended and the
+   * socket goes back to the agent instead of being torn down with it);
+   * `keep` collects the answer's bytes, else they are dropped.
+   */
+  private agentRequest(
+    node: BackendNode, method: string, path: string, headers: BackendHeaders, timeoutMs: number, keep: boolean,
+  ): Promise<{ res: BackendResponse; body: Buffer }> {
     return retryStale(() => new Promise((resolve, reject) => {
-      const req = http.request({ host: node.ip, port: node.port, method: 'HEAD', path, headers, agent: this.agent });
-      const disarm = armTimeouts(req, node, this.timeouts.connTimeout * 1000, timeoutMs, `HEAD ${path}`, (err) => {
+      const req = http.request({ host: node.ip, port: node.port, method, path, headers, agent: this.agent });
+      const disarm = armTimeouts(req, node, this.timeouts.connTimeout * 1000, timeoutMs, `${method} ${path}`, (err) => {
         req.destroy();
         reject(err);
       });
       req.on('response', (res) => {
-        // A HEAD answer has no body: read it to its end first, so that a
-        // caller destroying the body (dropBody) finds it ended and the
-        // socket goes back to the agent instead of being torn down with it.
-        res.resume();
+        const chunks: Buffer[] = [];
+        if (keep) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        else res.resume();
+        res.once('error', (err) => {
+          disarm();
+          reject(err);
+        });
         res.once('end', () => {
           disarm();
-          resolve({ status: res.statusCode ?? 500, headers: flatHeaders(res.headers), body: res as Readable });
+          resolve({ res: { status: res.statusCode ?? 500, headers: flatHeaders(res.headers), body: res as Readable }, body: Buffer.concat(chunks) });
         });
       });
       req.on('error', (err) => {
@@ -196,16 +241,14 @@ export class BackendClient {
    * The answer is small and read whole before the connection closes.
    */
   private async freshRequest(node: BackendNode, method: string, path: string, headers: BackendHeaders, body: BackendBody | undefined, timeoutMs: number): Promise<BackendResponse> {
-    const client = new Client(nodeOrigin(node), { connect: { timeout: this.timeouts.connTimeout * 1000 }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const u = undici ?? await loadUndici();
+    const client = new u.Client(nodeOrigin(node), { connect: { timeout: this.timeouts.connTimeout * 1000 }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     try {
       const res = await client.request({ method: method as Dispatcher.HttpMethod, path, headers, body });
       const whole = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: Readable.from([whole]) };
     } catch (err) {
-      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
-        throw new BackendTimeoutError(`${method} ${node.ip}:${node.port}${path}`, err instanceof undiciErrors.ConnectTimeoutError ? 'connect' : 'response');
-      }
-      throw err;
+      throw backendError(err, u, `${method} ${node.ip}:${node.port}${path}`);
     } finally {
       await client.close().catch(() => undefined);
     }
@@ -221,7 +264,8 @@ export class BackendClient {
     options: { body?: BackendBody; timeout?: number } = {},
   ): Promise<WholeBackendResponse> {
     const timeoutMs = (options.timeout ?? this.timeouts.nodeTimeout) * 1000;
-    const client = new Client(nodeOrigin(node, true), {
+    const u = undici ?? await loadUndici();
+    const client = new u.Client(nodeOrigin(node, true), {
       connect: { timeout: this.timeouts.connTimeout * 1000 },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,

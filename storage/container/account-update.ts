@@ -4,9 +4,8 @@
  * `account_update`). Failures are logged and left for the replicator, as in
  * Swift; only "every account server said 404" changes the answer.
  */
-import { request } from 'undici';
 import type { FastifyRequest } from 'fastify';
-import { nodeOrigin, parseHostPort, quotePath, type Logger } from '../../common/index.js';
+import { parseHostPort, quotePath, type BackendClient, type Logger } from '../../common/index.js';
 import { HttpStatusError } from '../db/errors.js';
 import type { ContainerInfo } from './container-broker.js';
 
@@ -18,7 +17,9 @@ export interface AccountUpdateOptions {
   account: string;
   container: string;
   info: ContainerInfo;
-  connTimeout: number;
+  /** The container server's client (keep-alive, conn_timeout). */
+  client: BackendClient;
+  /** Seconds from connection to the account server's answer (account_update_timeout). */
   timeout: number;
   logger: Logger;
   /** The incoming request's method and URL (sent as Referer, as Swift does). */
@@ -52,19 +53,15 @@ export async function accountUpdate(req: FastifyRequest, opts: AccountUpdateOpti
   };
   if (headerList(req.headers['x-account-override-deleted']).toLowerCase() === 'yes') headers['x-account-override-deleted'] = 'yes';
   const results = await Promise.all(hosts.map(async (host, i) => {
-    const url = `${nodeOrigin(parseHostPort(host))}${quotePath(`/${devices[i]}/${partition}/${opts.account}/${opts.container}`)}`;
+    const path = quotePath(`/${devices[i]}/${partition}/${opts.account}/${opts.container}`);
     try {
-      const res = await request(url, {
-        method: 'PUT', headers, headersTimeout: opts.timeout * 1000, bodyTimeout: opts.timeout * 1000,
-        signal: AbortSignal.timeout((opts.connTimeout + opts.timeout) * 1000),
-      });
-      await res.body.dump();
-      if (res.statusCode === 404) return 404;
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        opts.logger.error({ host, device: devices[i], status: res.statusCode },
+      const res = await opts.client.requestWhole(parseHostPort(host), 'PUT', path, headers, { timeout: opts.timeout });
+      if (res.status === 404) return 404;
+      if (res.status < 200 || res.status >= 300) {
+        opts.logger.error({ host, device: devices[i], status: res.status },
           'ERROR Account update failed (will retry later)');
       }
-      return res.statusCode;
+      return res.status;
     } catch (err) {
       opts.logger.error({ err, host, device: devices[i] }, 'ERROR account update failed (will retry later)');
       return 0;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
-import { CONTAINER_SYNC_REALMS_FILE, ContainerSyncRealms, type Logger, type SwiftConf } from '../../common/index.js';
+import { BackendClient, CONTAINER_SYNC_REALMS_FILE, ContainerSyncRealms, type Logger, type SwiftConf } from '../../common/index.js';
 import { BrokerCache } from '../db/broker-cache.js';
 import { checkDrive, dbPath } from '../db/db-paths.js';
 import type { DbServerConf } from '../db/db-server-conf.js';
@@ -18,6 +18,8 @@ export class ContainerContext {
   readonly syncRealms: ContainerSyncRealms;
   /** The links under `<device>/sync_containers` the container-sync daemon walks. */
   readonly syncStore: ContainerSyncStore;
+  /** For account updates: kept-alive connections to the account servers. */
+  readonly client: BackendClient;
 
   constructor(readonly conf: DbServerConf, readonly swiftConf: SwiftConf, readonly logger: Logger) {
     this.brokers = new BrokerCache(conf.dbCacheSize);
@@ -25,6 +27,7 @@ export class ContainerContext {
     if (conf.allowVersions) this.saveHeaders.push('x-versions-location');
     this.syncRealms = new ContainerSyncRealms(join(conf.swiftDir, CONTAINER_SYNC_REALMS_FILE), logger);
     this.syncStore = new ContainerSyncStore(conf.devices);
+    this.client = new BackendClient({ connTimeout: conf.connTimeout, nodeTimeout: conf.accountUpdateTimeout });
   }
 
   /** Keeps the container's sync store link in step with its metadata; a failure is logged, never the request's. */

@@ -75,7 +75,10 @@ export function createContainerServer(app: StorageAppContext): StorageApp {
       replicationServer: ctx.conf.replicationServer, logRequests: ctx.conf.logRequests, logger: app.logger,
       route: (method) => route(ctx, req, reply, method),
     }),
-    close: async () => ctx.brokers.closeAll(),
+    close: async () => {
+      ctx.brokers.closeAll();
+      await ctx.client.close();
+    },
   };
 }
 

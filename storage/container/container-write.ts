@@ -78,7 +78,7 @@ export async function putContainerOrObject(ctx: ContainerContext, req: FastifyRe
   const created = updateOrCreate(req, broker, timestamp.internal, Number.isNaN(newPolicy) ? 0 : newPolicy, requested);
   updateMetadata(ctx, req, broker, timestamp, 'PUT');
   await Promise.all([broker.durable(), accountUpdate(req, {
-    account: p.account, container: p.container!, info: broker.getInfo(), connTimeout: ctx.conf.connTimeout,
+    account: p.account, container: p.container!, info: broker.getInfo(), client: ctx.client,
     timeout: ctx.conf.accountUpdateTimeout, logger: ctx.logger, referer: `PUT ${req.url}`,
   })]);
   return send(reply, created ? 201 : 202, { 'X-Backend-Storage-Policy-Index': broker.storagePolicyIndex });
@@ -126,7 +126,7 @@ export async function deleteContainerOrObject(ctx: ContainerContext, req: Fastif
   if (!broker.isDeleted()) return send(reply, 409);
   ctx.updateSyncStore(broker, 'DELETE');
   await Promise.all([broker.durable(), accountUpdate(req, {
-    account: p.account, container: p.container!, info: broker.getInfo(), connTimeout: ctx.conf.connTimeout,
+    account: p.account, container: p.container!, info: broker.getInfo(), client: ctx.client,
     timeout: ctx.conf.accountUpdateTimeout, logger: ctx.logger, referer: `DELETE ${req.url}`,
   })]);
   return send(reply, existed ? 204 : 404);

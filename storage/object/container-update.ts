@@ -6,7 +6,7 @@
  * when it fails or times out (the wait may end first; the update goes on in
  * the background until `node_timeout`).
  */
-import { BackendClient, expirerContainer, normalizeDeleteAt, parseHostPort, quotePath, readWhole, Timestamp, configTrueValue, type HashPathSecrets, type Logger,
+import { BackendClient, expirerContainer, normalizeDeleteAt, parseHostPort, quotePath, Timestamp, configTrueValue, type HashPathSecrets, type Logger,
   counter, NO_STATSD, type Statsd } from '../../common/index.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectServerConf } from './object-conf.js';
@@ -39,9 +39,9 @@ export class ContainerUpdater {
     private readonly logger: Logger,
     private readonly statsd: Statsd = NO_STATSD,
   ) {
-    // Keep-alive (common's client pools a node's connections): a container
-    // update per object write is the hot path, and a new TCP connection each
-    // time showed up in the object server's profile.
+    // Keep-alive (requestWhole's node:http agent keeps a node's connections):
+    // a container update per object write is the hot path, and a new TCP
+    // connection each time showed up in the object server's profile.
     this.client = new BackendClient({ connTimeout: conf.connTimeout, nodeTimeout: conf.nodeTimeout });
   }
 
@@ -56,7 +56,7 @@ export class ContainerUpdater {
     if (target.host && target.device && target.partition) {
       try {
         const path = `/${quotePath(target.device)}/${quotePath(target.partition)}${quotePath(fullPath)}`;
-        const res = await readWhole(await this.client.request(parseHostPort(target.host), op, path, headersOut));
+        const res = await this.client.requestWhole(parseHostPort(target.host), op, path, headersOut);
         if (res.status >= 200 && res.status < 300) return;
         this.logger.error({ status: res.status, host: target.host, device: target.device }, 'ERROR Container update failed (saving for async update later)');
       } catch (err) {
