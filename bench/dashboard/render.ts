@@ -4,7 +4,7 @@
  *
  *   node dist/bench/dashboard/render.js [--loads 9] [--objects 1000]
  *
- * A real cluster and dashboard (the browser tests' fixture), a container of
+ * A real cluster and dashboard (test/helpers/dashboard.ts's fixture), a container of
  * `--objects` empty objects, and headless Chromium (Debian's `chromium`,
  * driven by playwright-core, CHROMIUM_PATH for another) loading
  * `/objects?container=…` `--loads` times. Each load is timed by the page
