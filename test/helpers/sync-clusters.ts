@@ -2,7 +2,8 @@
  * Two test clusters in one container-sync realm: each with its own rings,
  * ports and temp dir, both holding the same container-sync-realms.conf
  * (realm `test`, clusters `a` and `b` at their proxies), and our proxy with
- * the container_sync filter in front of each.
+ * the container_sync filter in front of each. swiftly's storage servers run
+ * in the test's process (nothing here stops or freezes one).
  */
 import { freePort, SwiftCluster, type Backend } from './swift-cluster.js';
 
@@ -27,8 +28,8 @@ export async function startSyncClusters(backends: { a: Backend; b: Backend }): P
   const files = { 'container-sync-realms.conf': syncRealmsConf(ports.a, ports.b) };
   // Both start at once; when one fails the other is stopped, or its servers would keep the test process alive.
   const started = await Promise.allSettled([
-    SwiftCluster.start({ backend: backends.a, swiftDirFiles: files }),
-    SwiftCluster.start({ backend: backends.b, swiftDirFiles: files }),
+    SwiftCluster.start({ backend: backends.a, swiftDirFiles: files, inProcess: true }),
+    SwiftCluster.start({ backend: backends.b, swiftDirFiles: files, inProcess: true }),
   ]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

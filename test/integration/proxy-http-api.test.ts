@@ -29,7 +29,7 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`Swift API ove
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend });
+    cluster = await SwiftCluster.start({ backend, inProcess: true });
     // Inbound X-Timestamps honoured (Swift's gatekeeper shunts them by default), for the older-write check below.
     const proxy = await cluster.startProxy('', undefined, { gatekeeper: { shunt_inbound_x_timestamp: false } });
     base = `http://127.0.0.1:${proxy.port}`;

@@ -19,7 +19,7 @@ const PIPELINE = 'catch_errors gatekeeper healthcheck proxy-logging cache rateli
 // One set of storage nodes for both suites (each has its own proxies and its own containers): a cluster start is ~7 CPU-s.
 let cluster: SwiftCluster;
 before(async () => {
-  cluster = await SwiftCluster.start({ backend: 'swiftly' });
+  cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
 });
 after(async () => {
   await cluster?.stop();
