@@ -27,7 +27,7 @@ describe('bulk answers as Swift 2.30 answers', () => {
   const bases: Record<'ours' | 'swift', { url: string; token: string }> = { ours: { url: '', token: '' }, swift: { url: '', token: '' } };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
+    cluster = await SwiftCluster.start({ backend: 'swiftly' });
     const swiftUrl = await cluster.startSwiftProxy('catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempauth copy slo dlo proxy-logging proxy-server');
     bases.swift = { url: swiftUrl, token: await cluster.token() };
     const ours = await cluster.startProxy();
