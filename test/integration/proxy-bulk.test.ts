@@ -65,7 +65,7 @@ describe('bulk: extract-archive and bulk-delete through the proxy', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', PIPELINE, { bulk: { max_deletes_per_request: 5, yield_frequency: 1, max_containers_per_extraction: 4, max_failed_deletes: 2, max_failed_extractions: 2 } });
     base = `http://127.0.0.1:${proxy.port}`;
     token = await cluster.token();

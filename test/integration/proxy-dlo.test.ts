@@ -27,7 +27,7 @@ describe('dynamic large objects (dlo) through the proxy', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
     const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });

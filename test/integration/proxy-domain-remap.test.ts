@@ -44,7 +44,7 @@ describe('domain_remap', () => {
       });
 
     before(async () => {
-      cluster = await SwiftCluster.start({ backend: 'swiftly' });
+      cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
       const proxy = await cluster.startProxy('', PIPELINE, { domain_remap: { storage_domain: 'example.net' } });
       port = proxy.port;
       token = (await fetch(`http://127.0.0.1:${port}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } })).headers.get('x-auth-token')!;

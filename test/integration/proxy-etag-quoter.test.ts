@@ -27,7 +27,7 @@ describe('etag_quoter', () => {
   const etagOf = async (path: string, which: 'off' | 'on' = 'off') => (await call(which, 'HEAD', path)).headers.get('etag');
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     memcache = await startMemcache();
     const cache = { memcache_servers: `127.0.0.1:${memcache.port}` };
     base.off = `http://127.0.0.1:${(await cluster.startProxy('', PIPELINE, { cache })).port}`;

@@ -53,7 +53,7 @@ describe('formpost through the proxy', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
     token = await cluster.token();

@@ -29,7 +29,7 @@ describe('list_endpoints', () => {
   const pyList = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     base = `http://127.0.0.1:${(await cluster.startProxy('', PIPELINE)).port}`;
     custom = `http://127.0.0.1:${(await cluster.startProxy('', PIPELINE, { 'list-endpoints': { list_endpoints_path: '/where' } })).port}`;
   });

@@ -23,7 +23,7 @@ describe('quotas through the proxy', () => {
     (await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': user, 'x-auth-key': key } })).headers.get('x-auth-token')!;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
     tokens.owner = await login('test:tester', 'testing');

@@ -24,7 +24,7 @@ describe('read_only', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     // Set before any proxy caches these accounts' info.
     await cluster.postAccountDirect('AUTH_test', { 'x-account-sysmeta-read-only': 'true' });
     await cluster.postAccountDirect('AUTH_test2', { 'x-account-sysmeta-read-only': 'false' });

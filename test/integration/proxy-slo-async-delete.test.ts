@@ -59,7 +59,7 @@ describe('slo async delete through the proxy', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy(undefined, undefined, { slo: { allow_async_delete: true } });
     base = `http://127.0.0.1:${proxy.port}`;
     token = await cluster.token();
@@ -139,7 +139,7 @@ describe("Swift 2.30's slo queues an async delete that our storage and expirer c
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     base = await cluster.startSwiftProxy(undefined, { slo: { allow_async_delete: true } });
     token = await cluster.token();
   });

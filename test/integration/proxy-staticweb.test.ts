@@ -25,7 +25,7 @@ describe('staticweb through the proxy', () => {
     assert.equal((await call('PUT', path, { body, headers })).status, 201);
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', PIPELINE);
     host = `127.0.0.1:${proxy.port}`;
     base = `http://${host}`;

@@ -22,7 +22,7 @@ describe('symlinks through the proxy', () => {
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
     const res = await fetch(`${base}/auth/v1.0`, { headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });

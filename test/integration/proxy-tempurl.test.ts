@@ -36,7 +36,7 @@ describe('tempurl through the proxy', () => {
   const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy();
     base = `http://127.0.0.1:${proxy.port}`;
     token = await cluster.token();

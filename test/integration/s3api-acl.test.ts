@@ -54,7 +54,7 @@ describe('s3api ACLs', () => {
   const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', PRELUDE + script) as Promise<Record<string, unknown>>;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', S3_PIPELINE, {
       s3api: { s3_acl: 'yes', check_bucket_owner: 'yes', storage_domain: 'example.net' },
       tempauth: { user_test_tester2: 'testing2 .admin', user_test_tester3: 'testing3' },

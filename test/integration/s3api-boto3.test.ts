@@ -14,7 +14,7 @@ describe('s3api with boto3', () => {
   const py = (script: string, key = 'test:tester', secret = 'testing') => boto3(endpoint, key, secret, script) as Promise<Record<string, unknown>>;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', S3_PIPELINE, { s3api: { s3_acl: 'yes' }, tempauth: { user_test_tester2: 'testing2 .admin' } });
     endpoint = `http://127.0.0.1:${proxy.port}`;
   });

@@ -52,7 +52,7 @@ describe('s3api bucket sysmeta from the container info', () => {
   const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', S3_VERSIONED_PIPELINE, S3_VERSIONED_FILTERS);
     endpoint = `http://127.0.0.1:${proxy.port}`;
   });
@@ -139,7 +139,7 @@ describe('s3api ACLs from the container info', () => {
   const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', ACL_PRELUDE + script) as Promise<Record<string, unknown>>;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', S3_PIPELINE, {
       s3api: { s3_acl: 'yes', storage_domain: 'example.net' },
       tempauth: { user_test_tester3: 'testing3' },

@@ -19,7 +19,7 @@ describe('s3api multipart uploads', () => {
   const py = (script: string) => boto3(endpoint, 'test:tester', 'testing', script) as Promise<Record<string, unknown>>;
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend: 'swiftly' });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', inProcess: true });
     const proxy = await cluster.startProxy('', S3_PIPELINE, { s3api: { s3_acl: 'yes' } });
     endpoint = `http://127.0.0.1:${proxy.port}`;
     work = mkdtempSync(join(tmpdir(), 's3api-mpu-'));
