@@ -29,8 +29,15 @@ function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
+interface S3User {
+  account: string;
+  groups: string;
+  swiftOwner: boolean;
+}
+
 export class TempAuth {
   private readonly fallbackCache: Cache;
+  private readonly s3Users = new Map<string, S3User>();
 
   constructor(
     readonly conf: TempAuthConf,
@@ -235,11 +242,10 @@ export class TempAuth {
       if (!user) s3.failure = 'InvalidAccessKeyId';
       else if (!s3.verify(user.key)) s3.failure = 'SignatureDoesNotMatch';
       else {
-        s3.account = userAccountId(user);
-        const groups = userGroups(this.conf, s3.accessKey);
-        s3.groups = groups.join(',');
-        // What `authorize` would make of the account's own path: its owner (swift_owner) or not.
-        s3.swiftOwner = groups.includes('.reseller_admin') || groups.includes(s3.account);
+        const who = this.s3User(s3.accessKey);
+        s3.account = who.account;
+        s3.groups = who.groups;
+        s3.swiftOwner = who.swiftOwner;
       }
     }
     if (s3.failure !== undefined) {
@@ -250,6 +256,19 @@ export class TempAuth {
     if (req.path.startsWith(s3.pathPrefix)) req.path = `/v1/${s3.account}${req.path.slice(s3.pathPrefix.length)}`;
     req.env.remoteUser = s3.groups;
     return undefined;
+  }
+
+  /** What an S3 user's requests run as, worked out once per user (the users are the config's). */
+  private s3User(accessKey: string): S3User {
+    let who = this.s3Users.get(accessKey);
+    if (!who) {
+      const account = userAccountId(this.conf.users.get(accessKey)!);
+      const groups = userGroups(this.conf, accessKey);
+      // What `authorize` would make of the account's own path: its owner (swift_owner) or not.
+      who = { account, groups: groups.join(','), swiftOwner: groups.includes('.reseller_admin') || groups.includes(account) };
+      this.s3Users.set(accessKey, who);
+    }
+    return who;
   }
 
   /** Swift's `_is_definitive_auth`: the path's account has one of our non-empty prefixes. */

@@ -38,11 +38,12 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
   let s3ctx: S3Context | undefined;
   try {
     const s3req = parseS3Request(req, conf);
-    if (!hasS3Credentials(req) && isS3Preflight(req, s3req.bucketInHost)) {
+    const signed = hasS3Credentials(req);
+    if (!signed && isS3Preflight(req, s3req.bucketInHost)) {
       if (s3req.bucket === undefined) throw corsForbidden('CORSResponse: CORS is not enabled for this bucket.');
       return withS3Ids(await preflight(req, next, s3req.bucket), transId);
     }
-    if (!hasS3Credentials(req)) {
+    if (!signed) {
       const account = await anonymousAccount(s3req, conf, pathAccount);
       if (account === undefined) throw S3Errors.AccessDenied();
       s3ctx = new S3Context(s3req, conf, next, S3Context.ANONYMOUS, ctx.now, ctx, account);
@@ -53,7 +54,9 @@ export async function handleS3(req: SwiftRequest, next: App, conf: S3Conf, ctx: 
     const handler = route(s3req);
     s3ctx = new S3Context(s3req, conf, next, signature, ctx.now, ctx);
     if (conf.s3Acl) await authorizeByAcl(s3ctx);
-    return withS3Ids(await withCorsHeaders(s3ctx, await handler(s3ctx)), transId);
+    const resp = await handler(s3ctx);
+    // Only a request with an Origin gets CORS headers: the others skip the bucket look-up's promise.
+    return withS3Ids(req.headers.origin === undefined ? resp : await withCorsHeaders(s3ctx, resp), transId);
   } catch (err) {
     // An unread request body is left to the edge, which drains it after the
     // answer (destroying it here would cut the connection before the answer).

@@ -58,7 +58,9 @@ const PASSED = new Set([...CONTENT_HEADERS, 'content-length', 'content-range', '
 /** The S3 headers of a Swift object response (GET, HEAD). */
 export function s3ObjectHeaders(swift: Headers): Headers {
   const out: Headers = {};
-  for (const [k, v] of Object.entries(swift)) {
+  for (const k in swift) {
+    const v = swift[k];
+    if (v === undefined) continue;
     if (k.startsWith('x-object-meta-')) out[s3MetaName(k)] = v;
     else if (PASSED.has(k)) out[k] = v;
   }
@@ -70,10 +72,14 @@ export function s3ObjectHeaders(swift: Headers): Headers {
 
 const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
 
+const OVERRIDE_PARAMS = OVERRIDES.map((h) => [`response-${h}`, h] as const);
+
 /** GET's `response-*` query parameters, applied to the response headers (signed requests only, as S3). */
 export function applyResponseOverrides(ctx: S3Context, headers: Headers): void {
-  for (const h of OVERRIDES) {
-    const v = ctx.req.params.get(`response-${h}`);
+  const params = ctx.req.params;
+  if (params.size === 0) return;
+  for (const [param, h] of OVERRIDE_PARAMS) {
+    const v = params.get(param);
     if (v !== undefined) headers[h] = v;
   }
 }

@@ -54,10 +54,19 @@ export function bucketFromHost(host: string | undefined, conf: S3Conf): string |
   return undefined;
 }
 
-export function parseS3Request(req: SwiftRequest, conf: S3Conf): S3Request {
-  const pathBytes = unquoteBytes(req.path);
+/** A path with nothing to decode or check: ASCII, no NUL, no `%` escape (most paths). */
+const PLAIN_PATH = /^[\x01-\x24\x26-\x7f]*$/;
+
+/** The path decoded (UTF-8); InvalidURI when its bytes are not UTF-8 or hold a NUL. */
+function decodedPath(raw: string): string {
+  if (PLAIN_PATH.test(raw)) return raw;
+  const pathBytes = unquoteBytes(raw);
   if (!checkUtf8(pathBytes) || pathBytes.includes(0)) throw S3Errors.InvalidURI();
-  const path = pathBytes.toString('utf8');
+  return pathBytes.toString('utf8');
+}
+
+export function parseS3Request(req: SwiftRequest, conf: S3Conf): S3Request {
+  const path = decodedPath(req.path);
   if (!path.startsWith('/')) throw S3Errors.InvalidURI();
   const queryPairs = splitQuery(req.query);
   const params = new Map<string, string>();

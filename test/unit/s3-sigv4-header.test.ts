@@ -60,6 +60,38 @@ describe('SigV4 Authorization header', () => {
     assert.equal(verifies('GET', '/bench/k', { ...signer.headers, authorization: `${compact.replace(sig, '0'.repeat(64))}, Signature=${sig}` }), true);
   });
 
+  it("a signed header's value as SigV4 canonicalizes it: trimmed, each run of white space (a lone tab too) one space", () => {
+    const spaced = v4Signer(CREDS, 'GET', 'a b', EMPTY_SHA256, NOW);
+    const sent = (host: string) => verifies('GET', '/bench/k', { ...spaced.headers, host, authorization: spaced.authorizationPrefix + spaced.signature('/bench/k') });
+    for (const host of ['a b', ' a b\t', 'a\tb', 'a  \t b', 'a\xa0b']) assert.equal(sent(host), true, JSON.stringify(host));
+    for (const host of ['ab', 'a b c', 'a_b']) assert.equal(sent(host), false, JSON.stringify(host));
+  });
+
+  it('a signature not in lower-case hex of 64 digits does not verify (and does not throw)', () => {
+    const sig = signer.signature('/bench/k');
+    for (const bad of [sig.toUpperCase(), sig.slice(0, 62), `${sig}00`, `${sig.slice(0, 63)}g`, 'zz'.repeat(32)]) {
+      assert.equal(verifies('GET', '/bench/k', { ...signer.headers, authorization: signer.authorizationPrefix + bad }), false, bad);
+    }
+  });
+
+  it("each request's credential is its own: users and days alternating", () => {
+    const tester = v4Signer({ ...CREDS, accessKey: 'test:tester', secretKey: 'testing' }, 'GET', HOST, EMPTY_SHA256, NOW);
+    const before = v4Signer(CREDS, 'GET', HOST, EMPTY_SHA256, new Date(NOW.getTime() - 600_000));
+    const yesterday = v4Signer(CREDS, 'GET', HOST, EMPTY_SHA256, new Date(NOW.getTime() - 86_400_000));
+    const check = (s: typeof signer, secret: string) => {
+      const sig = readSignature(parseS3Request(request('GET', '/bench/k', { ...s.headers, authorization: s.authorizationPrefix + s.signature('/bench/k') }), conf), conf, NOW.getTime());
+      return [sig.accessKey, sig.v4?.scope, sig.verify(secret)];
+    };
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(check(signer, 'admin'), ['admin:admin', '20261205/us-east-1/s3/aws4_request', true]);
+      assert.deepEqual(check(tester, 'testing'), ['test:tester', '20261205/us-east-1/s3/aws4_request', true]);
+      assert.deepEqual(check(tester, 'admin'), ['test:tester', '20261205/us-east-1/s3/aws4_request', false]);
+      assert.deepEqual(check(before, 'admin'), ['admin:admin', '20261205/us-east-1/s3/aws4_request', true]);
+      // A day-old request is refused for its time, whatever was read before.
+      assert.throws(() => check(yesterday, 'admin'), (e: unknown) => e instanceof S3Error && e.code === 'RequestTimeTooSkewed');
+    }
+  });
+
   it('malformed Authorization values', () => {
     const sig = signer.signature('/bench/k');
     const good = signer.authorizationPrefix + sig;

@@ -5,7 +5,7 @@
  * re-encoded as SigV4 encodes it, for clients that sign a normalised path),
  * the query re-encoded as the spec says, the signed headers' values.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { S3Request } from '../request.js';
 import type { S3Conf } from '../conf.js';
 import { S3Errors } from '../errors.js';
@@ -38,10 +38,12 @@ export function signingKey(secret: string, date: string, region: string, service
   return key;
 }
 
-export const sha256Hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+// One-shot (no Hash object per call): this runs for every SigV4 request.
+export const sha256Hex = (s: string | Buffer): string => (typeof s === 'string' ? hash('sha256', s, 'hex') : createHash('sha256').update(s).digest('hex'));
 
-function sameHex(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Whether the HMAC matches the signature sent (hex), in constant time. */
+function sameHex(mac: Buffer, hex: string): boolean {
+  return /^[0-9a-f]{64}$/.test(hex) && timingSafeEqual(mac, Buffer.from(hex, 'hex'));
 }
 
 interface V4Parts {
@@ -53,13 +55,23 @@ interface V4Parts {
   signature: string;
 }
 
-function parseCredential(credential: string, malformed: () => Error): Omit<V4Parts, 'signedHeaders' | 'signature'> {
+type Credential = Omit<V4Parts, 'signedHeaders' | 'signature'>;
+
+/** Credentials read, by their text: a client sends the same one all day, so it is split once. */
+const credentials = new Map<string, Credential>();
+
+function parseCredential(credential: string, malformed: () => Error): Credential {
+  const known = credentials.get(credential);
+  if (known) return known;
   const parts = credential.split('/');
   if (parts.length < 5 || parts[parts.length - 1] !== 'aws4_request') throw malformed();
   const [date, region, service] = parts.slice(-4, -1);
   const accessKey = parts.slice(0, -4).join('/');
   if (!accessKey || !/^\d{8}$/.test(date)) throw malformed();
-  return { accessKey, date, region, service };
+  const read = { accessKey, date, region, service };
+  if (credentials.size >= 4096) credentials.clear();
+  credentials.set(credential, read);
+  return read;
 }
 
 /** `Credential=…, SignedHeaders=…, Signature=…` after the algorithm: each comma-separated field a name=value (the last of a name wins). */
@@ -81,20 +93,26 @@ function parseHeaderAuth(value: string): V4Parts {
     start = end + 1;
   }
   if (!credential || !signed || !signature) throw malformed();
-  return { ...parseCredential(credential, malformed), signedHeaders: signed.split(';'), signature };
+  const c = parseCredential(credential, malformed);
+  return { accessKey: c.accessKey, date: c.date, region: c.region, service: c.service, signedHeaders: signed.split(';'), signature };
 }
+
+/** What a canonical header value folds to one space: a run of white space, or any white space but a lone space. */
+const FOLDED = /\s{2,}|[^\S ]/;
 
 function canonicalHeaders(req: S3Request, signed: string[]): string {
   let out = '';
   for (const name of signed) {
     const v = req.swift.headers[name] ?? req.swift.env.nonTokenHeaders?.[name];
     if (v === undefined) throw S3Errors.SignatureDoesNotMatch();
-    out += `${name}:${v.trim().replace(/\s+/g, ' ')}\n`;
+    const t = v.trim();
+    out += `${name}:${FOLDED.test(t) ? t.replace(/\s+/g, ' ') : t}\n`;
   }
   return out;
 }
 
 function canonicalQuery(req: S3Request, skipSignature: boolean): string {
+  if (req.queryPairs.length === 0) return '';
   const pairs: [string, string][] = [];
   for (const p of req.queryPairs) {
     if (skipSignature && p.key === 'X-Amz-Signature') continue;
@@ -124,7 +142,7 @@ function makeSignature(req: S3Request, parts: V4Parts, amzDate: string, payloadH
       const matches = (path: string): boolean => {
         const canonical = `${req.method}\n${path}\n${query}\n${headers}\n${signedList}\n${payloadHash}`;
         const toSign = `${V4_ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-        return sameHex(createHmac('sha256', key).update(toSign).digest('hex'), parts.signature);
+        return sameHex(createHmac('sha256', key).update(toSign).digest(), parts.signature);
       };
       // The path as sent first; the normalised one is worked out only when that fails.
       let ok = matches(req.rawPath);

@@ -101,15 +101,19 @@ async function putObject(ctx: S3Context): Promise<SwiftResponse> {
   return emptyResponse(200, s3ExpirationHeader(headers, out));
 }
 
+/** The request headers a GET or HEAD passes on to Swift. */
+const PASSED_ON = ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'];
+
 async function getOrHead(ctx: S3Context): Promise<SwiftResponse> {
   const h = ctx.req.swift.headers;
   const headers: Headers = {};
-  for (const k of ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) if (h[k] !== undefined) headers[k] = h[k];
+  for (const k of PASSED_ON) if (h[k] !== undefined) headers[k] = h[k];
   // A multipart upload's conditionals compare its S3 ETag (`<md5>-N`), not the SLO's.
   if (h['if-match'] !== undefined || h['if-none-match'] !== undefined) headers['x-backend-etag-is-at'] = S3_ETAG_SYSMETA;
   const versionId = versionIdParam(ctx);
   if (versionId !== undefined && !(await checkVersionedBucket(ctx, versionId))) throw S3Errors.NoSuchVersion({ Key: ctx.key, VersionId: versionId });
-  const part = await selectPart(ctx, versionId);
+  // Most GETs name no part: no promise to wait for then.
+  const part = ctx.req.params.size === 0 ? undefined : await selectPart(ctx, versionId);
   if (part?.range) headers.range = part.range;
   const resp = await ctx.swift(ctx.req.method, ctx.bucket, ctx.key, { headers, query: versionQuery(versionId) });
   if (resp.status === 404) {
