@@ -2,7 +2,8 @@
  * Real S3 clients for the s3api tests: boto3 (Debian's Python) running a
  * script, and aws-cli, each pointed at a proxy with an access key pair.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** A proxy pipeline with s3api where Swift puts it: before the auth filter. */
 export const S3_PIPELINE = 'catch_errors gatekeeper healthcheck proxy_logging cache listing_formats s3api tempauth copy slo dlo proxy-server';
@@ -62,10 +63,31 @@ export async function boto3(endpoint: string, accessKey: string, secretKey: stri
   return JSON.parse(r.stdout);
 }
 
+let awsPath: string | undefined;
+
+/**
+ * The `aws` executable itself. Where `aws` on PATH is a pyenv shim, each call
+ * through it runs pyenv's bash scripts first (about 0.5 CPU-s, a third of an
+ * `aws` call), so the shim is resolved once with `pyenv which`.
+ */
+export function awsExecutable(): string {
+  if (awsPath !== undefined) return awsPath;
+  awsPath = 'aws';
+  try {
+    const onPath = execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim();
+    if (onPath && readFileSync(onPath, 'utf8').slice(0, 4096).includes('pyenv')) {
+      awsPath = execFileSync('pyenv', ['which', 'aws'], { encoding: 'utf8' }).trim() || 'aws';
+    }
+  } catch {
+    // no aws, or no pyenv to ask: spawn 'aws' and let PATH decide
+  }
+  return awsPath;
+}
+
 /** Runs `aws <args> --endpoint-url endpoint` with the key pair. */
 export function awsCli(endpoint: string, accessKey: string, secretKey: string, args: string[], cwd?: string): Promise<ClientRun> {
   void cwd;
-  return runClient('aws', [...args, '--endpoint-url', endpoint], {
+  return runClient(awsExecutable(), [...args, '--endpoint-url', endpoint], {
     AWS_ACCESS_KEY_ID: accessKey,
     AWS_SECRET_ACCESS_KEY: secretKey,
     AWS_DEFAULT_REGION: 'us-east-1',
