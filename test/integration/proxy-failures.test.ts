@@ -1,13 +1,17 @@
 /**
  * Node failures under the proxy, the same cases over Debian's real Swift
- * storage servers and over swiftly's:
+ * object servers and over swiftly's:
  * a hung object server (dropped after node_timeout, quorum still met), an
  * object server SIGKILLed in the middle of a GET (the client still gets
  * the whole, correct body), one of three object servers down (PUT 201, GET
- * 200), two down (PUT 503); a client that stops sending mid-body (408
+ * 200), then two down (PUT 503); a client that stops sending mid-body (408
  * after client_timeout, nothing stored). Each test starts with every object
  * server up and stops what it needs itself, so none depends on another's
  * leftovers or on the order they run in.
+ *
+ * Only object servers fail here, so only they are Swift's in the `swift`
+ * run: its account and container servers are swiftly's (a Python server
+ * costs ~2.4 s CPU to start, ours ~0.85 s).
  */
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +30,7 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure
   };
 
   before(async () => {
-    cluster = await SwiftCluster.start({ backend });
+    cluster = await SwiftCluster.start({ backend: 'swiftly', backends: { object: backend } });
     // Reads go to node 0 first, so the test knows which server to kill.
     const proxy = await cluster.startProxy('sorting_method = affinity\nread_affinity = r1z1=100, r1z2=200, r1z3=300\nnode_timeout = 5');
     base = `http://127.0.0.1:${proxy.port}`;
@@ -111,19 +115,17 @@ for (const backend of ['swift', 'swiftly'] as Backend[]) describe(`proxy failure
     assert.equal(got.md5, md5);
   });
 
-  it('with one of three object servers down: PUT 201, GET 200', async () => {
+  // One test, not two: the second server goes down after the first, which saves restarting one.
+  it('with one of three object servers down: PUT 201, GET 200; with two down: PUT 503', async () => {
     await cluster.stopNode(cluster.node('object', 0), 'SIGKILL');
     const put = await req('PUT', '/v1/AUTH_test/f/one-down', 'still here');
     assert.equal(put.status, 201);
     const get = await req('GET', '/v1/AUTH_test/f/one-down');
     assert.equal(get.status, 200);
     assert.equal(get.body.toString(), 'still here');
-  });
 
-  it('with two of three object servers down: PUT 503', async () => {
-    await cluster.stopNode(cluster.node('object', 0), 'SIGKILL');
     await cluster.stopNode(cluster.node('object', 1), 'SIGTERM');
-    const put = await req('PUT', '/v1/AUTH_test/f/two-down', 'nope');
-    assert.equal(put.status, 503);
+    const two = await req('PUT', '/v1/AUTH_test/f/two-down', 'nope');
+    assert.equal(two.status, 503);
   });
 });
