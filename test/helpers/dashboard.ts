@@ -18,9 +18,12 @@ export interface DashboardFixture {
   stop(): Promise<void>;
 }
 
-/** `options` are dashboard.conf `[dashboard]` lines over the defaults. */
-export async function startDashboardFixture(options: Record<string, string> = {}, configure?: (c: DashboardConfig) => void): Promise<DashboardFixture> {
-  const cluster = await SwiftCluster.start({ backend: 'swiftly' });
+/**
+ * `options` are dashboard.conf `[dashboard]` lines over the defaults;
+ * `nodes` the storage nodes of each kind (3 by default; see SwiftCluster's `nodes`).
+ */
+export async function startDashboardFixture(options: Record<string, string> = {}, configure?: (c: DashboardConfig) => void, nodes = 3): Promise<DashboardFixture> {
+  const cluster = await SwiftCluster.start({ backend: 'swiftly', nodes });
   try {
     const proxy = await cluster.startProxy('', undefined, { versioned_writes: { allow_versioned_writes: true, allow_object_versioning: true } });
     const proxyUrl = `http://127.0.0.1:${proxy.port}`;

@@ -16,7 +16,8 @@ describe('dashboard server', () => {
   let client: DashboardClient;
 
   before(async () => {
-    fx = await startDashboardFixture();
+    // One node per kind: what is tested is the dashboard, not replication.
+    fx = await startDashboardFixture({}, undefined, 1);
     url = fx.dashboard.url;
   });
   after(async () => fx?.stop());
