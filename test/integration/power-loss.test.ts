@@ -99,9 +99,12 @@ async function crashPoint(w: Workload, kind: (typeof KINDS)[number], random: () 
     }
   });
   // writers that stopped on an unexpected answer end the round too (the caller reports them)
-  await Promise.race([reached, w.finished()]);
-  clearInterval(poll);
-  w.onPutProgress = () => {};
+  try {
+    await Promise.race([reached, w.finished()]);
+  } finally {
+    clearInterval(poll);
+    w.onPutProgress = () => {};
+  }
 }
 
 /** async_pending files on the node's device. */
@@ -216,11 +219,15 @@ test('every container row an account server acknowledged survives a power loss',
     }
   }));
   let poll: NodeJS.Timeout | undefined;
-  await Promise.race([writers, new Promise<void>((resolve) => {
-    poll = setInterval(() => acked.length >= 40 && resolve(), 5);
-  })]);
-  clearInterval(poll);
-  stopped = true;
+  try {
+    await Promise.race([writers, new Promise<void>((resolve) => {
+      poll = setInterval(() => acked.length >= 40 && resolve(), 5);
+    })]);
+  } finally {
+    // Also when a writer failed: a poll left running kept the test's process alive forever after the failure.
+    clearInterval(poll);
+    stopped = true;
+  }
   await crashAndRestart(node);
   await writers;
 
