@@ -94,7 +94,13 @@ export interface ObjectReadState {
   suppressMissing: number;
 }
 
-export const objectReadState = (ctx: ProxyContext): ObjectReadState => ({ suppressMissing: ctx.conf.rebalanceMissingSuppressionCount });
+/**
+ * As Swift's GetOrHeadHandler, at most one fewer than the partition's primaries are disregarded: with one replica
+ * its only primary's 404 is the answer, not a 503.
+ */
+export const objectReadState = (ctx: ProxyContext, primaries: number): ObjectReadState => ({
+  suppressMissing: Math.max(0, Math.min(ctx.conf.rebalanceMissingSuppressionCount, primaries - 1)),
+});
 
 /**
  * Tries nodes in order until one gives a good answer; its body is returned

@@ -179,8 +179,8 @@ class ResumingBody extends Readable {
 export async function getObject(ctx: ProxyContext, req: SwiftRequest, plan: GetPlan, primaries: RingNode[]): Promise<SwiftResponse> {
   const iter = ctx.readNodes(plan.ring, plan.partition, primaries)[Symbol.iterator]();
   const got = wantsNewest(req.headers)
-    ? await newestGood(ctx, keepOpen(iter), plan, plan.headers, plan.ring.replicaCount, isGoodObject, objectReadState(ctx))
-    : await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject, objectReadState(ctx));
+    ? await newestGood(ctx, keepOpen(iter), plan, plan.headers, plan.ring.replicaCount, isGoodObject, objectReadState(ctx, primaries.length))
+    : await firstGood(ctx, keepOpen(iter), plan, plan.headers, isGoodObject, objectReadState(ctx, primaries.length));
   if (!got.response) return noGoodAnswer(got.answers);
   const resp = passThrough(got.response, req.method);
   // As Swift's proxy answers: a bare ETag, and ranges are welcome.

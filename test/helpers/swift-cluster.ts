@@ -328,9 +328,6 @@ export class SwiftCluster {
       pipeline: pipeline.split(/\s+/),
       app: {
         swift_dir: this.swiftDir, account_autocreate: true, conn_timeout: 0.5, node_timeout: 10,
-        // Over one replica, its 404 is the answer: with the default 1 the proxy trusts no
-        // primary's 404 without a timestamp, and answers 503 when it is the only one.
-        ...(this.replicas === 1 ? { rebalance_missing_suppression_count: 0 } : {}),
         ...extraOptions,
       },
       filters: { ...filters, tempauth: { ...TEMPAUTH, ...filters.tempauth } },

@@ -4,8 +4,8 @@
  * handoff's 404 (or 5xx) without X-Backend-Timestamp is not an answer, and
  * the first `rebalance_missing_suppression_count` (default 1) primaries'
  * 404s without one are not either (a primary a rebalance just gave the
- * partition has nothing yet). The client gets 503 (try again), not 404
- * (gone). The multi-host bed saw this during a stall of its machine in a
+ * partition has nothing yet; at most one fewer than the primaries). The
+ * client gets 503 (try again), not 404 (gone). The multi-host bed saw this during a stall of its machine in a
  * drain: reads answered 404 for objects all three primaries held.
  */
 import { describe, it, after } from 'node:test';
@@ -26,13 +26,13 @@ describe('object GET with failing primaries', () => {
   const proxies: ProxyServer[] = [];
 
   /** A proxy over `nodes` (undefined: a port nothing listens on), the first three the primaries. */
-  const proxyOver = async (nodes: (http.Server | undefined)[], app: string[] = []): Promise<ProxyServer> => {
+  const proxyOver = async (nodes: (http.Server | undefined)[], app: string[] = [], replicas = 3): Promise<ProxyServer> => {
     const up = nodes.filter((n): n is http.Server => n !== undefined);
     servers.push(...up);
     const ports = await listenAll(up);
     const all: number[] = [];
     for (const n of nodes) all.push(n ? ports.shift()! : await closedPort());
-    const proxy = await startProxyOverNodes(all, { replicas: 3, app });
+    const proxy = await startProxyOverNodes(all, { replicas, app });
     proxies.push(proxy);
     return proxy;
   };
@@ -61,6 +61,12 @@ describe('object GET with failing primaries', () => {
   it('answers 404 with rebalance_missing_suppression_count = 0 in that case', async () => {
     const proxy = await proxyOver([missing(), undefined, undefined, missing()], ['rebalance_missing_suppression_count = 0']);
     assert.equal(await status(proxy), 404);
+  });
+
+  it("answers 404 over one replica, its only primary's 404 not disregarded (at most primaries - 1 are, as Swift)", async () => {
+    const proxy = await proxyOver([missing(), missing()], [], 1);
+    assert.equal(await status(proxy), 404);
+    assert.equal(await status(proxy, 'HEAD'), 404);
   });
 
   it('answers 404 when the primaries say so', async () => {
