@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const TEST_FILE = fileURLToPath(new URL('../../integration/multihost-compute.test.js', import.meta.url));
+const TEST_FILE = fileURLToPath(new URL('../../long/multihost-compute.test.js', import.meta.url));
 
 export interface ComputeScenarioResult {
   ok: boolean;
