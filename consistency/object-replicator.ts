@@ -9,7 +9,9 @@
  *   the next handoff;
  * - handoff partitions ("update_deleted"): push every differing suffix to
  *   all primaries; when all succeeded, remove the files that were synced
- *   (and the partition once empty) — handoffs_first runs these first.
+ *   (and the partition once empty; handoff-cleanup.ts) — unless the ring
+ *   file, looked at again right then, makes this device a primary of the
+ *   partition. handoffs_first runs these first.
  *
  * Tombstones older than reclaim_age go when suffixes are rehashed
  * (storage's getHashes). Stats go to the recon cache
@@ -22,17 +24,17 @@
  * http_timeout 60, rsync_timeout 900 (bounds one sync stream),
  * node_timeout 10, conn_timeout 0.5.
  */
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { dumpReconCache, getBool, getFloat, getString, NO_STATSD, objectRingName, quotePath, type Logger, type Statsd } from '../common/index.js';
 import { Ring, type RingDevice, type RingLookup } from '../ring/index.js';
-import { dataDirName, getHashes, HASH_FILE, HASH_INVALIDATIONS_FILE } from '../storage/index.js';
+import { dataDirName, getHashes } from '../storage/index.js';
 import { BackendClient } from './backend-client.js';
 import { commonDaemonConf, type CommonDaemonConf } from './daemon-conf.js';
 import type { Daemon, DaemonContext } from './daemon.js';
 import { checkDevice, listDir } from './devices.js';
-import { localDevices } from './local-devices.js';
+import { listPartitionFiles, removeSynced } from './handoff-cleanup.js';
+import { isSameDevice, localDevices } from './local-devices.js';
 import { syncSuffixes } from './sync-sender.js';
 
 export interface ReplicationStats {
@@ -61,7 +63,6 @@ interface Job {
 }
 
 const PART_RE = /^\d+$/;
-const SUFFIX_RE = /^[0-9a-f]{3}$/;
 
 const newStats = (): ReplicationStats => ({
   attempted: 0, success: 0, failure: 0, hashmatch: 0, remove: 0, suffix_count: 0, suffix_sync: 0, suffix_hash: 0, files_sent: 0,
@@ -286,45 +287,30 @@ export class ObjectReplicator implements Daemon {
       return;
     }
     this.stats.success++;
+    if (this.nowPrimary(job)) {
+      this.logger.info({ partition: job.partition, device: job.device.device }, 'Ring change detected: keeping a partition this device is now a primary of');
+      return;
+    }
     await removeSynced(job.partitionPath, snapshot);
     this.stats.remove++;
+  }
+
+  /**
+   * Whether this device is a primary of the job's partition by the ring file
+   * as it is now. Jobs are listed by a ring read lazily (a check every
+   * reload_time), so a ring pushed since may have made a "handoff" one of
+   * the partition's new primaries, which the proxy may already be writing
+   * to: its files must stay. Asked right before removing, as removing is
+   * what cannot be taken back (Swift checks between jobs only).
+   */
+  private nowPrimary(job: Job): boolean {
+    if (job.ring instanceof Ring) job.ring.reload();
+    return job.ring.getPartNodes(job.partition).some((n) => isSameDevice(n, job.device));
   }
 
   async close(): Promise<void> {
     await this.client.close();
   }
-}
-
-/** `<suffix>/<hash>/<file>` of every object file in a partition. */
-async function listPartitionFiles(partitionPath: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const suffix of await listDir(partitionPath)) {
-    if (!SUFFIX_RE.test(suffix)) continue;
-    for (const hash of await listDir(join(partitionPath, suffix))) {
-      for (const name of await listDir(join(partitionPath, suffix, hash))) out.push(`${suffix}/${hash}/${name}`);
-    }
-  }
-  return out;
-}
-
-/** Removes the synced files, then any dir left empty, then the partition when nothing else landed. */
-async function removeSynced(partitionPath: string, files: readonly string[]): Promise<void> {
-  const dirs = new Set<string>();
-  for (const rel of files) {
-    await fsp.rm(join(partitionPath, rel), { force: true });
-    const [suffix, hash] = rel.split('/');
-    dirs.add(`${suffix}/${hash}`);
-  }
-  for (const d of dirs) await fsp.rmdir(join(partitionPath, d)).catch(() => undefined);
-  for (const suffix of new Set([...dirs].map((d) => d.split('/')[0]))) await fsp.rmdir(join(partitionPath, suffix)).catch(() => undefined);
-  // Only when no suffix is left: drop the hash cache, then rmdir — which
-  // fails, keeping the partition, if a write or a rehash (its .lock) landed.
-  const names = await listDir(partitionPath);
-  if (names.some((n) => SUFFIX_RE.test(n))) return;
-  for (const n of names) {
-    if (n === HASH_FILE || n.startsWith(HASH_INVALIDATIONS_FILE)) await fsp.rm(join(partitionPath, n), { force: true });
-  }
-  await fsp.rmdir(partitionPath).catch(() => undefined);
 }
 
 export const createObjectReplicator = (ctx: DaemonContext): ObjectReplicator => new ObjectReplicator(ctx);

@@ -168,3 +168,33 @@ test('only the suffixes that differ are sent: in-sync peers are hash matches, on
   assert.equal(after.hashmatch, 2);
   assert.equal(after.files_sent, 0);
 });
+
+test('a handoff made a primary by a ring pushed during the pass keeps its files', async () => {
+  const { ObjectReplicator } = await import('../../consistency/index.js');
+  const { Ring, readRingFile, writeRingFile } = await import('../../ring/index.js');
+  const { partition, nodes } = cluster.objectNodes('AUTH_test', 'c', 'o7');
+  const handoff = cluster.nodes.find((n) => !nodes.some((p) => p.node === n))!;
+  await put(handoff.ports.object, 'sda', partition, 'o7', 'now on a primary');
+  const ringPath = join(cluster.swiftDir, 'object.ring.gz');
+  const oldRing = readRingFile(ringPath);
+  // The replicator read the ring before the push, and is not due to look at the file again (Swift's reload_time).
+  const ring = new Ring(cluster.swiftDir, { ringName: 'object', hashPath: cluster.swiftConf.hashPath, reloadTime: 3600 });
+  const r = new ObjectReplicator({
+    conf: cluster.conf(handoff, 'object', { partitions: String(partition) }), swiftConf: cluster.swiftConf, logger: silentLogger,
+  }, new Map([[0, ring]]));
+  // The pushed ring: the handoff's device replaces the partition's last primary.
+  const pushed = readRingFile(ringPath);
+  const devId = (port: number, device: string) => pushed.devs.find((d) => d?.port === port && d.device === device)!.id;
+  const row = pushed.replica2part2dev.find((r2p) => r2p[partition] === devId(nodes[2].port, nodes[2].device))!;
+  row[partition] = devId(handoff.ports.object, 'sda');
+  writeRingFile(ringPath, pushed);
+  try {
+    await r.runOnce(new AbortController().signal);
+  } finally {
+    writeRingFile(ringPath, oldRing);
+    await r.close();
+  }
+  assert.equal(r.stats.attempted, 1);
+  assert.equal(r.stats.remove, 0, 'the partition was removed from its new primary');
+  assert.equal((await backend(handoff.ports.object, 'GET', objPath('sda', partition, 'o7'))).body.toString(), 'now on a primary');
+});
