@@ -59,5 +59,7 @@ export async function removeSynced(partitionPath: string, files: readonly string
   // rehash running now (a peer's REPLICATE) may publish them after us, so the
   // invalidations go last: appended after the removals and after any
   // hashes.invalid we dropped, they are seen by the next rehash.
-  await Promise.all([...suffixes].map((s) => invalidateSuffix(partitionPath, s).catch(() => undefined)));
+  // A failure is the job's error (logged as one, counted a failure): a suffix left cached as it was is the very
+  // defect this guards against, so it is never passed over in silence.
+  for (const s of suffixes) await invalidateSuffix(partitionPath, s);
 }
