@@ -57,22 +57,29 @@ test('a storage edge, built, has not loaded ajv or its fastify compiler', async 
   assert.deepEqual(urls.filter((u) => /\/node_modules\/(ajv|@fastify\/ajv-compiler)\//.test(u)), []);
 });
 
-/** A port free now. */
+/** A port free now on HOST. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, HOST, () => {
       const { port } = s.address() as { port: number };
       s.close(() => resolve(port));
     });
   });
 }
 
-/** Whether 127.0.0.1:port takes a connection. */
+/**
+ * The servers listen on a loopback address of their own: a port probed free on 127.0.0.1 can be taken there by
+ * another test file's server before ours binds it, and a connection to it then ended the wait early (a clean-clone
+ * npm test saw a container server stopped before it had loaded its metrics).
+ */
+const HOST = `127.${1 + (process.pid % 250)}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+
+/** Whether HOST:port takes a connection. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1', () => {
+    const sock = connect(port, HOST, () => {
       sock.destroy();
       resolve(true);
     });
@@ -120,7 +127,7 @@ test('`swiftly server object|container|account|proxy` listens without undici, pr
       writeRing(dir, kind, { partPower: 4, replicas: 1, devices: [{ zone: 1, port: ports[i], device: 'sdb1', weight: 100 }] });
     }
     const defaults = (port: number): ConfOptions => ({
-      bind_ip: '127.0.0.1', bind_port: port, workers: 0, swift_dir: dir, devices: join(dir, 'srv'), mount_check: false, log_level: 'error',
+      bind_ip: HOST, bind_port: port, workers: 0, swift_dir: dir, devices: join(dir, 'srv'), mount_check: false, log_level: 'error',
     });
     const confs = kinds.map((kind, i) => {
       const path = join(dir, `${kind}-server.conf`);
